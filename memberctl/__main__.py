@@ -1,0 +1,3 @@
+from memberctl.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""What every command needs from the root callback: settings and a lazily built engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from memberctl.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    _engine: Any = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """Built on first use, and migrated to the newest schema if needed."""
+        if self._engine is None:
+            from memberctl.db.engine import make_engine
+            from memberctl.db.migrate import ensure_schema
+
+            self._engine = make_engine(self.settings.db_url)
+            ensure_schema(self._engine)
+        return self._engine
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        from memberctl.db.session import transaction
+
+        with transaction(self.engine, write=True) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        from memberctl.db.session import transaction
+
+        with transaction(self.engine, write=False) as session:
+            yield session
+
+    @property
+    def operator(self) -> str:
+        return self.settings.operator
+
+    @property
+    def region(self) -> str:
+        return self.settings.region
+
+    @property
+    def no_input(self) -> bool:
+        return self.settings.no_input
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        raise RuntimeError("the root callback did not run")
+    return root.obj

@@ -1,0 +1,43 @@
+"""`memberctl audit`: who did what, when."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from memberctl.cli._context import app_context
+from memberctl.cli._options import FormatOpt, LimitOpt, SinceOpt
+from memberctl.cli._output import Column, Format, emit
+
+AUDIT_COLUMNS = [
+    Column("at", "When", show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+    Column("operator", "By"),
+    Column("action", "Action"),
+    Column("member_no", "Member"),
+    Column("details", "Details"),
+]
+
+
+def audit(
+    ctx: typer.Context,
+    member: Annotated[str | None, typer.Option(metavar="REF", help="Only this member.")] = None,
+    since: SinceOpt = None,
+    action: Annotated[
+        str | None, typer.Option(help="An action (member.freeze) or a group (member).")
+    ] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Who did what, when: the audit log, newest first."""
+    from memberctl.domain import audit as audit_log
+    from memberctl.domain import refs
+
+    app = app_context(ctx)
+    with app.read() as session:
+        who = refs.resolve(session, member, region=app.region) if member else None
+        rows = audit_log.list_entries(
+            session=session, member=who, since=since.date() if since else None,
+            action=action, limit=limit,
+        )  # fmt: skip
+    emit(rows, fmt, AUDIT_COLUMNS)

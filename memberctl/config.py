@@ -1,0 +1,68 @@
+"""Settings resolved once per run from flags, environment and platform directories.
+
+Nothing here touches the database or the disk at import time.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "memberctl"
+DEFAULT_REGION = "CN"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    operator: str
+    region: str = DEFAULT_REGION
+    no_input: bool = False
+    debug: bool = False
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "memberctl.db"
+
+
+def to_db_url(url_or_path: str) -> str:
+    """A SQLAlchemy URL as it is; a plain path becomes a SQLite URL."""
+    if "://" in url_or_path:
+        return url_or_path
+    path = Path(url_or_path).expanduser()
+    return f"sqlite:///{path.resolve()}"
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def resolve(
+    *,
+    db: str | None,
+    operator: str | None,
+    no_input: bool,
+    debug: bool,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    env = os.environ if env is None else env
+    db = db or env.get("MEMBERCTL_DB") or str(default_db_path())
+    return Settings(
+        db_url=to_db_url(db),
+        operator=operator or env.get("MEMBERCTL_OPERATOR") or os_user(),
+        region=(env.get("MEMBERCTL_REGION") or DEFAULT_REGION).upper(),
+        no_input=no_input or _truthy(env.get("MEMBERCTL_NO_INPUT")),
+        debug=debug or _truthy(env.get("MEMBERCTL_DEBUG")),
+    )

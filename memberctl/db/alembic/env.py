@@ -1,0 +1,34 @@
+"""Alembic environment: runs on the connection memberctl hands it (see memberctl.db.migrate)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import memberctl.models  # noqa: F401  (registers every table)
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        from memberctl.db.engine import make_engine
+
+        url = context.config.get_main_option("sqlalchemy.url")
+        with make_engine(url).begin() as connection:
+            _configure_and_run(connection)
+        return
+    _configure_and_run(connection)
+
+
+def _configure_and_run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

@@ -1,0 +1,36 @@
+"""What `db info` reports: where the database is, its schema version and how many rows it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from memberctl.db.migrate import HEAD_REVISION, current_revision
+
+
+def describe(engine: Engine) -> dict[str, Any]:
+    from sqlmodel import SQLModel
+
+    import memberctl.models  # noqa: F401  (registers every table)
+
+    url = engine.url
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+        counts = {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in sorted(SQLModel.metadata.tables.items())
+        }
+        connection.rollback()
+    info: dict[str, Any] = {
+        "url": url.render_as_string(hide_password=True),
+        "backend": engine.dialect.name,
+        "schema_revision": revision,
+        "schema_head": HEAD_REVISION,
+        "rows": counts,
+    }
+    if engine.dialect.name == "sqlite" and url.database:
+        path = Path(url.database)
+        info["file_bytes"] = path.stat().st_size if path.exists() else None
+    return info

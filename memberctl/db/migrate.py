@@ -1,0 +1,76 @@
+"""Schema management: Alembic migrations, applied automatically on first use.
+
+`ensure_schema` is on every command's path, so it first compares the stored revision with
+`HEAD_REVISION` using one cheap query and imports Alembic only when there is work to do.
+Concurrent first runs are serialised (SQLite's write lock, a PostgreSQL advisory lock).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect, select
+
+from memberctl.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
+
+# The newest migration in db/alembic/versions; a test checks it against Alembic's own head.
+HEAD_REVISION = "0001"
+_ADVISORY_LOCK_ID = 0x6D656D62  # "memb"
+ALEMBIC_DIR = Path(__file__).parent / "alembic"
+
+
+def current_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    version = Table("alembic_version", MetaData(), autoload_with=connection)
+    return connection.execute(select(version.c.version_num)).scalar()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate to the newest schema when the database is new or older than this program."""
+    with engine.connect() as connection:
+        current = current_revision(connection)
+        connection.rollback()
+    if current != HEAD_REVISION:
+        upgrade(engine)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Apply pending migrations in one locked transaction; returns the revision now in place."""
+    bind = engine
+    if is_sqlite(engine):
+        bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    with bind.begin() as connection:
+        _lock(connection)
+        if current_revision(connection) != HEAD_REVISION or revision != "head":
+            _run_alembic(connection, revision)
+        return current_revision(connection)
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy import func
+
+        connection.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK_ID)))
+
+
+def _alembic_config(connection: Connection | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _run_alembic(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(connection), revision)
+
+
+def script_head() -> str | None:
+    """The head revision according to Alembic's scripts (used by tests and `db info`)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()

@@ -1,0 +1,118 @@
+"""Parsing and checking of member fields typed by people or found in files: dates, genders,
+e-mail addresses, tags and member numbers. Each parser returns the clean value or raises
+InvalidInput saying what was wrong and how to write it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from memberctl.errors import InvalidInput
+
+GENDERS = {
+    "male": "male", "m": "male", "男": "male", "男性": "male", "先生": "male",
+    "female": "female", "f": "female", "女": "female", "女性": "female", "女士": "female",
+}  # fmt: skip
+_DATE_FORMS = [
+    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+]
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TAG_SPLIT = re.compile(r"[,，;；、]")
+_MEMBER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_date(raw: str, what: str = "date") -> dt.date:
+    """`2020-01-02`, `2020/1/2`, `2020.1.2`, `2020年1月2日`, `20200102`; a date that does not exist
+    (1990-02-30) is refused, never rolled over."""
+    text = _nfkc(str(raw))
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                raise InvalidInput(
+                    f"{what} '{raw}' does not exist", "check the day and month"
+                ) from None
+    raise InvalidInput(f"{what} '{raw}' is not a date", "write it as YYYY-MM-DD, e.g. 1990-05-06")
+
+
+def parse_datetime(raw: str, what: str = "time") -> dt.datetime:
+    """ISO 8601 date-time (`2026-01-02T10:30`), or a date alone meaning its midnight."""
+    text = _nfkc(str(raw))
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dt.datetime.combine(parse_date(text, what), dt.time())
+    return value.replace(tzinfo=None) if value.tzinfo is None else _to_local_naive(value)
+
+
+def _to_local_naive(value: dt.datetime) -> dt.datetime:
+    return value.astimezone().replace(tzinfo=None)
+
+
+def parse_gender(raw: str | None) -> str | None:
+    if raw is None or _nfkc(raw) == "":
+        return None
+    gender = GENDERS.get(_nfkc(raw).lower())
+    if gender is None:
+        raise InvalidInput(f"gender '{raw}' is not understood", "use male or female (男/女, M/F)")
+    return gender
+
+
+def parse_email(raw: str | None) -> str | None:
+    if raw is None or _nfkc(raw) == "":
+        return None
+    email = _nfkc(raw)
+    if not _EMAIL.fullmatch(email) or len(email) > 254:
+        raise InvalidInput(f"'{raw}' is not an e-mail address", "write it like name@example.com")
+    return email
+
+
+def parse_name(raw: str) -> str:
+    name = " ".join(_nfkc(raw).split())
+    if not name:
+        raise InvalidInput("the name is empty", "give the member's name")
+    if len(name) > 100:
+        raise InvalidInput("the name is longer than 100 characters", "shorten it")
+    return name
+
+
+def parse_tags(values: list[str] | tuple[str, ...] | None) -> list[str]:
+    """Tags from repeated options or one cell: split on , ， ; ； 、, trimmed, without repeats."""
+    tags: list[str] = []
+    for value in values or []:
+        for part in _TAG_SPLIT.split(_nfkc(value)):
+            tag = part.strip()
+            if len(tag) > 64:
+                raise InvalidInput(f"tag '{tag}' is longer than 64 characters", "shorten it")
+            if tag and tag not in tags:
+                tags.append(tag)
+    return tags
+
+
+def parse_member_no(raw: str) -> str:
+    member_no = _nfkc(raw).upper()
+    if not _MEMBER_NO.fullmatch(member_no):
+        raise InvalidInput(
+            f"member number '{raw}' is not valid",
+            "use up to 32 letters, digits, '-' or '_', e.g. M000123",
+        )
+    return member_no
+
+
+def parse_text(raw: str | None, what: str, limit: int) -> str | None:
+    if raw is None or _nfkc(raw) == "":
+        return None
+    text = _nfkc(raw)
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is longer than {limit} characters", "shorten it")
+    return text

@@ -1,0 +1,130 @@
+"""The member status machine: which actions move a member from which status to which.
+
+`TRANSITIONS` is the only place the rules live; refusals and help text are generated from it.
+Every move is recorded as a LifecycleChange with its reason, operator and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from memberctl.errors import RuleViolation
+from memberctl.models import LifecycleChange, Member
+
+ACTIVE, FROZEN, CANCELLED = "active", "frozen", "cancelled"
+STATUSES = (ACTIVE, FROZEN, CANCELLED)
+
+# (from_status, action) -> to_status
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (ACTIVE, "freeze"): FROZEN,
+    (FROZEN, "unfreeze"): ACTIVE,
+    (ACTIVE, "cancel"): CANCELLED,
+    (FROZEN, "cancel"): CANCELLED,
+    (CANCELLED, "restore"): ACTIVE,
+}
+ACTIONS = tuple(dict.fromkeys(action for _, action in TRANSITIONS))
+
+
+def allowed_from(action: str) -> list[str]:
+    return [status for (status, act), _ in TRANSITIONS.items() if act == action]
+
+
+def describe(action: str) -> str:
+    """`freeze`: "active -> frozen"; used in help text."""
+    return ", ".join(
+        f"{status} -> {to}" for (status, act), to in TRANSITIONS.items() if act == action
+    )
+
+
+def ensure_not_forgotten(member: Member, doing: str) -> None:
+    if member.forgotten_at is not None:
+        raise RuleViolation(
+            f"cannot {doing} {member.member_no}: its personal data was erased on "
+            f"{member.forgotten_at.date().isoformat()}",
+            "a forgotten member can no longer be changed",
+        )
+
+
+def refusal(member: Member, action: str) -> RuleViolation:
+    allowed = " or ".join(allowed_from(action))
+    return RuleViolation(
+        f"cannot {action} {member.member_no}: the member is {member.status}",
+        f"{action} is allowed only for {allowed} members",
+    )
+
+
+def transition(
+    *,
+    session: Session,
+    member: Member,
+    action: str,
+    reason: str | None,
+    operator: str,
+    at: dt.datetime,
+) -> LifecycleChange:
+    """Apply `action` or raise RuleViolation (exit 4) saying why and what is allowed."""
+    ensure_not_forgotten(member, action)
+    to_status = TRANSITIONS.get((member.status, action))
+    if to_status is None:
+        raise refusal(member, action)
+    change = LifecycleChange(
+        member_id=member.id,
+        kind="status",
+        action=action,
+        from_value=member.status,
+        to_value=to_status,
+        reason=reason,
+        operator=operator,
+        at=at,
+    )
+    member.status = to_status
+    member.updated_at = at
+    session.add(member)
+    session.add(change)
+    return change
+
+
+def record_tier_change(
+    *,
+    session: Session,
+    member: Member,
+    to_tier: str,
+    action: str,
+    reason: str | None,
+    operator: str,
+    at: dt.datetime,
+) -> LifecycleChange:
+    change = LifecycleChange(
+        member_id=member.id,
+        kind="tier",
+        action=action,
+        from_value=member.tier_code,
+        to_value=to_tier,
+        reason=reason,
+        operator=operator,
+        at=at,
+    )
+    member.tier_code = to_tier
+    member.updated_at = at
+    session.add(member)
+    session.add(change)
+    return change
+
+
+def record_enrolment(
+    *, session: Session, member: Member, operator: str, at: dt.datetime
+) -> LifecycleChange:
+    change = LifecycleChange(
+        member_id=member.id,
+        kind="status",
+        action="enroll",
+        from_value=None,
+        to_value=member.status,
+        reason=None,
+        operator=operator,
+        at=at,
+    )
+    session.add(change)
+    return change

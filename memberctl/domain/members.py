@@ -1,0 +1,296 @@
+"""Members: enrol, find, list, edit, change status, and hand out member numbers.
+
+Reads return `MemberRecord`s (plain data, safe after the session closes). Every write is recorded
+in the audit log by field name, never by value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlmodel import Session, col, select, update
+
+from memberctl.domain import audit, fields, lifecycle, phones, refs, tiers
+from memberctl.errors import RuleViolation, UsageProblem
+from memberctl.models import Counter, Member, MemberTag
+
+MEMBER_NO_COUNTER = "member_no"
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member_no: str
+    name: str | None
+    phone: str | None
+    gender: str | None
+    birthday: dt.date | None
+    email: str | None
+    tier: str
+    status: str
+    points: int
+    balance: Decimal
+    store: str | None
+    tags: list[str]
+    joined_at: dt.datetime
+    referrer: str | None
+    address: str | None = None
+    forgotten_at: dt.datetime | None = None
+
+
+@dataclass
+class MemberInput:
+    """What `member enroll` and `member edit` accept, already parsed and checked."""
+
+    name: str | None = None
+    phone: str | None = None
+    gender: str | None = None
+    birthday: dt.date | None = None
+    email: str | None = None
+    address: str | None = None
+    store: str | None = None
+    tier: str | None = None
+    referrer: Member | None = None
+    member_no: str | None = None
+    joined_at: dt.datetime | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def records(session: Session, members: list[Member]) -> list[MemberRecord]:
+    """Public records for many members with two extra queries in all (tags, referrers)."""
+    ids = [m.id for m in members]
+    tags: dict[int, list[str]] = {}
+    tag_rows = select(MemberTag).where(col(MemberTag.member_id).in_(ids)).order_by(MemberTag.tag)
+    for row in session.exec(tag_rows):
+        tags.setdefault(row.member_id, []).append(row.tag)
+    referrer_ids = {m.referrer_id for m in members if m.referrer_id}
+    referrers = dict(
+        session.exec(
+            select(Member.id, Member.member_no).where(col(Member.id).in_(referrer_ids))
+        ).all()
+    )
+    return [_record(m, tags.get(m.id or 0, []), referrers.get(m.referrer_id)) for m in members]
+
+
+def record(session: Session, member: Member) -> MemberRecord:
+    return records(session, [member])[0]
+
+
+def _record(member: Member, tags: list[str], referrer: str | None) -> MemberRecord:
+    return MemberRecord(
+        member_no=member.member_no,
+        name=member.name,
+        phone=member.phone,
+        gender=member.gender,
+        birthday=member.birthday,
+        email=member.email,
+        tier=member.tier_code,
+        status=member.status,
+        points=member.points,
+        balance=member.balance,
+        store=member.store,
+        tags=tags,
+        joined_at=member.joined_at,
+        referrer=referrer,
+        address=member.address,
+        forgotten_at=member.forgotten_at,
+    )
+
+
+def next_member_no(session: Session) -> str:
+    """The next free `M000001`-style number. The counter row is updated first, which takes a row
+    lock (PostgreSQL) inside the write transaction (SQLite), so two enrolments never share one."""
+    while True:
+        value = session.exec(
+            update(Counter)
+            .where(col(Counter.name) == MEMBER_NO_COUNTER)
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        ).scalar_one()
+        candidate = f"M{value:06d}"
+        if not _member_no_taken(session, candidate):
+            return candidate
+
+
+def _member_no_taken(session: Session, member_no: str) -> bool:
+    return session.exec(select(Member.id).where(Member.member_no == member_no)).first() is not None
+
+
+def _ensure_phone_free(session: Session, phone: str, member: Member | None = None) -> None:
+    query = select(Member.member_no).where(Member.phone == phone)
+    if member is not None:
+        query = query.where(Member.id != member.id)
+    holder = session.exec(query).first()
+    if holder is not None:
+        raise RuleViolation(
+            f"phone {phones.national(phone)} already belongs to member {holder}",
+            "each member needs their own phone number",
+        )
+
+
+def enroll(*, session: Session, data: MemberInput, operator: str, at: dt.datetime) -> MemberRecord:
+    if data.name is None or data.phone is None:
+        raise UsageProblem("a new member needs --name and --phone")
+    _ensure_phone_free(session, data.phone)
+    tier = tiers.get(session, data.tier) if data.tier else _lowest_tier(session)
+    if data.member_no and _member_no_taken(session, data.member_no):
+        raise RuleViolation(f"member number {data.member_no} is already used")
+    member = Member(
+        member_no=data.member_no or next_member_no(session),
+        name=data.name,
+        phone=data.phone,
+        gender=data.gender,
+        birthday=data.birthday,
+        email=data.email,
+        address=data.address,
+        tier_code=tier.code,
+        store=data.store,
+        referrer_id=data.referrer.id if data.referrer else None,
+        joined_at=data.joined_at or at,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(member)
+    session.flush()
+    _set_tags(session, member, add=data.tags)
+    lifecycle.record_enrolment(session=session, member=member, operator=operator, at=at)
+    audit.record(session=session, operator=operator, action="member.enroll", at=at, member=member)
+    return record(session, member)
+
+
+def _lowest_tier(session: Session) -> tiers.Tier:
+    return tiers.get(session, tiers.list_tiers(session=session)[0].code)
+
+
+def _set_tags(
+    session: Session, member: Member, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> None:
+    current = set(session.exec(select(MemberTag.tag).where(MemberTag.member_id == member.id)))
+    for tag in add:
+        if tag not in current:
+            session.add(MemberTag(member_id=member.id, tag=tag))
+            current.add(tag)
+    for tag in remove:
+        if tag in current:
+            row = session.get(MemberTag, (member.id, tag))
+            session.delete(row)
+    session.flush()
+
+
+EDITABLE = ("name", "phone", "gender", "birthday", "email", "address", "store")
+
+
+def edit(
+    *,
+    session: Session,
+    member: Member,
+    changes: MemberInput,
+    given: set[str],
+    remove_tags: list[str],
+    operator: str,
+    at: dt.datetime,
+) -> MemberRecord:
+    """Change the fields named in `given` (a field given as empty clears it, name and phone excepted)."""
+    if not given and not changes.tags and not remove_tags:
+        raise UsageProblem(
+            "nothing to change", "give at least one of --name, --phone, --gender, --birthday, "
+            "--email, --address, --store, --add-tag, --remove-tag"
+        )  # fmt: skip
+    lifecycle.ensure_not_forgotten(member, "edit")
+    if "phone" in given and changes.phone is not None:
+        _ensure_phone_free(session, changes.phone, member)
+    changed = [name for name in EDITABLE if name in given]
+    for name in changed:
+        setattr(member, name, getattr(changes, name))
+    member.updated_at = at
+    session.add(member)
+    _set_tags(session, member, add=changes.tags, remove=remove_tags)
+    details = {"fields": changed, "tags_added": changes.tags, "tags_removed": remove_tags}
+    audit.record(
+        session=session, operator=operator, action="member.edit", at=at, member=member,
+        details=details,
+    )  # fmt: skip
+    return record(session, member)
+
+
+def change_status(
+    *,
+    session: Session,
+    member: Member,
+    action: str,
+    reason: str | None,
+    operator: str,
+    at: dt.datetime,
+) -> MemberRecord:
+    lifecycle.transition(
+        session=session, member=member, action=action, reason=reason, operator=operator, at=at
+    )
+    audit.record(
+        session=session, operator=operator, action=f"member.{action}", at=at, member=member,
+        details={"status": member.status},
+    )  # fmt: skip
+    return record(session, member)
+
+
+def list_members(
+    *,
+    session: Session,
+    status: str | None = None,
+    tier: str | None = None,
+    tag: str | None = None,
+    store: str | None = None,
+    limit: int | None = None,
+) -> list[MemberRecord]:
+    """Members, newest first, filtered by the options of `member list`."""
+    query = select(Member)
+    if status:
+        query = query.where(Member.status == status)
+    if tier:
+        query = query.where(Member.tier_code == tiers.get(session, tier).code)
+    if tag:
+        tagged = select(MemberTag.member_id).where(MemberTag.tag == tag)
+        query = query.where(col(Member.id).in_(tagged))
+    if store:
+        query = query.where(Member.store == store)
+    query = query.order_by(col(Member.joined_at).desc(), col(Member.id).desc())
+    if limit:
+        query = query.limit(limit)
+    return records(session, list(session.exec(query)))
+
+
+def parse_input(
+    session: Session,
+    *,
+    region: str,
+    raw: dict[str, str | None],
+    tags: Sequence[str] = (),
+) -> tuple[MemberInput, set[str]]:
+    """Check what a person typed. Returns the parsed input and the fields that were given
+    (an empty string clears a field in `member edit`)."""
+    given = {key for key, value in raw.items() if value is not None}
+    data = MemberInput(tags=fields.parse_tags(list(tags)))
+    for key in given:
+        text = raw[key] or ""
+        setattr(data, key, _parse_field(session, key, text, region))
+    return data, given
+
+
+def _parse_field(session: Session, key: str, text: str, region: str) -> object:
+    if key in ("name", "phone") and not text.strip():
+        raise UsageProblem(f"--{key} cannot be empty", f"give the member's {key}")
+    parsers = {
+        "name": fields.parse_name,
+        "phone": lambda t: phones.parse(t, region),
+        "gender": fields.parse_gender,
+        "birthday": lambda t: fields.parse_date(t, "birthday") if t.strip() else None,
+        "email": fields.parse_email,
+        "address": lambda t: fields.parse_text(t, "the address", 500),
+        "store": lambda t: fields.parse_text(t, "the store", 64),
+        "tier": lambda t: tiers.get(session, t).code,
+        "referrer": lambda t: refs.resolve(session, t, region=region),
+        "member_no": fields.parse_member_no,
+        "joined_at": lambda t: fields.parse_datetime(t, "joined-at"),
+    }
+    return parsers[key](text)

@@ -1,0 +1,77 @@
+"""The errors memberctl raises on purpose, each carrying the exit code of the contract.
+
+Every error message says what went wrong and, where it helps, what to do instead.
+The CLI's error boundary prints `error: <message>` as one line on stderr and exits with `exit_code`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class MemberctlError(Exception):
+    """Base class: an error that is the user's to fix, never a bug."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class UsageProblem(MemberctlError):
+    """A bad or missing option (exit 2)."""
+
+    exit_code = 2
+
+
+class NotFound(MemberctlError):
+    """A member, tier, campaign, segment or file that does not exist (exit 3)."""
+
+    exit_code = 3
+
+
+class RuleViolation(MemberctlError):
+    """Refused by a business rule (exit 4)."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one input row; `row` is the spreadsheet row number (header = 1)."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+
+class InvalidInput(MemberctlError):
+    """Input data that cannot be used as it is (exit 5); nothing was written."""
+
+    exit_code = 5
+
+    def __init__(
+        self, message: str, hint: str | None = None, errors: list[RowError] | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.errors: list[RowError] = errors or []
+
+
+@dataclass
+class Problems:
+    """Collects row errors so one run reports all of them (beancount's validation style)."""
+
+    errors: list[RowError] = field(default_factory=list)
+
+    def add(self, row: int | None, column: str | None, value: object, message: str) -> None:
+        shown = None if value is None else str(value)
+        self.errors.append(RowError(row, column, shown, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)

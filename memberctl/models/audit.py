@@ -1,0 +1,18 @@
+"""The append-only audit log: who did what, when. `details` never holds personal data."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_type=DateTime, index=True)
+    operator: str = Field(max_length=100)
+    action: str = Field(max_length=48, index=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

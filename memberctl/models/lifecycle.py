@@ -1,0 +1,20 @@
+"""Every status and tier change of a member, with its reason, operator and time."""
+
+import datetime as dt
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
+
+
+class LifecycleChange(SQLModel, table=True):
+    __tablename__ = "lifecycle_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=16)  # "status" or "tier"
+    action: str = Field(max_length=32)  # enroll, freeze, upgrade, ...
+    from_value: str | None = Field(default=None, max_length=32)
+    to_value: str = Field(max_length=32)
+    reason: str | None = Field(default=None, max_length=500)
+    operator: str = Field(max_length=100)
+    at: dt.datetime = Field(sa_type=DateTime, index=True)

@@ -1,0 +1,36 @@
+"""Members and their tags. Points and balance are caches of the ledgers, kept in the same transaction."""
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
+
+
+class Member(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    member_no: str = Field(max_length=32, unique=True)
+    name: str | None = Field(default=None, max_length=100)
+    # E.164; NULL once forgotten, so the unique index only binds members that are not forgotten.
+    phone: str | None = Field(default=None, max_length=20, unique=True)
+    gender: str | None = Field(default=None, max_length=8)
+    birthday: dt.date | None = None
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+    tier_code: str = Field(foreign_key="tier.code", max_length=32, index=True)
+    status: str = Field(default="active", max_length=16, index=True)
+    points: int = 0
+    balance: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
+    store: str | None = Field(default=None, max_length=64, index=True)
+    referrer_id: int | None = Field(default=None, foreign_key="member.id")
+    joined_at: dt.datetime = Field(sa_type=DateTime, index=True)
+    created_at: dt.datetime = Field(sa_type=DateTime)
+    updated_at: dt.datetime = Field(sa_type=DateTime)
+    forgotten_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+
+
+class MemberTag(SQLModel, table=True):
+    __tablename__ = "member_tag"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    tag: str = Field(max_length=64, primary_key=True, index=True)
