@@ -68,6 +68,7 @@ def root(
 ) -> None:
     """memberctl: members, tiers, points and stored value for shops."""
     ctx.obj = AppContext(resolve(db=db_url, operator=operator, no_input=no_input, debug=debug))
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main() -> None:

@@ -46,6 +46,11 @@ class AppContext:
         with transaction(self.engine, write=False) as session:
             yield session
 
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     @property
     def operator(self) -> str:
         return self.settings.operator
