@@ -2,9 +2,27 @@
 
 from memberctl.models.audit import AuditEntry
 from memberctl.models.counter import Counter
+from memberctl.models.import_run import ImportRun
 from memberctl.models.interaction import Interaction
+from memberctl.models.ledger import PointsAllocation, PointsEntry, WalletEntry
 from memberctl.models.lifecycle import LifecycleChange
 from memberctl.models.member import Member, MemberTag
+from memberctl.models.purchase import Purchase
+from memberctl.models.setting import Setting
 from memberctl.models.tier import Tier
 
-__all__ = ["AuditEntry", "Counter", "Interaction", "LifecycleChange", "Member", "MemberTag", "Tier"]
+__all__ = [
+    "AuditEntry",
+    "Counter",
+    "ImportRun",
+    "Interaction",
+    "LifecycleChange",
+    "Member",
+    "MemberTag",
+    "PointsAllocation",
+    "PointsEntry",
+    "Purchase",
+    "Setting",
+    "Tier",
+    "WalletEntry",
+]

@@ -27,6 +27,8 @@ class Member(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_type=DateTime)
     updated_at: dt.datetime = Field(sa_type=DateTime)
     forgotten_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    # First day the member's 12-month spend was below its tier's threshold (downgrade grace period).
+    below_tier_since: dt.date | None = None
 
 
 class MemberTag(SQLModel, table=True):

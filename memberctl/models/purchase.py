@@ -1,0 +1,27 @@
+"""Purchases. An order number is unique per store (`store` is '' when the shop has one)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Purchase(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("store", "order_no", name="uq_purchase_store_order_no"),
+        Index("ix_purchase_member_at", "member_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    order_no: str = Field(max_length=64)
+    store: str = Field(default="", max_length=64)
+    amount: Decimal = Field(max_digits=14, decimal_places=2)
+    at: dt.datetime = Field(sa_type=DateTime, index=True)
+    category: str | None = Field(default=None, max_length=64)
+    points_earned: int = 0
+    refunded_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+    operator: str = Field(max_length=100)
+    created_at: dt.datetime = Field(sa_type=DateTime)
