@@ -1,0 +1,75 @@
+"""Shop-wide rules kept in the `setting` table, with their defaults.
+
+- `points.expiry_months`: credits without an explicit expiry date expire at the end of the Nth
+  month after the month they were earned (default 24); `never` means they do not expire.
+- `points.birthday_multiplier`: purchases in the member's birthday month earn this many times
+  the points (default 2).
+- `tier.grace_days`: a member stays in a tier this many days after falling below its threshold
+  before tier evaluation downgrades them (default 30).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from memberctl.errors import InvalidInput
+from memberctl.models import Setting
+
+DEFAULTS = {
+    "points.expiry_months": "24",
+    "points.birthday_multiplier": "2",
+    "tier.grace_days": "30",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    expiry_months: int | None  # None: points never expire
+    birthday_multiplier: Decimal
+    grace_days: int
+
+    def expiry_for(self, earned_on: dt.date) -> dt.date | None:
+        """The last day a credit earned on `earned_on` can be spent, or None for never."""
+        if self.expiry_months is None:
+            return None
+        months = earned_on.year * 12 + (earned_on.month - 1) + self.expiry_months
+        year, month = divmod(months, 12)
+        return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+def load(session: Session) -> Policy:
+    values = dict(DEFAULTS)
+    values.update({s.key: s.value for s in session.exec(select(Setting))})
+    return _parse(values)
+
+
+def _parse(values: dict[str, str]) -> Policy:
+    expiry = values["points.expiry_months"].strip().lower()
+    try:
+        return Policy(
+            expiry_months=None if expiry in {"never", "none", "0"} else int(expiry),
+            birthday_multiplier=Decimal(values["points.birthday_multiplier"]),
+            grace_days=int(values["tier.grace_days"]),
+        )
+    except (ValueError, ArithmeticError):
+        raise InvalidInput(
+            "a stored setting is not valid", f"check the settings table: {values}"
+        ) from None
+
+
+def set_value(session: Session, key: str, value: str) -> Policy:
+    """Change one setting; it is checked before it is stored."""
+    if key not in DEFAULTS:
+        raise InvalidInput(f"no setting '{key}'", f"settings are: {', '.join(DEFAULTS)}")
+    current = {**DEFAULTS, **{s.key: s.value for s in session.exec(select(Setting))}}
+    current[key] = value
+    policy = _parse(current)
+    row = session.get(Setting, key) or Setting(key=key, value=value)
+    row.value = value
+    session.add(row)
+    return policy
