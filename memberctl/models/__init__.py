@@ -1,6 +1,7 @@
 """SQLModel tables, no behaviour. Importing this package registers every table in the metadata."""
 
 from memberctl.models.audit import AuditEntry
+from memberctl.models.campaign import Campaign, CampaignAward, CampaignRun, CampaignVersion, Coupon
 from memberctl.models.counter import Counter
 from memberctl.models.import_run import ImportRun
 from memberctl.models.interaction import Interaction
@@ -8,11 +9,17 @@ from memberctl.models.ledger import PointsAllocation, PointsEntry, WalletEntry
 from memberctl.models.lifecycle import LifecycleChange
 from memberctl.models.member import Member, MemberTag
 from memberctl.models.purchase import Purchase
+from memberctl.models.segment import Segment
 from memberctl.models.setting import Setting
 from memberctl.models.tier import Tier
 
 __all__ = [
     "AuditEntry",
+    "Campaign",
+    "CampaignAward",
+    "CampaignRun",
+    "CampaignVersion",
+    "Coupon",
     "Counter",
     "ImportRun",
     "Interaction",
@@ -22,6 +29,7 @@ __all__ = [
     "PointsAllocation",
     "PointsEntry",
     "Purchase",
+    "Segment",
     "Setting",
     "Tier",
     "WalletEntry",

@@ -29,6 +29,8 @@ class Member(SQLModel, table=True):
     forgotten_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
     # First day the member's 12-month spend was below its tier's threshold (downgrade grace period).
     below_tier_since: dt.date | None = None
+    # The member asked not to receive marketing messages (notify render skips them).
+    opt_out: bool = False
 
 
 class MemberTag(SQLModel, table=True):
