@@ -65,7 +65,7 @@ class ErrorBoundary(TyperGroup):
         except click_exceptions.ClickException as exc:
             _say(_usage_line(exc))
             return exc.exit_code
-        except click_exceptions.Abort:
+        except typer.Abort:
             _say("cancelled; nothing was changed")
             return 1
         except Exception as exc:  # the last line of defence: one line, no traceback

@@ -37,14 +37,38 @@ def ensure_schema(engine: Engine) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Apply pending migrations in one locked transaction; returns the revision now in place."""
-    bind = engine
     if is_sqlite(engine):
-        bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    with bind.begin() as connection:
+        return _upgrade_sqlite(engine, revision)
+    with engine.begin() as connection:
         _lock(connection)
-        if current_revision(connection) != HEAD_REVISION or revision != "head":
-            _run_alembic(connection, revision)
+        _migrate_if_behind(connection, revision)
         return current_revision(connection)
+
+
+def _migrate_if_behind(connection: Connection, revision: str) -> None:
+    if current_revision(connection) != HEAD_REVISION or revision != "head":
+        _run_alembic(connection, revision)
+
+
+def _upgrade_sqlite(engine: Engine, revision: str) -> str | None:
+    """SQLite rebuilds a table to alter it (batch mode), which foreign keys would block.
+
+    They are switched off for the migration (possible only outside a transaction) and checked
+    with `PRAGMA foreign_key_check` before the commit."""
+    bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    with bind.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                _migrate_if_behind(connection, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken references: {broken[:5]}")
+                now_at = current_revision(connection)
+            return now_at
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _lock(connection: Connection) -> None:
