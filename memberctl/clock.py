@@ -19,7 +19,7 @@ def today(as_of: dt.date | None = None) -> dt.date:
 
 
 def moment(as_of: dt.date | None = None) -> dt.datetime:
-    """The time to stamp a write with: now, or the end of the `--as-of` day when re-running the past."""
+    """The time to stamp a write with: now, or the end of the `--as-of` day for a re-run."""
     if as_of is None:
         return now()
     return dt.datetime.combine(as_of, dt.time(23, 59, 59))

@@ -69,7 +69,9 @@ class Run:
 
     db_url: str
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         runner = CliRunner(env={**TEST_ENV, **(env or {})})
         return runner.invoke(
             app, ["--db", self.db_url, "--no-input", *args], input=input, catch_exceptions=False
@@ -95,3 +97,14 @@ def error_line(result: Result) -> str:
 
 
 Enroller = Callable[..., Any]
+
+
+def failure(result: Result, exit_code: int, *fragments: str) -> str:
+    """Assert a failed run: the exit code, one `error: ...` line on stderr holding every fragment,
+    nothing on stdout. Returns the line."""
+    assert result.exit_code == exit_code, (result.exit_code, result.stdout, result.stderr)
+    line = error_line(result)
+    assert line.startswith("error: "), line
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line

@@ -1,4 +1,5 @@
-"""Build test data through the domain layer, in its own committed transaction."""
+"""Build test data through domain functions, each call in its own committed transaction, and read
+the database back for assertions."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, select
 
+import memberctl.models  # noqa: F401  (every table in the metadata, for `snapshot`)
 from memberctl.db.session import transaction
-from memberctl.domain import members
+from memberctl.domain import interactions, members, privacy, refs, tiers
 from memberctl.domain.members import MemberRecord
+from memberctl.models import Member
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, 0)
 _phone_seq = iter(range(10_000_000))
@@ -19,10 +23,93 @@ def next_phone() -> str:
     return f"139{next(_phone_seq):08d}"
 
 
-def enroll(engine: Engine, name: str = "张三", phone: str | None = None, **raw: Any) -> MemberRecord:
+def enroll(
+    engine: Engine, name: str = "张三", phone: str | None = None, **raw: Any
+) -> MemberRecord:
     tags = raw.pop("tags", [])
     at = raw.pop("at", NOW)
     values = {"name": name, "phone": phone or next_phone(), **{k: str(v) for k, v in raw.items()}}
     with transaction(engine) as session:
         data, _ = members.parse_input(session, region="CN", raw=values, tags=tags)
         return members.enroll(session=session, data=data, operator="factory", at=at)
+
+
+def act(engine: Engine, member_no: str, *actions: str, at: dt.datetime = NOW) -> MemberRecord:
+    """Apply lifecycle actions (freeze, cancel, ...) in order, one minute apart."""
+    record = None
+    for step, action in enumerate(actions, start=1):
+        with transaction(engine) as session:
+            member = refs.resolve(session, member_no)
+            record = members.change_status(
+                session=session, member=member, action=action, reason=f"step {step}",
+                operator="factory", at=at + dt.timedelta(minutes=step),
+            )  # fmt: skip
+    assert record is not None
+    return record
+
+
+STATUS_PATH = {"active": (), "frozen": ("freeze",), "cancelled": ("cancel",)}
+
+
+def member_in(engine: Engine, status: str, **raw: Any) -> MemberRecord:
+    """A new member brought to `status` through allowed transitions."""
+    record = enroll(engine, **raw)
+    if STATUS_PATH[status]:
+        record = act(engine, record.member_no, *STATUS_PATH[status])
+    return record
+
+
+def move_tier(
+    engine: Engine, member_no: str, direction: str, to: str | None = None, at: dt.datetime = NOW
+) -> None:
+    with transaction(engine) as session:
+        member = refs.resolve(session, member_no)
+        tiers.change_tier(
+            session=session, member=member, direction=direction, to=to, reason=None,
+            operator="factory", at=at,
+        )  # fmt: skip
+
+
+def note(
+    engine: Engine, member_no: str, text: str, kind: str = "note", at: dt.datetime = NOW
+) -> None:
+    with transaction(engine) as session:
+        member = refs.resolve(session, member_no)
+        interactions.add_note(
+            session=session, member=member, text=text, kind=kind, operator="factory", at=at
+        )
+
+
+def forget(engine: Engine, member_no: str, at: dt.datetime = NOW) -> None:
+    with transaction(engine) as session:
+        member = refs.resolve(session, member_no)
+        privacy.forget(session=session, member=member, operator="factory", at=at)
+
+
+def member_row(session: Session, member_no: str) -> Member:
+    """The member's row as it is now in the database: the session's transaction (and with it an
+    older SQLite snapshot and cached objects) is ended first."""
+    session.rollback()
+    return session.exec(select(Member).where(Member.member_no == member_no)).one()
+
+
+def snapshot(engine: Engine) -> dict[str, list[str]]:
+    """Every row of every table, for "nothing was written" checks."""
+    with engine.connect() as connection:
+        state = {
+            name: sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+            for name, table in SQLModel.metadata.tables.items()
+        }
+        connection.rollback()
+    return state
+
+
+MEMBER_KEYS = {
+    "member_no", "name", "phone", "gender", "birthday", "email", "tier", "status", "points",
+    "balance", "store", "tags", "joined_at", "referrer",
+}  # fmt: skip
+
+
+def load_tiers(engine: Engine, path: Any) -> None:
+    with transaction(engine) as session:
+        tiers.load(session=session, path=path, operator="factory", at=NOW)

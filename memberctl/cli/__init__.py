@@ -11,7 +11,19 @@ from typing import Annotated
 import typer
 
 from memberctl import __version__
-from memberctl.cli import audit, db, member, tier
+from memberctl.cli import (
+    audit,
+    db,
+    exports,
+    imports,
+    member,
+    points,
+    purchase,
+    segment,
+    template,
+    tier,
+    wallet,
+)
 from memberctl.cli._context import AppContext
 from memberctl.cli._errors import ErrorBoundary
 from memberctl.config import resolve
@@ -27,8 +39,15 @@ app = typer.Typer(
 )
 app.add_typer(member.member_app, name="member")
 app.add_typer(tier.tier_app, name="tier")
+app.add_typer(segment.segment_app, name="segment")
 app.command("audit")(audit.audit)
 app.add_typer(db.db_app, name="db")
+app.add_typer(points.points_app, name="points")
+app.add_typer(purchase.purchase_app, name="purchase")
+app.add_typer(wallet.wallet_app, name="wallet")
+app.add_typer(imports.import_app, name="import")
+app.add_typer(exports.export_app, name="export")
+app.add_typer(template.template_app, name="template")
 
 
 def _version(value: bool) -> None:
@@ -62,7 +81,7 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", envvar="MEMBERCTL_DEBUG", help="Show tracebacks.")
     ] = False,
-    version: Annotated[
+    version: Annotated[  # noqa: ARG001  (handled by its eager callback)
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:

@@ -30,3 +30,15 @@ SinceOpt = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only from this day on."),
 ]
+WhereOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--where",
+        metavar="EXPR",
+        help='Filter, e.g. "tier >= silver and inactive_days > 90" (see README: Filter language).',
+    ),
+]
+SegmentOpt = Annotated[
+    str | None,
+    typer.Option("--segment", metavar="NAME", help="Only members of this saved segment."),
+]

@@ -6,7 +6,7 @@ import typer
 
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt
-from memberctl.cli._output import Format, emit, message
+from memberctl.cli._output import Column, Format, console, emit, message
 
 db_app = typer.Typer(no_args_is_help=True, help="Upgrade and inspect the database.")
 
@@ -29,3 +29,32 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     data = describe(app_context(ctx).engine)
     emit(data, fmt)
+
+
+@db_app.command()
+def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Check the ledgers: caches equal ledger sums, nothing negative or over-spent, no orphans.
+
+    Exits 0 and prints 'ok' when all hold; otherwise lists the problems and exits 1.
+    """
+    from memberctl.domain import dbcheck
+
+    with app_context(ctx).read() as session:
+        problems = dbcheck.check(session=session)
+    if fmt == Format.json:
+        emit({"ok": not problems, "problems": problems}, fmt)
+    elif fmt == Format.csv:
+        emit(problems, fmt, CHECK_COLUMNS)
+    else:  # one line per problem, so that grep and a log file read it whole
+        for line in [str(p) for p in problems] or ["ok"]:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        message(f"{len(problems)} problems found")
+        raise typer.Exit(1)
+
+
+CHECK_COLUMNS = [
+    Column("check", "Check"),
+    Column("member_no", "Member"),
+    Column("detail", "Problem"),
+]

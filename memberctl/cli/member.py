@@ -7,7 +7,16 @@ from typing import Annotated, Any
 import typer
 
 from memberctl.cli._context import AppContext, app_context
-from memberctl.cli._options import FormatOpt, LimitOpt, ReasonOpt, RefArg, YesOpt
+from memberctl.cli._options import (
+    AsOfOpt,
+    FormatOpt,
+    LimitOpt,
+    ReasonOpt,
+    RefArg,
+    SegmentOpt,
+    WhereOpt,
+    YesOpt,
+)
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.cli._prompt import ask, confirm
 
@@ -126,21 +135,32 @@ def list_(
     tier: Annotated[str | None, typer.Option(help="Tier code.")] = None,
     tag: Annotated[str | None, typer.Option(help="Members with this tag.")] = None,
     store: Annotated[str | None, typer.Option(help="Members of this store.")] = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    as_of: AsOfOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """List members, newest first (every status unless --status is given)."""
-    from memberctl.domain import lifecycle, members
+    """List members, newest first (every status unless --status is given).
+
+    --where, --segment and the other filters combine with AND; derived fields (age,
+    spend_12m, ...) are measured at --as-of (default today)."""
+    from memberctl import clock
+    from memberctl.domain import lifecycle, members, segments
 
     if status is not None and status not in lifecycle.STATUSES:
         raise typer.BadParameter(f"'{status}' is not one of {', '.join(lifecycle.STATUSES)}",
                                  param_hint="--status")  # fmt: skip
     app = app_context(ctx)
     with app.read() as session:
+        day = clock.today(as_of.date() if as_of else None)
+        clause = segments.resolve_filter(session, where, segment, day)
         rows = members.list_members(
-            session=session, status=status, tier=tier, tag=tag, store=store, limit=limit
-        )
-    emit(rows, fmt, _list_columns(app.region))
+            session=session, status=status, tier=tier, tag=tag, store=store, limit=limit,
+            where_clause=clause,
+        )  # fmt: skip
+    # A table shows the main columns; CSV carries every field, as JSON does.
+    emit(rows, fmt, member_columns(app.region) if fmt == Format.csv else _list_columns(app.region))
 
 
 @member_app.command()
@@ -342,11 +362,13 @@ def forget(
 
 
 @member_app.command("export-data")
-def export_data(ctx: typer.Context, ref: RefArg) -> None:
+def export_data(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.json) -> None:
     """Everything held about one member, as one JSON document (for a data request)."""
     from memberctl import clock
     from memberctl.domain import privacy, refs
 
+    if fmt != Format.json:
+        raise typer.BadParameter("export-data writes json only", param_hint="--format")
     app = app_context(ctx)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region)

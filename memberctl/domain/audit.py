@@ -52,7 +52,8 @@ def list_entries(
     action: str | None = None,
     limit: int | None = None,
 ) -> list[AuditRecord]:
-    """Newest first. `action` matches exactly or as a group prefix (`member` matches `member.freeze`)."""
+    """Newest first. `action` matches exactly or as a group prefix
+    (`member` matches `member.freeze`)."""
     query = select(AuditEntry, Member.member_no).join(Member, isouter=True)
     if member is not None:
         query = query.where(AuditEntry.member_id == member.id)
@@ -60,7 +61,8 @@ def list_entries(
         query = query.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
     if action:
         query = query.where(
-            (AuditEntry.action == action) | col(AuditEntry.action).startswith(action + ".")
+            (AuditEntry.action == action)
+            | col(AuditEntry.action).startswith(action + ".", autoescape=True)
         )
     query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
     if limit:

@@ -1,6 +1,5 @@
-"""One timeline per member: status and tier changes and interactions, oldest first.
-
-Later ledgers (points, purchases, wallet) add their own sources to `SOURCES`.
+"""One timeline per member: status and tier changes, interactions, points, purchases and
+stored value, oldest first. Each source is a function in `SOURCES`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from memberctl.models import Interaction, LifecycleChange, Member
+from memberctl.domain import money
+from memberctl.models import (
+    Interaction,
+    LifecycleChange,
+    Member,
+    PointsEntry,
+    Purchase,
+    WalletEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,51 @@ def _interaction_events(session: Session, member: Member) -> list[HistoryEvent]:
     ]
 
 
+def _points_events(session: Session, member: Member) -> list[HistoryEvent]:
+    query = select(PointsEntry).where(PointsEntry.member_id == member.id)
+    events = []
+    for entry in session.exec(query.order_by(col(PointsEntry.id))):
+        expiry = f", expires {entry.expires_on.isoformat()}" if entry.expires_on else ""
+        reason = f" ({entry.reason})" if entry.reason else ""
+        detail = f"{entry.points:+d} points{expiry}{reason}"
+        events.append(HistoryEvent(entry.at, "points", entry.kind, detail, entry.operator))
+    return events
+
+
+def _purchase_events(session: Session, member: Member) -> list[HistoryEvent]:
+    query = select(Purchase).where(Purchase.member_id == member.id)
+    events = []
+    for sale in session.exec(query.order_by(col(Purchase.id))):
+        store = f" at {sale.store}" if sale.store else ""
+        detail = f"order {sale.order_no}{store}: {money.format(sale.amount)}"
+        events.append(HistoryEvent(sale.at, "purchase", "purchase", detail, sale.operator))
+        if sale.refunded_at is not None:
+            events.append(
+                HistoryEvent(sale.refunded_at, "purchase", "refund", detail, sale.operator)
+            )
+    return events
+
+
+def _wallet_events(session: Session, member: Member) -> list[HistoryEvent]:
+    query = select(WalletEntry).where(WalletEntry.member_id == member.id)
+    return [
+        HistoryEvent(
+            entry.at,
+            "wallet",
+            entry.kind,
+            f"{money.format(entry.amount)}" + (f" ({entry.reason})" if entry.reason else ""),
+            entry.operator,
+        )  # fmt: skip
+        for entry in session.exec(query.order_by(col(WalletEntry.id)))
+    ]
+
+
 SOURCES: list[Callable[[Session, Member], list[HistoryEvent]]] = [
     _lifecycle_events,
     _interaction_events,
+    _points_events,
+    _purchase_events,
+    _wallet_events,
 ]
 
 

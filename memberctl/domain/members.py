@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from memberctl.domain import audit, fields, lifecycle, phones, refs, tiers
@@ -62,9 +63,11 @@ def records(session: Session, members: list[Member]) -> list[MemberRecord]:
     """Public records for many members with two extra queries in all (tags, referrers)."""
     ids = [m.id for m in members]
     tags: dict[int, list[str]] = {}
-    tag_rows = select(MemberTag).where(col(MemberTag.member_id).in_(ids)).order_by(MemberTag.tag)
+    tag_rows = select(MemberTag).where(col(MemberTag.member_id).in_(ids))
     for row in session.exec(tag_rows):
         tags.setdefault(row.member_id, []).append(row.tag)
+    for values in tags.values():
+        values.sort()  # in Python: the same order on every database, whatever its collation
     referrer_ids = {m.referrer_id for m in members if m.referrer_id}
     referrers = dict(
         session.exec(
@@ -192,7 +195,8 @@ def edit(
     operator: str,
     at: dt.datetime,
 ) -> MemberRecord:
-    """Change the fields named in `given` (a field given as empty clears it, name and phone excepted)."""
+    """Change the fields named in `given`; a field given as empty clears it (name and phone
+    excepted)."""
     if not given and not changes.tags and not remove_tags:
         raise UsageProblem(
             "nothing to change", "give at least one of --name, --phone, --gender, --birthday, "
@@ -242,16 +246,22 @@ def list_members(
     tag: str | None = None,
     store: str | None = None,
     limit: int | None = None,
+    where_clause: ColumnElement[bool] | None = None,
 ) -> list[MemberRecord]:
-    """Members, newest first, filtered by the options of `member list`."""
+    """Members, newest first, filtered by the options of `member list`; `where_clause` is a
+    condition on `Member` such as `segments.resolve_filter` makes of `--where`/`--segment`."""
     query = select(Member)
+    if where_clause is not None:
+        query = query.where(where_clause)
     if status:
         query = query.where(Member.status == status)
     if tier:
         query = query.where(Member.tier_code == tiers.get(session, tier).code)
-    if tag:
-        tagged = select(MemberTag.member_id).where(MemberTag.tag == tag)
+    tags = fields.parse_tags([tag] if tag else [])
+    if tags:  # the same normalisation as when tags are written
+        tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
         query = query.where(col(Member.id).in_(tagged))
+    store = fields.parse_text(store, "the store", 64)
     if store:
         query = query.where(Member.store == store)
     query = query.order_by(col(Member.joined_at).desc(), col(Member.id).desc())

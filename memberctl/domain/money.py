@@ -6,12 +6,18 @@ Rounding is half-up to the cent (the way a till rounds). Formatting is always tw
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from memberctl.errors import InvalidInput
 
 CENT = Decimal("0.01")
+# The largest amount the ledgers hold (NUMERIC(14, 2)).
+LIMIT = Decimal("999999999999.99")
+# Plain digits, or thousands groups of three (`1,200`); no exponent, no `_`, no decimal comma:
+# `12,50` is refused rather than read as 1250.
+_AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 
 
 def quantize(amount: Decimal) -> Decimal:
@@ -20,19 +26,26 @@ def quantize(amount: Decimal) -> Decimal:
 
 def parse(raw: str | int | Decimal, *, allow_negative: bool = False) -> Decimal:
     """`"12.5"`, `"¥12.50"`, `"1,200"` -> Decimal('12.50'); InvalidInput otherwise."""
-    if isinstance(raw, Decimal | int):
-        amount = Decimal(raw)
-    else:
-        text = unicodedata.normalize("NFKC", str(raw)).strip().lstrip("¥￥").replace(",", "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            amount = Decimal("NaN")
+    amount = Decimal(raw) if isinstance(raw, Decimal | int) else _from_text(str(raw))
     if not amount.is_finite():
         raise InvalidInput(f"'{raw}' is not an amount of money", "write it like 12.50")
     if amount < 0 and not allow_negative:
         raise InvalidInput(f"'{raw}' is negative", "give an amount of 0 or more")
+    if abs(amount) > LIMIT:
+        raise InvalidInput(f"'{raw}' is too large", f"give an amount up to {LIMIT}")
     return quantize(amount)
+
+
+def _from_text(raw: str) -> Decimal:
+    """`¥1,200.50`, `12.5元` -> Decimal; NaN for anything that is not plainly an amount."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    text = text.removesuffix("元").strip().lstrip("¥").strip()
+    if not _AMOUNT.fullmatch(text):
+        return Decimal("NaN")
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return Decimal("NaN")
 
 
 def format(amount: Decimal | None) -> str | None:  # noqa: A001  (the module's public name)

@@ -13,6 +13,9 @@ from memberctl.errors import InvalidInput
 
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-().]")
+# After separators are removed only digits, with one leading '+', may be left: phonenumbers would
+# read letters as a keypad (`138OO138OOO`) and drop an extension (`...x5`), which is guessing.
+_DIGITS = re.compile(r"\+?\d+")
 
 
 def _clean(raw: str) -> str:
@@ -36,10 +39,12 @@ def parse(raw: str, region: str = "CN") -> str:
 def _parse_slow(raw: str, text: str, region: str) -> str:
     import phonenumbers
 
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        number = None
+    number = None
+    if _DIGITS.fullmatch(text):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidInput(
             f"'{raw}' is not a valid phone number",
@@ -56,7 +61,7 @@ def try_parse(raw: str, region: str = "CN") -> str | None:
 
 
 def national(e164: str | None, region: str = "CN") -> str | None:
-    """`+8613800138000` -> `138 0013 8000` for people in the default region; others international."""
+    """`+8613800138000` -> `138 0013 8000` in the default region; other numbers international."""
     if e164 is None:
         return None
     if region == "CN" and e164.startswith("+86") and _CN_MOBILE.fullmatch(e164[3:]):

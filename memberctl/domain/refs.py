@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from memberctl.domain import phones
@@ -12,20 +14,26 @@ from memberctl.models import Member
 def resolve(session: Session, ref: str, *, region: str = "CN", for_update: bool = False) -> Member:
     """The member `ref` names; NotFound (exit 3) otherwise.
 
+    A member number wins over a phone number: cards carried over from an older system often use a
+    phone number as their number, and that may be another member's phone now.
     `for_update` locks the row (PostgreSQL) for a read-modify-write; SQLite writers already hold
     the database's write lock.
     """
     text = ref.strip()
-    query = select(Member).where(Member.member_no == text.upper())
-    phone = phones.try_parse(text, region)
+    member = _first(session, Member.member_no == text.upper(), for_update)
+    phone = phones.try_parse(text, region) if member is None else None
     if phone is not None:
-        query = select(Member).where((Member.member_no == text.upper()) | (Member.phone == phone))
-    if for_update:
-        query = query.with_for_update()
-    member = session.exec(query).first()
+        member = _first(session, Member.phone == phone, for_update)
     if member is None:
         raise NotFound(
             f"no member '{ref}'",
             "give a member number such as M000001 or the member's phone number",
         )
     return member
+
+
+def _first(session: Session, condition: Any, for_update: bool) -> Member | None:
+    query = select(Member).where(condition)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()

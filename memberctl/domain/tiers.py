@@ -22,6 +22,12 @@ from memberctl.models import Member, Tier
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _KNOWN_KEYS = {"code", "name", "rank", "multiplier", "discount", "threshold"}
+# key: (default, largest value the column holds)
+_NUMBERS = {
+    "multiplier": ("1", Decimal("9999.99")),
+    "discount": ("1", Decimal("1")),
+    "threshold": ("0", Decimal("999999999999.99")),
+}
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,12 @@ def _read_tier_file(path: Path) -> list[Any]:
         document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path.name} is not valid TOML: {exc}") from None
+    unknown = sorted(set(document) - {"tier"})
+    if unknown:
+        raise InvalidInput(
+            f"{path.name}: unknown key '{unknown[0]}'",
+            "a tier file holds only [[tier]] tables; see templates/tiers.toml",
+        )
     rows = document.get("tier")
     if not isinstance(rows, list) or not rows:
         raise InvalidInput(
@@ -181,15 +193,18 @@ def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
     name = str(row.get("name", "")).strip()
     if not name:
         problems.add(index, "name", None, f"{where} ({code}): name is missing")
+    elif len(name) > 64:
+        problems.add(index, "name", name, f"{where} ({code}): name is longer than 64 characters")
     rank = row.get("rank")
     if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
         problems.add(index, "rank", rank, f"{where} ({code}): rank must be a whole number >= 1")
     values: dict[str, Any] = {"code": code, "name": name, "rank": rank}
-    defaults = {"multiplier": "1", "discount": "1", "threshold": "0"}
-    for key, default in defaults.items():
-        values[key] = _decimal(row.get(key, default), f"{where} ({code}): {key}", key, problems)
-        values[key] = values[key] if values[key] is not None else Decimal(default)
-    if values["discount"] is not None and not Decimal(0) < values["discount"] <= 1:
+    for key, (default, limit) in _NUMBERS.items():
+        value = _decimal(row.get(key, default), f"{where} ({code}): {key}", key, problems)
+        if value is not None and value > limit:
+            problems.add(index, key, row.get(key), f"{where} ({code}): {key} must be <= {limit}")
+        values[key] = value if value is not None else Decimal(default)
+    if values["discount"] == 0:
         problems.add(index, "discount", row.get("discount"), f"{where}: discount must be in (0, 1]")
     return values
 

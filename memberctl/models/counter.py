@@ -1,4 +1,4 @@
-"""Named counters handed out under a row lock (member numbers), so concurrent writers never collide."""
+"""Named counters handed out under a row lock (member numbers): concurrent writers never collide."""
 
 from sqlmodel import Field, SQLModel
 

@@ -1,4 +1,7 @@
-"""Members and their tags. Points and balance are caches of the ledgers, kept in the same transaction."""
+"""Members and their tags.
+
+Points and balance are caches of the ledgers, updated in the same transaction as the ledger rows.
+"""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Membership tiers: rank order, earning multiplier, discount and the 12-month spend that qualifies."""
+"""Membership tiers: rank order, earning rate and multiplier, discount, qualifying spend."""
 
 from decimal import Decimal
 

@@ -1,9 +1,8 @@
 """Alembic environment: runs on the connection memberctl hands it (see memberctl.db.migrate)."""
 
+import memberctl.models  # noqa: F401  (registers every table)
 from alembic import context
 from sqlmodel import SQLModel
-
-import memberctl.models  # noqa: F401  (registers every table)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,56 @@
+"""`memberctl export members FILE`: members to .xlsx or .csv, in a shape that imports back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from memberctl.cli._context import app_context
+from memberctl.cli._options import FormatOpt
+from memberctl.cli._output import Format, emit, message
+
+export_app = typer.Typer(no_args_is_help=True, help="Export members to a sheet.")
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Header language: zh (default) or en.")]
+
+
+@export_app.command()
+def members(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx or .csv file to write.")],
+    status: Annotated[str | None, typer.Option(help="active, frozen or cancelled.")] = None,
+    tier: Annotated[str | None, typer.Option(help="Tier code.")] = None,
+    tag: Annotated[str | None, typer.Option(help="Members with this tag.")] = None,
+    store: Annotated[str | None, typer.Option(help="Members of this store.")] = None,
+    mask_phone: Annotated[
+        bool, typer.Option("--mask-phone", help="Show phones as 138****8000 (not re-importable).")
+    ] = False,
+    lang: LangOpt = Lang.zh,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Export members (all statuses unless --status); the file imports back unchanged."""
+    from memberctl.domain import lifecycle
+    from memberctl.spreadsheets.export import export_members
+
+    if status is not None and status not in lifecycle.STATUSES:
+        raise typer.BadParameter(f"'{status}' is not one of {', '.join(lifecycle.STATUSES)}",
+                                 param_hint="--status")  # fmt: skip
+    app = app_context(ctx)
+    with app.read() as session:
+        count = export_members(
+            session=session, path=file, lang=lang.value, mask_phone=mask_phone, status=status,
+            tier=tier, tag=tag, store=store,
+        )  # fmt: skip
+    if fmt == Format.table:
+        message(f"exported {count} member(s) to {file}")
+    else:
+        emit({"file": str(file), "rows": count}, fmt)

@@ -1,0 +1,180 @@
+"""`memberctl import ...`: members and purchases from .xlsx, .xls or .csv files.
+
+Strict by default: one rejected row and nothing is written (exit 5, the result still printed).
+The work happens in memberctl.spreadsheets, imported inside the commands so that pandas and
+calamine load only when a sheet is really read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from memberctl.cli._context import AppContext, app_context
+from memberctl.cli._options import FormatOpt
+from memberctl.cli._output import Column, Format, emit, err_console
+
+if TYPE_CHECKING:
+    from memberctl.spreadsheets.importer import Options, Report
+
+import_app = typer.Typer(no_args_is_help=True, help="Import members or purchases from a sheet.")
+
+
+class OnExisting(StrEnum):
+    error = "error"
+    skip = "skip"
+    update = "update"
+
+
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx, .xls or .csv file.")]
+SheetOpt = Annotated[str | None, typer.Option(help="Sheet name; default the first with data.")]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE.toml", help="Extra header aliases (templates/mapping.toml)."),
+]
+SkipInvalidOpt = Annotated[
+    bool, typer.Option("--skip-invalid", help="Write the valid rows and exit 0 despite rejects.")
+]
+ErrorsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--errors", metavar="FILE", help="Rejected rows go here (default NAME.errors.csv/.xlsx)."
+    ),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
+
+SUMMARY = [
+    Column("inserted", "Inserted", justify="right"),
+    Column("updated", "Updated", justify="right"),
+    Column("skipped", "Skipped", justify="right"),
+    Column("rejected", "Rejected", justify="right"),
+    Column("seconds", "Seconds", justify="right"),
+    Column("rows_per_s", "Rows/s", justify="right"),
+]
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A rich progress bar on stderr, only on a terminal (and only for big files)."""
+    if not (enabled and err_console.is_terminal):
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _warn(text: str) -> None:
+    err_console.print(f"warning: {text}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _options(app: AppContext, **values: Any) -> Options:
+    from memberctl import clock
+    from memberctl.spreadsheets.importer import Options
+
+    return Options(
+        operator=app.operator, at=clock.now(), region=app.region,
+        warn=_warn, **values,
+    )  # fmt: skip
+
+
+def _run(
+    app: AppContext, fmt: Format, call: Callable[..., Report], path: Path, options: Options
+) -> None:
+    """One transaction around the import; then the result, and exit 5 for strict rejects."""
+    from memberctl.errors import InvalidInput
+    from memberctl.spreadsheets.importer import Discarded
+
+    big = path.is_file() and path.stat().st_size > 2_000_000
+    try:
+        with _progress(big and fmt != Format.json) as progress, app.write() as session:
+            options.progress = progress
+            report = call(session=session, path=path, options=options)
+    except Discarded as discarded:
+        report = discarded.report
+    _show(report, fmt)
+    if report.rejected:
+        first = report.errors[0]
+        where = f"row {first.row}" + (f", column {first.column}" if first.column else "")
+        saved = f"; rejected rows are in {report.errors_file}" if report.errors_file else ""
+        summary = f"{report.rejected} row(s) rejected (first: {where}: {first.message}){saved}"
+        if not options.skip_invalid:
+            hint = "fix those rows and import again, or use --skip-invalid"
+            raise InvalidInput(f"{summary}; nothing was written", hint)
+        _warn(summary)
+
+
+def _show(report: Report, fmt: Format) -> None:
+    if fmt == Format.json:
+        emit(report.result(), fmt)
+        return
+    rate = round(report.rows / report.seconds) if report.seconds else report.rows
+    row = {**report.result(), "seconds": f"{report.seconds:.2f}", "rows_per_s": rate}
+    if fmt == Format.csv:
+        emit({k: row[k] for k in [c.key for c in SUMMARY]} | {"dry_run": report.dry_run}, fmt)
+        return
+    emit([row], fmt, SUMMARY, title="dry run: nothing written" if report.dry_run else None)
+
+
+@import_app.command()
+def members(
+    ctx: typer.Context,
+    file: FileArg,
+    sheet: SheetOpt = None,
+    mapping: MappingOpt = None,
+    on_existing: Annotated[
+        OnExisting,
+        typer.Option(
+            help="A member already in the database: reject the row, skip it or update it."
+        ),
+    ] = OnExisting.error,
+    skip_invalid: SkipInvalidOpt = False,
+    errors: ErrorsOpt = None,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import members. Headers in Chinese or English (姓名/name, 手机号/phone, ...); opening
+    points (积分) and balance (余额) become ledger entries for new members."""
+    from memberctl.spreadsheets.importer import import_members
+
+    app = app_context(ctx)
+    options = _options(
+        app, on_existing=on_existing.value, skip_invalid=skip_invalid, dry_run=dry_run,
+        sheet=sheet, mapping=mapping, errors_path=errors,
+    )  # fmt: skip
+    _run(app, fmt, import_members, file, options)
+
+
+@import_app.command()
+def purchases(
+    ctx: typer.Context,
+    file: FileArg,
+    sheet: SheetOpt = None,
+    mapping: MappingOpt = None,
+    skip_invalid: SkipInvalidOpt = False,
+    errors: ErrorsOpt = None,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import purchases (member by phone or member number; order number, amount, time, store,
+    category). An order number already recorded for its store is skipped, never doubled;
+    points are earned by each member's tier rule."""
+    from memberctl.spreadsheets.purchases import import_purchases
+
+    app = app_context(ctx)
+    options = _options(
+        app, skip_invalid=skip_invalid, dry_run=dry_run, sheet=sheet, mapping=mapping,
+        errors_path=errors,
+    )  # fmt: skip
+    _run(app, fmt, import_purchases, file, options)

@@ -1,0 +1,171 @@
+"""Tier evaluation: which tier each active member's spend over the last 12 months qualifies for.
+
+Spend is the sum of purchases not refunded, from the day after the same date a year before
+`as_of` through `as_of`. A member qualifies for the highest tier whose threshold that spend
+reaches. Upgrades take effect at once. A member below their tier's threshold is marked
+(`member.below_tier_since`) and downgraded to the tier they qualify for only once the grace period
+(`tier.grace_days`, default 30) has passed since then, so one quiet month does not cost a tier;
+reaching the threshold again clears the mark. Only active members are evaluated. Every change is
+a lifecycle tier change with reason 'evaluation' and an audit entry.
+
+One aggregate query computes every member's spend; the decisions are made over its rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, update
+from sqlmodel import Session, col, select
+
+from memberctl.domain import audit, lifecycle, policy
+from memberctl.models import Member, Purchase, Tier
+
+REASON = "evaluation"
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class TierChange:
+    member_no: str
+    action: str  # upgrade, downgrade
+    from_tier: str
+    to_tier: str
+    spend_12m: Decimal
+    below_since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class GraceRecord:
+    member_no: str
+    tier: str
+    qualifies_for: str
+    spend_12m: Decimal
+    below_since: dt.date
+    downgrade_on: dt.date
+
+
+@dataclass
+class Evaluation:
+    as_of: dt.date
+    applied: bool
+    evaluated: int = 0
+    upgrades: int = 0
+    downgrades: int = 0
+    changes: list[TierChange] = field(default_factory=list)
+    in_grace: list[GraceRecord] = field(default_factory=list)
+
+
+def window(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of "the last 12 months" ending with the day `as_of`."""
+    try:
+        year_before = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        year_before = as_of.replace(year=as_of.year - 1, day=28)
+    start = dt.datetime.combine(year_before + dt.timedelta(days=1), dt.time())
+    return start, dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+
+
+def spend_12m_query(as_of: dt.date) -> Any:
+    """Subquery (member_id, spend) of spend over the last 12 months, refunds excluded."""
+    start, end = window(as_of)
+    return (
+        select(Purchase.member_id, func.sum(Purchase.amount).label("spend"))
+        .where(
+            col(Purchase.at) >= start, col(Purchase.at) < end, col(Purchase.refunded_at).is_(None)
+        )
+        .group_by(Purchase.member_id)
+        .subquery("spend")
+    )
+
+
+def _qualified(tiers: list[Tier], spend: Decimal) -> Tier:
+    reached = [t for t in tiers if t.threshold <= spend]
+    return reached[-1] if reached else tiers[0]
+
+
+def evaluate(
+    *, session: Session, as_of: dt.date, apply: bool, operator: str, at: dt.datetime
+) -> Evaluation:
+    """The tier changes `as_of` calls for; written only when `apply` is true."""
+    tiers = list(session.exec(select(Tier).order_by(col(Tier.rank))))
+    rank = {t.code: t.rank for t in tiers}
+    grace = dt.timedelta(days=policy.load(session).grace_days)
+    spend = spend_12m_query(as_of)
+    rows = session.exec(
+        select(Member.id, Member.member_no, Member.tier_code, Member.below_tier_since,
+               func.coalesce(spend.c.spend, 0))
+        .outerjoin(spend, spend.c.member_id == Member.id)
+        .where(Member.status == lifecycle.ACTIVE)
+        .order_by(col(Member.id))
+    ).all()  # fmt: skip
+    result = Evaluation(as_of, apply, evaluated=len(rows))
+    marks: dict[int, dt.date | None] = {}
+    moves: dict[int, TierChange] = {}
+    for member_id, member_no, tier_code, since, amount in rows:
+        spent = money_of(amount)
+        target = _qualified(tiers, spent).code
+        if rank[target] > rank[tier_code]:
+            moves[member_id] = TierChange(member_no, "upgrade", tier_code, target, spent)
+        elif rank[target] < rank[tier_code] and since is not None and as_of - since >= grace:
+            moves[member_id] = TierChange(member_no, "downgrade", tier_code, target, spent, since)
+        elif rank[target] < rank[tier_code]:
+            start = since or as_of
+            result.in_grace.append(
+                GraceRecord(member_no, tier_code, target, spent, start, start + grace)
+            )
+            if since is None:
+                marks[member_id] = as_of
+            continue
+        if since is not None:  # changed tier, or back at the threshold: the mark goes
+            marks[member_id] = None
+    result.changes = list(moves.values())
+    result.upgrades = sum(c.action == "upgrade" for c in result.changes)
+    result.downgrades = len(result.changes) - result.upgrades
+    if apply:
+        _apply(session, moves, marks, operator, at)
+    return result
+
+
+def money_of(amount: Any) -> Decimal:
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
+def _apply(
+    session: Session,
+    moves: dict[int, TierChange],
+    marks: dict[int, dt.date | None],
+    operator: str,
+    at: dt.datetime,
+) -> None:
+    members = Member.__table__  # type: ignore[attr-defined]
+    if marks:
+        session.execute(
+            update(members)
+            .where(members.c.id == bindparam("member_id"))
+            .values(below_tier_since=bindparam("since")),
+            [{"member_id": k, "since": v} for k, v in marks.items()],
+        )
+    if not moves:
+        return
+    ids = list(moves)
+    changed = [
+        member
+        for start in range(0, len(ids), CHUNK)
+        for member in session.exec(
+            select(Member).where(col(Member.id).in_(ids[start : start + CHUNK]))
+        )
+    ]
+    for member in changed:
+        move = moves[member.id or 0]
+        lifecycle.record_tier_change(
+            session=session, member=member, to_tier=move.to_tier, action=move.action,
+            reason=REASON, operator=operator, at=at,
+        )  # fmt: skip
+        audit.record(
+            session=session, operator=operator, action=f"member.{move.action}", at=at,
+            member=member, details={"to": move.to_tier, "by": REASON},
+        )  # fmt: skip

@@ -1,0 +1,415 @@
+"""The points ledger: credits (lots), debits and what each debit consumed.
+
+Every change is a `points_entry` row, never updated or deleted: credits (`adjust` from
+`points add`, `earn` from purchases, `import`, `campaign`, `transfer`) carry an expiry date
+(`expires_on`, the last day they can be spent; NULL never expires); debits (`redeem` from
+`points deduct`, `expire`, `refund`) record in `points_allocation` which lots they consumed, so
+what is left of a lot is `points - sum(allocations)` and a member's points are the sum of the
+ledger. `member.points` is a cache of that sum, written in the same transaction (`db check`
+proves it).
+
+Spending order: the soonest-expiring lot first, then the oldest, never-expiring lots last. Lots
+past their expiry date are not spent; `expire` writes one `expire` row for what is left of each
+such lot (its `reverses_id` names the lot), set-based, and running it again for the same day
+finds nothing left to expire.
+
+Concurrency: callers lock the member row (`refs.resolve(..., for_update=True)`; SQLite writers
+hold the write lock already) before reading lots, so two spenders of the same last points are
+serialised and the second sees what the first consumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, literal, update
+from sqlmodel import Session, col, select
+
+from memberctl.domain import audit, lifecycle, policy
+from memberctl.errors import InvalidInput, RuleViolation
+from memberctl.models import Member, PointsAllocation, PointsEntry
+
+POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
+CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer")
+MAX_POINTS = 1_000_000_000
+_EXPIRE_LOCK_ID = 0x6D657870  # "mexp": one `points expire` at a time on PostgreSQL
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    id: int
+    kind: str
+    points: int
+    expires_on: dt.date | None
+    reason: str | None
+    operator: str
+    at: dt.datetime
+    key: str | None
+    remaining: int | None = None  # credits: what is left of the lot
+    order_no: str | None = None
+
+
+@dataclass(frozen=True)
+class PointsResult:
+    member_no: str
+    points: int  # the member's points after the write
+    balance: Decimal  # the member's stored value (unchanged here)
+    duplicate: bool  # a repeat of an earlier write with the same key: nothing changed
+    entry: EntryRecord
+    allocations: list[dict[str, Any]] | None = None
+
+    @property
+    def change(self) -> int:
+        return self.entry.points
+
+    @property
+    def expires_on(self) -> dt.date | None:
+        return self.entry.expires_on
+
+
+@dataclass(frozen=True)
+class BalanceRecord:
+    member_no: str
+    points: int
+    available: int  # spendable now: lots not past their expiry date
+    lapsed: int  # past their expiry date, written off by the next `points expire`
+    next_expiry_on: dt.date | None
+    next_expiry_points: int
+
+
+@dataclass(frozen=True)
+class ExpiryResult:
+    as_of: dt.date
+    entries: int
+    points: int
+    members: int
+
+
+def ensure_active(member: Member, doing: str) -> None:
+    """A frozen or cancelled member earns and spends nothing (exit 4)."""
+    lifecycle.ensure_not_forgotten(member, doing)
+    if member.status != lifecycle.ACTIVE:
+        raise RuleViolation(
+            f"cannot {doing} for {member.member_no}: the member is {member.status}",
+            "unfreeze or restore the member first",
+        )
+
+
+def check_points(points: int) -> int:
+    if not 0 < points <= MAX_POINTS:
+        raise InvalidInput(f"{points} is not a number of points", f"give 1 to {MAX_POINTS}")
+    return points
+
+
+def check_key(key: str | None) -> str | None:
+    """An idempotency key: up to 100 characters; empty means none."""
+    if key is None or not key.strip():
+        return None
+    if len(key.strip()) > 100:
+        raise InvalidInput("the --key is longer than 100 characters", "use a shorter key")
+    return key.strip()
+
+
+def record_of(entry: PointsEntry, remaining: int | None = None) -> EntryRecord:
+    return EntryRecord(
+        entry.id or 0, entry.kind, entry.points, entry.expires_on, entry.reason,
+        entry.operator, entry.at, entry.key, remaining,
+    )  # fmt: skip
+
+
+def _used() -> Any:
+    return func.coalesce(func.sum(PointsAllocation.points), 0)
+
+
+def open_lots(session: Session, member_id: int) -> list[tuple[int, dt.date | None, int]]:
+    """(credit id, expires_on, points left) of the member's lots with points left, in spending
+    order: soonest expiry first, then oldest, never-expiring last."""
+    left = PointsEntry.points - _used()
+    query = (
+        select(PointsEntry.id, PointsEntry.expires_on, left)
+        .outerjoin(PointsAllocation, col(PointsAllocation.credit_id) == PointsEntry.id)
+        .where(PointsEntry.member_id == member_id, PointsEntry.points > 0)
+        .group_by(PointsEntry.id, PointsEntry.expires_on, PointsEntry.points, PointsEntry.at)
+        .having(left > 0)
+        .order_by(
+            col(PointsEntry.expires_on).is_(None),
+            col(PointsEntry.expires_on),
+            col(PointsEntry.at),
+            col(PointsEntry.id),
+        )
+    )
+    return [(int(i), e, int(n)) for i, e, n in session.exec(query)]
+
+
+def lot_remaining(session: Session, credit_id: int) -> int:
+    entry = session.get(PointsEntry, credit_id)
+    used = session.exec(select(_used()).where(PointsAllocation.credit_id == credit_id)).one()
+    return (entry.points if entry else 0) - int(used)
+
+
+def ledger_sum(session: Session, member_id: int) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+            PointsEntry.member_id == member_id
+        )
+    ).one()
+    return int(total)
+
+
+def refresh_cache(session: Session, member: Member) -> int:
+    """Set the member's cached points to the ledger sum (same transaction)."""
+    session.flush()
+    member.points = ledger_sum(session, member.id or 0)
+    session.add(member)
+    return member.points
+
+
+def find_by_key(session: Session, key: str | None) -> PointsEntry | None:
+    if not key:
+        return None
+    return session.exec(select(PointsEntry).where(PointsEntry.key == key)).first()
+
+
+def _repeat(member: Member, entry: PointsEntry, kind: str, points: int) -> PointsResult:
+    if entry.member_id != member.id or entry.kind != kind or entry.points != points:
+        raise RuleViolation(
+            f"key '{entry.key}' was already used for another write ({entry.kind} "
+            f"{entry.points:+d} on entry {entry.id})",
+            "use a new --key for a different write",
+        )
+    return PointsResult(member.member_no, member.points, member.balance, True, record_of(entry))
+
+
+def _expiry(raw: dt.date | None | str, at: dt.datetime, session: Session) -> dt.date | None:
+    if raw == POLICY:
+        return policy.load(session).expiry_for(at.date())
+    if isinstance(raw, dt.date) and raw < at.date():
+        raise InvalidInput(
+            f"expiry date {raw.isoformat()} is in the past", "give a later date, or 'never'"
+        )
+    return raw if isinstance(raw, dt.date) else None
+
+
+def add(
+    *,
+    session: Session,
+    member: Member,
+    points: int,
+    reason: str,
+    operator: str,
+    at: dt.datetime,
+    key: str | None = None,
+    expires_on: dt.date | None | str = POLICY,
+    kind: str = "adjust",
+) -> PointsResult:
+    """`points add`: credit a new lot; `expires_on` a date, None (never) or POLICY."""
+    check_points(points)
+    key = check_key(key)
+    existing = find_by_key(session, key)
+    if existing is not None:
+        return _repeat(member, existing, kind, points)
+    ensure_active(member, "add points")
+    entry = PointsEntry(
+        member_id=member.id or 0, kind=kind, points=points, reason=reason, operator=operator,
+        at=at, key=key, expires_on=_expiry(expires_on, at, session),
+    )  # fmt: skip
+    session.add(entry)
+    total = refresh_cache(session, member)
+    audit.record(
+        session=session, operator=operator, action="points.add", at=at, member=member,
+        details={"entry_id": entry.id, "points": points, "key": key},
+    )  # fmt: skip
+    return PointsResult(member.member_no, total, member.balance, False, record_of(entry, points))
+
+
+def post_debit(
+    session: Session,
+    member: Member,
+    spend: list[tuple[int, int]],
+    **fields: Any,
+) -> PointsEntry:
+    """Write one debit row for `spend` [(credit id, points)] and its allocations."""
+    total = sum(points for _, points in spend)
+    entry = PointsEntry(member_id=member.id or 0, points=-total, **fields)
+    session.add(entry)
+    session.flush()
+    session.execute(
+        insert(PointsAllocation),
+        [{"debit_id": entry.id, "credit_id": cid, "points": n} for cid, n in spend],
+    )
+    return entry
+
+
+def plan_spend(session: Session, member: Member, points: int, on: dt.date) -> list[tuple[int, int]]:
+    """Which lots `points` come from (FIFO by expiry); RuleViolation when not enough."""
+    usable = [(cid, left) for cid, exp, left in open_lots(session, member.id or 0)
+              if exp is None or exp >= on]  # fmt: skip
+    available = sum(left for _, left in usable)
+    if available < points:
+        raise RuleViolation(
+            f"{member.member_no} has {available} points to spend, not {points}",
+            "deduct at most the points available (see 'points balance')",
+        )
+    spend, need = [], points
+    for cid, left in usable:
+        take = min(left, need)
+        spend.append((cid, take))
+        need -= take
+        if need == 0:
+            break
+    return spend
+
+
+def deduct(
+    *,
+    session: Session,
+    member: Member,
+    points: int,
+    reason: str,
+    operator: str,
+    at: dt.datetime,
+    key: str | None = None,
+) -> PointsResult:
+    """`points deduct`: spend `points`, soonest-expiring first; not enough -> exit 4."""
+    check_points(points)
+    key = check_key(key)
+    existing = find_by_key(session, key)
+    if existing is not None:
+        return _repeat(member, existing, "redeem", -points)
+    ensure_active(member, "deduct points")
+    spend = plan_spend(session, member, points, at.date())
+    entry = post_debit(
+        session, member, spend, kind="redeem", reason=reason, operator=operator, at=at, key=key
+    )
+    total = refresh_cache(session, member)
+    audit.record(
+        session=session, operator=operator, action="points.deduct", at=at, member=member,
+        details={"entry_id": entry.id, "points": points, "key": key},
+    )  # fmt: skip
+    allocations = [{"lot": cid, "points": n} for cid, n in spend]
+    return PointsResult(
+        member.member_no, total, member.balance, False, record_of(entry), allocations
+    )
+
+
+def balance(*, session: Session, member: Member, as_of: dt.date) -> BalanceRecord:
+    lots = open_lots(session, member.id or 0)
+    lapsed = sum(left for _, exp, left in lots if exp is not None and exp < as_of)
+    upcoming = sorted((exp, left) for _, exp, left in lots if exp is not None and exp >= as_of)
+    next_on = upcoming[0][0] if upcoming else None
+    next_points = sum(left for exp, left in upcoming if exp == next_on)
+    total = ledger_sum(session, member.id or 0)
+    return BalanceRecord(member.member_no, total, total - lapsed, lapsed, next_on, next_points)
+
+
+def history(*, session: Session, member: Member, limit: int | None = None) -> list[EntryRecord]:
+    """The member's ledger, oldest first; credits show what is left of them."""
+    from memberctl.models import Purchase
+
+    used = select(_used()).where(PointsAllocation.credit_id == PointsEntry.id).scalar_subquery()
+    query = (
+        select(PointsEntry, used, Purchase.order_no)
+        .outerjoin(Purchase, col(Purchase.id) == PointsEntry.purchase_id)
+        .where(PointsEntry.member_id == member.id)
+        .order_by(col(PointsEntry.at), col(PointsEntry.id))
+    )
+    rows = list(session.exec(query))
+    if limit:
+        rows = rows[-limit:]
+    out = []
+    for entry, spent, order_no in rows:
+        remaining = entry.points - int(spent) if entry.points > 0 else None
+        out.append(dataclasses.replace(record_of(entry, remaining), order_no=order_no))
+    return out
+
+
+def expire(
+    *,
+    session: Session,
+    as_of: dt.date,
+    operator: str,
+    at: dt.datetime,
+) -> ExpiryResult:
+    """Write off what is left of every lot whose expiry date is before `as_of`, set-based:
+    one INSERT ... SELECT of `expire` rows, one of their allocations, one UPDATE of the caches.
+    A second run for the same day finds nothing left and changes nothing."""
+    _lock_expiry(session)
+    lapsed = _lapsed_lots(as_of)
+    _lock_members(session, select(lapsed.c.member_id))
+    watermark = session.exec(select(func.coalesce(func.max(PointsEntry.id), 0))).one()
+    table = PointsEntry.__table__  # type: ignore[attr-defined]
+    session.execute(
+        insert(table).from_select(
+            ["member_id", "kind", "points", "reason", "operator", "at", "reverses_id"],
+            select(
+                lapsed.c.member_id, literal("expire"), -lapsed.c.left,
+                literal(f"expired as of {as_of.isoformat()}"),
+                literal(operator), literal(at, type_=table.c.at.type), lapsed.c.id,
+            ),
+        )
+    )  # fmt: skip
+    new = and_(PointsEntry.id > watermark, PointsEntry.kind == "expire")
+    session.execute(
+        insert(PointsAllocation).from_select(
+            ["debit_id", "credit_id", "points"],
+            select(PointsEntry.id, PointsEntry.reverses_id, -col(PointsEntry.points)).where(new),
+        )
+    )
+    count, total, members = session.exec(
+        select(func.count(), func.coalesce(func.sum(PointsEntry.points), 0),
+               func.count(func.distinct(PointsEntry.member_id))).where(new)
+    ).one()  # fmt: skip
+    if count == 0:
+        return ExpiryResult(as_of, 0, 0, 0)  # nothing left to expire: nothing written
+    bump_caches(session, new)
+    audit.record(
+        session=session, operator=operator, action="points.expire", at=at,
+        details={"as_of": as_of.isoformat(), "entries": count, "points": -int(total)},
+    )  # fmt: skip
+    return ExpiryResult(as_of, int(count), -int(total), int(members))
+
+
+def _lapsed_lots(as_of: dt.date) -> Any:
+    left = PointsEntry.points - _used()
+    return (
+        select(PointsEntry.id, PointsEntry.member_id, left.label("left"))
+        .outerjoin(PointsAllocation, col(PointsAllocation.credit_id) == PointsEntry.id)
+        .where(PointsEntry.points > 0, col(PointsEntry.expires_on) < as_of)
+        .group_by(PointsEntry.id, PointsEntry.member_id, PointsEntry.points)
+        .having(left > 0)
+        .subquery("lapsed")
+    )
+
+
+def bump_caches(session: Session, new_entries: Any) -> None:
+    """Add the points of the entries matching `new_entries` to their members' caches."""
+    members = Member.__table__  # type: ignore[attr-defined]
+    delta = (
+        select(func.sum(PointsEntry.points))
+        .where(new_entries, PointsEntry.member_id == members.c.id)
+        .scalar_subquery()
+    )
+    touched = exists().where(new_entries, PointsEntry.member_id == members.c.id)
+    session.execute(update(members).where(touched).values(points=members.c.points + delta))
+    session.expire_all()
+
+
+def _lock_expiry(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_EXPIRE_LOCK_ID)))
+
+
+def _lock_members(session: Session, member_ids: Any) -> None:
+    """Lock the rows of the members about to change (PostgreSQL), in id order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        select(Member.id)
+        .where(col(Member.id).in_(member_ids))
+        .order_by(col(Member.id))
+        .with_for_update()
+    )

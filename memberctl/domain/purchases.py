@@ -1,0 +1,313 @@
+"""Purchases and the points they earn.
+
+A purchase earns `floor(amount x tier.points_per_unit x tier.multiplier x birthday)` points,
+where `birthday` is the shop's birthday multiplier (default 2) when the purchase falls in the
+member's birthday month and 1 otherwise. Each factor is taken to the cent (two decimals) and the
+product is computed exactly in whole hundredths, then rounded down: 19.99 at 1.20 earns 23,
+never 24. The same integer arithmetic runs in Python (`record`) and in SQL
+(`earn_for_import_run`), so both paths always agree. The points are one `earn` lot that follows
+the expiry policy from the purchase date.
+
+An order number is unique per store ('' when none is given): recording it again changes nothing.
+A refund reverses what is left of the purchase's own lot and no more: points already spent (or
+expired) are not taken back from the member's other lots; the result says how many could not be
+reversed (`points_not_reversed`). Refunded purchases stop counting toward tier spend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, case, cast, exists, extract, func, insert, literal
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from memberctl.domain import audit, money, points, policy
+from memberctl.errors import InvalidInput, NotFound
+from memberctl.models import Member, PointsEntry, Purchase, Tier
+
+SCALE = 10**8  # four factors, each in hundredths
+
+
+@dataclass(frozen=True)
+class PurchaseResult:
+    member_no: str
+    order_no: str
+    store: str | None
+    amount: Decimal
+    at: dt.datetime
+    points_earned: int
+    points: int  # the member's points after
+    duplicate: bool  # the order was already recorded: nothing changed
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    member_no: str
+    order_no: str
+    store: str | None
+    amount: Decimal
+    points_earned: int
+    points_reversed: int
+    points_not_reversed: int  # already spent or expired: not taken back
+    points: int
+    refunded_at: dt.datetime
+    duplicate: bool  # already refunded: nothing changed
+
+
+def hundredths(value: Decimal) -> int:
+    return int(money.quantize(Decimal(value)) * 100)
+
+
+def points_for(amount: Decimal, per_unit: Decimal, multiplier: Decimal, bonus: Decimal) -> int:
+    """Points for `amount`: the exact product of the factors (each to the cent), rounded down."""
+    product = hundredths(amount) * hundredths(per_unit) * hundredths(multiplier)
+    return product * hundredths(bonus) // SCALE
+
+
+def in_birthday_month(member: Member, at: dt.datetime) -> bool:
+    return member.birthday is not None and member.birthday.month == at.month
+
+
+def find(session: Session, order_no: str, store: str | None) -> Purchase | None:
+    return session.exec(
+        select(Purchase).where(Purchase.order_no == order_no, Purchase.store == (store or ""))
+    ).first()
+
+
+def _generated_order_no(at: dt.datetime) -> str:
+    return f"A{at:%Y%m%d%H%M%S}-{secrets.token_hex(3).upper()}"
+
+
+def _result(session: Session, purchase: Purchase, duplicate: bool) -> PurchaseResult:
+    member = session.get(Member, purchase.member_id)
+    assert member is not None
+    return PurchaseResult(
+        member.member_no, purchase.order_no, purchase.store or None, purchase.amount,
+        purchase.at, purchase.points_earned, member.points, duplicate,
+    )  # fmt: skip
+
+
+def record(
+    *,
+    session: Session,
+    member: Member,
+    amount: Decimal,
+    operator: str,
+    at: dt.datetime,
+    now: dt.datetime,
+    order_no: str | None = None,
+    store: str | None = None,
+) -> PurchaseResult:
+    """`purchase record`: a purchase and the points it earns; a repeated order changes nothing."""
+    existing = find(session, order_no, store) if order_no else None
+    if existing is not None:
+        return _result(session, existing, True)
+    points.ensure_active(member, "record a purchase")
+    if amount <= 0:
+        raise InvalidInput(f"amount {money.format(amount)} is not a sale", "give an amount above 0")
+    purchase = Purchase(
+        member_id=member.id or 0, order_no=order_no or _generated_order_no(at),
+        store=store or "", amount=amount, at=at, operator=operator, created_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(purchase)
+    except IntegrityError:  # the same order recorded by another process just now
+        raced = find(session, purchase.order_no, store)
+        assert raced is not None
+        return _result(session, raced, True)
+    earned = _earn(session, member, purchase, operator)
+    points.refresh_cache(session, member)
+    audit.record(
+        session=session, operator=operator, action="purchase.record", at=now, member=member,
+        details={"purchase_id": purchase.id, "points": earned},
+    )  # fmt: skip
+    return _result(session, purchase, False)
+
+
+def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -> int:
+    tier = session.exec(select(Tier).where(Tier.code == member.tier_code)).one()
+    rules = policy.load(session)
+    bonus = rules.birthday_multiplier if in_birthday_month(member, purchase.at) else Decimal(1)
+    earned = points_for(purchase.amount, tier.points_per_unit, tier.multiplier, bonus)
+    if earned > 0:
+        session.add(
+            PointsEntry(
+                member_id=member.id or 0, kind="earn", points=earned,
+                expires_on=rules.expiry_for(purchase.at.date()),
+                reason=f"order {purchase.order_no}", operator=operator, at=purchase.at,
+                purchase_id=purchase.id,
+            )
+        )  # fmt: skip
+    purchase.points_earned = earned
+    session.add(purchase)
+    return earned
+
+
+def refund(
+    *,
+    session: Session,
+    order_no: str,
+    store: str | None,
+    operator: str,
+    at: dt.datetime,
+) -> RefundResult:
+    """`purchase refund`: mark the order refunded and reverse what is left of its points."""
+    purchase = find(session, order_no, store)
+    if purchase is None:
+        where = f" in store '{store}'" if store else ""
+        raise NotFound(f"no order '{order_no}'{where}", "check the order number and --store")
+    member = session.exec(
+        select(Member).where(Member.id == purchase.member_id).with_for_update()
+    ).one()
+    session.refresh(purchase)  # after the lock: a refund that just finished is seen
+    if purchase.refunded_at is not None:
+        reversed_ = -_refunded_points(session, purchase)
+        return _refund_result(member, purchase, reversed_, True)
+    reversed_ = 0
+    earn = session.exec(
+        select(PointsEntry).where(
+            PointsEntry.purchase_id == purchase.id, PointsEntry.kind == "earn"
+        )
+    ).first()
+    if earn is not None and (left := points.lot_remaining(session, earn.id or 0)) > 0:
+        reversed_ = min(left, earn.points)
+        points.post_debit(
+            session, member, [(earn.id or 0, reversed_)], kind="refund",
+            reason=f"refund of order {purchase.order_no}", operator=operator, at=at,
+            purchase_id=purchase.id, reverses_id=earn.id,
+        )  # fmt: skip
+    purchase.refunded_at = at
+    session.add(purchase)
+    points.refresh_cache(session, member)
+    audit.record(
+        session=session, operator=operator, action="purchase.refund", at=at, member=member,
+        details={"purchase_id": purchase.id, "points_reversed": reversed_},
+    )  # fmt: skip
+    return _refund_result(member, purchase, reversed_, False)
+
+
+def _refunded_points(session: Session, purchase: Purchase) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+            PointsEntry.purchase_id == purchase.id, PointsEntry.kind == "refund"
+        )
+    ).one()
+    return int(total)
+
+
+def _refund_result(
+    member: Member, purchase: Purchase, reversed_: int, duplicate: bool
+) -> RefundResult:
+    assert purchase.refunded_at is not None
+    return RefundResult(
+        member.member_no, purchase.order_no, purchase.store or None, purchase.amount,
+        purchase.points_earned, reversed_, purchase.points_earned - reversed_, member.points,
+        purchase.refunded_at, duplicate,
+    )  # fmt: skip
+
+
+# -- the bulk path (spreadsheet imports) -------------------------------------------------------
+
+
+def _in_hundredths(expr: Any) -> Any:
+    return cast(func.round(expr * 100), BigInteger)
+
+
+def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:
+    """One row per purchase of the run that has not earned yet, with its points (SQL twin of
+    `points_for`)."""
+    birthday = and_(
+        col(Member.birthday).is_not(None),
+        extract("month", Member.birthday) == extract("month", Purchase.at),
+    )
+    bonus = case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
+    earned = (
+        _in_hundredths(Purchase.amount)
+        * _in_hundredths(Tier.points_per_unit)
+        * _in_hundredths(Tier.multiplier)
+        * bonus
+    ) // SCALE
+    already = exists().where(PointsEntry.purchase_id == Purchase.id, PointsEntry.kind == "earn")
+    return (
+        select(
+            Purchase.id, Purchase.member_id, Purchase.order_no, Purchase.at, earned.label("pts"),
+            expiry.label("expires_on"),
+        )
+        .join(Member, col(Member.id) == Purchase.member_id)
+        .join(Tier, col(Tier.code) == Member.tier_code)
+        .where(
+            Purchase.import_run_id == run_id, col(Purchase.refunded_at).is_(None),
+            Member.status == "active", ~already,
+        )
+    ).subquery("due")  # fmt: skip
+
+
+def _expiry_case(session: Session, run_id: int, rules: policy.Policy) -> Any:
+    """expires_on for each purchase month of the run, as a CASE over year*12+month."""
+    month_key = extract("year", Purchase.at) * 12 + extract("month", Purchase.at)
+    if rules.expiry_months is None:
+        return literal(None, type_=PointsEntry.__table__.c.expires_on.type)  # type: ignore[attr-defined]
+    keys = session.exec(select(month_key).where(Purchase.import_run_id == run_id).distinct()).all()
+    whens = {}
+    for key in keys:
+        year, month0 = divmod(int(key) - 1, 12)
+        whens[int(key)] = rules.expiry_for(dt.date(year, month0 + 1, 1))
+    if not whens:
+        return literal(None)
+    return case(whens, value=cast(month_key, BigInteger))
+
+
+def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, at: Any) -> int:
+    """Credit the points of every purchase of import run `import_run_id` that has not earned yet
+    (active members only; tier and birthday-month multipliers as in `record`), set-based: one
+    INSERT ... SELECT of the lots, one UPDATE of the purchases, one UPDATE of the member caches.
+    Returns the points credited; calling it again credits nothing."""
+    rules = policy.load(session)
+    due = _earn_select(import_run_id, rules, _expiry_case(session, import_run_id, rules))
+    watermark = session.exec(select(func.coalesce(func.max(PointsEntry.id), 0))).one()
+    table = PointsEntry.__table__  # type: ignore[attr-defined]
+    session.execute(
+        insert(table).from_select(
+            ["member_id", "kind", "points", "expires_on", "reason", "operator", "at",
+             "purchase_id", "import_run_id"],
+            select(
+                due.c.member_id, literal("earn"), due.c.pts, due.c.expires_on,
+                literal("order ") + due.c.order_no, literal(operator), due.c.at, due.c.id,
+                literal(import_run_id),
+            ).where(due.c.pts > 0),
+        )
+    )  # fmt: skip
+    new = and_(
+        PointsEntry.id > watermark,
+        PointsEntry.kind == "earn",
+        PointsEntry.import_run_id == import_run_id,
+    )
+    _set_points_earned(session, new)
+    points.bump_caches(session, new)
+    total = int(
+        session.exec(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(new)).one()
+    )
+    audit.record(
+        session=session, operator=operator, action="points.earn_import", at=at,
+        details={"import_run_id": import_run_id, "points": total},
+    )  # fmt: skip
+    return total
+
+
+def _set_points_earned(session: Session, new_entries: Any) -> None:
+    from sqlalchemy import update
+
+    purchases = Purchase.__table__  # type: ignore[attr-defined]
+    earned = (
+        select(PointsEntry.points)
+        .where(new_entries, PointsEntry.purchase_id == purchases.c.id)
+        .scalar_subquery()
+    )
+    touched = exists().where(new_entries, PointsEntry.purchase_id == purchases.c.id)
+    session.execute(update(purchases).where(touched).values(points_earned=earned))

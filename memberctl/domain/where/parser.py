@@ -1,0 +1,206 @@
+"""The `--where` grammar, parsed by recursive descent into a small AST that keeps positions.
+
+    expression := disjunct EOF
+    disjunct   := conjunct ("or" conjunct)*
+    conjunct   := negation ("and" negation)*
+    negation   := "not" negation | primary
+    primary    := "(" disjunct ")" | comparison
+    comparison := FIELD OP value
+                | FIELD ["not"] "in" "(" value ("," value)* ")"
+    OP         := "=" | "!=" | "<" | "<=" | ">" | ">="
+    value      := STRING | WORD        (a bare word that is not a keyword)
+
+So `not` binds tighter than `and`, and `and` tighter than `or`. Keywords and field names are
+read in any case. Every error names the column (1-based) and what was expected there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from memberctl.domain.where import catalog
+from memberctl.domain.where.lexer import ExpressionError, Kind, Token, tokenize
+
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Value:
+    value: str | int | Decimal
+    token: Token
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: catalog.Field
+    op: str  # = != < <= > >= in "not in"
+    values: tuple[Value, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple[Node, ...]
+
+
+Node = Compare | Not | And | Or
+
+
+def parse(text: str) -> Node:
+    """The AST of `text`, or ExpressionError saying where and what was expected."""
+    return _Parser(tokenize(text)).expression()
+
+
+def render(node: Node) -> str:
+    """A fully parenthesised form, e.g. `(or (and (tier = gold) (not (tag = vip))) ...)`."""
+    if isinstance(node, Compare):
+        shown = [str(v.value) for v in node.values]
+        right = f"({', '.join(shown)})" if node.op in ("in", "not in") else shown[0]
+        return f"({node.field.name} {node.op} {right})"
+    if isinstance(node, Not):
+        return f"(not {render(node.operand)})"
+    name = "and" if isinstance(node, And) else "or"
+    return f"({name} {' '.join(render(n) for n in node.operands)})"
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.index = 0
+        self.depth = 0
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def error(self, expected: str, hint: str | None = None) -> ExpressionError:
+        """`expected X after 'Y' at column N, found Z` for the current token."""
+        token = self.token
+        after = f" after {self.tokens[self.index - 1].shown()}" if self.index else ""
+        found = "" if token.kind == Kind.end else f", found {token.shown()}"
+        column = token.pos + 1
+        return ExpressionError(
+            f"expected {expected}{after} at column {column}{found}", column, hint
+        )
+
+    def expression(self) -> Node:
+        node = self.disjunct()
+        if self.token.kind == Kind.rparen:
+            column = self.token.pos + 1
+            raise ExpressionError(f"unmatched ')' at column {column}", column)
+        if self.token.kind != Kind.end:
+            raise self.error("'and', 'or' or the end")
+        return node
+
+    def disjunct(self) -> Node:
+        operands = [self.conjunct()]
+        while self.token.keyword() == "or":
+            self.advance()
+            operands.append(self.conjunct())
+        return operands[0] if len(operands) == 1 else Or(tuple(operands))
+
+    def conjunct(self) -> Node:
+        operands = [self.negation()]
+        while self.token.keyword() == "and":
+            self.advance()
+            operands.append(self.negation())
+        return operands[0] if len(operands) == 1 else And(tuple(operands))
+
+    def negation(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            column = self.token.pos + 1
+            raise ExpressionError(
+                f"the expression nests deeper than {MAX_DEPTH} levels at column {column}", column
+            )
+        try:
+            if self.token.keyword() == "not":
+                pos = self.advance().pos
+                return Not(self.negation(), pos)
+            return self.primary()
+        finally:
+            self.depth -= 1
+
+    def primary(self) -> Node:
+        if self.token.kind == Kind.lparen:
+            opening = self.advance()
+            node = self.disjunct()
+            if self.token.kind != Kind.rparen:
+                raise self.error(f"')' to close the '(' at column {opening.pos + 1}")
+            self.advance()
+            return node
+        if self.token.kind != Kind.word or self.token.keyword():
+            raise self.error("a field", None if self.index else "e.g. tier = gold")
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        name = self.advance()
+        spec = catalog.field(name)
+        op_token = self.token
+        op = self.operator()
+        if op not in spec.operators:
+            column = op_token.pos + 1
+            allowed = ", ".join(spec.operators[:-1]) + " or " + spec.operators[-1]
+            raise ExpressionError(
+                f"{spec.name} cannot be compared with '{op}' at column {column}",
+                column,
+                f"{spec.name} takes {allowed}",
+            )
+        if op in ("in", "not in"):
+            values = self.value_list(spec)
+        else:
+            values = (self.value(spec),)
+        return Compare(spec, op, values, name.pos)
+
+    def operator(self) -> str:
+        if self.token.kind == Kind.op:
+            return self.advance().text
+        keyword = self.token.keyword()
+        if keyword == "in":
+            self.advance()
+            return "in"
+        if keyword == "not":
+            self.advance()
+            if self.token.keyword() != "in":
+                raise self.error("'in'")
+            self.advance()
+            return "not in"
+        raise self.error("an operator (=, !=, <, <=, >, >=, in, not in)")
+
+    def value(self, spec: catalog.Field) -> Value:
+        token = self.token
+        if token.kind == Kind.string or (token.kind == Kind.word and not token.keyword()):
+            self.advance()
+            return Value(catalog.value(spec, token), token)
+        hint = f"quote a value that is a keyword: '{token.raw}'" if token.keyword() else None
+        raise self.error("a value", hint)
+
+    def value_list(self, spec: catalog.Field) -> tuple[Value, ...]:
+        if self.token.kind != Kind.lparen:
+            raise self.error("'('", "write a list as (a, b, c)")
+        self.advance()
+        values = [self.value(spec)]
+        while self.token.kind == Kind.comma:
+            self.advance()
+            values.append(self.value(spec))
+        if self.token.kind != Kind.rparen:
+            raise self.error("',' or ')'")
+        self.advance()
+        return tuple(values)

@@ -1,0 +1,132 @@
+"""Column headers: which field each column of a sheet holds.
+
+Headers are matched in Chinese and English through `ALIASES`, ignoring case, spaces, `_`/`-` and
+full-width forms (`ＮＡＭＥ`, `手机 号`). A TOML mapping file (`--mapping`) adds aliases of its own:
+
+    [members]
+    "客户姓名" = "name"
+    "联系方式" = "phone"
+
+Unknown columns are reported once and ignored; a missing required column is an error before any
+row is read.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from memberctl.errors import InvalidInput, NotFound
+
+MEMBER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字", "会员姓名", "客户姓名", "name", "full name"),
+    "phone": (
+        "手机号",
+        "手机",
+        "电话",
+        "手机号码",
+        "联系电话",
+        "电话号码",
+        "phone",
+        "mobile",
+        "tel",
+    ),  # fmt: skip
+    "gender": ("性别", "gender", "sex"),
+    "birthday": ("生日", "出生日期", "birthday", "birth date", "date of birth", "dob"),
+    "email": ("邮箱", "电子邮箱", "电子邮件", "email", "e-mail", "mail"),
+    "address": ("地址", "联系地址", "address"),
+    "tier": ("等级", "会员等级", "级别", "tier", "level"),
+    "points": ("积分", "当前积分", "可用积分", "points"),
+    "balance": ("余额", "储值", "储值余额", "balance"),
+    "member_no": ("会员卡号", "会员编号", "卡号", "member_no", "member no", "card no"),
+    "joined_at": ("注册时间", "入会时间", "注册日期", "入会日期", "joined_at", "joined"),
+    "store": ("门店", "所属门店", "store", "shop"),
+    "tags": ("标签", "tags", "tag"),
+    "referrer": ("推荐人", "referrer", "referred by"),
+    "status": ("状态", "会员状态", "status"),
+}
+PURCHASE_ALIASES: dict[str, tuple[str, ...]] = {
+    "phone": MEMBER_ALIASES["phone"] + ("会员手机号",),
+    "member_no": MEMBER_ALIASES["member_no"],
+    "order_no": ("订单号", "单号", "订单编号", "流水号", "order_no", "order no", "order"),
+    "amount": ("金额", "消费金额", "实付金额", "amount", "total"),
+    "at": ("时间", "消费时间", "下单时间", "日期", "time", "at", "date", "purchased_at"),
+    "store": MEMBER_ALIASES["store"],
+    "category": ("品类", "类别", "分类", "category"),
+}
+ALIASES = {"members": MEMBER_ALIASES, "purchases": PURCHASE_ALIASES}
+# The column an errors file adds; it is ignored on re-import, so a fixed errors file imports as is.
+REASON_HEADERS = ("错误原因", "reason")
+_IGNORED = re.compile(r"[\s_\-]+")
+
+
+def normalize(header: object) -> str:
+    """`' 手机 号 '`, `'Ｐｈｏｎｅ'`, `'Member_No'` -> `'手机号'`, `'phone'`, `'memberno'`."""
+    text = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    return _IGNORED.sub("", text)
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """`fields[field] = source column`; `unknown` columns are ignored."""
+
+    fields: dict[str, str]
+    unknown: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> str:
+        return self.fields.get(name, name)
+
+
+def load_mapping(path: Path | None, kind: str) -> dict[str, str]:
+    """Extra aliases from a TOML file: `[members]` / `[purchases]` tables of header = field."""
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise NotFound(f"no mapping file '{path}'", "check the path given to --mapping")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path.name} is not valid TOML: {exc}") from None
+    table = document.get(kind, {})
+    known = ALIASES[kind]
+    mapping: dict[str, str] = {}
+    for header, target in table.items():
+        if target not in known:
+            raise InvalidInput(
+                f"{path.name}: [{kind}] maps '{header}' to unknown field '{target}'",
+                f"fields are: {', '.join(known)}",
+            )
+        mapping[normalize(header)] = target
+    return mapping
+
+
+def resolve(
+    columns: Sequence[object], kind: str, mapping: dict[str, str], required: Sequence[str]
+) -> ColumnMap:
+    """Match headers to fields; InvalidInput (exit 5) when a required field has no column."""
+    aliases = ALIASES[kind]
+    lookup = {normalize(alias): name for name, names in aliases.items() for alias in names}
+    lookup.update(mapping)
+    ignored = {normalize(h) for h in REASON_HEADERS}
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for column in columns:
+        key = normalize(column)
+        target = lookup.get(key)
+        if target is not None and target not in found:
+            found[target] = str(column)
+        elif key and key not in ignored and not key.startswith("unnamed:"):
+            unknown.append(str(column))
+    missing = [name for name in required if name not in found]
+    if missing:
+        raise InvalidInput(
+            f"no column for {', '.join(missing)} in the header row "
+            f"(found: {', '.join(str(c) for c in columns) or 'nothing'})",
+            f"name the column e.g. {' or '.join(ALIASES[kind][missing[0]][:2])}, "
+            "or map it with --mapping FILE.toml (see templates/mapping.toml)",
+        )
+    return ColumnMap(found, unknown)

@@ -1,0 +1,249 @@
+"""Importing members from a sheet: read, normalise, check, then write in bulk.
+
+One import is one transaction (the caller's), recorded in `import_run` inside it: a failed,
+refused or killed import leaves nothing behind, and running it again starts from scratch.
+Rows are read in chunks; each chunk is normalised column by column, checked row by row (keys,
+duplicates inside the file, existing members) and written with Core executemany. In strict mode
+the first rejected row stops the writing (the transaction will be rolled back) but checking goes
+on, so one run reports every problem.
+
+Opening points and balance become ledger entries (kind `import`) for new members only, so
+re-importing a file with `--on-existing skip` or `update` never adds them twice. A referrer may
+name a member further down the file: such a row is held back until the file's end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session
+
+from memberctl.domain import audit, bulk, fields, phones, policy
+from memberctl.errors import InvalidInput, RowError
+from memberctl.spreadsheets import headers, normalize, read
+from memberctl.spreadsheets.rejects import Rejects
+
+ON_EXISTING = ("error", "skip", "update")
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class Options:
+    operator: str
+    at: dt.datetime
+    region: str = "CN"
+    on_existing: str = "error"
+    skip_invalid: bool = False
+    dry_run: bool = False
+    sheet: str | None = None
+    mapping: Path | None = None
+    errors_path: Path | None = None
+    warn: Callable[[str], None] = lambda _text: None
+    progress: Progress | None = None
+
+
+@dataclass
+class Report:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    dry_run: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    seconds: float = 0.0
+    errors_file: Path | None = None
+
+    def result(self) -> dict[str, Any]:
+        """The contract's JSON result: exactly these keys."""
+        return {
+            "inserted": self.inserted, "updated": self.updated, "skipped": self.skipped,
+            "rejected": self.rejected, "dry_run": self.dry_run,
+            "errors": [
+                {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
+                for e in self.errors
+            ],
+        }  # fmt: skip
+
+
+class Discarded(Exception):  # noqa: N818  (not an error: a dry run or a strict refusal)
+    """Raised out of the transaction so that it is rolled back; carries the report."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("import discarded")
+        self.report = report
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def start(session: Session, kind: str, path: Path, options: Options) -> int:
+    return bulk.start_run(
+        session, kind=kind, file_name=path.name[:255], file_sha256=sha256(path),
+        status="running", operator=options.operator, started_at=options.at,
+        options={"on_existing": options.on_existing, "skip_invalid": options.skip_invalid,
+                 "dry_run": options.dry_run, "sheet": options.sheet},
+    )  # fmt: skip
+
+
+def finish(
+    *, session: Session, kind: str, run_id: int, report: Report, rejects: Rejects,
+    path: Path, options: Options, began: float,
+) -> Report:  # fmt: skip
+    """Counts into the report and the run; the errors file; Discarded if nothing may stay."""
+    report.rejected = len(rejects)
+    report.errors = rejects.sorted_errors()
+    report.dry_run = options.dry_run
+    report.errors_file = rejects.write(options.errors_path or _default_errors(path))
+    report.seconds = time.perf_counter() - began
+    if options.dry_run or (report.rejected and not options.skip_invalid):
+        raise Discarded(report)
+    bulk.finish_run(
+        session, run_id, status="done", rows_total=report.rows, inserted=report.inserted,
+        updated=report.updated, skipped=report.skipped, rejected=report.rejected,
+        finished_at=options.at,
+    )  # fmt: skip
+    audit.record(
+        session=session, operator=options.operator, action=f"import.{kind}", at=options.at,
+        details={"file": path.name, "import_run": run_id, "inserted": report.inserted,
+                 "updated": report.updated, "skipped": report.skipped,
+                 "rejected": report.rejected},
+    )  # fmt: skip
+    return report
+
+
+def _default_errors(path: Path) -> Path:
+    from memberctl.spreadsheets.rejects import default_path
+
+    return default_path(path)
+
+
+def parse_columns(
+    frame: pd.DataFrame, columns: headers.ColumnMap, parsers: dict[str, Callable[[Any], Any]],
+    rejects: Rejects,
+) -> dict[str, list[Any]]:  # fmt: skip
+    """Every mapped column parsed once per distinct value; bad cells are rejected."""
+    index = frame.index.tolist()
+    values: dict[str, list[Any]] = {}
+    for name, parse in parsers.items():
+        source = columns.fields.get(name)
+        if source is None:
+            values[name] = [normalize.blank_value(parse)] * len(index)
+            continue
+        values[name], problems = normalize.by_value(frame[source], parse)
+        for position in [i for i, p in enumerate(problems) if p is not None]:
+            rejects.add(frame, index[position], source, problems[position] or "")
+    return values
+
+
+def require(
+    frame: pd.DataFrame, values: dict[str, list[Any]], columns: headers.ColumnMap,
+    names: Iterable[str], rejects: Rejects,
+) -> None:  # fmt: skip
+    """Reject rows where a required field is empty (and was not already rejected for it)."""
+    index = frame.index.tolist()
+    for name in names:
+        source = columns.column(name)
+        for position, value in enumerate(values[name]):
+            row = index[position]
+            if value is None and not _rejected_for(rejects, row, source):
+                rejects.add(frame, row, source, f"{name.replace('_', ' ')} is empty")
+
+
+def _rejected_for(rejects: Rejects, row: int, column: str) -> bool:
+    if row not in rejects:
+        return False
+    return any(e.row == row and e.column == column for e in reversed(rejects.errors[-50:]))
+
+
+class FirstSeen:
+    """Spreadsheet row of each key's first occurrence, to reject duplicates inside a file."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, int] = {}
+
+    def claim(self, key: Any, row: int) -> int | None:
+        """None for a first occurrence, else the row where `key` was first seen."""
+        if key is None:
+            return None
+        first = self.rows.setdefault(key, row)
+        return None if first == row else first
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def referrer(raw: Any) -> tuple[str | None, str | None] | None:
+    """A referrer cell as (member number, E.164 phone) candidates; either may be None."""
+    text = normalize.cell_text(raw)
+    if not text:
+        return None
+    number = _try(fields.parse_member_no, text)
+    phone = phones.try_parse(text)
+    if number is None and phone is None:
+        raise InvalidInput(
+            f"referrer '{text}' is neither a member number nor a phone number",
+            "give the referring member's number (M000001) or phone, or leave it empty",
+        )
+    return number, phone
+
+
+def _try(parse: Callable[[str], Any], text: str) -> Any:
+    try:
+        return parse(text)
+    except InvalidInput:
+        return None
+
+
+def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[Any], Any]]:
+    return {
+        "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
+        "birthday": normalize.date, "email": normalize.email,
+        "address": normalize.text(500, "the address"), "tier": normalize.tier(codes),
+        "points": normalize.points, "balance": normalize.amount,
+        "member_no": normalize.member_no, "joined_at": normalize.datetime,
+        "store": normalize.text(64, "the store"), "tags": normalize.tags,
+        "referrer": referrer, "status": normalize.status,
+    }  # fmt: skip
+
+
+def import_members(*, session: Session, path: Path, options: Options) -> Report:
+    """Import the members of `path`; see the module docstring for the rules."""
+    from memberctl.spreadsheets.members import MemberJob
+
+    began = time.perf_counter()
+    sheet = read.open_sheet(path, options.sheet)
+    mapping = headers.load_mapping(options.mapping, "members")
+    columns = headers.resolve(sheet.columns, "members", mapping, ("name", "phone"))
+    if columns.unknown:
+        options.warn(f"ignoring unknown columns: {', '.join(columns.unknown)}")
+    run_id = start(session, "members", path, options)
+    rejects = Rejects(sheet.columns)
+    job = MemberJob(session, options, columns, rejects, run_id, path)
+    for frame in sheet.chunks:
+        job.add(frame)
+        if options.progress:
+            options.progress(job.report.rows, sheet.total)
+    job.finish()
+    return finish(
+        session=session, kind="members", run_id=run_id, report=job.report, rejects=rejects,
+        path=path, options=options, began=began,
+    )  # fmt: skip
+
+
+def opening(session: Session, run_id: int, options: Options, path: Path) -> bulk.Opening:
+    """How opening points and balance of new members are booked (expiry per the shop policy)."""
+    expires = policy.load(session).expiry_for(options.at.date())
+    return bulk.Opening(run_id, options.operator, options.at, expires, f"import {path.name}"[:200])

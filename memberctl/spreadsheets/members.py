@@ -1,0 +1,333 @@
+"""The member import, chunk by chunk: keys, duplicates, existing members, referrers, writes.
+
+`MemberJob.add(frame)` takes one chunk of raw rows; `finish()` settles the rows held back for a
+referrer further down the file and links referrers. Decisions per row:
+
+- a key (phone, or member number when given) seen before in the file: rejected, naming the row
+  of its first occurrence;
+- a new key whose phone belongs to another member: rejected;
+- an existing member: `--on-existing error` rejects the row, `skip` skips it, `update` sets the
+  fields the row fills in (an empty cell keeps the stored value; tags are replaced). A row that
+  would change nothing counts as skipped. Opening points and balance are never added again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Row
+from sqlmodel import Session
+
+from memberctl.domain import bulk
+from memberctl.spreadsheets import importer
+from memberctl.spreadsheets.headers import ColumnMap
+from memberctl.spreadsheets.importer import FirstSeen, Options, Report
+from memberctl.spreadsheets.rejects import Rejects
+
+ZERO = Decimal("0.00")
+UPDATABLE = ("name", "phone", "gender", "birthday", "email", "address", "tier_code", "status",
+             "store", "joined_at")  # fmt: skip
+RefKey = tuple[str | None, str | None]
+
+
+@dataclass
+class Action:
+    row: int
+    rec: dict[str, Any]
+    existing: Row[Any] | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] | None = None  # update: the tags to set, None to keep them
+    referrer_id: int | None = None
+    raw: list[Any] | None = None  # the row's cells, while it is held back
+
+
+@dataclass
+class Found:
+    by_no: dict[str, Row[Any]]
+    by_phone: dict[str, Row[Any]]
+    tags: dict[int, list[str]]
+
+
+class MemberJob:
+    def __init__(
+        self, session: Session, options: Options, columns: ColumnMap, rejects: Rejects,
+        run_id: int, path: Path,
+    ) -> None:  # fmt: skip
+        self.session, self.options, self.columns, self.rejects = session, options, columns, rejects
+        self.run_id, self.path = run_id, path
+        self.tiers = bulk.tiers(session)
+        self.parsers = importer.member_parsers(self.tiers.codes, options.region)
+        self.report = Report()
+        self.phones, self.numbers = FirstSeen(), FirstSeen()
+        self.accepted: set[tuple[str, str]] = set()  # ("no", M...) / ("phone", +86...) in file
+        self.track = "referrer" in columns.fields
+        self.held: list[Action] = []
+        self.links: list[tuple[int, RefKey]] = []  # (member id, referrer) set at the end
+        self.writing = not options.dry_run
+        self.opening: bulk.Opening | None = None
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.report.rows += len(frame)
+        values = importer.parse_columns(frame, self.columns, self.parsers, self.rejects)
+        importer.require(frame, values, self.columns, ("name", "phone"), self.rejects)
+        keys = list(values)
+        index = frame.index.tolist()
+        records = [
+            dict(zip(keys, cells, strict=True)) for cells in zip(*values.values(), strict=True)
+        ]
+        self._claim_keys(frame, index, records)
+        candidates = [
+            (r, rec) for r, rec in zip(index, records, strict=True) if r not in self.rejects
+        ]
+        found = self._lookup([rec for _, rec in candidates])
+        inserts: list[Action] = []
+        updates: list[Action] = []
+        for row, rec in candidates:
+            action = self._classify(frame, row, rec, found)
+            if action is not None:
+                self._route(frame, action, found, inserts, updates)
+        self._write(inserts, updates)
+
+    def _claim_keys(
+        self, frame: pd.DataFrame, index: list[int], records: list[dict[str, Any]]
+    ) -> None:
+        phone_col, no_col = self.columns.column("phone"), self.columns.column("member_no")
+        for row, rec in zip(index, records, strict=True):
+            for seen, key, column in ((self.numbers, rec["member_no"], no_col),
+                                      (self.phones, rec["phone"], phone_col)):  # fmt: skip
+                first = seen.claim(key, row)
+                if first is not None:
+                    self.rejects.add(frame, row, column, f"duplicate of row {first} in this file")
+
+    def _lookup(self, records: list[dict[str, Any]]) -> Found:
+        numbers = {rec["member_no"] for rec in records}
+        phone_set = {rec["phone"] for rec in records}
+        for rec in records:
+            if rec["referrer"]:
+                numbers.add(rec["referrer"][0])
+                phone_set.add(rec["referrer"][1])
+        by_no = bulk.members_by(self.session, "member_no", numbers - {None})
+        by_phone = bulk.members_by(self.session, "phone", phone_set - {None})
+        tags: dict[int, list[str]] = {}
+        if self.options.on_existing == "update" and "tags" in self.columns.fields:
+            tags = bulk.tags_of(self.session, [m.id for m in [*by_no.values(), *by_phone.values()]])
+        return Found(by_no, by_phone, tags)
+
+    def _classify(
+        self, frame: pd.DataFrame, row: int, rec: dict[str, Any], found: Found
+    ) -> Action | None:
+        number, phone = rec["member_no"], rec["phone"]
+        existing = found.by_no.get(number) if number else found.by_phone.get(phone)
+        holder = found.by_phone.get(phone)
+        if existing is None and holder is None:
+            return Action(row, rec)
+        action = self._existing(frame, row, rec, existing) if existing is not None else None
+        clash = holder is not None and (existing is None or holder.id != existing.id)
+        if clash and (existing is None or action is not None and "phone" in action.changes):
+            assert holder is not None
+            message = f"phone already belongs to member {holder.member_no}"
+            self.rejects.add(frame, row, self.columns.column("phone"), message)
+            return None
+        if action is not None and action.existing is not None and rec["tags"]:
+            current = found.tags.get(action.existing.id, [])
+            if self.options.on_existing == "update" and sorted(rec["tags"]) != sorted(current):
+                action.tags = rec["tags"]
+        return action
+
+    def _existing(
+        self, frame: pd.DataFrame, row: int, rec: dict[str, Any], existing: Row[Any]
+    ) -> Action | None:
+        key_col = self.columns.column("member_no" if rec["member_no"] else "phone")
+        mode = self.options.on_existing
+        if existing.forgotten_at is not None and mode != "skip":
+            self.rejects.add(frame, row, key_col, f"member {existing.member_no} was forgotten "
+                             "(personal data erased) and cannot be imported again")  # fmt: skip
+            return None
+        if mode == "error":
+            self.rejects.add(frame, row, key_col, f"member {existing.member_no} already exists; "
+                             "use --on-existing skip or update")  # fmt: skip
+            return None
+        action = Action(row, rec, existing)
+        if mode == "update":
+            action.changes = {k: v for k, v in self._fields(rec).items()
+                              if v is not None and v != getattr(existing, k)}  # fmt: skip
+        return action
+
+    @staticmethod
+    def _fields(rec: dict[str, Any]) -> dict[str, Any]:
+        values = {k: rec[k] for k in UPDATABLE if k in rec}
+        values["tier_code"] = rec["tier"]
+        return values
+
+    def _route(
+        self, frame: pd.DataFrame, action: Action, found: Found, inserts: list[Action],
+        updates: list[Action],
+    ) -> None:  # fmt: skip
+        """Resolve the referrer (or hold the row back), then queue the insert or update."""
+        ref = action.rec["referrer"]
+        if ref is not None:
+            if ref[0] and ref[0] == action.rec["member_no"] or ref[1] == action.rec["phone"]:
+                self.rejects.add(frame, action.row, self.columns.column("referrer"),
+                                 "a member cannot be their own referrer")  # fmt: skip
+                return
+            known = found.by_no.get(ref[0] or "") or found.by_phone.get(ref[1] or "")
+            if known is None and not self._accepted(ref):
+                action.raw = self.rejects.raw(frame, action.row)
+                self.held.append(action)
+                return
+            action.referrer_id = known.id if known is not None else None
+        self._queue(action, inserts, updates)
+
+    def _accepted(self, ref: RefKey) -> bool:
+        return ("no", ref[0]) in self.accepted or ("phone", ref[1]) in self.accepted
+
+    def _queue(self, action: Action, inserts: list[Action], updates: list[Action]) -> None:
+        rec = action.rec
+        if self.track:
+            self.accepted.add(("phone", rec["phone"]))
+            if rec["member_no"]:
+                self.accepted.add(("no", rec["member_no"]))
+        if action.existing is None:
+            inserts.append(action)
+            self.report.inserted += 1
+        elif self._changes_something(action):
+            updates.append(action)
+            self.report.updated += 1
+        else:
+            self.report.skipped += 1
+
+    def _changes_something(self, action: Action) -> bool:
+        if self.options.on_existing != "update" or action.existing is None:
+            return False
+        ref = action.rec["referrer"]
+        new_referrer = ref is not None and (
+            action.referrer_id is None or action.referrer_id != action.existing.referrer_id
+        )
+        return bool(action.changes) or action.tags is not None or new_referrer
+
+    # -- the end of the file ------------------------------------------------------------------
+
+    def finish(self) -> None:
+        inserts: list[Action] = []
+        updates: list[Action] = []
+        progress = True
+        while self.held and progress:
+            ready = [self._accepted(a.rec["referrer"]) for a in self.held]
+            for action, ok in zip(self.held, ready, strict=True):
+                if ok:
+                    self._queue(action, inserts, updates)
+            self.held = [a for a, ok in zip(self.held, ready, strict=True) if not ok]
+            progress = any(ready)
+        for action in self.held:
+            number, phone = action.rec["referrer"]
+            self.rejects.add_raw(action.raw or [], action.row, self.columns.column("referrer"),
+                                 f"referrer {number or phone} is not a member and not in this "
+                                 "file; import the referrer first or leave it empty")  # fmt: skip
+        self._write(inserts, updates)
+        if self.writing:
+            self._link_referrers()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _write(self, inserts: list[Action], updates: list[Action]) -> None:
+        if self.writing and len(self.rejects) and not self.options.skip_invalid:
+            self.writing = False  # strict: this transaction will be rolled back; only check on
+        if not self.writing:
+            return
+        self._insert(inserts)
+        self._update(updates)
+
+    def _insert(self, actions: list[Action]) -> None:
+        if not actions:
+            return
+        at, lowest = self.options.at, self.tiers.lowest
+        need = sum(1 for a in actions if not a.rec["member_no"])
+        fresh = iter(bulk.allocate_member_nos(self.session, need, set(self.numbers.rows)))
+        rows = [_member_row(a.rec, a.rec["member_no"] or next(fresh), lowest, at) for a in actions]
+        ids = bulk.insert_members(self.session, rows)
+        bulk.insert_rows(self.session, bulk.TAG, [
+            {"member_id": i, "tag": tag} for i, a in zip(ids, actions, strict=True)
+            for tag in a.rec["tags"]
+        ])  # fmt: skip
+        statuses = [row["status"] for row in rows]
+        bulk.insert_rows(self.session, bulk.LIFECYCLE,
+                         bulk.enrolments(ids, statuses, self.options.operator, at))  # fmt: skip
+        ledger = self._opening()
+        bulk.insert_rows(
+            self.session,
+            bulk.POINTS,
+            ledger.points_rows(zip(ids, [r["points"] for r in rows], strict=True)),
+        )
+        bulk.insert_rows(
+            self.session,
+            bulk.WALLET,
+            ledger.wallet_rows(zip(ids, [r["balance"] for r in rows], strict=True)),
+        )
+        self._remember_links(ids, actions)
+
+    def _opening(self) -> bulk.Opening:
+        if self.opening is None:
+            self.opening = importer.opening(self.session, self.run_id, self.options, self.path)
+        return self.opening
+
+    def _remember_links(self, ids: list[int], actions: list[Action]) -> None:
+        for member_id, action in zip(ids, actions, strict=True):
+            ref = action.rec["referrer"]
+            if ref is not None:
+                self.links.append((member_id, ref))
+
+    def _update(self, actions: list[Action]) -> None:
+        if not actions:
+            return
+        at, operator = self.options.at, self.options.operator
+        changes = [{"member_id": a.existing.id, **a.changes, "updated_at": at}
+                   for a in actions if a.existing is not None]  # fmt: skip
+        bulk.update_members(self.session, changes)
+        moves = []
+        for a in actions:
+            assert a.existing is not None
+            for kind, column in (("status", "status"), ("tier", "tier_code")):
+                if column in a.changes:
+                    moves.append((a.existing.id, kind, getattr(a.existing, column),
+                                  a.changes[column]))  # fmt: skip
+        bulk.insert_rows(self.session, bulk.LIFECYCLE, bulk.change_rows(moves, operator, at))
+        bulk.replace_tags(
+            self.session,
+            {
+                a.existing.id: a.tags
+                for a in actions
+                if a.tags is not None and a.existing is not None
+            },
+        )
+        self._remember_links([a.existing.id for a in actions if a.existing is not None], actions)
+
+    def _link_referrers(self) -> None:
+        if not self.links:
+            return
+        numbers = {ref[0] for _, ref in self.links if ref[0]}
+        phone_set = {ref[1] for _, ref in self.links if ref[1]}
+        by_no = {k: r.id for k, r in bulk.members_by(self.session, "member_no", numbers).items()}
+        by_phone = {k: r.id for k, r in bulk.members_by(self.session, "phone", phone_set).items()}
+        pairs = []
+        for member_id, (number, phone) in self.links:
+            referrer_id = by_no.get(number or "") or by_phone.get(phone or "")
+            if referrer_id is not None:
+                pairs.append((member_id, referrer_id))
+        bulk.set_referrers(self.session, pairs)
+
+
+def _member_row(rec: dict[str, Any], number: str, lowest: str, at: Any) -> dict[str, Any]:
+    return {
+        "member_no": number, "name": rec["name"], "phone": rec["phone"], "gender": rec["gender"],
+        "birthday": rec["birthday"], "email": rec["email"], "address": rec["address"],
+        "tier_code": rec["tier"] or lowest, "status": rec["status"] or "active",
+        "points": rec["points"] or 0, "balance": rec["balance"] or ZERO, "store": rec["store"],
+        "referrer_id": None, "joined_at": rec["joined_at"] or at, "created_at": at,
+        "updated_at": at, "forgotten_at": None, "below_tier_since": None,
+    }  # fmt: skip

@@ -1,0 +1,266 @@
+"""Cell values into clean field values: each distinct raw value of a column is parsed once.
+
+A column parser takes the raw cells (a pandas Series of object dtype: text, numbers, dates as
+calamine or the CSV reader gave them) and returns one value and one error message (or None) per
+row. Values are parsed per *distinct* raw value (`pd.factorize`), so a column of 100,000 cells
+with many repeats costs one parse per distinct value, and the common shapes (a plain 11-digit CN
+mobile) take a fast path.
+
+What is recovered: phones stored as numbers (`13800138000.0`), with spaces, dashes, `+86`, or
+full-width digits; genders 男/女/M/F/male/female; dates as real date cells, Excel serials,
+`2020/1/2`, `2020-01-02`, `2020年1月2日`, `1990.05.06`; tags split on , ， ; 、; money to exact
+Decimal. What is rejected with a reason, never guessed: a phone in scientific notation
+(`1.38001E+10`, its last digits are gone), a date that does not exist (`1990-02-30`), a
+fractional number of points.
+
+Formula escaping: export puts a `'` before text a spreadsheet would run as a formula (starting
+with = + - @ tab CR, after any quotes already there); `unescape` removes exactly that one quote,
+so export -> import is exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from memberctl.domain import fields, money, phones
+from memberctl.errors import InvalidInput
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+_SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+Column = tuple[list[Any], list[str | None]]  # (value per row, error message or None per row)
+
+
+def escape(text: str) -> str:
+    """What export writes for a text cell: a leading `'` when a spreadsheet could run it."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
+
+
+def unescape(text: str) -> str:
+    """The inverse of `escape`: drop the one quote export added."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or raw == "" or (isinstance(raw, float) and raw != raw)
+
+
+def cell_text(raw: Any) -> str:
+    """A cell as the text a person typed: numbers without `.0`, formula escapes removed."""
+    if is_blank(raw):
+        return ""
+    if isinstance(raw, str):
+        return unescape(raw.strip())
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        return raw.isoformat(sep=" ")
+    return str(raw)
+
+
+def by_value(series: pd.Series, parse: Callable[[Any], Any]) -> Column:
+    """Apply `parse` once per distinct raw value; InvalidInput becomes that row's error."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values: list[Any] = []
+    errors: list[str | None] = []
+    for raw in uniques:
+        try:
+            values.append(parse(raw))
+            errors.append(None)
+        except InvalidInput as exc:
+            values.append(None)
+            errors.append(str(exc))
+    values.append(blank_value(parse))
+    errors.append(None)
+    return [values[c] for c in codes], [errors[c] for c in codes]
+
+
+def blank_value(parse: Callable[[Any], Any]) -> Any:
+    try:
+        return parse("")
+    except InvalidInput:
+        return None
+
+
+# --- one raw value -> one field value (None when blank) --------------------------------------
+
+
+def text(limit: int, what: str) -> Callable[[Any], str | None]:
+    def parse(raw: Any) -> str | None:
+        return fields.parse_text(cell_text(raw), what, limit)
+
+    return parse
+
+
+def name(raw: Any) -> str | None:
+    value = cell_text(raw)
+    return fields.parse_name(value) if value else None
+
+
+def phone(region: str) -> Callable[[Any], str | None]:
+    def parse(raw: Any) -> str | None:
+        if type(raw) is str and _CN_MOBILE.fullmatch(raw) and region == "CN":
+            return "+86" + raw  # the common case, without normalising
+        if isinstance(raw, float) and not raw.is_integer():
+            raise InvalidInput(f"phone '{raw}' is not a whole number", "type the phone again")
+        value = cell_text(raw)
+        if not value:
+            return None
+        if _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", value)):
+            raise InvalidInput(
+                f"phone '{value}' is in scientific notation and its last digits are lost",
+                "format the column as text in Excel and type or export the numbers again",
+            )
+        return phones.parse(value, region)
+
+    return parse
+
+
+def gender(raw: Any) -> str | None:
+    return fields.parse_gender(cell_text(raw))
+
+
+def email(raw: Any) -> str | None:
+    return fields.parse_email(cell_text(raw))
+
+
+def tags(raw: Any) -> list[str]:
+    value = cell_text(raw)
+    return fields.parse_tags([value]) if value else []
+
+
+def member_no(raw: Any) -> str | None:
+    value = cell_text(raw)
+    return fields.parse_member_no(value) if value else None
+
+
+def amount(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool):
+        raise InvalidInput(f"'{raw}' is not an amount of money", "write it like 12.50")
+    if isinstance(raw, float | int):
+        return money.parse(Decimal(repr(raw)) if isinstance(raw, float) else raw)
+    value = cell_text(raw)
+    return money.parse(value) if value else None
+
+
+def points(raw: Any) -> int | None:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    else:
+        value = unicodedata.normalize("NFKC", cell_text(raw)).replace(",", "")
+        if not value:
+            return None
+        if not re.fullmatch(r"[+-]?\d+(?:\.0+)?", value):
+            raise InvalidInput(f"points '{value}' is not a whole number", "write it like 120")
+        number = int(Decimal(value))
+    if number < 0:
+        raise InvalidInput(f"points '{number}' is negative", "give 0 or more")
+    return number
+
+
+def date(raw: Any) -> dt.date | None:
+    """A date cell, an Excel serial or date text; a time of day, if any, is dropped."""
+    value = datetime(raw)
+    return value.date() if value is not None else None
+
+
+def datetime(raw: Any) -> dt.datetime | None:
+    if isinstance(raw, pd.Timestamp):
+        raw = raw.to_pydatetime(warn=False)
+    if isinstance(raw, dt.datetime):
+        return _whole_second(raw.replace(tzinfo=None))
+    if isinstance(raw, dt.date):
+        return dt.datetime.combine(raw, dt.time())
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _serial(raw)
+    value = unicodedata.normalize("NFKC", cell_text(raw))
+    if not value:
+        return None
+    if _SERIAL_TEXT.fullmatch(value):
+        return _serial(float(value))
+    return _date_time_text(value)
+
+
+def _serial(number: float) -> dt.datetime:
+    if not 1 <= number <= _MAX_SERIAL:
+        raise InvalidInput(f"'{number}' is not a date", "write it as YYYY-MM-DD, e.g. 1990-05-06")
+    return _whole_second(_EXCEL_EPOCH + dt.timedelta(days=number))
+
+
+def _whole_second(moment: dt.datetime) -> dt.datetime:
+    """Excel keeps times as fractions of a day; round off the float noise."""
+    extra = dt.timedelta(seconds=round(moment.microsecond / 1e6))
+    return moment.replace(microsecond=0) + extra
+
+
+def _date_time_text(value: str) -> dt.datetime:
+    day_text, _, time_text = value.replace("T", " ").partition(" ")
+    day = fields.parse_date(day_text)
+    time_text = time_text.strip()
+    if not time_text:
+        return dt.datetime.combine(day, dt.time())
+    match = _TIME.fullmatch(time_text)
+    try:
+        if match is None:
+            raise ValueError(time_text)
+        hour, minute, second = (int(part or 0) for part in match.groups())
+        return dt.datetime.combine(day, dt.time(hour, minute, second))
+    except ValueError:
+        raise InvalidInput(
+            f"time '{value}' is not understood", "write it like 2026-01-02 10:30:00"
+        ) from None
+
+
+STATUSES = {
+    "active": "active", "正常": "active", "有效": "active", "活跃": "active", "启用": "active",
+    "frozen": "frozen", "冻结": "frozen", "已冻结": "frozen",
+    "cancelled": "cancelled", "canceled": "cancelled", "注销": "cancelled",
+    "已注销": "cancelled", "取消": "cancelled", "已取消": "cancelled",
+}  # fmt: skip
+
+
+def status(raw: Any) -> str | None:
+    value = cell_text(raw)
+    if not value:
+        return None
+    found = STATUSES.get(unicodedata.normalize("NFKC", value).strip().lower())
+    if found is None:
+        raise InvalidInput(
+            f"status '{value}' is not understood",
+            "use active, frozen or cancelled (正常/冻结/注销)",
+        )
+    return found
+
+
+def tier(codes: dict[str, str]) -> Callable[[Any], str | None]:
+    """`codes` maps lower-case tier codes and names (金卡会员) to codes."""
+
+    def parse(raw: Any) -> str | None:
+        value = cell_text(raw)
+        if not value:
+            return None
+        found = codes.get(unicodedata.normalize("NFKC", value).strip().lower())
+        if found is None:
+            known = ", ".join(sorted(set(codes.values())))
+            raise InvalidInput(f"tier '{value}' does not exist", f"tiers are: {known}")
+        return found
+
+    return parse

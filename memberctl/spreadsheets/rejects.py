@@ -1,0 +1,118 @@
+"""Rejected rows: the row errors of an import and the errors file written next to the input.
+
+The errors file holds the rejected rows exactly as they were read (same headers, same cells,
+dates and numbers kept as such in `.xlsx`) plus one reason column, so that the rows can be fixed
+in place and the file imported again as it is; the reason column is ignored on import.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from memberctl.errors import RowError
+from memberctl.spreadsheets.normalize import cell_text, is_blank
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def default_path(source: Path) -> Path:
+    """`members.csv` -> `members.errors.csv`; `members.xlsx` -> `members.errors.xlsx`."""
+    suffix = ".csv" if source.suffix.lower() == ".csv" else ".xlsx"
+    return source.with_name(f"{source.stem}.errors{suffix}")
+
+
+@dataclass
+class Rejects:
+    columns: list[str]
+    errors: list[RowError] = field(default_factory=list)
+    rows: dict[int, tuple[list[Any], list[str]]] = field(default_factory=dict)
+
+    def add(self, frame: pd.DataFrame, row: int, column: str | None, message: str) -> None:
+        """Reject spreadsheet row `row` of `frame` because of `column` (None: the whole row)."""
+        value = cell_text(frame.at[row, column]) if column is not None else None
+        self.errors.append(RowError(row, column, value, message))
+        if row not in self.rows:
+            self.rows[row] = ([frame.at[row, c] for c in self.columns], [])
+        self.rows[row][1].append(f"{column}: {message}" if column else message)
+
+    def add_raw(self, raw: list[Any], row: int, column: str | None, message: str) -> None:
+        """Reject a row whose cells were kept aside (a row held back until the file's end)."""
+        frame = pd.DataFrame([raw], columns=self.columns, index=[row], dtype=object)
+        self.add(frame, row, column, message)
+
+    def raw(self, frame: pd.DataFrame, row: int) -> list[Any]:
+        return [frame.at[row, c] for c in self.columns]
+
+    def __contains__(self, row: int) -> bool:
+        return row in self.rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def sorted_errors(self) -> list[RowError]:
+        return sorted(self.errors, key=lambda e: e.row or 0)
+
+    def write(self, path: Path) -> Path | None:
+        """Write the rejected rows to `path` (.csv or .xlsx); nothing when none were rejected."""
+        if not self.rows:
+            return None
+        reason = "错误原因" if any(_CJK.search(c) for c in self.columns) else "reason"
+        header = [*self.columns, reason]
+        rows = [[*cells, "; ".join(why)] for _, (cells, why) in sorted(self.rows.items())]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".csv":
+            _write_csv(path, header, rows)
+        else:
+            _write_xlsx(path, header, rows)
+        return path
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([["" if is_blank(c) else _csv_cell(c) for c in row] for row in rows])
+
+
+def _csv_cell(cell: Any) -> str:
+    return cell if isinstance(cell, str) else cell_text(cell)
+
+
+def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("errors")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    bold = book.add_format({"bold": True})
+    for col, name in enumerate(header):
+        sheet.write_string(0, col, name, bold)
+    for r, row in enumerate(rows, start=1):
+        for col, cell in enumerate(row):
+            _write_cell(sheet, r, col, cell, date_format, time_format)
+    book.close()
+
+
+def _write_cell(
+    sheet: Any, r: int, col: int, cell: Any, date_format: Any, time_format: Any
+) -> None:
+    if is_blank(cell):
+        return
+    if isinstance(cell, bool):
+        sheet.write_boolean(r, col, cell)
+    elif isinstance(cell, int | float):
+        sheet.write_number(r, col, cell)
+    elif isinstance(cell, dt.datetime):
+        sheet.write_datetime(r, col, cell, time_format)
+    elif isinstance(cell, dt.date):
+        sheet.write_datetime(r, col, dt.datetime.combine(cell, dt.time()), date_format)
+    else:
+        sheet.write_string(r, col, str(cell))

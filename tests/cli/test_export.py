@@ -1,0 +1,71 @@
+"""`memberctl export members`: filters, languages, masking, formula escaping, exact round trip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.factories import enroll
+from tests.spreadsheets.sheets import read_rows
+
+
+@pytest.fixture
+def shop(run, engine):
+    enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
+           email="a@example.com", store="总店", tags=["vip", "新客"], tier="gold")  # fmt: skip
+    enroll(engine, name="=HYPERLINK(1)", phone="+852 9123 4567", referrer="M000001", tags=["-x"])
+    enroll(engine, name="李四", phone="13700137000", address="@home")
+    run("member", "freeze", "M000003")
+    return run
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_export_imports_back_unchanged(shop, tmp_path, suffix, db_url):
+    from tests.conftest import Run
+
+    path = tmp_path / f"members{suffix}"
+    assert shop("export", "members", str(path)).exit_code == 0
+    before = shop.json("member", "list")
+    fresh = tmp_path / "fresh.db"
+    other = Run(f"sqlite:///{fresh}")
+    result = other("import", "members", str(path), "--on-existing", "error", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["inserted"] == 3
+    assert other.json("member", "list") == before
+
+
+def test_formula_like_text_is_escaped(shop, tmp_path):
+    path = tmp_path / "m.xlsx"
+    shop("export", "members", str(path))
+    rows = read_rows(path)
+    cells = {c for row in rows[1:] for c in row if isinstance(c, str)}
+    assert {"'=HYPERLINK(1)", "'+85291234567", "'-x", "'@home"} <= cells
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_headers_by_language_and_masked_phones(shop, tmp_path):
+    zh, en = tmp_path / "zh.csv", tmp_path / "en.csv"
+    shop("export", "members", str(zh))
+    shop("export", "members", str(en), "--lang", "en", "--mask-phone")
+    assert read_rows(zh)[0][:4] == ["会员卡号", "姓名", "手机号", "性别"]
+    assert read_rows(zh)[1][3] == "男"
+    rows = read_rows(en)
+    assert rows[0][:4] == ["member_no", "name", "phone", "gender"]
+    assert "status" in rows[0]
+    assert rows[1][2:4] == ["138****8000", "male"]
+
+
+def test_filters_like_member_list(shop, tmp_path):
+    path = tmp_path / "m.csv"
+    result = shop("export", "members", str(path), "--status", "frozen", "--format", "json")
+    assert json.loads(result.stdout) == {"file": str(path), "rows": 1}
+    assert read_rows(path)[1][1] == "李四"
+    shop("export", "members", str(path), "--tag", "vip", "--tier", "gold", "--store", "总店")
+    assert [r[0] for r in read_rows(path)[1:]] == ["M000001"]
+
+
+def test_bad_suffix_is_a_usage_error(shop, tmp_path):
+    result = shop("export", "members", str(tmp_path / "m.txt"))
+    assert result.exit_code == 2
+    assert "give a .xlsx or .csv file name" in result.stderr
