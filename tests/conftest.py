@@ -1,18 +1,36 @@
-"""Shared fixtures: an empty database per test (SQLite file, or a PostgreSQL schema when
-MEMBERCTL_TEST_DB is set), an engine and session on it, and `run` for the real CLI."""
+"""Shared fixtures: a pristine database per test (SQLite file, or a PostgreSQL schema when
+MEMBERCTL_TEST_DB is set), an engine and session on it, and `run` for the real CLI.
+
+Migrating takes about a second, so each test process migrates one template; a test gets a copy
+of the SQLite file, or the PostgreSQL schema emptied and re-seeded. `fresh_db_url` is a database
+that was never migrated, for first-use and upgrade tests."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 from typer.testing import CliRunner, Result
@@ -32,21 +50,110 @@ def _with_search_path(url: str, schema: str) -> str:
     return f"{url}{joiner}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def db_url(tmp_path: Any) -> Iterator[str]:
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'members.db'}"
-        return
+def _admin() -> Engine:
+    return create_engine(PG_URL or "", poolclass=NullPool)
+
+
+@contextmanager
+def _new_pg_schema() -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL, poolclass=NullPool)
+    admin = _admin()
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     try:
-        yield _with_search_path(PG_URL, schema)
+        yield schema
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_db_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database that has never been migrated (first-use and upgrade tests)."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    with _new_pg_schema() as schema:
+        yield _with_search_path(PG_URL, schema)
+
+
+@dataclass
+class Template:
+    """A database migrated once per test process; each test gets a pristine copy of it."""
+
+    url: str
+    path: Path | None = None  # SQLite: the migrated file to copy
+    schema: str | None = None  # PostgreSQL: the schema to reset
+    seed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    metadata: MetaData | None = None
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("template") / "members.db"
+        _migrate(f"sqlite:///{path}")
+        yield Template(url=f"sqlite:///{path}", path=path)
+        return
+    with _new_pg_schema() as schema:
+        url = _with_search_path(PG_URL, schema)
+        yield Template(url=url, schema=schema, seed=_migrate(url))
+
+
+def _migrate(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Migrate, then remember the rows the migrations seeded (tiers, counters)."""
+    engine = make_engine(url)
+    try:
+        ensure_schema(engine)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as connection:
+            return {
+                name: [dict(row._mapping) for row in connection.execute(select(table))]
+                for name, table in metadata.tables.items()
+                if name != "alembic_version"
+            }
+    finally:
+        engine.dispose()  # closes the last connection, which checkpoints SQLite's WAL
+
+
+def _reset_pg(template: Template) -> None:
+    """Empty every table and put the seeded rows back: as good as a fresh schema, much faster
+    (DELETE on a few rows beats TRUNCATE, which rewrites every table and index file)."""
+    if template.metadata is None:
+        template.metadata = MetaData()
+        template.metadata.reflect(create_engine(template.url, poolclass=NullPool))
+    tables = [t for t in template.metadata.sorted_tables if t.name != "alembic_version"]
+    engine = create_engine(template.url, poolclass=NullPool)
+    with engine.begin() as connection:
+        for table in reversed(tables):
+            connection.execute(delete(table))
+        for table in tables:
+            rows = template.seed.get(table.name)
+            if rows:
+                connection.execute(insert(table), rows)
+            if "id" in table.c and isinstance(table.c.id.type, Integer):
+                _restart_sequence(connection, table)
+    engine.dispose()
+
+
+def _restart_sequence(connection: Connection, table: Table) -> None:
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    top = select(func.max(table.c.id)).scalar_subquery()
+    connection.execute(select(func.setval(sequence, func.coalesce(top, 1), top.is_not(None))))
+
+
+@pytest.fixture
+def db_url(template: Template, tmp_path: Path) -> str:
+    """A migrated database holding only what a fresh one holds (the default tiers)."""
+    if template.path is not None:
+        path = tmp_path / "members.db"
+        shutil.copyfile(template.path, path)
+        path.chmod(0o600)
+        return f"sqlite:///{path}"
+    _reset_pg(template)
+    return template.url
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from memberctl.db.engine import is_sqlite, make_engine
 from memberctl.db.migrate import HEAD_REVISION, upgrade
 
 
-def test_upgrade_from_first_schema_keeps_members(db_url):
-    engine = make_engine(db_url)
+def test_upgrade_from_first_schema_keeps_members(fresh_db_url):
+    engine = make_engine(fresh_db_url)
     try:
         assert upgrade(engine, "0001") == "0001"
         at = dt.datetime(2025, 1, 2, 3, 4, 5)

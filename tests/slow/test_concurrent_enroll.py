@@ -59,9 +59,10 @@ def _start(db_url: str, digit: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
-def test_two_processes_enrolling_at_once_get_distinct_numbers(db_url, tmp_path):
+def test_two_processes_enrolling_at_once_get_distinct_numbers(fresh_db_url, tmp_path):
+    db_url = fresh_db_url
     if db_url.startswith("sqlite"):
-        assert not (tmp_path / "members.db").exists(), "the race must include the first use"
+        assert not (tmp_path / "fresh.db").exists(), "the race must include the first use"
     children = [_start(db_url, "8"), _start(db_url, "9")]
     try:
         for child in children:
