@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from memberctl.cli._context import app_context
-from memberctl.cli._options import FormatOpt
+from memberctl.cli._options import FormatOpt, YesOpt
 from memberctl.cli._output import Column, Format, console, emit, message
+from memberctl.cli._prompt import confirm
 
-db_app = typer.Typer(no_args_is_help=True, help="Upgrade and inspect the database.")
+db_app = typer.Typer(
+    no_args_is_help=True, help="Upgrade, inspect, check, back up and restore the database."
+)
 
 
 @db_app.command()
@@ -58,3 +64,42 @@ CHECK_COLUMNS = [
     Column("member_no", "Member"),
     Column("detail", "Problem"),
 ]
+
+
+BackupFile = Annotated[Path, typer.Argument(metavar="FILE", help="The backup file.")]
+
+
+@db_app.command()
+def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) -> None:
+    """Write a consistent backup while the shop keeps working (file readable by you only).
+
+    SQLite: a copy made with SQLite's online backup API. PostgreSQL: a logical export (gzip,
+    one JSON document per table), no pg_dump needed; it restores into SQLite too.
+    """
+    from memberctl.db.backup import backup as write_backup
+
+    info = write_backup(app_context(ctx).engine, file)
+    message(f"backed up to {file} ({info.bytes} bytes, schema {info.schema_revision})")
+    emit(info, fmt)
+
+
+@db_app.command()
+def restore(
+    ctx: typer.Context, file: BackupFile, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
+    """Replace everything in the database with a backup made by `db backup`.
+
+    Refuses files that are not memberctl backups (exit 5) or come from a newer memberctl (4).
+    An older backup is upgraded to this version's schema as it is restored.
+    """
+    from memberctl.db.backup import restore as restore_backup
+
+    app = app_context(ctx)
+    if not file.is_file():
+        from memberctl.errors import NotFound
+
+        raise NotFound(f"no file '{file}'", "check the path of the backup")
+    confirm(f"Replace everything in the database with {file.name}?", yes=yes, no_input=app.no_input)
+    info = restore_backup(app.engine, file)
+    message(f"restored {file} (schema {info.schema_revision})")
+    emit(info, fmt)

@@ -1,0 +1,300 @@
+"""Backups and restores of a whole memberctl database.
+
+- SQLite is backed up with SQLite's online backup API: a consistent copy taken while the shop
+  keeps working, written owner-only (0600).
+- PostgreSQL is backed up without pg_dump, as a logical export: a gzip file holding one JSON
+  document per line, a header (`memberctl_backup`, schema revision, time) and then every table
+  with its rows. It restores into SQLite as well, so it also moves a shop between backends.
+
+A restore first builds the backup into a private temporary SQLite database, upgrades it to the
+current schema, and only then replaces the target's contents in one transaction: a bad file
+never leaves the target half-restored. Files that are not memberctl backups, or that come from
+a newer memberctl, are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from memberctl.db.engine import is_sqlite, make_engine
+from memberctl.db.migrate import HEAD_REVISION, current_revision, upgrade
+from memberctl.errors import InvalidInput, NotFound, RuleViolation
+
+FORMAT_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
+GZIP_MAGIC = b"\x1f\x8b"
+REQUIRED_TABLES = {"alembic_version", "member", "tier"}
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    file: str
+    format: str  # sqlite or logical
+    schema_revision: str | None
+    rows: dict[str, int]
+    bytes: int
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _revision_order(revision: str | None) -> int:
+    return int(revision) if revision and revision.isdigit() else -1
+
+
+def backup(engine: Engine, path: Path) -> BackupInfo:
+    """Write a consistent backup of the database behind `engine` to `path` (0600)."""
+    _private_file(path)
+    if is_sqlite(engine):
+        _backup_sqlite(engine, path)
+        kind = "sqlite"
+    else:
+        _backup_logical(engine, path)
+        kind = "logical"
+    with _opened_backup(path) as (backup_engine, revision, _kind):
+        rows = _row_counts(backup_engine)
+    return BackupInfo(str(path), kind, revision, rows, path.stat().st_size)
+
+
+def _backup_sqlite(engine: Engine, path: Path) -> None:
+    with engine.connect() as connection:
+        source = connection.connection.driver_connection
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)  # type: ignore[union-attr]
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            target.close()
+
+
+def _tables(connection: Connection) -> list[Table]:
+    metadata = MetaData()
+    metadata.reflect(connection)
+    return list(metadata.sorted_tables)
+
+
+def _backup_logical(engine: Engine, path: Path) -> None:
+    with engine.connect() as connection, gzip.open(path, "wt", encoding="utf-8") as out:
+        if engine.dialect.name == "postgresql":  # one snapshot for every table
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        header = {
+            "memberctl_backup": FORMAT_VERSION,
+            "schema_revision": current_revision(connection),
+            "created_at": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+        out.write(json.dumps(header) + "\n")
+        for table in _tables(connection):
+            rows = [_plain_row(row._mapping) for row in connection.execute(select(table))]
+            out.write(json.dumps({"table": table.name, "rows": rows}, ensure_ascii=False) + "\n")
+
+
+def _plain_row(row: Any) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return value
+
+    return {key: plain(value) for key, value in row.items()}
+
+
+def _typed_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    typed = {}
+    for key, value in row.items():
+        column = table.c.get(key)
+        if column is None or value is None:
+            typed[key] = value
+        elif isinstance(column.type, DateTime):
+            typed[key] = dt.datetime.fromisoformat(value)
+        elif isinstance(column.type, Date):
+            typed[key] = dt.date.fromisoformat(value)
+        elif isinstance(column.type, Numeric) and not isinstance(column.type, JSON):
+            typed[key] = Decimal(str(value))
+        else:
+            typed[key] = value
+    return typed
+
+
+@contextmanager
+def _opened_backup(path: Path) -> Iterator[tuple[Engine, str | None, str]]:
+    """The backup as a private temporary SQLite database (at the backup's own revision)."""
+    if not path.is_file():
+        raise NotFound(f"no file '{path}'", "check the path of the backup")
+    with path.open("rb") as handle:
+        magic = handle.read(16)
+    with tempfile.TemporaryDirectory(prefix="memberctl-restore-") as folder:
+        scratch = Path(folder) / "restore.db"
+        if magic.startswith(SQLITE_MAGIC):
+            _copy_sqlite_file(path, scratch)
+            kind = "sqlite"
+        elif magic.startswith(GZIP_MAGIC):
+            _load_logical(path, scratch)
+            kind = "logical"
+        else:
+            raise _not_a_backup(path)
+        engine = make_engine(f"sqlite:///{scratch}")
+        try:
+            yield engine, _backup_revision(engine, path), kind
+        finally:
+            engine.dispose()
+
+
+def _not_a_backup(path: Path, why: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"'{path.name}' is not a memberctl backup{why}",
+        "give a file written by 'memberctl db backup'",
+    )
+
+
+def _copy_sqlite_file(path: Path, scratch: Path) -> None:
+    _private_file(scratch)
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    target = sqlite3.connect(scratch)
+    try:
+        source.backup(target)
+    except sqlite3.DatabaseError:
+        raise _not_a_backup(path, " (it is not a readable SQLite file)") from None
+    finally:
+        source.close()
+        target.close()
+
+
+def _backup_revision(engine: Engine, path: Path) -> str | None:
+    with engine.connect() as connection:
+        names = {t.name for t in _tables(connection)}
+        if not REQUIRED_TABLES <= names:
+            raise _not_a_backup(path)
+        return current_revision(connection)
+
+
+def _read_logical(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            header = json.loads(next(lines))
+            tables = [json.loads(line) for line in lines]
+    except (OSError, EOFError, ValueError, StopIteration, UnicodeDecodeError):
+        raise _not_a_backup(path, " (it is damaged or not a backup)") from None
+    if not isinstance(header, dict) or header.get("memberctl_backup") != FORMAT_VERSION:
+        raise _not_a_backup(path)
+    return header, tables
+
+
+def _load_logical(path: Path, scratch: Path) -> None:
+    header, tables = _read_logical(path)
+    revision = header.get("schema_revision")
+    _refuse_newer(revision, path)
+    engine = make_engine(f"sqlite:///{scratch}")
+    try:
+        upgrade(engine, str(revision))
+        with engine.begin() as connection:
+            live = {t.name: t for t in _tables(connection)}
+            for table in live.values():
+                if table.name != "alembic_version":
+                    connection.execute(delete(table))
+            for entry in tables:
+                table = live.get(entry.get("table"))
+                if table is None or table.name == "alembic_version" or not entry.get("rows"):
+                    continue
+                rows = [_typed_row(table, row) for row in entry["rows"]]
+                connection.execute(insert(table), rows)
+    finally:
+        engine.dispose()
+
+
+def _refuse_newer(revision: str | None, path: Path) -> None:
+    if _revision_order(revision) > _revision_order(HEAD_REVISION):
+        raise RuleViolation(
+            f"'{path.name}' was written by a newer memberctl (schema {revision}, "
+            f"this one knows up to {HEAD_REVISION})",
+            "upgrade memberctl before restoring it",
+        )
+
+
+def restore(engine: Engine, path: Path) -> BackupInfo:
+    """Replace everything in the target database with the backup's contents."""
+    with _opened_backup(path) as (source, revision, kind):
+        _refuse_newer(revision, path)
+        upgrade(source)
+        _copy_all(source, engine)
+        rows = _row_counts(source)
+    return BackupInfo(str(path), kind, revision, rows, path.stat().st_size)
+
+
+def _copy_all(source: Engine, target: Engine) -> None:
+    """Replace the target's rows with the source's, in one transaction."""
+    from memberctl.db.session import transaction
+
+    upgrade(target)
+    with source.connect() as reader, transaction(target) as session:
+        writer = session.connection()
+        tables = [t for t in _tables(writer) if t.name != "alembic_version"]
+        for table in reversed(tables):
+            writer.execute(delete(table))
+        for table in tables:
+            _copy_table(reader, writer, table)
+
+
+def _copy_table(reader: Connection, writer: Connection, table: Table) -> None:
+    """Rows go in with references to their own table (a member's referrer) left empty, and
+    those are filled in afterwards, so the order of the rows does not matter."""
+    own = [
+        c.name for c in table.c if any(fk.column.table.name == table.name for fk in c.foreign_keys)
+    ]
+    rows = [dict(row._mapping) for row in reader.execute(select(table))]
+    if rows:
+        writer.execute(insert(table), [{**row, **dict.fromkeys(own)} for row in rows])
+    for name in own:
+        links = [{"row_id": r["id"], "link": r[name]} for r in rows if r[name] is not None]
+        if links:
+            writer.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({name: bindparam("link")}),
+                links,
+            )
+    if writer.dialect.name == "postgresql" and "id" in table.c:
+        top = select(func.max(table.c.id)).scalar_subquery()
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        writer.execute(select(func.setval(sequence, func.coalesce(top, 1), top.is_not(None))))
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in _tables(connection)
+            if table.name != "alembic_version"
+        }
