@@ -60,9 +60,9 @@ def members_by(session: Session, column: str, values: Iterable[str]) -> dict[str
     wanted = sorted({v for v in values if v})
     found: dict[str, Row[Any]] = {}
     target = MEMBER.c[column]
+    query = select(MEMBER).where(target.in_(bindparam("keys", expanding=True)))
     for part in batches(wanted):
-        query = select(MEMBER).where(target.in_(part))
-        for row in session.connection().execute(query):
+        for row in session.connection().execute(query, {"keys": list(part)}):
             found[getattr(row, column)] = row
     return found
 
@@ -93,16 +93,70 @@ def allocate_member_nos(session: Session, count: int, taken: set[str]) -> list[s
 
 
 def insert_members(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert members (executemany); their ids in the order given."""
+    """Insert members (plain executemany: RETURNING would make SQLAlchemy send them one by one
+    to keep their order); their ids, looked up by member number, in the order given."""
     if not rows:
         return []
-    query = insert(MEMBER).returning(MEMBER.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(query, rows).scalars())
+    connection = session.connection()
+    top = connection.execute(select(func.coalesce(func.max(MEMBER.c.id), 0))).scalar_one()
+    insert_rows(session, MEMBER, rows)
+    query = select(MEMBER.c.member_no, MEMBER.c.id).where(MEMBER.c.id > top)
+    found = dict(connection.execute(query).all())
+    return [found[row["member_no"]] for row in rows]
+
+
+def ids_by(session: Session, column: str, values: Iterable[str]) -> dict[str, int]:
+    """Member ids by phone or member_no, for the given values that exist."""
+    wanted = sorted({v for v in values if v})
+    found: dict[str, int] = {}
+    target = MEMBER.c[column]
+    query = select(target, MEMBER.c.id).where(target.in_(bindparam("keys", expanding=True)))
+    for part in batches(wanted):
+        found.update(session.connection().execute(query, {"keys": list(part)}).all())
+    return found
 
 
 def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(insert(table), rows)
+    """Core executemany, with the column types' bind processing done column by column and the
+    rows handed to the driver's executemany as they are: SQLAlchemy's per-row parameter
+    handling would cost more than the database's own work."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    columns: dict[str, list[Any]] = {}
+    for name in compiled.params:  # the given columns, and those with a Python-side default
+        values = [row[name] for row in rows] if name in rows[0] else _defaults(table, name, rows)
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            values = _processed(values, process)
+        columns[name] = values
+    if compiled.positional:
+        order = [columns[name] for name in compiled.positiontup or []]
+        connection.exec_driver_sql(compiled.string, list(zip(*order, strict=True)))
+    else:
+        params = [
+            dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)
+        ]
+        connection.exec_driver_sql(compiled.string, params)
+
+
+def _processed(values: list[Any], process: Any) -> list[Any]:
+    """Bind processing once per distinct value (dates and times repeat a lot)."""
+    done: dict[Any, Any] = {None: None}
+    try:
+        return [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+    except TypeError:  # unhashable values
+        return [None if v is None else process(v) for v in values]
+
+
+def _defaults(table: Any, name: str, rows: list[dict[str, Any]]) -> list[Any]:
+    default = table.c[name].default
+    if default is None or not default.is_scalar:
+        raise ValueError(f"no value for {table.name}.{name}")
+    return [default.arg] * len(rows)
 
 
 def enrolments(
@@ -176,8 +230,8 @@ def replace_tags(session: Session, tags: dict[int, list[str]]) -> None:
 
 def resolve_refs(session: Session, by_member_no: set[str], by_phone: set[str]) -> dict[str, int]:
     """Member ids for member numbers and E.164 phones (keys as given)."""
-    found = {k: row.id for k, row in members_by(session, "member_no", by_member_no).items()}
-    found.update({k: row.id for k, row in members_by(session, "phone", by_phone).items()})
+    found = ids_by(session, "member_no", by_member_no)
+    found.update(ids_by(session, "phone", by_phone))
     return found
 
 

@@ -69,6 +69,7 @@ class MemberJob:
         self.links: list[tuple[int, RefKey]] = []  # (member id, referrer) set at the end
         self.writing = not options.dry_run
         self.opening: bulk.Opening | None = None
+        self.fresh = bulk.member_count(session) == 0
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -106,6 +107,8 @@ class MemberJob:
                     self.rejects.add(frame, row, column, f"duplicate of row {first} in this file")
 
     def _lookup(self, records: list[dict[str, Any]]) -> Found:
+        if self.fresh:  # no members before: only this file's own keys, checked in memory
+            return Found({}, {}, {})
         numbers = {rec["member_no"] for rec in records}
         phone_set = {rec["phone"] for rec in records}
         for rec in records:
@@ -312,8 +315,8 @@ class MemberJob:
             return
         numbers = {ref[0] for _, ref in self.links if ref[0]}
         phone_set = {ref[1] for _, ref in self.links if ref[1]}
-        by_no = {k: r.id for k, r in bulk.members_by(self.session, "member_no", numbers).items()}
-        by_phone = {k: r.id for k, r in bulk.members_by(self.session, "phone", phone_set).items()}
+        by_no = bulk.ids_by(self.session, "member_no", numbers)
+        by_phone = bulk.ids_by(self.session, "phone", phone_set)
         pairs = []
         for member_id, (number, phone) in self.links:
             referrer_id = by_no.get(number or "") or by_phone.get(phone or "")

@@ -79,7 +79,13 @@ def by_value(series: pd.Series, parse: Callable[[Any], Any]) -> Column:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     values: list[Any] = []
     errors: list[str | None] = []
-    for raw in uniques:
+    fast = getattr(parse, "bulk", None)
+    known = fast(uniques) if fast is not None and len(uniques) > 100 else [None] * len(uniques)
+    for raw, done in zip(uniques, known, strict=True):
+        if done is not None:
+            values.append(done)
+            errors.append(None)
+            continue
         try:
             values.append(parse(raw))
             errors.append(None)
@@ -197,6 +203,26 @@ def datetime(raw: Any) -> dt.datetime | None:
     if _SERIAL_TEXT.fullmatch(value):
         return _serial(float(value))
     return _date_time_text(value)
+
+
+_ISO = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?"
+
+
+def _bulk_datetimes(uniques: Any) -> list[dt.datetime | None]:
+    """The common case in one vectorised pass: ISO text (`2020-01-02[ 10:30[:00]]`). Anything
+    else, including ISO text of a day that does not exist, is left (None) to `datetime`."""
+    text = pd.Series(uniques, dtype=object)
+    iso = text.map(lambda v: isinstance(v, str)) & text.astype(str).str.fullmatch(_ISO)
+    parsed = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce")
+    return [None if pd.isna(v) else v.to_pydatetime(warn=False) for v in parsed]
+
+
+def _bulk_dates(uniques: Any) -> list[dt.date | None]:
+    return [None if v is None else v.date() for v in _bulk_datetimes(uniques)]
+
+
+datetime.bulk = _bulk_datetimes  # type: ignore[attr-defined]
+date.bulk = _bulk_dates  # type: ignore[attr-defined]
 
 
 def _serial(number: float) -> dt.datetime:

@@ -21,7 +21,7 @@ def shop(run, engine):
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
-def test_export_imports_back_unchanged(shop, tmp_path, suffix, db_url):
+def test_export_imports_back_unchanged(shop, tmp_path, suffix):
     from tests.conftest import Run
 
     path = tmp_path / f"members{suffix}"

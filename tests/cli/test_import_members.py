@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from memberctl.domain import policy
 from memberctl.models import ImportRun, LifecycleChange, Member, MemberTag, PointsEntry, WalletEntry
 from tests.conftest import error_line
 from tests.factories import enroll
@@ -144,7 +145,8 @@ def test_missing_file_is_exit_3(run, tmp_path):
 
 
 def test_unknown_columns_are_one_warning(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号", "爱好", "x"], ["Ann", "13800138000", "a", "b"]])
+    rows = [["姓名", "手机号", "爱好", "x"], ["Ann", "13800138000", "a", "b"]]
+    path = write_csv(tmp_path / "m.csv", rows)
     result, data = _import(run, path)
     assert result.exit_code == 0
     assert result.stderr.count("ignoring unknown columns: 爱好, x") == 1
@@ -186,8 +188,11 @@ def test_existing_member_is_rejected_by_default(run, engine, tmp_path):
 
 
 def test_opening_balances_become_ledger_entries_once(run, tmp_path, session):
-    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号", "积分", "余额", "标签"],
-                                          ["Ann", "13800138000", "120", "30.5", "vip"]])  # fmt: skip
+    rows = [
+        ["姓名", "手机号", "积分", "余额", "标签"],
+        ["Ann", "13800138000", "120", "30.5", "vip"],
+    ]
+    path = write_csv(tmp_path / "m.csv", rows)
     assert _import(run, path)[0].exit_code == 0
     for mode in ("skip", "update"):
         result, data = _import(run, path, "--on-existing", mode)
@@ -195,10 +200,9 @@ def test_opening_balances_become_ledger_entries_once(run, tmp_path, session):
         assert (data["inserted"], data["updated"], data["skipped"]) == (0, 0, 1)
     [points] = session.exec(select(PointsEntry)).all()
     [wallet] = session.exec(select(WalletEntry)).all()
-    assert (points.kind, points.points, wallet.kind, wallet.amount) == ("import", 120, "import", 30.5)
-    assert points.expires_on == dt.date(points.at.year + 2, points.at.month, 1).replace(
-        day=28
-    ) or points.expires_on.year == points.at.year + 2
+    assert (points.kind, points.points, points.import_run_id) == ("import", 120, 1)
+    assert (wallet.kind, str(wallet.amount), wallet.import_run_id) == ("import", "30.50", 1)
+    assert points.expires_on == policy.Policy(24, 2, 30).expiry_for(points.at.date())
     member = session.exec(select(Member)).one()
     assert (member.points, str(member.balance)) == (120, "30.50")
     assert [c.action for c in session.exec(select(LifecycleChange))] == ["enroll"]
@@ -225,7 +229,8 @@ def test_update_changes_fields_but_not_balances(run, engine, tmp_path, session):
 
 def test_phone_of_another_member_is_rejected(run, engine, tmp_path):
     enroll(engine, phone="13800138000")
-    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号", "会员卡号"], ["Ann", "13800138000", "C9"]])
+    rows = [["姓名", "手机号", "会员卡号"], ["Ann", "13800138000", "C9"]]
+    path = write_csv(tmp_path / "m.csv", rows)
     result, data = _import(run, path, "--on-existing", "skip")
     assert result.exit_code == 5
     assert data["errors"][0]["message"] == "phone already belongs to member M000001"
@@ -251,7 +256,8 @@ def test_errors_file_holds_original_rows_and_imports_after_fixing(run, tmp_path)
 
 def test_xlsx_errors_file_keeps_cell_types(run, tmp_path):
     path = write_xlsx(tmp_path / "m.xlsx", [
-        ["姓名", "手机号", "生日"], ["Bad", 13800138000, dt.date(1990, 1, 1)], ["Bad", 13800138000, 1],
+        ["姓名", "手机号", "生日"], ["Bad", 13800138000, dt.date(1990, 1, 1)],
+        ["Bad", 13800138000, 1],
     ])  # fmt: skip
     result, data = _import(run, path, "--errors", str(tmp_path / "out" / "bad.xlsx"))
     assert result.exit_code == 5
@@ -261,8 +267,11 @@ def test_xlsx_errors_file_keeps_cell_types(run, tmp_path):
 
 
 def test_gbk_and_bom_csv(run, tmp_path):
-    gbk = write_csv(tmp_path / "gbk.csv", [["姓名", "手机号", "门店"], ["张三", "13800138000", "朝阳店"]], "gbk")
-    bom = write_csv(tmp_path / "bom.csv", [["姓名", "手机号"], ["李四", "13900139000"]], "utf-8-sig")
+    gbk_rows = [["姓名", "手机号", "门店"], ["张三", "13800138000", "朝阳店"]]
+    gbk = write_csv(tmp_path / "gbk.csv", gbk_rows, "gbk")
+    assert "张三".encode("gbk") in gbk.read_bytes()
+    bom_rows = [["姓名", "手机号"], ["李四", "13900139000"]]
+    bom = write_csv(tmp_path / "bom.csv", bom_rows, "utf-8-sig")
     assert _import(run, gbk)[0].exit_code == 0
     assert _import(run, bom)[0].exit_code == 0
     names = {m["name"]: m["store"] for m in run.json("member", "list")}
@@ -289,7 +298,8 @@ def test_referrer_later_in_file_and_unknown_referrer(run, tmp_path):
     ])  # fmt: skip
     result, data = _import(run, path, "--skip-invalid")
     assert (data["inserted"], data["rejected"]) == (3, 1)
-    assert data["errors"][0]["row"] == 4 and "referrer Z9 is not a member" in data["errors"][0]["message"]
+    [error] = data["errors"]
+    assert error["row"] == 4 and "referrer Z9 is not a member" in error["message"]
     assert run.json("member", "show", "A1")["referrer"] == "B1"
     assert run.json("member", "show", "13600136000")["referrer"] == "A1"
 

@@ -17,7 +17,9 @@ def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8") -> Pat
     return path
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], sheets: dict[str, list[list[Any]]] | None = None) -> Path:
+def write_xlsx(
+    path: Path, rows: list[list[Any]], sheets: dict[str, list[list[Any]]] | None = None
+) -> Path:
     """Cells keep their Python types: numbers stay numbers, dates become date cells."""
     book = Workbook()
     default = book.active

@@ -17,5 +17,6 @@ def test_help_does_not_load_pandas_or_spreadsheets():
         " 'memberctl.spreadsheets') if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

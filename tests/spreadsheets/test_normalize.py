@@ -85,8 +85,8 @@ def test_date_times(raw, moment):
 
 @pytest.mark.parametrize(
     ("raw", "tags"),
-    [("vip,新客", ["vip", "新客"]), ("vip，新客", ["vip", "新客"]), ("a;b；c、d", ["a", "b", "c", "d"]),
-     (" vip , vip ", ["vip"]), ("", [])],
+    [("vip,新客", ["vip", "新客"]), ("vip，新客", ["vip", "新客"]),
+     ("a;b；c、d", ["a", "b", "c", "d"]), (" vip , vip ", ["vip"]), ("", [])],
 )  # fmt: skip
 def test_tags_are_split(raw, tags):
     assert normalize.tags(raw) == tags
@@ -107,7 +107,9 @@ def test_negative_money_is_rejected():
         normalize.amount("-5")
 
 
-@pytest.mark.parametrize(("raw", "points"), [("120", 120), (120.0, 120), ("1,200", 1200), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "points"), [("120", 120), (120.0, 120), ("1,200", 1200), ("", None)]
+)
 def test_points(raw, points):
     assert normalize.points(raw) == points
 
