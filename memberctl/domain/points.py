@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, update
+from sqlalchemy import and_, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, policy
@@ -386,15 +386,20 @@ def _lapsed_lots(as_of: dt.date) -> Any:
 
 
 def bump_caches(session: Session, new_entries: Any) -> None:
-    """Add the points of the entries matching `new_entries` to their members' caches."""
+    """Add the points of the entries matching `new_entries` to their members' caches: one
+    grouped pass over the new rows, one UPDATE ... FROM."""
     members = Member.__table__  # type: ignore[attr-defined]
     delta = (
-        select(func.sum(PointsEntry.points))
-        .where(new_entries, PointsEntry.member_id == members.c.id)
-        .scalar_subquery()
+        select(PointsEntry.member_id, func.sum(PointsEntry.points).label("delta"))
+        .where(new_entries)
+        .group_by(PointsEntry.member_id)
+        .subquery("delta")
     )
-    touched = exists().where(new_entries, PointsEntry.member_id == members.c.id)
-    session.execute(update(members).where(touched).values(points=members.c.points + delta))
+    session.execute(
+        update(members)
+        .where(members.c.id == delta.c.member_id)
+        .values(points=members.c.points + delta.c.delta)
+    )
     session.expire_all()
 
 

@@ -268,6 +268,7 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
     (active members only; tier and birthday-month multipliers as in `record`), set-based: one
     INSERT ... SELECT of the lots, one UPDATE of the purchases, one UPDATE of the member caches.
     Returns the points credited; calling it again credits nothing."""
+    _refresh_statistics(session)
     rules = policy.load(session)
     due = _earn_select(import_run_id, rules, _expiry_case(session, import_run_id, rules))
     watermark = session.exec(select(func.coalesce(func.max(PointsEntry.id), 0))).one()
@@ -300,14 +301,23 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
     return total
 
 
+def _refresh_statistics(session: Session) -> None:
+    """PostgreSQL plans from table statistics, which know nothing yet of purchases just bulk
+    inserted in this transaction; without fresh ones it picks nested loops and the anti-join
+    turns quadratic (100,000 rows: 47 s instead of 5 s). ANALYZE samples, so it stays cheap."""
+    if session.get_bind().dialect.name == "postgresql":
+        connection = session.connection()
+        for table in ("member", "purchase", "points_entry"):
+            connection.exec_driver_sql(f"ANALYZE {table}")
+
+
 def _set_points_earned(session: Session, new_entries: Any) -> None:
     from sqlalchemy import update
 
     purchases = Purchase.__table__  # type: ignore[attr-defined]
-    earned = (
-        select(PointsEntry.points)
-        .where(new_entries, PointsEntry.purchase_id == purchases.c.id)
-        .scalar_subquery()
+    earned = select(PointsEntry.purchase_id, PointsEntry.points).where(new_entries).subquery()
+    session.execute(
+        update(purchases)
+        .where(purchases.c.id == earned.c.purchase_id)
+        .values(points_earned=earned.c.points)
     )
-    touched = exists().where(new_entries, PointsEntry.purchase_id == purchases.c.id)
-    session.execute(update(purchases).where(touched).values(points_earned=earned))

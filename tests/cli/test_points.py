@@ -17,7 +17,9 @@ D = dt.date
 
 def test_add_credits_a_lot_and_returns_the_result(run, engine, session):
     m = enroll(engine).member_no
-    data = run.json("points", "add", m, "120", "--reason", "welcome gift", "--expires", "2030-01-31")
+    data = run.json(
+        "points", "add", m, "120", "--reason", "welcome gift", "--expires", "2030-01-31"
+    )
     assert {k: data[k] for k in ("member_no", "points", "balance", "duplicate")} == {
         "member_no": m, "points": 120, "balance": "0.00", "duplicate": False,
     }  # fmt: skip

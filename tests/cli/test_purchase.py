@@ -16,7 +16,9 @@ KEYS = {"member_no", "order_no", "store", "amount", "at", "points_earned", "poin
 def test_record_earns_points_by_the_tier_rule(run, engine, session):
     m = enroll(engine).member_no
     move_tier(engine, m, "up", to="silver")  # x1.20
-    data = run.json("purchase", "record", m, "19.99", "--order-no", "A-1", "--at", "2026-11-02T15:30")
+    data = run.json(
+        "purchase", "record", m, "19.99", "--order-no", "A-1", "--at", "2026-11-02T15:30"
+    )
     assert KEYS <= set(data)
     assert data | {"at": None} == {
         "member_no": m, "order_no": "A-1", "store": None, "amount": "19.99", "at": None,

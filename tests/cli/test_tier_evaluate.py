@@ -19,7 +19,7 @@ def _evaluate(run, as_of, *apply):
     return run.json("tier", "evaluate", "--as-of", as_of, *apply)
 
 
-def test_without_apply_it_only_lists_the_changes(run, engine, session):
+def test_without_apply_it_only_lists_the_changes(run, engine):
     m = enroll(engine).member_no
     ledgers.buy(engine, m, "1200.00", at=DT(2026, 6, 1))
     before = snapshot(engine)

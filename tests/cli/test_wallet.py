@@ -90,4 +90,7 @@ def test_history_lists_the_rows(run, engine):
     rows = run.json("wallet", "history", m)
     assert [(r["kind"], r["amount"]) for r in rows] == [("topup", "30.00"), ("bonus", "3.00")]
     shown = run.json("member", "history", m)
-    assert [(e["kind"], e["action"]) for e in shown][-2:] == [("wallet", "topup"), ("wallet", "bonus")]
+    assert [(e["kind"], e["action"]) for e in shown][-2:] == [
+        ("wallet", "topup"),
+        ("wallet", "bonus"),
+    ]

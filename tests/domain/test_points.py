@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from memberctl.domain import policy, points
+from memberctl.domain import points, policy
 from memberctl.errors import InvalidInput, RuleViolation
 from tests import ledgers
 from tests.factories import enroll

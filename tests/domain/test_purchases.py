@@ -49,7 +49,7 @@ def test_birthday_month_doubles_at_its_boundaries(engine, at, earned):
     assert ledgers.buy(engine, m, "100.00", at=at).points_earned == earned
 
 
-def test_tier_multiplier_and_per_unit_rule(engine, session):
+def test_tier_multiplier_and_per_unit_rule(engine):
     m = enroll(engine).member_no
     move_tier(engine, m, "up", to="gold")  # 1.50
     assert ledgers.buy(engine, m, "99.99").points_earned == 149
