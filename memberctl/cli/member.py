@@ -68,7 +68,9 @@ def _show_member(app: AppContext, record: Any, fmt: Format) -> None:
     emit(record, fmt, member_columns(app.region))
 
 
-OptStr = Annotated[str | None, typer.Option()]
+EmailOpt = Annotated[str | None, typer.Option(help="E-mail address.")]
+AddressOpt = Annotated[str | None, typer.Option(help="Postal address.")]
+StoreOpt = Annotated[str | None, typer.Option(help="The member's home store.")]
 
 
 @member_app.command()
@@ -82,10 +84,10 @@ def enroll(
     ] = None,
     gender: Annotated[str | None, typer.Option(help="male/female, 男/女, M/F.")] = None,
     birthday: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD")] = None,
-    email: OptStr = None,
-    address: OptStr = None,
+    email: EmailOpt = None,
+    address: AddressOpt = None,
     tier: Annotated[str | None, typer.Option(help="Tier code; default the lowest tier.")] = None,
-    store: OptStr = None,
+    store: StoreOpt = None,
     referrer: Annotated[str | None, typer.Option(metavar="REF", help="Who referred them.")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="A tag; repeat for more.")] = None,
     member_no: Annotated[
@@ -167,17 +169,23 @@ def list_(
 def edit(
     ctx: typer.Context,
     ref: RefArg,
-    name: OptStr = None,
-    phone: OptStr = None,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="New phone; must not belong to another member.")
+    ] = None,
     gender: Annotated[str | None, typer.Option(help="male/female; '' clears it.")] = None,
     birthday: Annotated[
         str | None, typer.Option(metavar="YYYY-MM-DD", help="'' clears it.")
     ] = None,
-    email: OptStr = None,
-    address: OptStr = None,
-    store: OptStr = None,
+    email: EmailOpt = None,
+    address: AddressOpt = None,
+    store: StoreOpt = None,
     add_tag: Annotated[list[str] | None, typer.Option(help="Add a tag; repeatable.")] = None,
     remove_tag: Annotated[list[str] | None, typer.Option(help="Remove a tag; repeatable.")] = None,
+    opt_out: Annotated[
+        bool | None,
+        typer.Option("--opt-out/--opt-in", help="No marketing messages (notify render) / again."),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a member's details. An empty value ('') clears an optional field."""
@@ -193,7 +201,7 @@ def edit(
         record = members.edit(
             session=session, member=member, changes=data, given=given,
             remove_tags=fields.parse_tags(remove_tag or []), operator=app.operator,
-            at=clock.now(),
+            at=clock.now(), opt_out=opt_out,
         )  # fmt: skip
     _show_member(app, record, fmt)
 
