@@ -39,6 +39,7 @@ class MemberRecord:
     referrer: str | None
     address: str | None = None
     forgotten_at: dt.datetime | None = None
+    opt_out: bool = False  # no marketing messages (notify render)
 
 
 @dataclass
@@ -99,6 +100,7 @@ def _record(member: Member, tags: list[str], referrer: str | None) -> MemberReco
         referrer=referrer,
         address=member.address,
         forgotten_at=member.forgotten_at,
+        opt_out=member.opt_out,
     )
 
 
@@ -194,13 +196,15 @@ def edit(
     remove_tags: list[str],
     operator: str,
     at: dt.datetime,
+    opt_out: bool | None = None,
 ) -> MemberRecord:
     """Change the fields named in `given`; a field given as empty clears it (name and phone
-    excepted)."""
-    if not given and not changes.tags and not remove_tags:
+    excepted). `opt_out` True/False records that the member does / does again accept marketing
+    messages; None leaves it."""
+    if not given and not changes.tags and not remove_tags and opt_out is None:
         raise UsageProblem(
             "nothing to change", "give at least one of --name, --phone, --gender, --birthday, "
-            "--email, --address, --store, --add-tag, --remove-tag"
+            "--email, --address, --store, --add-tag, --remove-tag, --opt-out, --opt-in"
         )  # fmt: skip
     lifecycle.ensure_not_forgotten(member, "edit")
     if "phone" in given and changes.phone is not None:
@@ -208,6 +212,9 @@ def edit(
     changed = [name for name in EDITABLE if name in given]
     for name in changed:
         setattr(member, name, getattr(changes, name))
+    if opt_out is not None:
+        member.opt_out = opt_out
+        changed.append("opt_out")
     member.updated_at = at
     session.add(member)
     _set_tags(session, member, add=changes.tags, remove=remove_tags)
