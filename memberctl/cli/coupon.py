@@ -1,0 +1,99 @@
+"""`memberctl coupon ...`: the coupons campaigns issued, and using one."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from memberctl.cli._context import app_context
+from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt
+from memberctl.cli._output import Column, Format, emit, message
+
+coupon_app = typer.Typer(no_args_is_help=True, help="Coupons: list them and redeem one.")
+
+
+class Status(enum.StrEnum):
+    unused = "unused"
+    used = "used"
+    expired = "expired"
+
+
+COUPON_COLUMNS = [
+    Column("code", "Code", no_wrap=True),
+    Column("member_no", "Member", no_wrap=True),
+    Column("campaign", "Campaign"),
+    Column("value", "Value", justify="right"),
+    Column("min_spend", "Min spend", justify="right"),
+    Column("valid_from", "From"),
+    Column("valid_to", "To"),
+    Column("weekdays_only", "Mon-Fri"),
+    Column("no_holidays", "No holidays"),
+    Column("status", "Status"),
+    Column("redeemed_at", "Used at", show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+    Column("redeemed_order", "Order"),
+]
+
+
+@coupon_app.command("list")
+def list_(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None,
+        typer.Argument(metavar="[REF]", help="Only this member's (member number or phone)."),
+    ] = None,
+    status: Annotated[
+        Status | None, typer.Option(help="unused, used or expired (at --as-of).")
+    ] = None,
+    as_of: AsOfOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Coupons, newest first, with their status at --as-of (default today)."""
+    from memberctl import clock
+    from memberctl.domain import coupons, refs
+
+    app = app_context(ctx)
+    with app.read() as session:
+        member = refs.resolve(session, ref, region=app.region) if ref is not None else None
+        rows = coupons.list_coupons(
+            session=session, as_of=clock.today(as_of.date() if as_of else None), member=member,
+            status=status.value if status else None, limit=limit,
+        )  # fmt: skip
+    emit(rows, fmt, COUPON_COLUMNS)
+
+
+@coupon_app.command()
+def redeem(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar="CODE", help="The coupon code (any case).")],
+    at: Annotated[
+        str | None,
+        typer.Option(metavar="DATETIME", help="When it is used (ISO 8601); default now."),
+    ] = None,
+    order_no: Annotated[
+        str | None, typer.Option(metavar="X", help="The order it is used for.")
+    ] = None,
+    amount: Annotated[
+        str | None,
+        typer.Option(metavar="A", help="The order's spend, checked against the minimum spend."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Use a coupon, once. Unknown code: exit 3; used, expired, not valid that day, below the
+    minimum spend, or the member frozen or cancelled: exit 4."""
+    from memberctl import clock
+    from memberctl.domain import coupons, fields, money
+
+    app = app_context(ctx)
+    when = fields.parse_datetime(at, "--at") if at is not None else clock.now()
+    spend = money.parse(amount) if amount is not None else None
+    order = fields.parse_text(order_no, "the order number", 64)
+    with app.write() as session:
+        record = coupons.redeem(
+            session=session, code=code, at=when, operator=app.operator, order_no=order,
+            amount=spend,
+        )  # fmt: skip
+    message(f"coupon {record.code} used ({money.format(record.value)} off) for {record.member_no}")
+    emit(record, fmt, COUPON_COLUMNS)

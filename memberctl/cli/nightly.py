@@ -1,0 +1,52 @@
+"""`memberctl nightly`: the cron job (expire points, apply tiers, run due campaigns)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from memberctl.cli._context import app_context
+from memberctl.cli._options import AsOfOpt
+from memberctl.cli._output import Format, emit, message
+
+JsonFirstOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="Output: json (default), table or csv.")
+]
+
+
+def nightly(
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            min=0, metavar="SECONDS", help="Wait this long for another running nightly to end."
+        ),
+    ] = 0,
+    fmt: JsonFirstOpt = Format.json,
+) -> None:
+    """Expire points, evaluate and apply tiers, run the campaigns that are due; one summary.
+
+    Safe to run twice for one day (the second run changes nothing). While another nightly runs
+    on the same database it exits 0 saying so. Each step is its own transaction: a failing step
+    is reported (exit 1) without undoing the others.
+    """
+    from memberctl import clock
+    from memberctl.domain import nightly as job
+
+    app = app_context(ctx)
+    day = clock.today(as_of.date() if as_of else None)
+    result = job.run(
+        engine=app.engine, as_of=day, operator=app.operator,
+        at=clock.moment(as_of.date() if as_of else None), wait=wait,
+    )  # fmt: skip
+    if isinstance(result, job.Skipped):
+        message(f"{result.reason}; nothing done")
+        emit(result, fmt)
+        return
+    for error in result.errors:
+        message(f"error: {error['step']}: {error['message']}")
+    emit(result, fmt)
+    if not result.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,202 @@
+"""The nightly job: expire points, evaluate and apply tiers, run the campaigns that are due.
+
+Each step runs in its own transaction, so a step that fails is reported (`ok: false`, `errors`)
+without undoing the steps before it, and the steps after it still run. Every step is idempotent
+for one day: expiry finds nothing left the second time, tier evaluation has nothing more to move,
+and a campaign is due only when it runs on the day (starts/ends) and has no run yet for the
+day's period key. So running the job twice for one day changes nothing the second time.
+
+Only one nightly runs at a time per database. The lock lives with the database, so it holds
+across machines: on PostgreSQL a session advisory lock (`pg_try_advisory_lock`) keyed by the
+schema; on SQLite an exclusive `flock` on `FILE.nightly.lock` next to the database file (it does
+not depend on SQLite's own locking, which the job's short transactions release between steps).
+A second copy waits up to `wait` seconds for it, then gives up without doing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from memberctl.db.session import transaction
+from memberctl.domain import campaign_runs, evaluation, points
+from memberctl.domain.campaign_runs import RunResult
+from memberctl.errors import MemberctlError
+
+_LOCK_CLASS = 0x6D6E6967  # "mnig": the nightly lock's key space; the second key is the schema
+_POLL_SECONDS = 0.2
+SKIPPED_REASON = "another nightly is running"
+
+
+@dataclass
+class NightlyResult:
+    as_of: dt.date
+    expired: dict[str, Any] | None = None
+    tiers: dict[str, Any] | None = None
+    campaigns: list[RunResult] = field(default_factory=list)
+    ok: bool = True
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    skipped: bool
+    reason: str
+
+
+# -- the lock --------------------------------------------------------------------------------
+class LockBusy(Exception):
+    """The nightly lock is held by someone else, and waiting did not help."""
+
+
+def _wait_for(try_once: Callable[[], bool], wait: float) -> None:
+    deadline = time.monotonic() + max(wait, 0.0)
+    while not try_once():
+        if time.monotonic() >= deadline:
+            raise LockBusy(SKIPPED_REASON)
+        time.sleep(_POLL_SECONDS)
+
+
+def lock_path(engine: Engine) -> Path | None:
+    """SQLite: the lock file next to the database file; None for an in-memory database."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.with_name(path.name + ".nightly.lock")
+
+
+@contextmanager
+def _file_lock(path: Path, wait: float) -> Iterator[None]:
+    import fcntl  # POSIX; the lock file is the portable part of the design
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+
+        def try_once() -> bool:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        _wait_for(try_once, wait)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _schema_key(connection: Connection) -> int:
+    """A signed 32-bit key for this database schema: two shops' schemas in one PostgreSQL
+    database do not block each other."""
+    name = connection.execute(
+        select(func.concat(func.current_database(), ".", func.current_schema()))
+    )
+    crc = zlib.crc32(str(name.scalar()).encode())
+    return crc - 2**32 if crc >= 2**31 else crc
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, wait: float) -> Iterator[None]:
+    with engine.connect() as connection:
+        key = _schema_key(connection)
+        connection.commit()
+
+        def try_once() -> bool:
+            got = connection.execute(select(func.pg_try_advisory_lock(_LOCK_CLASS, key))).scalar()
+            connection.commit()
+            return bool(got)
+
+        _wait_for(try_once, wait)
+        try:
+            yield
+        finally:
+            connection.execute(select(func.pg_advisory_unlock(_LOCK_CLASS, key)))
+            connection.commit()
+
+
+@contextmanager
+def lock(engine: Engine, wait: float = 0.0) -> Iterator[None]:
+    """Hold the nightly lock of this database; LockBusy when another holder keeps it longer
+    than `wait` seconds."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, wait):
+            yield
+        return
+    path = lock_path(engine)
+    if path is None:
+        yield
+        return
+    with _file_lock(path, wait):
+        yield
+
+
+# -- the job ---------------------------------------------------------------------------------
+def run(
+    *, engine: Engine, as_of: dt.date, operator: str, at: dt.datetime, wait: float = 0.0
+) -> NightlyResult | Skipped:
+    """The nightly job for `as_of` under the lock; `Skipped` when another copy holds it."""
+    try:
+        with lock(engine, wait):
+            return _steps(engine, as_of, operator, at)
+    except LockBusy as busy:
+        return Skipped(True, str(busy))
+
+
+def _steps(engine: Engine, as_of: dt.date, operator: str, at: dt.datetime) -> NightlyResult:
+    result = NightlyResult(as_of)
+
+    def step(name: str, work: Callable[[Any], Any]) -> Any:
+        try:
+            with transaction(engine) as session:
+                return work(session)
+        except Exception as exc:  # reported, and the job goes on
+            result.errors.append({"step": name, "message": _describe(exc)})
+            return None
+
+    expired = step(
+        "expire", lambda s: points.expire(session=s, as_of=as_of, operator=operator, at=at)
+    )
+    if expired is not None:
+        result.expired = {"entries": expired.entries, "points": expired.points,
+                          "members": expired.members}  # fmt: skip
+    tiers = step(
+        "tiers",
+        lambda s: evaluation.evaluate(session=s, as_of=as_of, apply=True, operator=operator, at=at),
+    )
+    if tiers is not None:
+        result.tiers = {
+            "evaluated": tiers.evaluated, "upgrades": tiers.upgrades,
+            "downgrades": tiers.downgrades, "in_grace": len(tiers.in_grace),
+        }  # fmt: skip
+    due = step("campaigns", lambda s: campaign_runs.due(session=s, as_of=as_of)) or []
+    for code in due:
+        ran = step(
+            f"campaign {code}",
+            lambda s, c=code: campaign_runs.run(
+                session=s, code=c, as_of=as_of, operator=operator, at=at
+            ),
+        )
+        if ran is not None:
+            result.campaigns.append(ran)
+    result.ok = not result.errors
+    return result
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, MemberctlError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -1,0 +1,178 @@
+"""Message lists for outreach: a text template rendered per member into a CSV an SMS or WeChat
+tool can send.
+
+The template is plain text with placeholders in braces: {name}, {member_no}, {points}, {tier}
+(the code), {tier_name}, {balance} ("12.50"), {expiring_points} (points of lots whose last day is
+within the 30 days from --as-of, both ends included, not yet spent), {birthday} (YYYY-MM-DD or
+empty). `{{` and `}}` are literal braces. Anything else in braces is a usage error (exit 2)
+naming it; the template is only substituted, never evaluated.
+
+The CSV (UTF-8 with a BOM, so Excel reads the Chinese) has the columns member_no, phone (E.164),
+message. Members who opted out of marketing, cancelled members and forgotten members are never
+written; members without a phone neither. Rows stream from one query, in member number order.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import string
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Date, and_, func, literal
+from sqlmodel import Session, col, select
+
+from memberctl.domain import lifecycle, money, segments
+from memberctl.errors import InvalidInput, NotFound, UsageProblem
+from memberctl.models import Member, PointsAllocation, PointsEntry, Tier
+
+PLACEHOLDERS = (
+    "name", "member_no", "points", "tier", "tier_name", "balance", "expiring_points", "birthday",
+)  # fmt: skip
+EXPIRING_DAYS = 30
+COLUMNS = ("member_no", "phone", "message")
+Piece = tuple[str, str | None]  # literal text, then a placeholder (or None)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    out: str
+    as_of: dt.date
+    rows: int
+    skipped_opt_out: int
+
+
+def read_template(path: Path) -> list[Piece]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (FileNotFoundError, IsADirectoryError):
+        raise NotFound(f"no template file '{path}'", "give a UTF-8 text file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name}: not UTF-8 text", "save the template as UTF-8") from None
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        raise InvalidInput(f"{path.name} is empty", "write the message, e.g. 您好 {name}")
+    return parse_template(text, path.name)
+
+
+def parse_template(text: str, source: str = "template") -> list[Piece]:
+    """The template as (literal, placeholder) pieces; a usage error for anything else in braces."""
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise UsageProblem(
+            f"{source}: {exc}", "write a literal brace as {{ or }}; placeholders are: " + known
+        ) from None
+    pieces: list[Piece] = []
+    for literal_text, name, spec, conversion in parsed:
+        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise UsageProblem(
+                f"{source}: unknown placeholder {shown}", f"placeholders are: {known}"
+            )
+        pieces.append((literal_text, name))
+    return pieces
+
+
+def fill(pieces: list[Piece], values: dict[str, str]) -> str:
+    return "".join(text + (values[name] if name else "") for text, name in pieces)
+
+
+def _expiring(as_of: dt.date) -> Any:
+    """(member_id, points) left of the lots whose last day is in [as_of, as_of + 30 days]."""
+    used = func.coalesce(func.sum(PointsAllocation.points), 0)
+    lots = (
+        select(PointsEntry.member_id, (PointsEntry.points - used).label("left"))
+        .outerjoin(PointsAllocation, col(PointsAllocation.credit_id) == PointsEntry.id)
+        .where(
+            PointsEntry.points > 0,
+            col(PointsEntry.expires_on) >= literal(as_of, Date),
+            col(PointsEntry.expires_on) <= literal(as_of + dt.timedelta(days=EXPIRING_DAYS), Date),
+        )
+        .group_by(PointsEntry.id, PointsEntry.member_id, PointsEntry.points)
+        .subquery("lots")
+    )
+    return (
+        select(lots.c.member_id, func.sum(lots.c.left).label("points"))
+        .group_by(lots.c.member_id)
+        .subquery("expiring")
+    )
+
+
+def _reachable(clause: Any) -> Any:
+    """Who a message may go to: matching the filter, not cancelled or forgotten, with a phone."""
+    base = and_(
+        col(Member.status) != lifecycle.CANCELLED,
+        col(Member.forgotten_at).is_(None),
+        col(Member.phone).is_not(None),
+    )
+    return base if clause is None else and_(base, clause)
+
+
+def render(
+    *,
+    session: Session,
+    template: Path,
+    out: Path,
+    as_of: dt.date,
+    where: str | None = None,
+    segment: str | None = None,
+) -> RenderResult:
+    """Write the message list for the members `where`/`segment` select (all when neither)."""
+    pieces = read_template(template)
+    reachable = _reachable(segments.resolve_filter(session, where, segment, as_of))
+    if not out.parent.is_dir():
+        raise NotFound(
+            f"no folder '{out.parent}' for the output", "create it or give another --out"
+        )
+    expiring = _expiring(as_of)
+    query = (
+        select(Member.member_no, Member.phone, Member.name, Member.points, Member.tier_code,
+               Tier.name, Member.balance, Member.birthday, func.coalesce(expiring.c.points, 0))
+        .join(Tier, col(Tier.code) == Member.tier_code)
+        .outerjoin(expiring, expiring.c.member_id == Member.id)
+        .where(reachable, col(Member.opt_out).is_(False))
+        .order_by(col(Member.member_no))
+        .execution_options(yield_per=5000)
+    )  # fmt: skip
+    rows = _write(out, pieces, session.exec(query))
+    opted_out = session.exec(
+        select(func.count()).select_from(Member).where(reachable, col(Member.opt_out).is_(True))
+    ).one()
+    return RenderResult(str(out), as_of, rows, int(opted_out))
+
+
+def _write(out: Path, pieces: list[Piece], rows: Any) -> int:
+    """Write to a temporary file beside `out`, then move it into place: a reader never sees half
+    a list, and a failure leaves no file behind."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    count = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(COLUMNS)
+            for member_no, phone, name, pts, tier, tier_name, balance, birthday, expiring in rows:
+                values = {
+                    "name": name or "", "member_no": member_no, "points": str(pts), "tier": tier,
+                    "tier_name": tier_name, "balance": money.format(balance) or "0.00",
+                    "expiring_points": str(int(expiring)),
+                    "birthday": birthday.isoformat() if birthday else "",
+                }  # fmt: skip
+                writer.writerow((member_no, phone, fill(pieces, values)))
+                count += 1
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
