@@ -29,7 +29,7 @@ class PointsEntry(SQLModel, table=True):
     purchase_id: int | None = Field(default=None, foreign_key="purchase.id", index=True)
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
     campaign_run_id: int | None = Field(default=None, index=True)
-    reverses_id: int | None = Field(default=None, foreign_key="points_entry.id")
+    reverses_id: int | None = Field(default=None, foreign_key="points_entry.id", index=True)
 
 
 class PointsAllocation(SQLModel, table=True):

@@ -11,6 +11,10 @@ class Purchase(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("store", "order_no", name="uq_purchase_store_order_no"),
         Index("ix_purchase_member_at", "member_id", "at"),
+        # Covering indexes for the reports (migration 0005): per-member and per-day aggregates
+        # read the index alone.
+        Index("ix_purchase_member_at_amount", "member_id", "at", "amount", "refunded_at"),
+        Index("ix_purchase_at_member_amount", "at", "member_id", "amount", "refunded_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

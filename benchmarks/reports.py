@@ -1,0 +1,224 @@
+"""Report speed over a large shop on SQLite (a plain script, not a test).
+
+    python benchmarks/reports.py [--members 200000] [--purchases 2000000] [--keep FILE]
+                                 [--plans]
+
+Builds a fresh SQLite file (or reuses `--keep FILE` when it exists) with `--members` members,
+`--purchases` purchases over three years (2% refunded), a points ledger row for every other
+purchase, a wallet row for every third member and a campaign that reached a quarter of the
+members with points and coupons, all with INSERT ... SELECT from recursive CTEs (a few minutes
+on a busy 2-core machine). Then each report is timed twice:
+
+- build: the domain function (the SQL and shaping into rows), in this process, median of 3;
+- CLI: `memberctl report NAME -f json` end to end in a fresh process (imports, JSON, stdout).
+
+Target: each under 5 s. `--plans` prints SQLite's EXPLAIN QUERY PLAN for every statement a report
+runs and flags full table scans. Record the table in README.md ("Measured").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+from memberctl.db.engine import make_engine
+from memberctl.db.migrate import ensure_schema
+from memberctl.db.session import transaction
+from memberctl.domain import reports
+from memberctl.domain.reports import (
+    birthdays,
+    campaign,
+    churn,
+    growth,
+    kpi,
+    liability,
+    rfm,
+    summary,
+    upgrades,
+)
+
+AS_OF = dt.date(2026, 11, 25)
+TARGET = 5.0
+
+REPORTS = {
+    "summary": lambda s, sc: summary.build(session=s, scope=sc),
+    "growth": lambda s, sc: growth.build(session=s, scope=sc),
+    "rfm": lambda s, sc: rfm.build(session=s, scope=sc),
+    "churn": lambda s, sc: churn.build(session=s, scope=sc),
+    "upgrades": lambda s, sc: upgrades.build(session=s, scope=sc),
+    "birthdays": lambda s, sc: birthdays.build(session=s, scope=sc),
+    "kpi": lambda s, sc: kpi.build(session=s, scope=sc),
+    "liability": lambda s, sc: liability.build(session=s, scope=sc),
+    "campaign": lambda s, sc: campaign.build(session=s, scope=sc, code="bench"),
+}
+
+COUNTER = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) "
+MEMBERS = (
+    "INSERT INTO member (member_no, name, phone, gender, birthday, tier_code, status, points,"
+    " balance, store, joined_at, created_at, updated_at, opt_out) "
+    + COUNTER
+    + "SELECT printf('M%07d', n), 'member ' || n, printf('+86139%08d', n),"
+    " CASE n % 3 WHEN 0 THEN 'male' WHEN 1 THEN 'female' END,"
+    " CASE WHEN n % 10 < 9 THEN date('1960-01-01', '+' || (n * 37 % 16000) || ' days') END,"
+    " CASE WHEN n % 10 < 6 THEN 'basic' WHEN n % 10 < 8 THEN 'silver' WHEN n % 10 < 9 THEN 'gold'"
+    "  ELSE 'platinum' END,"
+    " CASE WHEN n % 20 = 0 THEN 'cancelled' WHEN n % 20 = 1 THEN 'frozen' ELSE 'active' END,"
+    " 0, 0, 'store-' || (n % 20),"
+    " datetime('2022-01-01', '+' || (n * 13 % 1790) || ' days') || '.000000',"
+    " datetime('2022-01-01') || '.000000', datetime('2022-01-01') || '.000000', 0 FROM c"
+)
+PURCHASES = (
+    "INSERT INTO purchase (member_id, order_no, store, amount, at, points_earned, refunded_at,"
+    " operator, created_at) "
+    + COUNTER
+    + ", p(n, member_id, at) AS (SELECT n, (n * 7919) % {members} + 1,"
+    " datetime('2023-11-26', '+' || ((n * 2654435761) % 94608000) || ' seconds') FROM c) "
+    "SELECT member_id, 'B' || n, '', ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
+    " CASE WHEN n % 50 = 0 THEN datetime(at, '+1 day') || '.000000' END, 'bench',"
+    " at || '.000000' FROM p"
+)
+POINTS = (
+    "INSERT INTO points_entry (member_id, kind, points, operator, at, purchase_id) "
+    "SELECT member_id, 'earn', CAST(amount AS INTEGER), 'bench', at, id FROM purchase"
+    " WHERE id % 2 = 0 AND refunded_at IS NULL"
+)
+WALLET = (
+    "INSERT INTO wallet_entry (member_id, kind, amount, operator, at) "
+    "SELECT id, 'topup', (id % 500) + 0.5, 'bench', joined_at FROM member WHERE id % 3 = 0"
+)
+CACHES = (
+    "UPDATE member SET"
+    " points = coalesce((SELECT sum(points) FROM points_entry e WHERE e.member_id = member.id), 0),"
+    " balance = coalesce((SELECT sum(amount) FROM wallet_entry w WHERE w.member_id = member.id), 0)"
+)
+CAMPAIGN = [
+    "INSERT INTO campaign (id, code, name, action, period, where_expr, version, definition,"
+    " created_at, updated_at) VALUES (1, 'bench', 'bench', 'award_points', 'once', 'points > 0',"
+    " 1, '{}', '2026-10-01 00:00:00.000000', '2026-10-01 00:00:00.000000')",
+    "INSERT INTO campaign_run (id, campaign_id, period_key, as_of, targeted, awarded,"
+    " already_awarded, points, coupons, operator, at) VALUES (1, 1, 'once', '2026-10-01', 0, 0,"
+    " 0, 0, 0, 'bench', '2026-10-01 23:59:59.000000')",
+    "INSERT INTO campaign_award (campaign_id, period_key, member_id, run_id)"
+    " SELECT 1, 'once', id, 1 FROM member WHERE id % 4 = 0",
+    "INSERT INTO points_entry (member_id, kind, points, operator, at, campaign_run_id)"
+    " SELECT member_id, 'campaign', 100, 'bench', '2026-10-01 23:59:59.000000', 1"
+    " FROM campaign_award",
+    "INSERT INTO coupon (code, member_id, campaign_id, run_id, value, valid_from, valid_to,"
+    " weekdays_only, no_holidays, redeemed_at, created_at)"
+    " SELECT printf('C%09d', member_id), member_id, 1, 1, 20, '2026-10-01', '2026-10-30', 0, 0,"
+    " CASE WHEN member_id % 3 = 0 THEN '2026-10-10 12:00:00.000000' END,"
+    " '2026-10-01 23:59:59.000000' FROM campaign_award",
+]
+
+
+def build(path: Path, members: int, purchases: int) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    ensure_schema(engine)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(MEMBERS.format(count=members))
+        connection.exec_driver_sql(PURCHASES.format(count=purchases, members=members))
+        connection.exec_driver_sql(POINTS)
+        connection.exec_driver_sql(WALLET)
+        for statement in CAMPAIGN:
+            connection.exec_driver_sql(statement)
+        connection.exec_driver_sql(CACHES)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    print(f"built {members:,} members, {purchases:,} purchases in "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)  # fmt: skip
+
+
+def time_build(engine, name: str, repeat: int = 3) -> tuple[float, int]:
+    times, size = [], 0
+    for _ in range(repeat):
+        with transaction(engine, write=False) as session:
+            started = time.perf_counter()
+            scope = reports.scope(session, as_of=AS_OF)
+            data = REPORTS[name](session, scope)
+            times.append(time.perf_counter() - started)
+        size = len(data) if isinstance(data, list) else 1
+    return statistics.median(times), size
+
+
+def time_cli(path: Path, name: str) -> float:
+    args = [name, "bench"] if name == "campaign" else [name]
+    env = {**os.environ, "MEMBERCTL_NO_INPUT": "1"}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "memberctl", "--db", str(path), "report", *args,
+         "--as-of", AS_OF.isoformat(), "-f", "json"],
+        check=True, stdout=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def plans(engine, name: str) -> None:
+    """EXPLAIN QUERY PLAN of every statement the report runs; full scans are flagged."""
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        time_build(engine, name, repeat=1)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    raw = engine.raw_connection()
+    try:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            rows = raw.cursor().execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+            print(f"-- {name}: {' '.join(statement.split())[:160]}")
+            for row in rows:
+                detail = row[-1]
+                flag = (
+                    "  <-- full scan" if detail.startswith("SCAN") and "INDEX" not in detail else ""
+                )
+                print(f"     {detail}{flag}")
+    finally:
+        raw.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=200_000)
+    parser.add_argument("--purchases", type=int, default=2_000_000)
+    parser.add_argument("--keep", type=Path, help="database file to build once and reuse")
+    parser.add_argument("--plans", action="store_true", help="print the query plans")
+    parser.add_argument("--only", nargs="*", default=list(REPORTS))
+    args = parser.parse_args()
+    folder = tempfile.TemporaryDirectory()
+    path = args.keep or Path(folder.name) / "bench.db"
+    if not path.exists():
+        build(path, args.members, args.purchases)
+    engine = make_engine(f"sqlite:///{path}")
+    print(f"{args.members:,} members, {args.purchases:,} purchases, SQLite, as of {AS_OF}")
+    print("| report | rows | build (s) | CLI -f json (s) | under 5 s |")
+    print("|---|---|---|---|---|")
+    for name in args.only:
+        seconds, size = time_build(engine, name)
+        cli = time_cli(path, name)
+        ok = "yes" if max(seconds, cli) < TARGET else "NO"
+        print(f"| {name} | {size:,} | {seconds:.2f} | {cli:.2f} | {ok} |", flush=True)
+    if args.plans:
+        for name in args.only:
+            plans(engine, name)
+    engine.dispose()
+    folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()

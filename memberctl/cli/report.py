@@ -1,0 +1,290 @@
+"""`memberctl report ...`: reports an owner acts on, as tables, JSON, CSV or Excel workbooks.
+
+Every report is computed in the database (see memberctl/domain/reports/); this module only turns
+the options into a request and renders the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from memberctl.cli._context import app_context
+from memberctl.cli._options import AsOfOpt, SegmentOpt, WhereOpt
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from memberctl.domain.reports import Scope
+
+report_app = typer.Typer(
+    no_args_is_help=True,
+    help="Reports: summary, growth, RFM, churn, upgrades, birthdays, KPIs, liability, campaigns.",
+)
+
+
+class ReportFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+FormatOpt = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--format", "-f",
+        help="table (default), json, csv or xlsx (needs --out); default from --out's suffix.",
+    ),
+]  # fmt: skip
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", metavar="FILE", help="Write json, csv or xlsx to FILE."),
+]
+StoreOpt = Annotated[str | None, typer.Option(help="Only members of this store.")]
+ShowPiiOpt = Annotated[
+    bool,
+    typer.Option("--show-pii", help="Show phone numbers unmasked (recorded in the audit log)."),
+]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help="At most this many rows.")]
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options every report shares."""
+
+    fmt: ReportFormat | None
+    out: Path | None
+    as_of: dt.datetime | None = None
+    where: str | None = None
+    segment: str | None = None
+    store: str | None = None
+    show_pii: bool = False
+
+
+def _format(request: Request) -> ReportFormat:
+    """The output format: --format, else --out's suffix, else a table; xlsx needs --out."""
+    from memberctl.errors import UsageProblem
+
+    fmt = request.fmt
+    if fmt is None and request.out is not None:
+        suffix = request.out.suffix.lower().lstrip(".")
+        fmt = ReportFormat(suffix) if suffix in ("json", "csv", "xlsx") else None
+        if fmt is None:
+            raise UsageProblem(
+                f"cannot tell the format of --out '{request.out.name}'",
+                "give --format json, csv or xlsx, or a .json, .csv or .xlsx file name",
+            )
+    fmt = fmt or ReportFormat.table
+    if fmt == ReportFormat.xlsx and request.out is None:
+        raise UsageProblem("--format xlsx needs --out FILE", "e.g. --out report.xlsx")
+    if fmt == ReportFormat.table and request.out is not None:
+        raise UsageProblem(
+            "a table is for the terminal", "with --out give --format json, csv or xlsx"
+        )
+    return fmt
+
+
+def _compute(
+    ctx: typer.Context, name: str, request: Request, build: Callable[[Session, Scope], Any]
+) -> Any:
+    """One transaction: resolve the scope, build the report, record --show-pii."""
+    from memberctl import clock
+    from memberctl.domain import reports
+
+    app = app_context(ctx)
+    as_of = clock.today(request.as_of.date() if request.as_of else None)
+    with app.write() if request.show_pii else app.read() as session:
+        scope = reports.scope(
+            session, as_of=as_of, where=request.where, segment=request.segment,
+            store=request.store, show_pii=request.show_pii,
+        )  # fmt: skip
+        data = build(session, scope)
+        if request.show_pii:
+            reports.record_pii(session=session, report=name, operator=app.operator, at=clock.now())
+    return data
+
+
+def _report(
+    ctx: typer.Context, name: str, request: Request, build: Callable[[Session, Scope], Any]
+) -> None:
+    from memberctl.cli import _report_output
+
+    fmt = _format(request)
+    data = _compute(ctx, name, request, build)
+    _report_output.deliver(name, data, fmt.value, request.out)
+
+
+@report_app.command()
+def summary(
+    ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """Members by status and tier, new this month, active in 90 days, what is owed."""
+    from memberctl.domain.reports import summary as report
+
+    request = Request(fmt, out, as_of, where, segment, store)
+    _report(ctx, "summary", request, lambda s, scope: report.build(session=s, scope=scope))
+
+
+@report_app.command()
+def growth(
+    ctx: typer.Context,
+    months: Annotated[int, typer.Option(min=1, max=600, help="How many months.")] = 12,
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """New members per month, the last --months months up to --as-of."""
+    from memberctl.domain.reports import growth as report
+
+    request = Request(fmt, out, as_of, where, segment, store)
+    _report(
+        ctx, "growth", request, lambda s, scope: report.build(session=s, scope=scope, months=months)
+    )
+
+
+@report_app.command()
+def rfm(
+    ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """RFM scores and segments of the members who bought in the last 12 months.
+
+    Recency, frequency and monetary scores are 1-5 (quintiles, NTILE(5)); the segment rule is
+    in README: Reports."""
+    from memberctl.domain.reports import rfm as report
+
+    request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    _report(ctx, "rfm", request, lambda s, scope: report.build(session=s, scope=scope)[:limit])
+
+
+@report_app.command()
+def churn(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option(min=1, help="No purchase in this many days.")] = 30,
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """Members who bought before but not in the last --days days, most recently lapsed first."""
+    from memberctl.domain.reports import churn as report
+
+    request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    _report(
+        ctx, "churn", request,
+        lambda s, scope: report.build(session=s, scope=scope, days=days)[:limit],
+    )  # fmt: skip
+
+
+@report_app.command()
+def upgrades(
+    ctx: typer.Context,
+    within: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of the next tier's threshold.")
+    ] = 0.2,
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """Active members whose 12-month spend is within --within of the next tier's threshold."""
+    from decimal import Decimal
+
+    from memberctl.domain.reports import upgrades as report
+
+    share = Decimal(str(within))
+    request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    _report(
+        ctx, "upgrades", request,
+        lambda s, scope: report.build(session=s, scope=scope, within=share)[:limit],
+    )  # fmt: skip
+
+
+@report_app.command()
+def birthdays(
+    ctx: typer.Context,
+    month: Annotated[
+        int | None, typer.Option(min=1, max=12, help="Month 1-12; default --as-of's month.")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=0, max=366, help="Instead: --as-of and the N days after.")
+    ] = None,
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """Members with a birthday in a month (default this one) or in the next --days days."""
+    from memberctl.domain.reports import birthdays as report
+
+    request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    _report(
+        ctx, "birthdays", request,
+        lambda s, scope: report.build(session=s, scope=scope, month=month, days=days)[:limit],
+    )  # fmt: skip
+
+
+@report_app.command()
+def kpi(
+    ctx: typer.Context,
+    start: Annotated[
+        dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                          help="First day; default 29 days before --to.")
+    ] = None,
+    end: Annotated[
+        dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                          help="Last day; default --as-of.")
+    ] = None,
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """Active members, repurchase rate, average order value, purchase frequency, new members.
+
+    Each beside the period of the same length just before, and the change."""
+    from memberctl.domain.reports import kpi as report
+
+    first = start.date() if start else None
+    last = end.date() if end else None
+    request = Request(fmt, out, as_of, where, segment, store)
+    _report(
+        ctx, "kpi", request,
+        lambda s, scope: report.build(session=s, scope=scope, start=first, end=last),
+    )  # fmt: skip
+
+
+@report_app.command()
+def liability(
+    ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """Points and stored value owed to members (the ledgers' sums at the end of --as-of)."""
+    from memberctl.domain.reports import liability as report
+
+    request = Request(fmt, out, as_of, where, segment, store)
+    _report(ctx, "liability", request, lambda s, scope: report.build(session=s, scope=scope))
+
+
+@report_app.command()
+def campaign(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar="CODE", help="The campaign's code.")],
+    days: Annotated[int, typer.Option(min=1, help="Days after (and before) the award.")] = 30,
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    """What a campaign gave and what the members it reached bought, after against before.
+
+    Members reached, points or coupons given, coupons redeemed, and purchases by those members
+    in the --days days from their first award against the --days days before it."""
+    from memberctl.domain.reports import campaign as report
+
+    request = Request(fmt, out, as_of, where, segment, store)
+    _report(
+        ctx, "campaign", request,
+        lambda s, scope: report.build(session=s, scope=scope, code=code, days=days),
+    )  # fmt: skip

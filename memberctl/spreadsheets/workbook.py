@@ -1,0 +1,205 @@
+"""Reports as `.xlsx` workbooks (openpyxl): one sheet per table, native Excel charts.
+
+Every sheet has a bold, shaded header row that stays in view (frozen), columns sized to their
+contents, money as numbers shown with two decimals, and dates as date cells. Charts: new members
+per month (bars) and members in total (line) for `growth`; members per tier (bars) and per
+status (pie) for `summary`; members per segment (bars) for `rfm`. Nested objects (`by_status`,
+`previous`, ...) get sheets of their own; an object report is a two-column key/value sheet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from memberctl.domain import reports
+from memberctl.domain.reports import growth, rfm
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+FORMATS = {Decimal: "0.00", dt.datetime: "yyyy-mm-dd hh:mm:ss", dt.date: "yyyy-mm-dd"}
+MAX_WIDTH = 50
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # bar, line, pie
+    title: str
+    values: int  # 1-based column holding the values; column 1 holds the categories
+    y_title: str | None = None
+
+
+@dataclass
+class Sheet:
+    name: str
+    headers: list[str]
+    rows: list[list[Any]]
+    charts: list[Chart] = field(default_factory=list)
+
+
+def _records(items: Sequence[Any], row_type: type | None) -> Sheet:
+    if row_type is not None:
+        headers = [f.name for f in dataclasses.fields(row_type)]
+    else:
+        headers = list(_as_dict(items[0])) if items else []
+    rows = [[_as_dict(item).get(h) for h in headers] for item in items]
+    return Sheet("", headers, rows)
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    return dict(item)
+
+
+def _object_sheets(name: str, data: Any) -> list[Sheet]:
+    """An object report: scalars on a key/value sheet, each nested object on a sheet of its own."""
+    values = _as_dict(data)
+    main = Sheet(name, ["key", "value"], [])
+    sheets = [main]
+    for key, value in values.items():
+        if isinstance(value, dict) or dataclasses.is_dataclass(value):
+            nested = _as_dict(value)
+            sheets.append(Sheet(key, ["key", "value"], [[k, v] for k, v in nested.items()]))
+        else:
+            main.rows.append([key, value])
+    return sheets
+
+
+def _summary(data: Any) -> list[Sheet]:
+    sheets = _object_sheets("summary", data)
+    for sheet in sheets:
+        if sheet.name == "by_tier":
+            sheet.headers = ["tier", "members"]
+            sheet.charts.append(Chart("bar", "Members by tier (not cancelled)", 2, "members"))
+        elif sheet.name == "by_status":
+            sheet.headers = ["status", "members"]
+            sheet.charts.append(Chart("pie", "Members by status", 2))
+    return sheets
+
+
+def _growth(data: Any) -> list[Sheet]:
+    sheet = _records(data, growth.MonthRow)
+    sheet.name = "growth"
+    sheet.charts += [
+        Chart("bar", "New members per month", 2, "new members"),
+        Chart("line", "Members in total", 3, "members"),
+    ]
+    return [sheet]
+
+
+def _rfm(data: Any) -> list[Sheet]:
+    sheet = _records(data, rfm.RfmRow)
+    sheet.name = "rfm"
+    counts = [[c.segment, c.members] for c in rfm.segment_counts(list(data))]
+    segments = Sheet("segments", ["segment", "members"], counts)
+    segments.charts.append(Chart("bar", "Members per RFM segment", 2, "members"))
+    return [segments, sheet]
+
+
+LAYOUTS: dict[str, Callable[[Any], list[Sheet]]] = {
+    "summary": _summary,
+    "growth": _growth,
+    "rfm": _rfm,
+}
+
+
+def sheets_for(report: str, data: Any) -> list[Sheet]:
+    if report in LAYOUTS:
+        return LAYOUTS[report](data)
+    if isinstance(data, list):
+        sheet = _records(data, reports.row_type(report))
+        sheet.name = report
+        return [sheet]
+    return _object_sheets(report, data)
+
+
+def write_report(path: Path, report: str, data: Any) -> list[str]:
+    """Write `data` (what the report's `build` returned) to `path`; returns the sheet names.
+
+    The workbook is written in openpyxl's write-only (streaming) mode: about twice as fast and a
+    fraction of the memory for a report of 100,000s of rows."""
+    book = Workbook(write_only=True)
+    sheets = sheets_for(report, data)
+    for sheet in sheets:
+        _write_sheet(book.create_sheet(sheet.name[:31]), sheet)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return [s.name for s in sheets]
+
+
+def _cell_value(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, Decimal):
+        return float(value), FORMATS[Decimal]
+    if isinstance(value, dt.datetime):
+        return value, FORMATS[dt.datetime]
+    if isinstance(value, dt.date):
+        return value, FORMATS[dt.date]
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str), None
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value, None  # never run as a formula
+    return value, None
+
+
+def _widths(sheet: Sheet) -> list[int]:
+    widths = [len(h) for h in sheet.headers]
+    for row in sheet.rows:
+        for c, raw in enumerate(row):
+            if raw is not None:
+                widths[c] = max(widths[c], len(str(raw)))
+    return [min(w + 2, MAX_WIDTH) for w in widths]
+
+
+def _write_sheet(ws: Any, sheet: Sheet) -> None:
+    """Widths and the frozen header first: a streaming sheet takes them before any row."""
+    for c, width in enumerate(_widths(sheet), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = "A2"
+    header = []
+    for title in sheet.headers:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        header.append(cell)
+    ws.append(header)
+    for row in sheet.rows:
+        ws.append([_cell(ws, raw) for raw in row])
+    for index, chart in enumerate(sheet.charts):
+        anchor = f"{get_column_letter(len(sheet.headers) + 2)}{2 + index * 16}"
+        ws.add_chart(_chart(ws, chart, len(sheet.rows)), anchor)
+
+
+def _cell(ws: Any, raw: Any) -> Any:
+    value, number_format = _cell_value(raw)
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def _chart(ws: Any, spec: Chart, count: int) -> Any:
+    chart: Any = {"bar": BarChart, "line": LineChart, "pie": PieChart}[spec.kind]()
+    chart.title = spec.title
+    last = max(count, 1) + 1
+    data = Reference(ws, min_col=spec.values, min_row=1, max_row=last)
+    categories = Reference(ws, min_col=1, min_row=2, max_row=last)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(categories)
+    if spec.kind != "pie":
+        chart.y_axis.title = spec.y_title
+        chart.legend = None
+    chart.width, chart.height = 18, 8
+    return chart

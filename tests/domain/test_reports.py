@@ -1,0 +1,98 @@
+"""The report rules that are easier to see directly than through the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from memberctl.domain import reports
+from memberctl.domain.reports import birthdays, growth, kpi, rfm, summary, upgrades
+from memberctl.errors import UsageProblem
+from tests.reportdata import AS_OF, seed
+
+
+@pytest.mark.parametrize(
+    ("scores", "segment"),
+    [
+        ((5, 5, 5), "champions"), ((4, 4, 4), "champions"), ((5, 1, 1), "potential"),
+        ((4, 4, 3), "potential"), ((3, 4, 4), "loyal"), ((3, 1, 5), "needs_attention"),
+        ((2, 3, 3), "at_risk"), ((1, 5, 5), "at_risk"), ((2, 2, 3), "hibernating"),
+        ((1, 1, 1), "lost"), ((1, 3, 2), "lost"),
+    ],
+)  # fmt: skip
+def test_segment_rule(scores, segment):
+    assert rfm.segment_of(*scores) == segment
+
+
+def test_every_score_combination_has_a_known_segment():
+    seen = {rfm.segment_of(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+    assert seen == set(rfm.SEGMENTS)
+
+
+def test_month_starts_cross_the_year():
+    starts = growth.month_starts(dt.date(2026, 2, 14), 3)
+    assert starts == [dt.date(2025, 12, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
+
+
+def test_leap_day_birthdays():
+    born = dt.date(2000, 2, 29)
+    assert birthdays.birthday_in(born, 2027) == dt.date(2027, 2, 28)
+    assert birthdays.birthday_in(born, 2028) == dt.date(2028, 2, 29)
+
+
+def test_birthday_days_window_takes_leap_day_birthdays_on_the_28th(engine, session):
+    seed(engine)
+    scope = reports.scope(session, as_of=dt.date(2027, 2, 27))
+    rows = birthdays.build(session=session, scope=scope, days=1)
+    assert [(r.member_no, r.next_birthday) for r in rows] == [("M000003", dt.date(2027, 2, 28))]
+
+
+def test_birthdays_month_and_days_together_is_a_usage_error(session):
+    scope = reports.scope(session, as_of=AS_OF)
+    with pytest.raises(UsageProblem):
+        birthdays.build(session=session, scope=scope, month=1, days=3)
+
+
+def test_kpi_default_period_is_30_days_and_from_after_to_is_refused():
+    assert kpi.period(AS_OF, None, None) == (dt.date(2026, 10, 27), AS_OF)
+    with pytest.raises(UsageProblem):
+        kpi.period(AS_OF, dt.date(2026, 12, 1), None)
+
+
+def test_upgrade_bounds():
+    assert upgrades.lowest(Decimal("1000.00"), Decimal("0.2")) == Decimal("800.00")
+    assert upgrades.lowest(Decimal("5000.00"), Decimal("0")) == Decimal("5000.00")
+
+
+def test_scope_counts_only_members_matching_where_and_store(engine, session):
+    seed(engine)
+    scope = reports.scope(session, as_of=AS_OF, where="tier = basic", store="north")
+    result = summary.build(session=session, scope=scope)
+    assert result.members == 1  # M2
+    assert result.by_status["active"] == 1
+
+
+def test_rfm_quintiles_over_many_members_are_balanced(engine, session):
+    """Ten buyers: NTILE(5) puts two in each quintile of each measure."""
+    from sqlmodel import select
+
+    from memberctl.db.session import transaction
+    from memberctl.models import Member
+    from tests import factories
+    from tests.reportdata import add_purchases
+
+    numbers = [factories.enroll(engine).member_no for _ in range(10)]
+    with transaction(engine) as tx:
+        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        rows = [(i, f"2026-{1 + i:02d}-10 10:00", f"{i * 10}.00", False) for i in ids]
+        add_purchases(tx, ids, rows)
+    result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
+    for measure in ("recency", "frequency", "monetary"):
+        counts = [sum(1 for r in result if getattr(r, measure) == s) for s in range(1, 6)]
+        assert counts == [2, 2, 2, 2, 2], measure
+    by_no = {r.member_no: r for r in result}
+    assert (by_no[numbers[-1]].recency, by_no[numbers[-1]].monetary) == (5, 5)
+    assert (by_no[numbers[0]].recency, by_no[numbers[0]].monetary) == (1, 1)
