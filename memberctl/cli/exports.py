@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from memberctl.cli._context import app_context
-from memberctl.cli._options import FormatOpt
+from memberctl.cli._options import AsOfOpt, FormatOpt, SegmentOpt, WhereOpt
 from memberctl.cli._output import Format, emit, message
 
 export_app = typer.Typer(no_args_is_help=True, help="Export members to a sheet.")
@@ -31,6 +31,9 @@ def members(
     tier: Annotated[str | None, typer.Option(help="Tier code.")] = None,
     tag: Annotated[str | None, typer.Option(help="Members with this tag.")] = None,
     store: Annotated[str | None, typer.Option(help="Members of this store.")] = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    as_of: AsOfOpt = None,
     mask_phone: Annotated[
         bool, typer.Option("--mask-phone", help="Show phones as 138****8000 (not re-importable).")
     ] = False,
@@ -38,17 +41,23 @@ def members(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Export members (all statuses unless --status); the file imports back unchanged."""
-    from memberctl.domain import lifecycle
+    from memberctl import clock
+    from memberctl.domain import lifecycle, members, segments
     from memberctl.spreadsheets.export import export_members
 
     if status is not None and status not in lifecycle.STATUSES:
         raise typer.BadParameter(f"'{status}' is not one of {', '.join(lifecycle.STATUSES)}",
                                  param_hint="--status")  # fmt: skip
     app = app_context(ctx)
+    day = clock.today(as_of.date() if as_of else None)
     with app.read() as session:
+        chosen = segments.resolve_filter(session, where, segment, day)
+        conditions = members.member_conditions(
+            session, status=status, tier=tier, tag=tag, store=store, where_clause=chosen
+        )
         count = export_members(
-            session=session, path=file, lang=lang.value, mask_phone=mask_phone, status=status,
-            tier=tier, tag=tag, store=store,
+            session=session, path=file, lang=lang.value, mask_phone=mask_phone,
+            conditions=conditions,
         )  # fmt: skip
     if fmt == Format.table:
         message(f"exported {count} member(s) to {file}")

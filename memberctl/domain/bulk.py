@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from memberctl import models
@@ -272,11 +272,10 @@ EXPORT_FIELDS = (
 
 
 def export_rows(
-    session: Session, *, status: str | None = None, tier: str | None = None,
-    tag: str | None = None, store: str | None = None,
-) -> Iterator[tuple[Any, ...]]:  # fmt: skip
-    """Members not forgotten, oldest first, as tuples in `EXPORT_FIELDS` order; the filters are
-    those of `member list`."""
+    session: Session, *, conditions: Sequence[ColumnElement[bool]] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """Members not forgotten, oldest first, as tuples in `EXPORT_FIELDS` order; `conditions`
+    are those of `member list` (members.member_conditions)."""
     referrer = MEMBER.alias("referrer")
     query = (
         select(
@@ -300,16 +299,7 @@ def export_rows(
         .where(MEMBER.c.forgotten_at.is_(None))
         .order_by(MEMBER.c.id)
     )
-    conditions = {"status": status, "store": store}
-    for column, value in conditions.items():
-        if value:
-            query = query.where(MEMBER.c[column] == value)
-    if tier:
-        from memberctl.domain import tiers as tier_rules
-
-        query = query.where(MEMBER.c.tier_code == tier_rules.get(session, tier).code)
-    if tag:
-        query = query.where(MEMBER.c.id.in_(select(TAG.c.member_id).where(TAG.c.tag == tag)))
+    query = query.where(*conditions)
     tags = _all_tags(session)
     for row in session.connection().execute(query):
         member_id, *rest = row

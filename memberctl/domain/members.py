@@ -245,6 +245,34 @@ def change_status(
     return record(session, member)
 
 
+def member_conditions(
+    session: Session,
+    *,
+    status: str | None = None,
+    tier: str | None = None,
+    tag: str | None = None,
+    store: str | None = None,
+    where_clause: ColumnElement[bool] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The filters of `member list` (and `export members`) as conditions on the member table;
+    `where_clause` is what `segments.resolve_filter` makes of `--where`/`--segment`."""
+    conditions: list[ColumnElement[bool]] = []
+    if where_clause is not None:
+        conditions.append(where_clause)
+    if status:
+        conditions.append(col(Member.status) == status)
+    if tier:
+        conditions.append(col(Member.tier_code) == tiers.get(session, tier).code)
+    tags = fields.parse_tags([tag] if tag else [])
+    if tags:  # the same normalisation as when tags are written
+        tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
+        conditions.append(col(Member.id).in_(tagged))
+    store = fields.parse_text(store, "the store", 64)
+    if store:
+        conditions.append(col(Member.store) == store)
+    return conditions
+
+
 def list_members(
     *,
     session: Session,
@@ -255,22 +283,11 @@ def list_members(
     limit: int | None = None,
     where_clause: ColumnElement[bool] | None = None,
 ) -> list[MemberRecord]:
-    """Members, newest first, filtered by the options of `member list`; `where_clause` is a
-    condition on `Member` such as `segments.resolve_filter` makes of `--where`/`--segment`."""
-    query = select(Member)
-    if where_clause is not None:
-        query = query.where(where_clause)
-    if status:
-        query = query.where(Member.status == status)
-    if tier:
-        query = query.where(Member.tier_code == tiers.get(session, tier).code)
-    tags = fields.parse_tags([tag] if tag else [])
-    if tags:  # the same normalisation as when tags are written
-        tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
-        query = query.where(col(Member.id).in_(tagged))
-    store = fields.parse_text(store, "the store", 64)
-    if store:
-        query = query.where(Member.store == store)
+    """Members, newest first, filtered by the options of `member list`."""
+    conditions = member_conditions(
+        session, status=status, tier=tier, tag=tag, store=store, where_clause=where_clause
+    )
+    query = select(Member).where(*conditions)
     query = query.order_by(col(Member.joined_at).desc(), col(Member.id).desc())
     if limit:
         query = query.limit(limit)

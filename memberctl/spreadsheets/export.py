@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from memberctl.domain import bulk, money, phones
@@ -44,14 +45,14 @@ def phone_text(e164: str | None, mask: bool) -> str | None:
 
 def export_members(
     *, session: Session, path: Path, lang: str = "zh", mask_phone: bool = False,
-    status: str | None = None, tier: str | None = None, tag: str | None = None,
-    store: str | None = None,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> int:  # fmt: skip
-    """Write the members to `path`; returns how many."""
+    """Write the members matching `conditions` (members.member_conditions) to `path`; returns
+    how many."""
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise UsageProblem(f"cannot export to '{path.name}'", "give a .xlsx or .csv file name")
-    rows = bulk.export_rows(session, status=status, tier=tier, tag=tag, store=store)
+    rows = bulk.export_rows(session, conditions=conditions)
     header = [HEADERS[lang][name] for name in bulk.EXPORT_FIELDS]
     shaped = (_shape(row, lang, mask_phone) for row in rows)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -69,3 +69,26 @@ def test_bad_suffix_is_a_usage_error(shop, tmp_path):
     result = shop("export", "members", str(tmp_path / "m.txt"))
     assert result.exit_code == 2
     assert "give a .xlsx or .csv file name" in result.stderr
+
+
+def test_where_and_segment_like_member_list(shop, tmp_path):
+    path = tmp_path / "m.csv"
+    result = shop("export", "members", str(path), "--where", "tier >= silver or status = frozen",
+                  "--format", "json")  # fmt: skip
+    assert json.loads(result.stdout)["rows"] == 2
+    assert [r[0] for r in read_rows(path)[1:]] == ["M000001", "M000003"]
+    assert shop("segment", "save", "vips", "tag = vip").exit_code == 0
+    shop("export", "members", str(path), "--segment", "vips", "--status", "active")
+    assert [r[0] for r in read_rows(path)[1:]] == ["M000001"]
+
+
+def test_bad_where_and_unknown_segment(shop, tmp_path):
+    from tests.conftest import error_line
+
+    path = tmp_path / "m.csv"
+    bad = shop("export", "members", str(path), "--where", "tier = gold and")
+    assert bad.exit_code == 2
+    assert "column 16" in error_line(bad)
+    missing = shop("export", "members", str(path), "--segment", "nope")
+    assert missing.exit_code == 3
+    assert not path.exists()
