@@ -125,6 +125,8 @@ def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str |
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
+        # one space between columns on a narrow (80-column) terminal, two on a wider one
+        padding=(0, 0) if console.width < 100 else (0, 1),
     )
     for column in cols:
         table.add_column(
