@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +25,13 @@ def nightly(
             min=0, metavar="SECONDS", help="Wait this long for another running nightly to end."
         ),
     ] = 0,
+    backup_dir: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="First back up the database to DIR/memberctl-DAY.backup."),
+    ] = None,
+    keep: Annotated[
+        int, typer.Option(min=1, help="With --backup-dir: keep the newest N backups.")
+    ] = 7,
     fmt: JsonFirstOpt = Format.json,
 ) -> None:
     """Expire points, evaluate and apply tiers, run the campaigns that are due; one summary.
@@ -39,7 +47,8 @@ def nightly(
     day = clock.today(as_of.date() if as_of else None)
     result = job.run(
         engine=app.engine, as_of=day, operator=app.operator,
-        at=clock.moment(as_of.date() if as_of else None), wait=wait,
+        at=clock.moment(as_of.date() if as_of else None), wait=wait, backup_dir=backup_dir,
+        keep=keep,
     )  # fmt: skip
     if isinstance(result, job.Skipped):
         message(f"{result.reason}; nothing done")

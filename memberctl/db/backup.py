@@ -298,3 +298,28 @@ def _row_counts(engine: Engine) -> dict[str, int]:
             for table in _tables(connection)
             if table.name != "alembic_version"
         }
+
+
+BACKUP_PREFIX = "memberctl-"
+BACKUP_SUFFIX = ".backup"
+
+
+@dataclass(frozen=True)
+class Rotation:
+    file: str
+    bytes: int
+    removed: list[str]
+
+
+def rotate(engine: Engine, folder: Path, day: dt.date, keep: int) -> Rotation:
+    """Back up to `folder/memberctl-DAY.backup` (a re-run of the same day replaces it) and keep
+    only the newest `keep` such files."""
+    target = folder / f"{BACKUP_PREFIX}{day.isoformat()}{BACKUP_SUFFIX}"
+    scratch = target.with_name(target.name + ".partial")
+    info = backup(engine, scratch)
+    scratch.replace(target)  # a crash mid-backup never leaves a half-written dated file
+    dated = sorted(folder.glob(f"{BACKUP_PREFIX}????-??-??{BACKUP_SUFFIX}"))
+    removed = dated[:-keep] if keep > 0 else []
+    for old in removed:
+        old.unlink()
+    return Rotation(str(target), info.bytes, [old.name for old in removed])

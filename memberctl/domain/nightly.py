@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from memberctl.db import backup
 from memberctl.db.session import transaction
 from memberctl.domain import campaign_runs, evaluation, points
 from memberctl.domain.campaign_runs import RunResult
@@ -45,6 +46,7 @@ class NightlyResult:
     campaigns: list[RunResult] = field(default_factory=list)
     ok: bool = True
     errors: list[dict[str, str]] = field(default_factory=list)
+    backup: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,18 +147,42 @@ def lock(engine: Engine, wait: float = 0.0) -> Iterator[None]:
 
 # -- the job ---------------------------------------------------------------------------------
 def run(
-    *, engine: Engine, as_of: dt.date, operator: str, at: dt.datetime, wait: float = 0.0
+    *,
+    engine: Engine,
+    as_of: dt.date,
+    operator: str,
+    at: dt.datetime,
+    wait: float = 0.0,
+    backup_dir: Path | None = None,
+    keep: int = 7,
 ) -> NightlyResult | Skipped:
-    """The nightly job for `as_of` under the lock; `Skipped` when another copy holds it."""
+    """The nightly job for `as_of` under the lock; `Skipped` when another copy holds it.
+
+    With `backup_dir`, the database is first backed up there (the newest `keep` kept)."""
     try:
         with lock(engine, wait):
-            return _steps(engine, as_of, operator, at)
+            result = NightlyResult(as_of)
+            if backup_dir is not None:
+                _backup_first(result, engine, backup_dir, as_of, keep)
+            return _steps(result, engine, as_of, operator, at)
     except LockBusy as busy:
         return Skipped(True, str(busy))
 
 
-def _steps(engine: Engine, as_of: dt.date, operator: str, at: dt.datetime) -> NightlyResult:
-    result = NightlyResult(as_of)
+def _backup_first(
+    result: NightlyResult, engine: Engine, folder: Path, as_of: dt.date, keep: int
+) -> None:
+    try:
+        rotation = backup.rotate(engine, folder, as_of, keep)
+    except (OSError, MemberctlError) as exc:  # reported; the rest of the job still runs
+        result.errors.append({"step": "backup", "message": _describe(exc)})
+        return
+    result.backup = {"file": rotation.file, "bytes": rotation.bytes, "removed": rotation.removed}
+
+
+def _steps(
+    result: NightlyResult, engine: Engine, as_of: dt.date, operator: str, at: dt.datetime
+) -> NightlyResult:
 
     def step(name: str, work: Callable[[Any], Any]) -> Any:
         try:

@@ -25,7 +25,7 @@ where = "{where}"
 period = "monthly"
 {extra}
 """
-SUMMARY_KEYS = {"as_of", "expired", "tiers", "campaigns", "ok", "errors"}
+SUMMARY_KEYS = {"as_of", "expired", "tiers", "campaigns", "ok", "errors", "backup"}
 
 
 def add_campaign(run, tmp_path: Path, code: str, where: str = "tier >= gold", extra: str = ""):
@@ -67,7 +67,7 @@ def test_nightly_expires_evaluates_then_runs_due_campaigns(run, session, shop):
             "campaign": "thanks", "period": "2026-11", "targeted": 1, "awarded": 1,
             "already_awarded": 0, "points": 100, "coupons": 0, "dry_run": False,
         }],
-        "ok": True, "errors": [],
+        "ok": True, "errors": [], "backup": None,
     }  # fmt: skip
     spender = member_row(session, shop["spender"])
     assert (spender.tier_code, spender.points) == ("gold", 6000 + 100)
@@ -86,7 +86,7 @@ def test_nightly_twice_for_one_day_changes_nothing_the_second_time(run, engine):
         "exit_code": 0, "as_of": "2026-11-25",
         "expired": {"entries": 0, "points": 0, "members": 0},
         "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0},
-        "campaigns": [], "ok": True, "errors": [],
+        "campaigns": [], "ok": True, "errors": [], "backup": None,
     }  # fmt: skip
     assert snapshot(engine) == before
 
@@ -169,3 +169,32 @@ def test_table_output(run):
     result = run("nightly", "--as-of", "2026-11-25", "--format", "table")
     assert result.exit_code == 0
     assert "campaigns" in result.stdout
+
+
+def test_nightly_backs_up_first_and_keeps_the_newest(run, engine, tmp_path):
+    import stat
+
+    enroll(engine, "甲", phone="13800000001")
+    folder = tmp_path / "backups"
+    days = ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-25"]
+    outputs = [
+        run("nightly", "--as-of", day, "--backup-dir", str(folder), "--keep", "2") for day in days
+    ]
+    assert [r.exit_code for r in outputs] == [0, 0, 0, 0], [r.stderr for r in outputs]
+    last = json.loads(outputs[-1].stdout)["backup"]
+    assert last["file"] == str(folder / "memberctl-2026-11-25.backup")
+    assert json.loads(outputs[2].stdout)["backup"]["removed"] == ["memberctl-2026-11-23.backup"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "memberctl-2026-11-24.backup",
+        "memberctl-2026-11-25.backup",
+    ]
+    assert stat.S_IMODE((folder / "memberctl-2026-11-25.backup").stat().st_mode) == 0o600
+    restored = run("db", "restore", last["file"], "--yes", "--format", "json")
+    assert restored.exit_code == 0, restored.stderr
+    assert json.loads(restored.stdout)["rows"]["member"] == 1
+
+
+def test_nightly_keep_must_be_positive(run, tmp_path):
+    result = run("nightly", "--backup-dir", str(tmp_path), "--keep", "0")
+    assert result.exit_code == 2
+    assert "--keep" in result.stderr
