@@ -20,14 +20,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import (
-    Connection,
     Engine,
-    Integer,
     MetaData,
-    Table,
     create_engine,
     delete,
-    func,
     insert,
     select,
 )
@@ -36,6 +32,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
 from memberctl.cli import app
+from memberctl.db.backup import sync_id_sequence
 from memberctl.db.engine import make_engine
 from memberctl.db.migrate import ensure_schema
 
@@ -133,15 +130,8 @@ def _reset_pg(template: Template) -> None:
             rows = template.seed.get(table.name)
             if rows:
                 connection.execute(insert(table), rows)
-            if "id" in table.c and isinstance(table.c.id.type, Integer):
-                _restart_sequence(connection, table)
+            sync_id_sequence(connection, table)
     engine.dispose()
-
-
-def _restart_sequence(connection: Connection, table: Table) -> None:
-    sequence = func.pg_get_serial_sequence(table.name, "id")
-    top = select(func.max(table.c.id)).scalar_subquery()
-    connection.execute(select(func.setval(sequence, func.coalesce(top, 1), top.is_not(None))))
 
 
 @pytest.fixture

@@ -42,12 +42,9 @@ def members(
 ) -> None:
     """Export members (all statuses unless --status); the file imports back unchanged."""
     from memberctl import clock
-    from memberctl.domain import lifecycle, members, segments
+    from memberctl.domain import members, segments
     from memberctl.spreadsheets.export import export_members
 
-    if status is not None and status not in lifecycle.STATUSES:
-        raise typer.BadParameter(f"'{status}' is not one of {', '.join(lifecycle.STATUSES)}",
-                                 param_hint="--status")  # fmt: skip
     app = app_context(ctx)
     day = clock.today(as_of.date() if as_of else None)
     with app.read() as session:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Integer,
     MetaData,
     Numeric,
     Table,
@@ -285,10 +286,17 @@ def _copy_table(reader: Connection, writer: Connection, table: Table) -> None:
                 .values({name: bindparam("link")}),
                 links,
             )
-    if writer.dialect.name == "postgresql" and "id" in table.c:
-        top = select(func.max(table.c.id)).scalar_subquery()
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        writer.execute(select(func.setval(sequence, func.coalesce(top, 1), top.is_not(None))))
+    if writer.dialect.name == "postgresql":
+        sync_id_sequence(writer, table)
+
+
+def sync_id_sequence(connection: Connection, table: Table) -> None:
+    """After rows were inserted with their ids (PostgreSQL): the next id follows the highest."""
+    if "id" not in table.c or not isinstance(table.c.id.type, Integer):
+        return
+    top = select(func.max(table.c.id)).scalar_subquery()
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    connection.execute(select(func.setval(sequence, func.coalesce(top, 1), top.is_not(None))))
 
 
 def _row_counts(engine: Engine) -> dict[str, int]:

@@ -19,8 +19,7 @@ from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, sele
 from sqlmodel import Session
 
 from memberctl import models
-from memberctl.domain.members import MEMBER_NO_COUNTER
-from memberctl.models import Counter, ImportRun, LifecycleChange, Member, MemberTag, Purchase, Tier
+from memberctl.models import ImportRun, LifecycleChange, Member, MemberTag, Purchase, Tier
 
 BATCH = 5_000  # bound parameters per IN (...) lookup, well under SQLite's limit
 MEMBER = Member.__table__  # type: ignore[attr-defined]
@@ -74,22 +73,6 @@ def tags_of(session: Session, member_ids: Sequence[int]) -> dict[int, list[str]]
         for member_id, tag in session.connection().execute(query.order_by(TAG.c.tag)):
             found.setdefault(member_id, []).append(tag)
     return found
-
-
-def allocate_member_nos(session: Session, count: int, taken: set[str]) -> list[str]:
-    """`count` fresh `M000001`-style numbers: the counter advances once per batch (under the
-    write lock), and numbers already used in the database or in `taken` are passed over."""
-    numbers: list[str] = []
-    while len(numbers) < count:
-        need = count - len(numbers)
-        top = session.connection().execute(
-            update(Counter).where(Counter.name == MEMBER_NO_COUNTER)
-            .values(value=Counter.value + need).returning(Counter.value)
-        ).scalar_one()  # fmt: skip
-        candidates = [f"M{value:06d}" for value in range(top - need + 1, top + 1)]
-        used = set(members_by(session, "member_no", candidates)) | taken
-        numbers.extend(c for c in candidates if c not in used)
-    return numbers
 
 
 def insert_members(session: Session, rows: list[dict[str, Any]]) -> list[int]:

@@ -104,19 +104,29 @@ def _record(member: Member, tags: list[str], referrer: str | None) -> MemberReco
     )
 
 
-def next_member_no(session: Session) -> str:
-    """The next free `M000001`-style number. The counter row is updated first, which takes a row
-    lock (PostgreSQL) inside the write transaction (SQLite), so two enrolments never share one."""
-    while True:
-        value = session.exec(
+def allocate_member_nos(session: Session, count: int, taken: set[str] = frozenset()) -> list[str]:
+    """`count` free `M000001`-style numbers. The counter row is advanced once per call, which
+    takes a row lock (PostgreSQL) inside the write transaction (SQLite), so two enrolments or
+    imports never share one; numbers already used, or in `taken`, are passed over."""
+    numbers: list[str] = []
+    while len(numbers) < count:
+        need = count - len(numbers)
+        top = session.exec(
             update(Counter)
             .where(col(Counter.name) == MEMBER_NO_COUNTER)
-            .values(value=Counter.value + 1)
+            .values(value=Counter.value + need)
             .returning(Counter.value)
         ).scalar_one()
-        candidate = f"M{value:06d}"
-        if not _member_no_taken(session, candidate):
-            return candidate
+        candidates = [f"M{value:06d}" for value in range(top - need + 1, top + 1)]
+        used = set(
+            session.exec(select(Member.member_no).where(col(Member.member_no).in_(candidates)))
+        )
+        numbers.extend(c for c in candidates if c not in used and c not in taken)
+    return numbers
+
+
+def next_member_no(session: Session) -> str:
+    return allocate_member_nos(session, 1)[0]
 
 
 def _member_no_taken(session: Session, member_no: str) -> bool:
@@ -257,6 +267,11 @@ def member_conditions(
     """The filters of `member list` (and `export members`) as conditions on the member table;
     `where_clause` is what `segments.resolve_filter` makes of `--where`/`--segment`."""
     conditions: list[ColumnElement[bool]] = []
+    if status is not None and status not in lifecycle.STATUSES:
+        raise UsageProblem(
+            f"--status '{status}' is not one of {', '.join(lifecycle.STATUSES)}",
+            "see 'memberctl member list --help'",
+        )
     if where_clause is not None:
         conditions.append(where_clause)
     if status:

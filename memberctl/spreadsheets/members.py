@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from memberctl.domain import bulk
+from memberctl.domain import bulk, members
 from memberctl.spreadsheets import importer
 from memberctl.spreadsheets.headers import ColumnMap
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
@@ -251,7 +251,7 @@ class MemberJob:
             return
         at, lowest = self.options.at, self.tiers.lowest
         need = sum(1 for a in actions if not a.rec["member_no"])
-        fresh = iter(bulk.allocate_member_nos(self.session, need, set(self.numbers.rows)))
+        fresh = iter(members.allocate_member_nos(self.session, need, set(self.numbers.rows)))
         rows = [_member_row(a.rec, a.rec["member_no"] or next(fresh), lowest, at) for a in actions]
         ids = bulk.insert_members(self.session, rows)
         bulk.insert_rows(self.session, bulk.TAG, [
