@@ -11,6 +11,7 @@ from memberctl.models.member import Member, MemberTag
 from memberctl.models.purchase import Purchase
 from memberctl.models.segment import Segment
 from memberctl.models.setting import Setting
+from memberctl.models.survey import Survey, SurveyAnswer, SurveyResponse
 from memberctl.models.tier import Tier
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
     "Purchase",
     "Segment",
     "Setting",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyResponse",
     "Tier",
     "WalletEntry",
 ]

@@ -14,6 +14,9 @@ class Member(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     member_no: str = Field(max_length=32, unique=True)
     name: str | None = Field(default=None, max_length=100)
+    # Pinyin initials of the name ("张三丰" -> "zsf") for a clerk's search; NULL until computed
+    # (bulk imports leave it to the first search or the nightly job, to stay fast).
+    name_initials: str | None = Field(default=None, max_length=100, index=True)
     # E.164; NULL once forgotten, so the unique index only binds members that are not forgotten.
     phone: str | None = Field(default=None, max_length=20, unique=True)
     gender: str | None = Field(default=None, max_length=8)
