@@ -2,11 +2,17 @@
 
     python benchmarks/import_export.py [--rows 100000] [--csv-rows 1000000]
 
-Generates N members as .xlsx and .csv, then times, each in a fresh subprocess with its peak RSS:
-- floor: calamine reading the .xlsx, then raw sqlite3 executemany of the same rows in one
-  transaction;
-- `memberctl import members FILE.xlsx` end to end (fresh SQLite database);
-- `memberctl import members FILE.csv` streamed, with --csv-rows rows (peak RSS is the point);
+Generates N members as .xlsx and .csv, then times, each in a fresh subprocess with its peak RSS
+and its CPU time (user + system; on a shared machine compare CPU, wall time waits for the others):
+- floor (the issue's): calamine reading the .xlsx, then raw sqlite3 executemany of the same rows
+  into one table without indexes, in one transaction;
+- schema floor: the same read, then raw executemany of exactly the rows the import wrote
+  (member, tags, enrolments, points and wallet entries) into memberctl's tables with their
+  indexes, WAL and foreign keys as memberctl opens them: what the schema costs by itself;
+- `memberctl import members FILE.xlsx` / `FILE.csv` end to end, into a database whose schema is
+  already in place (`db upgrade` is run first, untimed);
+- `memberctl import members FILE.csv` streamed, with --csv-rows rows (peak RSS is the point),
+  beside its floor: pandas reading the CSV in the same chunks, raw executemany into one table;
 - `memberctl export members OUT.xlsx` beside a bare xlsxwriter constant_memory write of the same
   rows;
 - `sqlite-utils insert --csv` when it is installed.
@@ -20,6 +26,7 @@ import datetime as dt
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,17 +38,62 @@ HEADER = ["姓名", "手机号", "性别", "生日", "会员等级", "积分", "
 FLOOR = """
 import sqlite3, sys, time
 from python_calamine import CalamineWorkbook
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()[1:]
-read = time.perf_counter() - t
+read, read_cpu = time.perf_counter() - t, time.process_time() - c
 db = sqlite3.connect(sys.argv[2], isolation_level=None)
 db.execute("create table m (name, phone, gender, birthday, tier, points, balance, store, tags,"
            " joined)")
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 db.execute("begin")
 db.executemany("insert into m values (?,?,?,?,?,?,?,?,?,?)", rows)
 db.execute("commit")
-print(read, time.perf_counter() - t)
+print(read, time.perf_counter() - t, read_cpu, time.process_time() - c)
+"""
+
+CSV_FLOOR = """
+import sqlite3, sys, time
+import pandas as pd
+t, c = time.perf_counter(), time.process_time()
+db = sqlite3.connect(sys.argv[2], isolation_level=None)
+db.execute("create table m (name, phone, gender, birthday, tier, points, balance, store, tags,"
+           " joined)")
+db.execute("begin")
+for frame in pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False, na_filter=False,
+                         chunksize=50_000):
+    db.executemany("insert into m values (?,?,?,?,?,?,?,?,?,?)",
+                   frame.itertuples(index=False, name=None))
+db.execute("commit")
+print(time.perf_counter() - t, time.process_time() - c)
+"""
+
+SCHEMA_FLOOR = """
+import sqlite3, sys, time
+from python_calamine import CalamineWorkbook
+TABLES = ["member", "member_tag", "lifecycle_change", "points_entry", "wallet_entry"]
+src = sqlite3.connect(sys.argv[2])  # what the import wrote
+data = {t: src.execute(f"select * from {t} order by rowid").fetchall() for t in TABLES}
+parents = {t: src.execute(f"select * from {t}").fetchall() for t in ("tier", "import_run")}
+schema = [s for (s,) in src.execute("select sql from sqlite_master where sql is not null"
+                                    " and name not like 'sqlite_%'")]
+db = sqlite3.connect(sys.argv[3], isolation_level=None)
+for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+    db.execute("pragma " + pragma)
+for statement in schema:
+    db.execute(statement)
+def put(table, rows):
+    if rows:
+        marks = ",".join("?" * len(rows[0]))
+        db.executemany(f"insert into {table} values ({marks})", rows)
+for table, rows in parents.items():
+    put(table, rows)
+t, c = time.perf_counter(), time.process_time()
+CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()
+db.execute("begin immediate")
+for table in TABLES:
+    put(table, data[table])
+db.execute("commit")
+print(time.perf_counter() - t, time.process_time() - c)
 """
 
 BARE_EXPORT = """
@@ -49,13 +101,13 @@ import sqlite3, sys, time, xlsxwriter
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("select member_no, name, phone, gender, birthday, email, tier_code, status,"
                   " points, balance, store, '', joined_at, '', address from member").fetchall()
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 book = xlsxwriter.Workbook(sys.argv[2], {"constant_memory": True})
 sheet = book.add_worksheet()
 for r, row in enumerate(rows):
     sheet.write_row(r, 0, row)
 book.close()
-print(time.perf_counter() - t)
+print(time.perf_counter() - t, time.process_time() - c)
 """
 
 
@@ -99,6 +151,12 @@ def write_csv(path: Path, count: int) -> None:
 
 def timed(command: list[str]) -> tuple[float, float, str]:
     """Seconds, peak RSS (MiB) and stdout of one subprocess."""
+    seconds, _, rss, out = measured(command)
+    return seconds, rss, out
+
+
+def measured(command: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (MiB) and stdout of one subprocess."""
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(process.pid, 0)
@@ -108,7 +166,7 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.exit(f"failed: {' '.join(command)}\n{err}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def memberctl(db: Path, *args: str) -> list[str]:
@@ -137,44 +195,95 @@ def run(work: Path, rows: int, csv_rows: int) -> None:
     write_xlsx(xlsx, rows)
     write_csv(small_csv, rows)
     print(f"{rows:,} members; {csv_rows:,} for the streamed CSV; Python {sys.version.split()[0]}")
-    seconds, rss, out = timed([sys.executable, "-c", FLOOR, str(xlsx), str(work / "floor.db")])
-    read, insert = map(float, out.split())
-    line("floor: calamine read", rows, read)
-    line("floor: raw sqlite3 executemany", rows, insert)
-    line("floor: read + insert", rows, read + insert, rss)
-    floor = read + insert
-    took, rss, _ = timed(memberctl(work / "x.db", "import", "members", str(xlsx), "-f", "json"))
-    line("memberctl import members (.xlsx)", rows, took, rss, f"{took / floor:.1f}x the floor")
-    took, rss, _ = timed(
-        memberctl(work / "c.db", "import", "members", str(small_csv), "-f", "json")
-    )
-    line("memberctl import members (.csv)", rows, took, rss)
-    bare, _, out = timed(
-        [sys.executable, "-c", BARE_EXPORT, str(work / "x.db"), str(work / "b.xlsx")]
-    )
-    bare_write = float(out)
-    line("bare xlsxwriter constant_memory write", rows, bare_write)
-    took, rss, _ = timed(
-        memberctl(work / "x.db", "export", "members", str(work / "out.xlsx"), "-f", "json")
-    )
-    line(
-        "memberctl export members (.xlsx)", rows, took, rss, f"{took / bare_write:.2f}x bare write"
-    )
-    took, rss, _ = timed(
-        memberctl(work / "x.db", "export", "members", str(work / "out.csv"), "-f", "json")
-    )
-    line("memberctl export members (.csv)", rows, took, rss)
-    if shutil.which("sqlite-utils"):
-        took, rss, _ = timed(
-            ["sqlite-utils", "insert", str(work / "su.db"), "m", str(small_csv), "--csv"]
-        )
-        line("sqlite-utils insert --csv", rows, took, rss)
+    imports(work, xlsx, small_csv, rows)
+    exports(work, rows)
     if csv_rows:
         write_csv(big_csv, csv_rows)
-        took, rss, _ = timed(
-            memberctl(work / "big.db", "import", "members", str(big_csv), "-f", "json")
+        big_import(work, big_csv, csv_rows)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def exports(work: Path, rows: int, repeat: int = 3) -> None:
+    """`export members` of x.db to .xlsx end to end beside a bare xlsxwriter write of the same
+    rows (the write alone), alternately `repeat` times: medians, CPU beside wall time (the
+    machine may be shared). Then the .csv export once."""
+    bare, ours, xlsx = [], [], str(work / "out.xlsx")
+    for _ in range(repeat):
+        _, _, _, out = measured(
+            [sys.executable, "-c", BARE_EXPORT, str(work / "x.db"), str(work / "b.xlsx")]
         )
-        line("memberctl import members (big .csv, streamed)", csv_rows, took, rss)
+        bare.append([float(part) for part in out.split()])
+        ours.append(measured(memberctl(work / "x.db", "export", "members", xlsx, "-f", "json"))[:3])
+    bare_wall, bare_cpu = (statistics.median(b[i] for b in bare) for i in (0, 1))
+    wall, cpu, rss = (statistics.median(o[i] for o in ours) for i in (0, 1, 2))
+    cpu_line("bare xlsxwriter constant_memory write", rows, bare_wall, bare_cpu,
+             note=f"median of {repeat}")  # fmt: skip
+    note = f"{wall / bare_wall:.2f}x bare write (CPU {cpu / bare_cpu:.2f}x), median of {repeat}"
+    cpu_line("memberctl export members (.xlsx)", rows, wall, cpu, rss, note)
+    wall, cpu, rss, _ = measured(
+        memberctl(work / "x.db", "export", "members", str(work / "out.csv"), "-f", "json")
+    )
+    cpu_line("memberctl export members (.csv)", rows, wall, cpu, rss)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def cpu_line(
+    label: str, rows: int, wall: float, cpu: float, rss: float | None = None, note: str = ""
+) -> None:
+    memory = f"{rss:8.0f} MiB" if rss is not None else " " * 12
+    print(f"{label:44} {wall:7.2f} s {cpu:6.2f} s CPU {rows / wall:9,.0f} rows/s {memory}  {note}")
+
+
+def ratio(wall: float, cpu: float, floor: tuple[float, float], what: str) -> str:
+    return f"{wall / floor[0]:.1f}x {what} (CPU {cpu / floor[1]:.1f}x)"
+
+
+def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
+    """The 100,000-row imports beside both floors and sqlite-utils; leaves x.db for export."""
+    _, _, _, out = measured([sys.executable, "-c", FLOOR, str(xlsx), str(work / "floor.db")])
+    read, insert, read_cpu, insert_cpu = map(float, out.split())
+    floor = (read + insert, read_cpu + insert_cpu)
+    cpu_line("floor: calamine read", rows, read, read_cpu)
+    cpu_line("floor: raw sqlite3 executemany, one table", rows, insert, insert_cpu)
+    cpu_line("floor: read + insert", rows, *floor)
+    for db in ("x.db", "c.db"):
+        measured(memberctl(work / db, "db", "upgrade"))  # the schema in place, untimed
+    wall, cpu, rss, _ = measured(
+        memberctl(work / "x.db", "import", "members", str(xlsx), "-f", "json")
+    )
+    command = [sys.executable, "-c", SCHEMA_FLOOR, str(xlsx), str(work / "x.db")]
+    schema = tuple(map(float, measured([*command, str(work / "s.db")])[3].split()))
+    cpu_line("schema floor: read + the import's rows, raw", rows, *schema)
+    note = f"{ratio(wall, cpu, floor, 'the floor')}, {ratio(wall, cpu, schema, 'schema floor')}"
+    cpu_line("memberctl import members (.xlsx)", rows, wall, cpu, rss, note)
+    wall, cpu, rss, _ = measured(
+        memberctl(work / "c.db", "import", "members", str(small_csv), "-f", "json")
+    )
+    cpu_line("memberctl import members (.csv)", rows, wall, cpu, rss)
+    tool = shutil.which("sqlite-utils") or shutil.which(
+        "sqlite-utils", path=str(Path(sys.executable).parent)
+    )
+    if tool:
+        su_wall, su_cpu, su_rss, _ = measured(
+            [tool, "insert", str(work / "su.db"), "m", str(small_csv), "--csv"]
+        )
+        cpu_line("sqlite-utils insert --csv (no validation)", rows, su_wall, su_cpu, su_rss)
+
+
+def big_import(work: Path, big_csv: Path, csv_rows: int) -> None:
+    _, _, _, out = measured([sys.executable, "-c", CSV_FLOOR, str(big_csv), str(work / "f.db")])
+    floor = (float(out.split()[0]), float(out.split()[1]))
+    cpu_line("floor: pandas chunks + raw executemany", csv_rows, *floor)
+    measured(memberctl(work / "big.db", "db", "upgrade"))
+    wall, cpu, rss, _ = measured(
+        memberctl(work / "big.db", "import", "members", str(big_csv), "-f", "json")
+    )
+    note = ratio(wall, cpu, floor, "its floor")
+    cpu_line("memberctl import members (big .csv, streamed)", csv_rows, wall, cpu, rss, note)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from memberctl.i18n import _
+
 
 class MemberctlError(Exception):
     """Base class: an error that is the user's to fix, never a bug."""
@@ -20,7 +22,9 @@ class MemberctlError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message}; {self.hint}" if self.hint else self.message
+        if not self.hint:
+            return self.message
+        return _("{message}; {hint}").format(message=self.message, hint=self.hint)
 
 
 class UsageProblem(MemberctlError):

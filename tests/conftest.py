@@ -19,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The tests read English whatever the machine's locale; set before memberctl.cli is imported,
+# because Typer builds the help texts then (tests/i18n switches to Chinese in subprocesses).
+os.environ["MEMBERCTL_LANG"] = "en"
+
 from sqlalchemy import (
     Engine,
     MetaData,
@@ -39,7 +44,10 @@ from memberctl.db.migrate import ensure_schema
 PG_URL = os.environ.get("MEMBERCTL_TEST_DB")
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 10, 0, 0)
-TEST_ENV = {"COLUMNS": "120", "TERMINAL_WIDTH": "120", "MEMBERCTL_OPERATOR": "tester"}
+TEST_ENV = {
+    "COLUMNS": "120", "TERMINAL_WIDTH": "120", "MEMBERCTL_OPERATOR": "tester",
+    "MEMBERCTL_LANG": "en",
+}  # fmt: skip
 
 
 def _with_search_path(url: str, schema: str) -> str:

@@ -26,27 +26,34 @@ from memberctl.cli import (
     purchase,
     report,
     segment,
+    survey,
     template,
     tier,
     wallet,
 )
 from memberctl.cli._context import AppContext
 from memberctl.cli._errors import ErrorBoundary
+from memberctl.cli._localize import localize_typer
 from memberctl.config import resolve
+from memberctl.i18n import _, activate, choose, normalize
 
+localize_typer()
 app = typer.Typer(
     cls=ErrorBoundary,
     name="memberctl",
-    no_args_is_help=True,
+    no_args_is_help=False,  # no command: the clerk's menu on a terminal, else help (_no_command)
     pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,  # locals hold phone numbers
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Membership administration for small shops and chains: members, tiers, points, "
-    "stored value, spreadsheets and reports.",
+    help=_(
+        "Membership administration for small shops and chains: members, tiers, points, "
+        "stored value, spreadsheets and reports."
+    ),
 )
 app.add_typer(member.member_app, name="member")
 app.add_typer(tier.tier_app, name="tier")
 app.add_typer(segment.segment_app, name="segment")
-app.command("audit")(audit.audit)
+app.command("audit", help=audit.HELP)(audit.audit)
 app.add_typer(db.db_app, name="db")
 app.add_typer(points.points_app, name="points")
 app.add_typer(purchase.purchase_app, name="purchase")
@@ -57,17 +64,22 @@ app.add_typer(template.template_app, name="template")
 app.add_typer(campaign.campaign_app, name="campaign")
 app.add_typer(coupon.coupon_app, name="coupon")
 app.add_typer(report.report_app, name="report")
-app.command("nightly")(nightly.nightly)
+app.command("nightly", help=nightly.HELP)(nightly.nightly)
 app.add_typer(notify.notify_app, name="notify")
+app.add_typer(survey.survey_app, name="survey")
+for _group in app.registered_groups:  # never print locals (phone numbers), whichever app runs
+    if _group.typer_instance is not None:
+        _group.typer_instance.pretty_exceptions_enable = False
+        _group.typer_instance.pretty_exceptions_show_locals = False
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"memberctl {__version__}")
+        typer.echo(_("memberctl {version}").format(version=__version__))
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db_url: Annotated[
@@ -76,29 +88,61 @@ def root(
             "--db",
             envvar="MEMBERCTL_DB",
             metavar="URL_OR_PATH",
-            help="SQLite file path or SQLAlchemy URL (postgresql+psycopg://...).",
+            help=_("SQLite file path or SQLAlchemy URL (postgresql+psycopg://...)."),
         ),
     ] = None,
     operator: Annotated[
         str | None,
         typer.Option(
-            envvar="MEMBERCTL_OPERATOR", help="Who is acting (audit log); default: OS user."
+            envvar="MEMBERCTL_OPERATOR", help=_("Who is acting (audit log); default: OS user.")
         ),
     ] = None,
     no_input: Annotated[
         bool,
-        typer.Option("--no-input", envvar="MEMBERCTL_NO_INPUT", help="Never prompt."),
+        typer.Option("--no-input", envvar="MEMBERCTL_NO_INPUT", help=_("Never prompt.")),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", envvar="MEMBERCTL_DEBUG", help="Show tracebacks.")
+        bool, typer.Option("--debug", envvar="MEMBERCTL_DEBUG", help=_("Show tracebacks."))
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="en|zh",
+            help=_("Language of messages and help; default: MEMBERCTL_LANG, else the locale."),
+        ),
+    ] = None,
     version: Annotated[  # noqa: ARG001  (handled by its eager callback)
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help=_("Show the version.")),
     ] = False,
 ) -> None:
     """memberctl: members, tiers, points and stored value for shops."""
+    if lang is not None and normalize(lang) is None:
+        raise typer.BadParameter(_("use en or zh"), param_hint="--lang")
+    activate(normalize(lang) or choose())
     ctx.obj = AppContext(resolve(db=db_url, operator=operator, no_input=no_input, debug=debug))
     ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        _no_command(ctx)
+
+
+def _no_command(ctx: typer.Context) -> None:
+    """`memberctl` alone opens the menu on a terminal; otherwise it shows help (exit 2), and
+    options without a command are a usage error, as they were before the menu existed."""
+    from memberctl.cli._prompt import interactive
+
+    if interactive(ctx.obj.no_input):
+        from memberctl.cli import menu
+
+        menu.run(ctx)
+        return
+    from typer._click.core import ParameterSource
+    from typer._click.exceptions import NoArgsIsHelpError
+
+    if any(ctx.get_parameter_source(p) == ParameterSource.COMMANDLINE for p in ctx.params):
+        ctx.fail(_("Missing command."))
+    raise NoArgsIsHelpError(ctx)
 
 
 def main() -> None:

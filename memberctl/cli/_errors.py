@@ -17,21 +17,51 @@ from typer.core import TyperGroup
 
 from memberctl.cli._output import err_console
 from memberctl.errors import MemberctlError
+from memberctl.i18n import _
 
 
 def _debug() -> bool:
     return "--debug" in sys.argv or os.environ.get("MEMBERCTL_DEBUG", "") in {"1", "true", "yes"}
 
 
+MAX_LINE = 1000  # characters of a message; a 100 000-character cell is shown cut in the middle
+_BREAKS = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}  # what could break or hide the line
+
+
+def one_line(message: str) -> str:
+    """The message as one printable line: control characters, line and paragraph separators
+    shown escaped (a header cell "a\\nb" reads `a\\nb`), and a huge message cut in the middle."""
+    import unicodedata
+
+    if message.isprintable():
+        text = message
+    else:
+        text = "".join(repr(c)[1:-1] if unicodedata.category(c) in _BREAKS else c for c in message)
+    if len(text) > MAX_LINE:
+        text = f"{text[: MAX_LINE * 2 // 3]} … {text[-(MAX_LINE // 3) :]}"
+    return text
+
+
 def _say(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(
+        _("error: {message}").format(message=one_line(message)),
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+def _first_line(exc: BaseException) -> str:
+    """One line: a database error's further lines quote the SQL and (PostgreSQL's DETAIL) the
+    values that were refused, phone numbers among them."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _usage_line(exc: Any) -> str:
     message = exc.format_message().strip().replace("\n", " ")
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
-        return f"{message} (see '{ctx.command_path} --help')"
+        see = _("(see '{command} --help')").format(command=ctx.command_path)
+        return f"{message} {see}"
     return message
 
 
@@ -58,19 +88,23 @@ class ErrorBoundary(TyperGroup):
             _say(str(exc))
             return exc.exit_code
         except click_exceptions.NoArgsIsHelpError as exc:
-            help_text = exc.ctx.get_help()  # rich prints it itself and returns ""
-            if help_text.strip():
-                err_console.print(help_text, markup=False, highlight=False)
+            # Building the exception rendered the help already: rich prints it and returns "".
+            if exc.message.strip():
+                err_console.print(exc.message, markup=False, highlight=False)
             return 2
         except click_exceptions.ClickException as exc:
             _say(_usage_line(exc))
             return exc.exit_code
         except typer.Abort:
-            _say("cancelled; nothing was changed")
+            _say(_("cancelled; nothing was changed"))
             return 1
         except Exception as exc:  # the last line of defence: one line, no traceback
             if _debug():
                 raise
-            _say(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for details)")
+            _say(
+                _("unexpected {name}: {exc} (run again with --debug for details)").format(
+                    name=type(exc).__name__, exc=_first_line(exc)
+                )
+            )
             return 1
         return result if isinstance(result, int) else 0

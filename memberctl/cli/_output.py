@@ -21,6 +21,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from memberctl.i18n import _
+
 console = Console(soft_wrap=False)
 err_console = Console(stderr=True)
 
@@ -108,12 +110,14 @@ def _show(column: Column, item: Any) -> str:
 
 
 def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
+    from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
+
     items = data if isinstance(data, list) else [data]
     keys = _keys(items, columns)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(keys)
     for item in items:
-        writer.writerow([_cell(plain(_get(item, k))) for k in keys])
+        writer.writerow([escape_cell(_cell(plain(_get(item, k)))) for k in keys])
 
 
 def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str | None) -> None:
@@ -139,7 +143,7 @@ def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str |
         table.add_row(*(_show(c, item) for c in cols))
     console.print(table)
     if not items:
-        err_console.print("(none)")
+        err_console.print(_("(none)"))
 
 
 def _emit_record(item: Any, columns: Sequence[Column] | None, title: str | None) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import typer
 
 from memberctl.errors import MemberctlError, UsageProblem
+from memberctl.i18n import _
 
 
 def interactive(no_input: bool) -> bool:
@@ -42,7 +44,10 @@ def ask(
     """The value for a missing option, asked on a terminal and validated as it is typed."""
     if not interactive(no_input):
         if required:
-            raise UsageProblem(f"missing {option}", f"give {option} (prompts need a terminal)")
+            raise UsageProblem(
+                _("missing {option}").format(option=option),
+                _("give {option} (prompts need a terminal)").format(option=option),
+            )
         return None
     import questionary
 
@@ -57,8 +62,82 @@ def confirm(question: str, *, yes: bool, no_input: bool) -> None:
     if yes:
         return
     if not interactive(no_input):
-        raise UsageProblem(f"{question} needs confirmation", "add --yes to go ahead")
+        raise UsageProblem(
+            _("{question} needs confirmation").format(question=question), _("add --yes to go ahead")
+        )
     import questionary
 
     if not questionary.confirm(question, default=False).ask():
         raise typer.Abort()
+
+
+def choose(label: str, choices: list[str], *, skip: str | None = None) -> str | None:
+    """One of `choices` picked from a list on a terminal; `skip` adds an entry meaning none."""
+    import questionary
+
+    entries = [questionary.Choice(c, value=c) for c in choices]
+    if skip is not None:
+        entries.append(questionary.Choice(skip, value=""))
+    answer = questionary.select(label, choices=entries).ask()
+    if answer is None:
+        raise typer.Abort()
+    return answer or None
+
+
+def choose_many(label: str, choices: list[str], *, required: str | None = None) -> list[str]:
+    """Any of `choices` ticked on a terminal; `required` is the message when none is ticked."""
+    import questionary
+
+    def validate(picked: list[str]) -> bool | str:
+        return bool(picked) or required is None or required
+
+    answer = questionary.checkbox(label, choices=choices, validate=validate).ask()
+    if answer is None:
+        raise typer.Abort()
+    return list(answer)
+
+
+# -- the guided flows (menu, enrol wizard, pick lists): called only when `interactive()` -------
+Choices = list[tuple[str, str]]  # (what the user reads, the value returned)
+
+
+def _answer(question: Any) -> Any:
+    """The answer, or stop (Ctrl-C, Ctrl-D) with nothing changed."""
+    answer = question.ask()
+    if answer is None:
+        raise typer.Abort()
+    return answer
+
+
+def text(
+    label: str, *, check: Callable[[str], object] | None = None, required: bool = False
+) -> str | None:
+    """Free text, checked as it is typed; an empty answer is None unless `required`."""
+    import questionary
+
+    def validate(typed: str) -> bool | str:
+        if not typed.strip():
+            return _("a value is needed") if required else True
+        return _validator(check)(typed)
+
+    return str(_answer(questionary.text(label, validate=validate))).strip() or None
+
+
+def pick(label: str, choices: Choices, *, default: str | None = None) -> str:
+    """One of `choices` (arrow keys, or the number shown before each)."""
+    import questionary
+
+    options = [questionary.Choice(title, value=value) for title, value in choices]
+    start = next((o for o in options if o.value == default), None)
+    question = questionary.select(
+        label, choices=options, default=start, use_shortcuts=len(options) <= 36,
+        instruction=_("(arrow keys or the number, then Enter)"),
+    )  # fmt: skip
+    return str(_answer(question))
+
+
+def agree(question: str, *, default: bool = False) -> bool:
+    """Yes or no; "no" is an answer, not a cancellation."""
+    import questionary
+
+    return bool(_answer(questionary.confirm(question, default=default)))

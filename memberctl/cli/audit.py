@@ -9,22 +9,25 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, LimitOpt, SinceOpt
 from memberctl.cli._output import Column, Format, emit
+from memberctl.i18n import _
 
 AUDIT_COLUMNS = [
-    Column("at", "When", show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
-    Column("operator", "By"),
-    Column("action", "Action"),
-    Column("member_no", "Member"),
-    Column("details", "Details"),
+    Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+    Column("operator", _("By")),
+    Column("action", _("Action")),
+    Column("member_no", _("Member")),
+    Column("details", _("Details")),
 ]
+
+HELP = _("Who did what, when: the audit log, newest first.")
 
 
 def audit(
     ctx: typer.Context,
-    member: Annotated[str | None, typer.Option(metavar="REF", help="Only this member.")] = None,
+    member: Annotated[str | None, typer.Option(metavar="REF", help=_("Only this member."))] = None,
     since: SinceOpt = None,
     action: Annotated[
-        str | None, typer.Option(help="An action (member.freeze) or a group (member).")
+        str | None, typer.Option(help=_("An action (member.freeze) or a group (member)."))
     ] = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = Format.table,

@@ -7,57 +7,70 @@ from typing import Annotated
 
 import typer
 
+from memberctl.cli import _completion
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt
 from memberctl.cli._output import Column, Format, emit, message
+from memberctl.i18n import _, pgettext
 
 campaign_app = typer.Typer(
     no_args_is_help=True,
-    help="Campaigns: points awards and coupon drops for the members a filter selects.",
+    help=_("Campaigns: points awards and coupon drops for the members a filter selects."),
 )
 
-CodeArg = Annotated[str, typer.Argument(metavar="CODE", help="The campaign's code.")]
+CodeArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="CODE",
+        help=_("The campaign's code."),
+        autocompletion=_completion.campaign_codes,
+    ),
+]
 
 
 CAMPAIGN_COLUMNS = [
-    Column("code", "Code", no_wrap=True),
-    Column("name", "Name"),
-    Column("action", "Action"),
-    Column("period", "Period"),
-    Column("where", "Where"),
-    Column("points", "Points", justify="right"),
-    Column("coupon_value", "Coupon", justify="right"),
-    Column("starts", "Starts"),
-    Column("ends", "Ends"),
-    Column("version", "Version", justify="right"),
+    Column("code", _("Code"), no_wrap=True),
+    Column("name", pgettext("thing", "Name")),
+    Column("action", _("Action")),
+    Column("period", _("Period")),
+    Column("where", _("Where")),
+    Column("points", _("Points"), justify="right"),
+    Column("coupon_value", _("Coupon"), justify="right"),
+    Column("starts", _("Starts")),
+    Column("ends", _("Ends")),
+    Column("version", _("Version"), justify="right"),
 ]
 RUN_COLUMNS = [
-    Column("campaign", "Campaign", no_wrap=True),
-    Column("period", "Period"),
-    Column("targeted", "Targeted", justify="right"),
-    Column("awarded", "Awarded", justify="right"),
-    Column("already_awarded", "Already", justify="right"),
-    Column("points", "Points", justify="right"),
-    Column("coupons", "Coupons", justify="right"),
-    Column("dry_run", "Dry run"),
+    Column("campaign", _("Campaign"), no_wrap=True),
+    Column("period", _("Period")),
+    Column("targeted", _("Targeted"), justify="right"),
+    Column("awarded", _("Awarded"), justify="right"),
+    Column("already_awarded", _("Already"), justify="right"),
+    Column("points", _("Points"), justify="right"),
+    Column("coupons", _("Coupons"), justify="right"),
+    Column("dry_run", _("Dry run")),
 ]
 RUNS_COLUMNS = [
-    Column("id", "Run", justify="right"),
+    Column("id", _("Run"), justify="right"),
     *RUN_COLUMNS[:-1],
-    Column("as_of", "As of"),
-    Column("at", "At", show=lambda t: t.strftime("%Y-%m-%d %H:%M"), no_wrap=True),
-    Column("operator", "By"),
+    Column("as_of", _("As of")),
+    Column("at", _("At"), show=lambda t: t.strftime("%Y-%m-%d %H:%M"), no_wrap=True),
+    Column("operator", _("By")),
 ]
 
 
-@campaign_app.command()
+@campaign_app.command(
+    help=_(
+        "Add a campaign from a TOML file (see templates/campaigns/), or update "
+        "the campaign of the\n"
+        "same code; the previous definition is kept as a version."
+    )
+)
 def add(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE.toml", help="A campaign definition.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE.toml", help=_("A campaign definition."))],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Add a campaign from a TOML file (see templates/campaigns/), or update the campaign of the
-    same code; the previous definition is kept as a version."""
     from memberctl import clock
     from memberctl.domain import campaigns
 
@@ -66,15 +79,18 @@ def add(
         saved = campaigns.add(session=session, path=file, operator=app.operator, at=clock.now())
     code = saved.campaign.code
     if saved.status == "updated":
-        message(f"campaign '{code}' updated to version {saved.campaign.version}")
+        message(
+            _("campaign '{code}' updated to version {version}").format(
+                code=code, version=saved.campaign.version
+            )
+        )
     else:
-        message(f"campaign '{code}' {saved.status}")
+        message(_("campaign '{code}' {status}").format(code=code, status=saved.status))
     emit(saved.campaign, fmt, CAMPAIGN_COLUMNS)
 
 
-@campaign_app.command("list")
+@campaign_app.command("list", help=_("List the campaigns by code."))
 def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """List the campaigns by code."""
     from memberctl.domain import campaigns
 
     with app_context(ctx).read() as session:
@@ -82,9 +98,10 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     emit(rows, fmt, CAMPAIGN_COLUMNS)
 
 
-@campaign_app.command()
+@campaign_app.command(
+    help=_("One campaign: its definition, how often it ran, and its earlier versions.")
+)
 def show(ctx: typer.Context, code: CodeArg, fmt: FormatOpt = Format.table) -> None:
-    """One campaign: its definition, how often it ran, and its earlier versions."""
     from memberctl.domain import campaigns
 
     with app_context(ctx).read() as session:
@@ -93,21 +110,29 @@ def show(ctx: typer.Context, code: CodeArg, fmt: FormatOpt = Format.table) -> No
         emit(view, fmt)
         return
     emit(view.campaign, fmt, CAMPAIGN_COLUMNS)
-    message(f"runs: {view.runs}; earlier versions: {len(view.versions)}")
+    message(
+        _("runs: {runs}; earlier versions: {count}").format(
+            runs=view.runs, count=len(view.versions)
+        )
+    )
 
 
-@campaign_app.command()
+@campaign_app.command(
+    help=_(
+        "Award each targeted active member at most once per period (refused "
+        "outside the\n"
+        "campaign's starts/ends, exit 4)."
+    )
+)
 def run(
     ctx: typer.Context,
     code: CodeArg,
     as_of: AsOfOpt = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Count what a run would do; write nothing.")
+        bool, typer.Option("--dry-run", help=_("Count what a run would do; write nothing."))
     ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Award each targeted active member at most once per period (refused outside the
-    campaign's starts/ends, exit 4)."""
     from memberctl import clock
     from memberctl.domain import campaign_runs
 
@@ -119,21 +144,28 @@ def run(
             session=session, code=code, as_of=day, operator=app.operator,
             at=clock.moment(as_of.date() if as_of else None), dry_run=dry_run,
         )  # fmt: skip
-    verb = "would award" if dry_run else "awarded"
-    message(f"{result.campaign} {result.period}: {verb} {result.awarded} of {result.targeted}")
+    verb = _("would award") if dry_run else _("awarded")
+    message(
+        _("{campaign} {period}: {verb} {awarded} of {targeted}").format(
+            campaign=result.campaign,
+            period=result.period,
+            verb=verb,
+            awarded=result.awarded,
+            targeted=result.targeted,
+        )
+    )
     emit(result, fmt, RUN_COLUMNS)
 
 
-@campaign_app.command()
+@campaign_app.command(help=_("Past runs, newest first."))
 def runs(
     ctx: typer.Context,
     code: Annotated[
-        str | None, typer.Argument(metavar="[CODE]", help="Only this campaign's runs.")
+        str | None, typer.Argument(metavar="[CODE]", help=_("Only this campaign's runs."))
     ] = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Past runs, newest first."""
     from memberctl.domain import campaign_runs
 
     with app_context(ctx).read() as session:

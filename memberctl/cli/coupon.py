@@ -10,8 +10,9 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt
 from memberctl.cli._output import Column, Format, emit, message
+from memberctl.i18n import _
 
-coupon_app = typer.Typer(no_args_is_help=True, help="Coupons: list them and redeem one.")
+coupon_app = typer.Typer(no_args_is_help=True, help=_("Coupons: list them and redeem one."))
 
 
 class Status(enum.StrEnum):
@@ -21,36 +22,37 @@ class Status(enum.StrEnum):
 
 
 COUPON_COLUMNS = [
-    Column("code", "Code", no_wrap=True),
-    Column("member_no", "Member", no_wrap=True),
-    Column("campaign", "Campaign"),
-    Column("value", "Value", justify="right"),
-    Column("min_spend", "Min spend", justify="right"),
-    Column("valid_from", "From"),
-    Column("valid_to", "To"),
-    Column("weekdays_only", "Mon-Fri"),
-    Column("no_holidays", "No holidays"),
-    Column("status", "Status"),
-    Column("redeemed_at", "Used at", show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-    Column("redeemed_order", "Order"),
+    Column("code", _("Code"), no_wrap=True),
+    Column("member_no", _("Member"), no_wrap=True),
+    Column("campaign", _("Campaign")),
+    Column("value", _("Value"), justify="right"),
+    Column("min_spend", _("Min spend"), justify="right"),
+    Column("valid_from", _("From")),
+    Column("valid_to", _("To")),
+    Column("weekdays_only", _("Mon-Fri")),
+    Column("no_holidays", _("No holidays")),
+    Column("status", _("Status")),
+    Column("redeemed_at", _("Used at"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+    Column("redeemed_order", _("Order")),
 ]
 
 
-@coupon_app.command("list")
+@coupon_app.command(
+    "list", help=_("Coupons, newest first, with their status at --as-of (default today).")
+)
 def list_(
     ctx: typer.Context,
     ref: Annotated[
         str | None,
-        typer.Argument(metavar="[REF]", help="Only this member's (member number or phone)."),
+        typer.Argument(metavar="[REF]", help=_("Only this member's (member number or phone).")),
     ] = None,
     status: Annotated[
-        Status | None, typer.Option(help="unused, used or expired (at --as-of).")
+        Status | None, typer.Option(help=_("unused, used or expired (at --as-of)."))
     ] = None,
     as_of: AsOfOpt = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Coupons, newest first, with their status at --as-of (default today)."""
     from memberctl import clock
     from memberctl.domain import coupons, refs
 
@@ -64,36 +66,44 @@ def list_(
     emit(rows, fmt, COUPON_COLUMNS)
 
 
-@coupon_app.command()
+@coupon_app.command(
+    help=_(
+        "Use a coupon, once. Unknown code: exit 3; used, expired, not valid that "
+        "day, below the\n"
+        "minimum spend, or the member frozen or cancelled: exit 4."
+    )
+)
 def redeem(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(metavar="CODE", help="The coupon code (any case).")],
+    code: Annotated[str, typer.Argument(metavar="CODE", help=_("The coupon code (any case)."))],
     at: Annotated[
         str | None,
-        typer.Option(metavar="DATETIME", help="When it is used (ISO 8601); default now."),
+        typer.Option(metavar="DATETIME", help=_("When it is used (ISO 8601); default now.")),
     ] = None,
     order_no: Annotated[
-        str | None, typer.Option(metavar="X", help="The order it is used for.")
+        str | None, typer.Option(metavar="X", help=_("The order it is used for."))
     ] = None,
     amount: Annotated[
         str | None,
-        typer.Option(metavar="A", help="The order's spend, checked against the minimum spend."),
+        typer.Option(metavar="A", help=_("The order's spend, checked against the minimum spend.")),
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Use a coupon, once. Unknown code: exit 3; used, expired, not valid that day, below the
-    minimum spend, or the member frozen or cancelled: exit 4."""
     from memberctl import clock
     from memberctl.domain import coupons, fields, money
 
     app = app_context(ctx)
     when = fields.parse_datetime(at, "--at") if at is not None else clock.now()
     spend = money.parse(amount) if amount is not None else None
-    order = fields.parse_text(order_no, "the order number", 64)
+    order = fields.parse_text(order_no, _("the order number"), 64)
     with app.write() as session:
         record = coupons.redeem(
             session=session, code=code, at=when, operator=app.operator, order_no=order,
             amount=spend,
         )  # fmt: skip
-    message(f"coupon {record.code} used ({money.format(record.value)} off) for {record.member_no}")
+    message(
+        _("coupon {code} used ({value} off) for {member_no}").format(
+            code=record.code, value=money.format(record.value), member_no=record.member_no
+        )
+    )
     emit(record, fmt, COUPON_COLUMNS)

@@ -11,38 +11,45 @@ from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, YesOpt
 from memberctl.cli._output import Column, Format, console, emit, message
 from memberctl.cli._prompt import confirm
+from memberctl.i18n import _
 
 db_app = typer.Typer(
-    no_args_is_help=True, help="Upgrade, inspect, check, back up and restore the database."
+    no_args_is_help=True, help=_("Upgrade, inspect, check, back up and restore the database.")
 )
 
 
-@db_app.command()
+@db_app.command(
+    help=_("Create or migrate the schema to this version of memberctl (also done on first use).")
+)
 def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """Create or migrate the schema to this version of memberctl (also done on first use)."""
     from memberctl.db.migrate import upgrade as migrate
 
     app = app_context(ctx)
     revision = migrate(app.engine)
-    message(f"schema at revision {revision}")
+    message(_("schema at revision {revision}").format(revision=revision))
     emit({"schema_revision": revision}, fmt)
 
 
-@db_app.command()
+@db_app.command(
+    help=_("Where the database is (password hidden), its schema version and row counts.")
+)
 def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """Where the database is (password hidden), its schema version and row counts."""
     from memberctl.db.info import describe
 
     data = describe(app_context(ctx).engine)
     emit(data, fmt)
 
 
-@db_app.command()
+@db_app.command(
+    help=_(
+        "Check the ledgers: caches equal ledger sums, nothing negative or "
+        "over-spent, no orphans.\n"
+        "\n"
+        "Exits 0 and prints 'ok' when all hold; otherwise lists the problems and "
+        "exits 1."
+    )
+)
 def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """Check the ledgers: caches equal ledger sums, nothing negative or over-spent, no orphans.
-
-    Exits 0 and prints 'ok' when all hold; otherwise lists the problems and exits 1.
-    """
     from memberctl.domain import dbcheck
 
     with app_context(ctx).read() as session:
@@ -55,51 +62,71 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         for line in [str(p) for p in problems] or ["ok"]:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     if problems:
-        message(f"{len(problems)} problems found")
+        message(_("{count} problems found").format(count=len(problems)))
         raise typer.Exit(1)
 
 
 CHECK_COLUMNS = [
-    Column("check", "Check"),
-    Column("member_no", "Member"),
-    Column("detail", "Problem"),
+    Column("check", _("Check")),
+    Column("member_no", _("Member")),
+    Column("detail", _("Problem")),
 ]
 
 
-BackupFile = Annotated[Path, typer.Argument(metavar="FILE", help="The backup file.")]
+BackupFile = Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file."))]
 
 
-@db_app.command()
+@db_app.command(
+    help=_(
+        "Write a consistent backup while the shop keeps working (file readable "
+        "by you only).\n"
+        "\n"
+        "SQLite: a copy made with SQLite's online backup API. PostgreSQL: a "
+        "logical export (gzip,\n"
+        "one JSON document per table), no pg_dump needed; it restores into "
+        "SQLite too."
+    )
+)
 def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) -> None:
-    """Write a consistent backup while the shop keeps working (file readable by you only).
-
-    SQLite: a copy made with SQLite's online backup API. PostgreSQL: a logical export (gzip,
-    one JSON document per table), no pg_dump needed; it restores into SQLite too.
-    """
     from memberctl.db.backup import backup as write_backup
 
     info = write_backup(app_context(ctx).engine, file)
-    message(f"backed up to {file} ({info.bytes} bytes, schema {info.schema_revision})")
+    message(
+        _("backed up to {file} ({bytes} bytes, schema {schema_revision})").format(
+            file=file, bytes=info.bytes, schema_revision=info.schema_revision
+        )
+    )
     emit(info, fmt)
 
 
-@db_app.command()
+@db_app.command(
+    help=_(
+        "Replace everything in the database with a backup made by `db backup`.\n"
+        "\n"
+        "Refuses files that are not memberctl backups (exit 5) or come from a "
+        "newer memberctl (4).\n"
+        "An older backup is upgraded to this version's schema as it is restored."
+    )
+)
 def restore(
     ctx: typer.Context, file: BackupFile, yes: YesOpt = False, fmt: FormatOpt = Format.table
 ) -> None:
-    """Replace everything in the database with a backup made by `db backup`.
-
-    Refuses files that are not memberctl backups (exit 5) or come from a newer memberctl (4).
-    An older backup is upgraded to this version's schema as it is restored.
-    """
     from memberctl.db.backup import restore as restore_backup
 
     app = app_context(ctx)
     if not file.is_file():
         from memberctl.errors import NotFound
 
-        raise NotFound(f"no file '{file}'", "check the path of the backup")
-    confirm(f"Replace everything in the database with {file.name}?", yes=yes, no_input=app.no_input)
+        raise NotFound(_("no file '{file}'").format(file=file), _("check the path of the backup"))
+    confirm(
+        _("Replace everything in the database with {name}?").format(name=file.name),
+        yes=yes,
+        no_input=app.no_input,
+    )
     info = restore_backup(app.engine, file)
-    message(f"restored {file} (schema {info.schema_revision})")
+    message(
+        _("restored {file} (schema {schema_revision})").format(
+            file=file, schema_revision=info.schema_revision
+        )
+    )
     emit(info, fmt)

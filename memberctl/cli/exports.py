@@ -11,8 +11,9 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, SegmentOpt, WhereOpt
 from memberctl.cli._output import Format, emit, message
+from memberctl.i18n import _
 
-export_app = typer.Typer(no_args_is_help=True, help="Export members to a sheet.")
+export_app = typer.Typer(no_args_is_help=True, help=_("Export members to a sheet."))
 
 
 class Lang(StrEnum):
@@ -20,27 +21,29 @@ class Lang(StrEnum):
     en = "en"
 
 
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Header language: zh (default) or en.")]
+LangOpt = Annotated[Lang, typer.Option("--lang", help=_("Header language: zh (default) or en."))]
 
 
-@export_app.command()
+@export_app.command(
+    help=_("Export members (all statuses unless --status); the file imports back unchanged.")
+)
 def members(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx or .csv file to write.")],
-    status: Annotated[str | None, typer.Option(help="active, frozen or cancelled.")] = None,
-    tier: Annotated[str | None, typer.Option(help="Tier code.")] = None,
-    tag: Annotated[str | None, typer.Option(help="Members with this tag.")] = None,
-    store: Annotated[str | None, typer.Option(help="Members of this store.")] = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=_(".xlsx or .csv file to write."))],
+    status: Annotated[str | None, typer.Option(help=_("active, frozen or cancelled."))] = None,
+    tier: Annotated[str | None, typer.Option(help=_("Tier code."))] = None,
+    tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,
+    store: Annotated[str | None, typer.Option(help=_("Members of this store."))] = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
     as_of: AsOfOpt = None,
     mask_phone: Annotated[
-        bool, typer.Option("--mask-phone", help="Show phones as 138****8000 (not re-importable).")
+        bool,
+        typer.Option("--mask-phone", help=_("Show phones as 138****8000 (not re-importable).")),
     ] = False,
     lang: LangOpt = Lang.zh,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Export members (all statuses unless --status); the file imports back unchanged."""
     from memberctl import clock
     from memberctl.domain import members, segments
     from memberctl.spreadsheets.export import export_members
@@ -57,6 +60,6 @@ def members(
             conditions=conditions,
         )  # fmt: skip
     if fmt == Format.table:
-        message(f"exported {count} member(s) to {file}")
+        message(_("exported {count} member(s) to {file}").format(count=count, file=file))
     else:
         emit({"file": str(file), "rows": count}, fmt)

@@ -18,11 +18,12 @@ import typer
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt
 from memberctl.cli._output import Column, Format, emit, err_console
+from memberctl.i18n import _
 
 if TYPE_CHECKING:
     from memberctl.spreadsheets.importer import Options, Report
 
-import_app = typer.Typer(no_args_is_help=True, help="Import members or purchases from a sheet.")
+import_app = typer.Typer(no_args_is_help=True, help=_("Import members or purchases from a sheet."))
 
 
 class OnExisting(StrEnum):
@@ -31,30 +32,30 @@ class OnExisting(StrEnum):
     update = "update"
 
 
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx, .xls or .csv file.")]
-SheetOpt = Annotated[str | None, typer.Option(help="Sheet name; default the first with data.")]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help=_(".xlsx, .xls or .csv file."))]
+SheetOpt = Annotated[str | None, typer.Option(help=_("Sheet name; default the first with data."))]
 MappingOpt = Annotated[
     Path | None,
-    typer.Option(metavar="FILE.toml", help="Extra header aliases (templates/mapping.toml)."),
+    typer.Option(metavar="FILE.toml", help=_("Extra header aliases (templates/mapping.toml).")),
 ]
 SkipInvalidOpt = Annotated[
-    bool, typer.Option("--skip-invalid", help="Write the valid rows and exit 0 despite rejects.")
+    bool, typer.Option("--skip-invalid", help=_("Write the valid rows and exit 0 despite rejects."))
 ]
 ErrorsOpt = Annotated[
     Path | None,
     typer.Option(
-        "--errors", metavar="FILE", help="Rejected rows go here (default NAME.errors.csv/.xlsx)."
+        "--errors", metavar="FILE", help=_("Rejected rows go here (default NAME.errors.csv/.xlsx).")
     ),
 ]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check everything, write nothing."))]
 
 SUMMARY = [
-    Column("inserted", "Inserted", justify="right"),
-    Column("updated", "Updated", justify="right"),
-    Column("skipped", "Skipped", justify="right"),
-    Column("rejected", "Rejected", justify="right"),
-    Column("seconds", "Seconds", justify="right"),
-    Column("rows_per_s", "Rows/s", justify="right"),
+    Column("inserted", _("Inserted"), justify="right"),
+    Column("updated", _("Updated"), justify="right"),
+    Column("skipped", _("Skipped"), justify="right"),
+    Column("rejected", _("Rejected"), justify="right"),
+    Column("seconds", _("Seconds"), justify="right"),
+    Column("rows_per_s", _("Rows/s"), justify="right"),
 ]
 
 
@@ -76,7 +77,12 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int | None], None] | Non
 
 
 def _warn(text: str) -> None:
-    err_console.print(f"warning: {text}", markup=False, highlight=False, soft_wrap=True)
+    from memberctl.cli._errors import one_line
+
+    err_console.print(
+        _("warning: {text}").format(text=one_line(text)),
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 def _options(app: AppContext, **values: Any) -> Options:
@@ -106,12 +112,18 @@ def _run(
     _show(report, fmt)
     if report.rejected:
         first = report.errors[0]
-        where = f"row {first.row}" + (f", column {first.column}" if first.column else "")
-        saved = f"; rejected rows are in {report.errors_file}" if report.errors_file else ""
-        summary = f"{report.rejected} row(s) rejected (first: {where}: {first.message}){saved}"
+        where = _("row {row}").format(row=first.row)
+        if first.column:
+            where += _(", column {column}").format(column=first.column)
+        saved = ""
+        if report.errors_file:
+            saved = _("; rejected rows are in {file}").format(file=report.errors_file)
+        summary = _("{count} row(s) rejected (first: {where}: {message}){saved}").format(
+            count=report.rejected, where=where, message=first.message, saved=saved
+        )
         if not options.skip_invalid:
-            hint = "fix those rows and import again, or use --skip-invalid"
-            raise InvalidInput(f"{summary}; nothing was written", hint)
+            hint = _("fix those rows and import again, or use --skip-invalid")
+            raise InvalidInput(_("{summary}; nothing was written").format(summary=summary), hint)
         _warn(summary)
 
 
@@ -124,10 +136,16 @@ def _show(report: Report, fmt: Format) -> None:
     if fmt == Format.csv:
         emit({k: row[k] for k in [c.key for c in SUMMARY]} | {"dry_run": report.dry_run}, fmt)
         return
-    emit([row], fmt, SUMMARY, title="dry run: nothing written" if report.dry_run else None)
+    emit([row], fmt, SUMMARY, title=_("dry run: nothing written") if report.dry_run else None)
 
 
-@import_app.command()
+@import_app.command(
+    help=_(
+        "Import members. Headers in Chinese or English (姓名/name, 手机号/phone, "
+        "...); opening\n"
+        "points (积分) and balance (余额) become ledger entries for new members."
+    )
+)
 def members(
     ctx: typer.Context,
     file: FileArg,
@@ -136,7 +154,7 @@ def members(
     on_existing: Annotated[
         OnExisting,
         typer.Option(
-            help="A member already in the database: reject the row, skip it or update it."
+            help=_("A member already in the database: reject the row, skip it or update it.")
         ),
     ] = OnExisting.error,
     skip_invalid: SkipInvalidOpt = False,
@@ -144,8 +162,6 @@ def members(
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Import members. Headers in Chinese or English (姓名/name, 手机号/phone, ...); opening
-    points (积分) and balance (余额) become ledger entries for new members."""
     from memberctl.spreadsheets.importer import import_members
 
     app = app_context(ctx)
@@ -156,7 +172,15 @@ def members(
     _run(app, fmt, import_members, file, options)
 
 
-@import_app.command()
+@import_app.command(
+    help=_(
+        "Import purchases (member by phone or member number; order number, "
+        "amount, time, store,\n"
+        "category). An order number already recorded for its store is skipped, "
+        "never doubled;\n"
+        "points are earned by each member's tier rule."
+    )
+)
 def purchases(
     ctx: typer.Context,
     file: FileArg,
@@ -167,9 +191,6 @@ def purchases(
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Import purchases (member by phone or member number; order number, amount, time, store,
-    category). An order number already recorded for its store is skipped, never doubled;
-    points are earned by each member's tier rule."""
     from memberctl.spreadsheets.purchases import import_purchases
 
     app = app_context(ctx)

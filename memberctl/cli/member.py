@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from memberctl.cli import _completion, notes
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import (
     AsOfOpt,
@@ -18,29 +19,37 @@ from memberctl.cli._options import (
     YesOpt,
 )
 from memberctl.cli._output import Column, Format, emit, message
-from memberctl.cli._prompt import ask, confirm
+from memberctl.cli._prompt import ask, confirm, interactive
+from memberctl.i18n import _
 
-member_app = typer.Typer(no_args_is_help=True, help="Enrol, find, change and look after members.")
+member_app = typer.Typer(
+    cls=notes.MemberGroup,  # routes `member note resolve NOTE_ID` (cli/notes.py)
+    no_args_is_help=True,
+    help=_("Enrol, find, change and look after members."),
+)
 
 
-def member_columns(region: str) -> list[Column]:
+def member_columns(region: str, masked: bool = False) -> list[Column]:
     from memberctl.domain import phones
 
+    # Masked phones (--mask-phone) are shown as they are: 138****8000 is no phone number.
+    phone = (lambda p: p or "") if masked else (lambda p: phones.national(p, region) or "")
+
     return [
-        Column("member_no", "Member no", no_wrap=True),
-        Column("name", "Name", min_width=6),
-        Column("phone", "Phone", show=lambda p: phones.national(p, region) or "", no_wrap=True),
-        Column("gender", "Gender"),
-        Column("birthday", "Birthday"),
-        Column("email", "Email"),
-        Column("tier", "Tier"),
-        Column("status", "Status"),
-        Column("points", "Points", justify="right", no_wrap=True),
-        Column("balance", "Balance", justify="right", no_wrap=True),
-        Column("store", "Store"),
-        Column("tags", "Tags"),
-        Column("joined_at", "Joined", show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-        Column("referrer", "Referrer"),
+        Column("member_no", _("Member no"), no_wrap=True),
+        Column("name", _("Name"), min_width=6),
+        Column("phone", _("Phone"), show=phone, no_wrap=True),
+        Column("gender", _("Gender")),
+        Column("birthday", _("Birthday")),
+        Column("email", _("Email")),
+        Column("tier", _("Tier")),
+        Column("status", _("Status")),
+        Column("points", _("Points"), justify="right", no_wrap=True),
+        Column("balance", _("Balance"), justify="right", no_wrap=True),
+        Column("store", _("Store")),
+        Column("tags", _("Tags")),
+        Column("joined_at", _("Joined"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+        Column("referrer", _("Referrer")),
     ]
 
 
@@ -57,98 +66,200 @@ LIST_KEYS = (
 )
 
 
-def _list_columns(region: str) -> list[Column]:
-    joined = Column("joined_at", "Joined", show=lambda t: t.date().isoformat(), no_wrap=True)
-    return [
-        joined if c.key == "joined_at" else c for c in member_columns(region) if c.key in LIST_KEYS
-    ]
+def _list_columns(region: str, masked: bool = False) -> list[Column]:
+    joined = Column("joined_at", _("Joined"), show=lambda t: t.date().isoformat(), no_wrap=True)
+    columns = member_columns(region, masked)
+    return [joined if c.key == "joined_at" else c for c in columns if c.key in LIST_KEYS]
 
 
-def _show_member(app: AppContext, record: Any, fmt: Format) -> None:
-    emit(record, fmt, member_columns(app.region))
+def _show_member(app: AppContext, record: Any, fmt: Format, mask: bool = False) -> None:
+    if mask:
+        from memberctl.domain import privacy
+
+        [record] = privacy.mask_phones([record])
+    emit(record, fmt, member_columns(app.region, masked=mask))
 
 
-EmailOpt = Annotated[str | None, typer.Option(help="E-mail address.")]
-AddressOpt = Annotated[str | None, typer.Option(help="Postal address.")]
-StoreOpt = Annotated[str | None, typer.Option(help="The member's home store.")]
+MaskPhoneOpt = Annotated[
+    bool, typer.Option("--mask-phone", help=_("Show phones as 138****8000, in every format."))
+]
+EmailOpt = Annotated[str | None, typer.Option(help=_("E-mail address."))]
+AddressOpt = Annotated[str | None, typer.Option(help=_("Postal address."))]
+StoreOpt = Annotated[str | None, typer.Option(help=_("The member's home store."))]
 
 
-@member_app.command()
+@member_app.command(
+    help=_("Enrol a new active member. A phone already used by another member is refused (exit 4).")
+)
 def enroll(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Option(help="Full name (asked on a terminal if missing).")
+        str | None, typer.Option(help=_("Full name (asked on a terminal if missing)."))
     ] = None,
     phone: Annotated[
-        str | None, typer.Option(help="Mobile, any common form (asked if missing).")
+        str | None, typer.Option(help=_("Mobile, any common form (asked if missing)."))
     ] = None,
-    gender: Annotated[str | None, typer.Option(help="male/female, 男/女, M/F.")] = None,
+    gender: Annotated[str | None, typer.Option(help=_("male/female, 男/女, M/F."))] = None,
     birthday: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD")] = None,
     email: EmailOpt = None,
     address: AddressOpt = None,
-    tier: Annotated[str | None, typer.Option(help="Tier code; default the lowest tier.")] = None,
-    store: StoreOpt = None,
-    referrer: Annotated[str | None, typer.Option(metavar="REF", help="Who referred them.")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="A tag; repeat for more.")] = None,
-    member_no: Annotated[
-        str | None, typer.Option(help="Keep this number (default: next M000001...).")
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Tier code; default the lowest tier."), autocompletion=_completion.tier_codes
+        ),
     ] = None,
-    joined_at: Annotated[str | None, typer.Option(metavar="DATETIME", help="Default: now.")] = None,
+    store: StoreOpt = None,
+    referrer: Annotated[
+        str | None, typer.Option(metavar="REF", help=_("Who referred them."))
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help=_("A tag; repeat for more."))] = None,
+    member_no: Annotated[
+        str | None, typer.Option(help=_("Keep this number (default: next M000001...)."))
+    ] = None,
+    joined_at: Annotated[
+        str | None, typer.Option(metavar="DATETIME", help=_("Default: now."))
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Enrol a new active member. A phone already used by another member is refused (exit 4)."""
     from memberctl import clock
-    from memberctl.domain import fields, members, phones
+    from memberctl.domain import members
 
     app = app_context(ctx)
-    name = name or ask("Name 姓名:", "--name", no_input=app.no_input, check=fields.parse_name)
-    phone = phone or ask(
-        "Phone 手机号:",
-        "--phone",
-        no_input=app.no_input,
-        check=lambda t: phones.parse(t, app.region),
-    )
     raw = {
         "name": name, "phone": phone, "gender": gender, "birthday": birthday, "email": email,
         "address": address, "tier": tier, "store": store, "referrer": referrer,
         "member_no": member_no, "joined_at": joined_at,
     }  # fmt: skip
+    tags = tag or []
+    if all(v is None for v in raw.values()) and not tags and interactive(app.no_input):
+        from memberctl.cli import menu  # the wizard: field by field, shown, confirmed
+
+        raw, tags = menu.enrol_wizard(app)
+    else:
+        _ask_name_and_phone(app, raw)
     with app.write() as session:
-        data, _ = members.parse_input(session, region=app.region, raw=raw, tags=tag or [])
+        data, _given = members.parse_input(session, region=app.region, raw=raw, tags=tags)
         record = members.enroll(session=session, data=data, operator=app.operator, at=clock.now())
     _show_member(app, record, fmt)
 
 
-@member_app.command()
-def show(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
-    """Show one member."""
+def _ask_name_and_phone(app: AppContext, raw: dict[str, str | None]) -> None:
+    """The required values that are missing, asked on a terminal (else a usage error)."""
+    from memberctl.domain import fields, phones
+
+    if not raw["name"]:
+        raw["name"] = ask(_("Name:"), "--name", no_input=app.no_input, check=fields.parse_name)
+    if not raw["phone"]:
+        raw["phone"] = ask(
+            _("Phone:"), "--phone", no_input=app.no_input,
+            check=lambda t: phones.parse(t, app.region),
+        )  # fmt: skip
+
+
+@member_app.command(help=_("Show one member."))
+def show(
+    ctx: typer.Context, ref: RefArg, mask_phone: MaskPhoneOpt = False, fmt: FormatOpt = Format.table
+) -> None:
     from memberctl.domain import members, refs
 
     app = app_context(ctx)
     with app.read() as session:
         record = members.record(session, refs.resolve(session, ref, region=app.region))
-    _show_member(app, record, fmt)
+    _show_member(app, record, fmt, mask=mask_phone)
 
 
-@member_app.command("list")
+def _search_columns() -> list[Column]:
+    from memberctl.domain import phones
+
+    return [
+        Column("member_no", _("Member no"), no_wrap=True),
+        Column("name", _("Name"), min_width=6),
+        Column("phone", _("Phone"), show=lambda p: phones.mask(p) or "", no_wrap=True),
+        Column("tier", _("Tier")),
+        Column("status", _("Status")),
+    ]
+
+
+def find(app: AppContext, text: str, limit: int | None) -> list[Any]:
+    """Members matching what a clerk typed (pinyin initials filled in first if an import left
+    them out)."""
+    from memberctl.domain import search as finder
+
+    with app.read() as session:
+        pending = finder.needs_backfill(session)
+    if pending:
+        with app.write() as session:
+            finder.backfill(session)
+    with app.read() as session:
+        return finder.find(session=session, text=text, limit=limit)
+
+
+def pick_member(found: list[Any]) -> str:
+    """The member number the clerk picks from several matches."""
+    from memberctl.cli._prompt import pick
+    from memberctl.domain import phones
+
+    choices = [
+        (f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  {r.status}",
+         r.member_no)
+        for r in found
+    ]  # fmt: skip
+    return pick(_("Which member?"), choices)
+
+
+@member_app.command(
+    help=_("Find members by part of the name, the last 4 digits of the phone, or pinyin "
+           "(zs or zhangsan finds 张三). On a terminal, several matches give a pick list.")
+)  # fmt: skip
+def search(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help=_("Name part, phone digits or pinyin."))
+    ],
+    limit: Annotated[int, typer.Option(min=1, help=_("At most this many members."))] = 50,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    from memberctl.errors import NotFound
+
+    app = app_context(ctx)
+    found = find(app, text, limit)
+    if not found:
+        raise NotFound(_("no member matches '{text}'").format(text=text.strip()))
+    if len(found) > 1 and fmt == Format.table and interactive(app.no_input):
+        chosen = pick_member(found)
+        _show_member(app, next(r for r in found if r.member_no == chosen), fmt)
+        return
+    emit(found, fmt, _search_columns())
+
+
+@member_app.command(
+    "list",
+    help=_(
+        "List members, newest first (every status unless --status is given).\n"
+        "\n"
+        "--where, --segment and the other filters combine with AND; derived "
+        "fields (age,\n"
+        "spend_12m, ...) are measured at --as-of (default today)."
+    ),
+)
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="active, frozen or cancelled.")] = None,
-    tier: Annotated[str | None, typer.Option(help="Tier code.")] = None,
-    tag: Annotated[str | None, typer.Option(help="Members with this tag.")] = None,
-    store: Annotated[str | None, typer.Option(help="Members of this store.")] = None,
+    status: Annotated[str | None, typer.Option(help=_("active, frozen or cancelled."))] = None,
+    tier: Annotated[
+        str | None, typer.Option(help=_("Tier code."), autocompletion=_completion.tier_codes)
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,
+    store: Annotated[str | None, typer.Option(help=_("Members of this store."))] = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
     as_of: AsOfOpt = None,
     limit: LimitOpt = None,
+    mask_phone: MaskPhoneOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """List members, newest first (every status unless --status is given).
-
-    --where, --segment and the other filters combine with AND; derived fields (age,
-    spend_12m, ...) are measured at --as-of (default today)."""
     from memberctl import clock
-    from memberctl.domain import members, segments
+    from memberctl.domain import members, privacy, segments
 
     app = app_context(ctx)
     with app.read() as session:
@@ -159,33 +270,40 @@ def list_(
             where_clause=clause,
         )  # fmt: skip
     # A table shows the main columns; CSV carries every field, as JSON does.
-    emit(rows, fmt, member_columns(app.region) if fmt == Format.csv else _list_columns(app.region))
+    rows = privacy.mask_phones(rows) if mask_phone else rows
+    columns = member_columns if fmt == Format.csv else _list_columns
+    emit(rows, fmt, columns(app.region, mask_phone))
 
 
-@member_app.command()
+@member_app.command(
+    help=_("Change a member's details. An empty value ('') clears an optional field.")
+)
 def edit(
     ctx: typer.Context,
     ref: RefArg,
-    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    name: Annotated[str | None, typer.Option(help=_("New name."))] = None,
     phone: Annotated[
-        str | None, typer.Option(help="New phone; must not belong to another member.")
+        str | None, typer.Option(help=_("New phone; must not belong to another member."))
     ] = None,
-    gender: Annotated[str | None, typer.Option(help="male/female; '' clears it.")] = None,
+    gender: Annotated[str | None, typer.Option(help=_("male/female; '' clears it."))] = None,
     birthday: Annotated[
-        str | None, typer.Option(metavar="YYYY-MM-DD", help="'' clears it.")
+        str | None, typer.Option(metavar="YYYY-MM-DD", help=_("'' clears it."))
     ] = None,
     email: EmailOpt = None,
     address: AddressOpt = None,
     store: StoreOpt = None,
-    add_tag: Annotated[list[str] | None, typer.Option(help="Add a tag; repeatable.")] = None,
-    remove_tag: Annotated[list[str] | None, typer.Option(help="Remove a tag; repeatable.")] = None,
+    add_tag: Annotated[list[str] | None, typer.Option(help=_("Add a tag; repeatable."))] = None,
+    remove_tag: Annotated[
+        list[str] | None, typer.Option(help=_("Remove a tag; repeatable."))
+    ] = None,
     opt_out: Annotated[
         bool | None,
-        typer.Option("--opt-out/--opt-in", help="No marketing messages (notify render) / again."),
+        typer.Option(
+            "--opt-out/--opt-in", help=_("No marketing messages (notify render) / again.")
+        ),
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Change a member's details. An empty value ('') clears an optional field."""
     from memberctl import clock
     from memberctl.domain import fields, members, refs
 
@@ -216,43 +334,53 @@ def _change_status(
             session=session, member=member, action=action, reason=reason,
             operator=app.operator, at=clock.now(),
         )  # fmt: skip
-    message(f"{record.member_no}: {action} done, now {record.status}")
+    message(
+        _("{member_no}: {action} done, now {status}").format(
+            member_no=record.member_no, action=action, status=record.status
+        )
+    )
     _show_member(app, record, fmt)
 
 
-@member_app.command()
+@member_app.command(
+    help=_("Freeze a member (active -> frozen): no earning or spending until unfrozen.")
+)
 def freeze(
     ctx: typer.Context, ref: RefArg, reason: ReasonOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    """Freeze a member (active -> frozen): no earning or spending until unfrozen."""
     _change_status(ctx, ref, "freeze", reason, fmt)
 
 
-@member_app.command()
+@member_app.command(help=_("Unfreeze a member (frozen -> active)."))
 def unfreeze(
     ctx: typer.Context, ref: RefArg, reason: ReasonOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    """Unfreeze a member (frozen -> active)."""
     _change_status(ctx, ref, "unfreeze", reason, fmt)
 
 
-@member_app.command()
+@member_app.command(
+    help=_("Cancel a membership (active or frozen -> cancelled); `restore` undoes it.")
+)
 def cancel(
     ctx: typer.Context, ref: RefArg, reason: ReasonOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    """Cancel a membership (active or frozen -> cancelled); `restore` undoes it."""
     _change_status(ctx, ref, "cancel", reason, fmt)
 
 
-@member_app.command()
+@member_app.command(help=_("Restore a cancelled membership (cancelled -> active)."))
 def restore(
     ctx: typer.Context, ref: RefArg, reason: ReasonOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    """Restore a cancelled membership (cancelled -> active)."""
     _change_status(ctx, ref, "restore", reason, fmt)
 
 
-ToOpt = Annotated[str | None, typer.Option("--to", metavar="TIER", help="Tier code to move to.")]
+ToOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--to", metavar="TIER", help=_("Tier code to move to."),
+        autocompletion=_completion.tier_codes,
+    ),
+]  # fmt: skip
 
 
 def _change_tier(
@@ -269,31 +397,28 @@ def _change_tier(
             operator=app.operator, at=clock.now(),
         )  # fmt: skip
         record = members.record(session, member)
-    message(f"{record.member_no}: now {record.tier}")
+    message(_("{member_no}: now {tier}").format(member_no=record.member_no, tier=record.tier))
     _show_member(app, record, fmt)
 
 
-@member_app.command()
+@member_app.command(help=_("Move a member to the next tier up by rank, or to --to TIER."))
 def upgrade(
     ctx: typer.Context, ref: RefArg, to: ToOpt = None, reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:  # fmt: skip
-    """Move a member to the next tier up by rank, or to --to TIER."""
     _change_tier(ctx, ref, "up", to, reason, fmt)
 
 
-@member_app.command()
+@member_app.command(help=_("Move a member to the next tier down by rank, or to --to TIER."))
 def downgrade(
     ctx: typer.Context, ref: RefArg, to: ToOpt = None, reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:  # fmt: skip
-    """Move a member to the next tier down by rank, or to --to TIER."""
     _change_tier(ctx, ref, "down", to, reason, fmt)
 
 
-@member_app.command()
+@member_app.command(help=_("One timeline: status and tier changes and notes, oldest first."))
 def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
-    """One timeline: status and tier changes and notes, oldest first."""
     from memberctl.domain import history as timeline
     from memberctl.domain import refs
 
@@ -302,35 +427,40 @@ def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> N
         member = refs.resolve(session, ref, region=app.region)
         events = timeline.timeline(session=session, member=member)
     columns = [
-        Column("at", "When", show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-        Column("kind", "What"),
-        Column("action", "Action"),
-        Column("detail", "Detail"),
-        Column("operator", "By"),
+        Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+        Column("kind", _("What")),
+        Column("action", _("Action")),
+        Column("note_id", _("Note"), show=lambda i: f"#{i}", no_wrap=True),  # member notes
+        Column("state", _("State")),  # complaints: open or resolved
+        Column("detail", _("Detail")),
+        Column("operator", _("By")),
     ]
     emit(events, fmt, columns, title=member.member_no)
 
 
 NoteKind = Annotated[
-    str, typer.Option("--kind", help="call, complaint, feedback, visit, event or note.")
+    str, typer.Option("--kind", help=_("call, complaint, feedback, visit, event or note."))
 ]
 
 
-@member_app.command()
+@member_app.command(
+    help=_("Record an interaction with a member (a call, complaint, feedback, visit...).")
+)
 def note(
     ctx: typer.Context,
     ref: RefArg,
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="What happened.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help=_("What happened."))],
     kind: NoteKind = "note",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Record an interaction with a member (a call, complaint, feedback, visit...)."""
     from memberctl import clock
     from memberctl.domain import interactions, refs
 
     if kind not in interactions.KINDS:
-        raise typer.BadParameter(f"'{kind}' is not one of {', '.join(interactions.KINDS)}",
-                                 param_hint="--kind")  # fmt: skip
+        kinds = ", ".join(interactions.KINDS)
+        raise typer.BadParameter(
+            _("'{kind}' is not one of {kinds}").format(kind=kind, kinds=kinds), param_hint="--kind"
+        )
     app = app_context(ctx)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
@@ -341,39 +471,52 @@ def note(
     emit(record, fmt)
 
 
-@member_app.command()
+member_app.command("notes", help=notes.NOTES_HELP)(notes.list_notes)
+
+
+@member_app.command(
+    help=_(
+        "Erase a member's personal data (name, phone, e-mail, birthday, address, "
+        "tags, and the free text of notes, reasons, survey answers and audit details).\n"
+        "\n"
+        "The member is cancelled and found by member number only; anonymous ledgers and "
+        "history stay so the books still add up.\n"
+        "This cannot be undone."
+    )
+)
 def forget(
     ctx: typer.Context, ref: RefArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
 ) -> None:
-    """Erase a member's personal data (name, phone, e-mail, birthday, address, note texts).
-
-    The member is cancelled; anonymous ledgers and history stay so the books still add up.
-    This cannot be undone.
-    """
     from memberctl import clock
     from memberctl.domain import privacy, refs
 
     app = app_context(ctx)
     with app.read() as session:
         member_no = refs.resolve(session, ref, region=app.region).member_no
-    confirm(f"Erase the personal data of {member_no} for good?", yes=yes, no_input=app.no_input)
+    confirm(
+        _("Erase the personal data of {member_no} for good?").format(member_no=member_no),
+        yes=yes,
+        no_input=app.no_input,
+    )
     with app.write() as session:
         member = refs.resolve(session, member_no, region=app.region, for_update=True)
         record = privacy.forget(
             session=session, member=member, operator=app.operator, at=clock.now()
         )
-    message(f"{record.member_no}: personal data erased")
+    message(_("{member_no}: personal data erased").format(member_no=record.member_no))
     _show_member(app, record, fmt)
 
 
-@member_app.command("export-data")
+@member_app.command(
+    "export-data",
+    help=_("Everything held about one member, as one JSON document (for a data request)."),
+)
 def export_data(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.json) -> None:
-    """Everything held about one member, as one JSON document (for a data request)."""
     from memberctl import clock
     from memberctl.domain import privacy, refs
 
     if fmt != Format.json:
-        raise typer.BadParameter("export-data writes json only", param_hint="--format")
+        raise typer.BadParameter(_("export-data writes json only"), param_hint="--format")
     app = app_context(ctx)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region)

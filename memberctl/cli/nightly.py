@@ -10,10 +10,19 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt
 from memberctl.cli._output import Format, emit, message
+from memberctl.i18n import _
 
 JsonFirstOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="Output: json (default), table or csv.")
+    Format, typer.Option("--format", "-f", help=_("Output: json (default), table or csv."))
 ]
+
+HELP = _(
+    "Expire points, evaluate and apply tiers, run the campaigns that are due; one summary.\n"
+    "\n"
+    "Safe to run twice for one day (the second run changes nothing). While another nightly runs\n"
+    "on the same database it exits 0 saying so. Each step is its own transaction: a failing step\n"
+    "is reported (exit 1) without undoing the others."
+)
 
 
 def nightly(
@@ -22,15 +31,17 @@ def nightly(
     wait: Annotated[
         float,
         typer.Option(
-            min=0, metavar="SECONDS", help="Wait this long for another running nightly to end."
+            min=0, metavar="SECONDS", help=_("Wait this long for another running nightly to end.")
         ),
     ] = 0,
     backup_dir: Annotated[
         Path | None,
-        typer.Option(metavar="DIR", help="First back up the database to DIR/memberctl-DAY.backup."),
+        typer.Option(
+            metavar="DIR", help=_("First back up the database to DIR/memberctl-DAY.backup.")
+        ),
     ] = None,
     keep: Annotated[
-        int, typer.Option(min=1, help="With --backup-dir: keep the newest N backups.")
+        int, typer.Option(min=1, help=_("With --backup-dir: keep the newest N backups."))
     ] = 7,
     fmt: JsonFirstOpt = Format.json,
 ) -> None:
@@ -51,11 +62,11 @@ def nightly(
         keep=keep,
     )  # fmt: skip
     if isinstance(result, job.Skipped):
-        message(f"{result.reason}; nothing done")
+        message(_("{reason}; nothing done").format(reason=result.reason))
         emit(result, fmt)
         return
     for error in result.errors:
-        message(f"error: {error['step']}: {error['message']}")
+        message(_("error: {step}: {message}").format(step=error["step"], message=error["message"]))
     emit(result, fmt)
     if not result.ok:
         raise typer.Exit(1)

@@ -10,60 +10,72 @@ from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.cli._prompt import ask
+from memberctl.i18n import _
 
 points_app = typer.Typer(
-    no_args_is_help=True, help="Points: credit, redeem, expire, and a member's points ledger."
+    no_args_is_help=True, help=_("Points: credit, redeem, expire, and a member's points ledger.")
 )
 
-PointsArg = Annotated[int, typer.Argument(metavar="N", min=1, help="Points, a whole number.")]
+PointsArg = Annotated[int, typer.Argument(metavar="N", min=1, help=_("Points, a whole number."))]
 ReasonReq = Annotated[
-    str | None, typer.Option(help="Why; kept in the ledger (asked on a terminal if missing).")
+    str | None, typer.Option(help=_("Why; kept in the ledger (asked on a terminal if missing)."))
 ]
 KeyOpt = Annotated[
     str | None,
-    typer.Option("--key", metavar="K", help="Idempotency key: a repeat changes nothing."),
+    typer.Option("--key", metavar="K", help=_("Idempotency key: a repeat changes nothing.")),
 ]
 ExpiresOpt = Annotated[
     str | None,
     typer.Option(
         metavar="YYYY-MM-DD|never",
-        help="Last day the points can be spent; default: the shop's expiry policy.",
+        help=_("Last day the points can be spent; default: the shop's expiry policy."),
     ),
 ]
 
 RESULT_COLUMNS = [
-    Column("member_no", "Member"),
-    Column("change", "Change", justify="right"),
-    Column("points", "Points now", justify="right"),
-    Column("expires_on", "Expires"),
-    Column("duplicate", "Repeat (nothing changed)"),
+    Column("member_no", _("Member")),
+    Column("change", _("Change"), justify="right"),
+    Column("points", _("Points now"), justify="right"),
+    Column("expires_on", _("Expires")),
+    Column("duplicate", _("Repeat (nothing changed)")),
 ]
 HISTORY_COLUMNS = [
-    Column("at", "When", show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-    Column("kind", "Kind"),
-    Column("points", "Points", justify="right"),
-    Column("remaining", "Left", justify="right"),
-    Column("expires_on", "Expires"),
-    Column("reason", "Reason"),
-    Column("order_no", "Order"),
-    Column("operator", "By"),
+    Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+    Column("kind", _("Kind")),
+    Column("points", _("Points"), justify="right"),
+    Column("remaining", _("Left"), justify="right"),
+    Column("expires_on", _("Expires")),
+    Column("reason", _("Reason")),
+    Column("order_no", _("Order")),
+    Column("operator", _("By")),
 ]
 
 
 def _say(result: Any, verb: str) -> None:
     if result.duplicate:
-        message(f"{result.member_no}: key '{result.entry.key}' was used before; nothing changed")
+        message(
+            _("{member_no}: key '{key}' was used before; nothing changed").format(
+                member_no=result.member_no, key=result.entry.key
+            )
+        )
     else:
-        message(f"{result.member_no}: {verb} {abs(result.change)} points, now {result.points}")
+        message(
+            _("{member_no}: {verb} {change} points, now {points}").format(
+                member_no=result.member_no,
+                verb=verb,
+                change=abs(result.change),
+                points=result.points,
+            )
+        )
 
 
 def _reason(reason: str | None, no_input: bool) -> str:
     from memberctl.domain import fields
 
-    text = reason or ask("Reason 原因:", "--reason", no_input=no_input)
-    clean = fields.parse_text(text, "the reason", 200)
+    text = reason or ask(_("Reason 原因:"), "--reason", no_input=no_input)
+    clean = fields.parse_text(text, _("the reason"), 200)
     if clean is None:
-        raise typer.BadParameter("the reason is empty", param_hint="--reason")
+        raise typer.BadParameter(_("the reason is empty"), param_hint="--reason")
     return clean
 
 
@@ -74,10 +86,12 @@ def _expires(raw: str | None) -> Any:
         return points.POLICY
     if raw.strip().lower() == "never":
         return None
-    return fields.parse_date(raw, "expiry date")
+    return fields.parse_date(raw, _("expiry date"))
 
 
-@points_app.command()
+@points_app.command(
+    help=_("Credit N points to a member (refused for frozen or cancelled members, exit 4).")
+)
 def add(
     ctx: typer.Context,
     ref: RefArg,
@@ -87,7 +101,6 @@ def add(
     expires: ExpiresOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Credit N points to a member (refused for frozen or cancelled members, exit 4)."""
     from memberctl import clock
     from memberctl.domain import points, refs
 
@@ -103,7 +116,11 @@ def add(
     emit(result, fmt, RESULT_COLUMNS)
 
 
-@points_app.command()
+@points_app.command(
+    help=_(
+        "Redeem N points: the soonest-expiring first, never-expiring last; not enough -> exit 4."
+    )
+)
 def deduct(
     ctx: typer.Context,
     ref: RefArg,
@@ -112,7 +129,6 @@ def deduct(
     key: KeyOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Redeem N points: the soonest-expiring first, never-expiring last; not enough -> exit 4."""
     from memberctl import clock
     from memberctl.domain import points, refs
 
@@ -128,11 +144,12 @@ def deduct(
     emit(result, fmt, RESULT_COLUMNS)
 
 
-@points_app.command()
+@points_app.command(
+    help=_("A member's points: the total, what can be spent now, and the next expiry.")
+)
 def balance(
     ctx: typer.Context, ref: RefArg, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    """A member's points: the total, what can be spent now, and the next expiry."""
     from memberctl import clock
     from memberctl.domain import points, refs
 
@@ -145,11 +162,12 @@ def balance(
     emit(record, fmt)
 
 
-@points_app.command()
+@points_app.command(
+    help=_("A member's points ledger, oldest first; credits show how many points are left of them.")
+)
 def history(
     ctx: typer.Context, ref: RefArg, limit: LimitOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    """A member's points ledger, oldest first; credits show how many points are left of them."""
     from memberctl.domain import points, refs
 
     app = app_context(ctx)
@@ -159,9 +177,10 @@ def history(
     emit(rows, fmt, HISTORY_COLUMNS, title=member.member_no)
 
 
-@points_app.command()
+@points_app.command(
+    help=_("Expire what is left of points past their expiry date; safe to run twice for one day.")
+)
 def expire(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Expire what is left of points past their expiry date; safe to run twice for one day."""
     from memberctl import clock
     from memberctl.domain import points
 
@@ -171,5 +190,9 @@ def expire(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = Format.ta
         result = points.expire(
             session=session, as_of=day, operator=app.operator, at=clock.moment(day)
         )
-    message(f"expired {result.points} points in {result.entries} lots of {result.members} members")
+    message(
+        _("expired {points} points in {entries} lots of {members} members").format(
+            points=result.points, entries=result.entries, members=result.members
+        )
+    )
     emit(result, fmt)

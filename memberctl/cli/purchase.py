@@ -9,50 +9,59 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
+from memberctl.i18n import _
 
 purchase_app = typer.Typer(
-    no_args_is_help=True, help="Purchases: record them (they earn points) and refund them."
+    no_args_is_help=True, help=_("Purchases: record them (they earn points) and refund them.")
 )
 
-StoreOpt = Annotated[str | None, typer.Option(help="Store; order numbers are unique per store.")]
+StoreOpt = Annotated[str | None, typer.Option(help=_("Store; order numbers are unique per store."))]
 COLUMNS = [
-    Column("member_no", "Member"),
-    Column("order_no", "Order"),
-    Column("store", "Store"),
-    Column("amount", "Amount", justify="right"),
-    Column("points_earned", "Points earned", justify="right"),
-    Column("points", "Points now", justify="right"),
-    Column("duplicate", "Repeat (nothing changed)"),
+    Column("member_no", _("Member")),
+    Column("order_no", _("Order")),
+    Column("store", _("Store")),
+    Column("amount", _("Amount"), justify="right"),
+    Column("points_earned", _("Points earned"), justify="right"),
+    Column("points", _("Points now"), justify="right"),
+    Column("duplicate", _("Repeat (nothing changed)")),
 ]
 REFUND_COLUMNS = [
     *COLUMNS[:5],
-    Column("points_reversed", "Points reversed", justify="right"),
-    Column("points_not_reversed", "Already spent", justify="right"),
-    Column("points", "Points now", justify="right"),
-    Column("duplicate", "Repeat (nothing changed)"),
+    Column("points_reversed", _("Points reversed"), justify="right"),
+    Column("points_not_reversed", _("Already spent"), justify="right"),
+    Column("points", _("Points now"), justify="right"),
+    Column("duplicate", _("Repeat (nothing changed)")),
 ]
 
 
 def _order(result: Any) -> str:
-    return f"order {result.order_no}" + (f" of store {result.store}" if result.store else "")
+    if result.store:
+        return _("order {order_no} of store {store}").format(
+            order_no=result.order_no, store=result.store
+        )
+    return _("order {order_no}").format(order_no=result.order_no)
 
 
-@purchase_app.command()
+@purchase_app.command(
+    help=_(
+        "Record a purchase; it earns points by the member's tier (double in the "
+        "birthday month).\n"
+        "\n"
+        "A repeated --order-no (per store) changes nothing; frozen or cancelled "
+        "members: exit 4."
+    )
+)
 def record(
     ctx: typer.Context,
     ref: RefArg,
-    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount paid, e.g. 128.50.")],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help=_("Amount paid, e.g. 128.50."))],
     order_no: Annotated[
-        str | None, typer.Option(help="Order number; default: a generated one.")
+        str | None, typer.Option(help=_("Order number; default: a generated one."))
     ] = None,
-    at: Annotated[str | None, typer.Option(metavar="DATETIME", help="Default: now.")] = None,
+    at: Annotated[str | None, typer.Option(metavar="DATETIME", help=_("Default: now."))] = None,
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Record a purchase; it earns points by the member's tier (double in the birthday month).
-
-    A repeated --order-no (per store) changes nothing; frozen or cancelled members: exit 4.
-    """
     from memberctl import clock
     from memberctl.domain import fields, money, purchases, refs
 
@@ -63,25 +72,36 @@ def record(
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = purchases.record(
             session=session, member=member, amount=money.parse(amount),
-            order_no=fields.parse_text(order_no, "the order number", 64),
-            store=fields.parse_text(store, "the store", 64), operator=app.operator,
+            order_no=fields.parse_text(order_no, _("the order number"), 64),
+            store=fields.parse_text(store, _("the store"), 64), operator=app.operator,
             at=when, now=now,
         )  # fmt: skip
     if result.duplicate:
-        message(f"{_order(result)} was already recorded for {result.member_no}; nothing changed")
+        message(
+            _("{order} was already recorded for {member_no}; nothing changed").format(
+                order=_order(result), member_no=result.member_no
+            )
+        )
     else:
-        message(f"{result.member_no}: {_order(result)} earned {result.points_earned} points")
+        message(
+            _("{member_no}: {order} earned {points_earned} points").format(
+                member_no=result.member_no, order=_order(result), points_earned=result.points_earned
+            )
+        )
     emit(result, fmt, COLUMNS)
 
 
-@purchase_app.command()
+@purchase_app.command(
+    help=_(
+        "Refund an order: reverse what is left of the points it earned (spent points stay spent)."
+    )
+)
 def refund(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(metavar="ORDER", help="The order number.")],
+    order: Annotated[str, typer.Argument(metavar="ORDER", help=_("The order number."))],
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Refund an order: reverse what is left of the points it earned (spent points stay spent)."""
     from memberctl import clock
     from memberctl.domain import purchases
 
@@ -92,8 +112,17 @@ def refund(
             at=clock.now(),
         )  # fmt: skip
     if result.duplicate:
-        message(f"{_order(result)} was already refunded; nothing changed")
+        message(_("{order} was already refunded; nothing changed").format(order=_order(result)))
     else:
-        message(f"{result.member_no}: {_order(result)} refunded, {result.points_reversed} points "
-                f"reversed, {result.points_not_reversed} already spent")  # fmt: skip
+        message(
+            _(
+                "{member_no}: {order} refunded, {points_reversed} points reversed, "
+                "{points_not_reversed} already spent"
+            ).format(
+                member_no=result.member_no,
+                order=_order(result),
+                points_reversed=result.points_reversed,
+                points_not_reversed=result.points_not_reversed,
+            )
+        )
     emit(result, fmt, REFUND_COLUMNS)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from memberctl.cli import _completion
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, SegmentOpt, WhereOpt
+from memberctl.i18n import _
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 
 report_app = typer.Typer(
     no_args_is_help=True,
-    help="Reports: summary, growth, RFM, churn, upgrades, birthdays, KPIs, liability, campaigns.",
+    help=_(
+        "Reports: summary, growth, RFM, churn, upgrades, birthdays, KPIs, liability, campaigns."
+    ),
 )
 
 
@@ -40,19 +44,19 @@ FormatOpt = Annotated[
     ReportFormat | None,
     typer.Option(
         "--format", "-f",
-        help="table (default), json, csv or xlsx (needs --out); default from --out's suffix.",
+        help=_("table (default), json, csv or xlsx (needs --out); default from --out's suffix."),
     ),
 ]  # fmt: skip
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", metavar="FILE", help="Write json, csv or xlsx to FILE."),
+    typer.Option("--out", "-o", metavar="FILE", help=_("Write json, csv or xlsx to FILE.")),
 ]
-StoreOpt = Annotated[str | None, typer.Option(help="Only members of this store.")]
+StoreOpt = Annotated[str | None, typer.Option(help=_("Only members of this store."))]
 ShowPiiOpt = Annotated[
     bool,
-    typer.Option("--show-pii", help="Show phone numbers unmasked (recorded in the audit log)."),
+    typer.Option("--show-pii", help=_("Show phone numbers unmasked (recorded in the audit log).")),
 ]
-LimitOpt = Annotated[int | None, typer.Option(min=1, help="At most this many rows.")]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help=_("At most this many rows."))]
 
 
 @dataclass(frozen=True)
@@ -78,15 +82,15 @@ def _format(request: Request) -> ReportFormat:
         fmt = ReportFormat(suffix) if suffix in ("json", "csv", "xlsx") else None
         if fmt is None:
             raise UsageProblem(
-                f"cannot tell the format of --out '{request.out.name}'",
-                "give --format json, csv or xlsx, or a .json, .csv or .xlsx file name",
+                _("cannot tell the format of --out '{name}'").format(name=request.out.name),
+                _("give --format json, csv or xlsx, or a .json, .csv or .xlsx file name"),
             )
     fmt = fmt or ReportFormat.table
     if fmt == ReportFormat.xlsx and request.out is None:
-        raise UsageProblem("--format xlsx needs --out FILE", "e.g. --out report.xlsx")
+        raise UsageProblem(_("--format xlsx needs --out FILE"), _("e.g. --out report.xlsx"))
     if fmt == ReportFormat.table and request.out is not None:
         raise UsageProblem(
-            "a table is for the terminal", "with --out give --format json, csv or xlsx"
+            _("a table is for the terminal"), _("with --out give --format json, csv or xlsx")
         )
     return fmt
 
@@ -121,26 +125,26 @@ def _report(
     _report_output.deliver(name, data, fmt.value, request.out)
 
 
-@report_app.command()
+@report_app.command(
+    help=_("Members by status and tier, new this month, active in 90 days, what is owed.")
+)
 def summary(
     ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """Members by status and tier, new this month, active in 90 days, what is owed."""
     from memberctl.domain.reports import summary as report
 
     request = Request(fmt, out, as_of, where, segment, store)
     _report(ctx, "summary", request, lambda s, scope: report.build(session=s, scope=scope))
 
 
-@report_app.command()
+@report_app.command(help=_("New members per month, the last --months months up to --as-of."))
 def growth(
     ctx: typer.Context,
-    months: Annotated[int, typer.Option(min=1, max=600, help="How many months.")] = 12,
+    months: Annotated[int, typer.Option(min=1, max=600, help=_("How many months."))] = 12,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """New members per month, the last --months months up to --as-of."""
     from memberctl.domain.reports import growth as report
 
     request = Request(fmt, out, as_of, where, segment, store)
@@ -149,31 +153,37 @@ def growth(
     )
 
 
-@report_app.command()
+@report_app.command(
+    help=_(
+        "RFM scores and segments of the members who bought in the last 12 "
+        "months.\n"
+        "\n"
+        "Recency, frequency and monetary scores are 1-5 (quintiles, NTILE(5)); "
+        "the segment rule is\n"
+        "in README: Reports."
+    )
+)
 def rfm(
     ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """RFM scores and segments of the members who bought in the last 12 months.
-
-    Recency, frequency and monetary scores are 1-5 (quintiles, NTILE(5)); the segment rule is
-    in README: Reports."""
     from memberctl.domain.reports import rfm as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
     _report(ctx, "rfm", request, lambda s, scope: report.build(session=s, scope=scope)[:limit])
 
 
-@report_app.command()
+@report_app.command(
+    help=_("Members who bought before but not in the last --days days, most recently lapsed first.")
+)
 def churn(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option(min=1, help="No purchase in this many days.")] = 30,
+    days: Annotated[int, typer.Option(min=1, help=_("No purchase in this many days."))] = 30,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """Members who bought before but not in the last --days days, most recently lapsed first."""
     from memberctl.domain.reports import churn as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
@@ -183,17 +193,18 @@ def churn(
     )  # fmt: skip
 
 
-@report_app.command()
+@report_app.command(
+    help=_("Active members whose 12-month spend is within --within of the next tier's threshold.")
+)
 def upgrades(
     ctx: typer.Context,
     within: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of the next tier's threshold.")
+        float, typer.Option(min=0.0, max=1.0, help=_("Share of the next tier's threshold."))
     ] = 0.2,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """Active members whose 12-month spend is within --within of the next tier's threshold."""
     from decimal import Decimal
 
     from memberctl.domain.reports import upgrades as report
@@ -206,20 +217,21 @@ def upgrades(
     )  # fmt: skip
 
 
-@report_app.command()
+@report_app.command(
+    help=_("Members with a birthday in a month (default this one) or in the next --days days.")
+)
 def birthdays(
     ctx: typer.Context,
     month: Annotated[
-        int | None, typer.Option(min=1, max=12, help="Month 1-12; default --as-of's month.")
+        int | None, typer.Option(min=1, max=12, help=_("Month 1-12; default --as-of's month."))
     ] = None,
     days: Annotated[
-        int | None, typer.Option(min=0, max=366, help="Instead: --as-of and the N days after.")
+        int | None, typer.Option(min=0, max=366, help=_("Instead: --as-of and the N days after."))
     ] = None,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """Members with a birthday in a month (default this one) or in the next --days days."""
     from memberctl.domain.reports import birthdays as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
@@ -229,23 +241,27 @@ def birthdays(
     )  # fmt: skip
 
 
-@report_app.command()
+@report_app.command(
+    help=_(
+        "Active members, repurchase rate, average order value, purchase "
+        "frequency, new members.\n"
+        "\n"
+        "Each beside the period of the same length just before, and the change."
+    )
+)
 def kpi(
     ctx: typer.Context,
     start: Annotated[
         dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                          help="First day; default 29 days before --to.")
+                          help=_("First day; default 29 days before --to."))
     ] = None,
     end: Annotated[
         dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                          help="Last day; default --as-of.")
+                          help=_("Last day; default --as-of."))
     ] = None,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """Active members, repurchase rate, average order value, purchase frequency, new members.
-
-    Each beside the period of the same length just before, and the change."""
     from memberctl.domain.reports import kpi as report
 
     first = start.date() if start else None
@@ -257,30 +273,43 @@ def kpi(
     )  # fmt: skip
 
 
-@report_app.command()
+@report_app.command(
+    help=_("Points and stored value owed to members (the ledgers' sums at the end of --as-of).")
+)
 def liability(
     ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """Points and stored value owed to members (the ledgers' sums at the end of --as-of)."""
     from memberctl.domain.reports import liability as report
 
     request = Request(fmt, out, as_of, where, segment, store)
     _report(ctx, "liability", request, lambda s, scope: report.build(session=s, scope=scope))
 
 
-@report_app.command()
+@report_app.command(
+    help=_(
+        "What a campaign gave and what the members it reached bought, after "
+        "against before.\n"
+        "\n"
+        "Members reached, points or coupons given, coupons redeemed, and "
+        "purchases by those members\n"
+        "in the --days days from their first award against the --days days "
+        "before it."
+    )
+)
 def campaign(
     ctx: typer.Context,
-    code: Annotated[str, typer.Argument(metavar="CODE", help="The campaign's code.")],
-    days: Annotated[int, typer.Option(min=1, help="Days after (and before) the award.")] = 30,
+    code: Annotated[
+        str,
+        typer.Argument(
+            metavar="CODE", help=_("The campaign's code."),
+            autocompletion=_completion.campaign_codes,
+        ),
+    ],  # fmt: skip
+    days: Annotated[int, typer.Option(min=1, help=_("Days after (and before) the award."))] = 30,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
 ) -> None:  # fmt: skip
-    """What a campaign gave and what the members it reached bought, after against before.
-
-    Members reached, points or coupons given, coupons redeemed, and purchases by those members
-    in the --days days from their first award against the --days days before it."""
     from memberctl.domain.reports import campaign as report
 
     request = Request(fmt, out, as_of, where, segment, store)
@@ -288,3 +317,23 @@ def campaign(
         ctx, "campaign", request,
         lambda s, scope: report.build(session=s, scope=scope, code=code, days=days),
     )  # fmt: skip
+
+
+@report_app.command(
+    help=_(
+        "Each question of a survey: how many gave each answer and their share, the mean "
+        "rating, and the free-text answers (responses up to --as-of, of the members in scope)."
+    )
+)
+def survey(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar="CODE", help=_("The survey's code."))],
+    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
+    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
+) -> None:  # fmt: skip
+    from memberctl.domain.reports import survey as report
+
+    request = Request(fmt, out, as_of, where, segment, store)
+    _report(
+        ctx, "survey", request, lambda s, scope: report.build(session=s, scope=scope, code=code)
+    )

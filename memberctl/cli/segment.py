@@ -6,33 +6,44 @@ from typing import Annotated
 
 import typer
 
+from memberctl.cli import _completion
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt
 from memberctl.cli._output import Column, Format, emit, message
+from memberctl.i18n import _, pgettext
 
 segment_app = typer.Typer(
-    no_args_is_help=True, help="Save, list and inspect named --where filters (segments)."
+    no_args_is_help=True, help=_("Save, list and inspect named --where filters (segments).")
 )
 
-NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The segment's name.")]
+NameArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="NAME", help=_("The segment's name."), autocompletion=_completion.segment_names
+    ),
+]
 SEGMENT_COLUMNS = [
-    Column("name", "Name", no_wrap=True),
-    Column("expr", "Expression"),
-    Column("updated_at", "Updated", show=lambda t: t.strftime("%Y-%m-%d %H:%M"), no_wrap=True),
+    Column("name", pgettext("thing", "Name"), no_wrap=True),
+    Column("expr", _("Expression")),
+    Column("updated_at", _("Updated"), show=lambda t: t.strftime("%Y-%m-%d %H:%M"), no_wrap=True),
 ]
 
 
-@segment_app.command()
+@segment_app.command(
+    help=_(
+        "Save EXPR as segment NAME (checked first; a bad one is exit 2). An "
+        "existing NAME is\n"
+        "replaced."
+    )
+)
 def save(
     ctx: typer.Context,
     name: NameArg,
     expr: Annotated[
-        str, typer.Argument(metavar="EXPR", help='A --where expression, e.g. "tag = vip".')
+        str, typer.Argument(metavar="EXPR", help=_('A --where expression, e.g. "tag = vip".'))
     ],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Save EXPR as segment NAME (checked first; a bad one is exit 2). An existing NAME is
-    replaced."""
     from memberctl import clock
     from memberctl.domain import segments
 
@@ -42,15 +53,18 @@ def save(
             session=session, name=name, expr=expr, operator=app.operator, at=clock.now()
         )
     if saved.replaced:
-        message(f"segment '{saved.name}' replaced (was: {saved.previous_expr})")
+        message(
+            _("segment '{name}' replaced (was: {previous_expr})").format(
+                name=saved.name, previous_expr=saved.previous_expr
+            )
+        )
     else:
-        message(f"segment '{saved.name}' saved")
+        message(_("segment '{name}' saved").format(name=saved.name))
     emit(saved, fmt, SEGMENT_COLUMNS)
 
 
-@segment_app.command("list")
+@segment_app.command("list", help=_("List the saved segments by name."))
 def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """List the saved segments by name."""
     from memberctl.domain import segments
 
     with app_context(ctx).read() as session:
@@ -58,15 +72,16 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     emit(rows, fmt, SEGMENT_COLUMNS)
 
 
-@segment_app.command()
+@segment_app.command(
+    help=_("How many members a segment holds (at --as-of, default today) and the newest of them.")
+)
 def show(
     ctx: typer.Context,
     name: NameArg,
     as_of: AsOfOpt = None,
-    limit: Annotated[int, typer.Option(min=0, help="Members in the sample.")] = 10,
+    limit: Annotated[int, typer.Option(min=0, help=_("Members in the sample."))] = 10,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """How many members a segment holds (at --as-of, default today) and the newest of them."""
     from memberctl import clock
     from memberctl.cli.member import _list_columns
     from memberctl.domain import segments
@@ -80,18 +95,22 @@ def show(
     if fmt != Format.table:
         emit(view, fmt)
         return
-    emit(view, fmt, SEGMENT_COLUMNS[:2] + [Column("count", "Members", justify="right")])
-    emit(view.sample, fmt, _list_columns(app.region), title=f"sample ({len(view.sample)})")
+    emit(view, fmt, SEGMENT_COLUMNS[:2] + [Column("count", _("Members"), justify="right")])
+    emit(
+        view.sample,
+        fmt,
+        _list_columns(app.region),
+        title=_("sample ({count})").format(count=len(view.sample)),
+    )
 
 
-@segment_app.command()
+@segment_app.command(help=_("Delete a saved segment (members are not touched)."))
 def delete(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.table) -> None:
-    """Delete a saved segment (members are not touched)."""
     from memberctl import clock
     from memberctl.domain import segments
 
     app = app_context(ctx)
     with app.write() as session:
         record = segments.delete(session=session, name=name, operator=app.operator, at=clock.now())
-    message(f"segment '{record.name}' deleted")
+    message(_("segment '{name}' deleted").format(name=record.name))
     emit(record, fmt, SEGMENT_COLUMNS)

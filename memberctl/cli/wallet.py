@@ -9,31 +9,32 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
+from memberctl.i18n import _
 
 wallet_app = typer.Typer(
-    no_args_is_help=True, help="Stored value: top up, pay, refund, balance and ledger."
+    no_args_is_help=True, help=_("Stored value: top up, pay, refund, balance and ledger.")
 )
 
-AmountArg = Annotated[str, typer.Argument(metavar="AMOUNT", help="Money, e.g. 100.00.")]
+AmountArg = Annotated[str, typer.Argument(metavar="AMOUNT", help=_("Money, e.g. 100.00."))]
 KeyOpt = Annotated[
     str | None,
-    typer.Option("--key", metavar="K", help="Idempotency key: a repeat changes nothing."),
+    typer.Option("--key", metavar="K", help=_("Idempotency key: a repeat changes nothing.")),
 ]
-ReasonOpt = Annotated[str | None, typer.Option(help="Why; kept in the ledger.")]
+ReasonOpt = Annotated[str | None, typer.Option(help=_("Why; kept in the ledger."))]
 RESULT_COLUMNS = [
-    Column("member_no", "Member"),
-    Column("amount", "Amount", justify="right"),
-    Column("bonus", "Bonus", justify="right"),
-    Column("balance", "Balance now", justify="right"),
-    Column("duplicate", "Repeat (nothing changed)"),
+    Column("member_no", _("Member")),
+    Column("amount", _("Amount"), justify="right"),
+    Column("bonus", _("Bonus"), justify="right"),
+    Column("balance", _("Balance now"), justify="right"),
+    Column("duplicate", _("Repeat (nothing changed)")),
 ]
 HISTORY_COLUMNS = [
-    Column("at", "When", show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-    Column("kind", "Kind"),
-    Column("amount", "Amount", justify="right"),
-    Column("reason", "Reason"),
-    Column("key", "Key"),
-    Column("operator", "By"),
+    Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+    Column("kind", _("Kind")),
+    Column("amount", _("Amount"), justify="right"),
+    Column("reason", _("Reason")),
+    Column("key", _("Key")),
+    Column("operator", _("By")),
 ]
 
 
@@ -52,30 +53,41 @@ def _write(ctx: typer.Context, action: str, ref: str, amount: str, **extra: Any)
             at=clock.now(), **{k: v for k, v in extra.items() if v is not None},
         )  # fmt: skip
     if result.duplicate:
-        message(f"{result.member_no}: key '{extra.get('key')}' was used before; nothing changed")
+        message(
+            _("{member_no}: key '{get}' was used before; nothing changed").format(
+                member_no=result.member_no, get=extra.get("key")
+            )
+        )
     else:
-        message(f"{result.member_no}: {action} done, balance {money.format(result.balance)}")
+        message(
+            _("{member_no}: {action} done, balance {balance}").format(
+                member_no=result.member_no, action=action, balance=money.format(result.balance)
+            )
+        )
     return result
 
 
-@wallet_app.command()
+@wallet_app.command(
+    help=_("Top up a member's stored value; --bonus B adds B too, as a separate 'bonus' row.")
+)
 def topup(
     ctx: typer.Context,
     ref: RefArg,
     amount: AmountArg,
     bonus: Annotated[
-        str | None, typer.Option(metavar="B", help="Extra stored value given with it.")
+        str | None, typer.Option(metavar="B", help=_("Extra stored value given with it."))
     ] = None,
     key: KeyOpt = None,
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Top up a member's stored value; --bonus B adds B too, as a separate 'bonus' row."""
     result = _write(ctx, "topup", ref, amount, bonus=bonus, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 
 
-@wallet_app.command()
+@wallet_app.command(
+    help=_("Pay from a member's stored value; more than the balance is refused (exit 4).")
+)
 def pay(
     ctx: typer.Context,
     ref: RefArg,
@@ -84,12 +96,13 @@ def pay(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Pay from a member's stored value; more than the balance is refused (exit 4)."""
     result = _write(ctx, "pay", ref, amount, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 
 
-@wallet_app.command()
+@wallet_app.command(
+    help=_("Give money paid from the wallet back to it (at most what was paid and not refunded).")
+)
 def refund(
     ctx: typer.Context,
     ref: RefArg,
@@ -98,14 +111,14 @@ def refund(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Give money paid from the wallet back to it (at most what was paid and not refunded)."""
     result = _write(ctx, "refund", ref, amount, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 
 
-@wallet_app.command()
+@wallet_app.command(
+    help=_("A member's stored value, and how much of it a refund may still give back.")
+)
 def balance(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
-    """A member's stored value, and how much of it a refund may still give back."""
     from memberctl.domain import refs, wallet
 
     app = app_context(ctx)
@@ -115,9 +128,8 @@ def balance(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> N
     emit(record, fmt)
 
 
-@wallet_app.command()
+@wallet_app.command(help=_("A member's stored-value ledger, oldest first."))
 def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
-    """A member's stored-value ledger, oldest first."""
     from memberctl.domain import refs, wallet
 
     app = app_context(ctx)

@@ -48,6 +48,7 @@ from sqlalchemy import (
 from memberctl.db.engine import is_sqlite, make_engine
 from memberctl.db.migrate import HEAD_REVISION, current_revision, upgrade
 from memberctl.errors import InvalidInput, NotFound, RuleViolation
+from memberctl.i18n import _
 
 FORMAT_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -153,7 +154,7 @@ def _typed_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 def _opened_backup(path: Path) -> Iterator[tuple[Engine, str | None, str]]:
     """The backup as a private temporary SQLite database (at the backup's own revision)."""
     if not path.is_file():
-        raise NotFound(f"no file '{path}'", "check the path of the backup")
+        raise NotFound(_("no file '{path}'").format(path=path), _("check the path of the backup"))
     with path.open("rb") as handle:
         magic = handle.read(16)
     with tempfile.TemporaryDirectory(prefix="memberctl-restore-") as folder:
@@ -175,8 +176,8 @@ def _opened_backup(path: Path) -> Iterator[tuple[Engine, str | None, str]]:
 
 def _not_a_backup(path: Path, why: str = "") -> InvalidInput:
     return InvalidInput(
-        f"'{path.name}' is not a memberctl backup{why}",
-        "give a file written by 'memberctl db backup'",
+        _("'{name}' is not a memberctl backup{why}").format(name=path.name, why=why),
+        _("give a file written by 'memberctl db backup'"),
     )
 
 
@@ -187,7 +188,7 @@ def _copy_sqlite_file(path: Path, scratch: Path) -> None:
     try:
         source.backup(target)
     except sqlite3.DatabaseError:
-        raise _not_a_backup(path, " (it is not a readable SQLite file)") from None
+        raise _not_a_backup(path, _(" (it is not a readable SQLite file)")) from None
     finally:
         source.close()
         target.close()
@@ -207,7 +208,7 @@ def _read_logical(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             header = json.loads(next(lines))
             tables = [json.loads(line) for line in lines]
     except (OSError, EOFError, ValueError, StopIteration, UnicodeDecodeError):
-        raise _not_a_backup(path, " (it is damaged or not a backup)") from None
+        raise _not_a_backup(path, _(" (it is damaged or not a backup)")) from None
     if not isinstance(header, dict) or header.get("memberctl_backup") != FORMAT_VERSION:
         raise _not_a_backup(path)
     return header, tables
@@ -238,9 +239,11 @@ def _load_logical(path: Path, scratch: Path) -> None:
 def _refuse_newer(revision: str | None, path: Path) -> None:
     if _revision_order(revision) > _revision_order(HEAD_REVISION):
         raise RuleViolation(
-            f"'{path.name}' was written by a newer memberctl (schema {revision}, "
-            f"this one knows up to {HEAD_REVISION})",
-            "upgrade memberctl before restoring it",
+            _(
+                "'{name}' was written by a newer memberctl (schema {revision}, this one "
+                "knows up to {HEAD_REVISION})"
+            ).format(name=path.name, revision=revision, HEAD_REVISION=HEAD_REVISION),
+            _("upgrade memberctl before restoring it"),
         )
 
 

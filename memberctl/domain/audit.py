@@ -1,18 +1,27 @@
 """The audit log: one append-only row per change, naming the operator, the action and the member.
 
 Details hold identifiers and field names, never personal values, so the log can be kept after a
-member is forgotten.
+member is forgotten. `scrub` is the one exception to append-only: when a member is forgotten it
+blanks, in that member's entries, every detail under a personal key (`PERSONAL_KEYS`) and every
+string holding one of the member's personal values; action, operator and time stay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from memberctl.models import AuditEntry, Member
+
+# Detail keys whose values are personal (or free text that may be), whatever they hold.
+PERSONAL_KEYS = frozenset({
+    "name", "name_initials", "phone", "email", "birthday", "address", "text", "reason",
+    "note", "tags", "tags_added", "tags_removed", "value", "answers", "old", "new", "ref",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,31 @@ def list_entries(
         AuditRecord(entry.at, entry.operator, entry.action, member_no, entry.details)
         for entry, member_no in session.exec(query)
     ]
+
+
+def scrub(*, session: Session, member: Member, personal: Sequence[str]) -> int:
+    """Blank personal values in the details of `member`'s entries; how many entries changed."""
+    needles = [value.casefold() for value in personal if value]
+    query = select(AuditEntry.id, AuditEntry.details).where(AuditEntry.member_id == member.id)
+    changed = 0
+    for entry_id, details in session.exec(query).all():
+        clean = _clean(details, needles)
+        if clean != details:
+            session.exec(
+                update(AuditEntry).where(col(AuditEntry.id) == entry_id).values(details=clean)
+            )
+            changed += 1
+    return changed
+
+
+def _clean(value: Any, needles: Sequence[str]) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: None if key in PERSONAL_KEYS else _clean(item, needles)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_clean(item, needles) for item in value]
+    if isinstance(value, str) and any(needle in value.casefold() for needle in needles):
+        return None
+    return value

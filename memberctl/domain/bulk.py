@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, update
@@ -75,17 +76,37 @@ def tags_of(session: Session, member_ids: Sequence[int]) -> dict[int, list[str]]
     return found
 
 
-def insert_members(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert members (plain executemany: RETURNING would make SQLAlchemy send them one by one
-    to keep their order); their ids, looked up by member number, in the order given."""
-    if not rows:
+def insert_members(session: Session, columns: dict[str, list[Any]]) -> list[int]:
+    """Insert members given column by column (plain executemany: RETURNING would make
+    SQLAlchemy send them one by one to keep their order); their ids in the order given.
+    SQLite: the write lock is held, so the ids are the next ones after the highest, given
+    explicitly (as SQLite would assign them). PostgreSQL: the sequence assigns them, and they
+    are looked up by member number."""
+    numbers = columns["member_no"]
+    if not numbers:
         return []
     connection = session.connection()
     top = connection.execute(select(func.coalesce(func.max(MEMBER.c.id), 0))).scalar_one()
-    insert_rows(session, MEMBER, rows)
+    if connection.dialect.name == "sqlite":
+        ids = list(range(top + 1, top + 1 + len(numbers)))
+        insert_columns(session, MEMBER, {"id": ids, **columns})
+        return ids
+    insert_columns(session, MEMBER, columns)
     query = select(MEMBER.c.member_no, MEMBER.c.id).where(MEMBER.c.id > top)
     found = dict(connection.execute(query).all())
-    return [found[row["member_no"]] for row in rows]
+    return [found[number] for number in numbers]
+
+
+def renumber(session: Session, numbers: dict[str, str]) -> None:
+    """Give members new numbers: {old member_no: new member_no}."""
+    query = (
+        update(MEMBER)
+        .where(MEMBER.c.member_no == bindparam("old"))
+        .values(member_no=bindparam("new"))
+    )
+    rows = [{"old": old, "new": new} for old, new in numbers.items()]
+    if rows:
+        session.connection().execute(query, rows)
 
 
 def ids_by(session: Session, column: str, values: Iterable[str]) -> dict[str, int]:
@@ -103,16 +124,25 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     """Core executemany, with the column types' bind processing done column by column and the
     rows handed to the driver's executemany as they are: SQLAlchemy's per-row parameter
     handling would cost more than the database's own work."""
-    if not rows:
+    if rows:
+        insert_columns(
+            session, table, {name: list(map(itemgetter(name), rows)) for name in rows[0]}
+        )
+
+
+def insert_columns(session: Session, table: Any, given: dict[str, list[Any]]) -> None:
+    """`insert_rows` for rows given column by column ({column: a value per row}), as an import
+    builds them: no dict per row at all."""
+    count = len(next(iter(given.values()), []))
+    if not count:
         return
     connection = session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(given))
     columns: dict[str, list[Any]] = {}
     for name in compiled.params:  # the given columns, and those with a Python-side default
-        values = [row[name] for row in rows] if name in rows[0] else _defaults(table, name, rows)
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        values = given[name] if name in given else _defaults(table, name, count)
+        process = _bind_processor(table.c[name].type.dialect_impl(dialect), dialect)
         if process is not None:
             values = _processed(values, process)
         columns[name] = values
@@ -126,30 +156,53 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
         connection.exec_driver_sql(compiled.string, params)
 
 
+_SQLITE_DATETIME = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+
+
+def _bind_processor(impl: Any, dialect: Any) -> Any:
+    """The type's bind processor; for SQLite's default DATETIME storage the same text made by
+    `datetime.isoformat` (in C) for naive datetimes, the type's own processor for anything else."""
+    process = impl.bind_processor(dialect)
+    if process is None or getattr(impl, "_storage_format", None) != _SQLITE_DATETIME:
+        return process
+    datetime_type = dt.datetime
+
+    def fast(value: Any) -> Any:
+        if type(value) is datetime_type and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return process(value)
+
+    return fast
+
+
 def _processed(values: list[Any], process: Any) -> list[Any]:
     """Bind processing once per distinct value (dates and times repeat a lot)."""
-    done: dict[Any, Any] = {None: None}
     try:
-        return [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+        done = {v: None if v is None else process(v) for v in dict.fromkeys(values)}
     except TypeError:  # unhashable values
         return [None if v is None else process(v) for v in values]
+    return list(map(done.__getitem__, values))
 
 
-def _defaults(table: Any, name: str, rows: list[dict[str, Any]]) -> list[Any]:
+def _defaults(table: Any, name: str, count: int) -> list[Any]:
     default = table.c[name].default
     if default is None or not default.is_scalar:
         raise ValueError(f"no value for {table.name}.{name}")
-    return [default.arg] * len(rows)
+    return [default.arg] * count
 
 
 def enrolments(
-    member_ids: Sequence[int], statuses: Sequence[str], operator: str, at: dt.datetime
-) -> list[dict[str, Any]]:
-    return [
-        {"member_id": member_id, "kind": "status", "action": "enroll", "from_value": None,
-         "to_value": status, "reason": "import", "operator": operator, "at": at}
-        for member_id, status in zip(member_ids, statuses, strict=True)
-    ]  # fmt: skip
+    member_ids: list[int], statuses: list[str], operator: str, at: dt.datetime
+) -> dict[str, list[Any]]:
+    """Lifecycle rows (column by column) enrolling imported members in their first status."""
+    count = len(member_ids)
+    return {
+        "member_id": member_ids, "kind": ["status"] * count, "action": ["enroll"] * count,
+        "from_value": [None] * count, "to_value": statuses, "reason": ["import"] * count,
+        "operator": [operator] * count, "at": [at] * count,
+    }  # fmt: skip
 
 
 def change_rows(
@@ -173,26 +226,37 @@ class Opening:
     expires_on: dt.date | None
     reason: str
 
-    def points_rows(self, pairs: Iterable[tuple[int, int]]) -> list[dict[str, Any]]:
-        return [
-            {"member_id": member_id, "kind": "import", "points": points,
-             "expires_on": self.expires_on, "reason": self.reason, "operator": self.operator,
-             "at": self.at, "import_run_id": self.import_run_id}
-            for member_id, points in pairs if points
-        ]  # fmt: skip
+    def points_rows(self, member_ids: list[int], points: list[int]) -> dict[str, list[Any]]:
+        """Points entries (column by column) for the members with opening points."""
+        pairs = [(member_id, p) for member_id, p in zip(member_ids, points, strict=True) if p]
+        return {
+            "member_id": [member_id for member_id, _ in pairs],
+            "points": [p for _, p in pairs],
+            "expires_on": [self.expires_on] * len(pairs), **self._common(len(pairs)),
+        }  # fmt: skip
 
-    def wallet_rows(self, pairs: Iterable[tuple[int, Decimal]]) -> list[dict[str, Any]]:
-        return [
-            {"member_id": member_id, "kind": "import", "amount": amount, "reason": self.reason,
-             "operator": self.operator, "at": self.at, "import_run_id": self.import_run_id}
-            for member_id, amount in pairs if amount
-        ]  # fmt: skip
+    def wallet_rows(self, member_ids: list[int], amounts: list[Decimal]) -> dict[str, list[Any]]:
+        """Wallet entries (column by column) for the members with an opening balance."""
+        pairs = [(member_id, a) for member_id, a in zip(member_ids, amounts, strict=True) if a]
+        return {
+            "member_id": [member_id for member_id, _ in pairs],
+            "amount": [a for _, a in pairs], **self._common(len(pairs)),
+        }  # fmt: skip
+
+    def _common(self, count: int) -> dict[str, list[Any]]:
+        return {
+            "kind": ["import"] * count, "reason": [self.reason] * count,
+            "operator": [self.operator] * count, "at": [self.at] * count,
+            "import_run_id": [self.import_run_id] * count,
+        }  # fmt: skip
 
 
 def update_members(session: Session, changes: list[dict[str, Any]]) -> None:
     """Apply per-member field changes; each dict has `member_id` and the fields to set."""
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
+        if "name" in change:  # stale initials: recomputed by the next search or nightly
+            change = {**change, "name_initials": None}
         shape = tuple(sorted(k for k in change if k != "member_id"))
         by_shape.setdefault(shape, []).append(change)
     for shape, rows in by_shape.items():

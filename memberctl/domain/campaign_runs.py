@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 from memberctl.domain import audit, campaigns, coupons, lifecycle, policy, segments
 from memberctl.domain.campaigns import AWARD_POINTS, CampaignSpec
 from memberctl.errors import RuleViolation
+from memberctl.i18n import _
 from memberctl.models import Campaign, CampaignAward, CampaignRun, Member, PointsEntry
 
 _AWARD = CampaignAward.__table__  # type: ignore[attr-defined]
@@ -76,13 +77,13 @@ def period_key(period: str, day: dt.date) -> str:
     if period == "daily":
         return day.isoformat()
     if period == "weekly":
-        year, week, _ = day.isocalendar()
+        year, week, _weekday = day.isocalendar()
         return f"{year}-W{week:02d}"
     if period == "monthly":
         return f"{day.year:04d}-{day.month:02d}"
     if period == "yearly":
         return f"{day.year:04d}"
-    raise ValueError(f"unknown period {period!r}")
+    raise ValueError(_("unknown period {period!r}").format(period=period))
 
 
 def _targets(session: Session, spec: CampaignSpec, as_of: dt.date) -> Any:
@@ -94,8 +95,10 @@ def _ensure_running(spec: CampaignSpec, as_of: dt.date) -> None:
     if not spec.is_active_on(as_of):
         span = f"{spec.starts or '...'} to {spec.ends or '...'}"
         raise RuleViolation(
-            f"campaign '{spec.code}' does not run on {as_of.isoformat()}: it runs {span}",
-            "give an --as-of within that span, or change starts/ends and add the file again",
+            _("campaign '{code}' does not run on {isoformat}: it runs {span}").format(
+                code=spec.code, isoformat=as_of.isoformat(), span=span
+            ),
+            _("give an --as-of within that span, or change starts/ends and add the file again"),
         )
 
 

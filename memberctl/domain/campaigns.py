@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from memberctl.domain import audit, money, points, segments
 from memberctl.domain.where import ExpressionError
 from memberctl.errors import InvalidInput, NotFound, Problems
+from memberctl.i18n import _
 from memberctl.models import Campaign, CampaignRun, CampaignVersion
 
 AWARD_POINTS, ISSUE_COUPON = "award_points", "issue_coupon"
@@ -127,16 +128,23 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise NotFound(f"no file '{path}'", "give the path of a campaign .toml file") from None
+        raise NotFound(
+            _("no file '{path}'").format(path=path), _("give the path of a campaign .toml file")
+        ) from None
     except IsADirectoryError:
-        raise NotFound(f"'{path}' is a folder", "give the path of a campaign .toml file") from None
+        raise NotFound(
+            _("'{path}' is a folder").format(path=path), _("give the path of a campaign .toml file")
+        ) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path.name}: not UTF-8 text", "save the file as UTF-8") from None
+        raise InvalidInput(
+            _("{name}: not UTF-8 text").format(name=path.name), _("save the file as UTF-8")
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(
-            f"{path.name}: not valid TOML ({exc})", "fix the line it names"
+            _("{name}: not valid TOML ({exc})").format(name=path.name, exc=exc),
+            _("fix the line it names"),
         ) from None
 
 
@@ -146,10 +154,20 @@ def parse(document: dict[str, Any], source: str = "campaign") -> CampaignSpec:
     problems = Problems()
     for key in document:
         if key not in KEYS:
-            problems.add(None, key, None, f"unknown key '{key}' (keys are: {', '.join(KEYS)})")
+            problems.add(
+                None,
+                key,
+                None,
+                _("unknown key '{key}' (keys are: {KEYS})").format(key=key, KEYS=", ".join(KEYS)),
+            )
     code = _text(document, "code", problems, 64)
     if code is not None and not _CODE.fullmatch(code):
-        problems.add(None, "code", code, f"code '{code}' is not usable: use letters, digits, - _ .")
+        problems.add(
+            None,
+            "code",
+            code,
+            _("code '{code}' is not usable: use letters, digits, - _ .").format(code=code),
+        )
     action = _choice(document, "action", ACTIONS, problems)
     spec = CampaignSpec(
         code=code or "",
@@ -162,12 +180,18 @@ def parse(document: dict[str, Any], source: str = "campaign") -> CampaignSpec:
         **_action_fields(document, action, problems),
     )
     if spec.starts and spec.ends and spec.starts > spec.ends:
-        problems.add(None, "ends", spec.ends, "ends is before starts")
+        problems.add(None, "ends", spec.ends, _("ends is before starts"))
     if problems:
         first = problems.errors[0]
-        more = f" (and {len(problems.errors) - 1} more)" if len(problems.errors) > 1 else ""
+        more = (
+            _(" (and {value} more)").format(value=len(problems.errors) - 1)
+            if len(problems.errors) > 1
+            else ""
+        )
         raise InvalidInput(
-            f"{source}: {first.message}{more}", "see templates/campaigns/", errors=problems.errors
+            f"{source}: {first.message}{more}",
+            _("see templates/campaigns/"),
+            errors=problems.errors,
         )
     return spec
 
@@ -177,7 +201,11 @@ def check_where(session: Session, spec: CampaignSpec, as_of: dt.date, source: st
     try:
         segments.check(session, spec.where, as_of)
     except ExpressionError as exc:
-        raise ExpressionError(f"{source}: where: {exc.message}", exc.column, exc.hint) from None
+        raise ExpressionError(
+            _("{source}: where: {message}").format(source=source, message=exc.message),
+            exc.column,
+            exc.hint,
+        ) from None
 
 
 def _text(
@@ -186,13 +214,18 @@ def _text(
     value = document.get(key)
     if value is None:
         if required:
-            problems.add(None, key, None, f"'{key}' is missing")
+            problems.add(None, key, None, _("'{key}' is missing").format(key=key))
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.add(None, key, value, f"'{key}' must be a non-empty string")
+        problems.add(None, key, value, _("'{key}' must be a non-empty string").format(key=key))
         return None
     if len(value.strip()) > limit:
-        problems.add(None, key, value, f"'{key}' is longer than {limit} characters")
+        problems.add(
+            None,
+            key,
+            value,
+            _("'{key}' is longer than {limit} characters").format(key=key, limit=limit),
+        )
         return None
     return value.strip()
 
@@ -202,11 +235,21 @@ def _choice(
 ) -> str | None:
     value = document.get(key)
     if value is None:
-        problems.add(None, key, None, f"'{key}' is missing (one of: {', '.join(choices)})")
+        problems.add(
+            None,
+            key,
+            None,
+            _("'{key}' is missing (one of: {choices})").format(key=key, choices=", ".join(choices)),
+        )
         return None
     if value not in choices:
         problems.add(
-            None, key, value, f"unknown {key} '{value}' ({key}s are: {', '.join(choices)})"
+            None,
+            key,
+            value,
+            _("unknown {key} '{value}' ({key}s are: {choices})").format(
+                key=key, value=value, choices=", ".join(choices)
+            ),
         )
         return None
     return str(value)
@@ -221,7 +264,7 @@ def _date(document: dict[str, Any], key: str, problems: Problems) -> dt.date | N
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problems.add(None, key, value, f"'{key}' must be a date such as 2026-01-31")
+    problems.add(None, key, value, _("'{key}' must be a date such as 2026-01-31").format(key=key))
     return None
 
 
@@ -230,9 +273,14 @@ def _integer(
 ) -> int | None:
     value = document.get(key, default)
     if value is None:
-        problems.add(None, key, None, f"'{key}' is missing")
+        problems.add(None, key, None, _("'{key}' is missing").format(key=key))
     elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
-        problems.add(None, key, value, f"'{key}' must be a whole number from 1 to {top}")
+        problems.add(
+            None,
+            key,
+            value,
+            _("'{key}' must be a whole number from 1 to {top}").format(key=key, top=top),
+        )
     else:
         return value
     return None
@@ -244,17 +292,24 @@ def _amount(
     value = document.get(key)
     if value is None:
         if required:
-            problems.add(None, key, None, f"'{key}' is missing (an amount such as \"20.00\")")
+            problems.add(
+                None,
+                key,
+                None,
+                _("'{key}' is missing (an amount such as \"20.00\")").format(key=key),
+            )
         return None
     try:
         if isinstance(value, bool | float) or not isinstance(value, str | int):
-            raise InvalidInput(f"'{value}' is not an amount")
+            raise InvalidInput(_("'{value}' is not an amount").format(value=value))
         amount = money.parse(value)
     except InvalidInput:
-        problems.add(None, key, value, f"'{key}' must be an amount such as \"20.00\"")
+        problems.add(
+            None, key, value, _("'{key}' must be an amount such as \"20.00\"").format(key=key)
+        )
         return None
     if positive and amount <= 0:
-        problems.add(None, key, value, f"'{key}' must be more than 0")
+        problems.add(None, key, value, _("'{key}' must be more than 0").format(key=key))
         return None
     return amount
 
@@ -262,7 +317,7 @@ def _amount(
 def _flag(document: dict[str, Any], key: str, problems: Problems) -> bool:
     value = document.get(key, False)
     if not isinstance(value, bool):
-        problems.add(None, key, value, f"'{key}' must be true or false")
+        problems.add(None, key, value, _("'{key}' must be true or false").format(key=key))
         return False
     return value
 
@@ -274,12 +329,14 @@ def _action_fields(
     if action == AWARD_POINTS:
         for key in COUPON_KEYS:
             if key in document:
-                problems.add(None, key, document[key], f"'{key}' is only for issue_coupon")
+                problems.add(
+                    None, key, document[key], _("'{key}' is only for issue_coupon").format(key=key)
+                )
         return {"points": _integer(document, "points", problems, points.MAX_POINTS)}
     if action != ISSUE_COUPON:
         return {}
     if "points" in document:
-        problems.add(None, "points", document["points"], "'points' is only for award_points")
+        problems.add(None, "points", document["points"], _("'points' is only for award_points"))
     return {
         "coupon_value": _amount(document, "coupon_value", problems, required=True, positive=True),
         "coupon_min_spend": _amount(
@@ -313,8 +370,12 @@ def get(session: Session, code: str) -> Campaign:
     campaign = session.exec(select(Campaign).where(Campaign.code == code.strip())).first()
     if campaign is None:
         codes = session.exec(select(Campaign.code).order_by(col(Campaign.code))).all()
-        hint = f"campaigns are: {', '.join(codes)}" if codes else "add one with campaign add"
-        raise NotFound(f"no campaign '{code}'", hint)
+        hint = (
+            _("campaigns are: {codes}").format(codes=", ".join(codes))
+            if codes
+            else _("add one with campaign add")
+        )
+        raise NotFound(_("no campaign '{code}'").format(code=code), hint)
     return campaign
 
 

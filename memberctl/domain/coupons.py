@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, money
 from memberctl.errors import NotFound, RuleViolation
+from memberctl.i18n import _
 from memberctl.models import Campaign, CampaignAward, Coupon, Member
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def issue_for_run(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(_COUPON).on_conflict_do_nothing(index_elements=["code"])
-    for _ in range(_MAX_PASSES):
+    for _pass in range(_MAX_PASSES):
         waiting = _without_coupon(session, run_id)
         if not waiting:
             break
@@ -96,7 +97,7 @@ def issue_for_run(
             [{**fixed, "member_id": m, "code": c} for m, c in zip(waiting, codes, strict=True)],
         )
     else:
-        raise RuntimeError("could not find free coupon codes")  # 1e12 codes: not in practice
+        raise RuntimeError(_("could not find free coupon codes"))  # 1e12 codes: not in practice
     issued = session.exec(
         select(func.count()).select_from(_COUPON).where(_COUPON.c.run_id == run_id)
     ).one()
@@ -188,32 +189,46 @@ def _refusal(
     """Why the coupon cannot be used at `at`, or None; the first reason only."""
     day = at.date()
     if coupon.redeemed_at is not None:
-        order = f" (order {coupon.redeemed_order})" if coupon.redeemed_order else ""
+        order = (
+            _(" (order {redeemed_order})").format(redeemed_order=coupon.redeemed_order)
+            if coupon.redeemed_order
+            else ""
+        )
         when = f"{coupon.redeemed_at:%Y-%m-%d %H:%M}"
-        return f"was already used on {when}{order}", "a coupon can be used once"
+        return _("was already used on {when}{order}").format(when=when, order=order), _(
+            "a coupon can be used once"
+        )
     if member.forgotten_at is not None or member.status != lifecycle.ACTIVE:
         return (
-            f"belongs to {member.member_no}, who is {member.status}",
-            "unfreeze or restore the member first",
+            _("belongs to {member_no}, who is {status}").format(
+                member_no=member.member_no, status=member.status
+            ),
+            _("unfreeze or restore the member first"),
         )
     return _outside_days(coupon, day) or _below_min_spend(coupon, amount)
 
 
 def _outside_days(coupon: Coupon, day: dt.date) -> Refusal | None:
     if day < coupon.valid_from:
-        return f"is valid only from {coupon.valid_from.isoformat()}", None
+        return _("is valid only from {isoformat}").format(
+            isoformat=coupon.valid_from.isoformat()
+        ), None
     if day > coupon.valid_to:
-        return f"expired on {coupon.valid_to.isoformat()}", None
+        return _("expired on {isoformat}").format(isoformat=coupon.valid_to.isoformat()), None
     if coupon.weekdays_only and day.weekday() >= 5:
         return (
-            f"is valid Monday to Friday only, and {day.isoformat()} is a {day:%A}",
-            "use it on a weekday",
+            _("is valid Monday to Friday only, and {isoformat} is a {day:%A}").format(
+                isoformat=day.isoformat(), day=day
+            ),
+            _("use it on a weekday"),
         )
     holiday = holiday_name(day) if coupon.no_holidays else None
     if holiday:
         return (
-            f"is not valid on public holidays, and {day.isoformat()} is {holiday}",
-            "use it on another day",
+            _("is not valid on public holidays, and {isoformat} is {holiday}").format(
+                isoformat=day.isoformat(), holiday=holiday
+            ),
+            _("use it on another day"),
         )
     return None
 
@@ -222,7 +237,9 @@ def _below_min_spend(coupon: Coupon, amount: Decimal | None) -> Refusal | None:
     if amount is None or coupon.min_spend is None or amount >= coupon.min_spend:
         return None
     return (
-        f"needs a spend of at least {money.format(coupon.min_spend)}, not {money.format(amount)}",
+        _("needs a spend of at least {min_spend}, not {amount}").format(
+            min_spend=money.format(coupon.min_spend), amount=money.format(amount)
+        ),
         None,
     )
 
@@ -231,7 +248,9 @@ def get(session: Session, code: str) -> Coupon:
     wanted = normalize_code(code)
     coupon = session.exec(select(Coupon).where(Coupon.code == wanted)).first()
     if coupon is None:
-        raise NotFound(f"no coupon '{code}'", "check the code (8 letters and digits)")
+        raise NotFound(
+            _("no coupon '{code}'").format(code=code), _("check the code (8 letters and digits)")
+        )
     return coupon
 
 
@@ -251,7 +270,9 @@ def redeem(
     assert member is not None  # a foreign key
     refusal = _refusal(coupon, member, at, amount)
     if refusal is not None:
-        raise RuleViolation(f"coupon {coupon.code} {refusal[0]}", refusal[1])
+        raise RuleViolation(
+            _("coupon {code} {refusal}").format(code=coupon.code, refusal=refusal[0]), refusal[1]
+        )
     done = session.execute(
         update(_COUPON)
         .where(_COUPON.c.id == coupon.id, _COUPON.c.redeemed_at.is_(None))
@@ -260,7 +281,7 @@ def redeem(
     session.refresh(coupon)
     if done.rowcount != 1:  # redeemed by someone else since it was read
         why, hint = _refusal(coupon, member, at, amount) or ("was already used", None)
-        raise RuleViolation(f"coupon {coupon.code} {why}", hint)
+        raise RuleViolation(_("coupon {code} {why}").format(code=coupon.code, why=why), hint)
     audit.record(
         session=session, operator=operator, action="coupon.redeem", at=at, member=member,
         details={"coupon": coupon.code, "order_no": order_no},

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from memberctl.errors import InvalidInput
+from memberctl.i18n import _
 
 GENDERS = {
     "male": "male", "m": "male", "男": "male", "男性": "male", "先生": "male",
@@ -40,9 +41,13 @@ def parse_date(raw: str, what: str = "date") -> dt.date:
                 return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 raise InvalidInput(
-                    f"{what} '{raw}' does not exist", "check the day and month"
+                    _("{what} '{raw}' does not exist").format(what=what, raw=raw),
+                    _("check the day and month"),
                 ) from None
-    raise InvalidInput(f"{what} '{raw}' is not a date", "write it as YYYY-MM-DD, e.g. 1990-05-06")
+    raise InvalidInput(
+        _("{what} '{raw}' is not a date").format(what=what, raw=raw),
+        _("write it as YYYY-MM-DD, e.g. 1990-05-06"),
+    )
 
 
 def parse_datetime(raw: str, what: str = "time") -> dt.datetime:
@@ -64,7 +69,10 @@ def parse_gender(raw: str | None) -> str | None:
         return None
     gender = GENDERS.get(_nfkc(raw).lower())
     if gender is None:
-        raise InvalidInput(f"gender '{raw}' is not understood", "use male or female (男/女, M/F)")
+        raise InvalidInput(
+            _("gender '{raw}' is not understood").format(raw=raw),
+            _("use male or female (男/女, M/F)"),
+        )
     return gender
 
 
@@ -73,16 +81,19 @@ def parse_email(raw: str | None) -> str | None:
         return None
     email = _nfkc(raw)
     if not _EMAIL.fullmatch(email) or len(email) > 254:
-        raise InvalidInput(f"'{raw}' is not an e-mail address", "write it like name@example.com")
+        raise InvalidInput(
+            _("'{raw}' is not an e-mail address").format(raw=raw),
+            _("write it like name@example.com"),
+        )
     return email
 
 
 def parse_name(raw: str) -> str:
     name = " ".join(_nfkc(raw).split())
     if not name:
-        raise InvalidInput("the name is empty", "give the member's name")
+        raise InvalidInput(_("the name is empty"), _("give the member's name"))
     if len(name) > 100:
-        raise InvalidInput("the name is longer than 100 characters", "shorten it")
+        raise InvalidInput(_("the name is longer than 100 characters"), _("shorten it"))
     return name
 
 
@@ -93,7 +104,9 @@ def parse_tags(values: list[str] | tuple[str, ...] | None) -> list[str]:
         for part in _TAG_SPLIT.split(_nfkc(value)):
             tag = part.strip()
             if len(tag) > 64:
-                raise InvalidInput(f"tag '{tag}' is longer than 64 characters", "shorten it")
+                raise InvalidInput(
+                    _("tag '{tag}' is longer than 64 characters").format(tag=tag), _("shorten it")
+                )
             if tag and tag not in tags:
                 tags.append(tag)
     return tags
@@ -103,8 +116,8 @@ def parse_member_no(raw: str) -> str:
     member_no = _nfkc(raw).upper()
     if not _MEMBER_NO.fullmatch(member_no):
         raise InvalidInput(
-            f"member number '{raw}' is not valid",
-            "use up to 32 letters, digits, '-' or '_', e.g. M000123",
+            _("member number '{raw}' is not valid").format(raw=raw),
+            _("use up to 32 letters, digits, '-' or '_', e.g. M000123"),
         )
     return member_no
 
@@ -114,5 +127,8 @@ def parse_text(raw: str | None, what: str, limit: int) -> str | None:
         return None
     text = _nfkc(raw)
     if len(text) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters", "shorten it")
+        raise InvalidInput(
+            _("{what} is longer than {limit} characters").format(what=what, limit=limit),
+            _("shorten it"),
+        )
     return text

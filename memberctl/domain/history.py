@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from memberctl.domain import money
+from memberctl.domain import interactions, money
 from memberctl.models import (
     Interaction,
     LifecycleChange,
@@ -28,6 +28,8 @@ class HistoryEvent:
     action: str
     detail: str | None
     operator: str
+    note_id: int | None = None  # notes: the note's id; a resolution: the complaint it closed
+    state: str | None = None  # complaints: "open" or "resolved"
 
 
 def _lifecycle_events(session: Session, member: Member) -> list[HistoryEvent]:
@@ -46,10 +48,19 @@ def _lifecycle_events(session: Session, member: Member) -> list[HistoryEvent]:
 
 def _interaction_events(session: Session, member: Member) -> list[HistoryEvent]:
     query = select(Interaction).where(Interaction.member_id == member.id)
-    return [
-        HistoryEvent(note.at, "note", note.kind, note.text, note.operator)
-        for note in session.exec(query.order_by(col(Interaction.id)))
-    ]
+    found = interactions.resolutions(session, [member.id or 0])
+    closed = {r.resolution_id: r.note_id for r in found.values()}
+    events = []
+    for note in session.exec(query.order_by(col(Interaction.id))):
+        note_id, state = note.id, None
+        if note.kind == "complaint":
+            state = "resolved" if note.resolved_at else "open"
+        elif note.kind == interactions.RESOLUTION:
+            note_id = closed.get(note.id or 0)
+        events.append(
+            HistoryEvent(note.at, "note", note.kind, note.text, note.operator, note_id, state)
+        )
+    return events
 
 
 def _points_events(session: Session, member: Member) -> list[HistoryEvent]:

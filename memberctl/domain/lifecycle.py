@@ -11,6 +11,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from memberctl.errors import RuleViolation
+from memberctl.i18n import _
 from memberctl.models import LifecycleChange, Member
 
 ACTIVE, FROZEN, CANCELLED = "active", "frozen", "cancelled"
@@ -41,17 +42,22 @@ def describe(action: str) -> str:
 def ensure_not_forgotten(member: Member, doing: str) -> None:
     if member.forgotten_at is not None:
         raise RuleViolation(
-            f"cannot {doing} {member.member_no}: its personal data was erased on "
-            f"{member.forgotten_at.date().isoformat()}",
-            "a forgotten member can no longer be changed",
+            _("cannot {doing} {member_no}: its personal data was erased on {isoformat}").format(
+                doing=doing,
+                member_no=member.member_no,
+                isoformat=member.forgotten_at.date().isoformat(),
+            ),
+            _("a forgotten member can no longer be changed"),
         )
 
 
 def refusal(member: Member, action: str) -> RuleViolation:
     allowed = " or ".join(allowed_from(action))
     return RuleViolation(
-        f"cannot {action} {member.member_no}: the member is {member.status}",
-        f"{action} is allowed only for {allowed} members",
+        _("cannot {action} {member_no}: the member is {status}").format(
+            action=action, member_no=member.member_no, status=member.status
+        ),
+        _("{action} is allowed only for {allowed} members").format(action=action, allowed=allowed),
     )
 
 

@@ -14,8 +14,9 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
-from memberctl.domain import audit, fields, lifecycle, phones, refs, tiers
+from memberctl.domain import audit, fields, lifecycle, phones, refs, search, tiers
 from memberctl.errors import RuleViolation, UsageProblem
+from memberctl.i18n import _
 from memberctl.models import Counter, Member, MemberTag
 
 MEMBER_NO_COUNTER = "member_no"
@@ -118,11 +119,25 @@ def allocate_member_nos(session: Session, count: int, taken: set[str] = frozense
             .returning(Counter.value)
         ).scalar_one()
         candidates = [f"M{value:06d}" for value in range(top - need + 1, top + 1)]
-        used = set(
-            session.exec(select(Member.member_no).where(col(Member.member_no).in_(candidates)))
-        )
+        used = _used_numbers(session, candidates)
         numbers.extend(c for c in candidates if c not in used and c not in taken)
     return numbers
+
+
+def _used_numbers(session: Session, candidates: list[str]) -> set[str]:
+    """Which of `candidates` (consecutive `M000001`-style numbers) are taken: one range scan per
+    length of number, not an IN list (100,000 bound values are slow to build)."""
+    groups: dict[int, list[str]] = {}
+    if len(candidates[0]) == len(candidates[-1]):  # the usual case: one length
+        groups[0] = candidates
+    else:
+        for number in candidates:
+            groups.setdefault(len(number), []).append(number)
+    found: set[str] = set()
+    for same in groups.values():
+        member_no = col(Member.member_no)
+        found.update(session.exec(select(member_no).where(member_no.between(same[0], same[-1]))))
+    return found & set(candidates) if found else found
 
 
 def next_member_no(session: Session) -> str:
@@ -139,22 +154,28 @@ def _ensure_phone_free(session: Session, phone: str, member: Member | None = Non
         query = query.where(Member.id != member.id)
     holder = session.exec(query).first()
     if holder is not None:
+        # The phone masked: the line names another member, and stderr may end up in a log.
         raise RuleViolation(
-            f"phone {phones.national(phone)} already belongs to member {holder}",
-            "each member needs their own phone number",
+            _("phone {national} already belongs to member {holder}").format(
+                national=phones.mask(phone), holder=holder
+            ),
+            _("each member needs their own phone number"),
         )
 
 
 def enroll(*, session: Session, data: MemberInput, operator: str, at: dt.datetime) -> MemberRecord:
     if data.name is None or data.phone is None:
-        raise UsageProblem("a new member needs --name and --phone")
+        raise UsageProblem(_("a new member needs --name and --phone"))
     _ensure_phone_free(session, data.phone)
     tier = tiers.get(session, data.tier) if data.tier else _lowest_tier(session)
     if data.member_no and _member_no_taken(session, data.member_no):
-        raise RuleViolation(f"member number {data.member_no} is already used")
+        raise RuleViolation(
+            _("member number {member_no} is already used").format(member_no=data.member_no)
+        )
     member = Member(
         member_no=data.member_no or next_member_no(session),
         name=data.name,
+        name_initials=search.initials(data.name),
         phone=data.phone,
         gender=data.gender,
         birthday=data.birthday,
@@ -213,8 +234,8 @@ def edit(
     messages; None leaves it."""
     if not given and not changes.tags and not remove_tags and opt_out is None:
         raise UsageProblem(
-            "nothing to change", "give at least one of --name, --phone, --gender, --birthday, "
-            "--email, --address, --store, --add-tag, --remove-tag, --opt-out, --opt-in"
+            _("nothing to change"), _("give at least one of --name, --phone, --gender, --birthday, "
+            "--email, --address, --store, --add-tag, --remove-tag, --opt-out, --opt-in")
         )  # fmt: skip
     lifecycle.ensure_not_forgotten(member, "edit")
     if "phone" in given and changes.phone is not None:
@@ -222,6 +243,8 @@ def edit(
     changed = [name for name in EDITABLE if name in given]
     for name in changed:
         setattr(member, name, getattr(changes, name))
+    if "name" in changed:
+        member.name_initials = search.initials(member.name)
     if opt_out is not None:
         member.opt_out = opt_out
         changed.append("opt_out")
@@ -248,6 +271,8 @@ def change_status(
     lifecycle.transition(
         session=session, member=member, action=action, reason=reason, operator=operator, at=at
     )
+    if action == "restore":  # back in the clerk's searches: initials as for a new member
+        member.name_initials = search.initials(member.name)
     audit.record(
         session=session, operator=operator, action=f"member.{action}", at=at, member=member,
         details={"status": member.status},
@@ -269,8 +294,10 @@ def member_conditions(
     conditions: list[ColumnElement[bool]] = []
     if status is not None and status not in lifecycle.STATUSES:
         raise UsageProblem(
-            f"--status '{status}' is not one of {', '.join(lifecycle.STATUSES)}",
-            "see 'memberctl member list --help'",
+            _("--status '{status}' is not one of {STATUSES}").format(
+                status=status, STATUSES=", ".join(lifecycle.STATUSES)
+            ),
+            _("see 'memberctl member list --help'"),
         )
     if where_clause is not None:
         conditions.append(where_clause)
@@ -282,7 +309,7 @@ def member_conditions(
     if tags:  # the same normalisation as when tags are written
         tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
         conditions.append(col(Member.id).in_(tagged))
-    store = fields.parse_text(store, "the store", 64)
+    store = fields.parse_text(store, _("the store"), 64)
     if store:
         conditions.append(col(Member.store) == store)
     return conditions
@@ -328,15 +355,18 @@ def parse_input(
 
 def _parse_field(session: Session, key: str, text: str, region: str) -> object:
     if key in ("name", "phone") and not text.strip():
-        raise UsageProblem(f"--{key} cannot be empty", f"give the member's {key}")
+        raise UsageProblem(
+            _("--{key} cannot be empty").format(key=key),
+            _("give the member's {key}").format(key=key),
+        )
     parsers = {
         "name": fields.parse_name,
         "phone": lambda t: phones.parse(t, region),
         "gender": fields.parse_gender,
-        "birthday": lambda t: fields.parse_date(t, "birthday") if t.strip() else None,
+        "birthday": lambda t: fields.parse_date(t, _("birthday")) if t.strip() else None,
         "email": fields.parse_email,
-        "address": lambda t: fields.parse_text(t, "the address", 500),
-        "store": lambda t: fields.parse_text(t, "the store", 64),
+        "address": lambda t: fields.parse_text(t, _("the address"), 500),
+        "store": lambda t: fields.parse_text(t, _("the store"), 64),
         "tier": lambda t: tiers.get(session, t).code,
         "referrer": lambda t: refs.resolve(session, t, region=region),
         "member_no": fields.parse_member_no,

@@ -11,6 +11,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from memberctl.errors import InvalidInput
+from memberctl.i18n import _
 
 CENT = Decimal("0.01")
 # The largest amount the ledgers hold (NUMERIC(14, 2)).
@@ -28,11 +29,18 @@ def parse(raw: str | int | Decimal, *, allow_negative: bool = False) -> Decimal:
     """`"12.5"`, `"¥12.50"`, `"1,200"` -> Decimal('12.50'); InvalidInput otherwise."""
     amount = Decimal(raw) if isinstance(raw, Decimal | int) else _from_text(str(raw))
     if not amount.is_finite():
-        raise InvalidInput(f"'{raw}' is not an amount of money", "write it like 12.50")
+        raise InvalidInput(
+            _("'{raw}' is not an amount of money").format(raw=raw), _("write it like 12.50")
+        )
     if amount < 0 and not allow_negative:
-        raise InvalidInput(f"'{raw}' is negative", "give an amount of 0 or more")
+        raise InvalidInput(
+            _("'{raw}' is negative").format(raw=raw), _("give an amount of 0 or more")
+        )
     if abs(amount) > LIMIT:
-        raise InvalidInput(f"'{raw}' is too large", f"give an amount up to {LIMIT}")
+        raise InvalidInput(
+            _("'{raw}' is too large").format(raw=raw),
+            _("give an amount up to {LIMIT}").format(LIMIT=LIMIT),
+        )
     return quantize(amount)
 
 

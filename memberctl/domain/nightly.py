@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from memberctl.db import backup
 from memberctl.db.session import transaction
-from memberctl.domain import campaign_runs, evaluation, points
+from memberctl.domain import campaign_runs, evaluation, points, search
 from memberctl.domain.campaign_runs import RunResult
 from memberctl.errors import MemberctlError
 
@@ -192,6 +192,7 @@ def _steps(
             result.errors.append({"step": name, "message": _describe(exc)})
             return None
 
+    step("search", search.backfill)  # pinyin initials for members a bulk import added
     expired = step(
         "expire", lambda s: points.expire(session=s, as_of=as_of, operator=operator, at=at)
     )

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import lifecycle, money, segments
 from memberctl.errors import InvalidInput, NotFound, UsageProblem
+from memberctl.i18n import _
 from memberctl.models import Member, PointsAllocation, PointsEntry, Tier
 
 PLACEHOLDERS = (
@@ -50,12 +51,18 @@ def read_template(path: Path) -> list[Piece]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (FileNotFoundError, IsADirectoryError):
-        raise NotFound(f"no template file '{path}'", "give a UTF-8 text file") from None
+        raise NotFound(
+            _("no template file '{path}'").format(path=path), _("give a UTF-8 text file")
+        ) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path.name}: not UTF-8 text", "save the template as UTF-8") from None
+        raise InvalidInput(
+            _("{name}: not UTF-8 text").format(name=path.name), _("save the template as UTF-8")
+        ) from None
     text = text.rstrip("\r\n")
     if not text.strip():
-        raise InvalidInput(f"{path.name} is empty", "write the message, e.g. 您好 {name}")
+        raise InvalidInput(
+            _("{name} is empty").format(name=path.name), _("write the message, e.g. 您好 {name}")
+        )
     return parse_template(text, path.name)
 
 
@@ -66,7 +73,7 @@ def parse_template(text: str, source: str = "template") -> list[Piece]:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
         raise UsageProblem(
-            f"{source}: {exc}", "write a literal brace as {{ or }}; placeholders are: " + known
+            f"{source}: {exc}", _("write a literal brace as {{ or }}; placeholders are: ") + known
         ) from None
     pieces: list[Piece] = []
     for literal_text, name, spec, conversion in parsed:
@@ -79,7 +86,8 @@ def parse_template(text: str, source: str = "template") -> list[Piece]:
                 + "}"
             )
             raise UsageProblem(
-                f"{source}: unknown placeholder {shown}", f"placeholders are: {known}"
+                _("{source}: unknown placeholder {shown}").format(source=source, shown=shown),
+                _("placeholders are: {known}").format(known=known),
             )
         pieces.append((literal_text, name))
     return pieces
@@ -134,7 +142,8 @@ def render(
     reachable = _reachable(segments.resolve_filter(session, where, segment, as_of))
     if not out.parent.is_dir():
         raise NotFound(
-            f"no folder '{out.parent}' for the output", "create it or give another --out"
+            _("no folder '{parent}' for the output").format(parent=out.parent),
+            _("create it or give another --out"),
         )
     expiring = _expiring(as_of)
     query = (
@@ -156,6 +165,8 @@ def render(
 def _write(out: Path, pieces: list[Piece], rows: Any) -> int:
     """Write to a temporary file beside `out`, then move it into place: a reader never sees half
     a list, and a failure leaves no file behind."""
+    from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
+
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     count = 0
     try:
@@ -169,7 +180,7 @@ def _write(out: Path, pieces: list[Piece], rows: Any) -> int:
                     "expiring_points": str(int(expiring)),
                     "birthday": birthday.isoformat() if birthday else "",
                 }  # fmt: skip
-                writer.writerow((member_no, phone, fill(pieces, values)))
+                writer.writerow([escape_cell(v) for v in (member_no, phone, fill(pieces, values))])
                 count += 1
         os.replace(temporary, out)
     except BaseException:

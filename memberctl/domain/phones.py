@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from memberctl.errors import InvalidInput
+from memberctl.i18n import _
 
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -47,8 +48,8 @@ def _parse_slow(raw: str, text: str, region: str) -> str:
             number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidInput(
-            f"'{raw}' is not a valid phone number",
-            "give a mobile such as 13800138000 or an international number such as +85291234567",
+            _("'{raw}' is not a valid phone number").format(raw=raw),
+            _("give a mobile such as 13800138000 or an international number such as +85291234567"),
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

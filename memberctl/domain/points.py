@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, policy
 from memberctl.errors import InvalidInput, RuleViolation
+from memberctl.i18n import _
 from memberctl.models import Member, PointsAllocation, PointsEntry
 
 POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
@@ -94,14 +95,19 @@ def ensure_active(member: Member, doing: str) -> None:
     lifecycle.ensure_not_forgotten(member, doing)
     if member.status != lifecycle.ACTIVE:
         raise RuleViolation(
-            f"cannot {doing} for {member.member_no}: the member is {member.status}",
-            "unfreeze or restore the member first",
+            _("cannot {doing} for {member_no}: the member is {status}").format(
+                doing=doing, member_no=member.member_no, status=member.status
+            ),
+            _("unfreeze or restore the member first"),
         )
 
 
 def check_points(points: int) -> int:
     if not 0 < points <= MAX_POINTS:
-        raise InvalidInput(f"{points} is not a number of points", f"give 1 to {MAX_POINTS}")
+        raise InvalidInput(
+            _("{points} is not a number of points").format(points=points),
+            _("give 1 to {MAX_POINTS}").format(MAX_POINTS=MAX_POINTS),
+        )
     return points
 
 
@@ -110,7 +116,7 @@ def check_key(key: str | None) -> str | None:
     if key is None or not key.strip():
         return None
     if len(key.strip()) > 100:
-        raise InvalidInput("the --key is longer than 100 characters", "use a shorter key")
+        raise InvalidInput(_("the --key is longer than 100 characters"), _("use a shorter key"))
     return key.strip()
 
 
@@ -177,9 +183,10 @@ def find_by_key(session: Session, key: str | None) -> PointsEntry | None:
 def _repeat(member: Member, entry: PointsEntry, kind: str, points: int) -> PointsResult:
     if entry.member_id != member.id or entry.kind != kind or entry.points != points:
         raise RuleViolation(
-            f"key '{entry.key}' was already used for another write ({entry.kind} "
-            f"{entry.points:+d} on entry {entry.id})",
-            "use a new --key for a different write",
+            _(
+                "key '{key}' was already used for another write ({kind} {points:+d} on entry {id})"
+            ).format(key=entry.key, kind=entry.kind, points=entry.points, id=entry.id),
+            _("use a new --key for a different write"),
         )
     return PointsResult(member.member_no, member.points, member.balance, True, record_of(entry))
 
@@ -189,7 +196,8 @@ def _expiry(raw: dt.date | None | str, at: dt.datetime, session: Session) -> dt.
         return policy.load(session).expiry_for(at.date())
     if isinstance(raw, dt.date) and raw < at.date():
         raise InvalidInput(
-            f"expiry date {raw.isoformat()} is in the past", "give a later date, or 'never'"
+            _("expiry date {isoformat} is in the past").format(isoformat=raw.isoformat()),
+            _("give a later date, or 'never'"),
         )
     return raw if isinstance(raw, dt.date) else None
 
@@ -212,7 +220,7 @@ def add(
     existing = find_by_key(session, key)
     if existing is not None:
         return _repeat(member, existing, kind, points)
-    ensure_active(member, "add points")
+    ensure_active(member, _("add points"))
     entry = PointsEntry(
         member_id=member.id or 0, kind=kind, points=points, reason=reason, operator=operator,
         at=at, key=key, expires_on=_expiry(expires_on, at, session),
@@ -251,8 +259,10 @@ def plan_spend(session: Session, member: Member, points: int, on: dt.date) -> li
     available = sum(left for _, left in usable)
     if available < points:
         raise RuleViolation(
-            f"{member.member_no} has {available} points to spend, not {points}",
-            "deduct at most the points available (see 'points balance')",
+            _("{member_no} has {available} points to spend, not {points}").format(
+                member_no=member.member_no, available=available, points=points
+            ),
+            _("deduct at most the points available (see 'points balance')"),
         )
     spend, need = [], points
     for cid, left in usable:
@@ -280,7 +290,7 @@ def deduct(
     existing = find_by_key(session, key)
     if existing is not None:
         return _repeat(member, existing, "redeem", -points)
-    ensure_active(member, "deduct points")
+    ensure_active(member, _("deduct points"))
     spend = plan_spend(session, member, points, at.date())
     entry = post_debit(
         session, member, spend, kind="redeem", reason=reason, operator=operator, at=at, key=key

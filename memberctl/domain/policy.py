@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from memberctl.errors import InvalidInput
+from memberctl.i18n import _
 from memberctl.models import Setting
 
 DEFAULTS = {
@@ -58,14 +59,18 @@ def _parse(values: dict[str, str]) -> Policy:
         )
     except (ValueError, ArithmeticError):
         raise InvalidInput(
-            "a stored setting is not valid", f"check the settings table: {values}"
+            _("a stored setting is not valid"),
+            _("check the settings table: {values}").format(values=values),
         ) from None
 
 
 def set_value(session: Session, key: str, value: str) -> Policy:
     """Change one setting; it is checked before it is stored."""
     if key not in DEFAULTS:
-        raise InvalidInput(f"no setting '{key}'", f"settings are: {', '.join(DEFAULTS)}")
+        raise InvalidInput(
+            _("no setting '{key}'").format(key=key),
+            _("settings are: {DEFAULTS}").format(DEFAULTS=", ".join(DEFAULTS)),
+        )
     current = {**DEFAULTS, **{s.key: s.value for s in session.exec(select(Setting))}}
     current[key] = value
     policy = _parse(current)

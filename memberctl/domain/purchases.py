@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, money, points, policy
 from memberctl.errors import InvalidInput, NotFound
+from memberctl.i18n import _
 from memberctl.models import Member, PointsEntry, Purchase, Tier
 
 SCALE = 10**8  # four factors, each in hundredths
@@ -107,9 +108,12 @@ def record(
     existing = find(session, order_no, store) if order_no else None
     if existing is not None:
         return _result(session, existing, True)
-    points.ensure_active(member, "record a purchase")
+    points.ensure_active(member, _("record a purchase"))
     if amount <= 0:
-        raise InvalidInput(f"amount {money.format(amount)} is not a sale", "give an amount above 0")
+        raise InvalidInput(
+            _("amount {amount} is not a sale").format(amount=money.format(amount)),
+            _("give an amount above 0"),
+        )
     purchase = Purchase(
         member_id=member.id or 0, order_no=order_no or _generated_order_no(at),
         store=store or "", amount=amount, at=at, operator=operator, created_at=now,
@@ -160,8 +164,11 @@ def refund(
     """`purchase refund`: mark the order refunded and reverse what is left of its points."""
     purchase = find(session, order_no, store)
     if purchase is None:
-        where = f" in store '{store}'" if store else ""
-        raise NotFound(f"no order '{order_no}'{where}", "check the order number and --store")
+        where = _(" in store '{store}'").format(store=store) if store else ""
+        raise NotFound(
+            _("no order '{order_no}'{where}").format(order_no=order_no, where=where),
+            _("check the order number and --store"),
+        )
     member = session.exec(
         select(Member).where(Member.id == purchase.member_id).with_for_update()
     ).one()
@@ -307,8 +314,8 @@ def _refresh_statistics(session: Session) -> None:
     turns quadratic (100,000 rows: 47 s instead of 5 s). ANALYZE samples, so it stays cheap."""
     if session.get_bind().dialect.name == "postgresql":
         connection = session.connection()
-        for table in ("member", "purchase", "points_entry"):
-            connection.exec_driver_sql(f"ANALYZE {table}")
+        for statement in ("ANALYZE member", "ANALYZE purchase", "ANALYZE points_entry"):
+            connection.exec_driver_sql(statement)
 
 
 def _set_points_earned(session: Session, new_entries: Any) -> None:

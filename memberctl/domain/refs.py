@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from memberctl.domain import phones
 from memberctl.errors import NotFound
+from memberctl.i18n import _
 from memberctl.models import Member
 
 
@@ -26,8 +27,8 @@ def resolve(session: Session, ref: str, *, region: str = "CN", for_update: bool 
         member = _first(session, Member.phone == phone, for_update)
     if member is None:
         raise NotFound(
-            f"no member '{ref}'",
-            "give a member number such as M000001 or the member's phone number",
+            _("no member '{ref}'").format(ref=ref),
+            _("give a member number such as M000001 or the member's phone number"),
         )
     return member
 

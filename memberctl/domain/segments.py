@@ -18,6 +18,7 @@ from memberctl.domain import audit, members
 from memberctl.domain.members import MemberRecord
 from memberctl.domain.where import Clause, ExpressionError, member_filter
 from memberctl.errors import NotFound, UsageProblem
+from memberctl.i18n import _
 from memberctl.models import Member, Segment
 
 NAME_LIMIT = 64
@@ -51,10 +52,11 @@ class SegmentView:
 def _name(raw: str) -> str:
     name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
-        raise UsageProblem("the segment name is empty", "give a name such as vip-lapsed")
+        raise UsageProblem(_("the segment name is empty"), _("give a name such as vip-lapsed"))
     if len(name) > NAME_LIMIT or not name.isprintable():
         raise UsageProblem(
-            f"segment name '{raw}' is not usable", f"use up to {NAME_LIMIT} printable characters"
+            _("segment name '{raw}' is not usable").format(raw=raw),
+            _("use up to {NAME_LIMIT} printable characters").format(NAME_LIMIT=NAME_LIMIT),
         )
     return name
 
@@ -69,8 +71,12 @@ def get(session: Session, name: str) -> Segment:
     segment = session.exec(select(Segment).where(col(Segment.name) == wanted)).first()
     if segment is None:
         names = session.exec(select(Segment.name).order_by(col(Segment.name))).all()
-        hint = f"segments are: {', '.join(names)}" if names else "save one with segment save"
-        raise NotFound(f"no segment '{name}'", hint)
+        hint = (
+            _("segments are: {names}").format(names=", ".join(names))
+            if names
+            else _("save one with segment save")
+        )
+        raise NotFound(_("no segment '{name}'").format(name=name), hint)
     return segment
 
 
@@ -78,7 +84,12 @@ def check(session: Session, expr: str, as_of: dt.date) -> str:
     """`expr` stripped, once it is known to parse and compile; else ExpressionError (exit 2)."""
     text = expr.strip()
     if len(text) > EXPR_LIMIT:
-        raise UsageProblem(f"the expression is longer than {EXPR_LIMIT} characters", "shorten it")
+        raise UsageProblem(
+            _("the expression is longer than {EXPR_LIMIT} characters").format(
+                EXPR_LIMIT=EXPR_LIMIT
+            ),
+            _("shorten it"),
+        )
     member_filter(session, text, as_of)
     return text
 
@@ -126,7 +137,9 @@ def segment_filter(session: Session, name: str, as_of: dt.date) -> Clause:
         return member_filter(session, segment.expr, as_of)
     except ExpressionError as exc:
         raise ExpressionError(
-            f"segment '{segment.name}': {exc.message}", exc.column, exc.hint
+            _("segment '{name}': {message}").format(name=segment.name, message=exc.message),
+            exc.column,
+            exc.hint,
         ) from None
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle
 from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation
+from memberctl.i18n import _
 from memberctl.models import Member, Tier
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -54,7 +55,9 @@ def get(session: Session, code: str) -> Tier:
     tier = session.exec(select(Tier).where(Tier.code == code.strip().lower())).first()
     if tier is None:
         codes = ", ".join(t.code for t in list_tiers(session=session))
-        raise NotFound(f"no tier '{code}'", f"tiers are: {codes}")
+        raise NotFound(
+            _("no tier '{code}'").format(code=code), _("tiers are: {codes}").format(codes=codes)
+        )
     return tier
 
 
@@ -81,10 +84,14 @@ def change_tier(
 ) -> Tier:
     """`member upgrade` / `member downgrade`: the next tier by rank, or the named one."""
     action = "upgrade" if direction == "up" else "downgrade"
-    lifecycle.ensure_not_forgotten(member, action)
+    doing = _("upgrade") if direction == "up" else _("downgrade")
+    lifecycle.ensure_not_forgotten(member, doing)
     if member.status == lifecycle.CANCELLED:
         raise RuleViolation(
-            f"cannot {action} {member.member_no}: the member is cancelled", "restore it first"
+            _("cannot {action} {member_no}: the member is cancelled").format(
+                action=doing, member_no=member.member_no
+            ),
+            _("restore it first"),
         )
     target = _target_tier(session, member, direction, to)
     lifecycle.record_tier_change(
@@ -109,24 +116,37 @@ def change_tier(
 
 def _target_tier(session: Session, member: Member, direction: str, to: str | None) -> Tier:
     current = get(session, member.tier_code)
-    action = "upgrade" if direction == "up" else "downgrade"
+    doing = _("upgrade") if direction == "up" else _("downgrade")
     if to is None:
         target = neighbour(session, member.tier_code, direction)
         if target is None:
-            end = "highest" if direction == "up" else "lowest"
+            end = _("highest") if direction == "up" else _("lowest")
             raise RuleViolation(
-                f"cannot {action} {member.member_no}: {current.code} is already the {end} tier"
+                _("cannot {action} {member_no}: {code} is already the {end} tier").format(
+                    action=doing, member_no=member.member_no, code=current.code, end=end
+                )
             )
         return target
     target = get(session, to)
     if target.rank == current.rank:
-        raise RuleViolation(f"cannot {action} {member.member_no}: it is already {target.code}")
+        raise RuleViolation(
+            _("cannot {action} {member_no}: it is already {code}").format(
+                action=doing, member_no=member.member_no, code=target.code
+            )
+        )
     if (target.rank > current.rank) != (direction == "up"):
         other = "downgrade" if direction == "up" else "upgrade"
         raise RuleViolation(
-            f"cannot {action} {member.member_no} from {current.code} to {target.code}: "
-            f"{target.code} is {'below' if direction == 'up' else 'above'} {current.code}",
-            f"use member {other}",
+            (
+                _("cannot {action} {member_no} from {code} to {code2}: {code2} is below {code}")
+                if direction == "up"
+                else _(
+                    "cannot {action} {member_no} from {code} to {code2}: {code2} is above {code}"
+                )
+            ).format(
+                action=doing, member_no=member.member_no, code=current.code, code2=target.code
+            ),
+            _("use member {other}").format(other=other),
         )
     return target
 
@@ -139,7 +159,11 @@ def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> lis
     _check_distinct(parsed, problems)
     if problems:
         first = problems.errors[0]
-        more = f" (and {len(problems.errors) - 1} more)" if len(problems.errors) > 1 else ""
+        more = (
+            _(" (and {value} more)").format(value=len(problems.errors) - 1)
+            if len(problems.errors) > 1
+            else ""
+        )
         raise InvalidInput(f"{path.name}: {first.message}{more}", errors=problems.errors)
     existing = {t.code: t for t in session.exec(select(Tier))}
     for values in parsed:
@@ -161,51 +185,88 @@ def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> lis
 
 def _read_tier_file(path: Path) -> list[Any]:
     if not path.is_file():
-        raise NotFound(f"no file '{path}'", "check the path")
+        raise NotFound(_("no file '{path}'").format(path=path), _("check the path"))
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path.name} is not valid TOML: {exc}") from None
+        raise InvalidInput(
+            _("{name} is not valid TOML: {exc}").format(name=path.name, exc=exc)
+        ) from None
     unknown = sorted(set(document) - {"tier"})
     if unknown:
         raise InvalidInput(
-            f"{path.name}: unknown key '{unknown[0]}'",
-            "a tier file holds only [[tier]] tables; see templates/tiers.toml",
+            _("{name}: unknown key '{unknown}'").format(name=path.name, unknown=unknown[0]),
+            _("a tier file holds only [[tier]] tables; see templates/tiers.toml"),
         )
     rows = document.get("tier")
     if not isinstance(rows, list) or not rows:
         raise InvalidInput(
-            f"{path.name} has no [[tier]] tables", "see templates/tiers.toml for the layout"
+            _("{name} has no [[tier]] tables").format(name=path.name),
+            _("see templates/tiers.toml for the layout"),
         )
     return rows
 
 
 def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
-    where = f"tier #{index}"
+    where = _("tier #{index}").format(index=index)
     if not isinstance(row, dict):
-        problems.add(index, None, row, f"{where} is not a table")
+        problems.add(index, None, row, _("{where} is not a table").format(where=where))
         return {}
     for key in sorted(set(row) - _KNOWN_KEYS):
-        problems.add(index, key, row[key], f"{where}: unknown key '{key}'")
+        problems.add(
+            index, key, row[key], _("{where}: unknown key '{key}'").format(where=where, key=key)
+        )
     code = str(row.get("code", "")).strip().lower()
     if not _CODE.fullmatch(code):
-        problems.add(index, "code", row.get("code"), f"{where}: code must be like 'gold'")
+        problems.add(
+            index,
+            "code",
+            row.get("code"),
+            _("{where}: code must be like 'gold'").format(where=where),
+        )
     name = str(row.get("name", "")).strip()
     if not name:
-        problems.add(index, "name", None, f"{where} ({code}): name is missing")
+        problems.add(
+            index,
+            "name",
+            None,
+            _("{where} ({code}): name is missing").format(where=where, code=code),
+        )
     elif len(name) > 64:
-        problems.add(index, "name", name, f"{where} ({code}): name is longer than 64 characters")
+        problems.add(
+            index,
+            "name",
+            name,
+            _("{where} ({code}): name is longer than 64 characters").format(where=where, code=code),
+        )
     rank = row.get("rank")
     if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
-        problems.add(index, "rank", rank, f"{where} ({code}): rank must be a whole number >= 1")
+        problems.add(
+            index,
+            "rank",
+            rank,
+            _("{where} ({code}): rank must be a whole number >= 1").format(where=where, code=code),
+        )
     values: dict[str, Any] = {"code": code, "name": name, "rank": rank}
     for key, (default, limit) in _NUMBERS.items():
         value = _decimal(row.get(key, default), f"{where} ({code}): {key}", key, problems)
         if value is not None and value > limit:
-            problems.add(index, key, row.get(key), f"{where} ({code}): {key} must be <= {limit}")
+            problems.add(
+                index,
+                key,
+                row.get(key),
+                _("{where} ({code}): {key} must be <= {limit}").format(
+                    where=where, code=code, key=key, limit=limit
+                ),
+            )
         values[key] = value if value is not None else Decimal(default)
     if values["discount"] == 0:
-        problems.add(index, "discount", row.get("discount"), f"{where}: discount must be in (0, 1]")
+        problems.add(
+            index,
+            "discount",
+            row.get("discount"),
+            _("{where}: discount must be in (0, 1]").format(where=where),
+        )
     return values
 
 
@@ -215,7 +276,7 @@ def _decimal(raw: Any, where: str, key: str, problems: Problems) -> Decimal | No
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or value < 0:
-        problems.add(None, key, raw, f"{where} must be a number >= 0")
+        problems.add(None, key, raw, _("{where} must be a number >= 0").format(where=where))
         return None
     return value.quantize(Decimal("0.01"))
 
@@ -226,7 +287,12 @@ def _check_distinct(parsed: list[dict[str, Any]], problems: Problems) -> None:
         for values in parsed:
             value = values.get(key)
             if value in seen:
-                problems.add(None, key, value, f"{key} {value!r} appears twice")
+                problems.add(
+                    None,
+                    key,
+                    value,
+                    _("{key} {value!r} appears twice").format(key=key, value=value),
+                )
             seen.add(value)
 
 
@@ -235,7 +301,9 @@ def _check_ranks_distinct(session: Session, path: Path) -> None:
     for tier in session.exec(select(Tier)):
         if tier.rank in ranks:
             raise InvalidInput(
-                f"{path.name}: rank {tier.rank} is used by both {ranks[tier.rank]} and {tier.code}",
-                "give every tier its own rank",
+                _("{name}: rank {rank} is used by both {ranks} and {code}").format(
+                    name=path.name, rank=tier.rank, ranks=ranks[tier.rank], code=tier.code
+                ),
+                _("give every tier its own rank"),
             )
         ranks[tier.rank] = tier.code

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, money, points
 from memberctl.errors import InvalidInput, RuleViolation
+from memberctl.i18n import _
 from memberctl.models import Member, WalletEntry
 
 ZERO = Decimal("0.00")
@@ -79,7 +80,8 @@ def bonus_key(key: str | None) -> str | None:
 def _positive(amount: Decimal, what: str) -> Decimal:
     if amount <= 0:
         raise InvalidInput(
-            f"{what} {money.format(amount)} is not above 0", "give an amount like 50.00"
+            _("{what} {amount} is not above 0").format(what=what, amount=money.format(amount)),
+            _("give an amount like 50.00"),
         )
     return amount
 
@@ -92,9 +94,10 @@ def _repeat(
         return None
     if entry.member_id != member.id or entry.kind != kind or money.quantize(entry.amount) != amount:
         raise RuleViolation(
-            f"key '{key}' was already used for another write ({entry.kind} "
-            f"{money.format(entry.amount)} on entry {entry.id})",
-            "use a new --key for a different write",
+            _(
+                "key '{key}' was already used for another write ({kind} {amount} on entry {id})"
+            ).format(key=key, kind=entry.kind, amount=money.format(entry.amount), id=entry.id),
+            _("use a new --key for a different write"),
         )
     bonus = session.exec(select(WalletEntry).where(WalletEntry.key == bonus_key(key))).first()
     entries = [_record(e) for e in (entry, bonus) if e is not None]
@@ -150,10 +153,12 @@ def topup(
     _positive(amount, "top-up")
     key = points.check_key(key)
     if bonus < 0:
-        raise InvalidInput(f"bonus {money.format(bonus)} is negative", "give 0 or more")
+        raise InvalidInput(
+            _("bonus {bonus} is negative").format(bonus=money.format(bonus)), _("give 0 or more")
+        )
     if key and (repeat := _repeat(session, member, key, "topup", amount)):
         return repeat
-    points.ensure_active(member, "top up the wallet")
+    points.ensure_active(member, _("top up the wallet"))
     rows: list[tuple[str, Decimal, str | None]] = [("topup", amount, key)]
     if bonus > 0:
         rows.append(("bonus", bonus, bonus_key(key)))
@@ -175,13 +180,16 @@ def pay(
     key = points.check_key(key)
     if key and (repeat := _repeat(session, member, key, "pay", -amount)):
         return repeat
-    points.ensure_active(member, "pay from the wallet")
+    points.ensure_active(member, _("pay from the wallet"))
     balance = _sum(session, member)
     if balance < amount:
         raise RuleViolation(
-            f"{member.member_no} has {money.format(balance)} in the wallet, "
-            f"not {money.format(amount)}",
-            "pay at most the balance (see 'wallet balance')",
+            _("{member_no} has {balance} in the wallet, not {amount}").format(
+                member_no=member.member_no,
+                balance=money.format(balance),
+                amount=money.format(amount),
+            ),
+            _("pay at most the balance (see 'wallet balance')"),
         )
     return _post(session, member, [("pay", -amount, key)], operator, at, reason)
 
@@ -201,13 +209,19 @@ def refund(
     key = points.check_key(key)
     if key and (repeat := _repeat(session, member, key, "refund", amount)):
         return repeat
-    points.ensure_active(member, "refund to the wallet")
+    points.ensure_active(member, _("refund to the wallet"))
     refundable = -_sum(session, member, "pay", "refund")
     if refundable < amount:
         raise RuleViolation(
-            f"{member.member_no} paid {money.format(refundable)} from the wallet that was not "
-            f"refunded yet, less than {money.format(amount)}",
-            "refund at most what was paid",
+            _(
+                "{member_no} paid {refundable} from the wallet that was not refunded "
+                "yet, less than {amount}"
+            ).format(
+                member_no=member.member_no,
+                refundable=money.format(refundable),
+                amount=money.format(amount),
+            ),
+            _("refund at most what was paid"),
         )
     return _post(session, member, [("refund", amount, key)], operator, at, reason)
 

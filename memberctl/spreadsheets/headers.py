@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memberctl.errors import InvalidInput, NotFound
+from memberctl.i18n import _
 
 MEMBER_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "会员姓名", "客户姓名", "name", "full name"),
@@ -86,19 +87,25 @@ def load_mapping(path: Path | None, kind: str) -> dict[str, str]:
     if path is None:
         return {}
     if not path.is_file():
-        raise NotFound(f"no mapping file '{path}'", "check the path given to --mapping")
+        raise NotFound(
+            _("no mapping file '{path}'").format(path=path), _("check the path given to --mapping")
+        )
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path.name} is not valid TOML: {exc}") from None
+        raise InvalidInput(
+            _("{name} is not valid TOML: {exc}").format(name=path.name, exc=exc)
+        ) from None
     table = document.get(kind, {})
     known = ALIASES[kind]
     mapping: dict[str, str] = {}
     for header, target in table.items():
         if target not in known:
             raise InvalidInput(
-                f"{path.name}: [{kind}] maps '{header}' to unknown field '{target}'",
-                f"fields are: {', '.join(known)}",
+                _("{name}: [{kind}] maps '{header}' to unknown field '{target}'").format(
+                    name=path.name, kind=kind, header=header, target=target
+                ),
+                _("fields are: {known}").format(known=", ".join(known)),
             )
         mapping[normalize(header)] = target
     return mapping
@@ -122,11 +129,27 @@ def resolve(
         elif key and key not in ignored and not key.startswith("unnamed:"):
             unknown.append(str(column))
     missing = [name for name in required if name not in found]
+    if missing and _looks_like_data(columns):  # list nothing: the cells would be personal data
+        raise InvalidInput(
+            _("the first row holds a phone number or e-mail address, not column names"),
+            _("add a header row (see 'memberctl template members')"),
+        )
     if missing:
         raise InvalidInput(
-            f"no column for {', '.join(missing)} in the header row "
-            f"(found: {', '.join(str(c) for c in columns) or 'nothing'})",
-            f"name the column e.g. {' or '.join(ALIASES[kind][missing[0]][:2])}, "
-            "or map it with --mapping FILE.toml (see templates/mapping.toml)",
+            _("no column for {missing} in the header row (found: {value})").format(
+                missing=", ".join(missing), value=", ".join(str(c) for c in columns) or "nothing"
+            ),
+            _(
+                "name the column e.g. {ALIASES}, or map it with --mapping FILE.toml (see "
+                "templates/mapping.toml)"
+            ).format(ALIASES=" or ".join(ALIASES[kind][missing[0]][:2])),
         )
     return ColumnMap(found, unknown)
+
+
+def _looks_like_data(columns: Sequence[object]) -> bool:
+    """A header row that is really a member's row (a sheet without headers)."""
+    from memberctl.domain import phones
+
+    texts = [str(c).strip() for c in columns]
+    return any("@" in t or phones.try_parse(t) is not None for t in texts if t)

@@ -15,9 +15,11 @@ name a member further down the file: such a row is held back until the file's en
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from sqlmodel import Session
 
 from memberctl.domain import audit, bulk, fields, phones, policy
 from memberctl.errors import InvalidInput, RowError
+from memberctl.i18n import _
 from memberctl.spreadsheets import headers, normalize, read
 from memberctl.spreadsheets.rejects import Rejects
 
@@ -77,8 +80,23 @@ class Discarded(Exception):  # noqa: N818  (not an error: a dry run or a strict 
     """Raised out of the transaction so that it is rolled back; carries the report."""
 
     def __init__(self, report: Report) -> None:
-        super().__init__("import discarded")
+        super().__init__(_("import discarded"))
         self.report = report
+
+
+@contextmanager
+def few_collections() -> Iterator[Callable[[], None]]:
+    """Pause Python's cyclic garbage collector while rows are imported; the caller calls the
+    function yielded after each chunk to collect what that chunk left. An import allocates
+    millions of small objects that live for a chunk (and reference counting frees), and the
+    collector would otherwise walk every live object again and again: about 12% of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sha256(path: Path) -> str:
@@ -159,7 +177,12 @@ def require(
         for position, value in enumerate(values[name]):
             row = index[position]
             if value is None and not _rejected_for(rejects, row, source):
-                rejects.add(frame, row, source, f"{name.replace('_', ' ')} is empty")
+                rejects.add(
+                    frame,
+                    row,
+                    source,
+                    _("{replace} is empty").format(replace=name.replace("_", " ")),
+                )
 
 
 def _rejected_for(rejects: Rejects, row: int, column: str) -> bool:
@@ -194,8 +217,8 @@ def referrer(raw: Any) -> tuple[str | None, str | None] | None:
     phone = phones.try_parse(text)
     if number is None and phone is None:
         raise InvalidInput(
-            f"referrer '{text}' is neither a member number nor a phone number",
-            "give the referring member's number (M000001) or phone, or leave it empty",
+            _("referrer '{text}' is neither a member number nor a phone number").format(text=text),
+            _("give the referring member's number (M000001) or phone, or leave it empty"),
         )
     return number, phone
 
@@ -211,10 +234,10 @@ def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[An
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
         "birthday": normalize.date, "email": normalize.email,
-        "address": normalize.text(500, "the address"), "tier": normalize.tier(codes),
+        "address": normalize.text(500, _("the address")), "tier": normalize.tier(codes),
         "points": normalize.points, "balance": normalize.amount,
         "member_no": normalize.member_no, "joined_at": normalize.datetime,
-        "store": normalize.text(64, "the store"), "tags": normalize.tags,
+        "store": normalize.text(64, _("the store")), "tags": normalize.tags,
         "referrer": referrer, "status": normalize.status,
     }  # fmt: skip
 
@@ -224,19 +247,23 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     from memberctl.spreadsheets.members import MemberJob
 
     began = time.perf_counter()
-    sheet = read.open_sheet(path, options.sheet)
+    sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "members")
     columns = headers.resolve(sheet.columns, "members", mapping, ("name", "phone"))
     if columns.unknown:
-        options.warn(f"ignoring unknown columns: {', '.join(columns.unknown)}")
+        options.warn(
+            _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
+        )
     run_id = start(session, "members", path, options)
     rejects = Rejects(sheet.columns)
     job = MemberJob(session, options, columns, rejects, run_id, path)
-    for frame in sheet.chunks:
-        job.add(frame)
-        if options.progress:
-            options.progress(job.report.rows, sheet.total)
-    job.finish()
+    with few_collections() as collect:
+        for frame in sheet.chunks:
+            job.add(frame)
+            collect()
+            if options.progress:
+                options.progress(job.report.rows, sheet.total)
+        job.finish()
     return finish(
         session=session, kind="members", run_id=run_id, report=job.report, rejects=rejects,
         path=path, options=options, began=began,

@@ -70,6 +70,9 @@ class MemberJob:
         self.writing = not options.dry_run
         self.opening: bulk.Opening | None = None
         self.fresh = bulk.member_count(session) == 0
+        # Numbers this import gave to rows without one, while the file has a number column:
+        # one of them given explicitly in a later chunk is taken back (see `_give_way`).
+        self.generated: set[str] | None = set() if "member_no" in columns.fields else None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -83,28 +86,54 @@ class MemberJob:
             dict(zip(keys, cells, strict=True)) for cells in zip(*values.values(), strict=True)
         ]
         self._claim_keys(frame, index, records)
-        candidates = [
-            (r, rec) for r, rec in zip(index, records, strict=True) if r not in self.rejects
-        ]
+        self._give_way(records)
+        rejected = self.rejects.rows
+        candidates = [(r, rec) for r, rec in zip(index, records, strict=True) if r not in rejected]
         found = self._lookup([rec for _, rec in candidates])
         inserts: list[Action] = []
         updates: list[Action] = []
+        alone = not (found.by_no or found.by_phone)  # no row of this chunk meets a member
+        new = 0
         for row, rec in candidates:
+            if alone and rec["referrer"] is None:  # a new member, the common case: `_queue`
+                inserts.append(Action(row, rec))
+                new += 1
+                if self.track:
+                    self._accept(rec)
+                continue
             action = self._classify(frame, row, rec, found)
             if action is not None:
                 self._route(frame, action, found, inserts, updates)
+        self.report.inserted += new
         self._write(inserts, updates)
 
     def _claim_keys(
         self, frame: pd.DataFrame, index: list[int], records: list[dict[str, Any]]
     ) -> None:
         phone_col, no_col = self.columns.column("phone"), self.columns.column("member_no")
+        numbers, phones = self.numbers.rows, self.phones.rows  # FirstSeen.claim, inlined
         for row, rec in zip(index, records, strict=True):
-            for seen, key, column in ((self.numbers, rec["member_no"], no_col),
-                                      (self.phones, rec["phone"], phone_col)):  # fmt: skip
-                first = seen.claim(key, row)
-                if first is not None:
+            for seen, key, column in ((numbers, rec["member_no"], no_col),
+                                      (phones, rec["phone"], phone_col)):  # fmt: skip
+                if key is None:
+                    continue
+                first = seen.setdefault(key, row)
+                if first != row:
                     self.rejects.add(frame, row, column, f"duplicate of row {first} in this file")
+
+    def _give_way(self, records: list[dict[str, Any]]) -> None:
+        """A number generated for an earlier row and now given explicitly: the explicit row
+        keeps it, and the earlier member (written in this transaction, so never seen by anyone)
+        gets a fresh number."""
+        if not self.generated:
+            return
+        wanted = sorted({rec["member_no"] for rec in records} & self.generated)
+        if not wanted:
+            return
+        fresh = members.allocate_member_nos(self.session, len(wanted), set(self.numbers.rows))
+        bulk.renumber(self.session, dict(zip(wanted, fresh, strict=True)))
+        self.generated.difference_update(wanted)
+        self.generated.update(fresh)
 
     def _lookup(self, records: list[dict[str, Any]]) -> Found:
         if self.fresh:  # no members before: only this file's own keys, checked in memory
@@ -190,12 +219,15 @@ class MemberJob:
     def _accepted(self, ref: RefKey) -> bool:
         return ("no", ref[0]) in self.accepted or ("phone", ref[1]) in self.accepted
 
+    def _accept(self, rec: dict[str, Any]) -> None:
+        """Remember an accepted row's keys: a referrer further down the file may name it."""
+        self.accepted.add(("phone", rec["phone"]))
+        if rec["member_no"]:
+            self.accepted.add(("no", rec["member_no"]))
+
     def _queue(self, action: Action, inserts: list[Action], updates: list[Action]) -> None:
-        rec = action.rec
         if self.track:
-            self.accepted.add(("phone", rec["phone"]))
-            if rec["member_no"]:
-                self.accepted.add(("no", rec["member_no"]))
+            self._accept(action.rec)
         if action.existing is None:
             inserts.append(action)
             self.report.inserted += 1
@@ -251,27 +283,23 @@ class MemberJob:
             return
         at, lowest = self.options.at, self.tiers.lowest
         need = sum(1 for a in actions if not a.rec["member_no"])
-        fresh = iter(members.allocate_member_nos(self.session, need, set(self.numbers.rows)))
-        rows = [_member_row(a.rec, a.rec["member_no"] or next(fresh), lowest, at) for a in actions]
-        ids = bulk.insert_members(self.session, rows)
-        bulk.insert_rows(self.session, bulk.TAG, [
-            {"member_id": i, "tag": tag} for i, a in zip(ids, actions, strict=True)
-            for tag in a.rec["tags"]
-        ])  # fmt: skip
-        statuses = [row["status"] for row in rows]
-        bulk.insert_rows(self.session, bulk.LIFECYCLE,
-                         bulk.enrolments(ids, statuses, self.options.operator, at))  # fmt: skip
+        taken = set(self.numbers.rows) if need else set()
+        numbers = members.allocate_member_nos(self.session, need, taken)
+        if self.generated is not None:
+            self.generated.update(numbers)
+        fresh = iter(numbers)
+        recs = [a.rec for a in actions]
+        columns = _member_columns(recs, [r["member_no"] or next(fresh) for r in recs], lowest, at)
+        ids = bulk.insert_members(self.session, columns)
+        tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
+        bulk.insert_columns(self.session, bulk.TAG, {
+            "member_id": [i for i, _ in tagged], "tag": [tag for _, tag in tagged],
+        })  # fmt: skip
+        enrolled = bulk.enrolments(ids, columns["status"], self.options.operator, at)
+        bulk.insert_columns(self.session, bulk.LIFECYCLE, enrolled)
         ledger = self._opening()
-        bulk.insert_rows(
-            self.session,
-            bulk.POINTS,
-            ledger.points_rows(zip(ids, [r["points"] for r in rows], strict=True)),
-        )
-        bulk.insert_rows(
-            self.session,
-            bulk.WALLET,
-            ledger.wallet_rows(zip(ids, [r["balance"] for r in rows], strict=True)),
-        )
+        bulk.insert_columns(self.session, bulk.POINTS, ledger.points_rows(ids, columns["points"]))
+        bulk.insert_columns(self.session, bulk.WALLET, ledger.wallet_rows(ids, columns["balance"]))
         self._remember_links(ids, actions)
 
     def _opening(self) -> bulk.Opening:
@@ -325,12 +353,24 @@ class MemberJob:
         bulk.set_referrers(self.session, pairs)
 
 
-def _member_row(rec: dict[str, Any], number: str, lowest: str, at: Any) -> dict[str, Any]:
+def _member_columns(
+    recs: list[dict[str, Any]], numbers: list[str], lowest: str, at: Any
+) -> dict[str, list[Any]]:
+    """New members' rows, column by column (what `bulk.insert_members` takes)."""
+
+    def field(key: str, default: Any = None) -> list[Any]:
+        if default is None:
+            return [rec[key] for rec in recs]
+        return [rec[key] or default for rec in recs]
+
+    count = len(recs)
     return {
-        "member_no": number, "name": rec["name"], "phone": rec["phone"], "gender": rec["gender"],
-        "birthday": rec["birthday"], "email": rec["email"], "address": rec["address"],
-        "tier_code": rec["tier"] or lowest, "status": rec["status"] or "active",
-        "points": rec["points"] or 0, "balance": rec["balance"] or ZERO, "store": rec["store"],
-        "referrer_id": None, "joined_at": rec["joined_at"] or at, "created_at": at,
-        "updated_at": at, "forgotten_at": None, "below_tier_since": None,
+        "member_no": numbers, "name": field("name"), "phone": field("phone"),
+        "gender": field("gender"), "birthday": field("birthday"), "email": field("email"),
+        "address": field("address"), "tier_code": field("tier", lowest),
+        "status": field("status", "active"), "points": field("points", 0),
+        "balance": field("balance", ZERO), "store": field("store"), "referrer_id": [None] * count,
+        "joined_at": field("joined_at", at), "created_at": [at] * count,
+        "updated_at": [at] * count, "forgotten_at": [None] * count,
+        "below_tier_since": [None] * count,
     }  # fmt: skip

@@ -31,8 +31,8 @@ import pandas as pd
 
 from memberctl.domain import fields, money, phones
 from memberctl.errors import InvalidInput
+from memberctl.spreadsheets.escaping import FORMULA_START, escape, unescape  # noqa: F401
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
 _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
@@ -41,18 +41,6 @@ _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _MAX_SERIAL = 2958465  # 9999-12-31
 
 Column = tuple[list[Any], list[str | None]]  # (value per row, error message or None per row)
-
-
-def escape(text: str) -> str:
-    """What export writes for a text cell: a leading `'` when a spreadsheet could run it."""
-    return "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
-
-
-def unescape(text: str) -> str:
-    """The inverse of `escape`: drop the one quote export added."""
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
-        return text[1:]
-    return text
 
 
 def is_blank(raw: Any) -> bool:
@@ -77,24 +65,22 @@ def cell_text(raw: Any) -> str:
 def by_value(series: pd.Series, parse: Callable[[Any], Any]) -> Column:
     """Apply `parse` once per distinct raw value; InvalidInput becomes that row's error."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    values: list[Any] = []
-    errors: list[str | None] = []
+    uniques = uniques.tolist()
     fast = getattr(parse, "bulk", None)
-    known = fast(uniques) if fast is not None and len(uniques) > 100 else [None] * len(uniques)
-    for raw, done in zip(uniques, known, strict=True):
-        if done is not None:
-            values.append(done)
-            errors.append(None)
-            continue
+    values: list[Any] = fast(uniques) if fast is not None and len(uniques) > 100 else []
+    values = values or [None] * len(uniques)
+    errors: list[str | None] = [None] * len(uniques)
+    for at in [at for at, done in enumerate(values) if done is None]:  # not done in bulk
         try:
-            values.append(parse(raw))
-            errors.append(None)
+            values[at] = parse(uniques[at])
         except InvalidInput as exc:
-            values.append(None)
-            errors.append(str(exc))
+            errors[at] = str(exc)
     values.append(blank_value(parse))
     errors.append(None)
-    return [values[c] for c in codes], [errors[c] for c in codes]
+    positions = codes.tolist()  # code -1 (a missing cell) is the blank value appended last
+    if not any(errors):
+        return list(map(values.__getitem__, positions)), [None] * len(positions)
+    return list(map(values.__getitem__, positions)), list(map(errors.__getitem__, positions))
 
 
 def blank_value(parse: Callable[[Any], Any]) -> Any:
@@ -119,6 +105,28 @@ def name(raw: Any) -> str | None:
     return fields.parse_name(value) if value else None
 
 
+def _bulk_names(uniques: Any) -> list[str | None]:
+    """Names that `name` would return unchanged (text without spaces, quotes or characters NFKC
+    changes, at most 100 long) in one pass; the rest (None) go through `name`."""
+    normal = unicodedata.is_normalized
+    return [
+        raw
+        if type(raw) is str and 0 < len(raw) <= 100 and raw.isprintable() and " " not in raw
+        and raw[0] != "'" and normal("NFKC", raw)
+        else None
+        for raw in uniques
+    ]  # fmt: skip
+
+
+name.bulk = _bulk_names  # type: ignore[attr-defined]
+
+
+def _bulk_cn_mobiles(uniques: Any) -> list[str | None]:
+    """Plain 11-digit CN mobiles as text, in one pass (the rest, None, go through `phone`)."""
+    mobile = _CN_MOBILE.fullmatch
+    return ["+86" + raw if type(raw) is str and mobile(raw) else None for raw in uniques]
+
+
 def phone(region: str) -> Callable[[Any], str | None]:
     def parse(raw: Any) -> str | None:
         if type(raw) is str and _CN_MOBILE.fullmatch(raw) and region == "CN":
@@ -135,6 +143,8 @@ def phone(region: str) -> Callable[[Any], str | None]:
             )
         return phones.parse(value, region)
 
+    if region == "CN":
+        parse.bulk = _bulk_cn_mobiles  # type: ignore[attr-defined]
     return parse
 
 
@@ -208,13 +218,30 @@ def datetime(raw: Any) -> dt.datetime | None:
 _ISO = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?"
 
 
+_ISO_TEXT = re.compile(_ISO)
+
+
 def _bulk_datetimes(uniques: Any) -> list[dt.datetime | None]:
-    """The common case in one vectorised pass: ISO text (`2020-01-02[ 10:30[:00]]`). Anything
-    else, including ISO text of a day that does not exist, is left (None) to `datetime`."""
-    text = pd.Series(uniques, dtype=object)
-    iso = text.map(lambda v: isinstance(v, str)) & text.astype(str).str.fullmatch(_ISO)
-    parsed = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce")
-    return [None if pd.isna(v) else v.to_pydatetime(warn=False) for v in parsed]
+    """The common cases in one pass: naive date-time cells on a whole second, date cells and
+    ISO text (`2020-01-02[ 10:30[:00]]`). Anything else, including ISO text of a day that does
+    not exist, is left (None) to `datetime`."""
+    return [_common_datetime(raw) for raw in uniques]
+
+
+def _common_datetime(raw: Any) -> dt.datetime | None:
+    kind = type(raw)
+    if kind is str:
+        if not _ISO_TEXT.fullmatch(raw):
+            return None
+        try:
+            return dt.datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+    if kind is dt.datetime:
+        return raw if raw.tzinfo is None and not raw.microsecond else None
+    if kind is dt.date:
+        return dt.datetime.combine(raw, dt.time())
+    return None
 
 
 def _bulk_dates(uniques: Any) -> list[dt.date | None]:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from memberctl.domain import bulk
+from memberctl.domain import bulk, phones
 from memberctl.errors import InvalidInput
 from memberctl.spreadsheets import headers, importer, normalize, read
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
@@ -37,7 +37,7 @@ def parsers(region: str) -> dict[str, Any]:
 
 def import_purchases(*, session: Session, path: Path, options: Options) -> Report:
     began = time.perf_counter()
-    sheet = read.open_sheet(path, options.sheet)
+    sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "purchases")
     columns = headers.resolve(sheet.columns, "purchases", mapping, REQUIRED)
     if "phone" not in columns.fields and "member_no" not in columns.fields:
@@ -50,10 +50,12 @@ def import_purchases(*, session: Session, path: Path, options: Options) -> Repor
     run_id = importer.start(session, "purchases", path, options)
     rejects = Rejects(sheet.columns)
     job = PurchaseJob(session, options, columns, rejects, run_id)
-    for frame in sheet.chunks:
-        job.add(frame)
-        if options.progress:
-            options.progress(job.report.rows, sheet.total)
+    with importer.few_collections() as collect:
+        for frame in sheet.chunks:
+            job.add(frame)
+            collect()
+            if options.progress:
+                options.progress(job.report.rows, sheet.total)
     if job.writing and job.report.inserted and not (len(rejects) and not options.skip_invalid):
         from memberctl.domain.purchases import earn_for_import_run
 
@@ -120,7 +122,7 @@ class PurchaseJob:
                 found[row] = member.id
             elif row not in self.rejects or not (number or phone):
                 column = self.columns.column("member_no" if number or not phone else "phone")
-                what = number or phone
+                what = number or phones.mask(phone)  # masked: the summary line goes to stderr
                 message = (f"no member {what}; import or enrol the member first" if what
                            else "the member is missing: give a phone or member number")  # fmt: skip
                 self.rejects.add(frame, row, column if column in frame.columns else None, message)

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from memberctl.errors import RowError
+from memberctl.spreadsheets.escaping import escape
 from memberctl.spreadsheets.normalize import cell_text, is_blank
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -82,7 +83,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 
 def _csv_cell(cell: Any) -> str:
-    return cell if isinstance(cell, str) else cell_text(cell)
+    return escape(cell) if isinstance(cell, str) else cell_text(cell)  # import unescapes it
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from memberctl.errors import UsageProblem
+from memberctl.i18n import _
 from memberctl.spreadsheets.export import HEADERS
 
 COLUMNS = (
@@ -33,7 +34,10 @@ def write_template(path: Path, tiers: Sequence[str], lang: str = "zh") -> Path:
     from openpyxl.utils import get_column_letter
 
     if path.suffix.lower() != ".xlsx":
-        raise UsageProblem(f"cannot write a template to '{path.name}'", "give a .xlsx file name")
+        raise UsageProblem(
+            _("cannot write a template to '{name}'").format(name=path.name),
+            _("give a .xlsx file name"),
+        )
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -63,6 +67,6 @@ def _validation(sheet: object, name: str, choices: list[str]) -> None:
 
     letter = get_column_letter(COLUMNS.index(name) + 1)
     rule = DataValidation(type="list", formula1=f'"{",".join(choices)}"', allow_blank=True)
-    rule.error = f"choose one of: {', '.join(choices)}"
+    rule.error = _("choose one of: {choices}").format(choices=", ".join(choices))
     rule.add(f"{letter}2:{letter}{PREPARED_ROWS + 1}")
     sheet.add_data_validation(rule)  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from memberctl.domain import reports
 from memberctl.domain.reports import growth, rfm
+from memberctl.spreadsheets.escaping import escape_cell
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -109,10 +110,33 @@ def _rfm(data: Any) -> list[Sheet]:
     return [segments, sheet]
 
 
+def _survey(data: Any) -> list[Sheet]:
+    """An overview, every answer on one sheet, then a sheet (and a bar chart) per question."""
+    from memberctl.domain.reports import survey
+
+    keys = ("survey", "title", "as_of", "responses", "respondents")
+    sheets = [Sheet("survey", ["key", "value"], [[k, getattr(data, k)] for k in keys])]
+    answers = _records(survey.rows(data), survey.SurveyRow)
+    answers.name = "answers"
+    sheets.append(answers)
+    for number, q in enumerate(data.questions, start=1):
+        name = f"{number} {q.key}"
+        if q.type == "text":
+            rows = [[t.member_no, t.taken_at, t.text] for t in q.texts]
+            sheets.append(Sheet(name, ["member_no", "taken_at", "text"], rows))
+            continue
+        rows = [[a.answer, a.count, a.share] for a in q.answers]
+        sheet = Sheet(name, ["answer", "count", "share"], rows)
+        sheet.charts.append(Chart("bar", q.text, 2, "count"))
+        sheets.append(sheet)
+    return sheets
+
+
 LAYOUTS: dict[str, Callable[[Any], list[Sheet]]] = {
     "summary": _summary,
     "growth": _growth,
     "rfm": _rfm,
+    "survey": _survey,
 }
 
 
@@ -149,8 +173,8 @@ def _cell_value(value: Any) -> tuple[Any, str | None]:
         return value, FORMATS[dt.date]
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str), None
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value, None  # never run as a formula
+    if isinstance(value, str):
+        return escape_cell(value), None  # never run as a formula
     return value, None
 
 

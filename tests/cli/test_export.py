@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -92,3 +93,41 @@ def test_bad_where_and_unknown_segment(shop, tmp_path):
     missing = shop("export", "members", str(path), "--segment", "nope")
     assert missing.exit_code == 3
     assert not path.exists()
+
+
+def test_quoted_and_full_width_formulas_round_trip(run, engine, tmp_path):
+    """Text already starting with a quote is escaped once more and comes back exactly; a tag
+    that would run is escaped; text that would not is written as it is."""
+    from tests.conftest import Run
+
+    enroll(engine, name="'=1+2", phone="13800138001", tags=["＝SUM(A1)"])
+    enroll(engine, name="王五", phone="13800138002", address="'plain")
+    path = tmp_path / "m.xlsx"
+    assert run("export", "members", str(path)).exit_code == 0
+    cells = [row[1] for row in read_rows(path)[1:]]
+    assert cells == ["''=1+2", "王五"]
+    assert read_rows(path)[1][11] == "'=SUM(A1)"  # NFKC at enrolment made ＝ a plain =
+    assert read_rows(path)[2][14] == "'plain"
+    before = run.json("member", "list")
+    other = Run(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert other("import", "members", str(path), "-f", "json").exit_code == 0
+    assert other.json("member", "list") == before
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(2026, 11, 25),
+     dt.datetime(1900, 3, 1, 0, 0, 1), dt.datetime(2026, 11, 25, 23, 59, 59, 999999)],
+)  # fmt: skip
+def test_date_cells_hold_xlsxwriters_own_serials(moment):
+    """Export turns dates into Excel serial numbers itself (the hot loop skips write_datetime):
+    the same numbers xlsxwriter computes, Excel's phantom 29 February 1900 included."""
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    from memberctl.spreadsheets import export
+
+    expected = _datetime_to_excel_datetime(moment, False, False)
+    if isinstance(moment, dt.datetime):
+        assert export._moment_serial(moment) == expected
+    else:
+        assert export._day_serial(moment) == expected

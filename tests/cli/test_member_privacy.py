@@ -27,7 +27,8 @@ def member(engine):
 
 def rows(session, model, member_id):
     session.rollback()
-    return session.exec(select(model).where(model.member_id == member_id)).all()
+    query = select(model).where(model.member_id == member_id).order_by(col(model.id))
+    return session.exec(query).all()  # by id: an UPDATE moves a row in a PostgreSQL heap
 
 
 def test_forget_without_yes_and_without_a_terminal_is_refused(run, engine, member):

@@ -328,3 +328,50 @@ def test_where_and_segment_filter(run):
     data = run.json("report", "summary", *DAY, "--segment", "south")
     assert data["members"] == 2
     failure(run("report", "summary", "--where", "tier ="), 2)
+
+
+@pytest.mark.parametrize("report", ["rfm", "churn", "upgrades", "birthdays", "growth"])
+def test_json_rows_are_what_json_dumps_writes(run, monkeypatch, report):
+    """List reports are rendered column by column in chunks of rows: the bytes are still one
+    json.dumps line per row."""
+    from memberctl.cli import _report_output
+
+    monkeypatch.setattr(_report_output, "CHUNK_ROWS", 2)
+    text = run("report", report, *DAY, "-f", "json").stdout
+    rows = json.loads(text)
+    assert rows, report
+    lines = ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in rows)
+    assert text == "[\n" + lines + "\n]\n"
+
+
+def test_json_rows_with_odd_values(monkeypatch):
+    """None in any column, text with quotes, %, newlines and CJK, a value of another type than
+    its annotation: each cell as json.dumps writes it."""
+    import dataclasses
+    import datetime as dt
+    from decimal import Decimal
+
+    from memberctl.cli import _report_output
+
+    @dataclasses.dataclass
+    class Row:
+        name: str | None
+        count: int | None
+        spend: Decimal | None
+        day: dt.date | None
+
+    monkeypatch.setattr(_report_output, "_row_type", lambda _name: Row)
+    monkeypatch.setattr(_report_output, "CHUNK_ROWS", 2)
+    data = [
+        Row('a "b" %s 100%\n张三', 1, Decimal("1.005"), dt.date(2026, 1, 2)),
+        Row(None, None, None, None),
+        Row("x", True, Decimal("-2"), dt.datetime(2026, 1, 2, 3, 4, 5)),  # type: ignore[arg-type]
+    ]
+    text = "".join(_report_output._json_chunks("odd", data))
+    assert json.loads(text) == [
+        {"name": 'a "b" %s 100%\n张三', "count": 1, "spend": "1.01", "day": "2026-01-02"},
+        {"name": None, "count": None, "spend": None, "day": None},
+        {"name": "x", "count": True, "spend": "-2.00", "day": "2026-01-02T03:04:05"},
+    ]
+    lines = ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in json.loads(text))
+    assert text == "[\n" + lines + "\n]\n"

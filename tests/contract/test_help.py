@@ -62,3 +62,10 @@ def test_version(runner):
 
     assert result.exit_code == 0
     assert result.stdout == f"memberctl {__version__}\n"
+
+
+@pytest.mark.parametrize("path", GROUPS, ids=[" ".join(p) for p in GROUPS])
+def test_a_group_without_a_command_prints_its_help_once(runner, path):
+    result = runner.invoke(app, list(path))
+    assert result.exit_code == 2
+    assert result.output.count("Usage:") == 1

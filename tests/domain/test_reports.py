@@ -96,3 +96,43 @@ def test_rfm_quintiles_over_many_members_are_balanced(engine, session):
     by_no = {r.member_no: r for r in result}
     assert (by_no[numbers[-1]].recency, by_no[numbers[-1]].monetary) == (5, 5)
     assert (by_no[numbers[0]].recency, by_no[numbers[0]].monetary) == (1, 1)
+
+
+@pytest.mark.parametrize("buyers", [3, 23])
+def test_rfm_scores_are_the_databases_own_ntile(engine, session, buyers):
+    """The quintiles ranked in Python equal NTILE(5) OVER (ORDER BY measure, member_no) run by
+    the database itself, with ties on every measure and a count that does not divide by 5."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from memberctl.db.session import transaction
+    from memberctl.models import Member, Purchase
+    from tests import factories
+    from tests.reportdata import add_purchases
+
+    # Member numbers in the opposite order to enrolment: ties follow the number, not the id.
+    numbers = [factories.enroll(engine, member_no=f"V{buyers - i:03d}").member_no
+               for i in range(buyers)]  # fmt: skip
+    with transaction(engine) as tx:
+        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        rows = [(i, f"2026-{1 + i % 4:02d}-10 10:00", f"{(i % 3) * 10 + 5}.50", False)
+                for i in ids for _ in range(1 + i % 3)]  # fmt: skip
+        add_purchases(tx, ids, rows)
+    per = (
+        select(col(Purchase.member_id).label("member_id"), func.max(Purchase.at).label("last"),
+               func.count().label("orders"), func.sum(Purchase.amount).label("spend"))
+        .group_by(col(Purchase.member_id)).subquery()
+    )  # fmt: skip
+    number = col(Member.member_no)
+    ntile = (
+        select(number, *(func.ntile(5).over(order_by=(measure, number))
+                         for measure in (per.c.last, per.c.orders, per.c.spend)))
+        .join(per, per.c.member_id == col(Member.id))
+    )  # fmt: skip
+    expected = {no: (r, f, m) for no, r, f, m in session.exec(ntile)}
+    result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
+    assert {r.member_no: (r.recency, r.frequency, r.monetary) for r in result} == expected
+    assert len(expected) == buyers
+    totals = [r.recency + r.frequency + r.monetary for r in result]
+    assert totals == sorted(totals, reverse=True)

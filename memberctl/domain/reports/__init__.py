@@ -29,6 +29,7 @@ from memberctl.models import Member, Purchase
 
 NAMES = (
     "summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability", "campaign",
+    "survey",
 )  # fmt: skip
 ACTIVE_DAYS = 90
 
@@ -117,6 +118,7 @@ _ROWS = {
     "churn": "ChurnRow",
     "upgrades": "UpgradeRow",
     "birthdays": "BirthdayRow",
+    "survey": "SurveyRow",  # its CSV: the report flattened, one row per answer
 }
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from memberctl.domain import lifecycle
 from memberctl.domain.reports import Scope
 from memberctl.errors import UsageProblem
+from memberctl.i18n import _
 from memberctl.models import Member
 
 MAX_DAYS = 366
@@ -71,9 +72,12 @@ def build(
     *, session: Session, scope: Scope, month: int | None = None, days: int | None = None
 ) -> list[BirthdayRow]:
     if month is not None and days is not None:
-        raise UsageProblem("--month and --days cannot be used together", "give one of them")
+        raise UsageProblem(_("--month and --days cannot be used together"), _("give one of them"))
     if days is not None and not 0 <= days <= MAX_DAYS:
-        raise UsageProblem(f"--days {days} is out of range", f"give 0 to {MAX_DAYS}")
+        raise UsageProblem(
+            _("--days {days} is out of range").format(days=days),
+            _("give 0 to {MAX_DAYS}").format(MAX_DAYS=MAX_DAYS),
+        )
     born = col(Member.birthday)
     if days is not None:
         which = _days_clause(scope.as_of, days)

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain.reports import Scope, cents, counted, midnight, ratio
 from memberctl.errors import UsageProblem
+from memberctl.i18n import _
 from memberctl.models import Member, Purchase
 
 DEFAULT_DAYS = 30
@@ -64,7 +65,10 @@ def period(as_of: dt.date, start: dt.date | None, end: dt.date | None) -> tuple[
     end = end or as_of
     start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise UsageProblem(f"--from {start} is after --to {end}", "give --from on or before --to")
+        raise UsageProblem(
+            _("--from {start} is after --to {end}").format(start=start, end=end),
+            _("give --from on or before --to"),
+        )
     return start, end
 
 

@@ -1,15 +1,19 @@
 """`report rfm`: recency, frequency and monetary scores, and the segment they put a member in.
 
 Over the last 12 months up to `as_of` (the same window as tier evaluation and `spend_12m`),
-the members in scope with at least one purchase (not refunded) are ranked three ways with
-`NTILE(5)` window functions, so each score from 1 to 5 is a quintile of those members:
+the members in scope with at least one purchase (not refunded) are ranked three ways into
+quintiles exactly as `NTILE(5)` would, so each score from 1 to 5 is a quintile of those members:
 
 - recency: the time of the last purchase; 5 = the most recent fifth;
 - frequency: the number of purchases; 5 = the most frequent fifth;
 - monetary: the amount spent; 5 = the fifth who spent most.
 
 Members tied on a measure are put in order by member number, so a run is repeatable (NTILE may
-put equal values in neighbouring quintiles). The segment comes from R and FM = F + M (2-10):
+put equal values in neighbouring quintiles). The database sums each member's purchases; the
+three rankings are sorts of those per-member rows here (three SQL window sorts took 2 of the
+5 seconds allowed for 200,000 members on SQLite; these take under 1).
+
+The segment comes from R and FM = F + M (2-10):
 
 | segment         | rule                         | what to do                      |
 |-----------------|------------------------------|---------------------------------|
@@ -25,13 +29,19 @@ put equal values in neighbouring quintiles). The segment comes from R and FM = F
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from memberctl.domain import money
 from memberctl.domain.evaluation import window
 from memberctl.domain.reports import Scope, cents, counted, fetch
 from memberctl.models import Member, Purchase
@@ -75,6 +85,11 @@ def segment_of(recency: int, frequency: int, monetary: int) -> str:
     return "hibernating" if recency == 2 else "lost"
 
 
+_SEGMENT = {
+    (r, f, m): segment_of(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)
+}
+
+
 def build(*, session: Session, scope: Scope) -> list[RfmRow]:
     """Best customers first (R + F + M, then member number)."""
     start, end = window(scope.as_of)
@@ -86,24 +101,58 @@ def build(*, session: Session, scope: Scope) -> list[RfmRow]:
         .group_by(col(Purchase.member_id))
         .subquery("per_member")
     )  # fmt: skip
-    member_no = col(Member.member_no)
-    scored = (
-        select(member_no, Member.name, Member.phone, Member.tier_code, per.c.last,
-               per.c.orders, per.c.spend,
-               func.ntile(5).over(order_by=(per.c.last, member_no)),
-               func.ntile(5).over(order_by=(per.c.orders, member_no)),
-               func.ntile(5).over(order_by=(per.c.spend, member_no)))
-        .join(per, per.c.member_id == col(Member.id))
-        .where(scope.members)
-    )  # fmt: skip
-    found = fetch(session, scored).all()
-    # Best first: sorting the plain tuples here is several times faster than an outer ORDER BY.
-    found.sort(key=lambda t: (-(t[7] + t[8] + t[9]), t[0]))
-    return [
-        RfmRow(no, name, scope.phone(phone), tier, r, f, m, segment_of(r, f, m), last,
-               (scope.as_of - last.date()).days, orders, cents(amount))
-        for no, name, phone, tier, last, orders, amount, r, f, m in found
-    ]  # fmt: skip
+    measured = select(
+        col(Member.member_no), Member.name, Member.phone, Member.tier_code, per.c.last,
+        per.c.orders, per.c.spend,
+    ).join(per, per.c.member_id == col(Member.id)).where(scope.members)  # fmt: skip
+    day = scope.as_of.toordinal()
+    phone = scope.phone
+    with _collector_paused():
+        found = fetch(session, measured).all()
+        numbers = [t[0] for t in found]
+        by_number = sorted(range(len(found)), key=numbers.__getitem__)
+        r, f, m = (_quintiles([t[k] for t in found], by_number) for k in (4, 5, 6))
+        totals = [-(a + b + c) for a, b, c in zip(r, f, m, strict=True)]
+        rows = []
+        for i in sorted(by_number, key=totals.__getitem__):  # best first, then by number
+            no, name, e164, tier, last, orders, amount = found[i]
+            rows.append(
+                RfmRow(no, name, phone(e164), tier, r[i], f[i], m[i], _SEGMENT[r[i], f[i], m[i]],
+                       last, day - last.toordinal(), orders, _cents(amount))
+            )  # fmt: skip
+        return rows
+
+
+def _quintiles(values: list[Any], by_number: list[int]) -> list[int]:
+    """Each row's NTILE(5) OVER (ORDER BY value, member_no), given the row indexes in member
+    number order (a stable sort by value keeps it among ties): rows in that order are dealt
+    into five runs of n // 5, the first n % 5 runs one row longer."""
+    size, extra = divmod(len(values), 5)
+    runs = chain.from_iterable([tile] * (size + (tile <= extra)) for tile in range(1, 6))
+    tiles = [0] * len(values)
+    for index, tile in zip(sorted(by_number, key=values.__getitem__), runs, strict=True):
+        tiles[index] = tile
+    return tiles
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while 100,000s of rows are made (none of them in a cycle):
+    the collector's passes over them took ~10% of the report on 200,000 members."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _cents(value: Any) -> Decimal:
+    """`cents` with its common case (a float sum from SQLite) inline."""
+    if value.__class__ is float:
+        return Decimal(repr(value)).quantize(money.CENT, ROUND_HALF_UP)
+    return cents(value)
 
 
 def segment_counts(rows: list[RfmRow]) -> list[SegmentCount]:

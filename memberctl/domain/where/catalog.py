@@ -15,6 +15,7 @@ from decimal import Decimal
 from memberctl.domain import fields
 from memberctl.domain.lifecycle import STATUSES
 from memberctl.domain.where.lexer import ExpressionError, Token
+from memberctl.i18n import _
 
 EQUALITY = ("=", "!=", "in", "not in")
 ORDERING = ("=", "!=", "<", "<=", ">", ">=", "in", "not in")
@@ -72,9 +73,11 @@ def field(token: Token) -> Field:
     found = FIELDS.get(unicodedata.normalize("NFKC", token.text).lower())
     if found is None:
         raise ExpressionError(
-            f"unknown field {token.shown()} at column {token.pos + 1}",
+            _("unknown field {shown} at column {value}").format(
+                shown=token.shown(), value=token.pos + 1
+            ),
             token.pos + 1,
-            f"fields are: {FIELD_NAMES}",
+            _("fields are: {FIELD_NAMES}").format(FIELD_NAMES=FIELD_NAMES),
         )
     return found
 
@@ -87,7 +90,7 @@ def value(spec: Field, token: Token) -> str | int | Decimal:
         return _integer(spec, token, text)
     if spec.kind == Kind.money:
         if not _DECIMAL.fullmatch(text):
-            raise _bad(spec, token, "a number such as 1000 or 99.50")
+            raise _bad(spec, token, _("a number such as 1000 or 99.50"))
         return Decimal(text)
     if spec.kind == Kind.status:
         if text.lower() not in STATUSES:
@@ -96,7 +99,7 @@ def value(spec: Field, token: Token) -> str | int | Decimal:
     if spec.kind == Kind.gender:
         gender = fields.GENDERS.get(text.lower()) if text else ""  # '': not recorded
         if gender is None:
-            raise _bad(spec, token, "male or female (男/女)")
+            raise _bad(spec, token, _("male or female (男/女)"))
         return gender
     if spec.kind == Kind.tier:
         return text.lower()
@@ -105,17 +108,19 @@ def value(spec: Field, token: Token) -> str | int | Decimal:
 
 def _integer(spec: Field, token: Token, text: str) -> int:
     if not _INTEGER.fullmatch(text):
-        raise _bad(spec, token, "a whole number")
+        raise _bad(spec, token, _("a whole number"))
     number = int(text)
     if spec.kind == Kind.month and not 1 <= number <= 12:
-        raise _bad(spec, token, "a month from 1 to 12")
+        raise _bad(spec, token, _("a month from 1 to 12"))
     if abs(number) > 10**9:
-        raise _bad(spec, token, "a number of at most 9 digits")
+        raise _bad(spec, token, _("a number of at most 9 digits"))
     return number
 
 
 def _bad(spec: Field, token: Token, expected: str) -> ExpressionError:
     return ExpressionError(
-        f"expected {expected} for {spec.name} at column {token.pos + 1}, found {token.shown()}",
+        _("expected {expected} for {name} at column {value}, found {shown}").format(
+            expected=expected, name=spec.name, value=token.pos + 1, shown=token.shown()
+        ),
         token.pos + 1,
     )

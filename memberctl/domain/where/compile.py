@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain.where.lexer import ExpressionError
 from memberctl.domain.where.parser import And, Compare, Node, Not, Or
+from memberctl.i18n import _
 from memberctl.models import Member, MemberTag, Purchase, Tier
 
 Clause = ColumnElement[bool]
@@ -88,9 +89,11 @@ class _Compiler:
             if code not in ranks:
                 column = value.token.pos + 1
                 raise ExpressionError(
-                    f"no tier {value.token.shown()} at column {column}",
+                    _("no tier {shown} at column {column}").format(
+                        shown=value.token.shown(), column=column
+                    ),
                     column,
-                    f"tiers are: {', '.join(ranks)}",
+                    _("tiers are: {ranks}").format(ranks=", ".join(ranks)),
                 )
             wanted.append(ranks[code])
         if node.op in ("in", "not in", "=", "!="):

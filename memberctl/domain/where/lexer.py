@@ -15,6 +15,7 @@ import enum
 from dataclasses import dataclass
 
 from memberctl.errors import UsageProblem
+from memberctl.i18n import _
 
 # One character for one, so offsets stay those of the text the user typed.
 _FULL_WIDTH = str.maketrans("（），＝＜＞！“”‘’\u3000", "(),=<>!\"\"'' ")
@@ -45,7 +46,7 @@ class Token:
     def shown(self) -> str:
         """How a message names this token: `'gold'`, `"a b"` or `the end`."""
         if self.kind == Kind.end:
-            return "the end"
+            return _("the end")
         raw = self.raw if len(self.raw) <= 40 else self.raw[:39] + "…"
         raw = "".join(c if c.isprintable() else repr(c)[1:-1] for c in raw)  # one line
         return raw if self.kind == Kind.string else f"'{raw}'"
@@ -95,7 +96,9 @@ def _next(text: str, pos: int) -> Token:
         if text.startswith(op, pos):
             return Token(Kind.op, op, pos, op)
     if char == "!":
-        raise ExpressionError(f"expected '!=' at column {pos + 1}, found '!'", pos + 1)
+        raise ExpressionError(
+            _("expected '!=' at column {value}, found '!'").format(value=pos + 1), pos + 1
+        )
     end = pos
     while end < len(text) and text[end] not in _STOP:
         end += 1
@@ -110,8 +113,10 @@ def _string(text: str, start: int) -> Token:
         close = text.find(quote, pos)
         if close < 0:
             raise ExpressionError(
-                f"expected a closing {quote} at column {len(text) + 1} "
-                f"for the string that starts at column {start + 1}",
+                _(
+                    "expected a closing {quote} at column {value} for the string that starts "
+                    "at column {value2}"
+                ).format(quote=quote, value=len(text) + 1, value2=start + 1),
                 len(text) + 1,
             )
         parts.append(text[pos:close])

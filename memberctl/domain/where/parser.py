@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from memberctl.domain.where import catalog
 from memberctl.domain.where.lexer import ExpressionError, Kind, Token, tokenize
+from memberctl.i18n import _
 
 MAX_DEPTH = 64
 
@@ -93,20 +94,30 @@ class _Parser:
     def error(self, expected: str, hint: str | None = None) -> ExpressionError:
         """`expected X after 'Y' at column N, found Z` for the current token."""
         token = self.token
-        after = f" after {self.tokens[self.index - 1].shown()}" if self.index else ""
-        found = "" if token.kind == Kind.end else f", found {token.shown()}"
+        after = (
+            _(" after {shown}").format(shown=self.tokens[self.index - 1].shown())
+            if self.index
+            else ""
+        )
+        found = "" if token.kind == Kind.end else _(", found {shown}").format(shown=token.shown())
         column = token.pos + 1
         return ExpressionError(
-            f"expected {expected}{after} at column {column}{found}", column, hint
+            _("expected {expected}{after} at column {column}{found}").format(
+                expected=expected, after=after, column=column, found=found
+            ),
+            column,
+            hint,
         )
 
     def expression(self) -> Node:
         node = self.disjunct()
         if self.token.kind == Kind.rparen:
             column = self.token.pos + 1
-            raise ExpressionError(f"unmatched ')' at column {column}", column)
+            raise ExpressionError(
+                _("unmatched ')' at column {column}").format(column=column), column
+            )
         if self.token.kind != Kind.end:
-            raise self.error("'and', 'or' or the end")
+            raise self.error(_("'and', 'or' or the end"))
         return node
 
     def disjunct(self) -> Node:
@@ -128,7 +139,10 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             column = self.token.pos + 1
             raise ExpressionError(
-                f"the expression nests deeper than {MAX_DEPTH} levels at column {column}", column
+                _("the expression nests deeper than {MAX_DEPTH} levels at column {column}").format(
+                    MAX_DEPTH=MAX_DEPTH, column=column
+                ),
+                column,
             )
         try:
             if self.token.keyword() == "not":
@@ -143,11 +157,13 @@ class _Parser:
             opening = self.advance()
             node = self.disjunct()
             if self.token.kind != Kind.rparen:
-                raise self.error(f"')' to close the '(' at column {opening.pos + 1}")
+                raise self.error(
+                    _("')' to close the '(' at column {value}").format(value=opening.pos + 1)
+                )
             self.advance()
             return node
         if self.token.kind != Kind.word or self.token.keyword():
-            raise self.error("a field", None if self.index else "e.g. tier = gold")
+            raise self.error(_("a field"), None if self.index else _("e.g. tier = gold"))
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -159,9 +175,11 @@ class _Parser:
             column = op_token.pos + 1
             allowed = ", ".join(spec.operators[:-1]) + " or " + spec.operators[-1]
             raise ExpressionError(
-                f"{spec.name} cannot be compared with '{op}' at column {column}",
+                _("{name} cannot be compared with '{op}' at column {column}").format(
+                    name=spec.name, op=op, column=column
+                ),
                 column,
-                f"{spec.name} takes {allowed}",
+                _("{name} takes {allowed}").format(name=spec.name, allowed=allowed),
             )
         if op in ("in", "not in"):
             values = self.value_list(spec)
@@ -182,19 +200,23 @@ class _Parser:
                 raise self.error("'in'")
             self.advance()
             return "not in"
-        raise self.error("an operator (=, !=, <, <=, >, >=, in, not in)")
+        raise self.error(_("an operator (=, !=, <, <=, >, >=, in, not in)"))
 
     def value(self, spec: catalog.Field) -> Value:
         token = self.token
         if token.kind == Kind.string or (token.kind == Kind.word and not token.keyword()):
             self.advance()
             return Value(catalog.value(spec, token), token)
-        hint = f"quote a value that is a keyword: '{token.raw}'" if token.keyword() else None
-        raise self.error("a value", hint)
+        hint = (
+            _("quote a value that is a keyword: '{raw}'").format(raw=token.raw)
+            if token.keyword()
+            else None
+        )
+        raise self.error(_("a value"), hint)
 
     def value_list(self, spec: catalog.Field) -> tuple[Value, ...]:
         if self.token.kind != Kind.lparen:
-            raise self.error("'('", "write a list as (a, b, c)")
+            raise self.error("'('", _("write a list as (a, b, c)"))
         self.advance()
         values = [self.value(spec)]
         while self.token.kind == Kind.comma:
