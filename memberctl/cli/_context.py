@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class AppContext:
     settings: Settings
     _engine: Any = field(default=None, repr=False)
+    _tier_names: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -45,6 +46,18 @@ class AppContext:
 
         with transaction(self.engine, write=False) as session:
             yield session
+
+    def tier_names(self) -> dict[str, str]:
+        """Tier code -> name, read once, for tables in Chinese (金卡会员 rather than gold); empty
+        when this command opened no database."""
+        if self._tier_names is None:
+            if self._engine is None:
+                return {}
+            from memberctl.domain.tiers import list_tiers
+
+            with self.read() as session:
+                self._tier_names = {t.code: t.name for t in list_tiers(session=session)}
+        return self._tier_names
 
     def close(self) -> None:
         if self._engine is not None:

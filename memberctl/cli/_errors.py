@@ -57,11 +57,13 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _usage_line(exc: Any) -> str:
-    message = exc.format_message().strip().replace("\n", " ")
+    from memberctl.cli._localize import usage_error
+
+    message = usage_error(exc.format_message().strip().replace("\n", " "))
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         see = _("(see '{command} --help')").format(command=ctx.command_path)
-        return f"{message} {see}"
+        return _("{message} {see}").format(message=message, see=see)
     return message
 
 

@@ -7,6 +7,7 @@ language is not English. Should a later Typer move them, the help simply keeps i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from memberctl.i18n import _, current
@@ -31,6 +32,7 @@ def localize_typer() -> None:
         if hasattr(rich_utils, name):
             setattr(rich_utils, name, text)
     _completion_options()
+    _usage_prefix()
     original = getattr(Command, "get_help_option", None)
     if original is None or getattr(original, "_memberctl", False):
         return
@@ -61,3 +63,60 @@ def _completion_options() -> None:
         for name in declared:
             if name in texts:
                 option.help = texts[name]
+
+
+def _usage_prefix() -> None:
+    """The "Usage: " before a command's synopsis (the vendored click's default prefix)."""
+    from typer._click.formatting import HelpFormatter
+
+    original = HelpFormatter.write_usage
+    if getattr(original, "_memberctl", False):
+        return
+
+    def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        original(self, prog, args, _("Usage: ") if prefix is None else prefix)
+
+    write_usage._memberctl = True  # type: ignore[attr-defined]
+    HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+
+
+def _usage_errors() -> list[tuple[re.Pattern[str], str]]:
+    """Click's and Typer's usage errors (English f-strings there) and their translations."""
+    forms = [
+        (r"Missing argument '(?P<name>[^']+)'\.", _("Missing argument '{name}'.")),
+        (r"Missing option '(?P<name>[^']+)'\.", _("Missing option '{name}'.")),
+        (r"Missing parameter: (?P<name>\S+)", _("Missing option '{name}'.")),
+        (r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.*)\)",
+         _("No such option: {name} (did you mean: {options})")),
+        (r"No such option: (?P<name>\S+)", _("No such option: {name}")),
+        (r"No such command '(?P<name>.*)'\. Did you mean (?P<options>.*)\?",
+         _("No such command '{name}'; did you mean {options}?")),
+        (r"No such command '(?P<name>.*)'\.", _("No such command '{name}'.")),
+        (r"Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)",
+         _("Got unexpected extra argument(s) ({args})")),
+        (r"Option '(?P<name>[^']+)' requires an argument\.",
+         _("Option '{name}' requires a value.")),
+        (r"Option '(?P<name>[^']+)' requires (?P<count>\d+) arguments\.",
+         _("Option '{name}' requires {count} values.")),
+        (r"Option '(?P<name>[^']+)' does not take a value\.",
+         _("Option '{name}' does not take a value.")),
+        (r"Invalid value for (?P<name>'[^']+'|[^:]+): Input should be a valid integer.*",
+         _("Invalid value for {name}: give a whole number")),
+        (r"Invalid value for (?P<name>'[^']+'|[^:]+): Input should be a valid (number|decimal).*",
+         _("Invalid value for {name}: give a number")),
+        (r"Invalid value for (?P<name>'[^']+'|[^:]+): (?P<reason>.*)",
+         _("Invalid value for {name}: {reason}")),
+        (r"Missing command\.", _("Missing command.")),
+    ]  # fmt: skip
+    return [(re.compile(pattern, re.DOTALL), text) for pattern, text in forms]
+
+
+def usage_error(message: str) -> str:
+    """A click/Typer usage error in the chosen language; as it is when no form matches."""
+    if current() == "en":
+        return message
+    for pattern, text in _usage_errors():
+        match = pattern.fullmatch(message)
+        if match:
+            return text.format(**match.groupdict())
+    return message

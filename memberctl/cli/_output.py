@@ -21,7 +21,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from memberctl.i18n import _
+from memberctl.i18n import _, current
 
 console = Console(soft_wrap=False)
 err_console = Console(stderr=True)
@@ -42,6 +42,17 @@ class Column:
     justify: str = "left"
     no_wrap: bool = False
     min_width: int | None = None
+    # "status", "tier", "gender", "kind" or "segment": in a Chinese table the value is shown in
+    # the shop's words (正常, 金卡会员, 男; cli/_words.py); None: by the key (`WORDS_BY_KEY`).
+    # English tables, JSON and CSV show the codes.
+    words: str | None = None
+
+
+WORDS_BY_KEY = {
+    "status": "status", "state": "status", "gender": "gender", "tier": "tier",
+    "tier_code": "tier", "from_tier": "tier", "to_tier": "tier", "next_tier": "tier",
+    "kind": "kind", "action": "kind", "type": "kind", "segment": "segment",
+}  # fmt: skip
 
 
 def plain(value: Any) -> Any:
@@ -106,7 +117,26 @@ def _show(column: Column, item: Any) -> str:
     raw = _get(item, column.key)
     if column.show is not None and raw is not None:
         return column.show(raw)
-    return _cell(plain(raw))
+    if current() == "en":
+        return _cell(plain(raw))
+    if isinstance(raw, bool):
+        return _("yes") if raw else _("no")
+    text = _cell(plain(raw))
+    kind = column.words or WORDS_BY_KEY.get(column.key)
+    if not text or kind is None:
+        return text
+    from memberctl.cli._words import in_words
+
+    return in_words(kind, text, _tier_names() if kind == "tier" else {})
+
+
+def _tier_names() -> dict[str, str]:
+    """Tier code -> name from this invocation's database (AppContext caches it)."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    names = getattr(ctx.find_root().obj, "tier_names", None) if ctx is not None else None
+    return names() if names is not None else {}
 
 
 def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
@@ -120,8 +150,18 @@ def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
         writer.writerow([escape_cell(_cell(plain(_get(item, k)))) for k in keys])
 
 
+def _unnamed(keys: list[str]) -> list[Column]:
+    """Columns for data shown without named ones: the keys, in words when not English."""
+    if current() == "en":
+        return [Column(k, k) for k in keys]
+    from memberctl.cli._words import key_labels
+
+    labels = key_labels()
+    return [Column(k, labels.get(k, k)) for k in keys]
+
+
 def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str | None) -> None:
-    cols = list(columns) if columns else [Column(k, k) for k in _keys(items, None)]
+    cols = list(columns) if columns else _unnamed(_keys(items, None))
     table = Table(
         title=title,
         header_style="bold",
@@ -147,7 +187,7 @@ def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str |
 
 
 def _emit_record(item: Any, columns: Sequence[Column] | None, title: str | None) -> None:
-    cols = list(columns) if columns else [Column(k, k) for k in _keys([item], None)]
+    cols = list(columns) if columns else _unnamed(_keys([item], None))
     table = Table(title=title, show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold")
     table.add_column()

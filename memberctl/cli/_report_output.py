@@ -211,10 +211,10 @@ def _right(key: str, header: str) -> Column:
     return Column(key, header, justify="right")
 
 
-def _counts_table(counts: dict[str, int], label: str, title: str) -> None:
+def _counts_table(counts: dict[str, int], label: str, title: str, words: str | None = None) -> None:
     top = max(counts.values(), default=0)
     rows = [{"key": k, "count": v, "bar": bar(v, top)} for k, v in counts.items()]
-    columns = [Column("key", label), _right("count", _("Members")), Column("bar", "")]
+    columns = [Column("key", label, words=words), _right("count", _("Members")), Column("bar", "")]
     emit(rows, Format.table, columns, title=title)
 
 
@@ -226,8 +226,8 @@ def _summary(data: Any) -> None:
         _right("points_liability", _("Points owed")),
         _right("balance_liability", _("Stored value owed")),
     ])  # fmt: skip
-    _counts_table(data.by_status, _("Status"), _("by status"))
-    _counts_table(data.by_tier, _("Tier"), _("by tier (not cancelled)"))
+    _counts_table(data.by_status, _("Status"), _("by status"), words="status")
+    _counts_table(data.by_tier, _("Tier"), _("by tier (not cancelled)"), words="tier")
 
 
 def _growth(rows: Any) -> None:
@@ -243,7 +243,7 @@ def _rfm(rows: Any) -> None:
     from memberctl.domain.reports import rfm
 
     counts = {c.segment: c.members for c in rfm.segment_counts(rows)}
-    _counts_table(counts, _("Segment"), _("members per segment"))
+    _counts_table(counts, _("Segment"), _("members per segment"), words="segment")
     _rows_table(rows, [
         Column("member_no", _("Member no"), no_wrap=True), Column("name", _("Name")),
         Column("phone", _("Phone"), no_wrap=True), Column("tier", _("Tier")),

@@ -59,7 +59,7 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     elif fmt == Format.csv:
         emit(problems, fmt, CHECK_COLUMNS)
     else:  # one line per problem, so that grep and a log file read it whole
-        for line in [str(p) for p in problems] or ["ok"]:
+        for line in [str(p) for p in problems] or [_("ok")]:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     if problems:
         message(_("{count} problems found").format(count=len(problems)))

@@ -334,9 +334,13 @@ def _change_status(
             session=session, member=member, action=action, reason=reason,
             operator=app.operator, at=clock.now(),
         )  # fmt: skip
+    from memberctl.cli._words import in_words
+
     message(
         _("{member_no}: {action} done, now {status}").format(
-            member_no=record.member_no, action=action, status=record.status
+            member_no=record.member_no,
+            action=in_words("kind", action, {}),
+            status=in_words("status", record.status, {}),
         )
     )
     _show_member(app, record, fmt)

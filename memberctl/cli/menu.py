@@ -39,7 +39,7 @@ def _check_name(typed: str) -> object:
 def _check_birthday(typed: str) -> object:
     from memberctl.domain import fields
 
-    return fields.parse_date(typed, "birthday")
+    return fields.parse_date(typed, _("birthday"))
 
 
 def _check_store(typed: str) -> object:

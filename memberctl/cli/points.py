@@ -112,7 +112,7 @@ def add(
             session=session, member=member, points=n, reason=why, operator=app.operator,
             at=clock.now(), key=key, expires_on=_expires(expires),
         )  # fmt: skip
-    _say(result, "added")
+    _say(result, _("added"))
     emit(result, fmt, RESULT_COLUMNS)
 
 
@@ -140,7 +140,7 @@ def deduct(
             session=session, member=member, points=n, reason=why, operator=app.operator,
             at=clock.now(), key=key,
         )  # fmt: skip
-    _say(result, "deducted")
+    _say(result, _("deducted"))
     emit(result, fmt, RESULT_COLUMNS)
 
 

@@ -72,7 +72,10 @@ def load(
         result = surveys.load(
             session=session, definition=definition, operator=app.operator, at=clock.now()
         )
-    message(_("survey {code}: {action}").format(code=result.code, action=result.action))
+    from memberctl.cli._words import in_words
+
+    action = in_words("kind", result.action, {})
+    message(_("survey {code}: {action}").format(code=result.code, action=action))
     emit(result, fmt)
 
 

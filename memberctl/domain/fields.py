@@ -30,9 +30,10 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def parse_date(raw: str, what: str = "date") -> dt.date:
+def parse_date(raw: str, what: str | None = None) -> dt.date:
     """`2020-01-02`, `2020/1/2`, `2020.1.2`, `2020年1月2日`, `20200102`; a date that does not exist
     (1990-02-30) is refused, never rolled over."""
+    what = what or _("date")
     text = _nfkc(str(raw))
     for form in _DATE_FORMS:
         match = form.fullmatch(text)
@@ -50,13 +51,13 @@ def parse_date(raw: str, what: str = "date") -> dt.date:
     )
 
 
-def parse_datetime(raw: str, what: str = "time") -> dt.datetime:
+def parse_datetime(raw: str, what: str | None = None) -> dt.datetime:
     """ISO 8601 date-time (`2026-01-02T10:30`), or a date alone meaning its midnight."""
     text = _nfkc(str(raw))
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        return dt.datetime.combine(parse_date(text, what), dt.time())
+        return dt.datetime.combine(parse_date(text, what or _("time")), dt.time())
     return value.replace(tzinfo=None) if value.tzinfo is None else _to_local_naive(value)
 
 

@@ -137,7 +137,7 @@ def resolve(
     if missing:
         raise InvalidInput(
             _("no column for {missing} in the header row (found: {value})").format(
-                missing=", ".join(missing), value=", ".join(str(c) for c in columns) or "nothing"
+                missing=", ".join(missing), value=", ".join(str(c) for c in columns) or _("nothing")
             ),
             _(
                 "name the column e.g. {ALIASES}, or map it with --mapping FILE.toml (see "

@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from memberctl.domain import audit, bulk, fields, phones, policy
 from memberctl.errors import InvalidInput, RowError
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 from memberctl.spreadsheets import headers, normalize, read
 from memberctl.spreadsheets.rejects import Rejects
 
@@ -174,15 +174,21 @@ def require(
     index = frame.index.tolist()
     for name in names:
         source = columns.column(name)
+        message = _("{replace} is empty").format(replace=field_label(name))  # once per column
         for position, value in enumerate(values[name]):
             row = index[position]
             if value is None and not _rejected_for(rejects, row, source):
-                rejects.add(
-                    frame,
-                    row,
-                    source,
-                    _("{replace} is empty").format(replace=name.replace("_", " ")),
-                )
+                rejects.add(frame, row, source, message)
+
+
+def field_label(name: str) -> str:
+    """A required field as a person calls it: `order_no` -> "order no" (订单号)."""
+    labels = {
+        "name": pgettext("field", "name"), "phone": pgettext("field", "phone"),
+        "order_no": pgettext("field", "order no"), "amount": pgettext("field", "amount"),
+        "at": pgettext("field", "at"),
+    }  # fmt: skip
+    return labels.get(name, name.replace("_", " "))
 
 
 def _rejected_for(rejects: Rejects, row: int, column: str) -> bool:

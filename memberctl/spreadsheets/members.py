@@ -23,6 +23,7 @@ from sqlalchemy import Row
 from sqlmodel import Session
 
 from memberctl.domain import bulk, members
+from memberctl.i18n import _
 from memberctl.spreadsheets import importer
 from memberctl.spreadsheets.headers import ColumnMap
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
@@ -89,7 +90,7 @@ class MemberJob:
         self._give_way(records)
         rejected = self.rejects.rows
         candidates = [(r, rec) for r, rec in zip(index, records, strict=True) if r not in rejected]
-        found = self._lookup([rec for _, rec in candidates])
+        found = self._lookup([rec for _row, rec in candidates])
         inserts: list[Action] = []
         updates: list[Action] = []
         alone = not (found.by_no or found.by_phone)  # no row of this chunk meets a member
@@ -112,6 +113,7 @@ class MemberJob:
     ) -> None:
         phone_col, no_col = self.columns.column("phone"), self.columns.column("member_no")
         numbers, phones = self.numbers.rows, self.phones.rows  # FirstSeen.claim, inlined
+        duplicate = _("duplicate of row {first} in this file")  # translated once, not per row
         for row, rec in zip(index, records, strict=True):
             for seen, key, column in ((numbers, rec["member_no"], no_col),
                                       (phones, rec["phone"], phone_col)):  # fmt: skip
@@ -119,7 +121,7 @@ class MemberJob:
                     continue
                 first = seen.setdefault(key, row)
                 if first != row:
-                    self.rejects.add(frame, row, column, f"duplicate of row {first} in this file")
+                    self.rejects.add(frame, row, column, duplicate.format(first=first))
 
     def _give_way(self, records: list[dict[str, Any]]) -> None:
         """A number generated for an earlier row and now given explicitly: the explicit row
@@ -163,7 +165,9 @@ class MemberJob:
         clash = holder is not None and (existing is None or holder.id != existing.id)
         if clash and (existing is None or action is not None and "phone" in action.changes):
             assert holder is not None
-            message = f"phone already belongs to member {holder.member_no}"
+            message = _("phone already belongs to member {member_no}").format(
+                member_no=holder.member_no
+            )
             self.rejects.add(frame, row, self.columns.column("phone"), message)
             return None
         if action is not None and action.existing is not None and rec["tags"]:
@@ -178,12 +182,13 @@ class MemberJob:
         key_col = self.columns.column("member_no" if rec["member_no"] else "phone")
         mode = self.options.on_existing
         if existing.forgotten_at is not None and mode != "skip":
-            self.rejects.add(frame, row, key_col, f"member {existing.member_no} was forgotten "
-                             "(personal data erased) and cannot be imported again")  # fmt: skip
+            message = _("member {member_no} was forgotten (personal data erased) and cannot be "
+                        "imported again")  # fmt: skip
+            self.rejects.add(frame, row, key_col, message.format(member_no=existing.member_no))
             return None
         if mode == "error":
-            self.rejects.add(frame, row, key_col, f"member {existing.member_no} already exists; "
-                             "use --on-existing skip or update")  # fmt: skip
+            message = _("member {member_no} already exists; use --on-existing skip or update")
+            self.rejects.add(frame, row, key_col, message.format(member_no=existing.member_no))
             return None
         action = Action(row, rec, existing)
         if mode == "update":
@@ -206,7 +211,7 @@ class MemberJob:
         if ref is not None:
             if ref[0] and ref[0] == action.rec["member_no"] or ref[1] == action.rec["phone"]:
                 self.rejects.add(frame, action.row, self.columns.column("referrer"),
-                                 "a member cannot be their own referrer")  # fmt: skip
+                                 _("a member cannot be their own referrer"))  # fmt: skip
                 return
             known = found.by_no.get(ref[0] or "") or found.by_phone.get(ref[1] or "")
             if known is None and not self._accepted(ref):
@@ -259,11 +264,12 @@ class MemberJob:
                     self._queue(action, inserts, updates)
             self.held = [a for a, ok in zip(self.held, ready, strict=True) if not ok]
             progress = any(ready)
+        unknown = _("referrer {referrer} is not a member and not in this file; import the "
+                    "referrer first or leave it empty")  # fmt: skip
         for action in self.held:
             number, phone = action.rec["referrer"]
             self.rejects.add_raw(action.raw or [], action.row, self.columns.column("referrer"),
-                                 f"referrer {number or phone} is not a member and not in this "
-                                 "file; import the referrer first or leave it empty")  # fmt: skip
+                                 unknown.format(referrer=number or phone))  # fmt: skip
         self._write(inserts, updates)
         if self.writing:
             self._link_referrers()
@@ -293,7 +299,7 @@ class MemberJob:
         ids = bulk.insert_members(self.session, columns)
         tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
         bulk.insert_columns(self.session, bulk.TAG, {
-            "member_id": [i for i, _ in tagged], "tag": [tag for _, tag in tagged],
+            "member_id": [i for i, _tag in tagged], "tag": [tag for _id, tag in tagged],
         })  # fmt: skip
         enrolled = bulk.enrolments(ids, columns["status"], self.options.operator, at)
         bulk.insert_columns(self.session, bulk.LIFECYCLE, enrolled)
@@ -341,8 +347,8 @@ class MemberJob:
     def _link_referrers(self) -> None:
         if not self.links:
             return
-        numbers = {ref[0] for _, ref in self.links if ref[0]}
-        phone_set = {ref[1] for _, ref in self.links if ref[1]}
+        numbers = {ref[0] for _id, ref in self.links if ref[0]}
+        phone_set = {ref[1] for _id, ref in self.links if ref[1]}
         by_no = bulk.ids_by(self.session, "member_no", numbers)
         by_phone = bulk.ids_by(self.session, "phone", phone_set)
         pairs = []

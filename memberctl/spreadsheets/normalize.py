@@ -31,6 +31,7 @@ import pandas as pd
 
 from memberctl.domain import fields, money, phones
 from memberctl.errors import InvalidInput
+from memberctl.i18n import _
 from memberctl.spreadsheets.escaping import FORMULA_START, escape, unescape  # noqa: F401
 
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -132,14 +133,18 @@ def phone(region: str) -> Callable[[Any], str | None]:
         if type(raw) is str and _CN_MOBILE.fullmatch(raw) and region == "CN":
             return "+86" + raw  # the common case, without normalising
         if isinstance(raw, float) and not raw.is_integer():
-            raise InvalidInput(f"phone '{raw}' is not a whole number", "type the phone again")
+            raise InvalidInput(
+                _("phone '{raw}' is not a whole number").format(raw=raw), _("type the phone again")
+            )
         value = cell_text(raw)
         if not value:
             return None
         if _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", value)):
             raise InvalidInput(
-                f"phone '{value}' is in scientific notation and its last digits are lost",
-                "format the column as text in Excel and type or export the numbers again",
+                _("phone '{value}' is in scientific notation and its last digits are lost").format(
+                    value=value
+                ),
+                _("format the column as text in Excel and type or export the numbers again"),
             )
         return phones.parse(value, region)
 
@@ -168,7 +173,9 @@ def member_no(raw: Any) -> str | None:
 
 def amount(raw: Any) -> Decimal | None:
     if isinstance(raw, bool):
-        raise InvalidInput(f"'{raw}' is not an amount of money", "write it like 12.50")
+        raise InvalidInput(
+            _("'{raw}' is not an amount of money").format(raw=raw), _("write it like 12.50")
+        )
     if isinstance(raw, float | int):
         return money.parse(Decimal(repr(raw)) if isinstance(raw, float) else raw)
     value = cell_text(raw)
@@ -185,10 +192,15 @@ def points(raw: Any) -> int | None:
         if not value:
             return None
         if not re.fullmatch(r"[+-]?\d+(?:\.0+)?", value):
-            raise InvalidInput(f"points '{value}' is not a whole number", "write it like 120")
+            raise InvalidInput(
+                _("points '{value}' is not a whole number").format(value=value),
+                _("write it like 120"),
+            )
         number = int(Decimal(value))
     if number < 0:
-        raise InvalidInput(f"points '{number}' is negative", "give 0 or more")
+        raise InvalidInput(
+            _("points '{number}' is negative").format(number=number), _("give 0 or more")
+        )
     return number
 
 
@@ -254,7 +266,10 @@ date.bulk = _bulk_dates  # type: ignore[attr-defined]
 
 def _serial(number: float) -> dt.datetime:
     if not 1 <= number <= _MAX_SERIAL:
-        raise InvalidInput(f"'{number}' is not a date", "write it as YYYY-MM-DD, e.g. 1990-05-06")
+        raise InvalidInput(
+            _("'{number}' is not a date").format(number=number),
+            _("write it as YYYY-MM-DD, e.g. 1990-05-06"),
+        )
     return _whole_second(_EXCEL_EPOCH + dt.timedelta(days=number))
 
 
@@ -265,7 +280,7 @@ def _whole_second(moment: dt.datetime) -> dt.datetime:
 
 
 def _date_time_text(value: str) -> dt.datetime:
-    day_text, _, time_text = value.replace("T", " ").partition(" ")
+    day_text, _sep, time_text = value.replace("T", " ").partition(" ")
     day = fields.parse_date(day_text)
     time_text = time_text.strip()
     if not time_text:
@@ -278,7 +293,8 @@ def _date_time_text(value: str) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour, minute, second))
     except ValueError:
         raise InvalidInput(
-            f"time '{value}' is not understood", "write it like 2026-01-02 10:30:00"
+            _("time '{value}' is not understood").format(value=value),
+            _("write it like 2026-01-02 10:30:00"),
         ) from None
 
 
@@ -297,8 +313,8 @@ def status(raw: Any) -> str | None:
     found = STATUSES.get(unicodedata.normalize("NFKC", value).strip().lower())
     if found is None:
         raise InvalidInput(
-            f"status '{value}' is not understood",
-            "use active, frozen or cancelled (正常/冻结/注销)",
+            _("status '{value}' is not understood").format(value=value),
+            _("use active, frozen or cancelled (正常/冻结/注销)"),
         )
     return found
 
@@ -313,7 +329,10 @@ def tier(codes: dict[str, str]) -> Callable[[Any], str | None]:
         found = codes.get(unicodedata.normalize("NFKC", value).strip().lower())
         if found is None:
             known = ", ".join(sorted(set(codes.values())))
-            raise InvalidInput(f"tier '{value}' does not exist", f"tiers are: {known}")
+            raise InvalidInput(
+                _("tier '{value}' does not exist").format(value=value),
+                _("tiers are: {known}").format(known=known),
+            )
         return found
 
     return parse

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from memberctl.domain import bulk, phones
 from memberctl.errors import InvalidInput
+from memberctl.i18n import _
 from memberctl.spreadsheets import headers, importer, normalize, read
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
 from memberctl.spreadsheets.rejects import Rejects
@@ -29,9 +30,9 @@ REQUIRED = ("order_no", "amount", "at")
 def parsers(region: str) -> dict[str, Any]:
     return {
         "phone": normalize.phone(region), "member_no": normalize.member_no,
-        "order_no": normalize.text(64, "the order number"), "amount": normalize.amount,
-        "at": normalize.datetime, "store": normalize.text(64, "the store"),
-        "category": normalize.text(64, "the category"),
+        "order_no": normalize.text(64, _("the order number")), "amount": normalize.amount,
+        "at": normalize.datetime, "store": normalize.text(64, _("the store")),
+        "category": normalize.text(64, _("the category")),
     }  # fmt: skip
 
 
@@ -42,11 +43,13 @@ def import_purchases(*, session: Session, path: Path, options: Options) -> Repor
     columns = headers.resolve(sheet.columns, "purchases", mapping, REQUIRED)
     if "phone" not in columns.fields and "member_no" not in columns.fields:
         raise InvalidInput(
-            "no column for the member: give a phone (手机号) or member number (会员卡号) column",
-            "or map one with --mapping FILE.toml",
+            _("no column for the member: give a phone (手机号) or member number (会员卡号) column"),
+            _("or map one with --mapping FILE.toml"),
         )
     if columns.unknown:
-        options.warn(f"ignoring unknown columns: {', '.join(columns.unknown)}")
+        options.warn(
+            _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
+        )
     run_id = importer.start(session, "purchases", path, options)
     rejects = Rejects(sheet.columns)
     job = PurchaseJob(session, options, columns, rejects, run_id)
@@ -92,7 +95,7 @@ class PurchaseJob:
         members = self._members(frame, index, records)
         candidates = self._candidates(frame, index, records)
         known = bulk.existing_orders(
-            self.session, {(r["store"] or "", r["order_no"]) for _, r in candidates}
+            self.session, {(r["store"] or "", r["order_no"]) for _row, r in candidates}
         )
         rows = []
         for row, rec in candidates:
@@ -115,6 +118,8 @@ class PurchaseJob:
         by_no = bulk.members_by(self.session, "member_no", (r["member_no"] for r in records))
         by_phone = bulk.members_by(self.session, "phone", (r["phone"] for r in records))
         found: dict[int, int] = {}
+        no_member = _("no member {what}; import or enrol the member first")  # once, not per row
+        missing = _("the member is missing: give a phone or member number")
         for row, rec in zip(index, records, strict=True):
             number, phone = rec["member_no"], rec["phone"]
             member = by_no.get(number) if number else by_phone.get(phone) if phone else None
@@ -123,8 +128,7 @@ class PurchaseJob:
             elif row not in self.rejects or not (number or phone):
                 column = self.columns.column("member_no" if number or not phone else "phone")
                 what = number or phones.mask(phone)  # masked: the summary line goes to stderr
-                message = (f"no member {what}; import or enrol the member first" if what
-                           else "the member is missing: give a phone or member number")  # fmt: skip
+                message = no_member.format(what=what) if what else missing
                 self.rejects.add(frame, row, column if column in frame.columns else None, message)
         return found
 
@@ -134,12 +138,13 @@ class PurchaseJob:
         """Rows with an order number, duplicates inside the file rejected."""
         order_col = self.columns.column("order_no")
         candidates = []
+        duplicate = _("duplicate of row {first} in this file")
         for row, rec in zip(index, records, strict=True):
             if rec["order_no"] is None:
                 continue
             first = self.orders.claim((rec["store"] or "", rec["order_no"]), row)
             if first is not None:
-                self.rejects.add(frame, row, order_col, f"duplicate of row {first} in this file")
+                self.rejects.add(frame, row, order_col, duplicate.format(first=first))
             candidates.append((row, rec))
         return candidates
 

@@ -349,7 +349,7 @@ def _csv_chunks(
 
 
 def _bad_csv(path: Path, encoding: str, exc: Exception, near: int | None = None) -> InvalidInput:
-    where = f" near row {near}" if near else ""
+    where = _(" near row {near}").format(near=near) if near else ""
     if isinstance(exc, UnicodeDecodeError):
         return InvalidInput(
             _("'{name}' is not valid {encoding} text{where}").format(

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from memberctl.errors import RowError
+from memberctl.i18n import current
 from memberctl.spreadsheets.escaping import escape
 from memberctl.spreadsheets.normalize import cell_text, is_blank
 
@@ -64,9 +65,10 @@ class Rejects:
         """Write the rejected rows to `path` (.csv or .xlsx); nothing when none were rejected."""
         if not self.rows:
             return None
-        reason = "错误原因" if any(_CJK.search(c) for c in self.columns) else "reason"
+        chinese = current() == "zh" or any(_CJK.search(c) for c in self.columns)
+        reason = "错误原因" if chinese else "reason"  # both are ignored when it is imported again
         header = [*self.columns, reason]
-        rows = [[*cells, "; ".join(why)] for _, (cells, why) in sorted(self.rows.items())]
+        rows = [[*cells, "; ".join(why)] for _row, (cells, why) in sorted(self.rows.items())]
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".csv":
             _write_csv(path, header, rows)

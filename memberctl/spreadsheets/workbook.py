@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from memberctl.domain import reports
 from memberctl.domain.reports import growth, rfm
+from memberctl.i18n import _, current, pgettext
 from memberctl.spreadsheets.escaping import escape_cell
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -84,10 +85,10 @@ def _summary(data: Any) -> list[Sheet]:
     for sheet in sheets:
         if sheet.name == "by_tier":
             sheet.headers = ["tier", "members"]
-            sheet.charts.append(Chart("bar", "Members by tier (not cancelled)", 2, "members"))
+            sheet.charts.append(Chart("bar", _("Members by tier (not cancelled)"), 2, _("members")))
         elif sheet.name == "by_status":
             sheet.headers = ["status", "members"]
-            sheet.charts.append(Chart("pie", "Members by status", 2))
+            sheet.charts.append(Chart("pie", _("Members by status"), 2))
     return sheets
 
 
@@ -95,8 +96,8 @@ def _growth(data: Any) -> list[Sheet]:
     sheet = _records(data, growth.MonthRow)
     sheet.name = "growth"
     sheet.charts += [
-        Chart("bar", "New members per month", 2, "new members"),
-        Chart("line", "Members in total", 3, "members"),
+        Chart("bar", _("New members per month"), 2, _("new members")),
+        Chart("line", _("Members in total"), 3, _("members")),
     ]
     return [sheet]
 
@@ -106,7 +107,7 @@ def _rfm(data: Any) -> list[Sheet]:
     sheet.name = "rfm"
     counts = [[c.segment, c.members] for c in rfm.segment_counts(list(data))]
     segments = Sheet("segments", ["segment", "members"], counts)
-    segments.charts.append(Chart("bar", "Members per RFM segment", 2, "members"))
+    segments.charts.append(Chart("bar", _("Members per RFM segment"), 2, _("members")))
     return [segments, sheet]
 
 
@@ -127,7 +128,7 @@ def _survey(data: Any) -> list[Sheet]:
             continue
         rows = [[a.answer, a.count, a.share] for a in q.answers]
         sheet = Sheet(name, ["answer", "count", "share"], rows)
-        sheet.charts.append(Chart("bar", q.text, 2, "count"))
+        sheet.charts.append(Chart("bar", q.text, 2, _("count")))
         sheets.append(sheet)
     return sheets
 
@@ -193,8 +194,9 @@ def _write_sheet(ws: Any, sheet: Sheet) -> None:
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = "A2"
     header = []
+    labels = header_labels()
     for title in sheet.headers:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = WriteOnlyCell(ws, value=labels.get(title, title))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         header.append(cell)
     ws.append(header)
@@ -203,6 +205,36 @@ def _write_sheet(ws: Any, sheet: Sheet) -> None:
     for index, chart in enumerate(sheet.charts):
         anchor = f"{get_column_letter(len(sheet.headers) + 2)}{2 + index * 16}"
         ws.add_chart(_chart(ws, chart, len(sheet.rows)), anchor)
+
+
+def header_labels() -> dict[str, str]:
+    """Column names as a Chinese reader calls them; English keeps the field names (scripts read
+    them), and so does any field not listed here."""
+    if current() == "en":
+        return {}
+    return {
+        "key": pgettext("column", "key"), "value": pgettext("column", "value"),
+        "month": pgettext("column", "month"), "new_members": pgettext("column", "new members"),
+        "total_members": pgettext("column", "members in total"),
+        "member_no": pgettext("column", "member no"), "name": pgettext("column", "name"),
+        "phone": pgettext("column", "phone"), "tier": pgettext("column", "tier"),
+        "status": pgettext("column", "status"), "members": pgettext("column", "members"),
+        "recency": pgettext("column", "recency"), "frequency": pgettext("column", "frequency"),
+        "monetary": pgettext("column", "monetary"), "segment": pgettext("column", "segment"),
+        "last_purchase_at": pgettext("column", "last purchase"),
+        "recency_days": pgettext("column", "days since"),
+        "purchases": pgettext("column", "purchases"), "spend": pgettext("column", "spend"),
+        "inactive_days": pgettext("column", "inactive days"),
+        "points": pgettext("column", "points"), "next_tier": pgettext("column", "next tier"),
+        "spend_12m": pgettext("column", "12-month spend"),
+        "threshold": pgettext("column", "threshold"), "gap": pgettext("column", "to go"),
+        "birthday": pgettext("column", "birthday"),
+        "next_birthday": pgettext("column", "next birthday"), "age": pgettext("column", "turns"),
+        "question": pgettext("column", "question"), "type": pgettext("column", "type"),
+        "answer": pgettext("column", "answer"), "count": pgettext("column", "count"),
+        "share": pgettext("column", "share"), "mean": pgettext("column", "mean"),
+        "taken_at": pgettext("column", "taken at"), "text": pgettext("column", "text"),
+    }  # fmt: skip
 
 
 def _cell(ws: Any, raw: Any) -> Any:

@@ -20,11 +20,8 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +41,7 @@ from memberctl.models import (
     PointsEntry,
     Purchase,
 )
+from tests.slow import killing
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261125
@@ -125,62 +123,12 @@ def _env() -> dict[str, str]:
     return {**os.environ, "MEMBERCTL_OPERATOR": "killer"}
 
 
-def _writing(engine: Engine) -> bool:
-    """Does another connection hold a write transaction on this database?"""
-    if engine.dialect.name == "sqlite":
-        probe = sqlite3.connect(engine.url.database or "", timeout=0, isolation_level=None)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError as exc:
-            assert "locked" in str(exc) or "busy" in str(exc), exc
-            return True
-        finally:
-            probe.close()
-    with engine.connect() as connection:
-        query = text(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-            " WHERE c.relnamespace = current_schema()::regnamespace"
-            " AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
-        )
-        return bool(connection.execute(query).scalar())
-
-
-def _start_and_wait(engine: Engine, command: list[str]) -> tuple[subprocess.Popen[bytes], float]:
-    """Start the job; return once it holds a write transaction (or has already ended)."""
-    process = subprocess.Popen(
-        command, env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None or _writing(engine):
-            return process, time.monotonic()
-        time.sleep(0.01)
-    process.kill()
-    process.communicate()
-    pytest.fail("the job never started writing")
-
-
 def _measure(engine: Engine, command: list[str]) -> tuple[float, dict[str, Any]]:
-    """A clean run: how long its work lasts from its first write to its exit, and its JSON."""
-    process, writing_at = _start_and_wait(engine, command)
-    stdout, stderr = process.communicate(timeout=300)
-    assert process.returncode == 0, stderr.decode()
-    return time.monotonic() - writing_at, json.loads(stdout)
+    return killing.measure(engine, command, _env())
 
 
 def _kill_during(engine: Engine, command: list[str], delay: float) -> str:
-    """Kill the job `delay` seconds into its work; 'killed' or 'finished' (ended before)."""
-    process, writing_at = _start_and_wait(engine, command)
-    time.sleep(max(0.0, writing_at + delay - time.monotonic()))
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
-    _, stderr = process.communicate(timeout=60)
-    if process.returncode == -signal.SIGKILL:
-        return "killed"
-    assert process.returncode == 0, stderr.decode()
-    return "finished"
+    return killing.kill_after(engine, command, _env(), delay)
 
 
 def _finish(command: list[str]) -> dict[str, Any]:

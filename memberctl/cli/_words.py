@@ -1,0 +1,100 @@
+"""Codes as a Chinese shop owner reads them in a table: 正常 for `active`, 金卡会员 for `gold`.
+
+Only tables in a language other than English use this (`_output._show`): English tables, JSON
+and CSV keep the codes, so scripts never depend on the language. A code not listed here is shown
+as it is.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from memberctl.i18n import current, pgettext
+
+
+def in_words(kind: str | None, code: str, tier_names: dict[str, str]) -> str:
+    """`code` of vocabulary `kind` ("status", "gender", "kind", "segment", "tier") in words."""
+    if kind == "tier":
+        return tier_names.get(code, code)
+    return _vocabulary(kind or "", current()).get(code, code)
+
+
+@cache
+def _vocabulary(kind: str, language: str) -> dict[str, str]:  # noqa: ARG001  (the cache key)
+    """Built once per vocabulary and language, not once per table cell."""
+    words = VOCABULARIES.get(kind)
+    return words() if words is not None else {}
+
+
+def _statuses() -> dict[str, str]:
+    return {
+        "active": pgettext("status", "active"), "frozen": pgettext("status", "frozen"),
+        "cancelled": pgettext("status", "cancelled"),
+        "unused": pgettext("status", "unused"), "used": pgettext("status", "used"),
+        "expired": pgettext("status", "expired"),  # coupons
+        "open": pgettext("status", "open"), "resolved": pgettext("status", "resolved"),  # notes
+    }  # fmt: skip
+
+
+def _genders() -> dict[str, str]:
+    return {"male": pgettext("gender", "male"), "female": pgettext("gender", "female")}
+
+
+def _kinds() -> dict[str, str]:
+    """Ledger entries (points, stored value), notes, and the lines of a member's history."""
+    return {
+        "adjust": pgettext("kind", "adjust"), "earn": pgettext("kind", "earn"),
+        "import": pgettext("kind", "import"), "campaign": pgettext("kind", "campaign"),
+        "transfer": pgettext("kind", "transfer"), "redeem": pgettext("kind", "redeem"),
+        "refund": pgettext("kind", "refund"), "expire": pgettext("kind", "expire"),
+        "topup": pgettext("kind", "topup"), "bonus": pgettext("kind", "bonus"),
+        "pay": pgettext("kind", "pay"),
+        "call": pgettext("kind", "call"), "complaint": pgettext("kind", "complaint"),
+        "feedback": pgettext("kind", "feedback"), "visit": pgettext("kind", "visit"),
+        "event": pgettext("kind", "event"), "note": pgettext("kind", "note"),
+        "status": pgettext("kind", "status"), "tier": pgettext("kind", "tier"),
+        "points": pgettext("kind", "points"), "wallet": pgettext("kind", "wallet"),
+        "purchase": pgettext("kind", "purchase"),
+        # actions: a member's history, tier evaluation, survey load
+        "enroll": pgettext("kind", "enroll"), "freeze": pgettext("kind", "freeze"),
+        "unfreeze": pgettext("kind", "unfreeze"), "cancel": pgettext("kind", "cancel"),
+        "restore": pgettext("kind", "restore"), "upgrade": pgettext("kind", "upgrade"),
+        "downgrade": pgettext("kind", "downgrade"), "created": pgettext("kind", "created"),
+        "updated": pgettext("kind", "updated"), "unchanged": pgettext("kind", "unchanged"),
+        # survey question types
+        "single": pgettext("kind", "single"), "multiple": pgettext("kind", "multiple"),
+        "rating": pgettext("kind", "rating"), "text": pgettext("kind", "text"),
+    }  # fmt: skip
+
+
+def _segments() -> dict[str, str]:
+    """RFM segments (report rfm)."""
+    return {
+        "champions": pgettext("segment", "champions"), "loyal": pgettext("segment", "loyal"),
+        "potential": pgettext("segment", "potential"),
+        "needs_attention": pgettext("segment", "needs attention"),
+        "at_risk": pgettext("segment", "at risk"),
+        "hibernating": pgettext("segment", "hibernating"), "lost": pgettext("segment", "lost"),
+    }  # fmt: skip
+
+
+def key_labels() -> dict[str, str]:
+    """Headers for records shown without named columns (`points balance`, `db info`, ...)."""
+    return {
+        "member_no": pgettext("key", "member no"), "points": pgettext("key", "points"),
+        "available": pgettext("key", "available"), "lapsed": pgettext("key", "lapsed"),
+        "next_expiry_on": pgettext("key", "next expiry"),
+        "next_expiry_points": pgettext("key", "points expiring then"),
+        "balance": pgettext("key", "balance"), "paid": pgettext("key", "refundable"),
+        "as_of": pgettext("key", "as of"), "entries": pgettext("key", "entries"),
+        "members": pgettext("key", "members"), "url": pgettext("key", "database"),
+        "backend": pgettext("key", "backend"),
+        "schema_revision": pgettext("key", "schema version"),
+        "schema_head": pgettext("key", "newest schema version"),
+        "rows": pgettext("key", "rows"), "file_bytes": pgettext("key", "file size (bytes)"),
+        "code": pgettext("key", "code"), "title": pgettext("key", "title"),
+        "questions": pgettext("key", "questions"), "action": pgettext("key", "action"),
+    }  # fmt: skip
+
+
+VOCABULARIES = {"status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments}
