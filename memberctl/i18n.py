@@ -136,4 +136,33 @@ def pgettext(context: str, message: str) -> str:
     return _translation.pgettext(context, message)
 
 
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention for "mark, translate later")
+    """Mark `message` for the catalog without translating it here (see `phrase`)."""
+    return message
+
+
+class Phrase(str):
+    """English text that also knows how it reads in the user's language.
+
+    Data (JSON, CSV, exports) keeps the English, so a script sees one language whatever the
+    locale; a table shows `.local`.
+    """
+
+    local: str
+
+    def __new__(cls, english: str, local: str | None = None) -> Phrase:
+        self = super().__new__(cls, english)
+        self.local = english if local is None else local
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:  # copy and deepcopy (dataclasses.asdict)
+        return str(self), self.local
+
+
+def phrase(template: str, /, local: Mapping[str, object] | None = None, **values: object) -> Phrase:
+    """`template` (marked with N_) filled in, in English and in the user's language; `local`
+    gives values that read differently there (a status word instead of its code)."""
+    return Phrase(template.format(**values), _(template).format(**{**values, **(local or {})}))
+
+
 activate(choose(sys.argv[1:]))

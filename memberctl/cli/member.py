@@ -436,7 +436,7 @@ def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> N
         Column("action", _("Action")),
         Column("note_id", _("Note"), show=lambda i: f"#{i}", no_wrap=True),  # member notes
         Column("state", _("State")),  # complaints: open or resolved
-        Column("detail", _("Detail")),
+        Column("detail", _("Detail"), show=lambda d: getattr(d, "local", d)),
         Column("operator", _("By")),
     ]
     emit(events, fmt, columns, title=member.member_no)

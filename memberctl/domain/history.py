@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from memberctl.domain import interactions, money
+from memberctl.i18n import N_, Phrase, pgettext, phrase
 from memberctl.models import (
     Interaction,
     LifecycleChange,
@@ -26,7 +27,7 @@ class HistoryEvent:
     at: dt.datetime
     kind: str
     action: str
-    detail: str | None
+    detail: str | None  # a Phrase where we wrote it: English in data, `.local` in tables
     operator: str
     note_id: int | None = None  # notes: the note's id; a resolution: the complaint it closed
     state: str | None = None  # complaints: "open" or "resolved"
@@ -40,10 +41,30 @@ def _lifecycle_events(session: Session, member: Member) -> list[HistoryEvent]:
     )
     events = []
     for change in session.exec(query):
-        move = f"{change.from_value} -> {change.to_value}" if change.from_value else change.to_value
-        detail = f"{move} ({change.reason})" if change.reason else move
+        detail = _with_reason(_move(change), change.reason)
         events.append(HistoryEvent(change.at, change.kind, change.action, detail, change.operator))
     return events
+
+
+def _move(change: LifecycleChange) -> Phrase:
+    def word(value: str) -> str:
+        return pgettext("status", value) if change.kind == "status" else value
+
+    if not change.from_value:
+        return Phrase(change.to_value, word(change.to_value))
+    before, after = change.from_value, change.to_value
+    return phrase(
+        N_("{before} -> {after}"), before=before, after=after,
+        local={"before": word(before), "after": word(after)},
+    )  # fmt: skip
+
+
+def _with_reason(detail: Phrase, reason: str | None) -> Phrase:
+    if not reason:
+        return detail
+    return phrase(
+        N_("{detail} ({reason})"), detail=detail, reason=reason, local={"detail": detail.local}
+    )
 
 
 def _interaction_events(session: Session, member: Member) -> list[HistoryEvent]:
@@ -67,9 +88,14 @@ def _points_events(session: Session, member: Member) -> list[HistoryEvent]:
     query = select(PointsEntry).where(PointsEntry.member_id == member.id)
     events = []
     for entry in session.exec(query.order_by(col(PointsEntry.id))):
-        expiry = f", expires {entry.expires_on.isoformat()}" if entry.expires_on else ""
-        reason = f" ({entry.reason})" if entry.reason else ""
-        detail = f"{entry.points:+d} points{expiry}{reason}"
+        if entry.expires_on:
+            detail = phrase(
+                N_("{points:+d} points, expires {date}"),
+                points=entry.points, date=entry.expires_on.isoformat(),
+            )  # fmt: skip
+        else:
+            detail = phrase(N_("{points:+d} points"), points=entry.points)
+        detail = _with_reason(detail, entry.reason)
         events.append(HistoryEvent(entry.at, "points", entry.kind, detail, entry.operator))
     return events
 
@@ -78,8 +104,14 @@ def _purchase_events(session: Session, member: Member) -> list[HistoryEvent]:
     query = select(Purchase).where(Purchase.member_id == member.id)
     events = []
     for sale in session.exec(query.order_by(col(Purchase.id))):
-        store = f" at {sale.store}" if sale.store else ""
-        detail = f"order {sale.order_no}{store}: {money.format(sale.amount)}"
+        amount = money.format(sale.amount)
+        if sale.store:
+            detail = phrase(
+                N_("order {order_no} at {store}: {amount}"),
+                order_no=sale.order_no, store=sale.store, amount=amount,
+            )  # fmt: skip
+        else:
+            detail = phrase(N_("order {order_no}: {amount}"), order_no=sale.order_no, amount=amount)
         events.append(HistoryEvent(sale.at, "purchase", "purchase", detail, sale.operator))
         if sale.refunded_at is not None:
             events.append(
@@ -95,7 +127,7 @@ def _wallet_events(session: Session, member: Member) -> list[HistoryEvent]:
             entry.at,
             "wallet",
             entry.kind,
-            f"{money.format(entry.amount)}" + (f" ({entry.reason})" if entry.reason else ""),
+            _with_reason(Phrase(money.format(entry.amount)), entry.reason),
             entry.operator,
         )  # fmt: skip
         for entry in session.exec(query.order_by(col(WalletEntry.id)))

@@ -2,7 +2,8 @@
 
 The msgids are extracted from the source with Babel (as `pybabel extract` does), so a new
 `_("...")` anywhere in memberctl fails here until memberctl/locale/zh_CN/LC_MESSAGES/memberctl.po
-has it. To add them: pybabel extract -k _ -k ngettext:1,2 -k pgettext:1c,2 -o /tmp/m.pot memberctl
+has it. To add them:
+pybabel extract -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 -o /tmp/m.pot memberctl
 && pybabel update -i /tmp/m.pot -d memberctl/locale -D memberctl --no-fuzzy-matching, translate.
 """
 
@@ -21,7 +22,7 @@ from memberctl import i18n
 
 PACKAGE = Path(memberctl.__file__).parent
 PO = PACKAGE / "locale" / "zh_CN" / "LC_MESSAGES" / "memberctl.po"
-KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 

@@ -230,3 +230,24 @@ def test_a_status_change_is_said_in_words(engine, db_url):
     assert zh.returncode == en.returncode == 0, zh.stderr + en.stderr
     assert zh.stderr.strip() == "M000001：已冻结，当前状态：冻结"
     assert en.stderr.strip() == "M000001: unfreeze done, now active"
+
+
+def test_the_history_reads_in_chinese_and_its_json_stays_english(engine, db_url):
+    enroll(engine, name="张三", phone="13800138000")
+    assert (
+        memberctl(db_url, "purchase", "record", "M000001", "120", "--order-no", "A1").returncode
+        == 0
+    )
+    assert memberctl(db_url, "member", "freeze", "M000001", "--reason", "挂失").returncode == 0
+
+    table = memberctl(db_url, "--lang", "zh", "member", "history", "M000001")
+    zh = memberctl(db_url, "--lang", "zh", "member", "history", "M000001", "-f", "json")
+    en = memberctl(db_url, "member", "history", "M000001", "-f", "json")
+
+    assert table.returncode == zh.returncode == en.returncode == 0, table.stderr
+    assert "订单 A1：120.00" in table.stdout
+    assert "正常 → 冻结（挂失）" in table.stdout
+    assert "+120 积分，" in table.stdout and "points" not in table.stdout
+    assert zh.stdout == en.stdout
+    details = [event["detail"] for event in json.loads(en.stdout)]
+    assert "order A1: 120.00" in details and "active -> frozen (挂失)" in details
