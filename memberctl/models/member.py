@@ -28,7 +28,7 @@ class Member(SQLModel, table=True):
     points: int = 0
     balance: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
     store: str | None = Field(default=None, max_length=64, index=True)
-    referrer_id: int | None = Field(default=None, foreign_key="member.id")
+    referrer_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     joined_at: dt.datetime = Field(sa_type=DateTime, index=True)
     created_at: dt.datetime = Field(sa_type=DateTime)
     updated_at: dt.datetime = Field(sa_type=DateTime)

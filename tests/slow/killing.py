@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,20 @@ def kill_after(engine: Engine, command: list[str], env: dict[str, str], delay: f
         return "killed"
     assert process.returncode == 0, stderr.decode()
     return "finished"
+
+
+@pytest.fixture(autouse=True)
+def truncate_after(engine: Engine) -> Iterator[None]:
+    """PostgreSQL: empty the tables with TRUNCATE after a big test; the per-test reset deletes
+    row by row, which is slow for the tens of thousands of rows these tests write."""
+    yield
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
+                " AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608

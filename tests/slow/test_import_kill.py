@@ -35,14 +35,13 @@ import random
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xlsxwriter
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from memberctl.db.session import transaction
 from memberctl.models import ImportRun, Member, PointsEntry, Purchase, Tier, WalletEntry
@@ -83,21 +82,7 @@ main()
 """
 
 
-@pytest.fixture(autouse=True)
-def _truncate_after(engine: Engine) -> Iterator[None]:
-    """PostgreSQL: empty the tables with TRUNCATE after the test; the next test's row-by-row
-    reset would scan `member.referrer_id` (no index) for every deleted member."""
-    yield
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.begin() as connection:
-        tables = connection.execute(
-            text(
-                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
-                " AND tablename <> 'alembic_version'"
-            )
-        ).scalars()
-        connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608
+_truncate_after = killing.truncate_after  # an autouse fixture
 
 
 # -- the files ---------------------------------------------------------------------------------

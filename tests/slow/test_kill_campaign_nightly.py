@@ -22,13 +22,12 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
 from memberctl.db.session import transaction
@@ -74,22 +73,7 @@ period = "daily"
 
 
 # -- the shop --------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _truncate_after(engine: Engine) -> Iterator[None]:
-    """PostgreSQL: empty the big tables with TRUNCATE after the test. The next test's reset
-    deletes row by row, and each deleted member scans `member.referrer_id` (no index) for
-    referrers: minutes for tens of thousands of members."""
-    yield
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.begin() as connection:
-        tables = connection.execute(
-            text(
-                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
-                " AND tablename <> 'alembic_version'"
-            )
-        ).scalars()
-        connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608
+_truncate_after = killing.truncate_after  # an autouse fixture
 
 
 def _members(count: int, tier: Any = "basic", below_since: Any = None) -> list[dict[str, Any]]:
