@@ -76,6 +76,13 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int | None], None] | Non
         yield update
 
 
+def _read_ahead(path: Path, sheet: str | None) -> None:
+    """An Excel file starts being read now, beside loading pandas and the database layer."""
+    from memberctl.spreadsheets import excel
+
+    excel.read_ahead(path, sheet)
+
+
 def _warn(text: str) -> None:
     from memberctl.cli._errors import one_line
 
@@ -162,6 +169,7 @@ def members(
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
+    _read_ahead(file, sheet)
     from memberctl.spreadsheets.importer import import_members
 
     app = app_context(ctx)
@@ -191,6 +199,7 @@ def purchases(
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
+    _read_ahead(file, sheet)
     from memberctl.spreadsheets.purchases import import_purchases
 
     app = app_context(ctx)

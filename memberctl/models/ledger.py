@@ -11,13 +11,22 @@ from decimal import Decimal
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
+from memberctl.models._indexes import where_not_null
+
 
 class PointsEntry(SQLModel, table=True):
     __tablename__ = "points_entry"
-    __table_args__ = (Index("ix_points_entry_member_expires", "member_id", "expires_on"),)
+    # By member: (member_id, expires_on) serves both. The purchase, campaign run and reversed
+    # entry are NULL for most rows: partial indexes (schema 0009).
+    __table_args__ = (
+        Index("ix_points_entry_member_expires", "member_id", "expires_on"),
+        where_not_null("points_entry", "purchase_id"),
+        where_not_null("points_entry", "campaign_run_id"),
+        where_not_null("points_entry", "reverses_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(foreign_key="member.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
     # earn, redeem, adjust, expire, import, campaign, transfer, refund
     kind: str = Field(max_length=16)
     points: int  # + credit, - debit
@@ -26,10 +35,10 @@ class PointsEntry(SQLModel, table=True):
     operator: str = Field(max_length=100)
     at: dt.datetime = Field(sa_type=DateTime, index=True)
     key: str | None = Field(default=None, max_length=128, unique=True)  # idempotency key
-    purchase_id: int | None = Field(default=None, foreign_key="purchase.id", index=True)
+    purchase_id: int | None = Field(default=None, foreign_key="purchase.id")
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
-    campaign_run_id: int | None = Field(default=None, index=True)
-    reverses_id: int | None = Field(default=None, foreign_key="points_entry.id", index=True)
+    campaign_run_id: int | None = None
+    reverses_id: int | None = Field(default=None, foreign_key="points_entry.id")
 
 
 class PointsAllocation(SQLModel, table=True):
@@ -44,6 +53,7 @@ class PointsAllocation(SQLModel, table=True):
 
 class WalletEntry(SQLModel, table=True):
     __tablename__ = "wallet_entry"
+    __table_args__ = (where_not_null("wallet_entry", "purchase_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)

@@ -9,8 +9,12 @@ from decimal import Decimal
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
+from memberctl.models._indexes import where_not_null
+
 
 class Member(SQLModel, table=True):
+    __table_args__ = (where_not_null("member", "referrer_id"),)  # most members have none
+
     id: int | None = Field(default=None, primary_key=True)
     member_no: str = Field(max_length=32, unique=True)
     name: str | None = Field(default=None, max_length=100)
@@ -28,7 +32,7 @@ class Member(SQLModel, table=True):
     points: int = 0
     balance: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
     store: str | None = Field(default=None, max_length=64, index=True)
-    referrer_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    referrer_id: int | None = Field(default=None, foreign_key="member.id")
     joined_at: dt.datetime = Field(sa_type=DateTime, index=True)
     created_at: dt.datetime = Field(sa_type=DateTime)
     updated_at: dt.datetime = Field(sa_type=DateTime)

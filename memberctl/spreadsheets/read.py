@@ -12,11 +12,6 @@ and GB2312, what Chinese Excel and WPS save), then charset-normalizer's guess.
 from __future__ import annotations
 
 import codecs
-import itertools
-import os
-import re
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +21,10 @@ import pandas as pd
 
 from memberctl.errors import InvalidInput, NotFound, UsageProblem
 from memberctl.i18n import _
+from memberctl.spreadsheets import excel
+from memberctl.spreadsheets.excel import EXCEL_SUFFIXES, filled
 
 CHUNK_ROWS = 50_000
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _SNIFF_WHOLE = 32 * 1024 * 1024  # detect on the whole file below this size, else on a sample
 _SAMPLE = 4 * 1024 * 1024
 
@@ -77,19 +73,8 @@ def unique_columns(header: list[Any]) -> list[str]:
 
 
 def _open_excel(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    if path.suffix.lower() != ".xls":
-        check_xlsx_limits(path)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        name, rows = _sheet_rows(book, sheet)
-    except CalamineError as exc:
-        raise InvalidInput(
-            _("cannot read '{name}': {exc}").format(name=path.name, exc=exc),
-            _("is it really a spreadsheet?"),
-        ) from None
-    header_at = next((i for i, row in enumerate(rows) if _filled(row)), None)
+    name, rows = excel.sheet_rows(path, sheet)
+    header_at = next((i for i, row in enumerate(rows) if filled(row)), None)
     if header_at is None:
         raise InvalidInput(
             _("'{name}' (sheet {name2}) is empty").format(name=path.name, name2=name),
@@ -103,165 +88,6 @@ def _open_excel(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
     total = len(data)
     return Sheet(path, columns, _excel_chunks(data, columns, start, chunk_rows), total, False,
                  sheet_name=name)  # fmt: skip
-
-
-# Limits that keep a hostile or broken .xlsx from exhausting memory: a zip bomb (a small file
-# whose sheet XML expands to gigabytes) and a sparse sheet (a cell at XFD1048576 makes the reader
-# allocate the whole rectangle, 17 billion cells). Both are checked before the sheet is read.
-MAX_SHEET_MB_ENV, MAX_CELLS_ENV = "MEMBERCTL_MAX_SHEET_MB", "MEMBERCTL_MAX_CELLS"
-MAX_SHEET_MB = 1024  # uncompressed size of everything in the .xlsx
-MAX_CELLS = 20_000_000  # rows x columns of a sheet's used rectangle (1M rows x 20 columns)
-# What zipfile raises on a damaged archive: bad headers or data, a CRC or size mismatch, an
-# unsupported version or compression method (NotImplementedError), encryption (RuntimeError).
-_DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError,
-            ValueError)  # fmt: skip
-_HEAD = 256 * 1024  # the extent of this much of a sheet is read exactly; the rest is searched
-_REF = re.compile(rb'r="([A-Z]{0,3})([0-9]{1,9})"')  # r="B12" on <row> and <c> elements
-
-
-def _limit(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) == 0:
-        raise UsageProblem(
-            _("{name} must be a positive whole number, not '{value}'").format(
-                name=name, value=value
-            )
-        )
-    return int(value)
-
-
-def check_xlsx_limits(path: Path) -> None:
-    """Refuse an .xlsx whose uncompressed size or any sheet's used rectangle is over the limit."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except _DAMAGED:
-        return  # not a zip at all: calamine says so in its own words
-    with archive:
-        infos = archive.infolist()
-        max_mb = _limit(MAX_SHEET_MB_ENV, MAX_SHEET_MB)
-        size = sum(info.file_size for info in infos)
-        if size > max_mb * 1024 * 1024:
-            raise InvalidInput(
-                _("'{file}' unpacks to {size} MB, over the limit of {limit} MB").format(
-                    file=path.name, size=size // (1024 * 1024), limit=max_mb
-                ),
-                _("split the sheet, or raise the limit with {env}").format(env=MAX_SHEET_MB_ENV),
-            )
-        max_cells = _limit(MAX_CELLS_ENV, MAX_CELLS)
-        for info in infos:
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                _check_cells(path, archive, info, max_cells)
-
-
-def _check_cells(path: Path, archive: Any, info: Any, max_cells: int) -> None:
-    try:
-        rows, columns = _used_rectangle(archive, info, max_cells)
-    except _DAMAGED as exc:
-        raise InvalidInput(
-            _("cannot read '{file}': {entry} is damaged ({exc})").format(
-                file=path.name, entry=info.filename, exc=exc
-            ),
-            _("is it really a spreadsheet?"),
-        ) from None
-    if rows * columns > max_cells:
-        raise InvalidInput(
-            _("'{file}' has a sheet of {rows} rows x {columns} columns, over the limit of "
-              "{limit} cells").format(file=path.name, rows=rows, columns=columns, limit=max_cells),
-            _("delete the unused rows and columns, or raise the limit with {env}").format(
-                env=MAX_CELLS_ENV
-            ),
-        )  # fmt: skip
-
-
-def _chunks(archive: Any, info: Any) -> Iterator[bytes]:
-    """The entry's bytes in pieces that overlap by 32 bytes, so no reference is cut in two.
-    A damaged entry, or one longer than its header says (a forged zip bomb), raises."""
-    tail, size = b"", 0
-    with archive.open(info) as stream:
-        while chunk := stream.read(4 * 1024 * 1024):
-            size += len(chunk)
-            if size > info.file_size:
-                raise zipfile.BadZipFile(_("longer than its header says"))
-            yield tail + chunk
-            tail = chunk[-32:]
-
-
-def _used_rectangle(archive: Any, info: Any, max_cells: int) -> tuple[int, int]:
-    """The highest row and column any `r="..."` names (the rectangle the reader allocates).
-
-    Fast path: the extent of the first piece, then one `search` of the rest for a reference
-    beyond it (none in an ordinary sheet, so no match objects are made). Only a sheet that
-    has one is scanned reference by reference."""
-    pieces = _chunks(archive, info)
-    first = next(pieces, b"")
-    rows, columns = _extent(first[:_HEAD])
-    row_limit = max_cells // max(columns, 1)
-    if rows > row_limit:
-        return rows, columns
-    beyond = re.compile(
-        rb'r="(?:' + _above(_column_letters(columns), "A", "Z") + rb"[0-9]"
-        rb"|[A-Z]{0,3}" + _above(str(row_limit), "0", "9") + rb'")'
-    )  # fmt: skip
-    for piece in itertools.chain([first[_HEAD - 32 :]], pieces):
-        if beyond.search(piece):
-            exact = [_extent(part) for part in _chunks(archive, info)]
-            return max(r for r, _c in exact), max(c for _r, c in exact)
-    return rows, columns
-
-
-def _extent(text: bytes) -> tuple[int, int]:
-    found = _REF.findall(text)
-    if not found:
-        return 0, 0
-    letters, numbers = zip(*found, strict=True)
-    return max(map(int, numbers)), max(map(_column_number, set(letters)))
-
-
-def _above(value: str, low: str, high: str) -> bytes:
-    """A regex matching every string over [low-high] that counts higher than `value`."""
-    width, options = len(value), [f"[{low}-{high}]{{{len(value) + 1},}}"]
-    for i, digit in enumerate(value):
-        if digit != high:
-            rest = width - i - 1
-            options.append(f"{value[:i]}[{chr(ord(digit) + 1)}-{high}][{low}-{high}]{{{rest}}}")
-    return ("(?:" + "|".join(options) + ")").encode()
-
-
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters or "A"
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
-def _sheet_rows(book: Any, sheet: str | None) -> tuple[str, list[list[Any]]]:
-    names = list(book.sheet_names)
-    if sheet is not None:
-        if sheet not in names:
-            raise NotFound(
-                _("no sheet '{sheet}'").format(sheet=sheet),
-                _("sheets are: {names}").format(names=", ".join(names)),
-            )
-        return sheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    for name in names:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if any(_filled(row) for row in rows):
-            return name, rows
-    return (names[0] if names else "?"), []
-
-
-def _filled(row: list[Any]) -> bool:
-    return any(cell not in ("", None) for cell in row)
 
 
 def _fit(row: list[Any], width: int) -> list[Any]:
