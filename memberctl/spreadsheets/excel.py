@@ -84,7 +84,9 @@ def sheet_rows(path: Path, sheet: str | None) -> Rows:
 def _read(path: Path, sheet: str | None) -> Rows:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    if path.suffix.lower() != ".xls":
+    if path.suffix.lower() == ".xls":
+        check_xls_limit(path)
+    else:
         check_xlsx_limits(path)
     try:
         return _sheet_rows(CalamineWorkbook.from_path(str(path)), sheet)
@@ -99,7 +101,7 @@ def _read(path: Path, sheet: str | None) -> Rows:
 # whose sheet XML expands to gigabytes) and a sparse sheet (a cell at XFD1048576 makes the reader
 # allocate the whole rectangle, 17 billion cells). Both are checked before the sheet is read.
 MAX_SHEET_MB_ENV, MAX_CELLS_ENV = "MEMBERCTL_MAX_SHEET_MB", "MEMBERCTL_MAX_CELLS"
-MAX_SHEET_MB = 1024  # uncompressed size of everything in the .xlsx
+MAX_SHEET_MB = 1024  # uncompressed size of everything in the .xlsx; the size of an .xls
 MAX_CELLS = 20_000_000  # rows x columns of a sheet's used rectangle (1M rows x 20 columns)
 # What zipfile raises on a damaged archive: bad headers or data, a CRC or size mismatch, an
 # unsupported version or compression method (NotImplementedError), encryption (RuntimeError).
@@ -120,6 +122,22 @@ def _limit(name: str, default: int) -> int:
             )
         )
     return int(value)
+
+
+def check_xls_limit(path: Path) -> None:
+    """Refuse an .xls bigger than the limit: not compressed, the file is what gets read. Its
+    rectangle is bounded by the format itself (65,536 rows x 256 columns)."""
+    max_mb = _limit(MAX_SHEET_MB_ENV, MAX_SHEET_MB)
+    size = path.stat().st_size
+    if size > max_mb * 1024 * 1024:
+        raise InvalidInput(
+            _("'{file}' is {size} MB, over the limit of {limit} MB").format(
+                file=path.name, size=size // (1024 * 1024), limit=max_mb
+            ),
+            _("save it as .xlsx or .csv and split it, or raise the limit with {env}").format(
+                env=MAX_SHEET_MB_ENV
+            ),
+        )
 
 
 def check_xlsx_limits(path: Path) -> None:

@@ -33,6 +33,26 @@ def write_xlsx(
     return path
 
 
+def write_xls(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """A legacy .xls (BIFF8, Excel 97-2003) as old POS systems export: numbers stay numbers,
+    dates and date-times become date cells."""
+    import datetime as dt
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    styles = {dt.date: xlwt.easyxf(num_format_str="yyyy-mm-dd"),
+              dt.datetime: xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")}  # fmt: skip
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                style = styles.get(type(value))
+                sheet.write(r, c, value, style) if style else sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
 def read_rows(path: Path) -> list[list[Any]]:
     if path.suffix == ".csv":
         return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
