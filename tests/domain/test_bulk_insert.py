@@ -1,0 +1,69 @@
+"""`bulk.insert_columns` on SQLite writes full batches as multi-row `INSERT ... VALUES (...),
+(...)` and the rest by executemany: every row lands exactly once with its values, whatever the
+count; and the statement it builds repeats placeholders only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from memberctl.domain import bulk
+from memberctl.models import Member, MemberTag, PointsEntry, WalletEntry
+from tests.spreadsheets.sheets import write_xlsx
+
+
+@pytest.fixture
+def statements(monkeypatch):
+    """Three rows per multi-row INSERT; the number of multi-row statements built."""
+    built: list[int] = []
+    real = bulk._repeated_values
+
+    def counting(statement: str, rows: int) -> str:
+        built.append(rows)
+        return real(statement, rows)
+
+    monkeypatch.setattr(bulk, "ROWS_PER_INSERT", 3)
+    monkeypatch.setattr(bulk, "_repeated_values", counting)
+    return built
+
+
+@pytest.mark.parametrize("count", [1, 3, 7, 9])
+def test_every_row_lands_once_with_its_values(run, session, engine, statements, tmp_path, count):
+    rows = [["姓名", "手机号", "生日", "积分", "余额", "标签", "注册时间"]] + [
+        [f"会员{i}", f"1380013{i:04d}", dt.date(1990, 1, 1 + i), 10 * i, 0.5 * i,
+         "vip，新客" if i % 2 else "", dt.datetime(2024, 1, 1, 9, i)]
+        for i in range(count)
+    ]  # fmt: skip
+    result = run("import", "members", str(write_xlsx(tmp_path / "m.xlsx", rows)), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["inserted"] == count
+    if engine.dialect.name == "sqlite":
+        assert set(statements) == ({3} if count >= 3 else set())  # multi-row when a batch is full
+    members = session.exec(select(Member).order_by(Member.id)).all()
+    assert [(m.name, m.phone, m.birthday, m.points, m.balance, m.joined_at) for m in members] == [
+        (f"会员{i}", f"+861380013{i:04d}", dt.date(1990, 1, 1 + i), 10 * i,
+         Decimal(5 * i) / 10, dt.datetime(2024, 1, 1, 9, i))
+        for i in range(count)
+    ]  # fmt: skip
+    ids = {m.name: m.id for m in members}
+    tags = session.exec(select(MemberTag.member_id, MemberTag.tag)).all()
+    assert sorted(tags) == sorted(
+        (ids[f"会员{i}"], tag) for i in range(count) if i % 2 for tag in ("vip", "新客")
+    )
+    points = session.exec(select(PointsEntry.member_id, PointsEntry.points)).all()
+    assert sorted(points) == [(ids[f"会员{i}"], 10 * i) for i in range(1, count)]
+    wallet = session.exec(select(WalletEntry.member_id, WalletEntry.amount)).all()
+    assert sorted(wallet) == [(ids[f"会员{i}"], Decimal(5 * i) / 10) for i in range(1, count)]
+
+
+def test_only_placeholders_are_repeated():
+    one = "INSERT INTO t (a, b) VALUES (?, ?)"
+    assert bulk._repeated_values(one, 3) == "INSERT INTO t (a, b) VALUES (?, ?), (?, ?), (?, ?)"
+    for statement in ("INSERT INTO t (a) VALUES ('x')", "INSERT INTO t (a, b) VALUES (?, 'x')",
+                      "INSERT INTO t (a) VALUES (?) RETURNING id", "DELETE FROM t"):  # fmt: skip
+        with pytest.raises(ValueError, match="one-row INSERT"):
+            bulk._repeated_values(statement, 2)
