@@ -99,11 +99,16 @@ def _fit(row: list[Any], width: int) -> list[Any]:
 def _excel_chunks(
     data: list[list[Any]], columns: list[str], start: int, chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
+    width = len(columns)
     for offset in range(0, len(data), chunk_rows):
         part = data[offset : offset + chunk_rows]
-        index = pd.RangeIndex(start + offset, start + offset + len(part))
+        first = start + offset
+        index = pd.RangeIndex(first, first + len(part))
         frame = pd.DataFrame(part, columns=columns, index=index, dtype=object)
-        yield _drop_empty(frame)
+        # calamine gives "" for an empty cell; list.count runs in C (a third of _drop_empty)
+        empty = [first + i for i, row in enumerate(part)
+                 if row.count("") + row.count(None) == width]  # fmt: skip
+        yield frame.drop(index=empty) if empty else frame
 
 
 def _drop_empty(frame: pd.DataFrame) -> pd.DataFrame:

@@ -309,3 +309,17 @@ def test_table_output_is_a_summary(run, tmp_path):
     result = run("import", "members", str(path))
     assert result.exit_code == 0
     assert "Inserted" in result.stdout and "Rows/s" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_empty_rows_are_dropped_and_row_numbers_stay_the_sheets(run, tmp_path, suffix):
+    rows = [["姓名", "手机号"], ["Ann", "13800138000"], ["", ""], [None, None], ["Bob", "12345"],
+            ["", ""], ["Cat", "13700137000"]]  # fmt: skip
+    if suffix == ".csv":
+        path = write_csv(tmp_path / "m.csv", [[c or "" for c in r] for r in rows])
+    else:
+        path = write_xlsx(tmp_path / "m.xlsx", rows)
+    result, data = _import(run, path, "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert (data["inserted"], data["rejected"]) == (2, 1)
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [(5, "手机号")]
