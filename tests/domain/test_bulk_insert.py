@@ -1,6 +1,7 @@
 """`bulk.insert_columns` on SQLite writes full batches as multi-row `INSERT ... VALUES (...),
-(...)` and the rest by executemany: every row lands exactly once with its values, whatever the
-count; and the statement it builds repeats placeholders only."""
+(...)` and the rest by executemany, on PostgreSQL by COPY: every row lands exactly once with
+its values, whatever the count, text that COPY would take for its own syntax included; and
+the statement built for SQLite repeats placeholders only."""
 
 from __future__ import annotations
 
@@ -67,3 +68,30 @@ def test_only_placeholders_are_repeated():
                       "INSERT INTO t (a) VALUES (?) RETURNING id", "DELETE FROM t"):  # fmt: skip
         with pytest.raises(ValueError, match="one-row INSERT"):
             bulk._repeated_values(statement, 2)
+
+
+def test_text_that_looks_like_copy_or_sql_syntax_lands_as_written(
+    run, engine, tmp_path, monkeypatch
+):
+    copies: list[str] = []
+    real = bulk._copy_postgresql
+
+    def counting(connection, table, columns):
+        copies.append(table)
+        return real(connection, table, columns)
+
+    monkeypatch.setattr(bulk, "_copy_postgresql", counting)
+    address = "路\t1号\\N\n二楼 \"东\" '门'; DROP TABLE member; --"
+    path = write_xlsx(tmp_path / "m.xlsx", [
+        ["姓名", "手机号", "地址", "门店", "标签"],
+        ["A\\NB", "13800138000", address, "\\.", "a\\b，\\N"],
+    ])  # fmt: skip
+    result = run("import", "members", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    member = run.json("member", "show", "13800138000")
+    assert (member["name"], member["address"], member["store"]) == ("A\\NB", address, "\\.")
+    assert sorted(member["tags"]) == ["\\N", "a\\b"]
+    if engine.dialect.name == "postgresql":
+        assert {"member", "member_tag", "lifecycle_change"} <= set(copies)
+    else:
+        assert copies == []
