@@ -98,3 +98,18 @@ def truncate_after(engine: Engine) -> Iterator[None]:
             )
         ).scalars()
         connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608
+
+
+def finish(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run `command` to the end (the re-run after a kill): exit 0, no traceback, its JSON."""
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"Traceback" not in done.stderr, done.stderr.decode()
+    return json.loads(done.stdout)
+
+
+def db_check(run: Any) -> None:
+    """`db check` finds nothing wrong."""
+    result = run("db", "check", "-f", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {"ok": True, "problems": []}

@@ -28,7 +28,6 @@ outcome is printed with `-s` (the figures for docs/reliability.md).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -48,7 +47,6 @@ from memberctl.models import ImportRun, Member, PointsEntry, Purchase, Tier, Wal
 from tests.slow import killing
 from tests.spreadsheets.sheets import write_csv
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261125
 KILLS = int(os.environ.get("MEMBERCTL_KILL_POINTS", "2"))  # random kills per import kind
 PG = bool(os.environ.get("MEMBERCTL_TEST_DB"))
@@ -168,16 +166,10 @@ def _kill_after_chunk(engine: Engine, command: list[str], chunk: int) -> str:
 
 
 def _finish(command: list[str]) -> dict[str, Any]:
-    done = subprocess.run(command, env=_env(), cwd=ROOT, capture_output=True, timeout=300)
-    assert done.returncode == 0, done.stderr.decode()
-    assert b"Traceback" not in done.stderr, done.stderr.decode()
-    return json.loads(done.stdout)
+    return killing.finish(command, _env())
 
 
-def _db_check(run: Any) -> None:
-    result = run("db", "check", "-f", "json")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout) == {"ok": True, "problems": []}
+_db_check = killing.db_check
 
 
 def _record(test: str, backend: str, point: str, work: float, **what: Any) -> None:

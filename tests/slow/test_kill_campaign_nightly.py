@@ -17,10 +17,8 @@ Works on the SQLite file or the PostgreSQL schema of the `db_url` fixture.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +40,6 @@ from memberctl.models import (
 )
 from tests.slow import killing
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261125
 DAY0 = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 20, 9, 0)
@@ -116,16 +113,10 @@ def _kill_during(engine: Engine, command: list[str], delay: float) -> str:
 
 
 def _finish(command: list[str]) -> dict[str, Any]:
-    done = subprocess.run(command, env=_env(), cwd=ROOT, capture_output=True, timeout=300)
-    assert done.returncode == 0, done.stderr.decode()
-    assert b"Traceback" not in done.stderr, done.stderr.decode()
-    return json.loads(done.stdout)
+    return killing.finish(command, _env())
 
 
-def _db_check(run: Any) -> None:
-    result = run("db", "check", "-f", "json")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout) == {"ok": True, "problems": []}
+_db_check = killing.db_check
 
 
 def _count(engine: Engine, query: Any) -> int:
