@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from sqlmodel import select
 
 from memberctl.domain import bulk
 from memberctl.models import Member, MemberTag, PointsEntry, WalletEntry
+from tests.factories import enroll
 from tests.spreadsheets.sheets import write_xlsx
 
 
@@ -95,3 +97,17 @@ def test_text_that_looks_like_copy_or_sql_syntax_lands_as_written(
         assert {"member", "member_tag", "lifecycle_change"} <= set(copies)
     else:
         assert copies == []
+
+
+def test_batches_shrink_to_sqlites_limit_on_bound_parameters(session, engine, statements):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own limit on bound parameters")
+    number = enroll(engine, phone="13800138000").member_no
+    member_id = session.exec(select(Member.id).where(Member.member_no == number)).one()
+    connection = session.connection()
+    connection.connection.driver_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 5)
+    tags = [f"t{i}" for i in range(7)]
+    bulk.insert_columns(session, bulk.TAG, {"member_id": [member_id] * 7, "tag": tags})
+    assert statements == [2]  # 5 parameters hold two rows of two columns, not ROWS_PER_INSERT
+    found = session.exec(select(MemberTag.tag).where(MemberTag.member_id == member_id)).all()
+    assert sorted(found) == tags
