@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import tomllib
 import unicodedata
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from memberctl import tomlfile
 from memberctl.domain import audit, lifecycle
 from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
@@ -102,14 +102,7 @@ class ResponseRecord:
 # -- reading a survey file -------------------------------------------------------------------
 def read_file(path: Path) -> SurveyDefinition:
     """Parse and check a survey file; the first problem is one line naming the question (5)."""
-    if not path.is_file():
-        raise NotFound(_("no file '{path}'").format(path=path), _("check the path"))
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            _("{name} is not valid TOML: {error}").format(name=path.name, error=exc)
-        ) from None
+    document = tomlfile.read(path)
     try:
         return _definition(document)
     except _Problem as problem:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from memberctl import tomlfile
 from memberctl.domain import audit, lifecycle
 from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation
 from memberctl.i18n import _
@@ -184,14 +184,7 @@ def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> lis
 
 
 def _read_tier_file(path: Path) -> list[Any]:
-    if not path.is_file():
-        raise NotFound(_("no file '{path}'").format(path=path), _("check the path"))
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            _("{name} is not valid TOML: {exc}").format(name=path.name, exc=exc)
-        ) from None
+    document = tomlfile.read(path)
     unknown = sorted(set(document) - {"tier"})
     if unknown:
         raise InvalidInput(

@@ -14,13 +14,13 @@ row is read.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from memberctl.errors import InvalidInput, NotFound
+from memberctl import tomlfile
+from memberctl.errors import InvalidInput
 from memberctl.i18n import _
 
 MEMBER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -86,16 +86,9 @@ def load_mapping(path: Path | None, kind: str) -> dict[str, str]:
     """Extra aliases from a TOML file: `[members]` / `[purchases]` tables of header = field."""
     if path is None:
         return {}
-    if not path.is_file():
-        raise NotFound(
-            _("no mapping file '{path}'").format(path=path), _("check the path given to --mapping")
-        )
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            _("{name} is not valid TOML: {exc}").format(name=path.name, exc=exc)
-        ) from None
+    document = tomlfile.read(
+        path, _("no mapping file '{path}'"), _("check the path given to --mapping")
+    )
     table = document.get(kind, {})
     known = ALIASES[kind]
     mapping: dict[str, str] = {}

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from memberctl.domain import policy
 from memberctl.models import ImportRun, LifecycleChange, Member, MemberTag, PointsEntry, WalletEntry
-from tests.conftest import error_line
+from tests.conftest import error_line, failure
 from tests.factories import enroll
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
@@ -323,3 +323,14 @@ def test_empty_rows_are_dropped_and_row_numbers_stay_the_sheets(run, tmp_path, s
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"]) == (2, 1)
     assert [(e["row"], e["column"]) for e in data["errors"]] == [(5, "手机号")]
+
+
+def test_a_missing_or_broken_mapping_file_is_one_clear_line(run, session, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [["客户", "手机号"], ["Ann", "13800138000"]])
+    missing = run("import", "members", str(path), "--mapping", str(tmp_path / "nope.toml"))
+    failure(missing, 3, "no mapping file", "nope.toml", "check the path given to --mapping")
+    broken = tmp_path / "map.toml"
+    broken.write_text("[members]\n客户 = \n", encoding="utf-8")
+    failure(run("import", "members", str(path), "--mapping", str(broken)), 5,
+            "map.toml is not valid TOML")  # fmt: skip
+    assert session.exec(select(Member)).first() is None
