@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, column, inspect, select, table
 from memberctl.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
 
 # The newest migration in db/alembic/versions; a test checks it against Alembic's own head.
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 _ADVISORY_LOCK_ID = 0x6D656D62  # "memb"
 ALEMBIC_DIR = Path(__file__).parent / "alembic"
 

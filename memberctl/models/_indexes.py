@@ -1,6 +1,9 @@
 """Index helpers shared by the table models."""
 
-from sqlalchemy import Index, column
+from sqlalchemy import BigInteger, Index, Integer, column
+
+# Points are 64-bit on every database: BIGINT on PostgreSQL; SQLite's INTEGER already is.
+POINTS = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def where_not_null(table: str, name: str) -> Index:

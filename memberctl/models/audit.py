@@ -11,7 +11,9 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(sa_type=DateTime, index=True)
+    at: dt.datetime = Field(sa_type=DateTime, index=True)  # the real clock: when it was done
+    # The day the action was done FOR (`--as-of`, `--taken-at`, `--at`), when that is not today.
+    business_date: dt.date | None = None
     operator: str = Field(max_length=100)
     action: str = Field(max_length=48, index=True)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from memberctl.models._indexes import POINTS
+
 
 class Campaign(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -50,7 +52,7 @@ class CampaignRun(SQLModel, table=True):
     targeted: int = 0
     awarded: int = 0
     already_awarded: int = 0
-    points: int = 0
+    points: int = Field(default=0, sa_type=POINTS)
     coupons: int = 0
     operator: str = Field(max_length=100)
     at: dt.datetime = Field(sa_type=DateTime)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from memberctl.models._indexes import where_not_null
+from memberctl.models._indexes import POINTS, where_not_null
 
 
 class PointsEntry(SQLModel, table=True):
@@ -29,7 +29,7 @@ class PointsEntry(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     # earn, redeem, adjust, expire, import, campaign, transfer, refund
     kind: str = Field(max_length=16)
-    points: int  # + credit, - debit
+    points: int = Field(sa_type=POINTS)  # + credit, - debit
     expires_on: dt.date | None = None  # credits only; NULL never expires
     reason: str | None = Field(default=None, max_length=200)
     operator: str = Field(max_length=100)
@@ -48,7 +48,7 @@ class PointsAllocation(SQLModel, table=True):
 
     debit_id: int = Field(foreign_key="points_entry.id", primary_key=True)
     credit_id: int = Field(foreign_key="points_entry.id", primary_key=True, index=True)
-    points: int
+    points: int = Field(sa_type=POINTS)
 
 
 class WalletEntry(SQLModel, table=True):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from memberctl.models._indexes import where_not_null
+from memberctl.models._indexes import POINTS, where_not_null
 
 
 class Member(SQLModel, table=True):
@@ -29,7 +29,7 @@ class Member(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=500)
     tier_code: str = Field(foreign_key="tier.code", max_length=32, index=True)
     status: str = Field(default="active", max_length=16, index=True)
-    points: int = 0
+    points: int = Field(default=0, sa_type=POINTS)
     balance: Decimal = Field(default=Decimal("0.00"), max_digits=14, decimal_places=2)
     store: str | None = Field(default=None, max_length=64, index=True)
     referrer_id: int | None = Field(default=None, foreign_key="member.id")
@@ -39,6 +39,9 @@ class Member(SQLModel, table=True):
     forgotten_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
     # First day the member's 12-month spend was below its tier's threshold (downgrade grace period).
     below_tier_since: dt.date | None = None
+    # The tier was set by hand or brought from another system: evaluation only upgrades the
+    # member until this day (inclusive), so a tier earned elsewhere is not lost to missing spend.
+    tier_kept_until: dt.date | None = None
     # The member asked not to receive marketing messages (notify render skips them).
     opt_out: bool = False
 

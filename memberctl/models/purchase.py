@@ -6,6 +6,8 @@ from decimal import Decimal
 from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from memberctl.models._indexes import POINTS
+
 
 class Purchase(SQLModel, table=True):
     __table_args__ = (
@@ -24,7 +26,7 @@ class Purchase(SQLModel, table=True):
     amount: Decimal = Field(max_digits=14, decimal_places=2)
     at: dt.datetime = Field(sa_type=DateTime, index=True)
     category: str | None = Field(default=None, max_length=64)
-    points_earned: int = 0
+    points_earned: int = Field(default=0, sa_type=POINTS)
     refunded_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
     operator: str = Field(max_length=100)
