@@ -75,7 +75,8 @@ def test_scope_counts_only_members_matching_where_and_store(engine, session):
 
 
 def test_rfm_quintiles_over_many_members_are_balanced(engine, session):
-    """Ten buyers: NTILE(5) puts two in each quintile of each measure."""
+    """Ten buyers on ten days with ten amounts: NTILE(5) puts two in each quintile of recency
+    and monetary; each bought once, so all share the middle frequency score."""
     from sqlmodel import select
 
     from memberctl.db.session import transaction
@@ -90,18 +91,22 @@ def test_rfm_quintiles_over_many_members_are_balanced(engine, session):
         rows = [(i, f"2026-{1 + i:02d}-10 10:00", f"{i * 10}.00", False) for i in ids]
         add_purchases(tx, ids, rows)
     result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
-    for measure in ("recency", "frequency", "monetary"):
+    for measure in ("recency", "monetary"):
         counts = [sum(1 for r in result if getattr(r, measure) == s) for s in range(1, 6)]
         assert counts == [2, 2, 2, 2, 2], measure
+    assert {r.frequency for r in result} == {3}
     by_no = {r.member_no: r for r in result}
     assert (by_no[numbers[-1]].recency, by_no[numbers[-1]].monetary) == (5, 5)
     assert (by_no[numbers[0]].recency, by_no[numbers[0]].monetary) == (1, 1)
 
 
 @pytest.mark.parametrize("buyers", [3, 23])
-def test_rfm_scores_are_the_databases_own_ntile(engine, session, buyers):
-    """The quintiles ranked in Python equal NTILE(5) OVER (ORDER BY measure, member_no) run by
-    the database itself, with ties on every measure and a count that does not divide by 5."""
+def test_rfm_scores_are_the_databases_own_ntile_with_ties_at_their_middle(engine, session, buyers):
+    """Where values differ, the scores equal NTILE(5) OVER (ORDER BY measure, member_no) run by
+    the database itself; a run of equal values all take the NTILE at the run's middle place.
+    Ties on every measure, and a count that does not divide by 5."""
+    from itertools import groupby
+
     from sqlalchemy import func
     from sqlmodel import col, select
 
@@ -116,7 +121,7 @@ def test_rfm_scores_are_the_databases_own_ntile(engine, session, buyers):
     with transaction(engine) as tx:
         ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
                for i, no in enumerate(numbers, start=1)}  # fmt: skip
-        rows = [(i, f"2026-{1 + i % 4:02d}-10 10:00", f"{(i % 3) * 10 + 5}.50", False)
+        rows = [(i, f"2026-{1 + i % 4:02d}-10 {10 + i % 5}:00", f"{(i % 3) * 10 + 5}.50", False)
                 for i in ids for _ in range(1 + i % 3)]  # fmt: skip
         add_purchases(tx, ids, rows)
     per = (
@@ -125,14 +130,70 @@ def test_rfm_scores_are_the_databases_own_ntile(engine, session, buyers):
         .group_by(col(Purchase.member_id)).subquery()
     )  # fmt: skip
     number = col(Member.member_no)
-    ntile = (
-        select(number, *(func.ntile(5).over(order_by=(measure, number))
-                         for measure in (per.c.last, per.c.orders, per.c.spend)))
-        .join(per, per.c.member_id == col(Member.id))
-    )  # fmt: skip
-    expected = {no: (r, f, m) for no, r, f, m in session.exec(ntile)}
+    expected: dict[str, list[int]] = {no: [] for no in numbers}
+    for measure in (func.date(per.c.last), per.c.orders, per.c.spend):
+        ranked = session.exec(
+            select(number, measure, func.ntile(5).over(order_by=(measure, number)))
+            .join(per, per.c.member_id == col(Member.id)).order_by(measure, number)
+        ).all()  # fmt: skip
+        for _, tied in groupby(ranked, key=lambda row: row[1]):
+            run = list(tied)
+            middle = run[(len(run) - 1) // 2][2]
+            for no, _value, _tile in run:
+                expected[no].append(middle)
     result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
-    assert {r.member_no: (r.recency, r.frequency, r.monetary) for r in result} == expected
+    assert {r.member_no: [r.recency, r.frequency, r.monetary] for r in result} == expected
     assert len(expected) == buyers
     totals = [r.recency + r.frequency + r.monetary for r in result]
     assert totals == sorted(totals, reverse=True)
+
+
+def test_rfm_gives_members_level_on_everything_the_same_middle_scores(engine, session):
+    """The issue's small shop: five members who each bought 100.00 today, at 01:00 to 05:00,
+    were scored 5/5/5 down to 1/1/1 (champions to lost). Equal values, equal scores."""
+    from sqlmodel import select
+
+    from memberctl.db.session import transaction
+    from memberctl.models import Member
+    from tests import factories
+    from tests.reportdata import add_purchases
+
+    numbers = [factories.enroll(engine).member_no for _ in range(5)]
+    with transaction(engine) as tx:
+        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        add_purchases(tx, ids, [(i, f"{AS_OF} 0{i}:00", "100.00", False) for i in ids])
+    result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
+    assert sorted((r.member_no, r.recency, r.frequency, r.monetary, r.segment) for r in result) == [
+        (no, 3, 3, 3, "needs_attention") for no in numbers
+    ]
+
+
+def test_rfm_in_a_small_shop_scores_todays_buyers_most_recent(engine, session):
+    """30 members: 6 bought today (one of them at 00:30), the rest 1 to 24 days ago. Today's
+    buyers share the top recency score whatever the hour; nobody who bought today is
+    `hibernating` or `lost`; the member who bought twice as often scores higher on frequency."""
+    from sqlmodel import select
+
+    from memberctl.db.session import transaction
+    from memberctl.models import Member
+    from tests import factories
+    from tests.reportdata import add_purchases
+
+    numbers = [factories.enroll(engine).member_no for _ in range(30)]
+    with transaction(engine) as tx:
+        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        day = AS_OF.toordinal()
+        rows = [(i, f"{dt.date.fromordinal(day - max(0, i - 6))} {'00:30' if i == 1 else '18:00'}",
+                 "50.00", False) for i in ids]  # fmt: skip
+        rows.append((30, f"{dt.date.fromordinal(day - 24)} 12:00", "50.00", False))
+        add_purchases(tx, ids, rows)
+    by_no = {
+        r.member_no: r
+        for r in rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
+    }
+    today = [by_no[no] for no in numbers[:6]]
+    assert {(r.recency, r.recency_days) for r in today} == {(5, 0)}
+    assert all(r.segment not in ("hibernating", "lost") for r in today)
+    assert by_no[numbers[-1]].frequency > by_no[numbers[-2]].frequency
