@@ -4,9 +4,11 @@
   many periods they were awarded in); `runs`: those runs;
 - `points_given`: points credited by those runs (the `campaign` ledger rows);
 - `coupons_issued` / `coupons_redeemed`: coupons of the campaign, and those redeemed by `as_of`;
-- purchases (not refunded) by the reached members in the `days` days from the day of their
-  first award (that day included, cut off at `as_of`) against the `days` days before it:
-  `purchases_*`, `buyers_*` (members who bought) and `spend_*`.
+- purchases (not refunded) by the reached members in the `days` days from the moment of their
+  first award (cut off at the end of `as_of`) against the `days` days before that moment:
+  `purchases_*`, `buyers_*` (members who bought) and `spend_*`. The split is by the award's
+  time, not its date: a purchase made earlier on the day of the award is `before`. (A run given
+  `--as-of` is stamped at the end of that day, so all of that day is `before` it.)
 
 A code that names no campaign is exit 3.
 """
@@ -18,11 +20,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, distinct, func, literal, union_all
+from sqlalchemy import DateTime, distinct, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from memberctl.domain import campaigns
-from memberctl.domain.reports import Scope, cents, counted, midnight, ratio
+from memberctl.domain.reports import Scope, cents, counted, ratio
 from memberctl.models import (
     Campaign,
     CampaignAward,
@@ -60,10 +62,10 @@ class CampaignReport:
 
 
 def _reached(campaign: Campaign, scope: Scope) -> Any:
-    """(member_id, first award day) for members in scope awarded up to `as_of`."""
+    """(member_id, time of the first award) for members in scope awarded up to `as_of`."""
     return (
         select(col(CampaignAward.member_id).label("member_id"),
-               func.min(col(CampaignRun.as_of)).label("first"))
+               func.min(col(CampaignRun.at)).label("first"))
         .join(CampaignRun, col(CampaignRun.id) == col(CampaignAward.run_id))
         .join(Member, col(Member.id) == col(CampaignAward.member_id))
         .where(col(CampaignAward.campaign_id) == campaign.id, col(CampaignRun.as_of) <= scope.as_of,
@@ -74,18 +76,17 @@ def _reached(campaign: Campaign, scope: Scope) -> Any:
 
 
 def _windows(session: Session, reached: Any, days: int, after: bool) -> Any:
-    """(first, low, high): for each first-award day, the window of purchases to count. Built
-    from the few distinct days in Python, so no database date arithmetic is needed."""
+    """(first, low, high): for each first-award time, the window of purchases to count. Built
+    from the few distinct times in Python, so no database date arithmetic is needed."""
     firsts = session.exec(select(reached.c.first).distinct()).all()
     if not firsts:
         return None
     span = dt.timedelta(days=days)
     selects = []
     for first in firsts:
-        start = midnight(first)
-        low, high = (start, start + span) if after else (start - span, start)
+        low, high = (first, first + span) if after else (first - span, first)
         selects.append(
-            select(literal(first, Date).label("first"), literal(low, DateTime).label("low"),
+            select(literal(first, DateTime).label("first"), literal(low, DateTime).label("low"),
                    literal(high, DateTime).label("high"))
         )  # fmt: skip
     table = union_all(*selects) if len(selects) > 1 else selects[0]
