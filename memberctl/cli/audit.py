@@ -17,6 +17,7 @@ AUDIT_COLUMNS = [
     Column("action", _("Action")),
     Column("member_no", _("Member")),
     Column("details", _("Details")),
+    Column("business_date", _("For day")),
 ]
 
 HELP = _("Who did what, when: the audit log, newest first.")

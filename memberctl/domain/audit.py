@@ -1,5 +1,9 @@
 """The audit log: one append-only row per change, naming the operator, the action and the member.
 
+`at` is always the real clock: when the thing was done. A command run for another day
+(`--as-of`, `--taken-at`, a purchase's `--at`) passes that moment, and the entry keeps its date
+apart as `business_date`; it is NULL when the work was for the day it was done.
+
 Details hold identifiers and field names, never personal values, so the log can be kept after a
 member is forgotten. `scrub` is the one exception to append-only: when a member is forgotten it
 blanks, in that member's entries, every detail under a personal key (`PERSONAL_KEYS`) and every
@@ -15,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select, update
 
+from memberctl import clock
 from memberctl.models import AuditEntry, Member
 
 # Detail keys whose values are personal (or free text that may be), whatever they hold.
@@ -31,6 +36,7 @@ class AuditRecord:
     action: str
     member_no: str | None
     details: dict[str, Any]
+    business_date: dt.date | None = None
 
 
 def record(
@@ -41,10 +47,14 @@ def record(
     at: dt.datetime,
     member: Member | None = None,
     details: dict[str, Any] | None = None,
+    recorded_at: dt.datetime | None = None,
 ) -> None:
+    """`at` is the moment the work was done for; `recorded_at` (default: the clock now) when."""
+    real = recorded_at or clock.now()
     session.add(
         AuditEntry(
-            at=at,
+            at=real,
+            business_date=at.date() if at.date() != real.date() else None,
             operator=operator,
             action=action,
             member_id=member.id if member else None,
@@ -77,7 +87,9 @@ def list_entries(
     if limit:
         query = query.limit(limit)
     return [
-        AuditRecord(entry.at, entry.operator, entry.action, member_no, entry.details)
+        AuditRecord(
+            entry.at, entry.operator, entry.action, member_no, entry.details, entry.business_date
+        )
         for entry, member_no in session.exec(query)
     ]
 

@@ -129,8 +129,8 @@ def record(
     earned = _earn(session, member, purchase, operator)
     points.refresh_cache(session, member)
     audit.record(
-        session=session, operator=operator, action="purchase.record", at=now, member=member,
-        details={"purchase_id": purchase.id, "points": earned},
+        session=session, operator=operator, action="purchase.record", at=at, recorded_at=now,
+        member=member, details={"purchase_id": purchase.id, "points": earned},
     )  # fmt: skip
     return _result(session, purchase, False)
 

@@ -15,7 +15,7 @@ from memberctl.models import AuditEntry
 from tests.conftest import PG_URL, Run, failure
 from tests.factories import NOW, act, enroll, load_tiers, note, snapshot
 
-AUDIT_KEYS = {"at", "operator", "action", "member_no", "details"}
+AUDIT_KEYS = {"at", "operator", "action", "member_no", "details", "business_date"}
 DAY = dt.timedelta(days=1)
 
 
@@ -30,6 +30,27 @@ def log(engine, tmp_path):
     path = tmp_path / "t.toml"
     path.write_text('[[tier]]\ncode = "gold"\nname = "金卡"\nrank = 3\n', encoding="utf-8")
     load_tiers(engine, path)
+    _recorded_when_done(engine)
+
+
+def _recorded_when_done(engine):
+    """History made through the factories is audited at the real clock, with the factories' times
+    as business dates; as if each had been done at its time, `at` becomes that time again."""
+    from memberctl.db.session import transaction
+
+    moments = {
+        ("member.enroll", 1): NOW - 3 * DAY,
+        ("member.freeze", 1): NOW - 3 * DAY,
+        ("member.enroll", 2): NOW - DAY,
+        ("member.note", 2): NOW,
+        ("tier.load", None): NOW,
+    }
+    with transaction(engine) as session:
+        for entry in session.exec(select(AuditEntry)).all():
+            at = moments[entry.action, entry.member_id]
+            entry.at = at + dt.timedelta(minutes=1) if entry.action == "member.freeze" else at
+            entry.business_date = None
+            session.add(entry)
 
 
 def actions(rows):
@@ -46,7 +67,8 @@ def test_audit_lists_everything_newest_first(run, log):  # noqa: ARG001
     assert rows[0]["details"] == {"file": "t.toml", "codes": ["gold"]}
     assert rows[3] == {"at": (NOW - 3 * DAY + dt.timedelta(minutes=1)).isoformat(),
                        "operator": "factory", "action": "member.freeze",
-                       "member_no": "M000001", "details": {"status": "frozen"}}  # fmt: skip
+                       "member_no": "M000001", "details": {"status": "frozen"},
+                       "business_date": None}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -83,13 +105,40 @@ def test_cli_writes_are_audited_with_the_operator(run, engine, session):
     assert entry.operator == "小王"
 
 
+def test_back_dated_work_is_audited_at_the_real_clock_with_its_business_date(run, engine, tmp_path):
+    """`campaign run --as-of` and `survey take --taken-at` were audited at the day they were for;
+    the audit says when the work was done (the clock), and the day it was for beside it."""
+    from memberctl import clock
+
+    enroll(engine, phone="13800138000")
+    path = tmp_path / "c.toml"
+    path.write_text('code = "c"\nname = "c"\naction = "award_points"\npoints = 5\n'
+                    'where = "status = active"\nperiod = "once"\n', encoding="utf-8")  # fmt: skip
+    before = clock.now()
+    for args in (("campaign", "add", str(path)),
+                 ("campaign", "run", "c", "--as-of", "2026-11-01"),
+                 ("purchase", "record", "M000001", "10", "--at", "2026-11-20T15:00"),
+                 ("member", "freeze", "M000001")):  # fmt: skip
+        assert run(*args).exit_code == 0
+    rows = {r["action"]: r for r in run.json("audit")}
+    assert {action: rows[action]["business_date"] for action in rows} == {
+        "member.freeze": None,
+        "purchase.record": "2026-11-20",
+        "campaign.run": "2026-11-01",
+        "campaign.add": None,
+        "member.enroll": NOW.date().isoformat(),  # the factory's at
+    }
+    assert all(dt.datetime.fromisoformat(r["at"]) >= before for r in rows.values()
+               if r["action"] != "member.enroll")  # fmt: skip
+
+
 def test_audit_table_and_csv(run, log):  # noqa: ARG001
     table = run("audit", "--member", "M000001")
     assert table.exit_code == 0, table.stderr
     assert "member.freeze" in table.stdout and "factory" in table.stdout
     result = run("audit", "--action", "tier", "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "at,operator,action,member_no,details"
+    assert result.stdout.splitlines()[0] == "at,operator,action,member_no,details,business_date"
     assert len(result.stdout.splitlines()) == 2
 
 

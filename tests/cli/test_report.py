@@ -80,14 +80,15 @@ def test_rfm(run):
     rows = run.json("report", "rfm", *DAY)
     scores = {r["member_no"]: (r["recency"], r["frequency"], r["monetary"], r["segment"])
               for r in rows}  # fmt: skip
-    # recency by last purchase: M4 < M5 < M3 < M2 < M1; frequency 1,1,1,1 (by member no) then M1
-    # with 3; monetary 790 (M3) < 850 (M2) < 900 (M5) < 1800 (M1) < 4500 (M4, 12 months only).
+    # recency by day of the last purchase: M4 < M5 < M3 < M2 < M1; frequency 1,1,1,1 then M1
+    # with 3: the four tied share the NTILE at their middle place (2); monetary 790 (M3) < 850
+    # (M2) < 900 (M5) < 1800 (M1) < 4500 (M4, 12 months only).
     assert scores == {
         "M000001": (5, 5, 4, "champions"),
-        "M000002": (4, 1, 2, "potential"),
+        "M000002": (4, 2, 2, "potential"),
         "M000003": (3, 2, 1, "needs_attention"),
-        "M000004": (1, 3, 5, "at_risk"),
-        "M000005": (2, 4, 3, "at_risk"),
+        "M000004": (1, 2, 5, "at_risk"),
+        "M000005": (2, 2, 3, "hibernating"),
     }
     first = rows[0]
     assert first["member_no"] == "M000001"
