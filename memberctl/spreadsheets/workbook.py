@@ -24,6 +24,7 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from memberctl.atomic import atomic_output
 from memberctl.domain import reports
 from memberctl.domain.reports import growth, rfm
 from memberctl.i18n import _, current, pgettext
@@ -160,8 +161,8 @@ def write_report(path: Path, report: str, data: Any) -> list[str]:
     sheets = sheets_for(report, data)
     for sheet in sheets:
         _write_sheet(book.create_sheet(sheet.name[:31]), sheet)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    with atomic_output(path) as stream:
+        book.save(stream)
     return [s.name for s in sheets]
 
 
