@@ -80,14 +80,17 @@ def atomic_output(
     `limit`, growing past that many bytes raises OutputLimit (and nothing is written)."""
     target = Path(path)
     with _signals_unwind(), _replacing(target, private) as (fd, _temporary):
-        raw = _Limited(fd, limit) if limit is not None else io.FileIO(fd, "wb")
+        # The descriptor stays ours (closefd=False): after a failure it is pointed at /dev/null
+        # and left open, so that nothing a writer still holds can fail or warn later.
+        raw = _Limited(fd, limit) if limit is not None else io.FileIO(fd, "wb", closefd=False)
         stream = io.BufferedWriter(raw)
         try:
             yield stream
             stream.close()
         except BaseException:
-            _abandon(raw)
+            _abandon(fd)
             raise
+        os.close(fd)
 
 
 @contextmanager
@@ -181,7 +184,7 @@ def _sync_folder(folder: Path) -> None:
 
 class _Limited(io.FileIO):
     def __init__(self, fd: int, limit: int) -> None:
-        super().__init__(fd, "wb")
+        super().__init__(fd, "wb", closefd=False)
         self.limit, self.size = limit, 0
 
     def write(self, data: Any) -> int:
@@ -192,14 +195,13 @@ class _Limited(io.FileIO):
         return super().write(data)
 
 
-def _abandon(raw: io.FileIO) -> None:
-    """Point the stream's descriptor at /dev/null: what writers still hold (a zip archive, a
-    text buffer) is finished or flushed by their destructors into nothing, with no error."""
-    if raw.closed:
-        return
+def _abandon(fd: int) -> None:
+    """Point the temporary file's descriptor at /dev/null: what writers still hold (a zip
+    archive, a text buffer) is finished or flushed by their destructors into nothing, with no
+    error; the descriptor is closed when the process ends."""
     null = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(null, raw.fileno())
+        os.dup2(null, fd)
     finally:
         os.close(null)
 
