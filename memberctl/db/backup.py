@@ -102,6 +102,7 @@ def _backup_sqlite(engine: Engine, path: Path) -> None:
         source = connection.connection.driver_connection
         target = sqlite3.connect(path)
         try:
+            target.execute("PRAGMA journal_mode=OFF")  # a scratch file: no -journal beside it
             source.backup(target, pages=BACKUP_STEP_PAGES, progress=_step)  # type: ignore[union-attr]
             target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
