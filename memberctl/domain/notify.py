@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import os
 import string
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,22 +163,26 @@ def render(
         .order_by(col(Member.member_no))
         .execution_options(yield_per=5000)
     )  # fmt: skip
-    rows = _write(out, pieces, session.exec(query))
+    rows = _write(out, pieces, lambda: session.exec(query), max_output_mb())
     opted_out = session.exec(
         select(func.count()).select_from(Member).where(reachable, col(Member.opt_out).is_(True))
     ).one()
     return RenderResult(str(out), as_of, rows, int(opted_out))
 
 
-def _write(out: Path, pieces: list[Piece], rows: Any) -> int:
+def _write(out: Path, pieces: list[Piece], select_rows: Any, limit: int) -> int:
     """Write the list whole or not at all (memberctl.atomic): a reader never sees half a list,
     a failure leaves no file behind and an earlier list as it was."""
     from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
 
     count = 0
-    limit = max_output_mb()
     try:
-        with text_output(out, bom=True, limit=limit * 1024 * 1024) as stream:
+        # The query runs once the output can be written, and its cursor (server-side on
+        # PostgreSQL) is closed whatever happens.
+        with (
+            text_output(out, bom=True, limit=limit * 1024 * 1024) as stream,
+            closing(select_rows()) as rows,
+        ):
             writer = csv.writer(stream)
             writer.writerow(COLUMNS)
             for member_no, phone, name, pts, tier, tier_name, balance, birthday, expiring in rows:
