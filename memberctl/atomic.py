@@ -136,18 +136,20 @@ def _replacing(target: Path, private: bool) -> Iterator[tuple[int, Path]]:
 
 def _check_target(target: Path) -> None:
     try:
-        _check_folder(target)
+        _check_path(target)
     except OSError as exc:  # a folder on the way that may not be looked into
         raise _os_error(exc, target) from None
 
 
-def _check_folder(target: Path) -> None:
+def _check_path(target: Path) -> None:
     folder = target.parent
     if target.is_dir() and not target.is_symlink():
         raise UsageProblem(
             _("cannot write {path}: it is a folder").format(path=target),
             _("give a file name inside it"),
         )
+    if target.is_file() and not target.is_symlink() and not os.access(target, os.W_OK):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))  # read-only: kept, not replaced
     if not folder.exists():
         raise NotFound(
             _("no folder '{folder}' for {name}").format(folder=folder, name=target.name),
@@ -190,7 +192,10 @@ class _Limited(io.FileIO):
     def write(self, data: Any) -> int:
         size = memoryview(data).nbytes
         if self.size + size > self.limit:
+            self.size = self.limit + 1  # over: what buffers still flush later goes nowhere
             raise OutputLimit(self.limit)
+        if self.size > self.limit:
+            return size
         self.size += size
         return super().write(data)
 

@@ -197,6 +197,21 @@ def test_a_read_only_folder_is_exit_2(run, tmp_path, writer):
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores mode bits")
+@pytest.mark.usefixtures("shop")
+@pytest.mark.parametrize("writer", ["export csv", "report json", "db backup"])
+def test_a_read_only_file_is_kept_and_exit_2(run, tmp_path, writer):
+    out = tmp_path / f"kept{WRITERS[writer][1]}"
+    out.write_text("kept")
+    out.chmod(0o444)
+    result = run(*_writer(writer, out, tmp_path))
+    failure(result, 2)
+    assert result.stderr.strip() == (
+        f"error: cannot write {out}: permission denied; choose a folder you can write to"
+    )
+    assert out.read_text() == "kept"
+
+
 # -- the BOM rule ----------------------------------------------------------------------------
 REPORTS = ["summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability"]
 CSV_WRITERS = ["export csv", "report csv", "notify", "errors csv"]
