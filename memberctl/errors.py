@@ -79,3 +79,10 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.errors)
+
+
+class CannotWrite(MemberctlError):
+    """A file could not be written for a reason outside memberctl: a full disk, a quota, an
+    input/output error (exit 1). Nothing was written and an earlier file is unchanged."""
+
+    exit_code = 1

@@ -1,7 +1,8 @@
 """Rendering the reports: tables with unicode bars for the terminal, JSON, CSV, and files.
 
 Imported only by `memberctl report ...` commands, after the report has been built. JSON and CSV
-written with `--out` are the same bytes the command would print (UTF-8); an object report
+written with `--out` are the same text the command would print (UTF-8; a CSV file starts with a
+BOM, stdout never does), written whole or not at all (memberctl.atomic); an object report
 (summary, kpi, liability, campaign) is one CSV row, nested keys joined with a dot
 (`by_status.active`).
 """
@@ -62,9 +63,10 @@ def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
                 if enabled:
                     gc.enable()
         else:
-            text = "".join(chunks)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            from memberctl.atomic import text_output
+
+            with text_output(out, bom=fmt == "csv") as stream:  # a CSV file has a BOM for Excel
+                stream.writelines(chunks)
             message(_("wrote {out}").format(out=out))
 
 

@@ -45,6 +45,7 @@ from sqlalchemy import (
     update,
 )
 
+from memberctl.atomic import atomic_path, make_folder
 from memberctl.db.engine import is_sqlite, make_engine
 from memberctl.db.migrate import HEAD_REVISION, current_revision, upgrade
 from memberctl.errors import InvalidInput, NotFound, RuleViolation
@@ -77,17 +78,23 @@ def _revision_order(revision: str | None) -> int:
 
 
 def backup(engine: Engine, path: Path) -> BackupInfo:
-    """Write a consistent backup of the database behind `engine` to `path` (0600)."""
-    _private_file(path)
-    if is_sqlite(engine):
-        _backup_sqlite(engine, path)
-        kind = "sqlite"
-    else:
-        _backup_logical(engine, path)
-        kind = "logical"
-    with _opened_backup(path) as (backup_engine, revision, _kind):
-        rows = _row_counts(backup_engine)
-    return BackupInfo(str(path), kind, revision, rows, path.stat().st_size)
+    """Write a consistent backup of the database behind `engine` to `path` (0600). It is
+    written to a temporary file beside `path`, read back, and only then renamed over `path`: an
+    interrupted or failed backup leaves an earlier backup at `path` as it was."""
+    with atomic_path(path, private=True) as scratch:
+        if is_sqlite(engine):
+            _backup_sqlite(engine, scratch)
+            kind = "sqlite"
+        else:
+            _backup_logical(engine, scratch)
+            kind = "logical"
+        with _opened_backup(scratch) as (backup_engine, revision, _kind):
+            rows = _row_counts(backup_engine)
+        size = scratch.stat().st_size
+    return BackupInfo(str(path), kind, revision, rows, size)
+
+
+BACKUP_STEP_PAGES = 1024  # pages copied per step: a signal is handled between steps
 
 
 def _backup_sqlite(engine: Engine, path: Path) -> None:
@@ -95,10 +102,15 @@ def _backup_sqlite(engine: Engine, path: Path) -> None:
         source = connection.connection.driver_connection
         target = sqlite3.connect(path)
         try:
-            source.backup(target)  # type: ignore[union-attr]
+            target.execute("PRAGMA journal_mode=OFF")  # a scratch file: no -journal beside it
+            source.backup(target, pages=BACKUP_STEP_PAGES, progress=_step)  # type: ignore[union-attr]
             target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             target.close()
+
+
+def _step(_status: int, _remaining: int, _total: int) -> None:
+    """Called between backup steps: Python runs pending signal handlers here (SIGTERM)."""
 
 
 def _tables(connection: Connection) -> list[Table]:
@@ -326,9 +338,8 @@ def rotate(engine: Engine, folder: Path, day: dt.date, keep: int) -> Rotation:
     """Back up to `folder/memberctl-DAY.backup` (a re-run of the same day replaces it) and keep
     only the newest `keep` such files."""
     target = folder / f"{BACKUP_PREFIX}{day.isoformat()}{BACKUP_SUFFIX}"
-    scratch = target.with_name(target.name + ".partial")
-    info = backup(engine, scratch)
-    scratch.replace(target)  # a crash mid-backup never leaves a half-written dated file
+    make_folder(folder)
+    info = backup(engine, target)  # a crash mid-backup never leaves a half-written dated file
     dated = sorted(folder.glob(f"{BACKUP_PREFIX}????-??-??{BACKUP_SUFFIX}"))
     removed = dated[:-keep] if keep > 0 else []
     for old in removed:

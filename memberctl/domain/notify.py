@@ -8,8 +8,10 @@ empty). `{{` and `}}` are literal braces. Anything else in braces is a usage err
 naming it; the template is only substituted, never evaluated.
 
 The CSV (UTF-8 with a BOM, so Excel reads the Chinese) has the columns member_no, phone (E.164),
-message. Members who opted out of marketing, cancelled members and forgotten members are never
-written; members without a phone neither. Rows stream from one query, in member number order.
+message. A template is at most 64 KB and a list at most 1024 MB (MEMBERCTL_MAX_OUTPUT_MB), both
+exit 5 with nothing written: a long template over many members once wrote 26 GB. Members who
+opted out of marketing, cancelled members and forgotten members are never written; members
+without a phone neither. Rows stream from one query, in member number order.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import csv
 import datetime as dt
 import os
 import string
-import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 from sqlalchemy import Date, and_, func, literal
 from sqlmodel import Session, col, select
 
+from memberctl.atomic import OutputLimit, text_output
 from memberctl.domain import lifecycle, money, segments
 from memberctl.errors import InvalidInput, NotFound, UsageProblem
 from memberctl.i18n import _
@@ -35,6 +38,9 @@ PLACEHOLDERS = (
     "name", "member_no", "points", "tier", "tier_name", "balance", "expiring_points", "birthday",
 )  # fmt: skip
 EXPIRING_DAYS = 30
+MAX_TEMPLATE_BYTES = 64 * 1024  # a message, not a document: SMS and WeChat take a few KB
+MAX_OUTPUT_MB_ENV = "MEMBERCTL_MAX_OUTPUT_MB"
+MAX_OUTPUT_MB = 1024  # a list for 200,000 members of 1 KB messages is ~250 MB
 COLUMNS = ("member_no", "phone", "message")
 Piece = tuple[str, str | None]  # literal text, then a placeholder (or None)
 
@@ -49,6 +55,13 @@ class RenderResult:
 
 def read_template(path: Path) -> list[Piece]:
     try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise InvalidInput(
+                _("{name} is larger than {size} KB: too long for a message").format(
+                    name=path.name, size=MAX_TEMPLATE_BYTES // 1024
+                ),
+                _("a template is one message; shorten it"),
+            )
         text = path.read_text(encoding="utf-8-sig")
     except (FileNotFoundError, IsADirectoryError):
         raise NotFound(
@@ -140,11 +153,6 @@ def render(
     """Write the message list for the members `where`/`segment` select (all when neither)."""
     pieces = read_template(template)
     reachable = _reachable(segments.resolve_filter(session, where, segment, as_of))
-    if not out.parent.is_dir():
-        raise NotFound(
-            _("no folder '{parent}' for the output").format(parent=out.parent),
-            _("create it or give another --out"),
-        )
     expiring = _expiring(as_of)
     query = (
         select(Member.member_no, Member.phone, Member.name, Member.points, Member.tier_code,
@@ -155,22 +163,26 @@ def render(
         .order_by(col(Member.member_no))
         .execution_options(yield_per=5000)
     )  # fmt: skip
-    rows = _write(out, pieces, session.exec(query))
+    rows = _write(out, pieces, lambda: session.exec(query), max_output_mb())
     opted_out = session.exec(
         select(func.count()).select_from(Member).where(reachable, col(Member.opt_out).is_(True))
     ).one()
     return RenderResult(str(out), as_of, rows, int(opted_out))
 
 
-def _write(out: Path, pieces: list[Piece], rows: Any) -> int:
-    """Write to a temporary file beside `out`, then move it into place: a reader never sees half
-    a list, and a failure leaves no file behind."""
+def _write(out: Path, pieces: list[Piece], select_rows: Any, limit: int) -> int:
+    """Write the list whole or not at all (memberctl.atomic): a reader never sees half a list,
+    a failure leaves no file behind and an earlier list as it was."""
     from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
 
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     count = 0
     try:
-        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
+        # The query runs once the output can be written, and its cursor (server-side on
+        # PostgreSQL) is closed whatever happens.
+        with (
+            text_output(out, bom=True, limit=limit * 1024 * 1024) as stream,
+            closing(select_rows()) as rows,
+        ):
             writer = csv.writer(stream)
             writer.writerow(COLUMNS)
             for member_no, phone, name, pts, tier, tier_name, balance, birthday, expiring in rows:
@@ -182,8 +194,26 @@ def _write(out: Path, pieces: list[Piece], rows: Any) -> int:
                 }  # fmt: skip
                 writer.writerow([escape_cell(v) for v in (member_no, phone, fill(pieces, values))])
                 count += 1
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OutputLimit:
+        raise InvalidInput(
+            _("the message list would be larger than {limit} MB after {count:,} members; "
+              "nothing was written").format(limit=limit, count=count),
+            _("shorten the template, choose fewer members with --where or --segment, or raise "
+              "the limit with {env}").format(env=MAX_OUTPUT_MB_ENV),
+        ) from None  # fmt: skip
     return count
+
+
+def max_output_mb() -> int:
+    """The cap on a message list, in MB: MEMBERCTL_MAX_OUTPUT_MB, else MAX_OUTPUT_MB."""
+    raw = os.environ.get(MAX_OUTPUT_MB_ENV, "").strip()
+    if not raw:
+        return MAX_OUTPUT_MB
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageProblem(
+            _("{env} must be a whole number of MB, at least 1 (not '{raw}')").format(
+                env=MAX_OUTPUT_MB_ENV, raw=raw
+            ),
+            _("e.g. {env}=4096").format(env=MAX_OUTPUT_MB_ENV),
+        )
+    return int(raw)

@@ -1,4 +1,5 @@
-"""Exporting members to `.xlsx` (xlsxwriter, constant memory) or `.csv` (UTF-8 with BOM).
+"""Exporting members to `.xlsx` (xlsxwriter, constant memory) or `.csv` (UTF-8 with BOM),
+written whole or not at all (memberctl.atomic).
 
 An export imports back unchanged: the columns are the import's own headers (Chinese or English),
 text a spreadsheet would run as a formula is escaped with a leading `'` (import removes it),
@@ -12,14 +13,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
+from memberctl.atomic import atomic_output, text_output
 from memberctl.domain import bulk, money, phones
 from memberctl.errors import UsageProblem
 from memberctl.i18n import _
@@ -59,7 +62,6 @@ def export_members(
         )
     rows = bulk.export_rows(session, conditions=conditions)
     header = [HEADERS[lang][name] for name in bulk.EXPORT_FIELDS]
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         return write_csv(path, header, (_shape(row, lang, mask_phone) for row in rows))
     return write_xlsx(path, header, rows, lang, mask_phone)
@@ -101,7 +103,7 @@ def _csv_cell(value: Any) -> str:
 
 def write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
     count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    with text_output(path, bom=True) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:
@@ -117,11 +119,21 @@ def write_xlsx(
     """`rows` as `bulk.export_rows` yields them. The hot loop goes straight to xlsxwriter's cell
     writers (what `write_row` does after dispatching on each value's type), with dates turned
     into Excel serial numbers here: 100,000 members write faster than a bare `write_row`."""
+    with atomic_output(path) as stream, tempfile.TemporaryDirectory(prefix="memberctl-") as work:
+        return _write_book(stream, work, header, rows, lang, mask)
+
+
+def _write_book(
+    stream: IO[bytes], work: str, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str,
+    mask: bool,
+) -> int:  # fmt: skip
+    """The workbook into `stream`, xlsxwriter's row files in the folder `work` (removed after,
+    whatever happens)."""
     import xlsxwriter
 
-    options = {"constant_memory": True, "strings_to_numbers": False,
+    options = {"constant_memory": True, "strings_to_numbers": False, "tmpdir": work,
                "strings_to_formulas": False, "strings_to_urls": False}  # fmt: skip
-    book = xlsxwriter.Workbook(str(path), options)
+    book = xlsxwriter.Workbook(stream, options)
     sheet = book.add_worksheet("members")
     widths = {"phone": 14, "birthday": 11, "joined_at": 19, "email": 24, "address": 30}
     for col, name in enumerate(bulk.EXPORT_FIELDS):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from memberctl.atomic import atomic_output, text_output
 from memberctl.errors import RowError
 from memberctl.i18n import current
 from memberctl.spreadsheets.escaping import escape
@@ -69,7 +71,6 @@ class Rejects:
         reason = "错误原因" if chinese else "reason"  # both are ignored when it is imported again
         header = [*self.columns, reason]
         rows = [[*cells, "; ".join(why)] for _row, (cells, why) in sorted(self.rows.items())]
-        path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".csv":
             _write_csv(path, header, rows)
         else:
@@ -78,7 +79,7 @@ class Rejects:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    with text_output(path, bom=True) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows([["" if is_blank(c) else _csv_cell(c) for c in row] for row in rows])
@@ -91,7 +92,13 @@ def _csv_cell(cell: Any) -> str:
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    with atomic_output(path) as stream, tempfile.TemporaryDirectory(prefix="memberctl-") as work:
+        book = xlsxwriter.Workbook(stream, {"constant_memory": True, "tmpdir": work})
+        _fill(book, header, rows)
+        book.close()
+
+
+def _fill(book: Any, header: list[str], rows: list[list[Any]]) -> None:
     sheet = book.add_worksheet("errors")
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
@@ -101,7 +108,6 @@ def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     for r, row in enumerate(rows, start=1):
         for col, cell in enumerate(row):
             _write_cell(sheet, r, col, cell, date_format, time_format)
-    book.close()
 
 
 def _write_cell(

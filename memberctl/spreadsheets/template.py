@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from memberctl.atomic import atomic_output
 from memberctl.errors import UsageProblem
 from memberctl.i18n import _
 from memberctl.spreadsheets.export import HEADERS
@@ -56,8 +57,8 @@ def write_template(path: Path, tiers: Sequence[str], lang: str = "zh") -> Path:
     _validation(sheet, "tier", list(tiers))
     _validation(sheet, "status", ["active", "frozen", "cancelled"])
     sheet.freeze_panes = "A2"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    with atomic_output(path) as stream:
+        book.save(stream)
     return path
 
 

@@ -9,6 +9,7 @@ status (pie) for `summary`; members per segment (bars) for `rfm`. Nested objects
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -24,6 +25,7 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from memberctl.atomic import atomic_output
 from memberctl.domain import reports
 from memberctl.domain.reports import growth, rfm
 from memberctl.i18n import _, current, pgettext
@@ -156,13 +158,26 @@ def write_report(path: Path, report: str, data: Any) -> list[str]:
 
     The workbook is written in openpyxl's write-only (streaming) mode: about twice as fast and a
     fraction of the memory for a report of 100,000s of rows."""
-    book = Workbook(write_only=True)
     sheets = sheets_for(report, data)
-    for sheet in sheets:
-        _write_sheet(book.create_sheet(sheet.name[:31]), sheet)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    with atomic_output(path) as stream:
+        book = Workbook(write_only=True)
+        try:
+            for sheet in sheets:
+                _write_sheet(book.create_sheet(sheet.name[:31]), sheet)
+            book.save(stream)
+        except BaseException:
+            _close_sheets(book)
+            raise
     return [s.name for s in sheets]
+
+
+def _close_sheets(book: Any) -> None:
+    """After a failure: finish each streaming sheet's temporary file now, while it is open;
+    left to the garbage collector, its row writer would fail at exit with a traceback."""
+    for sheet in book.worksheets:
+        if not sheet.closed:
+            with contextlib.suppress(Exception):
+                sheet.close()
 
 
 def _cell_value(value: Any) -> tuple[Any, str | None]:

@@ -252,7 +252,8 @@ def test_csv_to_stdout_and_file(run, tmp_path):
     out = tmp_path / "churn.csv"
     written = run("report", "churn", *DAY, "-f", "csv", "--out", str(out))
     assert written.exit_code == 0 and written.stdout == ""
-    assert out.read_text(encoding="utf-8") == result.stdout
+    assert not result.stdout.startswith("\ufeff")  # stdout: no BOM; a file: one, for Excel
+    assert out.read_bytes() == b"\xef\xbb\xbf" + result.stdout.encode()
 
 
 def test_object_report_csv_is_one_flat_row(run):
@@ -264,10 +265,11 @@ def test_object_report_csv_is_one_flat_row(run):
 
 
 def test_json_to_file_and_format_from_suffix(run, tmp_path):
-    out = tmp_path / "sub" / "liability.json"
+    out = tmp_path / "liability.json"
     result = run("report", "liability", *DAY, "--out", str(out))
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(out.read_text(encoding="utf-8"))["balance"] == "249.75"
+    assert out.read_bytes()[:1] == b"{"  # JSON has no BOM
 
 
 def test_xlsx_without_out_is_a_usage_error(run):
