@@ -13,6 +13,7 @@ from pathlib import Path
 
 APP_NAME = "memberctl"
 DEFAULT_REGION = "CN"
+MAX_OPERATOR = 64  # characters of an operator name (--operator / MEMBERCTL_OPERATOR)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ def to_db_url(url_or_path: str) -> str:
         return url_or_path
     path = Path(url_or_path).expanduser()
     return f"sqlite:///{path.resolve()}"
+
+
+def valid_operator(name: str) -> bool:
+    """An operator name goes into every audit row: at most MAX_OPERATOR characters, and nothing
+    that could break or hide a line (control or format characters, separators, surrogates)."""
+    import unicodedata
+
+    bad = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    return len(name) <= MAX_OPERATOR and not any(unicodedata.category(c) in bad for c in name)
 
 
 def os_user() -> str:
