@@ -23,6 +23,7 @@ class Settings:
     region: str = DEFAULT_REGION
     no_input: bool = False
     debug: bool = False
+    default_db: bool = False  # neither --db nor MEMBERCTL_DB: the user's data folder
 
 
 def _truthy(value: str | None) -> bool:
@@ -68,9 +69,10 @@ def resolve(
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
-    db = db or env.get("MEMBERCTL_DB") or str(default_db_path())
+    given = db or env.get("MEMBERCTL_DB")
     return Settings(
-        db_url=to_db_url(db),
+        db_url=to_db_url(given or str(default_db_path())),
+        default_db=not given,
         operator=operator or env.get("MEMBERCTL_OPERATOR") or os_user(),
         region=(env.get("MEMBERCTL_REGION") or DEFAULT_REGION).upper(),
         no_input=no_input or _truthy(env.get("MEMBERCTL_NO_INPUT")),

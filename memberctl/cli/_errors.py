@@ -69,6 +69,17 @@ def _usage_line(exc: Any) -> str:
     return message
 
 
+def _environment_failure(exc: Exception, obj: Any) -> MemberctlError | None:
+    """A database error that says something about the machine (a read-only file, a file that
+    is not a database, a full disk, a server that is down) as the error the person can act on."""
+    settings = getattr(obj, "settings", None)
+    if settings is None or not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psyco")):
+        return None
+    from memberctl.db.engine import explain
+
+    return explain(exc, settings.db_url)
+
+
 def _undecodable(args: Sequence[str]) -> str | None:
     """The first argument holding bytes that were not valid text in the locale's encoding
     (Python keeps them as lone surrogates), shown with those bytes escaped; else None."""
@@ -87,7 +98,15 @@ class ErrorBoundary(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         self.debug = bool(ctx.params.get("debug"))
-        return super().invoke(ctx)
+        try:
+            return super().invoke(ctx)
+        except MemberctlError:
+            raise
+        except Exception as exc:
+            explained = _environment_failure(exc, ctx.obj)
+            if explained is None:
+                raise
+            raise explained from exc
 
     def main(  # type: ignore[override]
         self,

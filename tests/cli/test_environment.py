@@ -5,12 +5,14 @@ valid text."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, table
+from sqlalchemy import column, func, select, table
 
 from tests.conftest import TEST_ENV, failure
 
@@ -207,3 +209,190 @@ def test_nightly_for_a_future_day_refuses_and_changes_nothing(run):
     run.json("points", "add", "M000001", "100", "--reason", "gift", "--expires", _after_today(30))
     failure(run("nightly", "--as-of", _after_today(400)), 2, "--allow-future")
     assert run.json("points", "balance", "M000001")["points"] == 100
+
+
+# -- the database file: missing folder, new file, folder, not a database, read-only --------------
+
+PG = bool(os.environ.get("MEMBERCTL_TEST_DB"))
+sqlite_only = pytest.mark.skipif(PG, reason="a SQLite file")
+
+
+def _cli(*args: str, env: dict[str, str] | None = None):
+    from typer.testing import CliRunner
+
+    from memberctl.cli import app
+
+    return CliRunner(env={**TEST_ENV, **(env or {})}).invoke(
+        app, ["--no-input", *args], catch_exceptions=False
+    )
+
+
+def test_a_mistyped_folder_is_not_found_and_creates_nothing(tmp_path):
+    path = tmp_path / "nonexistent-dir" / "x.db"
+    result = _cli("--db", str(path), "member", "list")
+    assert failure(result, 3) == (
+        f"error: no folder '{path.parent}' for the database x.db; check the path, create the "
+        f"folder, or run 'memberctl --db {path} db upgrade' to create both"
+    )
+    assert not path.parent.exists()
+
+
+def test_db_upgrade_creates_the_folders_and_says_which_file_it_created(tmp_path):
+    path = tmp_path / "shop" / "data" / "x.db"
+    result = _cli("--db", str(path), "db", "upgrade", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert f"created a new database at {path}" in result.stderr.splitlines()
+    assert path.is_file() and oct(path.stat().st_mode & 0o777) == "0o600"
+    again = _cli("--db", str(path), "member", "list", "-f", "json")
+    assert (again.exit_code, again.stdout.strip(), again.stderr) == (0, "[]", "")
+
+
+def test_a_new_file_in_an_existing_folder_is_created_and_said_once(tmp_path):
+    path = tmp_path / "new.db"
+    first = _cli("--db", str(path), "member", "list", "-f", "json")
+    assert (first.exit_code, first.stdout.strip()) == (0, "[]")
+    assert first.stderr.strip().splitlines() == [f"created a new database at {path}"]
+    second = _cli("--db", str(path), "member", "list", "-f", "json")
+    assert second.stderr == ""
+
+
+def test_the_default_database_and_its_folder_are_created_on_first_use(tmp_path):
+    env = {"MEMBERCTL_DB": None, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    result = _cli("member", "list", "-f", "json", env=env)  # type: ignore[arg-type]
+    assert (result.exit_code, result.stdout.strip()) == (0, "[]"), result.stderr
+    path = tmp_path / "xdg" / "memberctl" / "memberctl.db"
+    assert result.stderr.strip().splitlines() == [f"created a new database at {path}"]
+    assert path.is_file()
+
+
+def test_a_folder_as_db_is_a_usage_error(tmp_path):
+    result = _cli("--db", str(tmp_path), "member", "list")
+    assert failure(result, 2) == (
+        f"error: --db '{tmp_path}' is a folder, not a database file; give a file in it, "
+        f"e.g. {tmp_path / 'memberctl.db'}"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("content", [b"name,phone\nAnn,13800138000\n", b"x", b"\x00" * 4096])
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path, content):
+    path = tmp_path / "members.csv"
+    path.write_bytes(content)
+    result = _cli("--db", str(path), "member", "enroll", "--name", "A", "--phone", "13800138000")
+    assert failure(result, 5) == (
+        f"error: '{path}' is not a SQLite database; check --db: memberctl creates a new "
+        "database only where no file exists yet"
+    )
+    assert path.read_bytes() == content
+
+
+def _without_write_permission(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    """Run memberctl as root without the capability to override file permissions, as any
+    other user runs (the tests run as root, which may write a read-only file)."""
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--bounding-set=-dac_override,-fowner",
+                  "--inh-caps=-dac_override,-fowner"]  # fmt: skip
+    else:
+        prefix = []
+    env = {**os.environ, **TEST_ENV}
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "memberctl", "--db", db, "--no-input", *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+
+
+READ_ONLY = (
+    "error: cannot write the database {path}: the file or its folder is read-only for this "
+    "user; nothing was written; let this user write both (SQLite keeps -wal and -shm files "
+    "beside the database), or use a copy"
+)
+
+
+@sqlite_only
+def test_a_read_only_database_file_is_read_but_not_written(db_url, engine):
+    engine.dispose()
+    path = db_url.removeprefix("sqlite:///")
+    os.chmod(path, 0o444)
+    listed = _without_write_permission("member", "list", "-f", "json", db=path)
+    assert (listed.returncode, listed.stdout.strip()) == (0, "[]"), listed.stderr
+    done = _without_write_permission("member", "enroll", "--name", "A", "--phone",
+                                     "13800138000", db=path)  # fmt: skip
+    assert (done.returncode, done.stdout) == (6, ""), done.stderr
+    assert done.stderr.strip().splitlines() == [READ_ONLY.format(path=path)]
+    assert _members(engine) == 0
+
+
+@sqlite_only
+def test_a_database_in_a_read_only_folder_is_refused_with_one_line(tmp_path, db_url, engine):
+    engine.dispose()
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "x.db"
+    path.write_bytes(Path(db_url.removeprefix("sqlite:///")).read_bytes())
+    folder.chmod(0o555)
+    try:
+        done = _without_write_permission("member", "list", db=str(path))
+        assert (done.returncode, done.stdout) == (6, ""), done.stderr
+        assert done.stderr.strip().splitlines() == [READ_ONLY.format(path=path)]
+        new = _without_write_permission("member", "list", db=str(folder / "new.db"))
+        assert new.returncode == 6
+        assert new.stderr.strip().splitlines() == [
+            f"error: cannot create the database {folder / 'new.db'}: this user may not write "
+            "its folder; choose a folder you can write, or ask who owns it"
+        ]
+    finally:
+        folder.chmod(0o755)
+    assert sorted(p.name for p in folder.iterdir()) == ["x.db"]
+
+
+# -- a schema version this memberctl does not know -----------------------------------------------
+
+UNKNOWN = (
+    "error: the database has schema version 'zzzz', which this memberctl does not know (it "
+    "knows up to {head}); a newer memberctl wrote it, or it was changed by hand: upgrade "
+    "memberctl, or restore a backup with 'memberctl db restore FILE'"
+)
+
+
+@pytest.fixture
+def unknown_schema(engine):
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'zzzz'")
+    yield
+    from memberctl.db.migrate import HEAD_REVISION
+
+    with engine.begin() as connection:  # PostgreSQL: the schema is shared by the next test
+        connection.execute(
+            table("alembic_version", column("version_num"))
+            .update()
+            .values(version_num=HEAD_REVISION)
+        )
+
+
+@pytest.mark.parametrize("command", [["member", "list"], ["db", "upgrade"], ["db", "check"],
+                                     ["member", "enroll", "--name", "A", "--phone", "138001380"
+                                      "00"]])  # fmt: skip
+@pytest.mark.usefixtures("unknown_schema")
+def test_an_unknown_schema_version_is_refused_without_changing_it(run, engine, command):
+    from memberctl.db.migrate import HEAD_REVISION
+
+    assert failure(run(*command), 4) == UNKNOWN.format(head=HEAD_REVISION)
+    with engine.connect() as connection:
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    assert version == "zzzz"
+    assert _members(engine) == 0
+
+
+@pytest.mark.usefixtures("unknown_schema")
+def test_db_info_still_reports_a_database_of_an_unknown_schema_version(run):
+    from memberctl.db.migrate import HEAD_REVISION
+
+    result = run("db", "info", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["schema_revision"], data["schema_known"]) == ("zzzz", False)
+    assert data["rows"]["tier"] == 4
+    assert " ".join(result.stderr.split()) == (
+        f"the schema version 'zzzz' is unknown to this memberctl (it knows up to {HEAD_REVISION}):"
+        " upgrade memberctl before using this database"
+    )
