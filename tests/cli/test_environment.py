@@ -396,3 +396,54 @@ def test_db_info_still_reports_a_database_of_an_unknown_schema_version(run):
         f"the schema version 'zzzz' is unknown to this memberctl (it knows up to {HEAD_REVISION}):"
         " upgrade memberctl before using this database"
     )
+
+
+# -- birthdays: in the past, not before 1900 ------------------------------------------------------
+
+
+def _birthday_error(day: str) -> str:
+    return (
+        f"error: birthday {day} is not between 1900-01-01 and today ({dt.date.today()}); "
+        "check the year"
+    )
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "tomorrow"])
+def test_an_impossible_birthday_is_invalid_input_on_enroll_and_edit(run, engine, day):
+    if day == "tomorrow":
+        day = _after_today()
+    enroll = run("member", "enroll", "--name", "A", "--phone", "13800138000", "--birthday", day)
+    assert failure(enroll, 5) == _birthday_error(day)
+    assert _members(engine) == 0
+    run.json(
+        "member", "enroll", "--name", "A", "--phone", "13800138000", "--birthday", "1990-05-06"
+    )
+    assert failure(run("member", "edit", "M000001", "--birthday", day), 5) == _birthday_error(day)
+    assert run.json("member", "show", "M000001")["birthday"] == "1990-05-06"
+
+
+def test_birthdays_of_1900_and_today_are_kept(run):
+    today = dt.date.today().isoformat()
+    run.json("member", "enroll", "--name", "A", "--phone", "13800138000", "--birthday", today)
+    run.json(
+        "member", "enroll", "--name", "B", "--phone", "13800138001", "--birthday", "1900-01-01"
+    )
+    assert run.json("member", "list", "--where", "age < 0") == []
+
+
+@pytest.mark.parametrize("rows", [3, 150])  # 150 distinct days: the bulk date path
+def test_an_import_rejects_impossible_birthdays_as_rows(run, engine, tmp_path, rows):
+    days = [f"19{50 + i % 50:02d}-0{1 + i % 9}-1{i % 10}" for i in range(rows)]
+    days[1], days[-1] = "9999-12-31", "1899-12-31"
+    lines = ["name,phone,birthday"]
+    lines += [f"N{i},138{i:08d},{day}" for i, day in enumerate(days)]
+    path = tmp_path / "members.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("import", "members", str(path), "-f", "json")
+    assert result.exit_code == 5, result.stderr
+    errors = json.loads(result.stdout)["errors"]
+    assert [(e["row"], e["column"], e["value"]) for e in errors] == [
+        (3, "birthday", "9999-12-31"), (rows + 1, "birthday", "1899-12-31")
+    ]  # fmt: skip
+    assert errors[0]["message"] == _birthday_error("9999-12-31").removeprefix("error: ")
+    assert _members(engine) == 0
