@@ -13,6 +13,7 @@ from pathlib import Path
 
 APP_NAME = "memberctl"
 DEFAULT_REGION = "CN"
+MAX_OPERATOR = 64  # characters of an operator name (--operator / MEMBERCTL_OPERATOR)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Settings:
     region: str = DEFAULT_REGION
     no_input: bool = False
     debug: bool = False
+    default_db: bool = False  # neither --db nor MEMBERCTL_DB: the user's data folder
 
 
 def _truthy(value: str | None) -> bool:
@@ -42,6 +44,15 @@ def to_db_url(url_or_path: str) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
+def valid_operator(name: str) -> bool:
+    """An operator name goes into every audit row: at most MAX_OPERATOR characters, and nothing
+    that could break or hide a line (control or format characters, separators, surrogates)."""
+    import unicodedata
+
+    bad = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    return len(name) <= MAX_OPERATOR and not any(unicodedata.category(c) in bad for c in name)
+
+
 def os_user() -> str:
     try:
         return getpass.getuser()
@@ -58,9 +69,10 @@ def resolve(
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
-    db = db or env.get("MEMBERCTL_DB") or str(default_db_path())
+    given = db or env.get("MEMBERCTL_DB")
     return Settings(
-        db_url=to_db_url(db),
+        db_url=to_db_url(given or str(default_db_path())),
+        default_db=not given,
         operator=operator or env.get("MEMBERCTL_OPERATOR") or os_user(),
         region=(env.get("MEMBERCTL_REGION") or DEFAULT_REGION).upper(),
         no_input=no_input or _truthy(env.get("MEMBERCTL_NO_INPUT")),

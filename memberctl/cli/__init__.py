@@ -34,7 +34,7 @@ from memberctl.cli import (
 from memberctl.cli._context import AppContext
 from memberctl.cli._errors import ErrorBoundary
 from memberctl.cli._localize import localize_typer
-from memberctl.config import resolve
+from memberctl.config import MAX_OPERATOR, resolve, valid_operator
 from memberctl.i18n import _, activate, choose, normalize
 
 localize_typer()
@@ -73,6 +73,31 @@ for _group in app.registered_groups:  # never print locals (phone numbers), whic
         _group.typer_instance.pretty_exceptions_show_locals = False
 
 
+def _check_db(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise typer.BadParameter(
+            _(
+                "it is empty: give a SQLite file path or a database URL, or leave --db out to use "
+                "the default database"
+            )  # fmt: skip
+        )
+    return value
+
+
+def _check_operator(value: str | None) -> str | None:
+    if value is None or valid_operator(value):
+        return value
+    if len(value) > MAX_OPERATOR:
+        raise typer.BadParameter(
+            _("an operator name has at most {max} characters (this one has {count})").format(
+                max=MAX_OPERATOR, count=len(value)
+            )
+        )
+    raise typer.BadParameter(
+        _("an operator name cannot hold control characters such as tabs or line breaks")
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(_("memberctl {version}").format(version=__version__))
@@ -88,13 +113,16 @@ def root(
             "--db",
             envvar="MEMBERCTL_DB",
             metavar="URL_OR_PATH",
+            callback=_check_db,
             help=_("SQLite file path or SQLAlchemy URL (postgresql+psycopg://...)."),
         ),
     ] = None,
     operator: Annotated[
         str | None,
         typer.Option(
-            envvar="MEMBERCTL_OPERATOR", help=_("Who is acting (audit log); default: OS user.")
+            envvar="MEMBERCTL_OPERATOR",
+            callback=_check_operator,
+            help=_("Who is acting (audit log); default: OS user."),
         ),
     ] = None,
     no_input: Annotated[

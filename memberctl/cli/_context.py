@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from memberctl.config import Settings
+from memberctl.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -25,12 +26,25 @@ class AppContext:
     @property
     def engine(self) -> Engine:
         """Built on first use, and migrated to the newest schema if needed."""
+        return self.open()
+
+    def open(self, *, create_folders: bool = False, unknown_schema_ok: bool = False) -> Engine:
+        """The engine, built and migrated on first use. A new SQLite file is made only in a
+        folder that exists (`create_folders`: `db upgrade`; the default database always), and
+        said on stderr. `unknown_schema_ok` (`db info`) opens a database whose schema version
+        this memberctl does not know, without migrating it."""
         if self._engine is None:
-            from memberctl.db.engine import make_engine
+            from memberctl.cli._output import message
+            from memberctl.db.engine import make_engine, prepare_sqlite_file
             from memberctl.db.migrate import ensure_schema
 
-            self._engine = make_engine(self.settings.db_url)
-            ensure_schema(self._engine)
+            url = self.settings.db_url
+            folders = create_folders or self.settings.default_db
+            created = prepare_sqlite_file(url, create_folders=folders)
+            self._engine = make_engine(url)
+            ensure_schema(self._engine, unknown_ok=unknown_schema_ok)
+            if created is not None:
+                message(_("created a new database at {path}").format(path=created))
         return self._engine
 
     @contextmanager

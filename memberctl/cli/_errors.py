@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,8 +21,9 @@ from memberctl.errors import MemberctlError
 from memberctl.i18n import _
 
 
-def _debug() -> bool:
-    return "--debug" in sys.argv or os.environ.get("MEMBERCTL_DEBUG", "") in {"1", "true", "yes"}
+def _env_debug() -> bool:
+    """MEMBERCTL_DEBUG, for a failure before the root options were parsed."""
+    return os.environ.get("MEMBERCTL_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 MAX_LINE = 1000  # characters of a message; a 100 000-character cell is shown cut in the middle
@@ -67,7 +69,45 @@ def _usage_line(exc: Any) -> str:
     return message
 
 
+def _environment_failure(exc: Exception, obj: Any) -> MemberctlError | None:
+    """A database error that says something about the machine (a read-only file, a file that
+    is not a database, a full disk, a server that is down) as the error the person can act on."""
+    settings = getattr(obj, "settings", None)
+    if settings is None or not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psyco")):
+        return None
+    from memberctl.db.engine import explain
+
+    return explain(exc, settings.db_url)
+
+
+def _undecodable(args: Sequence[str]) -> str | None:
+    """The first argument holding bytes that were not valid text in the locale's encoding
+    (Python keeps them as lone surrogates), shown with those bytes escaped; else None."""
+    for arg in args:
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            try:
+                raw = arg.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:  # a surrogate that no byte stands for
+                raw = arg.encode("utf-8", "backslashreplace")
+            return raw.decode("utf-8", "backslashreplace")
+    return None
+
+
 class ErrorBoundary(TyperGroup):
+    debug = False  # this run's --debug / MEMBERCTL_DEBUG, read from the parsed root options
+
+    def invoke(self, ctx: Any) -> Any:
+        self.debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except MemberctlError:
+            raise
+        except Exception as exc:
+            explained = _environment_failure(exc, ctx.obj)
+            if explained is None:
+                raise
+            raise explained from exc
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -84,6 +124,15 @@ class ErrorBoundary(TyperGroup):
     def _run(self, args: Any, prog_name: Any, complete_var: Any, **extra: Any) -> int:
         from typer._click import exceptions as click_exceptions
 
+        bad = _undecodable(sys.argv[1:] if args is None else list(args))
+        if bad is not None:
+            _say(
+                _("the argument '{arg}' is not valid text (bytes that are not {encoding}); "
+                  "type it again, or set the terminal to UTF-8").format(
+                    arg=bad, encoding=sys.getfilesystemencoding().upper()
+                )
+            )  # fmt: skip
+            return 2
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except MemberctlError as exc:
@@ -101,12 +150,11 @@ class ErrorBoundary(TyperGroup):
             _say(_("cancelled; nothing was changed"))
             return 1
         except Exception as exc:  # the last line of defence: one line, no traceback
-            if _debug():
-                raise
-            _say(
-                _("unexpected {name}: {exc} (run again with --debug for details)").format(
-                    name=type(exc).__name__, exc=_first_line(exc)
-                )
-            )
+            if self.debug or _env_debug():
+                err_console.print(traceback.format_exc(), markup=False, highlight=False)
+                line = _("unexpected {name}: {exc}")
+            else:
+                line = _("unexpected {name}: {exc} (run again with --debug for details)")
+            _say(line.format(name=type(exc).__name__, exc=_first_line(exc)))
             return 1
         return result if isinstance(result, int) else 0

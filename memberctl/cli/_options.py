@@ -25,12 +25,34 @@ RefArg = Annotated[
 ReasonOpt = Annotated[str | None, typer.Option(help=_("Why; kept in the member's history."))]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=_("Do it without asking to confirm."))]
 LimitOpt = Annotated[int | None, typer.Option(min=1, help=_("At most this many rows."))]
+
+
+def _day_in_range(value: dt.datetime | None) -> dt.datetime | None:
+    from memberctl import clock
+
+    if value is not None and not clock.in_range(value.date()):
+        raise typer.BadParameter(
+            _("the day must be from {first} to {last}").format(
+                first=clock.FIRST_DAY, last=clock.LAST_DAY
+            )
+        )
+    return value
+
+
 AsOfOpt = Annotated[
     dt.datetime | None,
     typer.Option(
         formats=["%Y-%m-%d"],
         metavar="YYYY-MM-DD",
+        callback=_day_in_range,
         help=_("Act as if today were this day (re-runs, tests)."),
+    ),
+]
+AllowFutureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-future",
+        help=_("Let --as-of name a day after today (the writes happen now, with no undo)."),
     ),
 ]
 SinceOpt = Annotated[

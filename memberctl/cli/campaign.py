@@ -9,7 +9,7 @@ import typer
 
 from memberctl.cli import _completion
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt
+from memberctl.cli._options import AllowFutureOpt, AsOfOpt, FormatOpt, LimitOpt
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, pgettext
 
@@ -131,13 +131,15 @@ def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help=_("Count what a run would do; write nothing."))
     ] = False,
+    allow_future: AllowFutureOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
     from memberctl.domain import campaign_runs
 
     app = app_context(ctx)
-    day = clock.today(as_of.date() if as_of else None)
+    asked = as_of.date() if as_of else None
+    day = clock.today(asked) if dry_run else clock.writing_day(asked, allow_future=allow_future)
     writer = app.read if dry_run else app.write
     with writer() as session:
         result = campaign_runs.run(

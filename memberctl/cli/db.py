@@ -25,7 +25,7 @@ def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.migrate import upgrade as migrate
 
     app = app_context(ctx)
-    revision = migrate(app.engine)
+    revision = migrate(app.open(create_folders=True))
     message(_("schema at revision {revision}").format(revision=revision))
     emit({"schema_revision": revision}, fmt)
 
@@ -36,7 +36,14 @@ def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.info import describe
 
-    data = describe(app_context(ctx).engine)
+    data = describe(app_context(ctx).open(unknown_schema_ok=True))
+    if not data["schema_known"]:
+        message(
+            _("the schema version '{revision}' is unknown to this memberctl (it knows up to "
+              "{head}): upgrade memberctl before using this database").format(
+                revision=data["schema_revision"], head=data["schema_head"]
+            )
+        )  # fmt: skip
     emit(data, fmt)
 
 

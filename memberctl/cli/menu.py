@@ -37,9 +37,10 @@ def _check_name(typed: str) -> object:
 
 
 def _check_birthday(typed: str) -> object:
+    from memberctl import clock
     from memberctl.domain import fields
 
-    return fields.parse_date(typed, _("birthday"))
+    return fields.parse_birthday(typed, clock.today())
 
 
 def _check_store(typed: str) -> object:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt
+from memberctl.cli._options import AllowFutureOpt, AsOfOpt
 from memberctl.cli._output import Format, emit, message
 from memberctl.i18n import _
 
@@ -43,6 +43,7 @@ def nightly(
     keep: Annotated[
         int, typer.Option(min=1, help=_("With --backup-dir: keep the newest N backups."))
     ] = 7,
+    allow_future: AllowFutureOpt = False,
     fmt: JsonFirstOpt = Format.json,
 ) -> None:
     """Expire points, evaluate and apply tiers, run the campaigns that are due; one summary.
@@ -55,7 +56,7 @@ def nightly(
     from memberctl.domain import nightly as job
 
     app = app_context(ctx)
-    day = clock.today(as_of.date() if as_of else None)
+    day = clock.writing_day(as_of.date() if as_of else None, allow_future=allow_future)
     result = job.run(
         engine=app.engine, as_of=day, operator=app.operator,
         at=clock.moment(as_of.date() if as_of else None), wait=wait, backup_dir=backup_dir,

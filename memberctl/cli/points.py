@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt, RefArg
+from memberctl.cli._options import AllowFutureOpt, AsOfOpt, FormatOpt, LimitOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.cli._prompt import ask
 from memberctl.i18n import _
@@ -180,12 +180,17 @@ def history(
 @points_app.command(
     help=_("Expire what is left of points past their expiry date; safe to run twice for one day.")
 )
-def expire(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
+def expire(
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    allow_future: AllowFutureOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
     from memberctl import clock
     from memberctl.domain import points
 
     app = app_context(ctx)
-    day = clock.today(as_of.date() if as_of else None)
+    day = clock.writing_day(as_of.date() if as_of else None, allow_future=allow_future)
     with app.write() as session:
         result = points.expire(
             session=session, as_of=day, operator=app.operator, at=clock.moment(day)

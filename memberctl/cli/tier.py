@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt, FormatOpt
+from memberctl.cli._options import AllowFutureOpt, AsOfOpt, FormatOpt
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, pgettext
 
@@ -77,13 +77,15 @@ def evaluate(
     apply: Annotated[
         bool, typer.Option("--apply", help=_("Make the changes (default: list them)."))
     ] = False,
+    allow_future: AllowFutureOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
     from memberctl.domain import evaluation
 
     app = app_context(ctx)
-    day = clock.today(as_of.date() if as_of else None)
+    asked = as_of.date() if as_of else None
+    day = clock.writing_day(asked, allow_future=allow_future) if apply else clock.today(asked)
     with app.write() if apply else app.read() as session:
         result = evaluation.evaluate(
             session=session, as_of=day, apply=apply, operator=app.operator,

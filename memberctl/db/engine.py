@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from memberctl.errors import MemberctlError
+from memberctl.errors import InvalidInput, MemberctlError, NotFound, UsageProblem
 from memberctl.i18n import _
 
 BUSY_TIMEOUT_MS = 30_000
@@ -39,6 +39,19 @@ class DatabaseBusy(MemberctlError):
     """SQLite's write lock stayed held by another connection through every retry (exit 1)."""
 
 
+class DatabaseNotPermitted(MemberctlError):
+    """The system does not let this user write (or open) the database file or its folder."""
+
+    exit_code = 6
+
+
+class DatabaseUnavailable(MemberctlError):
+    """A failure that may pass (a full disk, an unreachable server): exit 1, what to do."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def make_engine(url: str) -> Engine:
     """`hide_parameters`: a database error's message (shown on stderr as one line) would
     otherwise quote the statement's values, phone numbers and names among them."""
@@ -48,11 +61,96 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other backends, memory and `file:` URIs."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
+def prepare_sqlite_file(url: str, *, create_folders: bool) -> Path | None:
+    """Check the file `--db` names before SQLite opens it, and create it (0600) when missing.
+
+    A folder, or a file that is not a SQLite database, is refused; a missing folder too, unless
+    `create_folders` (`db upgrade`, or the default database in the user's data folder), since a
+    mistyped path would otherwise leave a new database and folders behind. Returns the path when
+    this call created the file, else None."""
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    if path.is_dir():
+        raise UsageProblem(
+            _("--db '{path}' is a folder, not a database file").format(path=path),
+            _("give a file in it, e.g. {example}").format(example=path / "memberctl.db"),
+        )
+    if path.exists():
+        _check_header(path)
+        return None
+    if not path.parent.is_dir():
+        if not create_folders:
+            raise NotFound(
+                _("no folder '{folder}' for the database {name}").format(
+                    folder=path.parent, name=path.name
+                ),
+                _(
+                    "check the path, create the folder, or run 'memberctl --db {path} db upgrade' "
+                    "to create both"
+                ).format(path=path),  # fmt: skip
+            )
+        _as_not_permitted(path, lambda: path.parent.mkdir(parents=True, exist_ok=True))
+    _as_not_permitted(path, lambda: _create_private_file(str(path)))
+    return path
+
+
+def _as_not_permitted(path: Path, action: Any) -> None:
+    try:
+        action()
+    except PermissionError:
+        raise DatabaseNotPermitted(
+            _("cannot create the database {path}: this user may not write its folder").format(
+                path=path
+            ),
+            _("choose a folder you can write, or ask who owns it"),
+        ) from None
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except PermissionError:
+        raise not_permitted(path) from None
+    if head and head != SQLITE_HEADER:  # an empty file is an empty database
+        raise not_a_database(path)
+
+
+def not_a_database(path: Path) -> InvalidInput:
+    return InvalidInput(
+        _("'{path}' is not a SQLite database").format(path=path),
+        _("check --db: memberctl creates a new database only where no file exists yet"),
+    )
+
+
+def not_permitted(path: Path | str) -> DatabaseNotPermitted:
+    return DatabaseNotPermitted(
+        _(
+            "cannot write the database {path}: the file or its folder is read-only for this "
+            "user; nothing was written"
+        ).format(path=path),  # fmt: skip
+        _(
+            "let this user write both (SQLite keeps -wal and -shm files beside the database), "
+            "or use a copy"
+        ),  # fmt: skip
+    )
+
+
 def _create_private_file(database: str | None) -> None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return
     path = Path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)  # the CLI decided first (prepare_sqlite_file)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
@@ -129,3 +227,37 @@ def _use_wal(cursor: Any) -> None:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def explain(exc: BaseException, url: str) -> MemberctlError | None:
+    """What an error from the database driver means for the person at the keyboard, or None
+    when it is not an environment failure (then it stays unexpected)."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.Error):
+        return _explain_sqlite(str(orig).lower(), url)
+    if type(orig).__module__.startswith("psycopg") and "connection" in str(orig).lower():
+        where = make_url(url).render_as_string(hide_password=True)
+        return DatabaseUnavailable(
+            _("cannot reach the database server at {url}").format(url=where),
+            _("check that PostgreSQL is running and that the URL is right"),
+        )
+    return None
+
+
+def _explain_sqlite(text: str, url: str) -> MemberctlError | None:
+    path = sqlite_file(url) or make_url(url).database or url
+    if "readonly" in text or "unable to open database file" in text:
+        return not_permitted(path)
+    if "file is not a database" in text:
+        return not_a_database(Path(path))
+    if "malformed" in text or "disk i/o error" in text:
+        return InvalidInput(
+            _("the database {path} is damaged ({error})").format(path=path, error=text),
+            _("restore the latest backup with 'memberctl db restore FILE'"),
+        )
+    if "database or disk is full" in text:
+        return DatabaseUnavailable(
+            _("the disk holding {path} is full; nothing was written").format(path=path),
+            _("free some space and run the command again"),
+        )
+    return None

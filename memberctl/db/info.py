@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
-from memberctl.db.migrate import HEAD_REVISION, current_revision
+from memberctl.db.migrate import HEAD_REVISION, current_revision, is_known
 
 
 def describe(engine: Engine) -> dict[str, Any]:
@@ -18,9 +18,11 @@ def describe(engine: Engine) -> dict[str, Any]:
     url = engine.url
     with engine.connect() as connection:
         revision = current_revision(connection)
+        present = set(inspect(connection).get_table_names())  # all, unless the schema is unknown
         counts = {
             name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in sorted(SQLModel.metadata.tables.items())
+            if name in present
         }
         connection.rollback()
     info: dict[str, Any] = {
@@ -28,6 +30,7 @@ def describe(engine: Engine) -> dict[str, Any]:
         "backend": engine.dialect.name,
         "schema_revision": revision,
         "schema_head": HEAD_REVISION,
+        "schema_known": is_known(revision),
         "rows": counts,
     }
     if engine.dialect.name == "sqlite" and url.database:

@@ -12,6 +12,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, column, inspect, select, table
 
 from memberctl.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
+from memberctl.errors import RuleViolation
+from memberctl.i18n import _
 
 # The newest migration in db/alembic/versions; a test checks it against Alembic's own head.
 HEAD_REVISION = "0010"
@@ -30,13 +32,41 @@ def current_revision(connection: Connection) -> str | None:
     return connection.execute(select(_VERSION.c.version_num)).scalar()
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Migrate to the newest schema when the database is new or older than this program."""
+class SchemaUnknown(RuleViolation):
+    """The database's schema version is not one this memberctl has (a newer memberctl wrote it,
+    or it was changed by hand): nothing is migrated or written (exit 4)."""
+
+
+def known_revisions() -> set[str]:
+    """The revisions of db/alembic/versions, from the file names (`0003_...py`)."""
+    return {path.name.split("_", 1)[0] for path in (ALEMBIC_DIR / "versions").glob("*.py")}
+
+
+def is_known(revision: str | None) -> bool:
+    return revision is None or revision == HEAD_REVISION or revision in known_revisions()
+
+
+def refuse_unknown(revision: str | None) -> None:
+    if not is_known(revision):
+        raise SchemaUnknown(
+            _("the database has schema version '{revision}', which this memberctl does not "
+              "know (it knows up to {head})").format(revision=revision, head=HEAD_REVISION),
+            _("a newer memberctl wrote it, or it was changed by hand: upgrade memberctl, or "
+              "restore a backup with 'memberctl db restore FILE'"),
+        )  # fmt: skip
+
+
+def ensure_schema(engine: Engine, *, unknown_ok: bool = False) -> None:
+    """Migrate to the newest schema when the database is new or older than this program.
+    A schema version this program does not know is refused, or with `unknown_ok` (`db info`)
+    left as it is."""
     with engine.connect() as connection:
         current = current_revision(connection)
         connection.rollback()
-    if current != HEAD_REVISION:
-        upgrade(engine)
+    if current == HEAD_REVISION or (unknown_ok and not is_known(current)):
+        return
+    refuse_unknown(current)
+    upgrade(engine)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
@@ -50,7 +80,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
 
 
 def _migrate_if_behind(connection: Connection, revision: str) -> None:
-    if current_revision(connection) != HEAD_REVISION or revision != "head":
+    current = current_revision(connection)
+    refuse_unknown(current)
+    if current != HEAD_REVISION or revision != "head":
         _run_alembic(connection, revision)
 
 

@@ -51,6 +51,29 @@ def parse_date(raw: str, what: str | None = None) -> dt.date:
     )
 
 
+FIRST_BIRTHDAY = dt.date(1900, 1, 1)
+
+
+def check_birthday(day: dt.date | None, today: dt.date) -> dt.date | None:
+    """A birthday is in the past (today at the latest) and not before 1900: a year typed as 9999
+    or 0001 would match `age < 0` and fill reports with impossible ages."""
+    if day is not None and not FIRST_BIRTHDAY <= day <= today:
+        raise InvalidInput(
+            _("birthday {day} is not between {first} and today ({today})").format(
+                day=day, first=FIRST_BIRTHDAY, today=today
+            ),
+            _("check the year"),
+        )
+    return day
+
+
+def parse_birthday(raw: str, today: dt.date) -> dt.date | None:
+    """A birthday typed by a person (empty: none)."""
+    if not str(raw).strip():
+        return None
+    return check_birthday(parse_date(raw, _("birthday")), today)
+
+
 def parse_datetime(raw: str, what: str | None = None) -> dt.datetime:
     """ISO 8601 date-time (`2026-01-02T10:30`), or a date alone meaning its midnight."""
     text = _nfkc(str(raw))

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
+from memberctl import clock
 from memberctl.domain import audit, fields, lifecycle, phones, refs, search, tiers
 from memberctl.errors import RuleViolation, UsageProblem
 from memberctl.i18n import _
@@ -363,7 +364,7 @@ def _parse_field(session: Session, key: str, text: str, region: str) -> object:
         "name": fields.parse_name,
         "phone": lambda t: phones.parse(t, region),
         "gender": fields.parse_gender,
-        "birthday": lambda t: fields.parse_date(t, _("birthday")) if t.strip() else None,
+        "birthday": lambda t: fields.parse_birthday(t, clock.today()),
         "email": fields.parse_email,
         "address": lambda t: fields.parse_text(t, _("the address"), 500),
         "store": lambda t: fields.parse_text(t, _("the store"), 64),

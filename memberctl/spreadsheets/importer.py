@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from memberctl import clock
 from memberctl.domain import audit, bulk, fields, phones, policy
 from memberctl.errors import InvalidInput, RowError
 from memberctl.i18n import _, pgettext
@@ -239,7 +240,7 @@ def _try(parse: Callable[[str], Any], text: str) -> Any:
 def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[Any], Any]]:
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
-        "birthday": normalize.date, "email": normalize.email,
+        "birthday": normalize.birthday(clock.today()), "email": normalize.email,
         "address": normalize.text(500, _("the address")), "tier": normalize.tier(codes),
         "points": normalize.points, "balance": normalize.amount,
         "member_no": normalize.member_no, "joined_at": normalize.datetime,

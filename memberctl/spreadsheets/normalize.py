@@ -210,6 +210,20 @@ def date(raw: Any) -> dt.date | None:
     return value.date() if value is not None else None
 
 
+def birthday(today: dt.date) -> Callable[[Any], dt.date | None]:
+    """A date that is a possible birthday (fields.check_birthday): others are rejected rows."""
+
+    def parse(raw: Any) -> dt.date | None:
+        return fields.check_birthday(date(raw), today)
+
+    def bulk(uniques: Any) -> list[dt.date | None]:  # out of range: left to `parse` to reject
+        days = _bulk_dates(uniques)
+        return [d if d is None or fields.FIRST_BIRTHDAY <= d <= today else None for d in days]
+
+    parse.bulk = bulk  # type: ignore[attr-defined]
+    return parse
+
+
 def datetime(raw: Any) -> dt.datetime | None:
     if isinstance(raw, pd.Timestamp):
         raw = raw.to_pydatetime(warn=False)

@@ -263,7 +263,10 @@ def test_xlsx_errors_file_keeps_cell_types(run, tmp_path):
     assert result.exit_code == 5
     rows = read_rows(tmp_path / "out" / "bad.xlsx")
     assert rows[1][:3] == ["Bad", 13800138000, 1]
-    assert rows[1][3] == "手机号: duplicate of row 2 in this file"
+    assert rows[1][3] == (  # serial 1 is 1899-12-31: no one's birthday
+        f"生日: birthday 1899-12-31 is not between 1900-01-01 and today ({dt.date.today()}); "
+        "check the year; 手机号: duplicate of row 2 in this file"
+    )
 
 
 def test_gbk_and_bom_csv(run, tmp_path):

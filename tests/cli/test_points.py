@@ -126,9 +126,9 @@ def test_expire_writes_remainders_once_per_day(run, engine, session):
     ledgers.add(engine, b, 7, expires_on=D(2026, 12, 30))
     ledgers.add(engine, b, 9, expires_on=D(2027, 1, 1))
 
-    first = run.json("points", "expire", "--as-of", "2027-01-01")
+    first = run.json("points", "expire", "--as-of", "2027-01-01", "--allow-future")
     before = snapshot(engine)
-    second = run.json("points", "expire", "--as-of", "2027-01-01")
+    second = run.json("points", "expire", "--as-of", "2027-01-01", "--allow-future")
 
     assert first == {"as_of": "2027-01-01", "entries": 2, "points": 47, "members": 2}
     assert second == {"as_of": "2027-01-01", "entries": 0, "points": 0, "members": 0}

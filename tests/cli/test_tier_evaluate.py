@@ -16,7 +16,7 @@ DT = dt.datetime
 
 
 def _evaluate(run, as_of, *apply):
-    return run.json("tier", "evaluate", "--as-of", as_of, *apply)
+    return run.json("tier", "evaluate", "--as-of", as_of, *apply, "--allow-future")  # 2026-12-15
 
 
 def test_without_apply_it_only_lists_the_changes(run, engine):

@@ -196,7 +196,9 @@ def _nightlies(db_url: str, day0: dt.date, deadline: float, out: list[Any]) -> N
     """One nightly after another, a day further each time, until the deadline."""
     day = day0
     while time.monotonic() < deadline:
-        done = _memberctl(db_url, "nightly", "--as-of", day.isoformat(), "--wait", "60")
+        done = _memberctl(  # the days after today are the point of the soak
+            db_url, "nightly", "--as-of", day.isoformat(), "--allow-future", "--wait", "60"
+        )
         out.append((day, done.returncode, done.stdout, done.stderr))
         if done.returncode != 0:
             return
