@@ -18,7 +18,7 @@ from memberctl.cli._options import (
     WhereOpt,
     YesOpt,
 )
-from memberctl.cli._output import Column, Format, emit, message
+from memberctl.cli._output import Column, Format, emit, message, visible
 from memberctl.cli._prompt import ask, confirm, interactive
 from memberctl.i18n import _
 
@@ -201,8 +201,8 @@ def pick_member(found: list[Any]) -> str:
     from memberctl.domain import phones
 
     choices = [
-        (f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  {r.status}",
-         r.member_no)
+        (visible(f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  "
+                 f"{r.status}"), r.member_no)
         for r in found
     ]  # fmt: skip
     return pick(_("Which member?"), choices)
