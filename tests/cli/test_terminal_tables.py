@@ -8,7 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, update
 
+from memberctl.db.session import transaction
+from memberctl.models import Member
 from tests.factories import enroll
 from tests.i18n.test_language import memberctl
 
@@ -115,3 +118,32 @@ def test_booleans_read_as_words(shop, db_url, lang, no):  # noqa: ARG001  (shop:
         json.loads(memberctl(db_url, "coupon", "list", "-f", "json").stdout)[0]["weekdays_only"]
         is False
     )
+
+
+MEMBERS_EN = r"""
+Member no  Name                Phone          Tier   Status  Points  Balance  Store       Joined
+────────────────────────────────────────────────────────────────────────────────────────────────────
+M000002    Ann [vip]\u202e\nX  139 0013 9000  basic  active       0     0.00              2026-11-25
+M000001    Bob [/] \x1b[2J     138 0013 8000  basic  active       0     0.00  [bold]东店  2026-11-25
+"""[1:]
+MEMBERS_ZH = r"""
+会员编号  姓名                手机号         等级      状态  积分  余额  门店        入会时间
+───────────────────────────────────────────────────────────────────────────────────────────────
+M000002   Ann [vip]\u202e\nX  139 0013 9000  普通会员  正常     0  0.00              2026-11-25
+M000001   Bob [/] \x1b[2J     138 0013 8000  普通会员  正常     0  0.00  [bold]东店  2026-11-25
+"""[1:]
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", MEMBERS_EN), ("zh", MEMBERS_ZH)])
+def test_member_list_shows_markup_and_escapes_literally(engine, db_url, lang, expected):
+    bob = enroll(engine, name="Bob", phone="13800138000", store="[bold]东店").member_no
+    ann = enroll(engine, name="Ann", phone="13900139000").member_no
+    with transaction(engine) as session:  # old data: written before input was checked
+        for no, name in [(bob, "Bob [/] \x1b[2J"), (ann, "Ann [vip]\u202e\nX")]:
+            session.exec(update(Member).where(col(Member.member_no) == no).values(name=name))
+
+    result = memberctl(db_url, "--lang", lang, "member", "list")
+
+    assert result.returncode == 0, result.stderr
+    assert _lines(result.stdout) == expected
+    assert result.stderr == ""

@@ -28,6 +28,7 @@ from memberctl.models import (
     Tier,
     WalletEntry,
 )
+from tests.factories import enroll
 from tests.privacydata import populate
 
 HOSTILE = "Bob [/] [bold]b[/bold] \\ 😀 \u202eRTL\u200f \x1b[2J\nFAKE\x07"
@@ -122,3 +123,19 @@ def test_json_keeps_the_text_as_stored(run, hostile):
     shown = run.json("member", "show", hostile)
     assert shown["name"] == HOSTILE and HOSTILE in shown["tags"]
     assert json.loads(run("member", "list", "-f", "json").stdout)[0]["store"] == HOSTILE
+
+
+def test_an_operator_with_an_escape_sequence_cannot_forge_audit_lines(run, engine):
+    no = enroll(engine, phone="13800138000").member_no
+    forger = "ev\x1b[2J\n2026-11-25 10:00:00 boss member.forget M000009"
+    assert run("--operator", forger, "points", "add", no, "5", "--reason", "r").exit_code == 0
+
+    result = run("audit", env=WIDE)
+
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    rows = [line for line in result.stdout.splitlines() if "points.add" in line]
+    assert len(rows) == 1 and r"ev\x1b[2J\n2026-11-25 10:00:00 boss member.forget" in rows[0]
+    assert not any(
+        line.startswith("2026-11-25 10:00:00 boss") for line in result.stdout.splitlines()
+    )
