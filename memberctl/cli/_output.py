@@ -2,6 +2,14 @@
 
 stdout carries data only (a table, one JSON document, or CSV); messages, warnings and progress
 go to stderr.
+
+Stored text reaches the terminal literally and harmlessly: table cells, titles and messages are
+never read as rich markup (a member named `Bob [/]` is shown as typed), and control characters,
+line separators and bidi controls are shown as escapes (`\x1b`, `\n`, `\u202e`) by `visible`,
+so a name cannot clear the screen, forge a line or reverse the text after it. JSON and CSV keep
+the data as stored. A table too wide for the terminal wraps its text columns and, if that is not
+enough, leaves out its least important columns (saying so on stderr); identifiers, dates and
+numbers are never cut.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +28,9 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from memberctl.i18n import _, current
 
@@ -46,6 +57,8 @@ class Column:
     # the shop's words (正常, 金卡会员, 男; cli/_words.py); None: by the key (`WORDS_BY_KEY`).
     # English tables, JSON and CSV show the codes.
     words: str | None = None
+    # Left out when the table does not fit the terminal: the highest number first; 0 never.
+    drop: int = 0
 
 
 WORDS_BY_KEY = {
@@ -53,6 +66,28 @@ WORDS_BY_KEY = {
     "tier_code": "tier", "from_tier": "tier", "to_tier": "tier", "next_tier": "tier",
     "kind": "kind", "action": "kind", "type": "kind", "segment": "segment",
 }  # fmt: skip
+
+
+# Characters that would act on the terminal instead of being shown: C0/C1 controls (ESC starts
+# the escape sequences), DEL, line and paragraph separators, bidi marks, embeddings, overrides and
+# isolates, and lone surrogates (undecodable bytes).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in "\t\n\r":
+        return repr(char)[1:-1]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """`text` as the terminal should show it: every character that would act on the terminal
+    written as an escape (`\x1b`, `\n`, `\u202e`), everything else as it is."""
+    return _UNSAFE.sub(_escape, text)
 
 
 def plain(value: Any) -> Any:
@@ -117,10 +152,10 @@ def _show(column: Column, item: Any) -> str:
     raw = _get(item, column.key)
     if column.show is not None and raw is not None:
         return column.show(raw)
-    if current() == "en":
-        return _cell(plain(raw))
     if isinstance(raw, bool):
         return _("yes") if raw else _("no")
+    if current() == "en":
+        return _cell(plain(raw))
     text = _cell(plain(raw))
     kind = column.words or WORDS_BY_KEY.get(column.key)
     if not text or kind is None:
@@ -160,10 +195,21 @@ def _unnamed(keys: list[str]) -> list[Column]:
     return [Column(k, labels.get(k, k)) for k in keys]
 
 
-def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str | None) -> None:
-    cols = list(columns) if columns else _unnamed(_keys(items, None))
-    table = Table(
-        title=title,
+_IDENTIFIERS = frozenset({"member_no", "code", "campaign", "coupon", "survey", "order_no"})
+WRAP_FLOOR = 8  # a text column is not squeezed narrower than this before columns are dropped
+
+
+def _whole(column: Column, items: list[Any]) -> bool:
+    """Shown whole, never wrapped or cut: identifiers, dates, numbers, yes/no."""
+    if column.no_wrap or column.key in _IDENTIFIERS or column.key.endswith("_no"):
+        return True
+    sample = next((v for i in items if (v := _get(i, column.key)) is not None), None)
+    return isinstance(sample, dt.date | Decimal | int | float)
+
+
+def _new_table(title: str | None) -> Table:
+    return Table(
+        title=Text(visible(title)) if title else None,
         header_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -172,30 +218,82 @@ def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str |
         # one space between columns on a narrow (80-column) terminal, two on a wider one
         padding=(0, 0) if console.width < 100 else (0, 1),
     )
-    for column in cols:
+
+
+def _build(
+    cols: list[Column], whole: list[bool], rows: list[list[Text]], title: str | None, probe: bool
+) -> Table:
+    """The table; a `probe` squeezes each text column to WRAP_FLOOR to measure the least width."""
+    table = _new_table(title)
+    for column, keep in zip(cols, whole, strict=True):
         table.add_column(
-            column.header,
-            justify=column.justify,
-            no_wrap=column.no_wrap,
+            Text(column.header),
+            justify=column.justify,  # type: ignore[arg-type]
+            no_wrap=keep,
+            overflow="fold",  # a long word breaks across lines rather than losing its end
             min_width=column.min_width,
-        )  # type: ignore[arg-type]
-    for item in items:
-        table.add_row(*(_show(c, item) for c in cols))
-    console.print(table)
+            max_width=WRAP_FLOOR if probe and not keep else None,
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _fits(table: Table) -> bool:
+    unbounded = console.options.update_width(1_000_000)  # the width it takes, not squeezed
+    return Measurement.get(console, unbounded, table).maximum <= console.width
+
+
+def _fit(cols: list[Column], whole: list[bool], rows: list[list[Text]], title: str | None) -> Table:
+    """Leave out the least important columns (highest `drop`, then the last ones) until the rest
+    fit the terminal with their identifiers, dates and numbers whole."""
+    keep = list(range(len(cols)))
+    order = sorted(keep, key=lambda i: (-cols[i].drop, -i))
+    order = [i for i in order if i > 0]  # the first column identifies the row: always shown
+
+    def pick(index: list[int]) -> tuple[list[Column], list[bool], list[list[Text]]]:
+        return (
+            [cols[i] for i in index],
+            [whole[i] for i in index],
+            [[r[i] for i in index] for r in rows],
+        )
+
+    while order and not _fits(_build(*pick(keep), title, probe=True)):
+        keep.remove(order.pop(0))
+    left_out = [cols[i].header for i in range(len(cols)) if i not in keep]
+    if left_out:
+        message(
+            _("columns left out to fit {width} columns: {names} (see them all with a wider "
+              "terminal or --format csv)").format(width=console.width, names=", ".join(left_out))
+        )  # fmt: skip
+    return _build(*pick(keep), title, probe=False)
+
+
+def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str | None) -> None:
+    cols = list(columns) if columns else _unnamed(_keys(items, None))
+    rows = [[Text(visible(_show(c, item))) for c in cols] for item in items]
+    whole = [_whole(c, items) for c in cols]
+    console.print(_fit(cols, whole, rows, title))
     if not items:
         err_console.print(_("(none)"))
 
 
 def _emit_record(item: Any, columns: Sequence[Column] | None, title: str | None) -> None:
     cols = list(columns) if columns else _unnamed(_keys([item], None))
-    table = Table(title=title, show_header=False, box=None, padding=(0, 2, 0, 0))
+    table = Table(
+        title=Text(visible(title)) if title else None,
+        show_header=False,
+        box=None,
+        padding=(0, 2, 0, 0),
+    )
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")
     for column in cols:
-        table.add_row(column.header, _show(column, item))
+        table.add_row(Text(column.header), Text(visible(_show(column, item))))
     console.print(table)
 
 
 def message(text: str) -> None:
-    """A human message (never data): stderr, so stdout stays machine-readable."""
-    err_console.print(text, highlight=False)
+    """A human message (never data): stderr, so stdout stays machine-readable. It may quote
+    stored text, so it is never read as markup and its control characters are escaped."""
+    err_console.print(visible(text), markup=False, highlight=False, soft_wrap=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memberctl.cli._output import Column, Format, console, emit, message
+from memberctl.cli._output import Column, Format, console, emit, message, visible
 from memberctl.cli._report_output import bar
 from memberctl.i18n import _
 
@@ -30,7 +30,7 @@ def _question(number: int, q: QuestionResult) -> None:
     if q.mean is not None:
         title += " " + _("mean {mean:.2f}").format(mean=q.mean)
     console.print()
-    console.print(title, style="bold", highlight=False, markup=False)
+    console.print(visible(title), style="bold", highlight=False, markup=False)
     if q.type == "text":
         emit(q.texts, Format.table, [
             Column("member_no", _("Member no"), no_wrap=True),

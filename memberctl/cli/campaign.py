@@ -31,14 +31,14 @@ CodeArg = Annotated[
 CAMPAIGN_COLUMNS = [
     Column("code", _("Code"), no_wrap=True),
     Column("name", pgettext("thing", "Name")),
-    Column("action", _("Action")),
+    Column("action", _("Action"), drop=1),
     Column("period", _("Period")),
     Column("where", _("Where")),
     Column("points", _("Points"), justify="right"),
     Column("coupon_value", _("Coupon"), justify="right"),
     Column("starts", _("Starts")),
     Column("ends", _("Ends")),
-    Column("version", _("Version"), justify="right"),
+    Column("version", _("Version"), justify="right", drop=2),
 ]
 RUN_COLUMNS = [
     Column("campaign", _("Campaign"), no_wrap=True),

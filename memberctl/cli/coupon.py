@@ -10,7 +10,7 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt
 from memberctl.cli._output import Column, Format, emit, message
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 coupon_app = typer.Typer(no_args_is_help=True, help=_("Coupons: list them and redeem one."))
 
@@ -26,14 +26,14 @@ COUPON_COLUMNS = [
     Column("member_no", _("Member"), no_wrap=True),
     Column("campaign", _("Campaign")),
     Column("value", _("Value"), justify="right"),
-    Column("min_spend", _("Min spend"), justify="right"),
-    Column("valid_from", _("From")),
-    Column("valid_to", _("To")),
-    Column("weekdays_only", _("Mon-Fri")),
-    Column("no_holidays", _("No holidays")),
+    Column("min_spend", _("Min spend"), justify="right", drop=2),
+    Column("valid_from", pgettext("validity", "From"), drop=1),
+    Column("valid_to", pgettext("validity", "To")),
+    Column("weekdays_only", _("Mon-Fri"), drop=4),
+    Column("no_holidays", _("No holidays"), drop=5),
     Column("status", _("Status")),
     Column("redeemed_at", _("Used at"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-    Column("redeemed_order", _("Order")),
+    Column("redeemed_order", _("Order"), drop=3),
 ]
 
 

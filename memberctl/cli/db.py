@@ -9,7 +9,7 @@ import typer
 
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, YesOpt
-from memberctl.cli._output import Column, Format, console, emit, message
+from memberctl.cli._output import Column, Format, console, emit, message, visible
 from memberctl.cli._prompt import confirm
 from memberctl.i18n import _
 
@@ -67,7 +67,7 @@ def check(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         emit(problems, fmt, CHECK_COLUMNS)
     else:  # one line per problem, so that grep and a log file read it whole
         for line in [str(p) for p in problems] or [_("ok")]:
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            console.print(visible(line), markup=False, highlight=False, soft_wrap=True)
     if problems:
         message(_("{count} problems found").format(count=len(problems)))
         raise typer.Exit(1)

@@ -17,7 +17,7 @@ import typer
 
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt
-from memberctl.cli._output import Column, Format, emit, err_console
+from memberctl.cli._output import Column, Format, emit, err_console, visible
 from memberctl.i18n import _
 
 if TYPE_CHECKING:
@@ -75,11 +75,11 @@ def _progress(enabled: bool, path: Path) -> Iterator[Callable[[int, int | None],
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     columns = (
-        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
         TextColumn(_("{task.completed:,.0f} rows")), TimeElapsedColumn(),
     )  # fmt: skip
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(_("importing {file}").format(file=path.name), total=None)
+        task = bar.add_task(visible(_("importing {file}").format(file=path.name)), total=None)
 
         def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)

@@ -18,7 +18,7 @@ from memberctl.cli._options import (
     WhereOpt,
     YesOpt,
 )
-from memberctl.cli._output import Column, Format, emit, message
+from memberctl.cli._output import Column, Format, emit, message, visible
 from memberctl.cli._prompt import ask, confirm, interactive
 from memberctl.i18n import _
 
@@ -201,8 +201,8 @@ def pick_member(found: list[Any]) -> str:
     from memberctl.domain import phones
 
     choices = [
-        (f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  {r.status}",
-         r.member_no)
+        (visible(f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  "
+                 f"{r.status}"), r.member_no)
         for r in found
     ]  # fmt: skip
     return pick(_("Which member?"), choices)
@@ -508,7 +508,21 @@ def forget(
             session=session, member=member, operator=app.operator, at=clock.now()
         )
     message(_("{member_no}: personal data erased").format(member_no=record.member_no))
+    wipe_wal(app.engine)
     _show_member(app, record, fmt)
+
+
+def wipe_wal(engine: Any) -> None:
+    """The erased values out of SQLite's WAL too, or say on stderr where they stay and how long."""
+    from memberctl.db.engine import checkpoint
+
+    done = checkpoint(engine)
+    if done is not None and not done.wiped:
+        message(
+            _("another program is reading the database, so the erased data stays in {wal} "
+              "(and {database}) until it is done; it is wiped at the next nightly, or when no "
+              "program has the database open").format(wal=done.wal, database=done.database)
+        )  # fmt: skip
 
 
 @member_app.command(

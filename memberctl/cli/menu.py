@@ -14,7 +14,7 @@ from collections.abc import Callable
 import typer
 
 from memberctl.cli._context import AppContext, app_context
-from memberctl.cli._output import err_console, message
+from memberctl.cli._output import err_console, message, visible
 from memberctl.cli._prompt import agree, pick, text
 from memberctl.errors import MemberctlError
 from memberctl.i18n import _
@@ -84,6 +84,7 @@ def enrol_answers(app: AppContext) -> tuple[dict[str, str | None], list[str]]:
 def _preview(app: AppContext, raw: dict[str, str | None], tags: list[str]) -> None:
     """The new member as it will be written, checked by the domain (nothing is written)."""
     from rich.table import Table
+    from rich.text import Text
 
     from memberctl.domain import members, phones
 
@@ -102,7 +103,7 @@ def _preview(app: AppContext, raw: dict[str, str | None], tags: list[str]) -> No
         (_("Tags"), ", ".join(data.tags)),
     ]
     for label, value in rows:
-        table.add_row(label, value or "")
+        table.add_row(Text(label), Text(visible(value or "")))
     err_console.print(table)
 
 
@@ -231,9 +232,11 @@ def _attempt(ctx: typer.Context, action: Callable[[typer.Context], None]) -> Non
     try:
         action(ctx)
     except MemberctlError as exc:
-        err_console.print(_("error: {message}").format(message=exc), markup=False)
+        err_console.print(visible(_("error: {message}").format(message=exc)), markup=False)
     except ClickException as exc:  # a bad value a command refused (typer.BadParameter)
-        err_console.print(_("error: {message}").format(message=exc.format_message()), markup=False)
+        err_console.print(
+            visible(_("error: {message}").format(message=exc.format_message())), markup=False
+        )
     except typer.Abort:
         message(_("Cancelled; nothing was changed."))
 

@@ -68,6 +68,11 @@ def nightly(
         return
     for error in result.errors:
         message(_("error: {step}: {message}").format(step=error["step"], message=error["message"]))
+    if result.checkpoint is not None and not result.checkpoint["wiped"]:
+        message(
+            _("another program is reading the database, so {wal} could not be emptied; the "
+              "next nightly tries again").format(wal=result.checkpoint["wal"])
+        )  # fmt: skip
     emit(result, fmt)
     if not result.ok:
         raise typer.Exit(1)

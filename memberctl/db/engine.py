@@ -11,6 +11,12 @@ recovering the WAL index), it is tried again a bounded number of times after a g
 with jitter; after the last try the command fails with one line saying that the database is
 busy and that nothing was written (`DatabaseBusy`, exit 1). Nothing has been written at BEGIN,
 so retrying it is always safe.
+
+Erased data does not linger in the files (`member forget`): `secure_delete` makes SQLite overwrite
+deleted content with zeros, and `checkpoint` copies the WAL into the database and truncates it,
+since the WAL keeps the pages as they were before the erasure. A connection that is still reading
+holds the old pages in the WAL (and, not yet copied over, in the database): then `checkpoint`
+reports it blocked after CHECKPOINT_WAIT_MS, and the nightly job's checkpoint finishes it.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import os
 import random
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,8 @@ _BUSY_PRAGMA = "PRAGMA busy_timeout=30000"  # = BUSY_TIMEOUT_MS (a PRAGMA takes 
 _BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")}
 BUSY_RETRY_PAUSES = (0.5, 2.0)  # seconds before each further BEGIN IMMEDIATE after SQLITE_BUSY
 SQLITE_BEGIN_OPTION = "memberctl_sqlite_begin"
+CHECKPOINT_WAIT_MS = 2_000  # how long a checkpoint waits for readers to finish
+_CHECKPOINT_BUSY_PRAGMA = "PRAGMA busy_timeout=2000"  # = CHECKPOINT_WAIT_MS
 
 
 class DatabaseBusy(MemberctlError):
@@ -170,6 +179,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         cursor.execute(_BUSY_PRAGMA)
         _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted content overwritten, not left behind
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -261,3 +271,32 @@ def _explain_sqlite(text: str, url: str) -> MemberctlError | None:
             _("free some space and run the command again"),
         )
     return None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    database: str  # the database's file name (members.db)
+    wal: str  # the WAL's file name (members.db-wal)
+    wiped: bool  # False: a reader kept the WAL from being copied and emptied
+
+
+def checkpoint(engine: Engine) -> Checkpoint | None:
+    """SQLite: copy the WAL into the database file and truncate it to nothing, waiting at most
+    CHECKPOINT_WAIT_MS for other connections' reads to end. None for other databases."""
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute(_CHECKPOINT_BUSY_PRAGMA)
+        try:
+            busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            busy = 1
+        finally:
+            raw.execute(_BUSY_PRAGMA)
+    name = Path(database).name
+    return Checkpoint(database=name, wal=name + "-wal", wiped=busy == 0)

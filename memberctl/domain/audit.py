@@ -5,14 +5,20 @@
 apart as `business_date`; it is NULL when the work was for the day it was done.
 
 Details hold identifiers and field names, never personal values, so the log can be kept after a
-member is forgotten. `scrub` is the one exception to append-only: when a member is forgotten it
-blanks, in that member's entries, every detail under a personal key (`PERSONAL_KEYS`) and every
-string holding one of the member's personal values; action, operator and time stay.
+member is forgotten. An idempotency key (`--key`) is whatever the clerk typed, a receipt or phone
+number as likely as not, so it is kept only as a short hash (`sha256:` and 12 hex digits of the
+SHA-256 of the key): two entries of one key still match, and a ledger row's key can be matched
+by hashing it (`key_hash`). Entries written before this was so are hashed when read.
+
+`scrub` is the one exception to append-only: when a member is forgotten it blanks, in that
+member's entries, every detail under a personal key (`PERSONAL_KEYS`) and every string holding
+one of the member's personal values; action, operator and time stay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +33,27 @@ PERSONAL_KEYS = frozenset({
     "name", "name_initials", "phone", "email", "birthday", "address", "text", "reason",
     "note", "tags", "tags_added", "tags_removed", "value", "answers", "old", "new", "ref",
 })  # fmt: skip
+
+
+HASHED_KEYS = frozenset({"key"})  # detail keys kept only as a hash of their value
+_HASH_PREFIX = "sha256:"
+
+
+def key_hash(value: str) -> str:
+    """How the audit log holds an idempotency key: `sha256:` and the first 12 hex digits."""
+    return _HASH_PREFIX + hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
+
+
+def _hashed(details: dict[str, Any]) -> dict[str, Any]:
+    """`details` with each value under a HASHED_KEYS key hashed (once: a hash stays as it is)."""
+    if not HASHED_KEYS & details.keys():
+        return details
+    return {
+        k: key_hash(v)
+        if k in HASHED_KEYS and isinstance(v, str) and not v.startswith(_HASH_PREFIX)
+        else v
+        for k, v in details.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -58,7 +85,7 @@ def record(
             operator=operator,
             action=action,
             member_id=member.id if member else None,
-            details=details or {},
+            details=_hashed(details or {}),
         )
     )
 
@@ -88,7 +115,12 @@ def list_entries(
         query = query.limit(limit)
     return [
         AuditRecord(
-            entry.at, entry.operator, entry.action, member_no, entry.details, entry.business_date
+            entry.at,
+            entry.operator,
+            entry.action,
+            member_no,
+            _hashed(entry.details),
+            entry.business_date,
         )
         for entry, member_no in session.exec(query)
     ]

@@ -47,6 +47,9 @@ class NightlyResult:
     ok: bool = True
     errors: list[dict[str, str]] = field(default_factory=list)
     backup: dict[str, Any] | None = None
+    # SQLite: {"wal": NAME-wal, "wiped": bool}, the WAL copied into the database and emptied, so
+    # data erased during the day (member forget) while a reader held it is gone; None otherwise.
+    checkpoint: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -218,8 +221,21 @@ def _steps(
         )
         if ran is not None:
             result.campaigns.append(ran)
+    _checkpoint(result, engine)
     result.ok = not result.errors
     return result
+
+
+def _checkpoint(result: NightlyResult, engine: Engine) -> None:
+    from memberctl.db.engine import checkpoint
+
+    try:
+        done = checkpoint(engine)
+    except Exception as exc:  # reported, like any step
+        result.errors.append({"step": "checkpoint", "message": _describe(exc)})
+        return
+    if done is not None:
+        result.checkpoint = {"wal": done.wal, "wiped": done.wiped}
 
 
 def _describe(exc: Exception) -> str:

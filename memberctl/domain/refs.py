@@ -27,7 +27,7 @@ def resolve(session: Session, ref: str, *, region: str = "CN", for_update: bool 
         member = _first(session, Member.phone == phone, for_update)
     if member is None:
         raise NotFound(
-            _("no member '{ref}'").format(ref=ref),
+            _("no member '{ref}'").format(ref=_masked(ref, phone)),
             _("give a member number such as M000001 or the member's phone number"),
         )
     return member
@@ -38,3 +38,21 @@ def _first(session: Session, condition: Any, for_update: bool) -> Member | None:
     if for_update:
         query = query.with_for_update()
     return session.exec(query).first()
+
+
+def _masked(ref: str, phone: str | None) -> str:
+    """The reference as an error may quote it: a phone number masked as tables show it
+    (`139****6666`); any other run of 7 or more digits keeps only its first 3 and last 4."""
+    if phone is not None:
+        return phones.mask(phone) or ""
+    count = sum(c.isdigit() for c in ref)
+    if count < 7:
+        return ref
+    shown, seen = [], 0
+    for char in ref:
+        if char.isdigit():
+            seen += 1
+            shown.append("*" if 3 < seen <= count - 4 else char)
+        else:
+            shown.append(char)
+    return "".join(shown)

@@ -15,6 +15,7 @@ from memberctl.db.session import transaction
 from memberctl.domain import nightly
 from memberctl.models import Campaign, CampaignRun, Tier
 from tests import ledgers
+from tests.conftest import PG_URL
 from tests.factories import enroll, member_row, snapshot
 
 THANKS = """\
@@ -25,7 +26,9 @@ where = "{where}"
 period = "monthly"
 {extra}
 """
-SUMMARY_KEYS = {"as_of", "expired", "tiers", "campaigns", "ok", "errors", "backup"}
+SUMMARY_KEYS = {"as_of", "expired", "tiers", "campaigns", "ok", "errors", "backup", "checkpoint"}
+# SQLite's WAL emptied at the end of the job (tests/cli/test_privacy_wal.py); none on PostgreSQL
+CHECKPOINT = None if PG_URL else {"wal": "members.db-wal", "wiped": True}
 
 
 def add_campaign(run, tmp_path: Path, code: str, where: str = "tier >= gold", extra: str = ""):
@@ -67,7 +70,7 @@ def test_nightly_expires_evaluates_then_runs_due_campaigns(run, session, shop):
             "campaign": "thanks", "period": "2026-11", "targeted": 1, "awarded": 1,
             "already_awarded": 0, "points": 100, "coupons": 0, "dry_run": False,
         }],
-        "ok": True, "errors": [], "backup": None,
+        "ok": True, "errors": [], "backup": None, "checkpoint": CHECKPOINT,
     }  # fmt: skip
     spender = member_row(session, shop["spender"])
     assert (spender.tier_code, spender.points) == ("gold", 6000 + 100)
@@ -86,7 +89,7 @@ def test_nightly_twice_for_one_day_changes_nothing_the_second_time(run, engine):
         "exit_code": 0, "as_of": "2026-11-25",
         "expired": {"entries": 0, "points": 0, "members": 0},
         "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0},
-        "campaigns": [], "ok": True, "errors": [], "backup": None,
+        "campaigns": [], "ok": True, "errors": [], "backup": None, "checkpoint": CHECKPOINT,
     }  # fmt: skip
     assert snapshot(engine) == before
 
