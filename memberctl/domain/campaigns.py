@@ -299,14 +299,15 @@ def _amount(
                 _("'{key}' is missing (an amount such as \"20.00\")").format(key=key),
             )
         return None
-    try:
-        if isinstance(value, bool | float) or not isinstance(value, str | int):
-            raise InvalidInput(_("'{value}' is not an amount").format(value=value))
-        amount = money.parse(value)
-    except InvalidInput:
+    if isinstance(value, bool | float) or not isinstance(value, str | int):
         problems.add(
             None, key, value, _("'{key}' must be an amount such as \"20.00\"").format(key=key)
         )
+        return None
+    try:
+        amount = money.parse(value)
+    except InvalidInput as error:
+        problems.add(None, key, value, _("'{key}': {error}").format(key=key, error=error))
         return None
     if positive and amount <= 0:
         problems.add(None, key, value, _("'{key}' must be more than 0").format(key=key))

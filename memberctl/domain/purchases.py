@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from memberctl.db import statistics
-from memberctl.domain import audit, money, points, policy
+from memberctl.domain import audit, limits, money, points, policy
 from memberctl.errors import InvalidInput, NotFound
 from memberctl.i18n import _
 from memberctl.models import Member, PointsEntry, Purchase, Tier
@@ -140,6 +140,7 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
     rules = policy.load(session)
     bonus = rules.birthday_multiplier if in_birthday_month(member, purchase.at) else Decimal(1)
     earned = points_for(purchase.amount, tier.points_per_unit, tier.multiplier, bonus)
+    _check_earning(member, purchase, earned)
     if earned > 0:
         session.add(
             PointsEntry(
@@ -152,6 +153,20 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
     purchase.points_earned = earned
     session.add(purchase)
     return earned
+
+
+def _check_earning(member: Member, purchase: Purchase, earned: int) -> None:
+    """One earning is one points entry: at most `limits.MAX_ENTRY_POINTS` (exit 5 past it)."""
+    if earned > limits.MAX_ENTRY_POINTS:
+        raise InvalidInput(
+            _("order {order_no} would earn {earned} points, more than one entry may hold").format(
+                order_no=purchase.order_no, earned=earned
+            ),
+            _("one entry holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_ENTRY_POINTS)
+            ),
+        )
+    points.check_total(member, earned)
 
 
 def refund(

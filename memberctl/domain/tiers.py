@@ -271,6 +271,9 @@ def _decimal(raw: Any, where: str, key: str, problems: Problems) -> Decimal | No
     if not value.is_finite() or value < 0:
         problems.add(None, key, raw, _("{where} must be a number >= 0").format(where=where))
         return None
+    if value != value.quantize(Decimal("0.01")):
+        problems.add(None, key, raw, _("{where} has more than two decimals").format(where=where))
+        return None
     return value.quantize(Decimal("0.01"))
 
 
