@@ -75,7 +75,7 @@ def _reason(reason: str | None, no_input: bool) -> str:
     from memberctl.domain import fields
 
     text = reason or ask(_("Reason 原因:"), "--reason", no_input=no_input)
-    clean = fields.parse_text(text, _("the reason"), 200)
+    clean = fields.parse_free_text(text, _("the reason"), 200)
     if clean is None:
         raise typer.BadParameter(_("the reason is empty"), param_hint="--reason")
     return clean

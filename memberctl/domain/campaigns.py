@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, money, points, segments
+from memberctl.domain import audit, fields, money, points, segments
 from memberctl.domain.where import ExpressionError
 from memberctl.errors import InvalidInput, NotFound, Problems
 from memberctl.i18n import _
@@ -218,6 +218,11 @@ def _text(
         return None
     if not isinstance(value, str) or not value.strip():
         problems.add(None, key, value, _("'{key}' must be a non-empty string").format(key=key))
+        return None
+    try:
+        fields.check_text(value.strip(), f"'{key}'")
+    except InvalidInput as error:
+        problems.add(None, key, value, error.message)
         return None
     if len(value.strip()) > limit:
         problems.add(
