@@ -312,6 +312,7 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         PointsEntry.kind == "earn",
         PointsEntry.import_run_id == import_run_id,
     )
+    _check_import_limits(session, new)
     _set_points_earned(session, new)
     points.bump_caches(session, new)
     total = int(
@@ -322,6 +323,47 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         details={"import_run_id": import_run_id, "points": total},
     )  # fmt: skip
     return total
+
+
+def _check_import_limits(session: Session, new_entries: Any) -> None:
+    """The limits of `record` for the bulk path: no earning above one entry's limit, no member
+    past the member limit (the run is refused, exit 5; the import's transaction rolls back)."""
+    big = session.exec(
+        select(Purchase.order_no, PointsEntry.points)
+        .join(Purchase, col(Purchase.id) == PointsEntry.purchase_id)
+        .where(new_entries, PointsEntry.points > limits.MAX_ENTRY_POINTS)
+        .order_by(col(PointsEntry.id))
+    ).first()
+    if big is not None:
+        raise InvalidInput(
+            _("order {order_no} would earn {earned} points, more than one entry may hold").format(
+                order_no=big[0], earned=big[1]
+            ),
+            _("one entry holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_ENTRY_POINTS)
+            ),
+        )
+    gained = (
+        select(PointsEntry.member_id, func.sum(PointsEntry.points).label("pts"))
+        .where(new_entries)
+        .group_by(col(PointsEntry.member_id))
+        .subquery()
+    )
+    over = session.exec(
+        select(Member.member_no, Member.points + gained.c.pts)
+        .join(gained, gained.c.member_id == Member.id)
+        .where(Member.points + gained.c.pts > limits.MAX_MEMBER_POINTS)
+        .order_by(col(Member.member_no))
+    ).first()
+    if over is not None:
+        raise InvalidInput(
+            _("{member_no} would have {total} points, more than a member may hold").format(
+                member_no=over[0], total=over[1]
+            ),
+            _("a member holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_MEMBER_POINTS)
+            ),
+        )
 
 
 def _refresh_statistics(session: Session) -> None:

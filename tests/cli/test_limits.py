@@ -14,6 +14,7 @@ from memberctl.domain import dbcheck, limits, points, refs
 from memberctl.models import PointsEntry, WalletEntry
 from tests.conftest import failure
 from tests.factories import NOW, enroll, member_row, snapshot
+from tests.spreadsheets.sheets import write_csv
 
 CENTS = "has more than two decimals; amounts are in whole cents, e.g."
 
@@ -232,3 +233,44 @@ def test_a_campaign_award_may_not_take_a_member_past_the_member_limit(run, engin
         "hold; a member holds at most 1,000,000,000,000 points"
     )
     assert snapshot(engine) == before
+
+
+def test_an_import_of_purchases_keeps_the_points_limits(run, engine, tmp_path: Path):
+    m = enroll(engine, phone="13800138000").member_no
+    path = tmp_path / "tiers.toml"
+    path.write_text('[[tier]]\ncode = "basic"\nname = "普通"\nrank = 1\nmultiplier = 100\n')
+    run.json("tier", "load", str(path))
+    header = ["手机号", "订单号", "金额", "时间"]
+    at_limit = write_csv(
+        tmp_path / "a.csv", [header, ["13800138000", "A1", "10000000.00", "2026-11-01"]]
+    )
+    assert run("import", "purchases", str(at_limit)).exit_code == 0
+    assert run.json("member", "show", m)["points"] == 10**9
+    past = write_csv(
+        tmp_path / "b.csv", [header, ["13800138000", "A2", "10000000.01", "2026-11-02"]]
+    )
+    before = snapshot(engine)
+    line = failure(run("import", "purchases", str(past)), 5)
+    assert line == (
+        "error: order A2 would earn 1000000001 points, more than one entry may hold; "
+        "one entry holds at most 1,000,000,000 points"
+    )
+    assert snapshot(engine) == before
+
+
+def test_an_import_of_purchases_keeps_the_member_limit(run, engine, tmp_path: Path):
+    m = enroll(engine, phone="13800138000").member_no
+    holding(engine, m, pts=limits.MAX_MEMBER_POINTS - 30)
+    rows = [["13800138000", f"A{i}", "10", "2026-11-01"] for i in range(4)]
+    path = write_csv(tmp_path / "p.csv", [["手机号", "订单号", "金额", "时间"], *rows])
+    before = snapshot(engine)
+    line = failure(run("import", "purchases", str(path)), 5)
+    assert line == (
+        f"error: {m} would have 1000000000010 points, more than a member may hold; "
+        "a member holds at most 1,000,000,000,000 points"
+    )
+    assert snapshot(engine) == before
+    path = write_csv(tmp_path / "q.csv", [["手机号", "订单号", "金额", "时间"], *rows[:3]])
+    assert run("import", "purchases", str(path)).exit_code == 0
+    assert run.json("member", "show", m)["points"] == 10**12
+    check_clean(engine)
