@@ -16,7 +16,9 @@ points_app = typer.Typer(
     no_args_is_help=True, help=_("Points: credit, redeem, expire, and a member's points ledger.")
 )
 
-PointsArg = Annotated[int, typer.Argument(metavar="N", min=1, help=_("Points, a whole number."))]
+PointsArg = Annotated[
+    str, typer.Argument(metavar="N", help=_("Points, a whole number from 1 to 1,000,000,000."))
+]
 ReasonReq = Annotated[
     str | None, typer.Option(help=_("Why; kept in the ledger (asked on a terminal if missing)."))
 ]
@@ -73,7 +75,7 @@ def _reason(reason: str | None, no_input: bool) -> str:
     from memberctl.domain import fields
 
     text = reason or ask(_("Reason 原因:"), "--reason", no_input=no_input)
-    clean = fields.parse_text(text, _("the reason"), 200)
+    clean = fields.parse_free_text(text, _("the reason"), 200)
     if clean is None:
         raise typer.BadParameter(_("the reason is empty"), param_hint="--reason")
     return clean
@@ -105,11 +107,12 @@ def add(
     from memberctl.domain import points, refs
 
     app = app_context(ctx)
+    count = points.parse_points(n)
     why = _reason(reason, app.no_input)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = points.add(
-            session=session, member=member, points=n, reason=why, operator=app.operator,
+            session=session, member=member, points=count, reason=why, operator=app.operator,
             at=clock.now(), key=key, expires_on=_expires(expires),
         )  # fmt: skip
     _say(result, _("added"))
@@ -133,11 +136,12 @@ def deduct(
     from memberctl.domain import points, refs
 
     app = app_context(ctx)
+    count = points.parse_points(n)
     why = _reason(reason, app.no_input)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = points.deduct(
-            session=session, member=member, points=n, reason=why, operator=app.operator,
+            session=session, member=member, points=count, reason=why, operator=app.operator,
             at=clock.now(), key=key,
         )  # fmt: skip
     _say(result, _("deducted"))

@@ -45,7 +45,7 @@ def _write(ctx: typer.Context, action: str, ref: str, amount: str, **extra: Any)
     app = app_context(ctx)
     if extra.get("bonus") is not None:
         extra["bonus"] = money.parse(extra["bonus"])
-    extra["reason"] = fields.parse_text(extra.get("reason"), "the reason", 200)
+    extra["reason"] = fields.parse_free_text(extra.get("reason"), _("the reason"), 200)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = getattr(wallet, action)(

@@ -34,13 +34,18 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
+    String,
     Table,
     bindparam,
+    cast,
     delete,
     func,
     insert,
+    literal,
+    or_,
     select,
     update,
 )
@@ -264,9 +269,34 @@ def restore(engine: Engine, path: Path) -> BackupInfo:
     with _opened_backup(path) as (source, revision, kind):
         _refuse_newer(revision, path)
         upgrade(source)
+        if engine.dialect.name == "postgresql":
+            _refuse_nul(source, path)
         _copy_all(source, engine)
         rows = _row_counts(source)
     return BackupInfo(str(path), kind, revision, rows, path.stat().st_size)
+
+
+def _refuse_nul(source: Engine, path: Path) -> None:
+    """PostgreSQL cannot store a NUL character in text, which SQLite (old data) may hold: refuse
+    the restore, naming the first such value, rather than stopping halfway or dropping it."""
+    nul = literal(b"\x00", LargeBinary)
+    with source.connect() as reader:
+        for table in _tables(reader):
+            texts = [c for c in table.c if isinstance(c.type, String)]
+            if not texts or "id" not in table.c:
+                continue
+            holds = {c.name: func.instr(cast(c, LargeBinary), nul) > 0 for c in texts}
+            query = select(table.c.id, *(h.label(n) for n, h in holds.items()))
+            row = reader.execute(query.where(or_(*holds.values())).limit(1)).first()
+            if row is not None:
+                column = next(name for name in holds if row._mapping[name])
+                raise InvalidInput(
+                    _(
+                        "'{name}' holds a NUL character in {table}.{column} (row id {id}), "
+                        "which PostgreSQL cannot store"
+                    ).format(name=path.name, table=table.name, column=column, id=row.id),
+                    _("remove it in the SQLite database, back it up again and restore that"),
+                )
 
 
 def _copy_all(source: Engine, target: Engine) -> None:

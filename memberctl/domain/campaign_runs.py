@@ -31,9 +31,9 @@ from sqlalchemy import update as core_update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, campaigns, coupons, lifecycle, policy, segments
+from memberctl.domain import audit, campaigns, coupons, lifecycle, limits, policy, segments
 from memberctl.domain.campaigns import AWARD_POINTS, CampaignSpec
-from memberctl.errors import RuleViolation
+from memberctl.errors import InvalidInput, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import Campaign, CampaignAward, CampaignRun, Member, PointsEntry
 
@@ -233,6 +233,7 @@ def _credit_points(
     expires_on = policy.load(session).expiry_for(as_of)
     awarded = select(_AWARD.c.member_id).where(_AWARD.c.run_id == run_id)
     _lock_members(session, awarded)
+    _check_totals(session, spec, awarded, each)
     session.execute(
         core_insert(_ENTRY).from_select(
             ["member_id", "kind", "points", "expires_on", "reason", "operator", "at",
@@ -252,6 +253,25 @@ def _credit_points(
     )
     session.expire_all()
     return int(result.rowcount) * each
+
+
+def _check_totals(session: Session, spec: CampaignSpec, awarded: Any, each: int) -> None:
+    """No award may take a member past `limits.MAX_MEMBER_POINTS`: the run is refused (exit 5)."""
+    over = (
+        select(col(Member.member_no), col(Member.points))
+        .where(col(Member.id).in_(awarded), Member.points > limits.MAX_MEMBER_POINTS - each)
+        .order_by(col(Member.member_no))
+    )
+    first = session.exec(over).first()
+    if first is not None:
+        raise InvalidInput(
+            _(
+                "campaign {code} would give {member_no} {total} points, more than a member may hold"
+            ).format(code=spec.code, member_no=first[0], total=first[1] + each),
+            _("a member holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_MEMBER_POINTS)
+            ),
+        )
 
 
 def _lock_members(session: Session, member_ids: Any) -> None:

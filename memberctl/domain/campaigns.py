@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, money, points, segments
+from memberctl.domain import audit, fields, money, points, segments
 from memberctl.domain.where import ExpressionError
 from memberctl.errors import InvalidInput, NotFound, Problems
 from memberctl.i18n import _
@@ -219,6 +219,11 @@ def _text(
     if not isinstance(value, str) or not value.strip():
         problems.add(None, key, value, _("'{key}' must be a non-empty string").format(key=key))
         return None
+    try:
+        fields.check_text(value.strip(), f"'{key}'")
+    except InvalidInput as error:
+        problems.add(None, key, value, error.message)
+        return None
     if len(value.strip()) > limit:
         problems.add(
             None,
@@ -299,14 +304,15 @@ def _amount(
                 _("'{key}' is missing (an amount such as \"20.00\")").format(key=key),
             )
         return None
-    try:
-        if isinstance(value, bool | float) or not isinstance(value, str | int):
-            raise InvalidInput(_("'{value}' is not an amount").format(value=value))
-        amount = money.parse(value)
-    except InvalidInput:
+    if isinstance(value, bool | float) or not isinstance(value, str | int):
         problems.add(
             None, key, value, _("'{key}' must be an amount such as \"20.00\"").format(key=key)
         )
+        return None
+    try:
+        amount = money.parse(value)
+    except InvalidInput as error:
+        problems.add(None, key, value, _("'{key}': {error}").format(key=key, error=error))
         return None
     if positive and amount <= 0:
         problems.add(None, key, value, _("'{key}' must be more than 0").format(key=key))

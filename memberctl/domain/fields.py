@@ -1,6 +1,12 @@
 """Parsing and checking of member fields typed by people or found in files: dates, genders,
 e-mail addresses, tags and member numbers. Each parser returns the clean value or raises
 InvalidInput saying what was wrong and how to write it.
+
+What is matched (dates, genders, e-mail addresses, tags, stores, codes) is normalised (NFKC:
+full-width `１` is `1`). Free text (names, addresses, notes, reasons, answers) is stored as typed,
+only surrounding whitespace stripped. No stored text may hold a control character (C0, DEL, C1)
+or a text-direction override (U+202A-202E, U+2066-2069): `check_text` refuses them, naming the
+field; multi-line text (notes, answers) may hold line breaks and tabs.
 """
 
 from __future__ import annotations
@@ -24,10 +30,31 @@ _DATE_FORMS = [
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAG_SPLIT = re.compile(r"[,，;；、]")
 _MEMBER_NO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+# Text-direction overrides, and lone surrogates (bytes of a command line that were not UTF-8).
+_DIRECTION = "\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_DIRECTION}]")
+_CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_DIRECTION}]")
 
 
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
+
+
+def check_text(text: str, what: str, *, multiline: bool = False) -> str:
+    """`text` unchanged, or InvalidInput (exit 5) naming `what` and the first character that may
+    not be stored: a control character, or a text-direction override. Both databases then hold
+    the same (PostgreSQL refuses NUL outright) and nothing stored can rewrite a terminal."""
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
+    if found is None:
+        return text
+    raise InvalidInput(
+        _(
+            "{what} holds a character that cannot be stored (U+{code:04X}) at character {position}"
+        ).format(what=what, code=ord(found.group()), position=found.start() + 1),
+        _("retype it without control characters; line breaks and tabs are allowed")
+        if multiline
+        else _("retype it on one line without control characters or text-direction marks"),
+    )
 
 
 def parse_date(raw: str, what: str | None = None) -> dt.date:
@@ -103,7 +130,7 @@ def parse_gender(raw: str | None) -> str | None:
 def parse_email(raw: str | None) -> str | None:
     if raw is None or _nfkc(raw) == "":
         return None
-    email = _nfkc(raw)
+    email = check_text(_nfkc(raw), _("the e-mail address"))
     if not _EMAIL.fullmatch(email) or len(email) > 254:
         raise InvalidInput(
             _("'{raw}' is not an e-mail address").format(raw=raw),
@@ -113,7 +140,8 @@ def parse_email(raw: str | None) -> str | None:
 
 
 def parse_name(raw: str) -> str:
-    name = " ".join(_nfkc(raw).split())
+    """A name as typed (full-width letters and spaces kept), surrounding whitespace stripped."""
+    name = check_text(raw.strip(), _("the name"))
     if not name:
         raise InvalidInput(_("the name is empty"), _("give the member's name"))
     if len(name) > 100:
@@ -126,7 +154,7 @@ def parse_tags(values: list[str] | tuple[str, ...] | None) -> list[str]:
     tags: list[str] = []
     for value in values or []:
         for part in _TAG_SPLIT.split(_nfkc(value)):
-            tag = part.strip()
+            tag = check_text(part.strip(), _("a tag"))
             if len(tag) > 64:
                 raise InvalidInput(
                     _("tag '{tag}' is longer than 64 characters").format(tag=tag), _("shorten it")
@@ -147,9 +175,23 @@ def parse_member_no(raw: str) -> str:
 
 
 def parse_text(raw: str | None, what: str, limit: int) -> str | None:
+    """Text that is matched later (a store, an order number): normalised (NFKC) and checked."""
     if raw is None or _nfkc(raw) == "":
         return None
-    text = _nfkc(raw)
+    return _within(check_text(_nfkc(raw), what), what, limit)
+
+
+def parse_free_text(
+    raw: str | None, what: str, limit: int, *, multiline: bool = False
+) -> str | None:
+    """Free text (an address, a note, a reason): stored as typed, surrounding whitespace
+    stripped; empty is None."""
+    if raw is None or not raw.strip():
+        return None
+    return _within(check_text(raw.strip(), what, multiline=multiline), what, limit)
+
+
+def _within(text: str, what: str, limit: int) -> str:
     if len(text) > limit:
         raise InvalidInput(
             _("{what} is longer than {limit} characters").format(what=what, limit=limit),

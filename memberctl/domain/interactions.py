@@ -46,7 +46,7 @@ def add_note(
     at: dt.datetime,
 ) -> NoteRecord:
     lifecycle.ensure_not_forgotten(member, _("add a note to"))
-    clean = fields.parse_text(text, _("the note"), 4000)
+    clean = fields.parse_free_text(text, _("the note"), 4000, multiline=True)
     if clean is None:
         raise InvalidInput(_("the note is empty"), _("write what happened"))
     note = Interaction(member_id=member.id, kind=kind, text=clean, operator=operator, at=at)
@@ -103,7 +103,7 @@ def resolve(
                 id=note_id, day=note.resolved_at.date().isoformat()
             )
         )
-    clean = fields.parse_text(text, _("the resolution"), 4000)
+    clean = fields.parse_free_text(text, _("the resolution"), 4000, multiline=True)
     if clean is not None:
         lifecycle.ensure_not_forgotten(member, _("add a note to"))
     note.resolved_at = at

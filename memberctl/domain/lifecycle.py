@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from memberctl.domain import fields
 from memberctl.errors import RuleViolation
 from memberctl.i18n import _
 from memberctl.models import LifecycleChange, Member
@@ -61,6 +62,11 @@ def refusal(member: Member, action: str) -> RuleViolation:
     )
 
 
+def clean_reason(reason: str | None) -> str | None:
+    """A reason as typed, on one line, at most 500 characters (exit 5 otherwise)."""
+    return fields.parse_free_text(reason, _("the reason"), 500)
+
+
 def transition(
     *,
     session: Session,
@@ -81,7 +87,7 @@ def transition(
         action=action,
         from_value=member.status,
         to_value=to_status,
-        reason=reason,
+        reason=clean_reason(reason),
         operator=operator,
         at=at,
     )
@@ -108,7 +114,7 @@ def record_tier_change(
         action=action,
         from_value=member.tier_code,
         to_value=to_tier,
-        reason=reason,
+        reason=clean_reason(reason),
         operator=operator,
         at=at,
     )

@@ -366,7 +366,7 @@ def _parse_field(session: Session, key: str, text: str, region: str) -> object:
         "gender": fields.parse_gender,
         "birthday": lambda t: fields.parse_birthday(t, clock.today()),
         "email": fields.parse_email,
-        "address": lambda t: fields.parse_text(t, _("the address"), 500),
+        "address": lambda t: fields.parse_free_text(t, _("the address"), 500),
         "store": lambda t: fields.parse_text(t, _("the store"), 64),
         "tier": lambda t: tiers.get(session, t).code,
         "referrer": lambda t: refs.resolve(session, t, region=region),

@@ -1,7 +1,9 @@
 """Money as Decimal with two places: parsing, rounding and formatting live here and nowhere else.
 
-Rounding is half-up to the cent (the way a till rounds). Formatting is always two decimals,
-`"12.50"`, never `str(Decimal)`.
+An amount typed or read is exact to the cent: `12.345` is refused (invalid input), never rounded;
+`12.340` is 12.34. Rounding, half-up to the cent (the way a till rounds), is only for amounts
+memberctl computes itself. Formatting is always two decimals, `"12.50"`, never `str(Decimal)`.
+One amount is at most `limits.MAX_AMOUNT`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from memberctl.domain import limits
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
 
 CENT = Decimal("0.01")
-# The largest amount the ledgers hold (NUMERIC(14, 2)).
-LIMIT = Decimal("999999999999.99")
 # Plain digits, or thousands groups of three (`1,200`); no exponent, no `_`, no decimal comma:
 # `12,50` is refused rather than read as 1250.
 _AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
@@ -25,8 +26,11 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse(raw: str | int | Decimal, *, allow_negative: bool = False) -> Decimal:
-    """`"12.5"`, `"¥12.50"`, `"1,200"` -> Decimal('12.50'); InvalidInput otherwise."""
+def parse(
+    raw: str | int | Decimal, *, allow_negative: bool = False, limit: Decimal = limits.MAX_AMOUNT
+) -> Decimal:
+    """`"12.5"`, `"¥12.50"`, `"1,200"` -> Decimal('12.50'); InvalidInput otherwise: not an
+    amount, negative, more than `limit`, or not a whole number of cents (`12.345`)."""
     amount = Decimal(raw) if isinstance(raw, Decimal | int) else _from_text(str(raw))
     if not amount.is_finite():
         raise InvalidInput(
@@ -36,10 +40,15 @@ def parse(raw: str | int | Decimal, *, allow_negative: bool = False) -> Decimal:
         raise InvalidInput(
             _("'{raw}' is negative").format(raw=raw), _("give an amount of 0 or more")
         )
-    if abs(amount) > LIMIT:
+    if abs(amount) > limit:
         raise InvalidInput(
             _("'{raw}' is too large").format(raw=raw),
-            _("give an amount up to {LIMIT}").format(LIMIT=LIMIT),
+            _("one amount is at most {limit}").format(limit=limits.shown(limit)),
+        )
+    if amount != quantize(amount):
+        raise InvalidInput(
+            _("{raw} has more than two decimals").format(raw=raw),
+            _("amounts are in whole cents, e.g. {cents}").format(cents=format(amount)),
         )
     return quantize(amount)
 

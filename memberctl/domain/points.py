@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,14 +31,15 @@ from typing import Any
 from sqlalchemy import and_, func, insert, literal, update
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, lifecycle, policy
+from memberctl.domain import audit, lifecycle, limits, policy
 from memberctl.errors import InvalidInput, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import Member, PointsAllocation, PointsEntry
 
 POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
 CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer")
-MAX_POINTS = 1_000_000_000
+MAX_POINTS = limits.MAX_ENTRY_POINTS
+_WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _EXPIRE_LOCK_ID = 0x6D657870  # "mexp": one `points expire` at a time on PostgreSQL
 
 
@@ -102,13 +105,43 @@ def ensure_active(member: Member, doing: str) -> None:
         )
 
 
+def parse_points(raw: str) -> int:
+    """N as typed (`500`, `1,000`, full-width digits): a whole number from 1 to MAX_POINTS.
+    Anything else, 0 and too many included, is invalid input (exit 5)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not _WHOLE.fullmatch(text):
+        raise InvalidInput(
+            _("'{raw}' is not a whole number of points").format(raw=raw),
+            _("give 1 to {MAX_POINTS}").format(MAX_POINTS=limits.shown(MAX_POINTS)),
+        )
+    return check_points(int(text.replace(",", "")))
+
+
 def check_points(points: int) -> int:
-    if not 0 < points <= MAX_POINTS:
+    if points < 1:
         raise InvalidInput(
             _("{points} is not a number of points").format(points=points),
-            _("give 1 to {MAX_POINTS}").format(MAX_POINTS=MAX_POINTS),
+            _("give 1 to {MAX_POINTS}").format(MAX_POINTS=limits.shown(MAX_POINTS)),
+        )
+    if points > MAX_POINTS:
+        raise InvalidInput(
+            _("{points} points is more than one entry may hold").format(points=points),
+            _("give 1 to {MAX_POINTS}").format(MAX_POINTS=limits.shown(MAX_POINTS)),
         )
     return points
+
+
+def check_total(member: Member, adding: int) -> None:
+    """A member holds at most `limits.MAX_MEMBER_POINTS` points (exit 5 past it)."""
+    if member.points + adding > limits.MAX_MEMBER_POINTS:
+        raise InvalidInput(
+            _("{member_no} would have {total} points, more than a member may hold").format(
+                member_no=member.member_no, total=member.points + adding
+            ),
+            _("a member holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_MEMBER_POINTS)
+            ),
+        )
 
 
 def check_key(key: str | None) -> str | None:
@@ -221,6 +254,7 @@ def add(
     if existing is not None:
         return _repeat(member, existing, kind, points)
     ensure_active(member, _("add points"))
+    check_total(member, points)
     entry = PointsEntry(
         member_id=member.id or 0, kind=kind, points=points, reason=reason, operator=operator,
         at=at, key=key, expires_on=_expiry(expires_on, at, session),

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from memberctl.db import statistics
-from memberctl.domain import audit, money, points, policy
+from memberctl.domain import audit, limits, money, points, policy
 from memberctl.errors import InvalidInput, NotFound
 from memberctl.i18n import _
 from memberctl.models import Member, PointsEntry, Purchase, Tier
@@ -140,6 +140,7 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
     rules = policy.load(session)
     bonus = rules.birthday_multiplier if in_birthday_month(member, purchase.at) else Decimal(1)
     earned = points_for(purchase.amount, tier.points_per_unit, tier.multiplier, bonus)
+    _check_earning(member, purchase, earned)
     if earned > 0:
         session.add(
             PointsEntry(
@@ -152,6 +153,20 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
     purchase.points_earned = earned
     session.add(purchase)
     return earned
+
+
+def _check_earning(member: Member, purchase: Purchase, earned: int) -> None:
+    """One earning is one points entry: at most `limits.MAX_ENTRY_POINTS` (exit 5 past it)."""
+    if earned > limits.MAX_ENTRY_POINTS:
+        raise InvalidInput(
+            _("order {order_no} would earn {earned} points, more than one entry may hold").format(
+                order_no=purchase.order_no, earned=earned
+            ),
+            _("one entry holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_ENTRY_POINTS)
+            ),
+        )
+    points.check_total(member, earned)
 
 
 def refund(
@@ -297,6 +312,7 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         PointsEntry.kind == "earn",
         PointsEntry.import_run_id == import_run_id,
     )
+    _check_import_limits(session, new)
     _set_points_earned(session, new)
     points.bump_caches(session, new)
     total = int(
@@ -307,6 +323,47 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         details={"import_run_id": import_run_id, "points": total},
     )  # fmt: skip
     return total
+
+
+def _check_import_limits(session: Session, new_entries: Any) -> None:
+    """The limits of `record` for the bulk path: no earning above one entry's limit, no member
+    past the member limit (the run is refused, exit 5; the import's transaction rolls back)."""
+    big = session.exec(
+        select(Purchase.order_no, PointsEntry.points)
+        .join(Purchase, col(Purchase.id) == PointsEntry.purchase_id)
+        .where(new_entries, PointsEntry.points > limits.MAX_ENTRY_POINTS)
+        .order_by(col(PointsEntry.id))
+    ).first()
+    if big is not None:
+        raise InvalidInput(
+            _("order {order_no} would earn {earned} points, more than one entry may hold").format(
+                order_no=big[0], earned=big[1]
+            ),
+            _("one entry holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_ENTRY_POINTS)
+            ),
+        )
+    gained = (
+        select(PointsEntry.member_id, func.sum(PointsEntry.points).label("pts"))
+        .where(new_entries)
+        .group_by(col(PointsEntry.member_id))
+        .subquery()
+    )
+    over = session.exec(
+        select(Member.member_no, Member.points + gained.c.pts)
+        .join(gained, gained.c.member_id == Member.id)
+        .where(Member.points + gained.c.pts > limits.MAX_MEMBER_POINTS)
+        .order_by(col(Member.member_no))
+    ).first()
+    if over is not None:
+        raise InvalidInput(
+            _("{member_no} would have {total} points, more than a member may hold").format(
+                member_no=over[0], total=over[1]
+            ),
+            _("a member holds at most {limit} points").format(
+                limit=limits.shown(limits.MAX_MEMBER_POINTS)
+            ),
+        )
 
 
 def _refresh_statistics(session: Session) -> None:

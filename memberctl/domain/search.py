@@ -14,6 +14,7 @@ pypinyin is imported only when a name is converted (its dictionary takes ~0.2 s 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 from sqlalchemy import bindparam, func, or_
@@ -30,6 +31,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"([{_HAN}])|([^\W_{_HAN}]+)")  # one Chinese character, or a word
 _LETTERS = re.compile(r"[a-z]+")
 _DIGITS = re.compile(r"[0-9]{4,}")
+# ASCII -> its full-width form, to find a name typed in an input method's full-width mode.
+_WIDE = {code: code + 0xFEE0 for code in range(0x21, 0x7F)} | {0x20: 0x3000}
 
 # Every pinyin syllable is one of these initials followed by one of these finals (a superset
 # of the real syllables, which is all the splitting below needs: candidates are checked after).
@@ -55,8 +58,10 @@ def _syllable(han: str) -> str:
 
 
 def _syllables(name: str) -> list[str]:
-    """Pinyin and words: "张三丰" -> ["zhang", "san", "feng"]; "Amy 王" -> ["amy", "wang"]."""
-    pieces = (_syllable(han) if han else word for han, word in _TOKEN.findall(name.lower()))
+    """Pinyin and words: "张三丰" -> ["zhang", "san", "feng"]; "Amy 王" -> ["amy", "wang"].
+    Names are stored as typed; full-width letters count as their plain forms here ("Ａｍｙ")."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    pieces = (_syllable(han) if han else word for han, word in _TOKEN.findall(text))
     return [piece for piece in pieces if piece]
 
 
@@ -135,9 +140,12 @@ def _clean_query(text: str) -> str:
 def find(*, session: Session, text: str, limit: int | None = 50) -> list[members.MemberRecord]:
     """Members matching what a clerk typed, by member number."""
     query = _clean_query(text)
-    key = query.lower().replace(" ", "")
+    plain = unicodedata.normalize("NFKC", query)  # full-width digits and letters typed
+    key = plain.lower().replace(" ", "")
     conditions = [
         col(Member.name).icontains(query, autoescape=True),
+        col(Member.name).icontains(plain, autoescape=True),
+        col(Member.name).icontains(plain.translate(_WIDE), autoescape=True),
         func.upper(col(Member.member_no)) == query.upper(),
     ]
     if _DIGITS.fullmatch(key):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, members
+from memberctl.domain import audit, fields, members
 from memberctl.domain.members import MemberRecord
 from memberctl.domain.where import Clause, ExpressionError, member_filter
 from memberctl.errors import NotFound, UsageProblem
@@ -50,7 +50,7 @@ class SegmentView:
 
 
 def _name(raw: str) -> str:
-    name = unicodedata.normalize("NFKC", raw).strip()
+    name = fields.check_text(unicodedata.normalize("NFKC", raw).strip(), _("the segment name"))
     if not name:
         raise UsageProblem(_("the segment name is empty"), _("give a name such as vip-lapsed"))
     if len(name) > NAME_LIMIT or not name.isprintable():

@@ -30,7 +30,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from memberctl import tomlfile
-from memberctl.domain import audit, lifecycle
+from memberctl.domain import audit, fields, lifecycle
 from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, Survey, SurveyAnswer, SurveyResponse
@@ -121,6 +121,10 @@ def _text(value: Any, what: str, limit: int, required: bool = True) -> str | Non
     if not isinstance(value, str) or not value.strip():
         raise _Problem(_("{what} must be a non-empty text").format(what=what))
     text = unicodedata.normalize("NFC", value.strip())
+    try:
+        fields.check_text(text, what)
+    except InvalidInput as error:
+        raise _Problem(error.message) from None
     if len(text) > limit:
         raise _Problem(_("{what} is longer than {n} characters").format(what=what, n=limit))
     return text
@@ -298,6 +302,7 @@ def parse_answer(question: Question, raw: str) -> list[str]:
     if not text:
         return []
     if question.type == "text":
+        fields.check_text(text, _("the answer to '{key}'").format(key=question.key), multiline=True)
         if len(text) > TEXT_LIMIT:
             raise InvalidInput(
                 _("answer to '{key}' is longer than {n} characters").format(

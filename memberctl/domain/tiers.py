@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from memberctl import tomlfile
-from memberctl.domain import audit, lifecycle
+from memberctl.domain import audit, fields, lifecycle
 from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import Member, Tier
@@ -218,20 +218,9 @@ def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
             _("{where}: code must be like 'gold'").format(where=where),
         )
     name = str(row.get("name", "")).strip()
-    if not name:
-        problems.add(
-            index,
-            "name",
-            None,
-            _("{where} ({code}): name is missing").format(where=where, code=code),
-        )
-    elif len(name) > 64:
-        problems.add(
-            index,
-            "name",
-            name,
-            _("{where} ({code}): name is longer than 64 characters").format(where=where, code=code),
-        )
+    problem = _name_problem(name, where, code)
+    if problem is not None:
+        problems.add(index, "name", name or None, problem)
     rank = row.get("rank")
     if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
         problems.add(
@@ -263,6 +252,21 @@ def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
     return values
 
 
+def _name_problem(name: str, where: str, code: str) -> str | None:
+    """What is wrong with a tier's name (missing, a control character, too long), or None."""
+    if not name:
+        return _("{where} ({code}): name is missing").format(where=where, code=code)
+    try:
+        fields.check_text(name, _("{where} ({code}): name").format(where=where, code=code))
+    except InvalidInput as error:
+        return error.message
+    if len(name) > 64:
+        return _("{where} ({code}): name is longer than 64 characters").format(
+            where=where, code=code
+        )
+    return None
+
+
 def _decimal(raw: Any, where: str, key: str, problems: Problems) -> Decimal | None:
     try:
         value = Decimal(str(raw))
@@ -270,6 +274,9 @@ def _decimal(raw: Any, where: str, key: str, problems: Problems) -> Decimal | No
         value = Decimal("NaN")
     if not value.is_finite() or value < 0:
         problems.add(None, key, raw, _("{where} must be a number >= 0").format(where=where))
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        problems.add(None, key, raw, _("{where} has more than two decimals").format(where=where))
         return None
     return value.quantize(Decimal("0.01"))
 

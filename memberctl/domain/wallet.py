@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, money, points
+from memberctl.domain import audit, limits, money, points
 from memberctl.errors import InvalidInput, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import Member, WalletEntry
@@ -107,6 +107,18 @@ def _repeat(
     )  # fmt: skip
 
 
+def _check_balance(session: Session, member: Member, change: Decimal) -> None:
+    """A balance is at most `limits.MAX_BALANCE` (what NUMERIC(14, 2) holds): exit 5 past it."""
+    after = _sum(session, member) + change
+    if after > limits.MAX_BALANCE:
+        raise InvalidInput(
+            _("{member_no}'s balance would be {after}, more than a wallet may hold").format(
+                member_no=member.member_no, after=money.format(after)
+            ),
+            _("a balance is at most {limit}").format(limit=limits.shown(limits.MAX_BALANCE)),
+        )
+
+
 def _post(
     session: Session,
     member: Member,
@@ -115,6 +127,7 @@ def _post(
     at: dt.datetime,
     reason: str | None,
 ) -> WalletResult:
+    _check_balance(session, member, sum((amount for _kind, amount, _key in rows), ZERO))
     entries = []
     for kind, amount, key in rows:
         entry = WalletEntry(

@@ -163,7 +163,8 @@ def test_invalid_file_content_is_5_and_writes_nothing(run, engine, tmp_path, old
 COUPON_INVALID = [
     ("no value", 'coupon_value = "20"\n', "", "'coupon_value' is missing"),
     ("zero value", 'coupon_value = "20"', 'coupon_value = "0"', "'coupon_value' must be more"),
-    ("bad value", 'coupon_value = "20"', 'coupon_value = "abc"', "'coupon_value' must be an"),
+    ("bad value", 'coupon_value = "20"', 'coupon_value = "abc"',
+     "'coupon_value': 'abc' is not an amount of money"),
     ("float value", 'coupon_value = "20"', "coupon_value = 19.9",
      "'coupon_value' must be an amount"),
     ("points on coupon", 'coupon_value = "20"', 'coupon_value = "20"\npoints = 5',
