@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from memberctl.db import statistics
-from memberctl.domain import audit, fields, money, phones, points, policy
+from memberctl.domain import audit, fields, money, points, policy, refs
 from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, PointsEntry, Purchase, Tier
@@ -146,17 +146,10 @@ def order_conflict(
         "order {order_no}{where} is already recorded for {member_no} ({amount} at {at}); "
         "this one differs in {differs}"
     ).format(
-        order_no=stored.order_no, where=where, member_no=shown_member_no(stored.member_no),
+        order_no=stored.order_no, where=where, member_no=refs.shown(stored.member_no),
         amount=money.format(stored.amount), at=stored.at.isoformat(sep=" ", timespec="seconds"),
         differs=", ".join(differs),
     )  # fmt: skip
-
-
-def shown_member_no(member_no: str) -> str:
-    """A member number as a message may show it: one that is a phone number (cards that carry
-    the phone as their number) is masked, as phones are on stderr."""
-    phone = phones.try_parse(member_no) if member_no.isdigit() else None
-    return phones.mask(phone) or member_no if phone else member_no
 
 
 def _same_order(
