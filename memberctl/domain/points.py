@@ -13,6 +13,10 @@ past their expiry date are not spent; `expire` writes one `expire` row for what 
 such lot (its `reverses_id` names the lot), set-based, and running it again for the same day
 finds nothing left to expire.
 
+`key` makes a write idempotent: the same write again (member, kind, points, reason, and the
+expiry when one is given) changes nothing; the key with anything different is refused (exit 4)
+and an empty key is a usage error (exit 2), never "no key".
+
 Concurrency: callers lock the member row (`refs.resolve(..., for_update=True)`; SQLite writers
 hold the write lock already) before reading lots, so two spenders of the same last points are
 serialised and the second sees what the first consumed.
