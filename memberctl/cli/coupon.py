@@ -90,12 +90,12 @@ def redeem(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import coupons, fields, money
+    from memberctl.domain import coupons, fields, money, purchases
 
     app = app_context(ctx)
     when = fields.parse_datetime(at, "--at") if at is not None else clock.now()
     spend = money.parse(amount) if amount is not None else None
-    order = fields.parse_text(order_no, _("the order number"), 64)
+    order = purchases.order_number(order_no)
     with app.write() as session:
         record = coupons.redeem(
             session=session, code=code, at=when, operator=app.operator, order_no=order,

@@ -47,8 +47,9 @@ def _order(result: Any) -> str:
         "Record a purchase; it earns points by the member's tier (double in the "
         "birthday month).\n"
         "\n"
-        "A repeated --order-no (per store) changes nothing; frozen or cancelled "
-        "members: exit 4."
+        "The same purchase again under its --order-no (per store) changes nothing; that "
+        "number for another\n"
+        "member, amount or --at is refused (exit 4); frozen or cancelled members: exit 4."
     )
 )
 def record(
@@ -66,15 +67,14 @@ def record(
     from memberctl.domain import fields, money, purchases, refs
 
     app = app_context(ctx)
-    now = clock.now()
-    when = fields.parse_datetime(at, "--at") if at else now
+    when = fields.parse_datetime(at, "--at") if at else None
+    number = purchases.order_number(order_no)
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = purchases.record(
-            session=session, member=member, amount=money.parse(amount),
-            order_no=fields.parse_text(order_no, _("the order number"), 64),
+            session=session, member=member, amount=money.parse(amount), order_no=number,
             store=fields.parse_text(store, _("the store"), 64), operator=app.operator,
-            at=when, now=now,
+            at=when, now=clock.now(),
         )  # fmt: skip
     if result.duplicate:
         message(

@@ -60,6 +60,7 @@ class MemberInput:
     member_no: str | None = None
     joined_at: dt.datetime | None = None
     tags: list[str] = field(default_factory=list)
+    region: str = "CN"  # how a member number that is all digits reads as a phone
 
 
 def records(session: Session, members: list[Member]) -> list[MemberRecord]:
@@ -164,6 +165,26 @@ def _ensure_phone_free(session: Session, phone: str, member: Member | None = Non
         )
 
 
+def _ensure_keys_apart(session: Session, data: MemberInput, member: Member | None = None) -> None:
+    """A member number that is another member's phone, or a phone that is another member's
+    number, is refused (exit 4): a purchase for it would reach the wrong member."""
+    number = data.member_no
+    if number and (holder := refs.holder_of_phone_for(session, number, data.region, member)):
+        raise RuleViolation(
+            _("member number {member_no} is the phone of member {holder}").format(
+                member_no=refs.shown(number), holder=refs.shown(holder.member_no)
+            ),
+            _("give another member number"),
+        )
+    if data.phone and refs.holder_of_number_for(session, data.phone, data.region, member):
+        raise RuleViolation(
+            _("phone {national} is another member's member number").format(
+                national=phones.mask(data.phone)
+            ),
+            _("each member needs their own phone number"),
+        )
+
+
 def enroll(*, session: Session, data: MemberInput, operator: str, at: dt.datetime) -> MemberRecord:
     if data.name is None or data.phone is None:
         raise UsageProblem(_("a new member needs --name and --phone"))
@@ -173,6 +194,7 @@ def enroll(*, session: Session, data: MemberInput, operator: str, at: dt.datetim
         raise RuleViolation(
             _("member number {member_no} is already used").format(member_no=data.member_no)
         )
+    _ensure_keys_apart(session, data)
     member = Member(
         member_no=data.member_no or next_member_no(session),
         name=data.name,
@@ -241,6 +263,7 @@ def edit(
     lifecycle.ensure_not_forgotten(member, "edit")
     if "phone" in given and changes.phone is not None:
         _ensure_phone_free(session, changes.phone, member)
+        _ensure_keys_apart(session, MemberInput(phone=changes.phone, region=changes.region), member)
     changed = [name for name in EDITABLE if name in given]
     for name in changed:
         setattr(member, name, getattr(changes, name))
@@ -347,7 +370,7 @@ def parse_input(
     """Check what a person typed. Returns the parsed input and the fields that were given
     (an empty string clears a field in `member edit`)."""
     given = {key for key, value in raw.items() if value is not None}
-    data = MemberInput(tags=fields.parse_tags(list(tags)))
+    data = MemberInput(tags=fields.parse_tags(list(tags)), region=region)
     for key in given:
         text = raw[key] or ""
         setattr(data, key, _parse_field(session, key, text, region))

@@ -13,6 +13,10 @@ past their expiry date are not spent; `expire` writes one `expire` row for what 
 such lot (its `reverses_id` names the lot), set-based, and running it again for the same day
 finds nothing left to expire.
 
+`key` makes a write idempotent: the same write again (member, kind, points, reason, and the
+expiry when one is given) changes nothing; the key with anything different is refused (exit 4)
+and an empty key is a usage error (exit 2), never "no key".
+
 Concurrency: callers lock the member row (`refs.resolve(..., for_update=True)`; SQLite writers
 hold the write lock already) before reading lots, so two spenders of the same last points are
 serialised and the second sees what the first consumed.
@@ -32,7 +36,7 @@ from sqlalchemy import and_, func, insert, literal, update
 from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, limits, policy
-from memberctl.errors import InvalidInput, RuleViolation
+from memberctl.errors import InvalidInput, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, PointsAllocation, PointsEntry
 
@@ -145,9 +149,15 @@ def check_total(member: Member, adding: int) -> None:
 
 
 def check_key(key: str | None) -> str | None:
-    """An idempotency key: up to 100 characters; empty means none."""
-    if key is None or not key.strip():
+    """An idempotency key: up to 100 characters. None means no key; an empty or blank one is a
+    usage error (exit 2), never taken as "no key", which would switch idempotency off."""
+    if key is None:
         return None
+    if not key.strip():
+        raise UsageProblem(
+            _("the --key is empty"),
+            _("give the key of this write, or leave --key out for a write without one"),
+        )
     if len(key.strip()) > 100:
         raise InvalidInput(_("the --key is longer than 100 characters"), _("use a shorter key"))
     return key.strip()
@@ -213,14 +223,37 @@ def find_by_key(session: Session, key: str | None) -> PointsEntry | None:
     return session.exec(select(PointsEntry).where(PointsEntry.key == key)).first()
 
 
-def _repeat(member: Member, entry: PointsEntry, kind: str, points: int) -> PointsResult:
-    if entry.member_id != member.id or entry.kind != kind or entry.points != points:
+def refuse_different(key: str, entry: str, differs: list[str]) -> None:
+    """A key's repeat must be the same write: RuleViolation (exit 4) naming the key, the entry it
+    wrote and what differs (`differs`: translated field names)."""
+    if differs:
         raise RuleViolation(
             _(
-                "key '{key}' was already used for another write ({kind} {points:+d} on entry {id})"
-            ).format(key=entry.key, kind=entry.kind, points=entry.points, id=entry.id),
+                "key '{key}' was already used for another write ({entry}); this one differs "
+                "in {differs}"
+            ).format(key=key, entry=entry, differs=", ".join(differs)),
             _("use a new --key for a different write"),
         )
+
+
+def _repeat(
+    member: Member, entry: PointsEntry, kind: str, points: int, reason: str, expires_on: Any
+) -> PointsResult:
+    """`entry` (written with this key) again: the same write, or RuleViolation. The expiry is
+    compared only when given (`expires_on` not POLICY): the policy may have changed since."""
+    checks = [
+        (entry.member_id != member.id, _("member")),
+        (entry.kind != kind or entry.points != points, _("points")),
+        ((entry.reason or "") != (reason or ""), _("reason")),
+        (expires_on != POLICY and entry.expires_on != expires_on, _("expiry date")),
+    ]
+    refuse_different(
+        entry.key or "",
+        _("{kind} {points:+d} on entry {id}").format(
+            kind=entry.kind, points=entry.points, id=entry.id
+        ),
+        [what for differs, what in checks if differs],
+    )
     return PointsResult(member.member_no, member.points, member.balance, True, record_of(entry))
 
 
@@ -252,7 +285,7 @@ def add(
     key = check_key(key)
     existing = find_by_key(session, key)
     if existing is not None:
-        return _repeat(member, existing, kind, points)
+        return _repeat(member, existing, kind, points, reason, expires_on)
     ensure_active(member, _("add points"))
     check_total(member, points)
     entry = PointsEntry(
@@ -323,7 +356,7 @@ def deduct(
     key = check_key(key)
     existing = find_by_key(session, key)
     if existing is not None:
-        return _repeat(member, existing, "redeem", -points)
+        return _repeat(member, existing, "redeem", -points, reason, POLICY)
     ensure_active(member, _("deduct points"))
     spend = plan_spend(session, member, points, at.date())
     entry = post_debit(

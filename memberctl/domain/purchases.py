@@ -8,7 +8,10 @@ never 24. The same integer arithmetic runs in Python (`record`) and in SQL
 (`earn_for_import_run`), so both paths always agree. The points are one `earn` lot that follows
 the expiry policy from the purchase date.
 
-An order number is unique per store ('' when none is given): recording it again changes nothing.
+An order number is unique per store ('' when none is given) and names one purchase: recording
+exactly that purchase again changes nothing (`duplicate`), but the same number for another
+member, amount or time (when the time is given) is refused (exit 4; an import rejects the row),
+and an empty `--order-no` is a usage error (exit 2), never "generate one".
 A refund reverses what is left of the purchase's own lot and no more: points already spent (or
 expired) are not taken back from the member's other lots; the result says how many could not be
 reversed (`points_not_reversed`). Refunded purchases stop counting toward tier spend.
@@ -27,8 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from memberctl.db import statistics
-from memberctl.domain import audit, limits, money, points, policy
-from memberctl.errors import InvalidInput, NotFound
+from memberctl.domain import audit, fields, limits, money, points, policy, refs
+from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, PointsEntry, Purchase, Tier
 
@@ -81,6 +84,92 @@ def find(session: Session, order_no: str, store: str | None) -> Purchase | None:
     ).first()
 
 
+def order_number(raw: str | None) -> str | None:
+    """`--order-no` as typed: None when not given; an empty or blank one is a usage error (exit 2),
+    never "no number" (which would record the same sale twice under generated numbers)."""
+    if raw is None:
+        return None
+    text = fields.parse_text(raw, _("the order number"), 64)
+    if text is None:
+        raise UsageProblem(
+            _("the --order-no is empty"), _("give the order's number, or leave --order-no out")
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    """What an order number already names: its purchase's member, amount and time."""
+
+    order_no: str
+    store: str
+    member_id: int
+    member_no: str
+    amount: Decimal
+    at: dt.datetime
+
+
+def stored_orders(
+    session: Session, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], StoredOrder]:
+    """The purchases already recorded under (store, order_no) `keys`."""
+    found: dict[tuple[str, str], StoredOrder] = {}
+    order_nos = sorted({order_no for _store, order_no in keys})
+    for start in range(0, len(order_nos), 500):
+        query = (
+            select(Purchase.order_no, Purchase.store, Purchase.member_id, Member.member_no,
+                   Purchase.amount, Purchase.at)
+            .join(Member, col(Member.id) == Purchase.member_id)
+            .where(col(Purchase.order_no).in_(order_nos[start : start + 500]))
+        )  # fmt: skip
+        for row in session.exec(query):
+            if (row[1], row[0]) in keys:
+                found[(row[1], row[0])] = StoredOrder(*row)
+    return found
+
+
+def order_conflict(
+    stored: StoredOrder, member_id: int, amount: Decimal, at: dt.datetime | None
+) -> str | None:
+    """Why a purchase cannot take `stored`'s order number (None: it is the same purchase).
+    `at` None: the time was not given and is not compared."""
+    checks = [
+        (stored.member_id != member_id, _("member")),
+        (money.quantize(stored.amount) != money.quantize(amount), _("amount")),
+        (at is not None and stored.at != at, _("time")),
+    ]
+    differs = [what for differs, what in checks if differs]
+    if not differs:
+        return None
+    where = _(" of store {store}").format(store=stored.store) if stored.store else ""
+    return _(
+        "order {order_no}{where} is already recorded for {member_no} ({amount} at {at}); "
+        "this one differs in {differs}"
+    ).format(
+        order_no=stored.order_no, where=where, member_no=refs.shown(stored.member_no),
+        amount=money.format(stored.amount), at=stored.at.isoformat(sep=" ", timespec="seconds"),
+        differs=", ".join(differs),
+    )  # fmt: skip
+
+
+def _same_order(
+    session: Session, purchase: Purchase, member: Member, amount: Decimal, at: dt.datetime | None
+) -> PurchaseResult:
+    """The result of recording `purchase` again: a duplicate, or RuleViolation (exit 4)."""
+    holder = session.get(Member, purchase.member_id)
+    assert holder is not None  # a foreign key
+    stored = StoredOrder(
+        purchase.order_no, purchase.store, purchase.member_id, holder.member_no, purchase.amount,
+        purchase.at,
+    )  # fmt: skip
+    conflict = order_conflict(stored, member.id or 0, amount, at)
+    if conflict is not None:
+        raise RuleViolation(
+            conflict, _("an order number names one purchase: check it, or leave --order-no out")
+        )
+    return _result(session, purchase, True)
+
+
 def _generated_order_no(at: dt.datetime) -> str:
     return f"A{at:%Y%m%d%H%M%S}-{secrets.token_hex(3).upper()}"
 
@@ -100,24 +189,26 @@ def record(
     member: Member,
     amount: Decimal,
     operator: str,
-    at: dt.datetime,
     now: dt.datetime,
+    at: dt.datetime | None = None,
     order_no: str | None = None,
     store: str | None = None,
 ) -> PurchaseResult:
-    """`purchase record`: a purchase and the points it earns; a repeated order changes nothing."""
+    """`purchase record`: a purchase and the points it earns (`at` None: now). The same order
+    again changes nothing; its number for a different purchase is refused (exit 4)."""
     existing = find(session, order_no, store) if order_no else None
     if existing is not None:
-        return _result(session, existing, True)
+        return _same_order(session, existing, member, amount, at)
     points.ensure_active(member, _("record a purchase"))
     if amount <= 0:
         raise InvalidInput(
             _("amount {amount} is not a sale").format(amount=money.format(amount)),
             _("give an amount above 0"),
         )
+    when = at or now
     purchase = Purchase(
-        member_id=member.id or 0, order_no=order_no or _generated_order_no(at),
-        store=store or "", amount=amount, at=at, operator=operator, created_at=now,
+        member_id=member.id or 0, order_no=order_no or _generated_order_no(when),
+        store=store or "", amount=amount, at=when, operator=operator, created_at=now,
     )  # fmt: skip
     try:
         with session.begin_nested():
@@ -125,7 +216,7 @@ def record(
     except IntegrityError:  # the same order recorded by another process just now
         raced = find(session, purchase.order_no, store)
         assert raced is not None
-        return _result(session, raced, True)
+        return _same_order(session, raced, member, amount, at)
     earned = _earn(session, member, purchase, operator)
     points.refresh_cache(session, member)
     audit.record(

@@ -5,8 +5,9 @@ Rows are `topup` (+), `bonus` (+, the extra a top-up promotion gives), `pay` (-)
 the sum of the ledger and never goes below zero; `member.balance` caches it in the same
 transaction. A refund cannot give back more than was paid from the wallet and not yet refunded.
 
-`key` makes a write idempotent: a repeat with the same key, member, kind and amount changes
-nothing; the same key for anything else is refused. Frozen and cancelled members' wallets are
+`key` makes a write idempotent: a repeat with the same key, member, kind, amount, bonus and
+reason changes nothing; the same key for anything else is refused (exit 4), and an empty key is a
+usage error (exit 2), never "no key". Frozen and cancelled members' wallets are
 closed (exit 4). Callers lock the member row first (`refs.resolve(..., for_update=True)`), so
 two payments racing for the last of a balance are serialised.
 """
@@ -87,24 +88,31 @@ def _positive(amount: Decimal, what: str) -> Decimal:
 
 
 def _repeat(
-    session: Session, member: Member, key: str, kind: str, amount: Decimal
+    session: Session, member: Member, key: str, write: tuple[str, Decimal, Decimal, str | None]
 ) -> WalletResult | None:
+    """The earlier write with `key`, if any: the same write (kind, amount, bonus, reason, member)
+    gives its result again; anything else is refused (exit 4) naming the key."""
+    kind, amount, bonus_amount, reason = write
     entry = session.exec(select(WalletEntry).where(WalletEntry.key == key)).first()
     if entry is None:
         return None
-    if entry.member_id != member.id or entry.kind != kind or money.quantize(entry.amount) != amount:
-        raise RuleViolation(
-            _(
-                "key '{key}' was already used for another write ({kind} {amount} on entry {id})"
-            ).format(key=key, kind=entry.kind, amount=money.format(entry.amount), id=entry.id),
-            _("use a new --key for a different write"),
-        )
     bonus = session.exec(select(WalletEntry).where(WalletEntry.key == bonus_key(key))).first()
+    stored_bonus = money.quantize(bonus.amount) if bonus else ZERO
+    checks = [
+        (entry.member_id != member.id, _("member")),
+        (entry.kind != kind or money.quantize(entry.amount) != amount, _("amount")),
+        (stored_bonus != bonus_amount, _("bonus")),
+        ((entry.reason or "") != (reason or ""), _("reason")),
+    ]
+    points.refuse_different(
+        key,
+        _("{kind} {amount} on entry {id}").format(
+            kind=entry.kind, amount=money.format(entry.amount), id=entry.id
+        ),
+        [what for differs, what in checks if differs],
+    )
     entries = [_record(e) for e in (entry, bonus) if e is not None]
-    return WalletResult(
-        member.member_no, abs(amount), bonus.amount if bonus else ZERO, member.balance, True,
-        entries,
-    )  # fmt: skip
+    return WalletResult(member.member_no, abs(amount), stored_bonus, member.balance, True, entries)
 
 
 def _check_balance(session: Session, member: Member, change: Decimal) -> None:
@@ -169,7 +177,7 @@ def topup(
         raise InvalidInput(
             _("bonus {bonus} is negative").format(bonus=money.format(bonus)), _("give 0 or more")
         )
-    if key and (repeat := _repeat(session, member, key, "topup", amount)):
+    if key and (repeat := _repeat(session, member, key, ("topup", amount, bonus, reason))):
         return repeat
     points.ensure_active(member, _("top up the wallet"))
     rows: list[tuple[str, Decimal, str | None]] = [("topup", amount, key)]
@@ -191,7 +199,7 @@ def pay(
     """`wallet pay`: take `amount`; not enough balance -> exit 4."""
     _positive(amount, "payment")
     key = points.check_key(key)
-    if key and (repeat := _repeat(session, member, key, "pay", -amount)):
+    if key and (repeat := _repeat(session, member, key, ("pay", -amount, ZERO, reason))):
         return repeat
     points.ensure_active(member, _("pay from the wallet"))
     balance = _sum(session, member)
@@ -220,7 +228,7 @@ def refund(
     """`wallet refund`: give back up to what was paid from the wallet and not yet refunded."""
     _positive(amount, "refund")
     key = points.check_key(key)
-    if key and (repeat := _repeat(session, member, key, "refund", amount)):
+    if key and (repeat := _repeat(session, member, key, ("refund", amount, ZERO, reason))):
         return repeat
     points.ensure_active(member, _("refund to the wallet"))
     refundable = -_sum(session, member, "pay", "refund")

@@ -6,6 +6,8 @@ referrer further down the file and links referrers. Decisions per row:
 - a key (phone, or member number when given) seen before in the file: rejected, naming the row
   of its first occurrence;
 - a new key whose phone belongs to another member: rejected;
+- a member number that is another member's phone, or a phone that is another member's number
+  (in the database or an earlier row): rejected (`member_keys`);
 - an existing member: `--on-existing error` rejects the row, `skip` skips it, `update` sets the
   fields the row fills in (an empty cell keeps the stored value; tags are replaced). A row that
   would change nothing counts as skipped. Opening points and balance are never added again.
@@ -27,6 +29,7 @@ from memberctl.i18n import _
 from memberctl.spreadsheets import importer
 from memberctl.spreadsheets.headers import ColumnMap
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
+from memberctl.spreadsheets.member_keys import KeysApart
 from memberctl.spreadsheets.rejects import Rejects
 
 ZERO = Decimal("0.00")
@@ -71,6 +74,7 @@ class MemberJob:
         self.writing = not options.dry_run
         self.opening: bulk.Opening | None = None
         self.fresh = bulk.member_count(session) == 0
+        self.keys_apart = KeysApart(session, options.region, self.fresh)  # numbers vs phones
         # Numbers this import gave to rows without one, while the file has a number column:
         # one of them given explicitly in a later chunk is taken back (see `_give_way`).
         self.generated: set[str] | None = set() if "member_no" in columns.fields else None
@@ -87,6 +91,8 @@ class MemberJob:
             dict(zip(keys, cells, strict=True)) for cells in zip(*values.values(), strict=True)
         ]
         self._claim_keys(frame, index, records)
+        self.keys_apart.check(frame, list(zip(index, records, strict=True)), self.rejects,
+                              self.columns, (self.numbers.rows, self.phones.rows))  # fmt: skip
         self._give_way(records)
         rejected = self.rejects.rows
         candidates = [(r, rec) for r, rec in zip(index, records, strict=True) if r not in rejected]

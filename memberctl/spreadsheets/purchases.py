@@ -2,10 +2,11 @@
 
 Same rules as the member import (one transaction recorded in `import_run`, strict by default,
 `--skip-invalid`, `--dry-run`, an errors file). An order number repeated inside the file is a
-rejected row naming the first one; an order number already recorded for its store is skipped,
-never doubled. Purchases are inserted with Core executemany carrying the run's id, then
-`domain.purchases.earn_for_import_run` credits their points set-based (active members only, by
-each member's tier rule), so a re-run of the same file earns nothing twice.
+rejected row naming the first one; an order number already recorded for its store is skipped
+when the row is that purchase (same member, amount and time), never doubled, and rejected with
+the reason when it is another purchase. Purchases are inserted with Core executemany carrying
+the run's id, then `domain.purchases.earn_for_import_run` credits their points set-based (active
+members only, by each member's tier rule), so a re-run of the same file earns nothing twice.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from memberctl.domain import bulk, phones
+from memberctl.domain.purchases import order_conflict, stored_orders
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
 from memberctl.spreadsheets import headers, importer, normalize, read
@@ -94,17 +96,20 @@ class PurchaseJob:
         ]
         members = self._members(frame, index, records)
         candidates = self._candidates(frame, index, records)
-        known = bulk.existing_orders(
+        known = stored_orders(
             self.session, {(r["store"] or "", r["order_no"]) for _row, r in candidates}
         )
         rows = []
         for row, rec in candidates:
             if row in self.rejects:
                 continue
-            if (rec["store"] or "", rec["order_no"]) in known:
-                self.report.skipped += 1
-            else:
+            stored = known.get((rec["store"] or "", rec["order_no"]))
+            if stored is None:
                 rows.append(self._row(rec, members[row]))
+            elif why := order_conflict(stored, members[row], rec["amount"], rec["at"]):
+                self.rejects.add(frame, row, self.columns.column("order_no"), why)
+            else:
+                self.report.skipped += 1  # exactly this purchase, recorded before
         self.report.inserted += len(rows)
         if self.writing and len(self.rejects) and not self.options.skip_invalid:
             self.writing = False

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from memberctl.domain import points, policy
-from memberctl.errors import InvalidInput, RuleViolation
+from memberctl.errors import InvalidInput, RuleViolation, UsageProblem
 from tests import ledgers
 from tests.factories import enroll
 
@@ -116,4 +116,5 @@ def test_bad_values_are_invalid_input(engine):
         ledgers.add(engine, m, 5, expires_on=D(2020, 1, 1))
     with pytest.raises(InvalidInput):
         ledgers.add(engine, m, 5, key="x" * 101)
-    assert points.check_key("  ") is None
+    with pytest.raises(UsageProblem, match="the --key is empty"):
+        points.check_key("  ")  # never "no key": that would switch idempotency off
