@@ -1,7 +1,9 @@
 """Tiers: their order by rank, loading them from TOML, and moving a member up or down.
 
-A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading upserts by code and
-keeps tiers the file does not mention. Ranks must stay distinct.
+A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading upserts by code,
+keeps tiers the file does not mention and, for a tier it updates, the keys its table leaves out.
+Ranks are 1 to 99 and stay distinct, and thresholds rise strictly with rank, over the tiers the
+load leaves (stored and loaded together), so evaluation can never put a small spender at the top.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,13 @@ from memberctl.models import Member, Tier
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _KNOWN_KEYS = {"code", "name", "rank", "multiplier", "discount", "threshold"}
-# key: (default, largest value the column holds)
+MAX_RANK = 99
+CENT = Decimal("0.01")
+# key: (default for a new tier, lowest, highest)
 _NUMBERS = {
-    "multiplier": ("1", Decimal("9999.99")),
-    "discount": ("1", Decimal("1")),
-    "threshold": ("0", Decimal("999999999999.99")),
+    "multiplier": ("1", Decimal("0"), Decimal("100")),
+    "discount": ("1", Decimal("0"), Decimal("1")),  # above 0
+    "threshold": ("0", Decimal("0"), Decimal("999999999.99")),
 }
 
 
@@ -152,27 +157,24 @@ def _target_tier(session: Session, member: Member, direction: str, to: str | Non
 
 
 def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> list[TierRecord]:
-    """Upsert the tiers of a TOML file; all problems are reported at once (exit 5)."""
+    """Upsert the tiers of a TOML file; all problems are reported at once (exit 5).
+
+    A tier already stored keeps the keys its table leaves out; a new one needs code, name and
+    rank. The tiers there will be afterwards (stored and loaded) are checked together: every
+    rank its own, and thresholds rising strictly with rank."""
     rows = _read_tier_file(path)
-    problems = Problems()
-    parsed = [_parse_tier(i, row, problems) for i, row in enumerate(rows, start=1)]
-    _check_distinct(parsed, problems)
-    if problems:
-        first = problems.errors[0]
-        more = (
-            _(" (and {value} more)").format(value=len(problems.errors) - 1)
-            if len(problems.errors) > 1
-            else ""
-        )
-        raise InvalidInput(f"{path.name}: {first.message}{more}", errors=problems.errors)
     existing = {t.code: t for t in session.exec(select(Tier))}
+    problems = Problems()
+    parsed = [_parse_tier(i, row, existing, problems) for i, row in enumerate(rows, start=1)]
+    _check_codes_distinct(parsed, problems)
+    _check_resulting_set(existing, parsed, problems)
+    problems.check(path.name, _("see templates/tiers.toml"))
     for values in parsed:
         tier = existing.get(values["code"]) or Tier(code=values["code"], name="", rank=0)
         for key, value in values.items():
             setattr(tier, key, value)
         session.add(tier)
     session.flush()
-    _check_ranks_distinct(session, path)
     audit.record(
         session=session,
         operator=operator,
@@ -200,11 +202,15 @@ def _read_tier_file(path: Path) -> list[Any]:
     return rows
 
 
-def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
+def _parse_tier(
+    index: int, row: Any, existing: dict[str, Tier], problems: Problems
+) -> dict[str, Any]:
+    """The keys of one [[tier]] table that are valid: only those given for a stored tier (the
+    others keep their values), every key for a new one (the numbers' defaults filled in)."""
     where = _("tier #{index}").format(index=index)
     if not isinstance(row, dict):
         problems.add(index, None, row, _("{where} is not a table").format(where=where))
-        return {}
+        return {"code": ""}
     for key in sorted(set(row) - _KNOWN_KEYS):
         problems.add(
             index, key, row[key], _("{where}: unknown key '{key}'").format(where=where, key=key)
@@ -217,86 +223,145 @@ def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
             row.get("code"),
             _("{where}: code must be like 'gold'").format(where=where),
         )
+    where = _("{where} ({code})").format(where=where, code=code)
+    new = code not in existing
+    values: dict[str, Any] = {"code": code}
+    name = _name(index, row, where, new, problems)
+    if name is not None:
+        values["name"] = name
+    rank = _rank(index, row, where, new, problems)
+    if rank is not None:
+        values["rank"] = rank
+    for key, (default, low, high) in _NUMBERS.items():
+        if key in row or new:
+            value = _number(index, row.get(key, default), key, (low, high), where, problems)
+            if value is not None:
+                values[key] = value
+    return values
+
+
+def _name(index: int, row: dict[str, Any], where: str, new: bool, problems: Problems) -> Any:
+    if "name" not in row and not new:
+        return None
     name = str(row.get("name", "")).strip()
     if not name:
-        problems.add(
-            index,
-            "name",
-            None,
-            _("{where} ({code}): name is missing").format(where=where, code=code),
-        )
+        problems.add(index, "name", None, _("{where}: name is missing").format(where=where))
     elif len(name) > 64:
         problems.add(
             index,
             "name",
             name,
-            _("{where} ({code}): name is longer than 64 characters").format(where=where, code=code),
+            _("{where}: name is longer than 64 characters").format(where=where),
         )
+    else:
+        return name
+    return None
+
+
+def _rank(index: int, row: dict[str, Any], where: str, new: bool, problems: Problems) -> Any:
+    if "rank" not in row and not new:
+        return None
     rank = row.get("rank")
-    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+    if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= MAX_RANK:
         problems.add(
             index,
             "rank",
             rank,
-            _("{where} ({code}): rank must be a whole number >= 1").format(where=where, code=code),
+            _("{where}: rank must be a whole number from 1 to {top}").format(
+                where=where, top=MAX_RANK
+            ),
         )
-    values: dict[str, Any] = {"code": code, "name": name, "rank": rank}
-    for key, (default, limit) in _NUMBERS.items():
-        value = _decimal(row.get(key, default), f"{where} ({code}): {key}", key, problems)
-        if value is not None and value > limit:
-            problems.add(
-                index,
-                key,
-                row.get(key),
-                _("{where} ({code}): {key} must be <= {limit}").format(
-                    where=where, code=code, key=key, limit=limit
-                ),
-            )
-        values[key] = value if value is not None else Decimal(default)
-    if values["discount"] == 0:
-        problems.add(
-            index,
-            "discount",
-            row.get("discount"),
-            _("{where}: discount must be in (0, 1]").format(where=where),
-        )
-    return values
+        return None
+    return rank
 
 
-def _decimal(raw: Any, where: str, key: str, problems: Problems) -> Decimal | None:
+def _number(
+    index: int,
+    raw: Any,
+    key: str,
+    limits: tuple[Decimal, Decimal],
+    where: str,
+    problems: Problems,
+) -> Decimal | None:
+    """A multiplier, discount or threshold: a number (or a string of one) within `limits`
+    (the discount's low end excluded), with at most two decimals, never rounded."""
+    low, high = limits
     try:
-        value = Decimal(str(raw))
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise InvalidOperation
+        value = Decimal(str(raw).strip())
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        problems.add(None, key, raw, _("{where} must be a number >= 0").format(where=where))
+    finite = value.is_finite()  # NaN cannot be compared
+    above_low = finite and (value > low if key == "discount" else value >= low)
+    if not above_low or value > high:
+        message = (
+            _("{where}: discount must be more than 0 and at most 1")
+            if key == "discount"
+            else _("{where}: {key} must be a number from {low} to {high}")
+        )
+        problems.add(index, key, raw, message.format(where=where, key=key, low=low, high=high))
         return None
-    return value.quantize(Decimal("0.01"))
+    if value != value.quantize(CENT):
+        problems.add(
+            index,
+            key,
+            raw,
+            _("{where}: {key} has more than 2 decimals").format(where=where, key=key),
+        )
+        return None
+    return value.quantize(CENT)
 
 
-def _check_distinct(parsed: list[dict[str, Any]], problems: Problems) -> None:
-    for key in ("code", "rank"):
-        seen: set[Any] = set()
-        for values in parsed:
-            value = values.get(key)
-            if value in seen:
-                problems.add(
-                    None,
-                    key,
-                    value,
-                    _("{key} {value!r} appears twice").format(key=key, value=value),
-                )
-            seen.add(value)
+def _check_codes_distinct(parsed: list[dict[str, Any]], problems: Problems) -> None:
+    seen: set[str] = set()
+    for values in parsed:
+        code = values["code"]
+        if code and code in seen:
+            problems.add(None, "code", code, _("code {value!r} appears twice").format(value=code))
+        seen.add(code)
 
 
-def _check_ranks_distinct(session: Session, path: Path) -> None:
-    ranks: dict[int, str] = {}
-    for tier in session.exec(select(Tier)):
-        if tier.rank in ranks:
-            raise InvalidInput(
-                _("{name}: rank {rank} is used by both {ranks} and {code}").format(
-                    name=path.name, rank=tier.rank, ranks=ranks[tier.rank], code=tier.code
-                ),
-                _("give every tier its own rank"),
+def _check_resulting_set(
+    existing: dict[str, Tier], parsed: list[dict[str, Any]], problems: Problems
+) -> None:
+    """The tiers after the load (stored ones updated by the file, new ones added): each rank
+    used once, and each tier's threshold above the one of the tier ranked next below it (a
+    threshold that is itself a problem is left out)."""
+    result = {code: {"rank": t.rank, "threshold": t.threshold} for code, t in existing.items()}
+    for values in parsed:
+        if _CODE.fullmatch(values["code"]):
+            merged = {**result.get(values["code"], {}), **values}
+            result[values["code"]] = merged
+    ranked = sorted(
+        (v["rank"], code, v.get("threshold"))
+        for code, v in result.items()
+        if v.get("rank") is not None
+    )
+    for (rank, code, threshold), (rank2, code2, threshold2) in pairwise(ranked):
+        if rank == rank2:
+            problems.add(
+                None,
+                "rank",
+                rank,
+                _(
+                    "rank {rank} is used by both {code} and {code2}; give every tier its own rank"
+                ).format(rank=rank, code=code, code2=code2),
             )
-        ranks[tier.rank] = tier.code
+        elif threshold is not None and threshold2 is not None and threshold2 <= threshold:
+            problems.add(
+                None,
+                "threshold",
+                threshold2,
+                _(
+                    "{code2} (rank {rank2}): threshold {threshold2} is not above {code}'s "
+                    "{threshold} (rank {rank}); thresholds must rise with rank"
+                ).format(
+                    code2=code2,
+                    rank2=rank2,
+                    threshold2=threshold2,
+                    code=code,
+                    threshold=threshold,
+                    rank=rank,
+                ),
+            )

@@ -110,7 +110,10 @@ def test_a_campaign_run_by_hand_is_not_due(run):
 
 def test_a_failing_step_is_reported_and_the_others_stand(run, engine, session, tmp_path, shop):
     diamond = tmp_path / "tiers.toml"
-    diamond.write_text('[[tier]]\ncode = "diamond"\nname = "钻石"\nrank = 9\n', encoding="utf-8")
+    diamond.write_text(
+        '[[tier]]\ncode = "diamond"\nname = "钻石"\nrank = 9\nthreshold = "90000"\n',
+        encoding="utf-8",
+    )
     assert run("tier", "load", str(diamond)).exit_code == 0
     add_campaign(run, tmp_path, "diamonds", where="tier = diamond")
     with transaction(engine) as s:  # the tier goes; the campaign's filter no longer compiles
