@@ -33,6 +33,18 @@ AsOfOpt = Annotated[
         help=_("Act as if today were this day (re-runs, tests)."),
     ),
 ]
+TierUntilOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--tier-until",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help=_(
+            "Keep the tier set here through this day: tier evaluation only upgrades until then "
+            "(default: tier.kept_months, 12 months)."
+        ),
+    ),
+]
 SinceOpt = Annotated[
     dt.datetime | None,
     typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help=_("Only from this day on.")),

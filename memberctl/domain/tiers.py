@@ -19,8 +19,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from memberctl import tomlfile
-from memberctl.domain import audit, lifecycle
-from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation
+from memberctl.domain import audit, lifecycle, policy
+from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, Tier
 
@@ -77,6 +77,33 @@ def neighbour(session: Session, tier_code: str, direction: str) -> Tier | None:
     return session.exec(query).first()
 
 
+def keep_until(session: Session, day: dt.date, given: dt.date | None) -> dt.date | None:
+    """The last day a tier set by hand or imported on `day` is kept (evaluation only upgrades
+    the member until then): `given` (--tier-until), else the policy's default (`tier.kept_months`
+    after `day`), None when the policy keeps nothing. A given day before `day` is a usage error."""
+    if given is None:
+        return policy.load(session).kept_until(day)
+    if given < day:
+        raise UsageProblem(
+            _("--tier-until {date} is before today ({day})").format(date=given, day=day),
+            _("give the last day the tier is kept"),
+        )
+    return given
+
+
+def lowest_code(session: Session) -> str:
+    """The lowest tier, which a member cannot be downgraded from: nothing to keep there."""
+    return list_tiers(session=session)[0].code
+
+
+def kept_for(
+    session: Session, tier_code: str, day: dt.date, given: dt.date | None
+) -> dt.date | None:
+    """`member.tier_kept_until` for a member given `tier_code` by hand on `day`."""
+    kept = keep_until(session, day, given)
+    return None if tier_code == lowest_code(session) else kept
+
+
 def change_tier(
     *,
     session: Session,
@@ -86,8 +113,11 @@ def change_tier(
     reason: str | None,
     operator: str,
     at: dt.datetime,
+    until: dt.date | None = None,
 ) -> Tier:
-    """`member upgrade` / `member downgrade`: the next tier by rank, or the named one."""
+    """`member upgrade` / `member downgrade`: the next tier by rank, or the named one. The tier
+    is kept until `until` (default: the policy's) unless it is the lowest, and the grace-period
+    mark of the old tier goes."""
     action = "upgrade" if direction == "up" else "downgrade"
     doing = _("upgrade") if direction == "up" else _("downgrade")
     lifecycle.ensure_not_forgotten(member, doing)
@@ -99,6 +129,8 @@ def change_tier(
             _("restore it first"),
         )
     target = _target_tier(session, member, direction, to)
+    member.tier_kept_until = kept_for(session, target.code, at.date(), until)
+    member.below_tier_since = None
     lifecycle.record_tier_change(
         session=session,
         member=member,

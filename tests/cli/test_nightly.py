@@ -62,7 +62,7 @@ def test_nightly_expires_evaluates_then_runs_due_campaigns(run, session, shop):
     assert data == {
         "exit_code": 0, "as_of": "2026-11-25",
         "expired": {"entries": 1, "points": 50, "members": 1},
-        "tiers": {"evaluated": 2, "upgrades": 1, "downgrades": 0, "in_grace": 0},
+        "tiers": {"evaluated": 2, "upgrades": 1, "downgrades": 0, "in_grace": 0, "kept": 0},
         "campaigns": [{
             "campaign": "thanks", "period": "2026-11", "targeted": 1, "awarded": 1,
             "already_awarded": 0, "points": 100, "coupons": 0, "dry_run": False,
@@ -85,7 +85,7 @@ def test_nightly_twice_for_one_day_changes_nothing_the_second_time(run, engine):
     assert second == {
         "exit_code": 0, "as_of": "2026-11-25",
         "expired": {"entries": 0, "points": 0, "members": 0},
-        "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0},
+        "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0, "kept": 0},
         "campaigns": [], "ok": True, "errors": [], "backup": None,
     }  # fmt: skip
     assert snapshot(engine) == before
