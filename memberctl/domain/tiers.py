@@ -255,7 +255,8 @@ def _parse_tier(
             row.get("code"),
             _("{where}: code must be like 'gold'").format(where=where),
         )
-    where = _("{where} ({code})").format(where=where, code=code)
+    if code:
+        where = _("{where} ({code})").format(where=where, code=code)
     new = code not in existing
     values: dict[str, Any] = {"code": code}
     name = _name(index, row, where, new, problems)

@@ -121,6 +121,8 @@ BAD_FILES = {
                             ("rank 2 is used by both a and silver",)),
     "bad code": ('[[tier]]\ncode="Gold Card"\nname="A"\nrank=9\nthreshold=90000\n',
                  ("code must be like 'gold'",)),
+    "no code": ('[[tier]]\nname="A"\nrank=9\nthreshold=90000\n',
+                ("error: bad.toml: tier #1: code must be like 'gold'; see templates/tiers.toml",)),
     "no name": ('[[tier]]\ncode="a"\nrank=9\nthreshold=90000\n', ("tier #1 (a): name is missing",)),
     "long name": (f'[[tier]]\ncode="a"\nname="{"长" * 65}"\nrank=9\nthreshold=90000\n',
                   ("name is longer than 64 characters",)),
