@@ -56,15 +56,23 @@ class RowError:
 
 
 class InvalidInput(MemberctlError):
-    """Input data that cannot be used as it is (exit 5); nothing was written."""
+    """Input data that cannot be used as it is (exit 5); nothing was written.
+
+    `details` are further lines the error boundary prints under the `error:` line, one per
+    problem (a file with several problems)."""
 
     exit_code = 5
 
     def __init__(
-        self, message: str, hint: str | None = None, errors: list[RowError] | None = None
+        self,
+        message: str,
+        hint: str | None = None,
+        errors: list[RowError] | None = None,
+        details: list[str] | None = None,
     ) -> None:
         super().__init__(message, hint)
         self.errors: list[RowError] = errors or []
+        self.details: list[str] = details or []
 
 
 @dataclass
@@ -86,3 +94,20 @@ class CannotWrite(MemberctlError):
     input/output error (exit 1). Nothing was written and an earlier file is unchanged."""
 
     exit_code = 1
+
+    def check(self, source: str, hint: str | None = None) -> None:
+        """Raise InvalidInput (exit 5) if anything was found. One problem is one line,
+        `source: message`; several are a line counting them, then one line each."""
+        if not self.errors:
+            return
+        messages = [e.message for e in self.errors]
+        if len(messages) == 1:
+            raise InvalidInput(f"{source}: {messages[0]}", hint, errors=self.errors)
+        raise InvalidInput(
+            _("{source}: {count} problems, nothing was written").format(
+                source=source, count=len(messages)
+            ),
+            hint,
+            errors=self.errors,
+            details=messages,
+        )

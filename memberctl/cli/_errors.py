@@ -1,8 +1,9 @@
 """The one error boundary: every failure becomes one line on stderr and the contract's exit code.
 
-MemberctlError -> its exit code; usage errors -> 2; anything unexpected -> 1, with a traceback
-only under `--debug` / MEMBERCTL_DEBUG=1. Pretty exceptions are off: they would print locals
-(phone numbers) to the terminal.
+MemberctlError -> its exit code (an input file with several problems: the line counts them and
+one indented line follows per problem); usage errors -> 2; anything unexpected -> 1, with a
+traceback only under `--debug` / MEMBERCTL_DEBUG=1. Pretty exceptions are off: they would print
+locals (phone numbers) to the terminal.
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ class ErrorBoundary(TyperGroup):
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except MemberctlError as exc:
             _say(str(exc))
+            for detail in getattr(exc, "details", ()):  # one more line per problem
+                err_console.print(f"  {one_line(detail)}", markup=False, highlight=False,
+                                  soft_wrap=True)  # fmt: skip
             return exc.exit_code
         except click_exceptions.NoArgsIsHelpError as exc:
             # Building the exception rendered the help already: rich prints it and returns "".

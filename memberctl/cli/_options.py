@@ -53,6 +53,17 @@ AllowFutureOpt = Annotated[
     typer.Option(
         "--allow-future",
         help=_("Let --as-of name a day after today (the writes happen now, with no undo)."),
+
+TierUntilOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--tier-until",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help=_(
+            "Keep the tier set here through this day: tier evaluation only upgrades until then "
+            "(default: tier.kept_months, 12 months)."
+        ),
     ),
 ]
 SinceOpt = Annotated[

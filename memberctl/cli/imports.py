@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from memberctl.cli._context import AppContext, app_context
-from memberctl.cli._options import FormatOpt
+from memberctl.cli._options import FormatOpt, TierUntilOpt
 from memberctl.cli._output import Column, Format, emit, err_console, visible
 from memberctl.i18n import _
 
@@ -178,6 +178,7 @@ def members(
     skip_invalid: SkipInvalidOpt = False,
     errors: ErrorsOpt = None,
     dry_run: DryRunOpt = False,
+    tier_until: TierUntilOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
@@ -187,6 +188,7 @@ def members(
     options = _options(
         app, on_existing=on_existing.value, skip_invalid=skip_invalid, dry_run=dry_run,
         sheet=sheet, mapping=mapping, errors_path=errors,
+        tier_until=tier_until.date() if tier_until else None,
     )  # fmt: skip
     _run(app, fmt, import_members, file, options)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from memberctl.cli._options import (
     ReasonOpt,
     RefArg,
     SegmentOpt,
+    TierUntilOpt,
     WhereOpt,
     YesOpt,
 )
@@ -120,6 +122,7 @@ def enroll(
     joined_at: Annotated[
         str | None, typer.Option(metavar="DATETIME", help=_("Default: now."))
     ] = None,
+    tier_until: TierUntilOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
@@ -140,7 +143,10 @@ def enroll(
         _ask_name_and_phone(app, raw)
     with app.write() as session:
         data, _given = members.parse_input(session, region=app.region, raw=raw, tags=tags)
-        record = members.enroll(session=session, data=data, operator=app.operator, at=clock.now())
+        record = members.enroll(
+            session=session, data=data, operator=app.operator, at=clock.now(),
+            tier_until=tier_until.date() if tier_until else None,
+        )  # fmt: skip
     _show_member(app, record, fmt)
 
 
@@ -388,8 +394,9 @@ ToOpt = Annotated[
 
 
 def _change_tier(
-    ctx: typer.Context, ref: str, direction: str, to: str | None, reason: str | None, fmt: Format
-) -> None:
+    ctx: typer.Context, ref: str, direction: str, to: str | None, reason: str | None, fmt: Format,
+    until: dt.datetime | None,
+) -> None:  # fmt: skip
     from memberctl import clock
     from memberctl.domain import members, refs, tiers
 
@@ -398,7 +405,7 @@ def _change_tier(
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         tiers.change_tier(
             session=session, member=member, direction=direction, to=to, reason=reason,
-            operator=app.operator, at=clock.now(),
+            operator=app.operator, at=clock.now(), until=until.date() if until else None,
         )  # fmt: skip
         record = members.record(session, member)
     message(_("{member_no}: now {tier}").format(member_no=record.member_no, tier=record.tier))
@@ -408,17 +415,17 @@ def _change_tier(
 @member_app.command(help=_("Move a member to the next tier up by rank, or to --to TIER."))
 def upgrade(
     ctx: typer.Context, ref: RefArg, to: ToOpt = None, reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
+    tier_until: TierUntilOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:  # fmt: skip
-    _change_tier(ctx, ref, "up", to, reason, fmt)
+    _change_tier(ctx, ref, "up", to, reason, fmt, tier_until)
 
 
 @member_app.command(help=_("Move a member to the next tier down by rank, or to --to TIER."))
 def downgrade(
     ctx: typer.Context, ref: RefArg, to: ToOpt = None, reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
+    tier_until: TierUntilOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:  # fmt: skip
-    _change_tier(ctx, ref, "down", to, reason, fmt)
+    _change_tier(ctx, ref, "down", to, reason, fmt, tier_until)
 
 
 @member_app.command(help=_("One timeline: status and tier changes and notes, oldest first."))

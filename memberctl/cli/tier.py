@@ -68,6 +68,8 @@ EVALUATE_COLUMNS = [
         "\n"
         "Upgrades at once; downgrades only after the grace period "
         "(tier.grace_days, default 30).\n"
+        "A tier set by hand or imported is kept (only upgrades) until its date "
+        "(tier.kept_months, default 12).\n"
         "Without --apply it only lists the changes it would make."
     )
 )
@@ -104,4 +106,11 @@ def evaluate(
             count=len(result.in_grace),
         )
     )
+    if result.kept:
+        message(
+            _(
+                "{count} members below their tier keep it (set by hand or imported), the "
+                "soonest until {until}; -f json lists them under kept"
+            ).format(count=len(result.kept), until=min(k.kept_until for k in result.kept))
+        )
     emit(result if fmt == Format.json else result.changes, fmt, EVALUATE_COLUMNS)

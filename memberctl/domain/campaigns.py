@@ -4,9 +4,9 @@ A campaign file (see templates/campaigns/) names an `action` (award_points or is
 members it targets (`where`, an expression of the filter language), how often a member can be
 awarded (`period`: once, daily, weekly, monthly, yearly) and optionally when it runs (`starts`,
 `ends`, both inclusive). Problems with the file's content are collected so one run reports them
-all (exit 5); a bad `where` is a usage error of the filter language (exit 2); a missing file is
-exit 3. `add` stores a file by its code; a changed file replaces the definition and keeps the
-previous one in `campaign_version`; an unchanged one changes nothing.
+all (exit 5, one line each); a bad `where` is a usage error of the filter language (exit 2); a
+missing file is exit 3. `add` stores a file by its code; a changed file replaces the definition
+and keeps the previous one in `campaign_version`; an unchanged one changes nothing.
 
 Running campaigns lives in `campaign_runs`.
 """
@@ -181,18 +181,7 @@ def parse(document: dict[str, Any], source: str = "campaign") -> CampaignSpec:
     )
     if spec.starts and spec.ends and spec.starts > spec.ends:
         problems.add(None, "ends", spec.ends, _("ends is before starts"))
-    if problems:
-        first = problems.errors[0]
-        more = (
-            _(" (and {value} more)").format(value=len(problems.errors) - 1)
-            if len(problems.errors) > 1
-            else ""
-        )
-        raise InvalidInput(
-            f"{source}: {first.message}{more}",
-            _("see templates/campaigns/"),
-            errors=problems.errors,
-        )
+    problems.check(source, _("see templates/campaigns/"))
     return spec
 
 

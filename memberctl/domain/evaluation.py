@@ -5,8 +5,11 @@ Spend is the sum of purchases not refunded, from the day after the same date a y
 reaches. Upgrades take effect at once. A member below their tier's threshold is marked
 (`member.below_tier_since`) and downgraded to the tier they qualify for only once the grace period
 (`tier.grace_days`, default 30) has passed since then, so one quiet month does not cost a tier;
-reaching the threshold again clears the mark. Only active members are evaluated. Every change is
-a lifecycle tier change with reason 'evaluation' and an audit entry.
+reaching the threshold again clears the mark. A member whose tier was set by hand or imported
+from another system is kept at it through `member.tier_kept_until` (see `policy`): until then
+evaluation only upgrades them, with no grace period and no downgrade, because the spend that
+earned the tier elsewhere is not here. Only active members are evaluated. Every change is a
+lifecycle tier change with reason 'evaluation' and an audit entry.
 
 One aggregate query computes every member's spend; the decisions are made over its rows.
 """
@@ -48,6 +51,17 @@ class GraceRecord:
     downgrade_on: dt.date
 
 
+@dataclass(frozen=True)
+class KeptRecord:
+    """A member below their tier's threshold who keeps the tier until `kept_until`."""
+
+    member_no: str
+    tier: str
+    qualifies_for: str
+    spend_12m: Decimal
+    kept_until: dt.date
+
+
 @dataclass
 class Evaluation:
     as_of: dt.date
@@ -57,6 +71,7 @@ class Evaluation:
     downgrades: int = 0
     changes: list[TierChange] = field(default_factory=list)
     in_grace: list[GraceRecord] = field(default_factory=list)
+    kept: list[KeptRecord] = field(default_factory=list)
 
 
 def window(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -97,7 +112,7 @@ def evaluate(
     spend = spend_12m_query(as_of)
     rows = session.exec(
         select(Member.id, Member.member_no, Member.tier_code, Member.below_tier_since,
-               func.coalesce(spend.c.spend, 0))
+               Member.tier_kept_until, func.coalesce(spend.c.spend, 0))
         .outerjoin(spend, spend.c.member_id == Member.id)
         .where(Member.status == lifecycle.ACTIVE)
         .order_by(col(Member.id))
@@ -105,9 +120,14 @@ def evaluate(
     result = Evaluation(as_of, apply, evaluated=len(rows))
     marks: dict[int, dt.date | None] = {}
     moves: dict[int, TierChange] = {}
-    for member_id, member_no, tier_code, since, amount in rows:
+    for member_id, member_no, tier_code, since, kept_until, amount in rows:
         spent = money_of(amount)
         target = _qualified(tiers, spent).code
+        if rank[target] < rank[tier_code] and kept_until is not None and as_of <= kept_until:
+            result.kept.append(KeptRecord(member_no, tier_code, target, spent, kept_until))
+            if since is not None:  # no grace period while the tier is kept
+                marks[member_id] = None
+            continue
         if rank[target] > rank[tier_code]:
             moves[member_id] = TierChange(member_no, "upgrade", tier_code, target, spent)
         elif rank[target] < rank[tier_code] and since is not None and as_of - since >= grace:

@@ -185,9 +185,15 @@ def _ensure_keys_apart(session: Session, data: MemberInput, member: Member | Non
         )
 
 
-def enroll(*, session: Session, data: MemberInput, operator: str, at: dt.datetime) -> MemberRecord:
+def enroll(
+    *, session: Session, data: MemberInput, operator: str, at: dt.datetime,
+    tier_until: dt.date | None = None,
+) -> MemberRecord:  # fmt: skip
+    """A new member; a tier given by hand is kept until `tier_until` (default: the policy's)."""
     if data.name is None or data.phone is None:
         raise UsageProblem(_("a new member needs --name and --phone"))
+    if tier_until is not None and not data.tier:
+        raise UsageProblem(_("--tier-until goes with --tier"))
     _ensure_phone_free(session, data.phone)
     tier = tiers.get(session, data.tier) if data.tier else _lowest_tier(session)
     if data.member_no and _member_no_taken(session, data.member_no):
@@ -205,6 +211,7 @@ def enroll(*, session: Session, data: MemberInput, operator: str, at: dt.datetim
         email=data.email,
         address=data.address,
         tier_code=tier.code,
+        tier_kept_until=tiers.kept_for(session, tier.code, at.date(), tier_until),
         store=data.store,
         referrer_id=data.referrer.id if data.referrer else None,
         joined_at=data.joined_at or at,

@@ -210,6 +210,7 @@ def _steps(
         result.tiers = {
             "evaluated": tiers.evaluated, "upgrades": tiers.upgrades,
             "downgrades": tiers.downgrades, "in_grace": len(tiers.in_grace),
+            "kept": len(tiers.kept),
         }  # fmt: skip
     due = step("campaigns", lambda s: campaign_runs.due(session=s, as_of=as_of)) or []
     for code in due:

@@ -6,6 +6,10 @@
   the points (default 2).
 - `tier.grace_days`: a member stays in a tier this many days after falling below its threshold
   before tier evaluation downgrades them (default 30).
+- `tier.kept_months`: a tier set by hand (`member upgrade/downgrade --to`, `member enroll --tier`)
+  or imported with the members is kept this many months, a full evaluation window: evaluation
+  only upgrades the member through the day before the same date that many months later
+  (default 12; 0 keeps nothing).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ DEFAULTS = {
     "points.expiry_months": "24",
     "points.birthday_multiplier": "2",
     "tier.grace_days": "30",
+    "tier.kept_months": "12",
 }
+MAX_KEPT_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,18 @@ class Policy:
     expiry_months: int | None  # None: points never expire
     birthday_multiplier: Decimal
     grace_days: int
+    kept_months: int = 12
+
+    def kept_until(self, day: dt.date) -> dt.date | None:
+        """The last day a tier set or imported on `day` is kept, or None when nothing is kept:
+        the day before the same date `kept_months` later (the end of the 29th to 31st is the
+        month's last day), when a full window of spend since `day` is there to judge by."""
+        if not self.kept_months:
+            return None
+        months = day.year * 12 + (day.month - 1) + self.kept_months
+        year, month = divmod(months, 12)
+        last = calendar.monthrange(year, month + 1)[1]
+        return dt.date(year, month + 1, min(day.day, last)) - dt.timedelta(days=1)
 
     def expiry_for(self, earned_on: dt.date) -> dt.date | None:
         """The last day a credit earned on `earned_on` can be spent, or None for never."""
@@ -56,12 +74,20 @@ def _parse(values: dict[str, str]) -> Policy:
             expiry_months=None if expiry in {"never", "none", "0"} else int(expiry),
             birthday_multiplier=Decimal(values["points.birthday_multiplier"]),
             grace_days=int(values["tier.grace_days"]),
+            kept_months=_kept_months(values["tier.kept_months"]),
         )
     except (ValueError, ArithmeticError):
         raise InvalidInput(
             _("a stored setting is not valid"),
             _("check the settings table: {values}").format(values=values),
         ) from None
+
+
+def _kept_months(value: str) -> int:
+    months = int(value)
+    if not 0 <= months <= MAX_KEPT_MONTHS:
+        raise ValueError(value)
+    return months
 
 
 def set_value(session: Session, key: str, value: str) -> Policy:

@@ -1,7 +1,9 @@
 """Tiers: their order by rank, loading them from TOML, and moving a member up or down.
 
-A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading upserts by code and
-keeps tiers the file does not mention. Ranks must stay distinct.
+A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading upserts by code,
+keeps tiers the file does not mention and, for a tier it updates, the keys its table leaves out.
+Ranks are 1 to 99 and stay distinct, and thresholds rise strictly with rank, over the tiers the
+load leaves (stored and loaded together), so evaluation can never put a small spender at the top.
 """
 
 from __future__ import annotations
@@ -10,24 +12,27 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from memberctl import tomlfile
-from memberctl.domain import audit, fields, lifecycle
-from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation
+from memberctl.domain import audit, fields, lifecycle, policy
+from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, Tier
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _KNOWN_KEYS = {"code", "name", "rank", "multiplier", "discount", "threshold"}
-# key: (default, largest value the column holds)
+MAX_RANK = 99
+CENT = Decimal("0.01")
+# key: (default for a new tier, lowest, highest)
 _NUMBERS = {
-    "multiplier": ("1", Decimal("9999.99")),
-    "discount": ("1", Decimal("1")),
-    "threshold": ("0", Decimal("999999999999.99")),
+    "multiplier": ("1", Decimal("0"), Decimal("100")),
+    "discount": ("1", Decimal("0"), Decimal("1")),  # above 0
+    "threshold": ("0", Decimal("0"), Decimal("999999999.99")),
 }
 
 
@@ -72,6 +77,33 @@ def neighbour(session: Session, tier_code: str, direction: str) -> Tier | None:
     return session.exec(query).first()
 
 
+def keep_until(session: Session, day: dt.date, given: dt.date | None) -> dt.date | None:
+    """The last day a tier set by hand or imported on `day` is kept (evaluation only upgrades
+    the member until then): `given` (--tier-until), else the policy's default (`tier.kept_months`
+    after `day`), None when the policy keeps nothing. A given day before `day` is a usage error."""
+    if given is None:
+        return policy.load(session).kept_until(day)
+    if given < day:
+        raise UsageProblem(
+            _("--tier-until {date} is before today ({day})").format(date=given, day=day),
+            _("give the last day the tier is kept"),
+        )
+    return given
+
+
+def lowest_code(session: Session) -> str:
+    """The lowest tier, which a member cannot be downgraded from: nothing to keep there."""
+    return list_tiers(session=session)[0].code
+
+
+def kept_for(
+    session: Session, tier_code: str, day: dt.date, given: dt.date | None
+) -> dt.date | None:
+    """`member.tier_kept_until` for a member given `tier_code` by hand on `day`."""
+    kept = keep_until(session, day, given)
+    return None if tier_code == lowest_code(session) else kept
+
+
 def change_tier(
     *,
     session: Session,
@@ -81,8 +113,11 @@ def change_tier(
     reason: str | None,
     operator: str,
     at: dt.datetime,
+    until: dt.date | None = None,
 ) -> Tier:
-    """`member upgrade` / `member downgrade`: the next tier by rank, or the named one."""
+    """`member upgrade` / `member downgrade`: the next tier by rank, or the named one. The tier
+    is kept until `until` (default: the policy's) unless it is the lowest, and the grace-period
+    mark of the old tier goes."""
     action = "upgrade" if direction == "up" else "downgrade"
     doing = _("upgrade") if direction == "up" else _("downgrade")
     lifecycle.ensure_not_forgotten(member, doing)
@@ -94,6 +129,8 @@ def change_tier(
             _("restore it first"),
         )
     target = _target_tier(session, member, direction, to)
+    member.tier_kept_until = kept_for(session, target.code, at.date(), until)
+    member.below_tier_since = None
     lifecycle.record_tier_change(
         session=session,
         member=member,
@@ -152,27 +189,24 @@ def _target_tier(session: Session, member: Member, direction: str, to: str | Non
 
 
 def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> list[TierRecord]:
-    """Upsert the tiers of a TOML file; all problems are reported at once (exit 5)."""
+    """Upsert the tiers of a TOML file; all problems are reported at once (exit 5).
+
+    A tier already stored keeps the keys its table leaves out; a new one needs code, name and
+    rank. The tiers there will be afterwards (stored and loaded) are checked together: every
+    rank its own, and thresholds rising strictly with rank."""
     rows = _read_tier_file(path)
-    problems = Problems()
-    parsed = [_parse_tier(i, row, problems) for i, row in enumerate(rows, start=1)]
-    _check_distinct(parsed, problems)
-    if problems:
-        first = problems.errors[0]
-        more = (
-            _(" (and {value} more)").format(value=len(problems.errors) - 1)
-            if len(problems.errors) > 1
-            else ""
-        )
-        raise InvalidInput(f"{path.name}: {first.message}{more}", errors=problems.errors)
     existing = {t.code: t for t in session.exec(select(Tier))}
+    problems = Problems()
+    parsed = [_parse_tier(i, row, existing, problems) for i, row in enumerate(rows, start=1)]
+    _check_codes_distinct(parsed, problems)
+    _check_resulting_set(existing, parsed, problems)
+    problems.check(path.name, _("see templates/tiers.toml"))
     for values in parsed:
         tier = existing.get(values["code"]) or Tier(code=values["code"], name="", rank=0)
         for key, value in values.items():
             setattr(tier, key, value)
         session.add(tier)
     session.flush()
-    _check_ranks_distinct(session, path)
     audit.record(
         session=session,
         operator=operator,
@@ -200,11 +234,15 @@ def _read_tier_file(path: Path) -> list[Any]:
     return rows
 
 
-def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
+def _parse_tier(
+    index: int, row: Any, existing: dict[str, Tier], problems: Problems
+) -> dict[str, Any]:
+    """The keys of one [[tier]] table that are valid: only those given for a stored tier (the
+    others keep their values), every key for a new one (the numbers' defaults filled in)."""
     where = _("tier #{index}").format(index=index)
     if not isinstance(row, dict):
         problems.add(index, None, row, _("{where} is not a table").format(where=where))
-        return {}
+        return {"code": ""}
     for key in sorted(set(row) - _KNOWN_KEYS):
         problems.add(
             index, key, row[key], _("{where}: unknown key '{key}'").format(where=where, key=key)
@@ -217,93 +255,157 @@ def _parse_tier(index: int, row: Any, problems: Problems) -> dict[str, Any]:
             row.get("code"),
             _("{where}: code must be like 'gold'").format(where=where),
         )
+    if code:
+        where = _("{where} ({code})").format(where=where, code=code)
+    new = code not in existing
+    values: dict[str, Any] = {"code": code}
+    name = _name(index, row, where, new, problems)
+    if name is not None:
+        values["name"] = name
+    rank = _rank(index, row, where, new, problems)
+    if rank is not None:
+        values["rank"] = rank
+    for key, (default, low, high) in _NUMBERS.items():
+        if key in row or new:
+            value = _number(index, row.get(key, default), key, (low, high), where, problems)
+            if value is not None:
+                values[key] = value
+    return values
+
+
+def _name(index: int, row: dict[str, Any], where: str, new: bool, problems: Problems) -> Any:
+    if "name" not in row and not new:
+        return None
     name = str(row.get("name", "")).strip()
-    problem = _name_problem(name, where, code)
-    if problem is not None:
-        problems.add(index, "name", name or None, problem)
+    if not name:
+        problems.add(index, "name", None, _("{where}: name is missing").format(where=where))
+    elif (control := _control_problem(name, where)) is not None:
+        problems.add(index, "name", name, control)
+    elif len(name) > 64:
+        problems.add(
+            index,
+            "name",
+            name,
+            _("{where}: name is longer than 64 characters").format(where=where),
+        )
+    else:
+        return name
+    return None
+
+
+def _control_problem(name: str, where: str) -> str | None:
+    """A control or text-direction character in a tier's name, as `fields.check_text` says it."""
+    try:
+        fields.check_text(name, _("{where}: name").format(where=where))
+    except InvalidInput as error:
+        return error.message
+    return None
+
+
+def _rank(index: int, row: dict[str, Any], where: str, new: bool, problems: Problems) -> Any:
+    if "rank" not in row and not new:
+        return None
     rank = row.get("rank")
-    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+    if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= MAX_RANK:
         problems.add(
             index,
             "rank",
             rank,
-            _("{where} ({code}): rank must be a whole number >= 1").format(where=where, code=code),
+            _("{where}: rank must be a whole number from 1 to {top}").format(
+                where=where, top=MAX_RANK
+            ),
         )
-    values: dict[str, Any] = {"code": code, "name": name, "rank": rank}
-    for key, (default, limit) in _NUMBERS.items():
-        value = _decimal(row.get(key, default), f"{where} ({code}): {key}", key, problems)
-        if value is not None and value > limit:
-            problems.add(
-                index,
-                key,
-                row.get(key),
-                _("{where} ({code}): {key} must be <= {limit}").format(
-                    where=where, code=code, key=key, limit=limit
-                ),
-            )
-        values[key] = value if value is not None else Decimal(default)
-    if values["discount"] == 0:
-        problems.add(
-            index,
-            "discount",
-            row.get("discount"),
-            _("{where}: discount must be in (0, 1]").format(where=where),
-        )
-    return values
+        return None
+    return rank
 
 
-def _name_problem(name: str, where: str, code: str) -> str | None:
-    """What is wrong with a tier's name (missing, a control character, too long), or None."""
-    if not name:
-        return _("{where} ({code}): name is missing").format(where=where, code=code)
+def _number(
+    index: int,
+    raw: Any,
+    key: str,
+    limits: tuple[Decimal, Decimal],
+    where: str,
+    problems: Problems,
+) -> Decimal | None:
+    """A multiplier, discount or threshold: a number (or a string of one) within `limits`
+    (the discount's low end excluded), with at most two decimals, never rounded."""
+    low, high = limits
     try:
-        fields.check_text(name, _("{where} ({code}): name").format(where=where, code=code))
-    except InvalidInput as error:
-        return error.message
-    if len(name) > 64:
-        return _("{where} ({code}): name is longer than 64 characters").format(
-            where=where, code=code
-        )
-    return None
-
-
-def _decimal(raw: Any, where: str, key: str, problems: Problems) -> Decimal | None:
-    try:
-        value = Decimal(str(raw))
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise InvalidOperation
+        value = Decimal(str(raw).strip())
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        problems.add(None, key, raw, _("{where} must be a number >= 0").format(where=where))
+    finite = value.is_finite()  # NaN cannot be compared
+    above_low = finite and (value > low if key == "discount" else value >= low)
+    if not above_low or value > high:
+        message = (
+            _("{where}: discount must be more than 0 and at most 1")
+            if key == "discount"
+            else _("{where}: {key} must be a number from {low} to {high}")
+        )
+        problems.add(index, key, raw, message.format(where=where, key=key, low=low, high=high))
         return None
-    if value != value.quantize(Decimal("0.01")):
-        problems.add(None, key, raw, _("{where} has more than two decimals").format(where=where))
+    if value != value.quantize(CENT):
+        problems.add(
+            index,
+            key,
+            raw,
+            _("{where}: {key} has more than 2 decimals").format(where=where, key=key),
+        )
         return None
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(CENT)
 
 
-def _check_distinct(parsed: list[dict[str, Any]], problems: Problems) -> None:
-    for key in ("code", "rank"):
-        seen: set[Any] = set()
-        for values in parsed:
-            value = values.get(key)
-            if value in seen:
-                problems.add(
-                    None,
-                    key,
-                    value,
-                    _("{key} {value!r} appears twice").format(key=key, value=value),
-                )
-            seen.add(value)
+def _check_codes_distinct(parsed: list[dict[str, Any]], problems: Problems) -> None:
+    seen: set[str] = set()
+    for values in parsed:
+        code = values["code"]
+        if code and code in seen:
+            problems.add(None, "code", code, _("code {value!r} appears twice").format(value=code))
+        seen.add(code)
 
 
-def _check_ranks_distinct(session: Session, path: Path) -> None:
-    ranks: dict[int, str] = {}
-    for tier in session.exec(select(Tier)):
-        if tier.rank in ranks:
-            raise InvalidInput(
-                _("{name}: rank {rank} is used by both {ranks} and {code}").format(
-                    name=path.name, rank=tier.rank, ranks=ranks[tier.rank], code=tier.code
-                ),
-                _("give every tier its own rank"),
+def _check_resulting_set(
+    existing: dict[str, Tier], parsed: list[dict[str, Any]], problems: Problems
+) -> None:
+    """The tiers after the load (stored ones updated by the file, new ones added): each rank
+    used once, and each tier's threshold above the one of the tier ranked next below it (a
+    threshold that is itself a problem is left out)."""
+    result = {code: {"rank": t.rank, "threshold": t.threshold} for code, t in existing.items()}
+    for values in parsed:
+        if _CODE.fullmatch(values["code"]):
+            merged = {**result.get(values["code"], {}), **values}
+            result[values["code"]] = merged
+    ranked = sorted(
+        (v["rank"], code, v.get("threshold"))
+        for code, v in result.items()
+        if v.get("rank") is not None
+    )
+    for (rank, code, threshold), (rank2, code2, threshold2) in pairwise(ranked):
+        if rank == rank2:
+            problems.add(
+                None,
+                "rank",
+                rank,
+                _(
+                    "rank {rank} is used by both {code} and {code2}; give every tier its own rank"
+                ).format(rank=rank, code=code, code2=code2),
             )
-        ranks[tier.rank] = tier.code
+        elif threshold is not None and threshold2 is not None and threshold2 <= threshold:
+            problems.add(
+                None,
+                "threshold",
+                threshold2,
+                _(
+                    "{code2} (rank {rank2}): threshold {threshold2} is not above {code}'s "
+                    "{threshold} (rank {rank}); thresholds must rise with rank"
+                ).format(
+                    code2=code2,
+                    rank2=rank2,
+                    threshold2=threshold2,
+                    code=code,
+                    threshold=threshold,
+                    rank=rank,
+                ),
+            )

@@ -49,6 +49,7 @@ class Options:
     sheet: str | None = None
     mapping: Path | None = None
     errors_path: Path | None = None
+    tier_until: dt.date | None = None  # members: the last day an imported tier is kept
     warn: Callable[[str], None] = lambda _text: None
     progress: Progress | None = None
 

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from memberctl.domain import bulk, members
+from memberctl.domain import bulk, members, tiers
 from memberctl.i18n import _
 from memberctl.spreadsheets import importer
 from memberctl.spreadsheets.headers import ColumnMap
@@ -64,6 +64,9 @@ class MemberJob:
         self.session, self.options, self.columns, self.rejects = session, options, columns, rejects
         self.run_id, self.path = run_id, path
         self.tiers = bulk.tiers(session)
+        # An imported tier is kept (evaluation only upgrades) until this day: the spend that
+        # earned it in the old system is not imported.
+        self.kept = tiers.keep_until(session, options.at.date(), options.tier_until)
         self.parsers = importer.member_parsers(self.tiers.codes, options.region)
         self.report = Report()
         self.phones, self.numbers = FirstSeen(), FirstSeen()
@@ -200,7 +203,13 @@ class MemberJob:
         if mode == "update":
             action.changes = {k: v for k, v in self._fields(rec).items()
                               if v is not None and v != getattr(existing, k)}  # fmt: skip
+            if "tier_code" in action.changes:  # a new tier is kept; the old one's mark goes
+                action.changes["tier_kept_until"] = self._kept(action.changes["tier_code"])
+                action.changes["below_tier_since"] = None
         return action
+
+    def _kept(self, tier_code: str | None) -> Any:
+        return self.kept if tier_code is not None and tier_code != self.tiers.lowest else None
 
     @staticmethod
     def _fields(rec: dict[str, Any]) -> dict[str, Any]:
@@ -302,6 +311,7 @@ class MemberJob:
         fresh = iter(numbers)
         recs = [a.rec for a in actions]
         columns = _member_columns(recs, [r["member_no"] or next(fresh) for r in recs], lowest, at)
+        columns["tier_kept_until"] = [self._kept(r["tier"]) for r in recs]
         ids = bulk.insert_members(self.session, columns)
         tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
         bulk.insert_columns(self.session, bulk.TAG, {

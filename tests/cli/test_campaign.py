@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from memberctl.domain.campaigns import KEYS
 from memberctl.models import AuditEntry, Campaign, CampaignVersion
 from tests.conftest import failure
 from tests.factories import snapshot
@@ -187,11 +188,33 @@ def test_invalid_coupon_campaign_is_5(run, engine, tmp_path, old, new, expected)
     assert snapshot(engine) == before
 
 
-def test_several_problems_are_counted_in_the_one_line(run, tmp_path):
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", [
+            "error: c.toml: 3 problems, nothing was written; see templates/campaigns/",
+            "  unknown key 'colour' (keys are: " + ", ".join(KEYS) + ")",
+            "  unknown action 'x' (actions are: award_points, issue_coupon)",
+            "  unknown period 'y' (periods are: once, daily, weekly, monthly, yearly)",
+        ]),
+        ("zh", [
+            "错误：c.toml：3 个问题，未写入任何内容；见 templates/campaigns/",
+            "  未知的键 'colour'（可用的键：" + ", ".join(KEYS) + "）",
+            "  未知的 action 'x'（可用的 action：award_points, issue_coupon）",
+            "  未知的 period 'y'（可用的 period：once, daily, weekly, monthly, yearly）",
+        ]),
+    ],
+)  # fmt: skip
+def test_every_problem_is_listed_one_line_each(run, engine, tmp_path, lang, expected):
+    """Issue 14: only the first problem and "(and 1 more)" were shown."""
     text = POINTS_TOML.replace('action = "award_points"', 'action = "x"').replace(
         'period = "monthly"', 'period = "y"'
     )
-    failure(run("campaign", "add", str(write(tmp_path, text))), 5, "unknown action", "(and 1 more)")
+    before = snapshot(engine)
+    result = run("--lang", lang, "campaign", "add", str(write(tmp_path, 'colour = "red"\n' + text)))
+    assert result.exit_code == 5
+    assert (result.stdout, result.stderr.splitlines()) == ("", expected)
+    assert snapshot(engine) == before
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,8 @@ def test_cancelled_member_cannot_change_tier(run, engine, command):
 
 def test_upgrade_follows_rank_across_gaps(run, engine, session, tmp_path):
     (tmp_path / "t.toml").write_text(
-        '[[tier]]\ncode = "diamond"\nname = "钻石会员"\nrank = 10\n', encoding="utf-8"
+        '[[tier]]\ncode = "diamond"\nname = "钻石会员"\nrank = 10\nthreshold = 90000\n',
+        encoding="utf-8",
     )
     load_tiers(engine, tmp_path / "t.toml")
     member_no = enroll(engine, tier="gold").member_no

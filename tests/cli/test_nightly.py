@@ -65,7 +65,7 @@ def test_nightly_expires_evaluates_then_runs_due_campaigns(run, session, shop):
     assert data == {
         "exit_code": 0, "as_of": "2026-11-25",
         "expired": {"entries": 1, "points": 50, "members": 1},
-        "tiers": {"evaluated": 2, "upgrades": 1, "downgrades": 0, "in_grace": 0},
+        "tiers": {"evaluated": 2, "upgrades": 1, "downgrades": 0, "in_grace": 0, "kept": 0},
         "campaigns": [{
             "campaign": "thanks", "period": "2026-11", "targeted": 1, "awarded": 1,
             "already_awarded": 0, "points": 100, "coupons": 0, "dry_run": False,
@@ -88,7 +88,7 @@ def test_nightly_twice_for_one_day_changes_nothing_the_second_time(run, engine):
     assert second == {
         "exit_code": 0, "as_of": "2026-11-25",
         "expired": {"entries": 0, "points": 0, "members": 0},
-        "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0},
+        "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0, "kept": 0},
         "campaigns": [], "ok": True, "errors": [], "backup": None, "checkpoint": CHECKPOINT,
     }  # fmt: skip
     assert snapshot(engine) == before
@@ -113,7 +113,10 @@ def test_a_campaign_run_by_hand_is_not_due(run):
 
 def test_a_failing_step_is_reported_and_the_others_stand(run, engine, session, tmp_path, shop):
     diamond = tmp_path / "tiers.toml"
-    diamond.write_text('[[tier]]\ncode = "diamond"\nname = "钻石"\nrank = 9\n', encoding="utf-8")
+    diamond.write_text(
+        '[[tier]]\ncode = "diamond"\nname = "钻石"\nrank = 9\nthreshold = "90000"\n',
+        encoding="utf-8",
+    )
     assert run("tier", "load", str(diamond)).exit_code == 0
     add_campaign(run, tmp_path, "diamonds", where="tier = diamond")
     with transaction(engine) as s:  # the tier goes; the campaign's filter no longer compiles

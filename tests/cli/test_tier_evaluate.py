@@ -53,6 +53,7 @@ def test_apply_upgrades_at_once_and_records_the_change(run, engine, session):
 
 
 def test_downgrade_waits_for_the_grace_period(run, engine, session):
+    ledgers.set_policy(engine, "tier.kept_months", "0")  # a tier set by hand is not kept
     m = enroll(engine).member_no
     move_tier(engine, m, "up", to="gold")
     ledgers.buy(engine, m, "1500.00", at=DT(2026, 6, 1))  # qualifies for silver only
@@ -75,6 +76,7 @@ def test_downgrade_waits_for_the_grace_period(run, engine, session):
 
 
 def test_reaching_the_threshold_again_ends_the_grace_period(run, engine, session):
+    ledgers.set_policy(engine, "tier.kept_months", "0")  # a tier set by hand is not kept
     m = enroll(engine).member_no
     move_tier(engine, m, "up", to="silver")
     _evaluate(run, "2026-11-01", "--apply")

@@ -51,7 +51,8 @@ def test_tier_template_puts_edited_tiers_back_and_keeps_others(run, session, tmp
     custom = tmp_path / "custom.toml"
     custom.write_text(
         '[[tier]]\ncode = "silver"\nname = "Silver"\nrank = 2\nthreshold = "800"\n'
-        '[[tier]]\ncode = "diamond"\nname = "钻石会员"\nrank = 5\nmultiplier = 3\n',
+        '[[tier]]\ncode = "diamond"\nname = "钻石会员"\nrank = 5\nmultiplier = 3\n'
+        'threshold = "50000"\n',
         encoding="utf-8",
     )
     assert run("tier", "load", str(custom)).exit_code == 0
@@ -61,7 +62,7 @@ def test_tier_template_puts_edited_tiers_back_and_keeps_others(run, session, tmp
 
     assert result.exit_code == 0, result.stderr
     diamond = {"rank": 5, "code": "diamond", "name": "钻石会员",
-               "multiplier": "3.00", "discount": "1.00", "threshold": "0.00"}  # fmt: skip
+               "multiplier": "3.00", "discount": "1.00", "threshold": "50000.00"}  # fmt: skip
     assert _tiers_in_db(session) == [*DEFAULT_TIERS, diamond]
 
 
