@@ -53,7 +53,8 @@ AllowFutureOpt = Annotated[
     typer.Option(
         "--allow-future",
         help=_("Let --as-of name a day after today (the writes happen now, with no undo)."),
-
+    ),
+]
 TierUntilOpt = Annotated[
     dt.datetime | None,
     typer.Option(
