@@ -88,13 +88,6 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.errors)
 
-
-class CannotWrite(MemberctlError):
-    """A file could not be written for a reason outside memberctl: a full disk, a quota, an
-    input/output error (exit 1). Nothing was written and an earlier file is unchanged."""
-
-    exit_code = 1
-
     def check(self, source: str, hint: str | None = None) -> None:
         """Raise InvalidInput (exit 5) if anything was found. One problem is one line,
         `source: message`; several are a line counting them, then one line each."""
@@ -111,3 +104,10 @@ class CannotWrite(MemberctlError):
             errors=self.errors,
             details=messages,
         )
+
+
+class CannotWrite(MemberctlError):
+    """A file could not be written for a reason outside memberctl: a full disk, a quota, an
+    input/output error (exit 1). Nothing was written and an earlier file is unchanged."""
+
+    exit_code = 1

@@ -220,7 +220,7 @@ def record(
     earned = _earn(session, member, purchase, operator)
     points.refresh_cache(session, member)
     audit.record(
-        session=session, operator=operator, action="purchase.record", at=at, recorded_at=now,
+        session=session, operator=operator, action="purchase.record", at=when, recorded_at=now,
         member=member, details={"purchase_id": purchase.id, "points": earned},
     )  # fmt: skip
     return _result(session, purchase, False)
