@@ -31,8 +31,8 @@ from memberctl.models import (
 from tests.factories import enroll
 from tests.privacydata import populate
 
-HOSTILE = "Bob [/] [bold]b[/bold] \\ 😀 \u202eRTL\u200f \x1b[2J\nFAKE\x07"
-SHOWN = "Bob [/] [bold]b[/bold] \\ 😀 \\u202eRTL\\u200f \\x1b[2J\\nFAKE\\x07"
+HOSTILE = "Bob [/] [bold]b[/bold] :smile: \\ 😀 \u202eRTL\u200f \x1b[2J\nFAKE\x07"
+SHOWN = "Bob [/] [bold]b[/bold] :smile: \\ 😀 \\u202eRTL\\u200f \\x1b[2J\\nFAKE\\x07"
 # Nothing in the output may act on a terminal.
 FORBIDDEN = ["\x1b", "\x07", "\u202e", "\u200f", "\r"]
 WIDE = {"COLUMNS": "600", "TERMINAL_WIDTH": "600"}
