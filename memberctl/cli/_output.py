@@ -33,7 +33,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from memberctl.i18n import _, current
+from memberctl.i18n import _, current, pgettext
 
 # Nothing printed is read as rich markup or emoji codes (`[/]`, `:smile:`), nor highlighted: what
 # is printed is data or a message quoting data; `visible` escapes what would act on the terminal.
@@ -269,7 +269,8 @@ def _fit(cols: list[Column], whole: list[bool], rows: list[list[str]], title: st
     if left_out:
         message(
             _("columns left out to fit {width} columns: {names} (see them all with a wider "
-              "terminal or --format csv)").format(width=console.width, names=", ".join(left_out))
+              "terminal or --format csv)").format(
+                width=console.width, names=pgettext("list", ", ").join(left_out))
         )  # fmt: skip
     return _build(*pick(keep, rows), title, probe=False)
 
