@@ -27,15 +27,18 @@ from decimal import Decimal
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from memberctl.i18n import _, current
+from memberctl.i18n import _, current, pgettext
 
-console = Console(soft_wrap=False)
-err_console = Console(stderr=True)
+# Nothing printed is read as rich markup or emoji codes (`[/]`, `:smile:`), nor highlighted: what
+# is printed is data or a message quoting data; `visible` escapes what would act on the terminal.
+console = Console(soft_wrap=False, markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 
 class Format(enum.StrEnum):
@@ -221,7 +224,7 @@ def _new_table(title: str | None) -> Table:
 
 
 def _build(
-    cols: list[Column], whole: list[bool], rows: list[list[Text]], title: str | None, probe: bool
+    cols: list[Column], whole: list[bool], rows: list[list[str]], title: str | None, probe: bool
 ) -> Table:
     """The table; a `probe` squeezes each text column to WRAP_FLOOR to measure the least width."""
     table = _new_table(title)
@@ -244,34 +247,37 @@ def _fits(table: Table) -> bool:
     return Measurement.get(console, unbounded, table).maximum <= console.width
 
 
-def _fit(cols: list[Column], whole: list[bool], rows: list[list[Text]], title: str | None) -> Table:
+def _fit(cols: list[Column], whole: list[bool], rows: list[list[str]], title: str | None) -> Table:
     """Leave out the least important columns (highest `drop`, then the last ones) until the rest
-    fit the terminal with their identifiers, dates and numbers whole."""
+    fit the terminal with their identifiers, dates and numbers whole. Measured on one row made of
+    each column's widest cell: the same widths as every row, at a fraction of the cost."""
     keep = list(range(len(cols)))
     order = sorted(keep, key=lambda i: (-cols[i].drop, -i))
     order = [i for i in order if i > 0]  # the first column identifies the row: always shown
+    widest = [max((r[i] for r in rows), key=cell_len, default="") for i in keep]
 
-    def pick(index: list[int]) -> tuple[list[Column], list[bool], list[list[Text]]]:
+    def pick(index: list[int], table: list[list[str]]) -> Any:
         return (
             [cols[i] for i in index],
             [whole[i] for i in index],
-            [[r[i] for i in index] for r in rows],
+            [[r[i] for i in index] for r in table],
         )
 
-    while order and not _fits(_build(*pick(keep), title, probe=True)):
+    while order and not _fits(_build(*pick(keep, [widest]), title, probe=True)):
         keep.remove(order.pop(0))
     left_out = [cols[i].header for i in range(len(cols)) if i not in keep]
     if left_out:
         message(
             _("columns left out to fit {width} columns: {names} (see them all with a wider "
-              "terminal or --format csv)").format(width=console.width, names=", ".join(left_out))
+              "terminal or --format csv)").format(
+                width=console.width, names=pgettext("list", ", ").join(left_out))
         )  # fmt: skip
-    return _build(*pick(keep), title, probe=False)
+    return _build(*pick(keep, rows), title, probe=False)
 
 
 def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str | None) -> None:
     cols = list(columns) if columns else _unnamed(_keys(items, None))
-    rows = [[Text(visible(_show(c, item))) for c in cols] for item in items]
+    rows = [[visible(_show(c, item)) for c in cols] for item in items]
     whole = [_whole(c, items) for c in cols]
     console.print(_fit(cols, whole, rows, title))
     if not items:

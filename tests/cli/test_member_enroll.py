@@ -177,7 +177,7 @@ def test_invalid_input_exits_5_and_writes_nothing(run, engine, option, value, fr
     ("option", "value", "fragments"),
     [("--tier", "diamond", ("no tier 'diamond'", "basic, silver, gold, platinum")),
      ("--referrer", "M000404", ("no member 'M000404'",)),
-     ("--referrer", "13900000404", ("no member '13900000404'",))],
+     ("--referrer", "13900000404", ("no member '139****0404'",))],
 )  # fmt: skip
 def test_unknown_tier_or_referrer_exits_3_and_writes_nothing(run, engine, option, value, fragments):
     before = snapshot(engine)

@@ -76,13 +76,13 @@ LEFT_OUT = {
     (
         "campaign",
         "zh",
-    ): "为适应 80 列宽省略了：操作, 版本（加宽终端或用 --format csv 可看到全部列）",
+    ): "为适应 80 列宽省略了：操作、版本（加宽终端或用 --format csv 可看到全部列）",
     ("coupon", "en"): "columns left out to fit 80 columns: Min spend, Mon-Fri, No holidays, "
     "Order (see them all with a wider terminal or --format csv)",
     (
         "coupon",
         "zh",
-    ): "为适应 80 列宽省略了：最低消费, 周一至周五, 节假日不可用, 订单（加宽终端或用 "
+    ): "为适应 80 列宽省略了：最低消费、周一至周五、节假日不可用、订单（加宽终端或用 "
     "--format csv 可看到全部列）",
 }
 

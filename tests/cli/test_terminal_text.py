@@ -10,6 +10,10 @@ control in the output. JSON keeps the data as stored.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from typing import Any
 
 import pytest
 from sqlmodel import col, select, update
@@ -31,11 +35,34 @@ from memberctl.models import (
 from tests.factories import enroll
 from tests.privacydata import populate
 
-HOSTILE = "Bob [/] [bold]b[/bold] \\ 😀 \u202eRTL\u200f \x1b[2J\nFAKE\x07"
-SHOWN = "Bob [/] [bold]b[/bold] \\ 😀 \\u202eRTL\\u200f \\x1b[2J\\nFAKE\\x07"
+HOSTILE = "Bob [/] [bold]b[/bold] :smile: \\ 😀 \u202eRTL\u200f \x1b[2J\nFAKE\x07"
+SHOWN = "Bob [/] [bold]b[/bold] :smile: \\ 😀 \\u202eRTL\\u200f \\x1b[2J\\nFAKE\\x07"
 # Nothing in the output may act on a terminal.
 FORBIDDEN = ["\x1b", "\x07", "\u202e", "\u200f", "\r"]
-WIDE = {"COLUMNS": "600", "TERMINAL_WIDTH": "600"}
+# Every command runs in one fresh interpreter per language, whose terminal is 600 columns wide
+# (the width and the language are fixed when memberctl.cli is imported; pytest-xdist's workers
+# import it at 80 columns), so that no cell wraps.
+DRIVER = """
+import json, sys
+from typer.testing import CliRunner
+from memberctl.cli import app
+runs = [CliRunner().invoke(app, args, catch_exceptions=False) for args in json.loads(sys.argv[1])]
+print(json.dumps([[r.exit_code, r.stdout, r.stderr] for r in runs]))
+"""
+
+
+def run_wide(db_url: str, lang: str, commands: list[tuple[str, ...]]) -> list[list[Any]]:
+    """[exit code, stdout, stderr] of each command, run on a 600-column terminal in `lang`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "COLUMNS"))}
+    env.update({"COLUMNS": "600", "TERMINAL_WIDTH": "600", "MEMBERCTL_LANG": lang,
+                "MEMBERCTL_OPERATOR": "tester"})  # fmt: skip
+    argv = [["--db", db_url, "--no-input", *command] for command in commands]
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(argv)],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def test_visible_escapes_what_acts_on_a_terminal_and_keeps_the_rest():
@@ -104,18 +131,21 @@ def _unwrapped(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_table_shows_hostile_text_literally_and_harmlessly(run, hostile, tmp_path, lang):
+def test_every_table_shows_hostile_text_literally_and_harmlessly(
+    run, db_url, hostile, tmp_path, lang
+):
     assert run("segment", "save", "vips", "tag != nobody").exit_code == 0
     shows = SHOWS_TEXT | ({"report summary"} if lang == "zh" else set())  # tier names in zh
+    commands = _commands(hostile, tmp_path)
     wrong = []
-    for command in _commands(hostile, tmp_path):
-        result = run("--lang", lang, *command, env=WIDE)
+    for command, (code, stdout, stderr) in zip(
+        commands, run_wide(db_url, lang, commands), strict=True
+    ):
         label = " ".join(command[:2]) if len(command) > 1 else command[0]
-        output = result.stdout + result.stderr
-        if result.exit_code != 0 or any(char in output for char in FORBIDDEN):
-            wrong.append((command, result.exit_code, output))
-        elif (SHOWN in _unwrapped(result.stdout)) != (label in shows):
-            wrong.append((command, label in shows, output))
+        if code != 0 or any(char in stdout + stderr for char in FORBIDDEN):
+            wrong.append((command, code, stdout + stderr))
+        elif (SHOWN in _unwrapped(stdout)) != (label in shows):
+            wrong.append((command, label in shows, stdout + stderr))
     assert wrong == []
 
 
@@ -125,17 +155,15 @@ def test_json_keeps_the_text_as_stored(run, hostile):
     assert json.loads(run("member", "list", "-f", "json").stdout)[0]["store"] == HOSTILE
 
 
-def test_an_operator_with_an_escape_sequence_cannot_forge_audit_lines(run, engine):
+def test_an_operator_with_an_escape_sequence_cannot_forge_audit_lines(run, engine, db_url):
     no = enroll(engine, phone="13800138000").member_no
     forger = "ev\x1b[2J\n2026-11-25 10:00:00 boss member.forget M000009"
     assert run("--operator", forger, "points", "add", no, "5", "--reason", "r").exit_code == 0
 
-    result = run("audit", env=WIDE)
+    [(code, stdout, stderr)] = run_wide(db_url, "en", [("audit",)])
 
-    assert result.exit_code == 0, result.stderr
-    assert "\x1b" not in result.stdout
-    rows = [line for line in result.stdout.splitlines() if "points.add" in line]
+    assert code == 0, stderr
+    assert "\x1b" not in stdout
+    rows = [line for line in stdout.splitlines() if "points.add" in line]
     assert len(rows) == 1 and r"ev\x1b[2J\n2026-11-25 10:00:00 boss member.forget" in rows[0]
-    assert not any(
-        line.startswith("2026-11-25 10:00:00 boss") for line in result.stdout.splitlines()
-    )
+    assert not any(line.startswith("2026-11-25 10:00:00 boss") for line in stdout.splitlines())
