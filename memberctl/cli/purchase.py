@@ -73,7 +73,7 @@ def record(
         result = purchases.record(
             session=session, member=member, amount=money.parse(amount),
             order_no=fields.parse_text(order_no, _("the order number"), 64),
-            store=fields.parse_text(store, _("the store"), 64), operator=app.operator,
+            store=fields.parse_label(store, _("the store"), 64), operator=app.operator,
             at=when, now=now,
         )  # fmt: skip
     if result.duplicate:
