@@ -46,7 +46,7 @@ def _check_birthday(typed: str) -> object:
 def _check_store(typed: str) -> object:
     from memberctl.domain import fields
 
-    return fields.parse_text(typed, "the store", 64)
+    return fields.parse_label(typed, "the store", 64)
 
 
 def _check_tags(typed: str) -> object:
@@ -176,7 +176,7 @@ def _redeem(ctx: typer.Context) -> None:
     ref = _member_ref(ctx)
     n = text(_("Points to redeem:"), check=_check_points, required=True)
     reason = text(_("Reason:"), required=True)
-    points.deduct(ctx, ref, int(n or 0), reason=reason)
+    points.deduct(ctx, ref, str(n or ""), reason=reason)
 
 
 def _topup(ctx: typer.Context) -> None:

@@ -73,7 +73,7 @@ def record(
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = purchases.record(
             session=session, member=member, amount=money.parse(amount), order_no=number,
-            store=fields.parse_text(store, _("the store"), 64), operator=app.operator,
+            store=fields.parse_label(store, _("the store"), 64), operator=app.operator,
             at=when, now=clock.now(),
         )  # fmt: skip
     if result.duplicate:

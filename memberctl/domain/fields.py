@@ -6,7 +6,7 @@ What is matched (dates, genders, e-mail addresses, tags, stores, codes) is norma
 full-width `１` is `1`). Free text (names, addresses, notes, reasons, answers) is stored as typed,
 only surrounding whitespace stripped. No stored text may hold a control character (C0, DEL, C1)
 or a text-direction override (U+202A-202E, U+2066-2069): `check_text` refuses them, naming the
-field; multi-line text (notes, answers) may hold line breaks and tabs.
+field; multi-line text (addresses, notes, answers) may hold line breaks and tabs.
 """
 
 from __future__ import annotations
@@ -174,11 +174,19 @@ def parse_member_no(raw: str) -> str:
     return member_no
 
 
-def parse_text(raw: str | None, what: str, limit: int) -> str | None:
-    """Text that is matched later (a store, an order number): normalised (NFKC) and checked."""
+def parse_label(raw: str | None, what: str, limit: int) -> str | None:
+    """Text that is matched later (a store): normalised (NFKC), one line, checked."""
     if raw is None or _nfkc(raw) == "":
         return None
     return _within(check_text(_nfkc(raw), what), what, limit)
+
+
+def parse_text(raw: str | None, what: str, limit: int) -> str | None:
+    """Normalised (NFKC) text of a spreadsheet cell or an order number: control characters are
+    refused, line breaks and tabs kept as before (the import's columns use it)."""
+    if raw is None or _nfkc(raw) == "":
+        return None
+    return _within(check_text(_nfkc(raw), what, multiline=True), what, limit)
 
 
 def parse_free_text(

@@ -340,7 +340,7 @@ def member_conditions(
     if tags:  # the same normalisation as when tags are written
         tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
         conditions.append(col(Member.id).in_(tagged))
-    store = fields.parse_text(store, _("the store"), 64)
+    store = fields.parse_label(store, _("the store"), 64)
     if store:
         conditions.append(col(Member.store) == store)
     return conditions
@@ -396,8 +396,8 @@ def _parse_field(session: Session, key: str, text: str, region: str) -> object:
         "gender": fields.parse_gender,
         "birthday": lambda t: fields.parse_birthday(t, clock.today()),
         "email": fields.parse_email,
-        "address": lambda t: fields.parse_free_text(t, _("the address"), 500),
-        "store": lambda t: fields.parse_text(t, _("the store"), 64),
+        "address": lambda t: fields.parse_free_text(t, _("the address"), 500, multiline=True),
+        "store": lambda t: fields.parse_label(t, _("the store"), 64),
         "tier": lambda t: tiers.get(session, t).code,
         "referrer": lambda t: refs.resolve(session, t, region=region),
         "member_no": fields.parse_member_no,

@@ -83,7 +83,9 @@ def test_matched_values_are_still_normalised(run, engine, session):
     [(["member", "enroll", "--phone", "13900000009", "--name", "张\x01三"],
       cannot("the name", "U+0001", 2)),
      (["member", "edit", "{m}", "--name", "王\u202e五"], cannot("the name", "U+202E", 2)),
-     (["member", "edit", "{m}", "--address", "路\n1号"], cannot("the address", "U+000A", 2)),
+     (["member", "edit", "{m}", "--address", "路\x1b1号"],
+      cannot("the address", "U+001B", 2, MULTI)),
+     (["member", "edit", "{m}", "--store", "A\nB"], cannot("the store", "U+000A", 2)),
      (["member", "edit", "{m}", "--email", "a\x7f@b.cn"],
       cannot("the e-mail address", "U+007F", 2)),
      (["member", "edit", "{m}", "--store", "店\x9b"], cannot("the store", "U+009B", 2)),
@@ -104,11 +106,14 @@ def test_control_characters_are_refused_naming_the_field(run, engine, args, mess
     assert snapshot(engine) == before
 
 
-def test_a_note_may_hold_line_breaks_and_tabs(run, engine, session):
+def test_a_note_and_an_address_may_hold_line_breaks_and_tabs(run, engine, session):
     m = enroll(engine).member_no
     text = "第一行\n第二行\t附注\r\n完"
     assert run.json("member", "note", m, text)["text"] == text
     assert session.exec(select(Interaction.text)).all() == [text]
+    address = "上海市浦东新区\n世纪大道1号\t2楼"
+    assert run.json("member", "edit", m, "--address", address)["address"] == address
+    assert member_row(session, m).address == address
 
 
 SURVEY = """\

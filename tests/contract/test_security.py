@@ -134,7 +134,7 @@ def test_escaped_rejects_import_back_unchanged(run, tmp_path):
     result = run("import", "members", str(tmp_path / "fixed.csv"), "--format", "json")
     assert result.exit_code == 0, result.stderr
     names = sorted(m["name"] for m in run.json("member", "list"))
-    assert names == ["=1+1", "@x"]  # names are NFKC-normalised on the way in
+    assert names == ["=1+1", "＠x"]  # names are stored as typed: the original names
 
 
 # -- pretty exceptions ------------------------------------------------------------------------
