@@ -95,7 +95,8 @@ def prepare_sqlite_file(url: str, *, create_folders: bool) -> Path | None:
             _("give a file in it, e.g. {example}").format(example=path / "memberctl.db"),
         )
     if path.exists():
-        _check_header(path)
+        if os.path.realpath(path) not in _OPENED_BY_SQLITE:
+            _check_header(path)
         return None
     if not path.parent.is_dir():
         if not create_folders:
@@ -123,6 +124,13 @@ def _as_not_permitted(path: Path, action: Any) -> None:
             ),
             _("choose a folder you can write, or ask who owns it"),
         ) from None
+
+
+# SQLite files this process has made an engine for. Their header is never read again here:
+# closing any descriptor of a file drops every POSIX lock the process holds on it, so a check
+# beside a live connection (a test's engine and an in-process CLI run, say) would let another
+# process checkpoint and delete the WAL under that connection, and corrupt the database.
+_OPENED_BY_SQLITE: set[str] = set()
 
 
 def _check_header(path: Path) -> None:
@@ -167,6 +175,8 @@ def _create_private_file(database: str | None) -> None:
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     _create_private_file(database)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _OPENED_BY_SQLITE.add(os.path.realpath(database))
     engine = create_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
     )
