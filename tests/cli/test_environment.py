@@ -447,3 +447,94 @@ def test_an_import_rejects_impossible_birthdays_as_rows(run, engine, tmp_path, r
     ]  # fmt: skip
     assert errors[0]["message"] == _birthday_error("9999-12-31").removeprefix("error: ")
     assert _members(engine) == 0
+
+
+# -- --where: one length limit, a comparison and a nesting limit that the database can compile ----
+
+WHERE_TOO_LONG = (
+    "the expression is longer than 2000 characters at column 2001; shorten it, or save parts "
+    "of it as segments"
+)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [" or ".join(["tier = gold"] * 999), "tag = " + "x" * 120_000],
+    ids=["999 or terms", "120 KB"],
+)
+def test_a_where_too_long_for_the_database_is_a_usage_error(run, expr):
+    failure(run("member", "list", "--where", expr), 2, WHERE_TOO_LONG)
+    failure(run("report", "summary", "--where", expr), 2, WHERE_TOO_LONG)
+
+
+def test_the_same_limit_for_where_and_saved_segments(run):
+    expr = "tag = " + "x" * 1994  # 2,000 characters: allowed in both
+    assert run("member", "list", "--where", expr, "-f", "json").exit_code == 0
+    assert run("segment", "save", "long", expr).exit_code == 0
+    failure(run("member", "list", "--where", expr + "x"), 2, WHERE_TOO_LONG)
+    failure(run("segment", "save", "longer", expr + "x"), 2, "longer than 2000 characters")
+
+
+def test_more_than_200_comparisons_is_a_usage_error(run):
+    expr = " or ".join(["age<5"] * 201)
+    failure(run("member", "list", "--where", expr), 2,
+            "the expression has more than 200 comparisons (at column 1801); use 'in (...)' for a "
+            "list of values, or save parts of it as segments")  # fmt: skip
+
+
+def _deepest(make) -> str:
+    """make(levels) for the most levels the parser accepts."""
+    from memberctl.domain.where import ExpressionError, parse
+
+    levels = 1
+    while True:
+        try:
+            parse(make(levels + 1))
+        except ExpressionError:
+            return make(levels)
+        levels += 1
+
+
+def _filled(expr: str, unit: str = "age<5") -> str:
+    """`expr` and as many `unit` terms as the length and comparison limits allow."""
+    from memberctl.domain.where import ExpressionError, parse
+
+    while True:
+        longer = f"{unit} and {expr}"
+        try:
+            parse(longer)
+        except ExpressionError:
+            return expr
+        expr = longer
+
+
+WORST_WHERE = {
+    "200 and-ed age": lambda: " and ".join(["age<5"] * 200),
+    "200 or-ed birthday_month": lambda: " or ".join(["birthday_month=3"] * 100),
+    "nested or/and": lambda: _deepest(
+        lambda n: "".join(f"tag=a {('or', 'and')[i % 2]} (" for i in range(n)) + "tag=b" + ")" * n
+    ),
+    "not (x and": lambda: _deepest(lambda n: "not (birthday_month=3 and " * n + "tag=a" + ")" * n),
+    "not not": lambda: _deepest(lambda n: "not " * n + "spend_12m > 1"),
+    "deep and filled": lambda: _filled(
+        _deepest(lambda n: "not (inactive_days>3 or " * n + "tag=a" + ")" * n)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WORST_WHERE))
+def test_every_expression_within_the_limits_compiles_on_this_database(run, tmp_path, name):
+    """Measured: SQLite overflows its parser stack from 33 levels of nesting and refuses 999
+    `or` terms; the limits (24 levels, 200 comparisons, 2,000 characters) stay below."""
+    expr = WORST_WHERE[name]()
+    result = run("member", "list", "--where", expr, "-f", "json")
+    assert (result.exit_code, result.stdout.strip()) == (0, "[]"), result.stderr
+    result = run("report", "summary", "--where", expr, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "c.toml"  # a campaign's where sits deeper in its statements
+    path.write_text(f'code = "c"\naction = "award_points"\npoints = 1\nwhere = "{expr}"\n'
+                    'period = "daily"\n', encoding="utf-8")  # fmt: skip
+    assert run("campaign", "add", str(path)).exit_code == 0
+    for extra in (["--dry-run"], []):
+        result = run("campaign", "run", "c", "--as-of", "2026-11-25", *extra, "-f", "json")
+        assert result.exit_code == 0, result.stderr
