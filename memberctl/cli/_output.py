@@ -196,6 +196,10 @@ def _emit_record(item: Any, columns: Sequence[Column] | None, title: str | None)
     console.print(table)
 
 
-def message(text: str) -> None:
-    """A human message (never data): stderr, so stdout stays machine-readable."""
+def message(text: str, *, whole: bool = False) -> None:
+    """A human message (never data): stderr, so stdout stays machine-readable. `whole`: one
+    line as it is, never wrapped or read as markup (a message naming a file path)."""
+    if whole:
+        err_console.print(text, highlight=False, markup=False, soft_wrap=True)
+        return
     err_console.print(text, highlight=False)

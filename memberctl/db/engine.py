@@ -58,7 +58,19 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
+    _quiet_driver_log()
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _quiet_driver_log() -> None:
+    """psycopg logs a warning ("error ignored terminating <psycopg.Pipeline ...>") when a failed
+    batch also fails to end; with no handler Python prints it to stderr as a second line beside
+    the one error line. The error itself still reaches the error boundary."""
+    import logging
+
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(h, logging.NullHandler) for h in driver.handlers):
+        driver.addHandler(logging.NullHandler())
 
 
 def sqlite_file(url: str) -> Path | None:
