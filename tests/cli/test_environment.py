@@ -148,6 +148,12 @@ def test_the_range_ends_where_it_says(run, day):
     failure(run("report", "summary", "--as-of", day), 2, OUT_OF_RANGE)
 
 
+@pytest.mark.parametrize("option", ["--from", "--to"])
+def test_the_kpi_period_has_the_same_range(run, option):
+    expected = f"Invalid value for '{option}': the day must be from 1900-01-01 to 9899-12-31"
+    failure(run("report", "kpi", option, "0001-01-01"), 2, expected)
+
+
 @pytest.mark.parametrize("day", ["1900-01-01", "9899-12-31"])
 def test_the_first_and_last_days_work_on_reports_and_writers(run, day):
     run.json("member", "enroll", "--name", "A", "--phone", "13800138000", "--birthday",
