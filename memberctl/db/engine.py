@@ -98,7 +98,8 @@ def prepare_sqlite_file(url: str, *, create_folders: bool) -> Path | None:
             _("give a file in it, e.g. {example}").format(example=path / "memberctl.db"),
         )
     if path.exists():
-        _check_header(path)
+        if str(path.resolve()) not in _OPENED:
+            _check_header(path)
         return None
     if not path.parent.is_dir():
         if not create_folders:
@@ -128,7 +129,16 @@ def _as_not_permitted(path: Path, action: Any) -> None:
         ) from None
 
 
+# Files this process has opened with SQLite. Their header is not read again: closing any
+# descriptor of a file drops every POSIX lock this process holds on it, SQLite's included, and
+# another process could then check-point or recover the WAL under a live connection (seen as
+# "database disk image is malformed" in the SIGKILL tests, which run commands in-process).
+_OPENED: set[str] = set()
+
+
 def _check_header(path: Path) -> None:
+    """SQLite takes a file shorter than a page for an empty database and writes over it: a
+    small CSV given as --db would be lost. Read only before SQLite opened it in this process."""
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
@@ -170,6 +180,8 @@ def _create_private_file(database: str | None) -> None:
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     _create_private_file(database)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _OPENED.add(str(Path(database).resolve()))
     engine = create_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
     )
