@@ -155,7 +155,9 @@ class ErrorBoundary(TyperGroup):
             return 1
         except Exception as exc:  # the last line of defence: one line, no traceback
             if self.debug or _env_debug():
-                err_console.print(traceback.format_exc(), markup=False, highlight=False)
+                err_console.print(
+                    traceback.format_exc(), markup=False, highlight=False, soft_wrap=True
+                )
                 line = _("unexpected {name}: {exc}")
             else:
                 line = _("unexpected {name}: {exc} (run again with --debug for details)")

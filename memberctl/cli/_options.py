@@ -27,7 +27,8 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=_("Do it without askin
 LimitOpt = Annotated[int | None, typer.Option(min=1, help=_("At most this many rows."))]
 
 
-def _day_in_range(value: dt.datetime | None) -> dt.datetime | None:
+def day_in_range(value: dt.datetime | None) -> dt.datetime | None:
+    """Callback for a day option: refuses a day outside clock.FIRST_DAY..LAST_DAY (exit 2)."""
     from memberctl import clock
 
     if value is not None and not clock.in_range(value.date()):
@@ -44,7 +45,7 @@ AsOfOpt = Annotated[
     typer.Option(
         formats=["%Y-%m-%d"],
         metavar="YYYY-MM-DD",
-        callback=_day_in_range,
+        callback=day_in_range,
         help=_("Act as if today were this day (re-runs, tests)."),
     ),
 ]

@@ -42,7 +42,8 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
             _("the schema version '{revision}' is unknown to this memberctl (it knows up to "
               "{head}): upgrade memberctl before using this database").format(
                 revision=data["schema_revision"], head=data["schema_head"]
-            )
+            ),
+            whole=True,
         )  # fmt: skip
     emit(data, fmt)
 

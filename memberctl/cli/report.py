@@ -17,7 +17,7 @@ import typer
 
 from memberctl.cli import _completion
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt, SegmentOpt, WhereOpt
+from memberctl.cli._options import AsOfOpt, SegmentOpt, WhereOpt, day_in_range
 from memberctl.i18n import _
 
 if TYPE_CHECKING:
@@ -253,11 +253,11 @@ def kpi(
     ctx: typer.Context,
     start: Annotated[
         dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                          help=_("First day; default 29 days before --to."))
+                          callback=day_in_range, help=_("First day; default 29 days before --to."))
     ] = None,
     end: Annotated[
         dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                          help=_("Last day; default --as-of."))
+                          callback=day_in_range, help=_("Last day; default --as-of."))
     ] = None,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,

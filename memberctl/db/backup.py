@@ -49,6 +49,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from memberctl.atomic import atomic_path, make_folder
 from memberctl.db.engine import is_sqlite, make_engine
@@ -186,9 +187,40 @@ def _opened_backup(path: Path) -> Iterator[tuple[Engine, str | None, str]]:
             raise _not_a_backup(path)
         engine = make_engine(f"sqlite:///{scratch}")
         try:
+            _check_whole(engine, path)
             yield engine, _backup_revision(engine, path), kind
         finally:
             engine.dispose()
+
+
+def damaged(path: Path, detail: str) -> InvalidInput:
+    return InvalidInput(
+        _("the backup '{name}' is damaged ({detail}); nothing was restored").format(
+            name=path.name, detail=detail
+        ),
+        _("restore an older backup"),
+    )
+
+
+def _check_whole(engine: Engine, path: Path) -> None:
+    """Every page readable and every reference intact, before anything is restored: SQLite's
+    backup copies pages as they are, so a damaged page would otherwise surface half-way, or
+    not at all (an index page), and a broken reference only on the target."""
+    with engine.connect() as connection:
+        try:
+            pages = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check(5)")]
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        except DBAPIError as exc:
+            raise damaged(path, str(exc.orig).splitlines()[0]) from None
+    if pages != ["ok"]:
+        raise damaged(path, pages[0])
+    if broken:
+        raise damaged(
+            path,
+            _("{count} rows point at rows that are missing, first in {table}").format(
+                count=len(broken), table=broken[0][0]
+            ),
+        )
 
 
 def _not_a_backup(path: Path, why: str = "") -> InvalidInput:
@@ -239,18 +271,26 @@ def _load_logical(path: Path, scratch: Path) -> None:
     try:
         upgrade(engine, str(revision))
         with engine.begin() as connection:
-            live = {t.name: t for t in _tables(connection)}
-            for table in live.values():
-                if table.name != "alembic_version":
-                    connection.execute(delete(table))
-            for entry in tables:
-                table = live.get(entry.get("table"))
-                if table is None or table.name == "alembic_version" or not entry.get("rows"):
-                    continue
-                rows = [_typed_row(table, row) for row in entry["rows"]]
-                connection.execute(insert(table), rows)
+            _fill(connection, tables)
+    except DBAPIError as exc:  # a row SQLite refuses: a broken reference, a missing value
+        raise damaged(path, str(exc.orig).splitlines()[0]) from None
+    except (ValueError, TypeError, AttributeError) as exc:  # a value of the wrong kind
+        raise damaged(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     finally:
         engine.dispose()
+
+
+def _fill(connection: Connection, tables: list[dict[str, Any]]) -> None:
+    live = {t.name: t for t in _tables(connection)}
+    for table in live.values():
+        if table.name != "alembic_version":
+            connection.execute(delete(table))
+    for entry in tables:
+        table = live.get(entry.get("table"))
+        if table is None or table.name == "alembic_version" or not entry.get("rows"):
+            continue
+        rows = [_typed_row(table, row) for row in entry["rows"]]
+        connection.execute(insert(table), rows)
 
 
 def _refuse_newer(revision: str | None, path: Path) -> None:
@@ -271,7 +311,7 @@ def restore(engine: Engine, path: Path) -> BackupInfo:
         upgrade(source)
         if engine.dialect.name == "postgresql":
             _refuse_nul(source, path)
-        _copy_all(source, engine)
+        _copy_all(source, engine, path)
         rows = _row_counts(source)
     return BackupInfo(str(path), kind, revision, rows, path.stat().st_size)
 
@@ -299,18 +339,26 @@ def _refuse_nul(source: Engine, path: Path) -> None:
                 )
 
 
-def _copy_all(source: Engine, target: Engine) -> None:
-    """Replace the target's rows with the source's, in one transaction."""
+def _copy_all(source: Engine, target: Engine, path: Path) -> None:
+    """Replace the target's rows with the source's, in one transaction. A value the target
+    refuses (PostgreSQL checks text lengths and integer ranges that SQLite does not) undoes it."""
     from memberctl.db.session import transaction
 
     upgrade(target)
-    with source.connect() as reader, transaction(target) as session:
-        writer = session.connection()
-        tables = [t for t in _tables(writer) if t.name != "alembic_version"]
-        for table in reversed(tables):
-            writer.execute(delete(table))
-        for table in tables:
-            _copy_table(reader, writer, table)
+    try:
+        with source.connect() as reader, transaction(target) as session:
+            writer = session.connection()
+            tables = [t for t in _tables(writer) if t.name != "alembic_version"]
+            for table in reversed(tables):
+                writer.execute(delete(table))
+            for table in tables:
+                _copy_table(reader, writer, table)
+    except (DataError, IntegrityError) as exc:
+        raise InvalidInput(
+            _("the backup '{name}' holds a value this database refuses ({detail}); nothing was "
+              "restored").format(name=path.name, detail=str(exc.orig).splitlines()[0]),
+            _("restore it into SQLite, or restore another backup"),
+        ) from None  # fmt: skip
 
 
 def _copy_table(reader: Connection, writer: Connection, table: Table) -> None:

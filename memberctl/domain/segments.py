@@ -17,12 +17,13 @@ from sqlmodel import Session, col, select
 from memberctl.domain import audit, fields, members
 from memberctl.domain.members import MemberRecord
 from memberctl.domain.where import Clause, ExpressionError, member_filter
+from memberctl.domain.where.parser import MAX_LENGTH
 from memberctl.errors import NotFound, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, Segment
 
 NAME_LIMIT = 64
-EXPR_LIMIT = 2000
+EXPR_LIMIT = MAX_LENGTH  # one limit for a saved expression and a --where
 
 
 @dataclass(frozen=True)

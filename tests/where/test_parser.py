@@ -145,9 +145,15 @@ INVALID = [
     ("tag = a " + "x" * 50,
      f"expected 'and', 'or' or the end after 'a' at column 9, found '{'x' * 39}…'", 9),
     ("tag == vip", "expected a value after '=' at column 6, found '='", 6),
-    ("not " * 70 + "tag = a", "the expression nests deeper than 64 levels at column 257", 257),
-    ("(" * 70 + "tag = a" + ")" * 70, "the expression nests deeper than 64 levels at column 65",
-     65),
+    ("not " * 70 + "tag = a", "the expression nests deeper than 24 levels at column 97", 97),
+    ("(" * 70 + "tag = a" + ")" * 70, "the expression nests deeper than 24 levels at column 25",
+     25),
+    (" or ".join(["age<5"] * 201),
+     "the expression has more than 200 comparisons (at column 1801); use 'in (...)' for a list "
+     "of values, or save parts of it as segments", 1801),
+    ("tag = " + "x" * 1995,
+     "the expression is longer than 2000 characters at column 2001; shorten it, or save parts "
+     "of it as segments", 2001),
 ]  # fmt: skip
 
 

@@ -12,6 +12,13 @@
 
 So `not` binds tighter than `and`, and `and` tighter than `or`. Keywords and field names are
 read in any case. Every error names the column (1-based) and what was expected there.
+
+Limits, so that every expression that parses also compiles on SQLite and PostgreSQL (measured
+with SQLite 3.x: its parser stack overflows from 33 levels of `not`/parentheses, and an
+expression tree deeper than 1,000 nodes, e.g. 999 `or` terms, is refused):
+- MAX_LENGTH characters, the same for `--where` and a saved segment or campaign;
+- MAX_TERMS comparisons (SQLite compiled 499 `and`-ed `age` terms, 998 `or`-ed `tier` terms);
+- MAX_DEPTH levels of `not` and parentheses (SQLite failed from 33).
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from memberctl.domain.where import catalog
 from memberctl.domain.where.lexer import ExpressionError, Kind, Token, tokenize
 from memberctl.i18n import _
 
-MAX_DEPTH = 64
+MAX_LENGTH = 2000
+MAX_TERMS = 200
+MAX_DEPTH = 24
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,14 @@ Node = Compare | Not | And | Or
 
 def parse(text: str) -> Node:
     """The AST of `text`, or ExpressionError saying where and what was expected."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            _("the expression is longer than {limit} characters at column {column}").format(
+                limit=MAX_LENGTH, column=MAX_LENGTH + 1
+            ),
+            MAX_LENGTH + 1,
+            _("shorten it, or save parts of it as segments"),
+        )
     return _Parser(tokenize(text)).expression()
 
 
@@ -81,6 +98,7 @@ class _Parser:
         self.tokens = tokens
         self.index = 0
         self.depth = 0
+        self.terms = 0
 
     @property
     def token(self) -> Token:
@@ -167,6 +185,16 @@ class _Parser:
         return self.comparison()
 
     def comparison(self) -> Node:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            column = self.token.pos + 1
+            raise ExpressionError(
+                _("the expression has more than {limit} comparisons (at column {column})").format(
+                    limit=MAX_TERMS, column=column
+                ),
+                column,
+                _("use 'in (...)' for a list of values, or save parts of it as segments"),
+            )
         name = self.advance()
         spec = catalog.field(name)
         op_token = self.token
