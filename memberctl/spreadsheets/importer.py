@@ -172,12 +172,13 @@ def require(
 ) -> None:  # fmt: skip
     """Reject rows where a required field is empty (and was not already rejected for it)."""
     index = frame.index.tolist()
+    flagged = _flagged(rejects, set(index))
     for name in names:
         source = columns.column(name)
         message = _("{replace} is empty").format(replace=field_label(name))  # once per column
         for position, value in enumerate(values[name]):
             row = index[position]
-            if value is None and not _rejected_for(rejects, row, source):
+            if value is None and (row, source) not in flagged:
                 rejects.add(frame, row, source, message)
 
 
@@ -191,10 +192,15 @@ def field_label(name: str) -> str:
     return labels.get(name, name.replace("_", " "))
 
 
-def _rejected_for(rejects: Rejects, row: int, column: str) -> bool:
-    if row not in rejects:
-        return False
-    return any(e.row == row and e.column == column for e in reversed(rejects.errors[-50:]))
+def _flagged(rejects: Rejects, rows: set[int]) -> set[tuple[int, str | None]]:
+    """(row, column) of every error already given to `rows`, the rows of the chunk at hand:
+    their errors are the last ones added (a chunk is checked whole before the next is read)."""
+    flagged = set()
+    for error in reversed(rejects.errors):
+        if error.row not in rows:
+            break
+        flagged.add((error.row, error.column))
+    return flagged
 
 
 class FirstSeen:
