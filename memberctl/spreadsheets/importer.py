@@ -58,17 +58,23 @@ class Report:
     updated: int = 0
     skipped: int = 0
     rejected: int = 0
+    would_insert: int = 0  # what the checks allowed; inserted/updated stay 0 if nothing is written
+    would_update: int = 0
     dry_run: bool = False
+    discarded: bool = False  # a dry run or a strict refusal: nothing was written
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     seconds: float = 0.0
     errors_file: Path | None = None
 
     def result(self) -> dict[str, Any]:
-        """The contract's JSON result: exactly these keys."""
+        """The contract's JSON result: exactly these keys. `inserted` and `updated` say what was
+        written; `would_insert` and `would_update` what the rows checked would have written (the
+        same numbers, unless a dry run or a strict refusal wrote nothing)."""
         return {
             "inserted": self.inserted, "updated": self.updated, "skipped": self.skipped,
-            "rejected": self.rejected, "dry_run": self.dry_run,
+            "rejected": self.rejected, "would_insert": self.would_insert,
+            "would_update": self.would_update, "dry_run": self.dry_run,
             "errors": [
                 {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
                 for e in self.errors
@@ -126,7 +132,10 @@ def finish(
     report.dry_run = options.dry_run
     report.errors_file = rejects.write(options.errors_path or _default_errors(path))
     report.seconds = time.perf_counter() - began
+    report.would_insert, report.would_update = report.inserted, report.updated
     if options.dry_run or (report.rejected and not options.skip_invalid):
+        report.inserted = report.updated = 0  # the transaction is rolled back: nothing written
+        report.discarded = True
         raise Discarded(report)
     bulk.finish_run(
         session, run_id, status="done", rows_total=report.rows, inserted=report.inserted,
@@ -152,7 +161,10 @@ def parse_columns(
     frame: pd.DataFrame, columns: headers.ColumnMap, parsers: dict[str, Callable[[Any], Any]],
     rejects: Rejects,
 ) -> dict[str, list[Any]]:  # fmt: skip
-    """Every mapped column parsed once per distinct value; bad cells are rejected."""
+    """Every mapped column parsed once per distinct value; bad cells are rejected, and so are
+    the rows the reader found with more fields than the header (`read._exact_chunks`)."""
+    for row, reason in frame.attrs.get("wide", {}).items():
+        rejects.add(frame, row, None, reason)
     index = frame.index.tolist()
     values: dict[str, list[Any]] = {}
     for name, parse in parsers.items():

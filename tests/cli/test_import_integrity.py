@@ -5,6 +5,7 @@ float-text phones, whole cents, control characters, mapping files."""
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import select
 from memberctl.models import Member, Purchase
 from tests.conftest import failure
 from tests.factories import enroll
-from tests.spreadsheets.sheets import write_csv, write_xlsx
+from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
 
 def _import(run, kind, path, *options):
@@ -119,3 +120,119 @@ def error_line_of(result):
     """The last stderr line of a strict import refused with its result printed."""
     assert result.exit_code == 5, result.stderr
     return result.stderr.strip().splitlines()[-1]
+
+
+# --- 1: a row with more fields than the header is a rejected row, never shifted --------------
+
+
+def test_a_trailing_comma_is_a_rejected_row_not_a_shifted_one(run, session, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("姓名,手机号,备注\n张三,13800000061,13900000099,\n李四,13800000062,x\n",
+                    encoding="utf-8")  # fmt: skip
+    result, data = _import(run, "members", path)
+    assert "first: row 2: row 2 has 4 fields, the header has 3" in error_line_of(result)
+    assert (data["inserted"], data["rejected"]) == (0, 1)
+    assert data["errors"] == [{"row": 2, "column": None, "value": None,
+                               "message": "row 2 has 4 fields, the header has 3"}]  # fmt: skip
+    assert _count(session, Member) == 0
+    assert read_rows(tmp_path / "t.errors.csv") == [
+        ["姓名", "手机号", "备注", "错误原因"],
+        ["张三", "13800000061", "13900000099", "row 2 has 4 fields, the header has 3"],
+    ]
+    result, data = _import(run, "members", path, "--skip-invalid")
+    assert (data["inserted"], data["rejected"]) == (1, 1)
+    assert [(m["name"], m["phone"]) for m in run.json("member", "list")] == [
+        ("李四", "+8613800000062")
+    ]
+
+
+def test_extra_fields_in_later_chunks_are_rejected_rows(run, monkeypatch, tmp_path):
+    from memberctl.spreadsheets import read
+
+    monkeypatch.setattr(read, "CHUNK_ROWS", 2)
+    lines = ["姓名,手机号,积分", "A,13800000001,1", "B,13800000002,2", "C,13800000003,3",
+             "D,13800000004,4,,", "E,13800000005,5", ",,,", "F,13800000006,6,x,y",
+             "G,13800000007,7"]  # fmt: skip
+    path = tmp_path / "c.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result, data = _import(run, "members", path, "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert (data["inserted"], data["rejected"]) == (5, 2)
+    assert [e["message"] for e in data["errors"]] == [
+        "row 5 has 5 fields, the header has 3",
+        "row 8 has 5 fields, the header has 3 (beyond the header: x, y)",
+    ]
+    members = {m["name"]: (m["phone"], m["points"]) for m in run.json("member", "list")}
+    assert members == {
+        n: (f"+861380000000{i}", i) for i, n in zip((1, 2, 3, 5, 7), "ABCEG", strict=True)
+    }
+    assert read_rows(tmp_path / "c.errors.csv")[1:] == [
+        ["D", "13800000004", "4", "row 5 has 5 fields, the header has 3"],
+        ["F", "13800000006", "6", "row 8 has 5 fields, the header has 3 (beyond the header: x, y)"],
+    ]
+
+
+def test_a_purchase_row_with_a_field_too_many_is_rejected(run, engine, session, tmp_path):
+    enroll(engine, phone="13800138000")
+    path = tmp_path / "p.csv"
+    path.write_text("手机号,订单号,金额,时间\n13800138000,A1,10,2026-11-01,\n"
+                    "13800138000,A2,20,2026-11-02\n", encoding="utf-8")  # fmt: skip
+    result, data = _import(run, "purchases", path)
+    assert "row 2 has 5 fields, the header has 4" in error_line_of(result)
+    assert _count(session, Purchase) == 0
+    result, data = _import(run, "purchases", path, "--skip-invalid")
+    assert (data["inserted"], data["rejected"]) == (1, 1)
+    session.rollback()
+    assert session.exec(select(Purchase.order_no, Purchase.amount)).all() == [
+        ("A2", Decimal("20.00"))
+    ]
+
+
+# --- 2: a cap on fields per row, refused fast --------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["header", "first row", "later row"])
+def test_a_row_of_a_million_fields_is_refused_fast(run, session, tmp_path, where):
+    huge = ",".join(["x"] * 1_000_000)
+    lines = {"header": [huge, "张三,13800000061"],
+             "first row": ["姓名,手机号", huge, "张三,13800000061"],
+             "later row": ["姓名,手机号", "张三,13800000061", huge]}[where]  # fmt: skip
+    path = tmp_path / "w.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    began = time.perf_counter()
+    result = run("import", "members", str(path))
+    seconds = time.perf_counter() - began
+    row = {"header": "the header row", "first row": "row 2", "later row": "row 3"}[where]
+    failure(result, 5, f"{row} of 'w.csv' has 1000000 fields; at most 1000 are read")
+    assert seconds < 10, seconds  # 144 s and 2.6 GB before; about 0.3 s now
+    assert _count(session, Member) == 0
+
+
+# --- 6: counts say what happened -------------------------------------------------------------
+
+
+def test_counts_say_what_was_written_and_what_would_have_been(run, engine, session, tmp_path):
+    enroll(engine, phone="13900139000", name="Old")
+    rows = [["姓名", "手机号"], ["Ann", "13800138000"], ["Bob", "13700137000"],
+            ["New name", "13900139000"], ["Cid", "1.38E+10"]]  # fmt: skip
+    path = write_csv(tmp_path / "m.csv", rows)
+    counts = ("inserted", "updated", "skipped", "rejected", "would_insert", "would_update")
+    result, data = _import(run, "members", path, "--on-existing", "update")
+    assert result.exit_code == 5
+    assert tuple(data[k] for k in counts) == (0, 0, 0, 1, 2, 1)
+    result, data = _import(run, "members", path, "--on-existing", "update", "--dry-run",
+                           "--skip-invalid")  # fmt: skip
+    assert tuple(data[k] for k in counts) + (data["dry_run"],) == (0, 0, 0, 1, 2, 1, True)
+    assert _count(session, Member) == 1
+    table = run("import", "members", str(path), "--on-existing", "update")
+    assert "refused: nothing written" in table.stdout and "Would insert" in table.stdout
+    assert "Inserted" not in table.stdout
+    result, data = _import(run, "members", path, "--on-existing", "update", "--skip-invalid")
+    assert tuple(data[k] for k in counts) == (2, 1, 0, 1, 2, 1)
+    path = write_csv(tmp_path / "p.csv", [["手机号", "订单号", "金额", "时间"],
+                                          ["13800138000", "A1", "10", "2026-11-01"],
+                                          ["13800138000", "A2", "x", "2026-11-01"]])  # fmt: skip
+    result, data = _import(run, "purchases", path)
+    assert result.exit_code == 5
+    assert tuple(data[k] for k in counts) == (0, 0, 0, 1, 1, 0)
+    assert _count(session, Purchase) == 0
