@@ -5,8 +5,9 @@ values (object dtype), indexed by spreadsheet row number (header = 1). CSV is st
 so a file of millions of rows is never held whole; an Excel sheet is read at once (calamine is
 fast, and a sheet has at most about a million rows). Entirely empty rows are dropped.
 
-CSV encodings are tried in the order UTF-8 (with or without BOM), GB18030 (a superset of GBK
-and GB2312, what Chinese Excel and WPS save), then charset-normalizer's guess.
+CSV encodings are tried in the order UTF-8 (with or without BOM; UTF-16 with a BOM) and
+GB18030 (a superset of GBK and GB2312, what Chinese Excel and WPS save); text in none of them
+is refused, never guessed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from memberctl.spreadsheets import excel
 from memberctl.spreadsheets.excel import EXCEL_SUFFIXES, filled
 
 CHUNK_ROWS = 50_000
+ENCODINGS = ("utf-8", "gb18030")  # tried in this order, after a BOM
 _SNIFF_WHOLE = 32 * 1024 * 1024  # detect on the whole file below this size, else on a sample
 _SAMPLE = 4 * 1024 * 1024
 MAX_FIELDS = 1_000  # fields in a CSV row, the header's or a data row's: more refuses the file
@@ -135,21 +137,19 @@ def detect_encoding(path: Path) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     final = size <= _SNIFF_WHOLE
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in ENCODINGS:
         try:
             codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
             return encoding
         except UnicodeDecodeError:
             continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    if best is None:
-        raise InvalidInput(
-            _("cannot tell the text encoding of '{name}'").format(name=path.name),
-            _("save it as UTF-8 CSV and try again"),
-        )
-    return str(best.encoding)
+    # Nothing else is guessed: a guess on a few bytes (cp1250, latin-1...) imports garbage.
+    raise InvalidInput(
+        _("'{name}' is not text in any of the encodings tried: {encodings}").format(
+            name=path.name, encodings=", ".join(["UTF-8", "GB18030 (GBK)"])
+        ),
+        _("save it again as 'CSV UTF-8' (or GBK) in Excel or WPS"),
+    )
 
 
 def _open_csv(path: Path, chunk_rows: int) -> Sheet:

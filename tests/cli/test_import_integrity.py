@@ -236,3 +236,23 @@ def test_counts_say_what_was_written_and_what_would_have_been(run, engine, sessi
     assert result.exit_code == 5
     assert tuple(data[k] for k in counts) == (0, 0, 0, 1, 1, 0)
     assert _count(session, Purchase) == 0
+
+
+# --- 3: text in no supported encoding is refused, never guessed ------------------------------
+
+
+def test_a_csv_in_no_supported_encoding_is_refused(run, session, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_bytes("name,phone\nRenée €5,13800138000\n".encode("cp1252"))
+    failure(run("import", "members", str(path)), 5,
+            "'w.csv' is not text in any of the encodings tried: UTF-8, GB18030 (GBK)",
+            "save it again as 'CSV UTF-8' (or GBK)")  # fmt: skip
+    assert _count(session, Member) == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_the_supported_encodings_still_import(run, tmp_path, encoding):
+    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号"], ["张三", "13800138000"]], encoding)
+    result, data = _import(run, "members", path)
+    assert (result.exit_code, data["inserted"]) == (0, 1), result.stderr
+    assert run.json("member", "show", "M000001")["name"] == "张三"
