@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from memberctl.models import Member, Purchase
 from tests.conftest import failure
-from tests.factories import enroll
+from tests.factories import enroll, member_in
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
 
@@ -256,3 +256,29 @@ def test_the_supported_encodings_still_import(run, tmp_path, encoding):
     result, data = _import(run, "members", path)
     assert (result.exit_code, data["inserted"]) == (0, 1), result.stderr
     assert run.json("member", "show", "M000001")["name"] == "张三"
+
+
+# --- 4: a purchase for a frozen or cancelled member: one rule for import and command --------
+
+
+@pytest.mark.parametrize("status", ["frozen", "cancelled"])
+def test_purchases_of_frozen_or_cancelled_members_are_rejected_rows(run, engine, session,
+                                                                    tmp_path, status):  # fmt: skip
+    active = enroll(engine, phone="13800138000").member_no
+    stopped = member_in(engine, status, phone="13900139000").member_no
+    path = write_csv(tmp_path / "p.csv", [["会员卡号", "订单号", "金额", "时间"],
+                                          [active, "A1", "100", "2026-11-01"],
+                                          [stopped, "A2", "100", "2026-11-01"]])  # fmt: skip
+    refusal = (f"cannot record a purchase for {stopped}: the member is {status}; "
+               "unfreeze or restore the member first")  # fmt: skip
+    result, data = _import(run, "purchases", path)
+    assert f"row 3, column 会员卡号: {refusal}" in error_line_of(result)
+    assert data["errors"] == [{"row": 3, "column": "会员卡号", "value": stopped,
+                               "message": refusal}]  # fmt: skip
+    assert _count(session, Purchase) == 0
+    result, data = _import(run, "purchases", path, "--skip-invalid")
+    assert (result.exit_code, data["inserted"], data["rejected"]) == (0, 1, 1)
+    assert run.json("member", "show", active)["points"] == 100
+    session.rollback()
+    assert session.exec(select(Purchase.order_no)).all() == ["A1"]
+    assert run("purchase", "record", stopped, "10").exit_code == 4  # the command's rule, the same
