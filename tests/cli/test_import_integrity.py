@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from memberctl.models import Member, Purchase
+from memberctl.models import LifecycleChange, Member, Purchase
 from tests.conftest import failure
 from tests.factories import enroll, member_in
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
@@ -282,3 +282,33 @@ def test_purchases_of_frozen_or_cancelled_members_are_rejected_rows(run, engine,
     session.rollback()
     assert session.exec(select(Purchase.order_no)).all() == ["A1"]
     assert run("purchase", "record", stopped, "10").exit_code == 4  # the command's rule, the same
+
+
+# --- 7: status changes by import follow the lifecycle rules of the commands ------------------
+
+
+def test_an_update_may_not_make_a_move_the_commands_refuse(run, engine, session, tmp_path):
+    cancelled = member_in(engine, "cancelled", phone="13800138000").member_no
+    frozen = member_in(engine, "frozen", phone="13900139000").member_no
+    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号", "状态"],
+                                          ["Ann", "13800138000", "冻结"],
+                                          ["Bob", "13900139000", "正常"]])  # fmt: skip
+    before = _count(session, LifecycleChange)
+    refusal = (f"cannot freeze {cancelled}: the member is cancelled; freeze is allowed only "
+               "for active members")  # fmt: skip
+    result, data = _import(run, "members", path, "--on-existing", "update")
+    assert f"row 2, column 状态: {refusal}" in error_line_of(result)
+    assert [(e["row"], e["column"], e["message"]) for e in data["errors"]] == [(2, "状态", refusal)]
+    command = run("member", "freeze", cancelled)
+    assert command.exit_code == 4 and f"cannot freeze {cancelled}" in command.stderr
+    result, data = _import(run, "members", path, "--on-existing", "update", "--skip-invalid")
+    assert (result.exit_code, data["updated"], data["rejected"]) == (0, 1, 1)
+    assert run.json("member", "show", cancelled)["status"] == "cancelled"
+    assert run.json("member", "show", frozen)["status"] == "active"  # unfreeze: allowed
+    session.rollback()
+    assert _count(session, LifecycleChange) == before + 1
+    restore = write_csv(
+        tmp_path / "r.csv", [["姓名", "手机号", "状态"], ["Ann", "13800138000", "active"]]
+    )
+    result, data = _import(run, "members", restore, "--on-existing", "update")
+    assert (result.exit_code, data["updated"]) == (0, 1), result.stderr  # restore: allowed
