@@ -258,7 +258,7 @@ def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[An
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
         "birthday": normalize.date, "email": normalize.email,
-        "address": normalize.text(500, _("the address")), "tier": normalize.tier(codes),
+        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(codes),
         "points": normalize.points, "balance": normalize.amount,
         "member_no": normalize.member_no, "joined_at": normalize.datetime,
         "store": normalize.text(64, _("the store")), "tags": normalize.tags,

@@ -95,15 +95,36 @@ def blank_value(parse: Callable[[Any], Any]) -> Any:
 # --- one raw value -> one field value (None when blank) --------------------------------------
 
 
-def text(limit: int, what: str) -> Callable[[Any], str | None]:
+# Control characters: none in names, tags, stores, numbers (C0, DEL and C1); free text (an
+# address) keeps tab, line feed and carriage return. PostgreSQL cannot store NUL at all.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible(value: str, what: str, free: bool = False) -> str:
+    """`value` unless it holds a control character, which is refused naming it."""
+    found = (_CONTROLS_IN_TEXT if free else _CONTROLS).search(value)
+    if found is not None:
+        raise InvalidInput(
+            _("{what} contains the control character U+{code:04X}").format(
+                what=what, code=ord(found[0])
+            ),
+            _("remove it from the cell (most programs do not show it)"),
+        )
+    return value
+
+
+def text(limit: int, what: str, free: bool = False) -> Callable[[Any], str | None]:
+    """Text of at most `limit` characters; `free` text (an address) may hold line breaks."""
+
     def parse(raw: Any) -> str | None:
-        return fields.parse_text(cell_text(raw), what, limit)
+        return fields.parse_text(visible(cell_text(raw), what, free), what, limit)
 
     return parse
 
 
 def name(raw: Any) -> str | None:
-    value = cell_text(raw)
+    value = visible(cell_text(raw), _("the name"))
     return fields.parse_name(value) if value else None
 
 
@@ -161,16 +182,16 @@ def gender(raw: Any) -> str | None:
 
 
 def email(raw: Any) -> str | None:
-    return fields.parse_email(cell_text(raw))
+    return fields.parse_email(visible(cell_text(raw), _("the e-mail address")))
 
 
 def tags(raw: Any) -> list[str]:
-    value = cell_text(raw)
+    value = visible(cell_text(raw), _("a tag"))
     return fields.parse_tags([value]) if value else []
 
 
 def member_no(raw: Any) -> str | None:
-    value = cell_text(raw)
+    value = visible(cell_text(raw), _("the member number"))
     return fields.parse_member_no(value) if value else None
 
 

@@ -312,3 +312,48 @@ def test_an_update_may_not_make_a_move_the_commands_refuse(run, engine, session,
     )
     result, data = _import(run, "members", restore, "--on-existing", "update")
     assert (result.exit_code, data["updated"]) == (0, 1), result.stderr  # restore: allowed
+
+
+# --- 10: control characters in imported text -------------------------------------------------
+
+
+def test_control_characters_are_rejected_cells_on_every_database(run, session, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [
+        ["姓名", "手机号", "地址", "标签", "门店"],
+        ["A\x00nn", "13800138001", "", "", ""],
+        ["Bob", "13800138002", "Road 1\nFloor 2\tRoom\r3", "vip", "总店"],
+        ["Cid", "13800138003", "Road\x00", "", ""],
+        ["Dan", "13800138004", "", "v\x1bip", ""],
+        ["Eve", "13800138005", "", "", "总\x85店"],
+        ["F\tay", "13800138006", "", "", ""],
+    ])  # fmt: skip
+    result, data = _import(run, "members", path, "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert [(e["row"], e["column"], e["message"]) for e in data["errors"]] == [
+        (2, "姓名", "the name contains the control character U+0000; remove it from the cell "
+                    "(most programs do not show it)"),
+        (4, "地址", "the address contains the control character U+0000; remove it from the "
+                    "cell (most programs do not show it)"),
+        (5, "标签", "a tag contains the control character U+001B; remove it from the cell "
+                    "(most programs do not show it)"),
+        (6, "门店", "the store contains the control character U+0085; remove it from the cell "
+                    "(most programs do not show it)"),
+        (7, "姓名", "the name contains the control character U+0009; remove it from the cell "
+                    "(most programs do not show it)"),
+    ]  # fmt: skip
+    assert (data["inserted"], data["rejected"]) == (1, 5)
+    assert run.json("member", "show", "M000001")["address"] == "Road 1\nFloor 2\tRoom\r3"
+    path = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["手机号", "订单号", "金额", "时间", "品类"],
+            ["13800138002", "A\x001", "10", "2026-11-01", ""],
+            ["13800138002", "A2", "10", "2026-11-01", "x\x7f"],
+            ["13800138002", "A3", "10", "2026-11-01", "饮料"],
+        ],
+    )
+    result, data = _import(run, "purchases", path, "--skip-invalid")
+    assert (result.exit_code, data["inserted"]) == (0, 1), result.stderr
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [(2, "订单号"), (3, "品类")]
+    session.rollback()
+    assert session.exec(select(Purchase.order_no)).all() == ["A3"]
