@@ -248,7 +248,8 @@ def _fit_fields(
     path: Path, records: list[list[str]], width: int, first: int
 ) -> tuple[list[list[str]], dict[int, str]]:
     """Each record as `width` cells (a short one filled with empty cells) and the reasons for
-    the rows that have more fields than the header (their cells beyond it not all empty)."""
+    the rows that have more fields than the header (unless all their fields are empty: an
+    empty row, dropped like any other)."""
     wide: dict[int, str] = {}
     cells = []
     for at, record in enumerate(records, start=first):
