@@ -57,6 +57,12 @@ SUMMARY = [
     Column("seconds", _("Seconds"), justify="right"),
     Column("rows_per_s", _("Rows/s"), justify="right"),
 ]
+# A dry run or a refused import wrote nothing: its table says what it would have written.
+WOULD = [
+    Column("would_insert", _("Would insert"), justify="right"),
+    Column("would_update", _("Would update"), justify="right"),
+    *SUMMARY[2:],
+]
 
 
 # A progress bar from about 3,000 CSV or 5,000 .xlsx rows on: below that an import is over in
@@ -152,9 +158,14 @@ def _show(report: Report, fmt: Format) -> None:
     rate = round(report.rows / report.seconds) if report.seconds else report.rows
     row = {**report.result(), "seconds": f"{report.seconds:.2f}", "rows_per_s": rate}
     if fmt == Format.csv:
-        emit({k: row[k] for k in [c.key for c in SUMMARY]} | {"dry_run": report.dry_run}, fmt)
+        keys = [c.key for c in SUMMARY[:4] + WOULD[:2] + SUMMARY[4:]]
+        emit({k: row[k] for k in keys} | {"dry_run": report.dry_run}, fmt)
         return
-    emit([row], fmt, SUMMARY, title=_("dry run: nothing written") if report.dry_run else None)
+    if not report.discarded:
+        emit([row], fmt, SUMMARY)
+        return
+    title = _("dry run: nothing written") if report.dry_run else _("refused: nothing written")
+    emit([row], fmt, WOULD, title=title)
 
 
 @import_app.command(

@@ -90,10 +90,17 @@ def load_mapping(path: Path | None, kind: str) -> dict[str, str]:
         path, _("no mapping file '{path}'"), _("check the path given to --mapping")
     )
     table = document.get(kind, {})
+    if not isinstance(table, dict):
+        raise InvalidInput(
+            _("{name}: '{kind}' must be a table [{kind}] of header = field lines").format(
+                name=path.name, kind=kind
+            ),
+            _('write it as [{kind}] and below it lines like "客户姓名" = "name"').format(kind=kind),
+        )
     known = ALIASES[kind]
     mapping: dict[str, str] = {}
     for header, target in table.items():
-        if target not in known:
+        if not isinstance(target, str) or target not in known:
             raise InvalidInput(
                 _("{name}: [{kind}] maps '{header}' to unknown field '{target}'").format(
                     name=path.name, kind=kind, header=header, target=target

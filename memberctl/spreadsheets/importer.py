@@ -60,17 +60,23 @@ class Report:
     updated: int = 0
     skipped: int = 0
     rejected: int = 0
+    would_insert: int = 0  # what the checks allowed; inserted/updated stay 0 if nothing is written
+    would_update: int = 0
     dry_run: bool = False
+    discarded: bool = False  # a dry run or a strict refusal: nothing was written
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     seconds: float = 0.0
     errors_file: Path | None = None
 
     def result(self) -> dict[str, Any]:
-        """The contract's JSON result: exactly these keys."""
+        """The contract's JSON result: exactly these keys. `inserted` and `updated` say what was
+        written; `would_insert` and `would_update` what the rows checked would have written (the
+        same numbers, unless a dry run or a strict refusal wrote nothing)."""
         return {
             "inserted": self.inserted, "updated": self.updated, "skipped": self.skipped,
-            "rejected": self.rejected, "dry_run": self.dry_run,
+            "rejected": self.rejected, "would_insert": self.would_insert,
+            "would_update": self.would_update, "dry_run": self.dry_run,
             "errors": [
                 {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
                 for e in self.errors
@@ -128,7 +134,10 @@ def finish(
     report.dry_run = options.dry_run
     report.errors_file = rejects.write(options.errors_path or _default_errors(path))
     report.seconds = time.perf_counter() - began
+    report.would_insert, report.would_update = report.inserted, report.updated
     if options.dry_run or (report.rejected and not options.skip_invalid):
+        report.inserted = report.updated = 0  # the transaction is rolled back: nothing written
+        report.discarded = True
         raise Discarded(report)
     bulk.finish_run(
         session, run_id, status="done", rows_total=report.rows, inserted=report.inserted,
@@ -154,7 +163,10 @@ def parse_columns(
     frame: pd.DataFrame, columns: headers.ColumnMap, parsers: dict[str, Callable[[Any], Any]],
     rejects: Rejects,
 ) -> dict[str, list[Any]]:  # fmt: skip
-    """Every mapped column parsed once per distinct value; bad cells are rejected."""
+    """Every mapped column parsed once per distinct value; bad cells are rejected, and so are
+    the rows the reader found with more fields than the header (`read._exact_chunks`)."""
+    for row, reason in frame.attrs.get("wide", {}).items():
+        rejects.add(frame, row, None, reason)
     index = frame.index.tolist()
     values: dict[str, list[Any]] = {}
     for name, parse in parsers.items():
@@ -174,12 +186,13 @@ def require(
 ) -> None:  # fmt: skip
     """Reject rows where a required field is empty (and was not already rejected for it)."""
     index = frame.index.tolist()
+    flagged = _flagged(rejects, set(index))
     for name in names:
         source = columns.column(name)
         message = _("{replace} is empty").format(replace=field_label(name))  # once per column
         for position, value in enumerate(values[name]):
             row = index[position]
-            if value is None and not _rejected_for(rejects, row, source):
+            if value is None and (row, source) not in flagged:
                 rejects.add(frame, row, source, message)
 
 
@@ -193,10 +206,15 @@ def field_label(name: str) -> str:
     return labels.get(name, name.replace("_", " "))
 
 
-def _rejected_for(rejects: Rejects, row: int, column: str) -> bool:
-    if row not in rejects:
-        return False
-    return any(e.row == row and e.column == column for e in reversed(rejects.errors[-50:]))
+def _flagged(rejects: Rejects, rows: set[int]) -> set[tuple[int, str | None]]:
+    """(row, column) of every error already given to `rows`, the rows of the chunk at hand:
+    their errors are the last ones added (a chunk is checked whole before the next is read)."""
+    flagged = set()
+    for error in reversed(rejects.errors):
+        if error.row not in rows:
+            break
+        flagged.add((error.row, error.column))
+    return flagged
 
 
 class FirstSeen:
@@ -242,7 +260,7 @@ def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[An
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
         "birthday": normalize.birthday(clock.today()), "email": normalize.email,
-        "address": normalize.text(500, _("the address")), "tier": normalize.tier(codes),
+        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(codes),
         "points": normalize.points, "balance": normalize.amount,
         "member_no": normalize.member_no, "joined_at": normalize.datetime,
         "store": normalize.text(64, _("the store")), "tags": normalize.tags,

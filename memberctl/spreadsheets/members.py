@@ -25,6 +25,7 @@ from sqlalchemy import Row
 from sqlmodel import Session
 
 from memberctl.domain import bulk, members, tiers
+from memberctl.domain.lifecycle import TRANSITIONS, refusal
 from memberctl.i18n import _
 from memberctl.spreadsheets import importer
 from memberctl.spreadsheets.headers import ColumnMap
@@ -203,6 +204,9 @@ class MemberJob:
         if mode == "update":
             action.changes = {k: v for k, v in self._fields(rec).items()
                               if v is not None and v != getattr(existing, k)}  # fmt: skip
+            if "status" in action.changes and (refused := _refused_move(existing, rec)):
+                self.rejects.add(frame, row, self.columns.column("status"), refused)
+                return None
             if "tier_code" in action.changes:  # a new tier is kept; the old one's mark goes
                 action.changes["tier_kept_until"] = self._kept(action.changes["tier_code"])
                 action.changes["below_tier_since"] = None
@@ -373,6 +377,16 @@ class MemberJob:
             if referrer_id is not None:
                 pairs.append((member_id, referrer_id))
         bulk.set_referrers(self.session, pairs)
+
+
+def _refused_move(existing: Row[Any], rec: dict[str, Any]) -> str | None:
+    """Why the status change of an update is not allowed, in the words of the command that
+    would make it (`member freeze` of a cancelled member...); None when the move is allowed.
+    The rules are lifecycle.TRANSITIONS, the commands' own."""
+    moves = [(action, to) for (start, action), to in TRANSITIONS.items() if to == rec["status"]]
+    if any((existing.status, action) in TRANSITIONS for action, _to in moves):
+        return None
+    return str(refusal(existing, moves[0][0]))  # type: ignore[arg-type]
 
 
 def _member_columns(

@@ -36,6 +36,7 @@ from memberctl.spreadsheets.escaping import FORMULA_START, escape, unescape  # n
 
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+_FLOAT_TEXT = re.compile(r"(\d+)\.00?")
 _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -94,15 +95,36 @@ def blank_value(parse: Callable[[Any], Any]) -> Any:
 # --- one raw value -> one field value (None when blank) --------------------------------------
 
 
-def text(limit: int, what: str) -> Callable[[Any], str | None]:
+# Control characters: none in names, tags, stores, numbers (C0, DEL and C1); free text (an
+# address) keeps tab, line feed and carriage return. PostgreSQL cannot store NUL at all.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible(value: str, what: str, free: bool = False) -> str:
+    """`value` unless it holds a control character, which is refused naming it."""
+    found = (_CONTROLS_IN_TEXT if free else _CONTROLS).search(value)
+    if found is not None:
+        raise InvalidInput(
+            _("{what} contains the control character U+{code:04X}").format(
+                what=what, code=ord(found[0])
+            ),
+            _("remove it from the cell (most programs do not show it)"),
+        )
+    return value
+
+
+def text(limit: int, what: str, free: bool = False) -> Callable[[Any], str | None]:
+    """Text of at most `limit` characters; `free` text (an address) may hold line breaks."""
+
     def parse(raw: Any) -> str | None:
-        return fields.parse_text(cell_text(raw), what, limit)
+        return fields.parse_text(visible(cell_text(raw), what, free), what, limit)
 
     return parse
 
 
 def name(raw: Any) -> str | None:
-    value = cell_text(raw)
+    value = visible(cell_text(raw), _("the name"))
     return fields.parse_name(value) if value else None
 
 
@@ -139,14 +161,16 @@ def phone(region: str) -> Callable[[Any], str | None]:
         value = cell_text(raw)
         if not value:
             return None
-        if _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", value)):
+        plain = unicodedata.normalize("NFKC", value)
+        if _SCIENTIFIC.fullmatch(plain):
             raise InvalidInput(
                 _("phone '{value}' is in scientific notation and its last digits are lost").format(
                     value=value
                 ),
                 _("format the column as text in Excel and type or export the numbers again"),
             )
-        return phones.parse(value, region)
+        whole = _FLOAT_TEXT.fullmatch(plain)  # `13800138000.0`: a number column written as text
+        return phones.parse(whole[1] if whole else value, region)
 
     if region == "CN":
         parse.bulk = _bulk_cn_mobiles  # type: ignore[attr-defined]
@@ -158,16 +182,16 @@ def gender(raw: Any) -> str | None:
 
 
 def email(raw: Any) -> str | None:
-    return fields.parse_email(cell_text(raw))
+    return fields.parse_email(visible(cell_text(raw), _("the e-mail address")))
 
 
 def tags(raw: Any) -> list[str]:
-    value = cell_text(raw)
+    value = visible(cell_text(raw), _("a tag"))
     return fields.parse_tags([value]) if value else []
 
 
 def member_no(raw: Any) -> str | None:
-    value = cell_text(raw)
+    value = visible(cell_text(raw), _("the member number"))
     return fields.parse_member_no(value) if value else None
 
 
@@ -177,9 +201,39 @@ def amount(raw: Any) -> Decimal | None:
             _("'{raw}' is not an amount of money").format(raw=raw), _("write it like 12.50")
         )
     if isinstance(raw, float | int):
-        return money.parse(Decimal(repr(raw)) if isinstance(raw, float) else raw)
+        # a float cell to Excel's own 15 significant digits: 0.1 + 0.2 is 0.3, not 0.3000...04
+        exact = Decimal(f"{raw:.15g}") if isinstance(raw, float) else Decimal(raw)
+        return money.parse(_whole_cents(exact, raw))
     value = cell_text(raw)
-    return money.parse(value) if value else None
+    if not value:
+        return None
+    amount = money.parse(value)  # refuses what is not an amount at all
+    fraction = _FRACTION.search(unicodedata.normalize("NFKC", value))
+    if fraction and fraction[1].rstrip("0")[2:]:
+        raise _not_whole_cents(value)
+    return amount
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def _whole_cents(amount: Decimal, raw: Any) -> Decimal:
+    if amount.is_finite() and amount != amount.quantize(money.CENT):
+        raise _not_whole_cents(raw)
+    return amount
+
+
+def _not_whole_cents(raw: Any) -> InvalidInput:
+    return InvalidInput(
+        _("'{raw}' has more than two decimals").format(raw=raw),
+        _("write whole cents, e.g. {example}").format(example=_cents_example(raw)),
+    )
+
+
+def _cents_example(raw: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    head, dot, tail = text.partition(".")
+    return f"{head}.{tail[:2]}" if dot and head else "12.50"
 
 
 def points(raw: Any) -> int | None:

@@ -128,7 +128,10 @@ class PurchaseJob:
         for row, rec in zip(index, records, strict=True):
             number, phone = rec["member_no"], rec["phone"]
             member = by_no.get(number) if number else by_phone.get(phone) if phone else None
-            if member is not None:
+            if member is not None and (refused := _not_active(member)) is not None:
+                column = self.columns.column("member_no" if number else "phone")
+                self.rejects.add(frame, row, column, refused)
+            elif member is not None:
                 found[row] = member.id
             elif row not in self.rejects or not (number or phone):
                 column = self.columns.column("member_no" if number or not phone else "phone")
@@ -160,3 +163,18 @@ class PurchaseJob:
             "points_earned": 0, "refunded_at": None, "import_run_id": self.run_id,
             "operator": self.options.operator, "created_at": self.options.at,
         }  # fmt: skip
+
+
+def _not_active(member: Any) -> str | None:
+    """Why `purchase record` would refuse this member (exit 4 there), in its words; None for an
+    active member. A frozen or cancelled member earns nothing, so the row is rejected."""
+    if member.status == "active" and member.forgotten_at is None:  # the common case, per row
+        return None
+    from memberctl.domain.points import ensure_active
+    from memberctl.errors import MemberctlError
+
+    try:
+        ensure_active(member, _("record a purchase"))
+    except MemberctlError as refused:
+        return str(refused)
+    return None

@@ -5,15 +5,21 @@ values (object dtype), indexed by spreadsheet row number (header = 1). CSV is st
 so a file of millions of rows is never held whole; an Excel sheet is read at once (calamine is
 fast, and a sheet has at most about a million rows). Entirely empty rows are dropped.
 
-CSV encodings are tried in the order UTF-8 (with or without BOM), GB18030 (a superset of GBK
-and GB2312, what Chinese Excel and WPS save), then charset-normalizer's guess.
+CSV encodings are tried in the order UTF-8 (with or without BOM; UTF-16 with a BOM) and
+GB18030 (a superset of GBK and GB2312, what Chinese Excel and WPS save); text in none of them
+is refused, never guessed.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
+import re
+import warnings
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +31,11 @@ from memberctl.spreadsheets import excel
 from memberctl.spreadsheets.excel import EXCEL_SUFFIXES, filled
 
 CHUNK_ROWS = 50_000
+ENCODINGS = ("utf-8", "gb18030")  # tried in this order, after a BOM
 _SNIFF_WHOLE = 32 * 1024 * 1024  # detect on the whole file below this size, else on a sample
 _SAMPLE = 4 * 1024 * 1024
+MAX_FIELDS = 1_000  # fields in a CSV row, the header's or a data row's: more refuses the file
+_TOO_MANY = re.compile(r"Expected \d+ fields in line \d+, saw \d+")
 
 
 @dataclass
@@ -128,25 +137,25 @@ def detect_encoding(path: Path) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     final = size <= _SNIFF_WHOLE
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in ENCODINGS:
         try:
             codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
             return encoding
         except UnicodeDecodeError:
             continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    if best is None:
-        raise InvalidInput(
-            _("cannot tell the text encoding of '{name}'").format(name=path.name),
-            _("save it as UTF-8 CSV and try again"),
-        )
-    return str(best.encoding)
+    # Nothing else is guessed: a guess on a few bytes (cp1250, latin-1...) imports garbage.
+    raise InvalidInput(
+        _("'{name}' is not text in any of the encodings tried: {encodings}").format(
+            name=path.name, encodings=", ".join(["UTF-8", "GB18030 (GBK)"])
+        ),
+        _("save it again as 'CSV UTF-8' (or GBK) in Excel or WPS"),
+    )
 
 
 def _open_csv(path: Path, chunk_rows: int) -> Sheet:
     encoding = detect_encoding(path)
+    header_width, first_width = _first_widths(path, encoding)
+    _check_width(path, header_width, None)  # before pandas makes a column of each field
     try:
         header = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False, nrows=0)
     except pd.errors.EmptyDataError:
@@ -156,27 +165,125 @@ def _open_csv(path: Path, chunk_rows: int) -> Sheet:
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise _bad_csv(path, encoding, exc) from None
     columns = unique_columns(list(header.columns))
-    return Sheet(path, columns, _csv_chunks(path, encoding, columns, chunk_rows), None, True,
-                 encoding=encoding)  # fmt: skip
+    if first_width > len(columns):  # pandas would spend minutes on a very long first row
+        chunks = _exact_chunks(path, encoding, columns, chunk_rows, 2)
+    else:
+        chunks = _csv_chunks(path, encoding, columns, chunk_rows)
+    return Sheet(path, columns, chunks, None, True, encoding=encoding)
 
 
 def _csv_chunks(
     path: Path, encoding: str, columns: list[str], chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
+    """pandas' C parser while every row has at most the header's number of fields (a shorter
+    row is filled with empty cells); from the chunk holding a longer row on, `_exact_chunks`,
+    which counts each row's fields. `index_col=False`: pandas would otherwise take a first row
+    with one field too many for an index column, and shift every cell of the file by one."""
     reader = pd.read_csv(
         path, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False, header=None,
         skiprows=1, names=columns, skip_blank_lines=False, chunksize=chunk_rows,
-        on_bad_lines="error",
+        on_bad_lines="error", index_col=False,
     )  # fmt: skip
     start = 2
     try:
         with reader:
-            for frame in reader:
+            while (frame := _next_chunk(reader)) is not None:
                 frame.index = pd.RangeIndex(start, start + len(frame))
                 start += len(frame)
                 yield _drop_empty(frame.astype(object))
+            return
+    except pd.errors.ParserWarning:  # a first row with one field too many, cut by pandas
+        pass
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise _bad_csv(path, encoding, exc, near=start) from None
+        if not _TOO_MANY.search(str(exc)):
+            raise _bad_csv(path, encoding, exc, near=start) from None
+    yield from _exact_chunks(path, encoding, columns, chunk_rows, start)
+
+
+def _next_chunk(reader: Any) -> pd.DataFrame | None:
+    """The next chunk, pandas' warnings raised as errors (they mean data would be lost)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return next(reader, None)
+
+
+def _first_widths(path: Path, encoding: str) -> tuple[int, int]:
+    """The number of fields of the header (the first row that has any) and of the row after
+    it; (0, 0) when they cannot be read (pandas then says why)."""
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            records = csv.reader(handle)
+            header = next((len(record) for record in records if record), 0)
+            return header, len(next(records, []))
+    except (UnicodeDecodeError, csv.Error):
+        return 0, 0
+
+
+def _exact_chunks(
+    path: Path, encoding: str, columns: list[str], chunk_rows: int, start: int
+) -> Iterator[pd.DataFrame]:
+    """The rows from spreadsheet row `start` on, read by Python's csv module: a row with more
+    fields than the header is marked (`frame.attrs["wide"]`: row -> reason) for the import to
+    reject it as it was, never shifted nor cut; one of more than MAX_FIELDS refuses the file."""
+    width = len(columns)
+    row = start
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            records = csv.reader(handle)
+            deque(islice(records, start - 1), maxlen=0)  # the header and the rows already read
+            while part := list(islice(records, chunk_rows)):
+                cells, wide = _fit_fields(path, part, width, row)
+                frame = pd.DataFrame(cells, columns=columns, dtype=object,
+                                     index=pd.RangeIndex(row, row + len(part)))  # fmt: skip
+                blank = (frame.isna() | frame.isin(["", None])).all(axis=1)
+                frame = frame[~blank | frame.index.isin(list(wide))]
+                frame.attrs["wide"] = wide
+                row += len(part)
+                yield frame
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _bad_csv(path, encoding, exc, near=row) from None
+
+
+def _fit_fields(
+    path: Path, records: list[list[str]], width: int, first: int
+) -> tuple[list[list[str]], dict[int, str]]:
+    """Each record as `width` cells (a short one filled with empty cells) and the reasons for
+    the rows that have more fields than the header (unless all their fields are empty: an
+    empty row, dropped like any other)."""
+    wide: dict[int, str] = {}
+    cells = []
+    for at, record in enumerate(records, start=first):
+        count = len(record)
+        if count > width:
+            _check_width(path, count, at)
+            if any(record):
+                wide[at] = _wide_reason(at, record, width)
+            record = record[:width]
+        elif count < width:
+            record = record + [""] * (width - count)
+        cells.append(record)
+    return cells, wide
+
+
+def _wide_reason(row: int, record: list[str], width: int) -> str:
+    reason = _("row {row} has {count} fields, the header has {width}").format(
+        row=row, count=len(record), width=width
+    )
+    extra = [cell[:40] for cell in record[width:] if cell]
+    if extra:
+        reason += _(" (beyond the header: {cells})").format(cells=", ".join(extra[:5]))
+    return reason
+
+
+def _check_width(path: Path, count: int, row: int | None) -> None:
+    if count > MAX_FIELDS:
+        where = _("row {row}").format(row=row) if row else _("the header row")
+        raise InvalidInput(
+            _("{where} of '{name}' has {count} fields; at most {limit} are read").format(
+                where=where, name=path.name, count=count, limit=MAX_FIELDS
+            ),
+            _("check that it is a CSV of members or purchases, one row per line"),
+        )
 
 
 def _bad_csv(path: Path, encoding: str, exc: Exception, near: int | None = None) -> InvalidInput:

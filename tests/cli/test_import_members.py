@@ -15,7 +15,8 @@ from tests.conftest import error_line, failure
 from tests.factories import enroll
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
-RESULT_KEYS = ["inserted", "updated", "skipped", "rejected", "dry_run", "errors"]
+RESULT_KEYS = ["inserted", "updated", "skipped", "rejected", "would_insert", "would_update",
+               "dry_run", "errors"]  # fmt: skip
 HEADER = ["姓名", "手机号", "性别", "生日", "积分", "余额", "标签", "会员等级"]
 
 
@@ -96,7 +97,7 @@ def test_unrecoverable_values_are_rejected_and_nothing_written(
     ])  # fmt: skip
     result, data = _import(run, path)
     assert result.exit_code == 5
-    assert data["rejected"] == 1 and data["inserted"] == 1
+    assert (data["rejected"], data["inserted"], data["would_insert"]) == (1, 0, 1)
     [error] = data["errors"]
     assert (error["row"], error["column"]) == (3, column)
     assert message in error["message"]
@@ -175,7 +176,7 @@ def test_dry_run_writes_nothing(run, tmp_path, session):
     path = write_csv(tmp_path / "m.csv", [["姓名", "手机号"], ["Ann", "13800138000"]])
     result, data = _import(run, path, "--dry-run")
     assert result.exit_code == 0
-    assert (data["inserted"], data["dry_run"]) == (1, True)
+    assert (data["inserted"], data["would_insert"], data["dry_run"]) == (0, 1, True)
     assert _count(session, Member) == 0
 
 
