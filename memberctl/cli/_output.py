@@ -117,7 +117,7 @@ def _show(column: Column, item: Any) -> str:
     raw = _get(item, column.key)
     if column.show is not None and raw is not None:
         return column.show(raw)
-    if current() == "en":
+    if current() == "en" and column.words != "metric":  # a metric reads as words in English too
         return _cell(plain(raw))
     if isinstance(raw, bool):
         return _("yes") if raw else _("no")
@@ -151,13 +151,12 @@ def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
 
 
 def _unnamed(keys: list[str]) -> list[Column]:
-    """Columns for data shown without named ones: the keys, in words when not English."""
-    if current() == "en":
-        return [Column(k, k) for k in keys]
+    """Columns for data shown without named ones: the keys in words ("Points balance", 积分)."""
     from memberctl.cli._words import key_labels
 
     labels = key_labels()
-    return [Column(k, labels.get(k, k)) for k in keys]
+    words = {k: labels.get(k, k.replace("_", " ")) for k in keys}
+    return [Column(k, words[k][:1].upper() + words[k][1:]) for k in keys]
 
 
 def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str | None) -> None:

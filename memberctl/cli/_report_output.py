@@ -297,7 +297,7 @@ def _kpi(data: Any) -> None:
         previous_end=data.previous_end,
     )
     emit(rows, Format.table, [
-        Column("metric", _("Metric")), _right("current", _("This period")),
+        Column("metric", _("Metric"), words="metric"), _right("current", _("This period")),
         _right("previous", _("Before")), _right("change", _("Change")),
         Column("pct", "%", show=lambda p: f"{p:+.1f}%", justify="right"),
     ], title=title)  # fmt: skip

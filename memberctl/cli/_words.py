@@ -1,7 +1,8 @@
 """Codes as a Chinese shop owner reads them in a table: 正常 for `active`, 金卡会员 for `gold`.
 
-Only tables in a language other than English use this (`_output._show`): English tables, JSON
-and CSV keep the codes, so scripts never depend on the language. A code not listed here is shown
+Only tables in a language other than English use this (`_output._show`), except the metric
+and key labels, which English tables show as words too: English tables, JSON and CSV keep the
+codes, so scripts never depend on the language. A code not listed here is shown
 as it is.
 """
 
@@ -61,6 +62,10 @@ def _kinds() -> dict[str, str]:
         "restore": pgettext("kind", "restore"), "upgrade": pgettext("kind", "upgrade"),
         "downgrade": pgettext("kind", "downgrade"), "created": pgettext("kind", "created"),
         "updated": pgettext("kind", "updated"), "unchanged": pgettext("kind", "unchanged"),
+        "added": pgettext("kind", "added"),
+        # campaign actions
+        "award_points": pgettext("kind", "award points"),
+        "issue_coupon": pgettext("kind", "issue coupon"),
         # survey question types
         "single": pgettext("kind", "single"), "multiple": pgettext("kind", "multiple"),
         "rating": pgettext("kind", "rating"), "text": pgettext("kind", "text"),
@@ -79,7 +84,8 @@ def _segments() -> dict[str, str]:
 
 
 def key_labels() -> dict[str, str]:
-    """Headers for records shown without named columns (`points balance`, `db info`, ...)."""
+    """Labels for records shown without named columns (`points balance`, `db info`, ...), in
+    both languages: a person reads "Points balance", not `points_balance`."""
     return {
         "member_no": pgettext("key", "member no"), "points": pgettext("key", "points"),
         "available": pgettext("key", "available"), "lapsed": pgettext("key", "lapsed"),
@@ -94,7 +100,50 @@ def key_labels() -> dict[str, str]:
         "rows": pgettext("key", "rows"), "file_bytes": pgettext("key", "file size (bytes)"),
         "code": pgettext("key", "code"), "title": pgettext("key", "title"),
         "questions": pgettext("key", "questions"), "action": pgettext("key", "action"),
+        # db backup / restore, notify render
+        "file": pgettext("key", "file"), "format": pgettext("key", "format"),
+        "bytes": pgettext("key", "size (bytes)"), "out": pgettext("key", "written to"),
+        "skipped_opt_out": pgettext("key", "opted out (skipped)"),
+        # report campaign
+        "campaign": pgettext("key", "campaign"), "name": pgettext("key", "name"),
+        "days": pgettext("key", "days compared"), "runs": pgettext("key", "runs"),
+        "first_run": pgettext("key", "first run"), "last_run": pgettext("key", "last run"),
+        "members_reached": pgettext("key", "members reached"),
+        "points_given": pgettext("key", "points given"),
+        "coupons_issued": pgettext("key", "coupons issued"),
+        "coupons_redeemed": pgettext("key", "coupons redeemed"),
+        "redemption_rate": pgettext("key", "redemption rate"),
+        "purchases_before": pgettext("key", "purchases before"),
+        "purchases_after": pgettext("key", "purchases after"),
+        "buyers_before": pgettext("key", "buyers before"),
+        "buyers_after": pgettext("key", "buyers after"),
+        "spend_before": pgettext("key", "spend before"),
+        "spend_after": pgettext("key", "spend after"),
     }  # fmt: skip
 
 
-VOCABULARIES = {"status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments}
+def _metrics() -> dict[str, str]:
+    """KPI rows (report kpi) and the keys of the report workbooks' figures."""
+    return {
+        "active_members": pgettext("metric", "Active members"),
+        "repurchase_rate": pgettext("metric", "Repurchase rate"),
+        "average_order_value": pgettext("metric", "Average order value"),
+        "purchase_frequency": pgettext("metric", "Purchase frequency"),
+        "new_members": pgettext("metric", "New members"),
+        "purchases": pgettext("metric", "Purchases"), "revenue": pgettext("metric", "Revenue"),
+    }  # fmt: skip
+
+
+def _periods() -> dict[str, str]:
+    """How often a campaign awards a member (campaign list, show)."""
+    return {
+        "once": pgettext("period", "once"), "daily": pgettext("period", "daily"),
+        "weekly": pgettext("period", "weekly"), "monthly": pgettext("period", "monthly"),
+        "yearly": pgettext("period", "yearly"),
+    }  # fmt: skip
+
+
+VOCABULARIES = {
+    "status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments,
+    "period": _periods, "metric": _metrics,
+}  # fmt: skip

@@ -10,7 +10,7 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, LimitOpt
 from memberctl.cli._output import Column, Format, emit, message
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 coupon_app = typer.Typer(no_args_is_help=True, help=_("Coupons: list them and redeem one."))
 
@@ -27,8 +27,8 @@ COUPON_COLUMNS = [
     Column("campaign", _("Campaign")),
     Column("value", _("Value"), justify="right"),
     Column("min_spend", _("Min spend"), justify="right"),
-    Column("valid_from", _("From")),
-    Column("valid_to", _("To")),
+    Column("valid_from", pgettext("validity", "From")),  # 生效日: the first day it can be used
+    Column("valid_to", pgettext("validity", "To")),  # 到期日: the last
     Column("weekdays_only", _("Mon-Fri")),
     Column("no_holidays", _("No holidays")),
     Column("status", _("Status")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,7 +37,7 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.info import describe
 
     data = describe(app_context(ctx).engine)
-    emit(data, fmt)
+    _emit_with_rows(data, fmt)
 
 
 @db_app.command(
@@ -96,7 +96,7 @@ def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) 
             file=file, bytes=info.bytes, schema_revision=info.schema_revision
         )
     )
-    emit(info, fmt)
+    _emit_with_rows(info, fmt)
 
 
 @db_app.command(
@@ -129,4 +129,19 @@ def restore(
             file=file, schema_revision=info.schema_revision
         )
     )
-    emit(info, fmt)
+    _emit_with_rows(info, fmt)
+
+
+def _emit_with_rows(info: Any, fmt: Format) -> None:
+    """A record whose `rows` are {table: count}: in a table, labelled rows and then one row
+    per database table (not a JSON blob in a cell); JSON and CSV as they are."""
+    if fmt != Format.table:
+        emit(info, fmt)
+        return
+    from memberctl.cli._output import plain
+
+    data = plain(info)
+    counts = data.pop("rows")
+    emit(data, fmt)
+    rows = [{"table": name, "rows": count} for name, count in sorted(counts.items())]
+    emit(rows, fmt, [Column("table", _("Table")), Column("rows", _("Rows"), justify="right")])

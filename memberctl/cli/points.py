@@ -45,7 +45,7 @@ HISTORY_COLUMNS = [
     Column("points", _("Points"), justify="right"),
     Column("remaining", _("Left"), justify="right"),
     Column("expires_on", _("Expires")),
-    Column("reason", _("Reason")),
+    Column("reason", _("Reason"), show=lambda r: _reason_words(r)),
     Column("order_no", _("Order")),
     Column("operator", _("By")),
 ]
@@ -196,3 +196,10 @@ def expire(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = Format.ta
         )
     )
     emit(result, fmt)
+
+
+def _reason_words(reason: str) -> str:
+    """A reason the program wrote ("order A1") reads 订单 A1 in Chinese."""
+    from memberctl.domain.history import reason_words
+
+    return reason_words(reason)

@@ -218,7 +218,7 @@ def test_ledgers_flags_and_unnamed_records_read_in_chinese(engine, db_url):
     assert _record(added.stdout)["重复提交（未更改）"] == "否"
     assert _record(balance.stdout)["可用积分"] == "5"
     assert "调整" in history.stdout and "adjust" not in history.stdout
-    assert _record(english.stdout)["available"] == "5"
+    assert _record(english.stdout)["Available"] == "5"
 
 
 def test_a_status_change_is_said_in_words(engine, db_url):
