@@ -11,7 +11,7 @@ from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, YesOpt
 from memberctl.cli._output import Column, Format, console, emit, message
 from memberctl.cli._prompt import confirm
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 db_app = typer.Typer(
     no_args_is_help=True, help=_("Upgrade, inspect, check, back up and restore the database.")
@@ -142,6 +142,12 @@ def _emit_with_rows(info: Any, fmt: Format) -> None:
 
     data = plain(info)
     counts = data.pop("rows")
+    if "format" in data:  # a backup's kind in words
+        kinds = {
+            "sqlite": pgettext("backup", "SQLite file"),
+            "logical": pgettext("backup", "logical export"),
+        }
+        data["format"] = kinds.get(data["format"], data["format"])
     emit(data, fmt)
     rows = [{"table": name, "rows": count} for name, count in sorted(counts.items())]
     emit(rows, fmt, [Column("table", _("Table")), Column("rows", _("Rows"), justify="right")])

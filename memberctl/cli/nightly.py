@@ -75,6 +75,9 @@ def nightly(
         raise typer.Exit(1)
 
 
+TIER_COUNTS = ("evaluated", "upgrades", "downgrades", "in_grace")
+
+
 def _table(result: Any) -> None:
     """The summary as labelled rows (the JSON's nested objects are not shown as JSON text)."""
     expired, tiers = result.expired or {}, result.tiers or {}
@@ -87,8 +90,9 @@ def _table(result: Any) -> None:
         "expired": _("{points} points, {entries} entries, {members} members").format(
             points=expired.get("points", 0), entries=expired.get("entries", 0),
             members=expired.get("members", 0)),
-        "tiers": _("{evaluated} evaluated: {upgrades} up, {downgrades} down, {in_grace} in grace")
-        .format(**{k: tiers.get(k, 0) for k in ("evaluated", "upgrades", "downgrades", "in_grace")}),
+        "tiers": _(
+            "{evaluated} evaluated: {upgrades} up, {downgrades} down, {in_grace} in grace"
+        ).format(**{k: tiers.get(k, 0) for k in TIER_COUNTS}),
         "campaigns": runs, "errors": len(result.errors),
         "backup": (result.backup or {}).get("file"),
     }  # fmt: skip
