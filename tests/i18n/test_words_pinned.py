@@ -104,7 +104,7 @@ def test_ledger_reasons_the_program_wrote_read_in_chinese(engine, db_url, run):
     assert [e["reason"] for e in data] == ["order A1", "refund of order A1"]
 
 
-def _coupon(engine, db_url, run, tmp_path, *, weekdays: bool, holidays: bool) -> str:
+def _coupon(engine, run, tmp_path, *, weekdays: bool, holidays: bool) -> str:
     enroll(engine)
     path = tmp_path / "c1.toml"
     path.write_text(
@@ -117,7 +117,7 @@ def _coupon(engine, db_url, run, tmp_path, *, weekdays: bool, holidays: bool) ->
 
 
 def test_a_weekend_refusal_names_the_day_in_chinese(engine, db_url, run, tmp_path):
-    code = _coupon(engine, db_url, run, tmp_path, weekdays=True, holidays=False)
+    code = _coupon(engine, run, tmp_path, weekdays=True, holidays=False)
 
     zh = _zh(db_url, "coupon", "redeem", code, "--at", "2026-09-27T10:00")
     en = run("coupon", "redeem", code, "--at", "2026-09-27T10:00")
@@ -130,7 +130,7 @@ def test_a_weekend_refusal_names_the_day_in_chinese(engine, db_url, run, tmp_pat
 
 
 def test_a_holiday_refusal_names_the_holiday_in_chinese(engine, db_url, run, tmp_path):
-    code = _coupon(engine, db_url, run, tmp_path, weekdays=False, holidays=True)
+    code = _coupon(engine, run, tmp_path, weekdays=False, holidays=True)
 
     zh = _zh(db_url, "coupon", "redeem", code, "--at", "2026-10-01T10:00")
     en = run("coupon", "redeem", code, "--at", "2026-10-01T10:00")
@@ -143,7 +143,7 @@ def test_a_holiday_refusal_names_the_holiday_in_chinese(engine, db_url, run, tmp
 
 
 def test_coupon_validity_columns_are_valid_from_and_to(engine, db_url, run, tmp_path):
-    _coupon(engine, db_url, run, tmp_path, weekdays=False, holidays=False)
+    _coupon(engine, run, tmp_path, weekdays=False, holidays=False)
 
     zh = _zh(db_url, "coupon", "list")
 
