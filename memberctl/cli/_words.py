@@ -122,6 +122,37 @@ def key_labels() -> dict[str, str]:
     }  # fmt: skip
 
 
+def workbook_keys() -> dict[str, str]:
+    """The first column of a report workbook's key/value sheets (summary, kpi, campaign...)."""
+    return {
+        **key_labels(), **_metrics(),
+        "new_this_month": pgettext("key", "new this month"),
+        "active_90d": pgettext("key", "active (90 days)"),
+        "points_liability": pgettext("key", "points liability"),
+        "balance_liability": pgettext("key", "balance liability"),
+        "start": pgettext("key", "from"), "end": pgettext("key", "to"),
+        "previous_start": pgettext("key", "previous from"),
+        "previous_end": pgettext("key", "previous to"),
+        "survey": pgettext("key", "survey"), "responses": pgettext("key", "responses"),
+        "respondents": pgettext("key", "respondents"),
+    }  # fmt: skip
+
+
+def sheet_names() -> dict[str, str]:
+    """A report workbook's sheets (Excel allows 31 characters, no : / ? * [ ])."""
+    return {
+        "summary": pgettext("sheet", "summary"), "by_status": pgettext("sheet", "by status"),
+        "by_tier": pgettext("sheet", "by tier"), "growth": pgettext("sheet", "growth"),
+        "rfm": pgettext("sheet", "RFM"), "segments": pgettext("sheet", "segments"),
+        "churn": pgettext("sheet", "churn"), "upgrades": pgettext("sheet", "upgrades"),
+        "birthdays": pgettext("sheet", "birthdays"), "kpi": pgettext("sheet", "KPI"),
+        "previous": pgettext("sheet", "previous period"), "change": pgettext("sheet", "change"),
+        "change_pct": pgettext("sheet", "change %"), "liability": pgettext("sheet", "liability"),
+        "campaign": pgettext("sheet", "campaign"), "survey": pgettext("sheet", "survey"),
+        "answers": pgettext("sheet", "answers"),
+    }  # fmt: skip
+
+
 def _metrics() -> dict[str, str]:
     """KPI rows (report kpi) and the keys of the report workbooks' figures."""
     return {

@@ -28,6 +28,13 @@ ROOT = Path(__file__).resolve().parents[2]
 T = f"{ROOT}/templates"
 AS_OF = ("--as-of", "2026-11-25")
 
+# Reports also written as workbooks, whose cells are read back (English keys were seen there).
+XLSX_REPORTS = {
+    "summary": AS_OF, "rfm": AS_OF, "churn": AS_OF, "liability": AS_OF,
+    "kpi": ("--from", "2026-09-01", "--to", "2026-11-25"),
+    "campaign": ("wake-up-coupon", *AS_OF), "survey": ("satisfaction",),
+}  # fmt: skip
+
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
 STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("member enroll", ("--name", "张三", "--phone", "13800138001", "--birthday", "1990-11-05",
@@ -110,6 +117,8 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report liability", AS_OF),
     ("report campaign", ("wake-up-coupon", *AS_OF)),
     ("report survey", ("satisfaction",)),
+    *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
+      for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
     ("survey show", ("satisfaction",)),
     ("audit", ("--limit", "20")),
@@ -286,3 +295,18 @@ def test_no_english_word_in_any_chinese_output(walked):
             found.setdefault(path, set()).update(words)
     report = "\n".join(f"{path}: {' '.join(sorted(words))}" for path, words in found.items())
     assert not found, "English in Chinese output:\n" + report
+
+
+@pytest.mark.parametrize("report", XLSX_REPORTS)
+def test_no_english_word_in_a_chinese_workbook(walked, report):
+    import openpyxl
+
+    places, _ = walked
+    book = openpyxl.load_workbook(Path(places[0]) / f"{report}.xlsx", read_only=True)
+    cells = " ".join(
+        str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+        for value in row if isinstance(value, str)
+    )  # fmt: skip
+    book.close()
+    words = _english(f"xlsx {report}", cells, places)
+    assert not words, f"English in the {report} workbook: {' '.join(sorted(words))}"

@@ -151,7 +151,7 @@ def test_a_workbook_in_chinese_has_chinese_headers_and_chart_titles(engine, db_u
                        "--out", str(out))  # fmt: skip
 
     assert result.returncode == 0, result.stderr
-    rows = list(openpyxl.load_workbook(out)["growth"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(out)["增长"].iter_rows(values_only=True))
     assert rows[0] == ("月份", "新会员", "会员总数")
     assert rows[-1] == ("2026-11", 2, 2)
     charts = tmp_path / "charts"
