@@ -165,6 +165,46 @@ def _metrics() -> dict[str, str]:
     }  # fmt: skip
 
 
+def _audit_actions() -> dict[str, str]:
+    """The audit log's action codes (`member.freeze`), as the clerk would say what was done."""
+    member = {
+        "enroll": pgettext("audit", "enrol a member"), "edit": pgettext("audit", "edit a member"),
+        "freeze": pgettext("audit", "freeze a member"),
+        "unfreeze": pgettext("audit", "unfreeze a member"),
+        "cancel": pgettext("audit", "cancel a member"),
+        "restore": pgettext("audit", "restore a member"),
+        "upgrade": pgettext("audit", "upgrade a member"),
+        "downgrade": pgettext("audit", "downgrade a member"),
+        "note": pgettext("audit", "add a note"),
+        "note.resolve": pgettext("audit", "resolve a complaint"),
+        "forget": pgettext("audit", "erase personal data"),
+        "export_data": pgettext("audit", "export a member's data"),
+    }  # fmt: skip
+    others = {
+        "points.add": pgettext("audit", "add points"),
+        "points.deduct": pgettext("audit", "deduct points"),
+        "points.earn_import": pgettext("audit", "import opening points"),
+        "points.expire": pgettext("audit", "expire points"),
+        "purchase.record": pgettext("audit", "record a purchase"),
+        "purchase.refund": pgettext("audit", "refund a purchase"),
+        "wallet.topup": pgettext("audit", "top up stored value"),
+        "wallet.pay": pgettext("audit", "pay from stored value"),
+        "wallet.refund": pgettext("audit", "refund to stored value"),
+        "coupon.redeem": pgettext("audit", "redeem a coupon"),
+        "campaign.add": pgettext("audit", "add a campaign"),
+        "campaign.update": pgettext("audit", "update a campaign"),
+        "campaign.run": pgettext("audit", "run a campaign"),
+        "segment.save": pgettext("audit", "save a segment"),
+        "segment.delete": pgettext("audit", "delete a segment"),
+        "survey.created": pgettext("audit", "add a survey"),
+        "survey.updated": pgettext("audit", "update a survey"),
+        "survey.take": pgettext("audit", "record survey answers"),
+        "tier.load": pgettext("audit", "load tiers"),
+        "report.show_pii": pgettext("audit", "show personal data in a report"),
+    }  # fmt: skip
+    return {**{f"member.{k}": v for k, v in member.items()}, **others}
+
+
 def _periods() -> dict[str, str]:
     """How often a campaign awards a member (campaign list, show)."""
     return {
@@ -176,5 +216,5 @@ def _periods() -> dict[str, str]:
 
 VOCABULARIES = {
     "status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments,
-    "period": _periods, "metric": _metrics,
+    "period": _periods, "metric": _metrics, "audit": _audit_actions,
 }  # fmt: skip

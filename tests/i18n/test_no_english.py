@@ -164,15 +164,12 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
     "campaign list": {"birthday_month", "inactive_days"},
     "campaign show": {"inactive_days"},
     "campaign add": {"birthday_month", "inactive_days"},
-    # the audit log shows its records as written: action codes (member.note) and the details
-    # as JSON; a Chinese audit view is not built yet
-    "audit": {"amount", "basic", "call", "campaign", "campaign.add", "codes", "complaint",
-              "entry_id", "false", "file", "gold", "key", "kind", "member.export_data",
-              "member.note", "member.note.resolve", "note_id", "null", "platinum", "points",
-              "points_reversed", "purchase.record", "purchase.refund", "purchase_id",
-              "replaced", "resolution_id", "response_id", "segment", "segment.delete",
-              "segment.save", "silver", "survey", "survey.created", "survey.take", "tier.load",
-              "version", "wallet.pay", "wallet.refund", "wallet.topup"},
+    # the audit log's details are the JSON recorded with each action (keys, codes), shown as
+    # recorded; its actions read in words (冻结会员)
+    "audit": {"amount", "basic", "call", "codes", "complaint", "entry_id", "false", "file",
+              "gold", "key", "kind", "note_id", "null", "platinum", "points", "points_reversed",
+              "purchase_id", "replaced", "resolution_id", "response_id", "segment", "silver",
+              "survey", "to", "version", "campaign"},
     # database table names (db info, backup, restore count rows per table)
     **{
         f"db {name}": {

@@ -233,3 +233,15 @@ def test_history_of_a_frozen_member_in_words(engine, db_url):
     zh = _zh(db_url, "member", "history", "M000001")
 
     assert "正常 → 冻结（step 1）" in zh.stdout
+
+
+def test_audit_actions_read_in_words_in_chinese_and_as_codes_in_english(engine, db_url, run):
+    enroll(engine)
+    run("member", "freeze", "M000001")
+
+    zh = _zh(db_url, "audit", "--action", "member.freeze")
+    en = run("audit", "--action", "member.freeze")
+
+    assert _lines(zh.stdout)[2].split()[3:5] == ["冻结会员", "M000001"]
+    assert _lines(en.stdout)[2].split()[3:5] == ["member.freeze", "M000001"]
+    assert run.json("audit", "--action", "member.freeze")[0]["action"] == "member.freeze"
