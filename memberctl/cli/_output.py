@@ -157,7 +157,7 @@ def _show(column: Column, item: Any) -> str:
         return column.show(raw)
     if isinstance(raw, bool):
         return _("yes") if raw else _("no")
-    if current() == "en":
+    if current() == "en" and column.words != "metric":  # a metric reads as words in English too
         return _cell(plain(raw))
     text = _cell(plain(raw))
     kind = column.words or WORDS_BY_KEY.get(column.key)
@@ -189,13 +189,12 @@ def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
 
 
 def _unnamed(keys: list[str]) -> list[Column]:
-    """Columns for data shown without named ones: the keys, in words when not English."""
-    if current() == "en":
-        return [Column(k, k) for k in keys]
+    """Columns for data shown without named ones: the keys in words ("Points balance", 积分)."""
     from memberctl.cli._words import key_labels
 
     labels = key_labels()
-    return [Column(k, labels.get(k, k)) for k in keys]
+    words = {k: labels.get(k, k.replace("_", " ")) for k in keys}
+    return [Column(k, words[k][:1].upper() + words[k][1:]) for k in keys]
 
 
 _IDENTIFIERS = frozenset({"member_no", "code", "campaign", "coupon", "survey", "order_no"})

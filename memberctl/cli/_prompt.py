@@ -78,7 +78,9 @@ def choose(label: str, choices: list[str], *, skip: str | None = None) -> str | 
     entries = [questionary.Choice(c, value=c) for c in choices]
     if skip is not None:
         entries.append(questionary.Choice(skip, value=""))
-    answer = questionary.select(label, choices=entries).ask()
+    answer = questionary.select(
+        label, choices=entries, instruction=_("(arrow keys to move, Enter to choose)")
+    ).ask()
     if answer is None:
         raise typer.Abort()
     return answer or None
@@ -91,9 +93,20 @@ def choose_many(label: str, choices: list[str], *, required: str | None = None) 
     def validate(picked: list[str]) -> bool | str:
         return bool(picked) or required is None or required
 
-    answer = questionary.checkbox(label, choices=choices, validate=validate).ask()
+    question = questionary.checkbox(
+        label, choices=choices, validate=validate,
+        instruction=_("(arrow keys to move, space to tick, a: all, i: invert, Enter when done)"),
+    )  # fmt: skip
+    # Its answer line is fixed English ("done (2 selections)"): erase the prompt when it is
+    # answered and say what was ticked instead.
+    question.application.erase_when_done = True
+    answer = question.ask()
     if answer is None:
         raise typer.Abort()
+    from memberctl.cli._output import message
+
+    ticked = _(", ").join(answer) if answer else _("(none)")
+    message(_("? {question} {answer}").format(question=label, answer=ticked))
     return list(answer)
 
 

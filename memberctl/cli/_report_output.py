@@ -40,12 +40,30 @@ def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
     return "█" * full + (BLOCKS[part] if part else "")
 
 
+def _cell_words() -> Callable[[str, str], str] | None:
+    """Codes in a workbook's cells in words, for a reader of Chinese; None in English."""
+    from memberctl.cli._output import _tier_names
+    from memberctl.cli._words import in_words, sheet_names, workbook_keys
+    from memberctl.i18n import current
+
+    if current() == "en":
+        return None
+    tiers, keys, sheets = _tier_names(), workbook_keys(), sheet_names()
+
+    def words(kind: str, code: str) -> str:
+        if kind in ("key", "sheet"):
+            return (keys if kind == "key" else sheets).get(code, code)
+        return in_words(kind, code, tiers)
+
+    return words
+
+
 def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
     if fmt == "xlsx":
         from memberctl.spreadsheets import workbook
 
         assert out is not None
-        sheets = workbook.write_report(out, name, data)
+        sheets = workbook.write_report(out, name, data, _cell_words())
         message(_("wrote {out} (sheets: {sheets})").format(out=out, sheets=", ".join(sheets)))
     elif fmt == "table":
         TABLES.get(name, _plain_table)(data)
@@ -299,7 +317,7 @@ def _kpi(data: Any) -> None:
         previous_end=data.previous_end,
     )
     emit(rows, Format.table, [
-        Column("metric", _("Metric")), _right("current", _("This period")),
+        Column("metric", _("Metric"), words="metric"), _right("current", _("This period")),
         _right("previous", _("Before")), _right("change", _("Change")),
         Column("pct", "%", show=lambda p: f"{p:+.1f}%", justify="right"),
     ], title=title)  # fmt: skip

@@ -1,7 +1,8 @@
 """Codes as a Chinese shop owner reads them in a table: 正常 for `active`, 金卡会员 for `gold`.
 
-Only tables in a language other than English use this (`_output._show`): English tables, JSON
-and CSV keep the codes, so scripts never depend on the language. A code not listed here is shown
+Only tables in a language other than English use this (`_output._show`), except the metric
+and key labels, which English tables show as words too: English tables, JSON and CSV keep the
+codes, so scripts never depend on the language. A code not listed here is shown
 as it is.
 """
 
@@ -61,6 +62,10 @@ def _kinds() -> dict[str, str]:
         "restore": pgettext("kind", "restore"), "upgrade": pgettext("kind", "upgrade"),
         "downgrade": pgettext("kind", "downgrade"), "created": pgettext("kind", "created"),
         "updated": pgettext("kind", "updated"), "unchanged": pgettext("kind", "unchanged"),
+        "added": pgettext("kind", "added"),
+        # campaign actions
+        "award_points": pgettext("kind", "award points"),
+        "issue_coupon": pgettext("kind", "issue coupon"),
         # survey question types
         "single": pgettext("kind", "single"), "multiple": pgettext("kind", "multiple"),
         "rating": pgettext("kind", "rating"), "text": pgettext("kind", "text"),
@@ -79,7 +84,8 @@ def _segments() -> dict[str, str]:
 
 
 def key_labels() -> dict[str, str]:
-    """Headers for records shown without named columns (`points balance`, `db info`, ...)."""
+    """Labels for records shown without named columns (`points balance`, `db info`, ...), in
+    both languages: a person reads "Points balance", not `points_balance`."""
     return {
         "member_no": pgettext("key", "member no"), "points": pgettext("key", "points"),
         "available": pgettext("key", "available"), "lapsed": pgettext("key", "lapsed"),
@@ -94,7 +100,121 @@ def key_labels() -> dict[str, str]:
         "rows": pgettext("key", "rows"), "file_bytes": pgettext("key", "file size (bytes)"),
         "code": pgettext("key", "code"), "title": pgettext("key", "title"),
         "questions": pgettext("key", "questions"), "action": pgettext("key", "action"),
+        # db backup / restore, notify render
+        "file": pgettext("key", "file"), "format": pgettext("key", "format"),
+        "bytes": pgettext("key", "size (bytes)"), "out": pgettext("key", "written to"),
+        "skipped_opt_out": pgettext("key", "opted out (skipped)"),
+        # report campaign
+        "campaign": pgettext("key", "campaign"), "name": pgettext("key", "name"),
+        "days": pgettext("key", "days compared"), "runs": pgettext("key", "runs"),
+        "first_run": pgettext("key", "first run"), "last_run": pgettext("key", "last run"),
+        "members_reached": pgettext("key", "members reached"),
+        "points_given": pgettext("key", "points given"),
+        "coupons_issued": pgettext("key", "coupons issued"),
+        "coupons_redeemed": pgettext("key", "coupons redeemed"),
+        "redemption_rate": pgettext("key", "redemption rate"),
+        "purchases_before": pgettext("key", "purchases before"),
+        "purchases_after": pgettext("key", "purchases after"),
+        "buyers_before": pgettext("key", "buyers before"),
+        "buyers_after": pgettext("key", "buyers after"),
+        "spend_before": pgettext("key", "spend before"),
+        "spend_after": pgettext("key", "spend after"),
     }  # fmt: skip
 
 
-VOCABULARIES = {"status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments}
+def workbook_keys() -> dict[str, str]:
+    """The first column of a report workbook's key/value sheets (summary, kpi, campaign...)."""
+    return {
+        **key_labels(), **_metrics(),
+        "new_this_month": pgettext("key", "new this month"),
+        "active_90d": pgettext("key", "active (90 days)"),
+        "points_liability": pgettext("key", "points liability"),
+        "balance_liability": pgettext("key", "balance liability"),
+        "start": pgettext("key", "from"), "end": pgettext("key", "to"),
+        "previous_start": pgettext("key", "previous from"),
+        "previous_end": pgettext("key", "previous to"),
+        "survey": pgettext("key", "survey"), "responses": pgettext("key", "responses"),
+        "respondents": pgettext("key", "respondents"),
+    }  # fmt: skip
+
+
+def sheet_names() -> dict[str, str]:
+    """A report workbook's sheets (Excel allows 31 characters, no : / ? * [ ])."""
+    return {
+        "summary": pgettext("sheet", "summary"), "by_status": pgettext("sheet", "by status"),
+        "by_tier": pgettext("sheet", "by tier"), "growth": pgettext("sheet", "growth"),
+        "rfm": pgettext("sheet", "RFM"), "segments": pgettext("sheet", "segments"),
+        "churn": pgettext("sheet", "churn"), "upgrades": pgettext("sheet", "upgrades"),
+        "birthdays": pgettext("sheet", "birthdays"), "kpi": pgettext("sheet", "KPI"),
+        "previous": pgettext("sheet", "previous period"), "change": pgettext("sheet", "change"),
+        "change_pct": pgettext("sheet", "change %"), "liability": pgettext("sheet", "liability"),
+        "campaign": pgettext("sheet", "campaign"), "survey": pgettext("sheet", "survey"),
+        "answers": pgettext("sheet", "answers"),
+    }  # fmt: skip
+
+
+def _metrics() -> dict[str, str]:
+    """KPI rows (report kpi) and the keys of the report workbooks' figures."""
+    return {
+        "active_members": pgettext("metric", "Active members"),
+        "repurchase_rate": pgettext("metric", "Repurchase rate"),
+        "average_order_value": pgettext("metric", "Average order value"),
+        "purchase_frequency": pgettext("metric", "Purchase frequency"),
+        "new_members": pgettext("metric", "New members"),
+        "purchases": pgettext("metric", "Purchases"), "revenue": pgettext("metric", "Revenue"),
+    }  # fmt: skip
+
+
+def _audit_actions() -> dict[str, str]:
+    """The audit log's action codes (`member.freeze`), as the clerk would say what was done."""
+    member = {
+        "enroll": pgettext("audit", "enrol a member"), "edit": pgettext("audit", "edit a member"),
+        "freeze": pgettext("audit", "freeze a member"),
+        "unfreeze": pgettext("audit", "unfreeze a member"),
+        "cancel": pgettext("audit", "cancel a member"),
+        "restore": pgettext("audit", "restore a member"),
+        "upgrade": pgettext("audit", "upgrade a member"),
+        "downgrade": pgettext("audit", "downgrade a member"),
+        "note": pgettext("audit", "add a note"),
+        "note.resolve": pgettext("audit", "resolve a complaint"),
+        "forget": pgettext("audit", "erase personal data"),
+        "export_data": pgettext("audit", "export a member's data"),
+    }  # fmt: skip
+    others = {
+        "points.add": pgettext("audit", "add points"),
+        "points.deduct": pgettext("audit", "deduct points"),
+        "points.earn_import": pgettext("audit", "import opening points"),
+        "points.expire": pgettext("audit", "expire points"),
+        "purchase.record": pgettext("audit", "record a purchase"),
+        "purchase.refund": pgettext("audit", "refund a purchase"),
+        "wallet.topup": pgettext("audit", "top up stored value"),
+        "wallet.pay": pgettext("audit", "pay from stored value"),
+        "wallet.refund": pgettext("audit", "refund to stored value"),
+        "coupon.redeem": pgettext("audit", "redeem a coupon"),
+        "campaign.add": pgettext("audit", "add a campaign"),
+        "campaign.update": pgettext("audit", "update a campaign"),
+        "campaign.run": pgettext("audit", "run a campaign"),
+        "segment.save": pgettext("audit", "save a segment"),
+        "segment.delete": pgettext("audit", "delete a segment"),
+        "survey.created": pgettext("audit", "add a survey"),
+        "survey.updated": pgettext("audit", "update a survey"),
+        "survey.take": pgettext("audit", "record survey answers"),
+        "tier.load": pgettext("audit", "load tiers"),
+        "report.show_pii": pgettext("audit", "show personal data in a report"),
+    }  # fmt: skip
+    return {**{f"member.{k}": v for k, v in member.items()}, **others}
+
+
+def _periods() -> dict[str, str]:
+    """How often a campaign awards a member (campaign list, show)."""
+    return {
+        "once": pgettext("period", "once"), "daily": pgettext("period", "daily"),
+        "weekly": pgettext("period", "weekly"), "monthly": pgettext("period", "monthly"),
+        "yearly": pgettext("period", "yearly"),
+    }  # fmt: skip
+
+
+VOCABULARIES = {
+    "status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments,
+    "period": _periods, "metric": _metrics, "audit": _audit_actions,
+}  # fmt: skip

@@ -14,7 +14,7 @@ from memberctl.i18n import _
 AUDIT_COLUMNS = [
     Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
     Column("operator", _("By")),
-    Column("action", _("Action")),
+    Column("action", _("Action"), words="audit"),  # 冻结会员 in Chinese; the code in English
     Column("member_no", _("Member")),
     Column("details", _("Details")),
     Column("business_date", _("For day")),

@@ -32,7 +32,7 @@ CAMPAIGN_COLUMNS = [
     Column("code", _("Code"), no_wrap=True),
     Column("name", pgettext("thing", "Name")),
     Column("action", _("Action"), drop=1),
-    Column("period", _("Period")),
+    Column("period", _("Period"), words="period"),
     Column("where", _("Where")),
     Column("points", _("Points"), justify="right"),
     Column("coupon_value", _("Coupon"), justify="right"),
@@ -85,7 +85,8 @@ def add(
             )
         )
     else:
-        message(_("campaign '{code}' {status}").format(code=code, status=saved.status))
+        status = pgettext("kind", saved.status)  # added, unchanged: 已添加, 无变化
+        message(_("campaign '{code}' {status}").format(code=code, status=status))
     emit(saved.campaign, fmt, CAMPAIGN_COLUMNS)
 
 

@@ -27,8 +27,10 @@ COUPON_COLUMNS = [
     Column("campaign", _("Campaign")),
     Column("value", _("Value"), justify="right"),
     Column("min_spend", _("Min spend"), justify="right", drop=2),
-    Column("valid_from", pgettext("validity", "From"), drop=1),
-    Column("valid_to", pgettext("validity", "To")),
+    Column(
+        "valid_from", pgettext("validity", "From"), drop=1
+    ),  # 生效日: the first day it can be used
+    Column("valid_to", pgettext("validity", "To")),  # 到期日: the last
     Column("weekdays_only", _("Mon-Fri"), drop=4),
     Column("no_holidays", _("No holidays"), drop=5),
     Column("status", _("Status")),

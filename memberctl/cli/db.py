@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,7 +11,7 @@ from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, YesOpt
 from memberctl.cli._output import Column, Format, console, emit, message, visible
 from memberctl.cli._prompt import confirm
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 db_app = typer.Typer(
     no_args_is_help=True, help=_("Upgrade, inspect, check, back up and restore the database.")
@@ -45,7 +45,7 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
             ),
             whole=True,
         )  # fmt: skip
-    emit(data, fmt)
+    _emit_with_rows(data, fmt)
 
 
 @db_app.command(
@@ -104,7 +104,7 @@ def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) 
             file=file, bytes=info.bytes, schema_revision=info.schema_revision
         )
     )
-    emit(info, fmt)
+    _emit_with_rows(info, fmt)
 
 
 @db_app.command(
@@ -137,4 +137,25 @@ def restore(
             file=file, schema_revision=info.schema_revision
         )
     )
-    emit(info, fmt)
+    _emit_with_rows(info, fmt)
+
+
+def _emit_with_rows(info: Any, fmt: Format) -> None:
+    """A record whose `rows` are {table: count}: in a table, labelled rows and then one row
+    per database table (not a JSON blob in a cell); JSON and CSV as they are."""
+    if fmt != Format.table:
+        emit(info, fmt)
+        return
+    from memberctl.cli._output import plain
+
+    data = plain(info)
+    counts = data.pop("rows")
+    if "format" in data:  # a backup's kind in words
+        kinds = {
+            "sqlite": pgettext("backup", "SQLite file"),
+            "logical": pgettext("backup", "logical export"),
+        }
+        data["format"] = kinds.get(data["format"], data["format"])
+    emit(data, fmt)
+    rows = [{"table": name, "rows": count} for name, count in sorted(counts.items())]
+    emit(rows, fmt, [Column("table", _("Table")), Column("rows", _("Rows"), justify="right")])

@@ -25,7 +25,6 @@ from memberctl.cli._prompt import ask, confirm, interactive
 from memberctl.i18n import _
 
 member_app = typer.Typer(
-    cls=notes.MemberGroup,  # routes `member note resolve NOTE_ID` (cli/notes.py)
     no_args_is_help=True,
     help=_("Enrol, find, change and look after members."),
 )
@@ -408,7 +407,8 @@ def _change_tier(
             operator=app.operator, at=clock.now(), until=until.date() if until else None,
         )  # fmt: skip
         record = members.record(session, member)
-    message(_("{member_no}: now {tier}").format(member_no=record.member_no, tier=record.tier))
+    name = app.tier_names().get(record.tier, record.tier)  # 白金会员, not platinum
+    message(_("{member_no}: now {tier}").format(member_no=record.member_no, tier=name))
     _show_member(app, record, fmt)
 
 
@@ -467,6 +467,10 @@ def note(
     from memberctl import clock
     from memberctl.domain import interactions, refs
 
+    if ref == "resolve":  # no member is called that; the command moved to the `notes` group
+        raise typer.BadParameter(
+            _("to resolve a complaint use `member notes resolve NOTE_ID`"), param_hint="REF"
+        )
     if kind not in interactions.KINDS:
         kinds = ", ".join(interactions.KINDS)
         raise typer.BadParameter(
@@ -479,10 +483,10 @@ def note(
             session=session, member=member, text=text, kind=kind, operator=app.operator,
             at=clock.now(),
         )  # fmt: skip
-    emit(record, fmt)
+    emit(record, fmt, notes.note_columns())
 
 
-member_app.command("notes", help=notes.NOTES_HELP)(notes.list_notes)
+member_app.add_typer(notes.notes_app, name="notes")
 
 
 @member_app.command(

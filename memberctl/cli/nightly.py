@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AllowFutureOpt, AsOfOpt
-from memberctl.cli._output import Format, emit, message
+from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _
 
 JsonFirstOpt = Annotated[
@@ -73,6 +73,38 @@ def nightly(
             _("another program is reading the database, so {wal} could not be emptied; the "
               "next nightly tries again").format(wal=result.checkpoint["wal"])
         )  # fmt: skip
-    emit(result, fmt)
+    if fmt == Format.table:
+        _table(result)
+    else:
+        emit(result, fmt)
     if not result.ok:
         raise typer.Exit(1)
+
+
+TIER_COUNTS = ("evaluated", "upgrades", "downgrades", "in_grace")
+
+
+def _table(result: Any) -> None:
+    """The summary as labelled rows (the JSON's nested objects are not shown as JSON text)."""
+    expired, tiers = result.expired or {}, result.tiers or {}
+    runs = "; ".join(
+        _("{campaign} {period}: {awarded} of {targeted}").format(**vars(run))
+        for run in result.campaigns
+    )
+    row = {
+        "as_of": result.as_of, "ok": result.ok,
+        "expired": _("{points} points, {entries} entries, {members} members").format(
+            points=expired.get("points", 0), entries=expired.get("entries", 0),
+            members=expired.get("members", 0)),
+        "tiers": _(
+            "{evaluated} evaluated: {upgrades} up, {downgrades} down, {in_grace} in grace"
+        ).format(**{k: tiers.get(k, 0) for k in TIER_COUNTS}),
+        "campaigns": runs, "errors": len(result.errors),
+        "backup": (result.backup or {}).get("file"),
+    }  # fmt: skip
+    emit(row, Format.table, [
+        Column("as_of", _("As of")), Column("ok", _("All steps done")),
+        Column("expired", _("Points expired")), Column("tiers", _("Tiers")),
+        Column("campaigns", _("Campaigns run")), Column("errors", _("Errors")),
+        Column("backup", _("Backup")),
+    ])  # fmt: skip

@@ -1,35 +1,27 @@
-"""Interaction notes beyond `member note REF TEXT`: `member note resolve NOTE_ID` closes a
-complaint, `member notes` lists notes (`--open`: the complaints still open).
+"""Interaction notes beyond `member note REF TEXT`: the `member notes` group lists notes
+(`--open`: the complaints still open) and `member notes resolve NOTE_ID` closes a complaint.
 
-`member note` takes the member positionally, so `member note resolve ...` is routed here by the
-member group itself (`MemberGroup`): no member number is the word "resolve" (numbers are letters
-and digits chosen by the shop, and `resolve` is reserved), and a phone is digits.
+`member notes` is a plain Typer group (its callback lists when no command follows), so every
+command here is in the command tree: `--help`, the README reference and the docs test see it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
-from typer.main import get_command
 
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, LimitOpt
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _
 
+NOTES_HELP = _(
+    "Interaction notes with their ids, newest first; --open lists the open complaints.\n\n"
+    "Resolve a complaint with `member notes resolve NOTE_ID [--text T]`."
+)
 
-class MemberGroup(TyperGroup):
-    """The `member` group: `member note resolve ...` runs the resolve command."""
-
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args[:2] == ["note", "resolve"]:
-            return "note resolve", get_command(resolve_app), args[2:]
-        return super().resolve_command(ctx, args)
-
-
-resolve_app = typer.Typer(add_completion=False)
+notes_app = typer.Typer(invoke_without_command=True, no_args_is_help=False, help=NOTES_HELP)
 
 
 def note_columns() -> list[Column]:
@@ -47,7 +39,7 @@ def note_columns() -> list[Column]:
     ]
 
 
-@resolve_app.command(
+@notes_app.command(
     help=_(
         "Resolve an open complaint (exit 4 if it is not a complaint or already resolved).\n\n"
         "Records when and by whom, and --text as a `resolution` note in the member's history."
@@ -74,12 +66,7 @@ def resolve(
     emit(record, fmt, note_columns())
 
 
-NOTES_HELP = _(
-    "Interaction notes with their ids, newest first; --open lists the open complaints.\n\n"
-    "Resolve a complaint with `member note resolve NOTE_ID [--text T]`."
-)
-
-
+@notes_app.callback()
 def list_notes(
     ctx: typer.Context,
     member: Annotated[
@@ -96,6 +83,8 @@ def list_notes(
 ) -> None:
     from memberctl.domain import interactions, refs
 
+    if ctx.invoked_subcommand is not None:
+        return  # `member notes resolve ...`: the command does the work
     if kind is not None and kind not in interactions.KINDS:
         raise typer.BadParameter(
             _("'{kind}' is not one of {kinds}").format(

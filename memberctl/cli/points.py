@@ -47,7 +47,7 @@ HISTORY_COLUMNS = [
     Column("points", _("Points"), justify="right"),
     Column("remaining", _("Left"), justify="right"),
     Column("expires_on", _("Expires")),
-    Column("reason", _("Reason")),
+    Column("reason", _("Reason"), show=lambda r: _reason_words(r)),
     Column("order_no", _("Order")),
     Column("operator", _("By")),
 ]
@@ -205,3 +205,10 @@ def expire(
         )
     )
     emit(result, fmt)
+
+
+def _reason_words(reason: str) -> str:
+    """A reason the program wrote ("order A1") reads 订单 A1 in Chinese."""
+    from memberctl.domain.history import reason_words
+
+    return reason_words(reason)

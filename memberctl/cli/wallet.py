@@ -9,7 +9,7 @@ import typer
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 wallet_app = typer.Typer(
     no_args_is_help=True, help=_("Stored value: top up, pay, refund, balance and ledger.")
@@ -32,7 +32,7 @@ HISTORY_COLUMNS = [
     Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
     Column("kind", _("Kind")),
     Column("amount", _("Amount"), justify="right"),
-    Column("reason", _("Reason")),
+    Column("reason", _("Reason"), show=lambda r: _reason_words(r)),
     Column("key", _("Key")),
     Column("operator", _("By")),
 ]
@@ -61,7 +61,9 @@ def _write(ctx: typer.Context, action: str, ref: str, amount: str, **extra: Any)
     else:
         message(
             _("{member_no}: {action} done, balance {balance}").format(
-                member_no=result.member_no, action=action, balance=money.format(result.balance)
+                member_no=result.member_no,
+                action=pgettext("kind", action),  # 充值, 支付, 退款
+                balance=money.format(result.balance),
             )
         )
     return result
@@ -137,3 +139,10 @@ def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> N
         member = refs.resolve(session, ref, region=app.region)
         rows = wallet.history(session=session, member=member)
     emit(rows, fmt, HISTORY_COLUMNS, title=member.member_no)
+
+
+def _reason_words(reason: str) -> str:
+    """A reason the program wrote ("order A1") reads 订单 A1 in Chinese."""
+    from memberctl.domain.history import reason_words
+
+    return reason_words(reason)

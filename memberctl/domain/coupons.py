@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, money
 from memberctl.errors import NotFound, RuleViolation
-from memberctl.i18n import _
+from memberctl.i18n import _, current, pgettext
 from memberctl.models import Campaign, CampaignAward, Coupon, Member
 
 if TYPE_CHECKING:
@@ -168,16 +168,22 @@ def list_coupons(
 
 # -- redeeming -------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=8)
-def _cn_holidays(year: int) -> Any:
+def _cn_holidays(year: int, language: str) -> Any:
     import holidays  # a calendar for one year costs a few ms; only redeeming needs it
 
-    return holidays.country_holidays("CN", years=year)
+    return holidays.country_holidays("CN", years=year, language=language)
 
 
 def holiday_name(day: dt.date) -> str | None:
-    """The name of the mainland-China public holiday on `day`, or None."""
-    name = _cn_holidays(day.year).get(day)
+    """The name of the mainland-China public holiday on `day` in the reader's language (国庆节,
+    National Day), or None."""
+    name = _cn_holidays(day.year, "zh_CN" if current() == "zh" else "en_US").get(day)
     return str(name) if name else None
+
+
+def _weekday(day: dt.date) -> str:
+    """Saturday or Sunday in the reader's language (strftime's %A follows the C locale)."""
+    return pgettext("weekday", "Saturday") if day.weekday() == 5 else pgettext("weekday", "Sunday")
 
 
 Refusal = tuple[str, str | None]  # (why, what to do instead)
@@ -201,7 +207,7 @@ def _refusal(
     if member.forgotten_at is not None or member.status != lifecycle.ACTIVE:
         return (
             _("belongs to {member_no}, who is {status}").format(
-                member_no=member.member_no, status=member.status
+                member_no=member.member_no, status=pgettext("status", member.status)
             ),
             _("unfreeze or restore the member first"),
         )
@@ -217,8 +223,8 @@ def _outside_days(coupon: Coupon, day: dt.date) -> Refusal | None:
         return _("expired on {isoformat}").format(isoformat=coupon.valid_to.isoformat()), None
     if coupon.weekdays_only and day.weekday() >= 5:
         return (
-            _("is valid Monday to Friday only, and {isoformat} is a {day:%A}").format(
-                isoformat=day.isoformat(), day=day
+            _("is valid Monday to Friday only, and {isoformat} is a {weekday}").format(
+                isoformat=day.isoformat(), weekday=_weekday(day)
             ),
             _("use it on a weekday"),
         )

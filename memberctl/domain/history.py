@@ -5,21 +5,42 @@ stored value, oldest first. Each source is a function in `SOURCES`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from memberctl.domain import interactions, money
-from memberctl.i18n import N_, Phrase, pgettext, phrase
+from memberctl.i18n import N_, Phrase, _, pgettext, phrase
 from memberctl.models import (
     Interaction,
     LifecycleChange,
     Member,
     PointsEntry,
     Purchase,
+    Tier,
     WalletEntry,
 )
+
+# Reasons the program itself writes into the ledgers (purchases.py, campaign_runs.py): data in
+# English, shown in the reader's language.
+_SYSTEM_REASONS = (
+    (re.compile(r"order (?P<order_no>\S+)"), N_("order {order_no}")),
+    (re.compile(r"refund of order (?P<order_no>\S+)"), N_("refund of order {order_no}")),
+    (re.compile(r"campaign (?P<code>\S+) (?P<period>\S+)"), N_("campaign {code} {period}")),
+    (re.compile(r"campaign (?P<code>\S+)"), N_("campaign {code}")),
+)
+
+
+def reason_words(reason: str) -> str:
+    """A ledger reason in the reader's language: "order A1" reads 订单 A1; a clerk's own words
+    are shown as typed."""
+    for pattern, template in _SYSTEM_REASONS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return _(template).format(**match.groupdict())
+    return reason
 
 
 @dataclass(frozen=True)
@@ -39,15 +60,21 @@ def _lifecycle_events(session: Session, member: Member) -> list[HistoryEvent]:
         .where(LifecycleChange.member_id == member.id)
         .order_by(col(LifecycleChange.id))
     )
+    names = {tier.code: tier.name for tier in session.exec(select(Tier))}
     events = []
     for change in session.exec(query):
-        detail = _with_reason(_move(change), change.reason)
+        detail = _with_reason(_move(change, names), change.reason)
         events.append(HistoryEvent(change.at, change.kind, change.action, detail, change.operator))
     return events
 
 
-def _move(change: LifecycleChange) -> Phrase:
+def _move(change: LifecycleChange, tier_names: dict[str, str]) -> Phrase:
+    """Data keeps the codes ("basic -> silver"); a table reads 正常, 银卡会员 (tier names in
+    English tables too: the codes are the shop's keys, the names its words)."""
+
     def word(value: str) -> str:
+        if change.kind == "tier":
+            return tier_names.get(value, value)
         return pgettext("status", value) if change.kind == "status" else value
 
     if not change.from_value:
@@ -63,8 +90,9 @@ def _with_reason(detail: Phrase, reason: str | None) -> Phrase:
     if not reason:
         return detail
     return phrase(
-        N_("{detail} ({reason})"), detail=detail, reason=reason, local={"detail": detail.local}
-    )
+        N_("{detail} ({reason})"), detail=detail, reason=reason,
+        local={"detail": detail.local, "reason": reason_words(reason)},
+    )  # fmt: skip
 
 
 def _interaction_events(session: Session, member: Member) -> list[HistoryEvent]:

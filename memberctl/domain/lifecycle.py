@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from memberctl.domain import fields
 from memberctl.errors import RuleViolation
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 from memberctl.models import LifecycleChange, Member
 
 ACTIVE, FROZEN, CANCELLED = "active", "frozen", "cancelled"
@@ -53,12 +53,17 @@ def ensure_not_forgotten(member: Member, doing: str) -> None:
 
 
 def refusal(member: Member, action: str) -> RuleViolation:
-    allowed = " or ".join(allowed_from(action))
+    """Action and statuses in words: "无法解冻 M000004：该会员状态为已注销" in Chinese."""
+    word = pgettext("kind", action)
+    statuses = [pgettext("status", status) for status in allowed_from(action)]
+    allowed = statuses[-1]
+    if len(statuses) > 1:
+        allowed = _("{some} or {last}").format(some=", ".join(statuses[:-1]), last=allowed)
     return RuleViolation(
         _("cannot {action} {member_no}: the member is {status}").format(
-            action=action, member_no=member.member_no, status=member.status
+            action=word, member_no=member.member_no, status=pgettext("status", member.status)
         ),
-        _("{action} is allowed only for {allowed} members").format(action=action, allowed=allowed),
+        _("{action} is allowed only for {allowed} members").format(action=word, allowed=allowed),
     )
 
 

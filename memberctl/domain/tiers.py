@@ -160,7 +160,7 @@ def _target_tier(session: Session, member: Member, direction: str, to: str | Non
             end = _("highest") if direction == "up" else _("lowest")
             raise RuleViolation(
                 _("cannot {action} {member_no}: {code} is already the {end} tier").format(
-                    action=doing, member_no=member.member_no, code=current.code, end=end
+                    action=doing, member_no=member.member_no, code=current.name, end=end
                 )
             )
         return target
@@ -168,7 +168,7 @@ def _target_tier(session: Session, member: Member, direction: str, to: str | Non
     if target.rank == current.rank:
         raise RuleViolation(
             _("cannot {action} {member_no}: it is already {code}").format(
-                action=doing, member_no=member.member_no, code=target.code
+                action=doing, member_no=member.member_no, code=target.name
             )
         )
     if (target.rank > current.rank) != (direction == "up"):
@@ -181,7 +181,7 @@ def _target_tier(session: Session, member: Member, direction: str, to: str | Non
                     "cannot {action} {member_no} from {code} to {code2}: {code2} is above {code}"
                 )
             ).format(
-                action=doing, member_no=member.member_no, code=current.code, code2=target.code
+                action=doing, member_no=member.member_no, code=current.name, code2=target.name
             ),
             _("use member {other}").format(other=other),
         )

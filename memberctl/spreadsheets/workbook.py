@@ -153,12 +153,28 @@ def sheets_for(report: str, data: Any) -> list[Sheet]:
     return _object_sheets(report, data)
 
 
-def write_report(path: Path, report: str, data: Any) -> list[str]:
+Words = Callable[[str, str], str]  # (vocabulary, code) -> how the reader says it
+
+# Columns whose cells are codes of a vocabulary (see cli/_words.py); "key" is the first column
+# of a key/value sheet (active_members, as_of, ...).
+CELL_WORDS = {
+    "tier": "tier", "next_tier": "tier", "status": "status", "segment": "segment",
+    "type": "kind", "key": "key",
+}  # fmt: skip
+
+
+def write_report(path: Path, report: str, data: Any, words: Words | None = None) -> list[str]:
     """Write `data` (what the report's `build` returned) to `path`; returns the sheet names.
+    `words`, given for a reader of another language than English, says codes in cells in words
+    (金卡会员 for gold, 活跃会员 for active_members); English keeps the codes.
 
     The workbook is written in openpyxl's write-only (streaming) mode: about twice as fast and a
     fraction of the memory for a report of 100,000s of rows."""
     sheets = sheets_for(report, data)
+    for sheet in sheets:
+        if words is not None:
+            sheet.name = words("sheet", sheet.name)  # 概览, 按状态; a question's sheet stays
+            _in_words(sheet, words)
     with atomic_output(path) as stream:
         book = Workbook(write_only=True)
         try:
@@ -178,6 +194,19 @@ def _close_sheets(book: Any) -> None:
         if not sheet.closed:
             with contextlib.suppress(Exception):
                 sheet.close()
+
+
+def _in_words(sheet: Sheet, words: Words) -> None:
+    """The codes in the vocabulary columns, and a key/value sheet's `action` value, in words."""
+    kinds = [CELL_WORDS.get(header) for header in sheet.headers]
+    if not any(kinds):
+        return
+    for row in sheet.rows:
+        for c, kind in enumerate(kinds):
+            if kind is not None and isinstance(row[c], str):
+                row[c] = words(kind, row[c])
+        if sheet.headers == ["key", "value"] and row[0] == words("key", "action"):
+            row[1] = words("kind", str(row[1]))
 
 
 def _cell_value(value: Any) -> tuple[Any, str | None]:

@@ -106,13 +106,13 @@ def test_frozen_member_can_still_change_tier(run, engine, session):
 
 @pytest.mark.parametrize(
     ("command", "start", "to", "fragments"),
-    [("upgrade", "platinum", None, ("platinum is already the highest tier",)),
-     ("downgrade", "basic", None, ("basic is already the lowest tier",)),
-     ("upgrade", "gold", "gold", ("cannot upgrade M000001: it is already gold",)),
-     ("downgrade", "gold", "gold", ("cannot downgrade M000001: it is already gold",)),
-     ("upgrade", "gold", "silver", ("from gold to silver", "silver is below gold",
+    [("upgrade", "platinum", None, ("白金会员 is already the highest tier",)),
+     ("downgrade", "basic", None, ("普通会员 is already the lowest tier",)),
+     ("upgrade", "gold", "gold", ("cannot upgrade M000001: it is already 金卡会员",)),
+     ("downgrade", "gold", "gold", ("cannot downgrade M000001: it is already 金卡会员",)),
+     ("upgrade", "gold", "silver", ("from 金卡会员 to 银卡会员", "银卡会员 is below 金卡会员",
                                     "use member downgrade")),
-     ("downgrade", "silver", "platinum", ("from silver to platinum", "platinum is above silver",
+     ("downgrade", "silver", "platinum", ("from 银卡会员 to 白金会员", "白金会员 is above 银卡会员",
                                           "use member upgrade"))],
 )  # fmt: skip
 def test_impossible_tier_move_is_refused(run, engine, command, start, to, fragments):

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from memberctl.domain.interactions import KINDS
 from memberctl.models import AuditEntry, Interaction
-from tests.conftest import failure
+from tests.conftest import error_line, failure
 from tests.factories import (
     NOW,
     act,
@@ -118,7 +118,7 @@ def test_a_complaint_is_open_until_resolved(run, engine, session):
         run.json("member", "notes", "--member", member_no)[0]
     ]
 
-    data = run.json("member", "note", "resolve", str(note_id), "--text", "已换货")
+    data = run.json("member", "notes", "resolve", str(note_id), "--text", "已换货")
 
     assert data == data | {
         "id": note_id, "member_no": member_no, "kind": "complaint", "text": "商品有破损",
@@ -146,7 +146,7 @@ def test_a_complaint_is_open_until_resolved(run, engine, session):
 def test_resolve_without_text_still_records_who_and_when(run, engine, session):
     member_no = enroll(engine).member_no
     note_id = _complaint(run, member_no)
-    data = run.json("member", "note", "resolve", str(note_id))
+    data = run.json("member", "notes", "resolve", str(note_id))
     assert (data["status"], data["resolved_by"], data["resolution"]) == ("resolved", "tester", None)
     session.rollback()
     resolution = session.exec(select(Interaction).where(Interaction.kind == "resolution")).one()
@@ -157,11 +157,11 @@ def test_resolving_twice_or_a_non_complaint_is_refused(run, engine):
     member_no = enroll(engine).member_no
     note_id = _complaint(run, member_no)
     call = run.json("member", "note", member_no, "来电", "--kind", "call")["id"]
-    assert run("member", "note", "resolve", str(note_id)).exit_code == 0
+    assert run("member", "notes", "resolve", str(note_id)).exit_code == 0
     before = snapshot(engine)
-    failure(run("member", "note", "resolve", str(note_id)), 4,
+    failure(run("member", "notes", "resolve", str(note_id)), 4,
             f"complaint #{note_id} was already resolved on")  # fmt: skip
-    failure(run("member", "note", "resolve", str(call), "--text", "x"), 4,
+    failure(run("member", "notes", "resolve", str(call), "--text", "x"), 4,
             f"note #{call} is a call, not a complaint")  # fmt: skip
     assert snapshot(engine) == before
 
@@ -169,11 +169,11 @@ def test_resolving_twice_or_a_non_complaint_is_refused(run, engine):
 def test_resolving_an_unknown_note_is_not_found(run, engine):
     member_no = enroll(engine).member_no
     note_id = _complaint(run, member_no)
-    run.json("member", "note", "resolve", str(note_id))
+    run.json("member", "notes", "resolve", str(note_id))
     resolution_id = note_id + 1  # the resolution note is not a complaint to resolve
-    failure(run("member", "note", "resolve", "999"), 3, "no note #999")
-    failure(run("member", "note", "resolve", str(resolution_id)), 3, f"no note #{resolution_id}")
-    result = run("member", "note", "resolve", "abc")
+    failure(run("member", "notes", "resolve", "999"), 3, "no note #999")
+    failure(run("member", "notes", "resolve", str(resolution_id)), 3, f"no note #{resolution_id}")
+    result = run("member", "notes", "resolve", "abc")
     assert result.exit_code == 2 and "NOTE_ID" in result.stderr
 
 
@@ -191,7 +191,7 @@ def test_history_shows_note_ids_and_complaint_state(run, engine):
     note(engine, member_no, "投诉二", kind="complaint", at=NOW + dt.timedelta(minutes=2))
     notes = run.json("member", "notes", "--member", member_no)
     first, second = sorted(n["id"] for n in notes)
-    run.json("member", "note", "resolve", str(first), "--text", "已道歉")
+    run.json("member", "notes", "resolve", str(first), "--text", "已道歉")
 
     events = run.json("member", "history", member_no)
 
@@ -228,6 +228,35 @@ def test_a_forgotten_members_complaint_can_be_closed_but_not_written_to(run, eng
     member_no = enroll(engine).member_no
     note_id = _complaint(run, member_no)
     forget(engine, member_no)
-    failure(run("member", "note", "resolve", str(note_id), "--text", "x"), 4,
+    failure(run("member", "notes", "resolve", str(note_id), "--text", "x"), 4,
             "personal data was erased")  # fmt: skip
-    assert run.json("member", "note", "resolve", str(note_id))["status"] == "resolved"
+    assert run.json("member", "notes", "resolve", str(note_id))["status"] == "resolved"
+
+
+def test_the_old_member_note_resolve_points_to_member_notes_resolve(run, engine):
+    """`member note resolve NOTE_ID` was routed by a hidden override; it now lives in the
+    `member notes` group, and the old form says where instead of looking up member 'resolve'."""
+    member_no = enroll(engine).member_no
+    note(engine, member_no, "投诉", kind="complaint")
+    before = snapshot(engine)
+
+    result = run("member", "note", "resolve", "1")
+
+    assert result.exit_code == 2
+    assert error_line(result) == (
+        "error: Invalid value for REF: to resolve a complaint use "
+        "`member notes resolve NOTE_ID` (see 'memberctl member note --help')"
+    )
+    assert snapshot(engine) == before
+    assert run.json("member", "notes", "resolve", "1")["status"] == "resolved"
+
+
+def test_a_note_reads_as_labelled_rows(run, engine):
+    member_no = enroll(engine).member_no
+
+    result = run("member", "note", member_no, "来电", "--kind", "call")
+
+    assert result.exit_code == 0, result.stderr
+    labels = [line.split("  ")[0] for line in result.stdout.splitlines()]
+    assert labels == ["Note", "Member no", "Kind", "State", "When", "Text", "By", "Resolved",
+                      "Resolved by", "Resolution"]  # fmt: skip

@@ -174,7 +174,11 @@ def test_the_lock_is_free_again_afterwards(run, engine):
 def test_table_output(run):
     result = run("nightly", "--as-of", "2026-11-25", "--format", "table")
     assert result.exit_code == 0
-    assert "campaigns" in result.stdout
+    labels = [line.split("  ")[0] for line in result.stdout.splitlines()]
+    # labelled rows, not JSON in cells
+    assert labels == ["As of", "All steps done", "Points expired", "Tiers", "Campaigns run",
+                      "Errors", "Backup"]  # fmt: skip
+    assert "{" not in result.stdout
 
 
 def test_nightly_backs_up_first_and_keeps_the_newest(run, engine, tmp_path):

@@ -21,12 +21,14 @@ COG_END = "<!-- [[[end]]] -->"
 
 
 def _walk(command, path=()):
-    yield path
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _walk(sub, (*path, name))
+    """Every command and group, nested groups included, as click itself lists them."""
+    yield path, command
+    for name in command.list_commands(None) if hasattr(command, "list_commands") else ():
+        yield from _walk(command.get_command(None, name), (*path, name))
 
 
-COMMAND_PATHS = [path for path in _walk(get_command(app)) if path]
+TREE = list(_walk(get_command(app)))
+COMMAND_PATHS = [path for path, _ in TREE if path]
 
 
 def _prose() -> str:
@@ -71,6 +73,23 @@ def test_every_command_is_mentioned_in_the_readme(path):
     assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", _prose()), (
         f"README.md does not mention `{name}` outside the generated reference"
     )
+
+
+@pytest.mark.parametrize(("path", "group"), [(p, c) for p, c in TREE if hasattr(c, "commands")],
+                         ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")  # fmt: skip
+def test_no_group_reaches_commands_it_does_not_list(path, group):
+    """A command reachable only through a group's own routing (as `member note resolve` was) is
+    missing from --help, the reference and this walk: groups resolve commands the standard way."""
+    from typer.core import TyperGroup
+
+    for method in ("resolve_command", "get_command", "list_commands"):
+        assert getattr(type(group), method) is getattr(TyperGroup, method), (
+            f"memberctl {' '.join(path)}: {type(group).__name__}.{method} is overridden"
+        )
+
+
+def test_nested_commands_are_walked():
+    assert ("member", "notes", "resolve") in COMMAND_PATHS
 
 
 def test_every_command_has_a_reference_section():

@@ -19,7 +19,9 @@ def _walk(command, path=()):
 
 
 TREE = list(_walk(get_command(app)))
-GROUPS = [path for path, command in TREE if path and hasattr(command, "commands")]
+# A group that does something of its own without a command (`member notes` lists the notes).
+ACTING_GROUPS = [p for p, c in TREE if p and getattr(c, "invoke_without_command", False)]
+GROUPS = [path for path, c in TREE if path and hasattr(c, "commands") and path not in ACTING_GROUPS]
 
 
 @pytest.fixture
@@ -55,6 +57,11 @@ def test_a_group_without_a_command_shows_its_help_and_exits_2(runner, path):
 
     assert result.exit_code == 2
     assert " ".join(("Usage: memberctl", *path)) in result.output
+
+
+def test_member_notes_is_a_group_that_lists_and_holds_resolve():
+    assert ACTING_GROUPS == [("member", "notes")]
+    assert ("member", "notes", "resolve") in {path for path, _ in TREE}
 
 
 def test_version(runner):

@@ -152,7 +152,7 @@ def test_a_workbook_in_chinese_has_chinese_headers_and_chart_titles(engine, db_u
                        "--out", str(out))  # fmt: skip
 
     assert result.returncode == 0, result.stderr
-    rows = list(openpyxl.load_workbook(out)["growth"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(out)["增长"].iter_rows(values_only=True))
     assert rows[0] == ("月份", "新会员", "会员总数")
     assert rows[-1] == ("2026-11", 2, 2)
     charts = tmp_path / "charts"
@@ -219,7 +219,7 @@ def test_ledgers_flags_and_unnamed_records_read_in_chinese(engine, db_url):
     assert _record(added.stdout)["重复提交（未更改）"] == "否"
     assert _record(balance.stdout)["可用积分"] == "5"
     assert "调整" in history.stdout and "adjust" not in history.stdout
-    assert _record(english.stdout)["available"] == "5"
+    assert _record(english.stdout)["Available"] == "5"
 
 
 def test_a_status_change_is_said_in_words(engine, db_url):

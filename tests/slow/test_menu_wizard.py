@@ -75,7 +75,7 @@ def test_wizard_asks_field_by_field_and_writes_on_yes(db_url, engine):  # noqa: 
     child = spawn(db_url, "member", "enroll", "-f", "json")
     answer_wizard(child, "张三丰", "13800138000")
     child.expect("138 0013 8000")  # the preview, before anything is written
-    child.expect("silver")
+    child.expect("银卡会员")  # the tier by its name (issue 14), not its code
     child.expect("Enrol this member")
     child.send("y")
     status, output = finish(child)
