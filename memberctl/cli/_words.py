@@ -97,6 +97,7 @@ def key_labels() -> dict[str, str]:
         "backend": pgettext("key", "backend"),
         "schema_revision": pgettext("key", "schema version"),
         "schema_head": pgettext("key", "newest schema version"),
+        "schema_known": pgettext("key", "schema known"),
         "rows": pgettext("key", "rows"), "file_bytes": pgettext("key", "file size (bytes)"),
         "code": pgettext("key", "code"), "title": pgettext("key", "title"),
         "questions": pgettext("key", "questions"), "action": pgettext("key", "action"),

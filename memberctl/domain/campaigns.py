@@ -148,10 +148,16 @@ def read_file(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def parse(document: dict[str, Any], source: str = "campaign") -> CampaignSpec:
+def parse(
+    document: dict[str, Any], source: str = "campaign", *, stored: bool = False
+) -> CampaignSpec:
     """Check every key of a campaign document; all problems at once (InvalidInput, exit 5).
-    The `where` expression is checked against the database by `check_where`."""
+    The `where` expression is checked against the database by `check_where`. A `stored`
+    definition (read back from the database) may hold text from before control characters were
+    refused: it is still read, and shown escaped."""
     problems = Problems()
+    if not stored:
+        _check_control_characters(document, problems)
     for key in document:
         if key not in KEYS:
             problems.add(
@@ -197,6 +203,16 @@ def check_where(session: Session, spec: CampaignSpec, as_of: dt.date, source: st
         ) from None
 
 
+def _check_control_characters(document: dict[str, Any], problems: Problems) -> None:
+    for key in ("code", "name", "where"):
+        value = document.get(key)
+        if isinstance(value, str):
+            try:
+                fields.check_text(value.strip(), f"'{key}'")
+            except InvalidInput as error:
+                problems.add(None, key, value, error.message)
+
+
 def _text(
     document: dict[str, Any], key: str, problems: Problems, limit: int, *, required: bool = True
 ) -> str | None:
@@ -207,11 +223,6 @@ def _text(
         return None
     if not isinstance(value, str) or not value.strip():
         problems.add(None, key, value, _("'{key}' must be a non-empty string").format(key=key))
-        return None
-    try:
-        fields.check_text(value.strip(), f"'{key}'")
-    except InvalidInput as error:
-        problems.add(None, key, value, error.message)
         return None
     if len(value.strip()) > limit:
         problems.add(
@@ -348,7 +359,7 @@ def _action_fields(
 # -- the database ----------------------------------------------------------------------------
 def spec_of(campaign: Campaign) -> CampaignSpec:
     """The stored definition, read back (it was checked when it was added)."""
-    return parse(dict(campaign.definition), campaign.code)
+    return parse(dict(campaign.definition), campaign.code, stored=True)
 
 
 def record_of(campaign: Campaign) -> CampaignRecord:

@@ -95,7 +95,10 @@ def test_tier_threshold_with_more_than_two_decimals_is_refused(run, engine, tmp_
     )
     before = snapshot(engine)
     line = failure(run("tier", "load", str(path)), 5)
-    assert line == "error: tiers.toml: tier #1 (gold): threshold has more than two decimals"
+    assert line == (
+        "error: tiers.toml: tier #1 (gold): threshold has more than 2 decimals; "
+        "see templates/tiers.toml"
+    )
     assert snapshot(engine) == before
 
 

@@ -54,4 +54,5 @@ def test_audit_keeps_keys_as_a_hash_that_still_matches(run, engine, session):
     )
     for output in (json.dumps(shown), table.stdout):
         assert "13912345678" not in output
-    assert key_hash(key) in table.stdout
+    # The table wraps its Details cell at the test process's width; the CSV holds it whole.
+    assert key_hash(key) in run("audit", "-f", "csv").stdout

@@ -152,7 +152,7 @@ def test_a_survey_answer_with_a_control_character_is_refused(run, engine, sessio
       "see templates/campaigns/"),
      ("tier", "t.toml", '[[tier]]\ncode = "gold"\nname = "金卡\\u202e"\nrank = 3\n',
       "error: t.toml: tier #1 (gold): name holds a character that cannot be stored (U+202E) "
-      "at character 3")],
+      "at character 3; see templates/tiers.toml")],
 )  # fmt: skip
 def test_names_in_files_with_control_characters_are_refused(
     run, engine, tmp_path, command, name, text, message

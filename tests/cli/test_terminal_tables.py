@@ -47,18 +47,18 @@ weekday-voucher 工作日10元 monthly visits_12         10.00
                                    active
 """
 CAMPAIGNS_ZH = """\
-代码            名称       周期    筛选条件    积分 优惠券 开始       结束
+代码            名称         周期 筛选条件     积分 优惠券 开始       结束
 ────────────────────────────────────────────────────────────────────────────────
-birthday-double 生日月赠送 yearly  birthday_mo  100        2026-11-01 2026-11-30
-                积分               nth = 11
-thank-you-gold  金卡白金年 yearly  tier >=      500        2026-12-01 2026-12-31
-                终感谢积分         gold
-wake-up-coupon  唤醒券     monthly inactive_da       20.00
-                满100减20          ys >= 30
-weekday-voucher 工作日10元 monthly visits_12m        10.00
-                券                 >= 3 and
-                                   status =
-                                   active
+birthday-double 生日月赠送积 每年 birthday_mon  100        2026-11-01 2026-11-30
+                分                th = 11
+thank-you-gold  金卡白金年终 每年 tier >= gold  500        2026-12-01 2026-12-31
+                感谢积分
+wake-up-coupon  唤醒券       每月 inactive_day       20.00
+                满100减20         s >= 30
+weekday-voucher 工作日10元券 每月 visits_12m         10.00
+                                  >= 3 and
+                                  status =
+                                  active
 """
 COUPONS_EN = """\
 Code     Member  Campaign       Value From       To         Status Used at
@@ -66,7 +66,7 @@ Code     Member  Campaign       Value From       To         Status Used at
 CODE     M000001 wake-up-coupon 20.00 2026-11-20 2026-12-19 unused
 """
 COUPONS_ZH = """\
-代码     会员    活动            面值 生效       截止       状态   使用时间
+代码     会员    活动            面值 生效日     到期日     状态   使用时间
 ───────────────────────────────────────────────────────────────────────────
 CODE     M000001 wake-up-coupon 20.00 2026-11-20 2026-12-19 未使用
 """

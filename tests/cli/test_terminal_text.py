@@ -158,7 +158,13 @@ def test_json_keeps_the_text_as_stored(run, hostile):
 def test_an_operator_with_an_escape_sequence_cannot_forge_audit_lines(run, engine, db_url):
     no = enroll(engine, phone="13800138000").member_no
     forger = "ev\x1b[2J\n2026-11-25 10:00:00 boss member.forget M000009"
-    assert run("--operator", forger, "points", "add", no, "5", "--reason", "r").exit_code == 0
+    refused = run("--operator", forger, "points", "add", no, "5", "--reason", "r")
+    assert refused.exit_code == 2  # refused as it is typed now; older data may still hold one
+    assert run("--operator", "ev", "points", "add", no, "5", "--reason", "r").exit_code == 0
+    with transaction(engine) as writing:
+        entry = writing.exec(select(AuditEntry).where(AuditEntry.action == "points.add")).one()
+        entry.operator = forger
+        writing.add(entry)
 
     [(code, stdout, stderr)] = run_wide(db_url, "en", [("audit",)])
 

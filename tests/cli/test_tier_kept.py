@@ -44,7 +44,7 @@ def import_csv(run, tmp_path, rows, *options):
 
 
 def nightly(run, day: dt.date) -> dict:
-    result = run("nightly", "--as-of", day.isoformat(), "-f", "json")
+    result = run("nightly", "--as-of", day.isoformat(), "--allow-future", "-f", "json")
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -87,7 +87,7 @@ def test_tier_evaluate_lists_the_kept_members_and_counts_them(run, engine, tmp_p
     before = snapshot(engine)
     as_of = (today + 40 * DAY).isoformat()
 
-    data = run.json("tier", "evaluate", "--as-of", as_of, "--apply")
+    data = run.json("tier", "evaluate", "--as-of", as_of, "--apply", "--allow-future")
     assert (data["changes"], data["in_grace"]) == ([], [])
     assert data["kept"] == [
         {"member_no": "M000001", "tier": "gold", "qualifies_for": "basic", "spend_12m": "0.00",

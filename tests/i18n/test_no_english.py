@@ -141,7 +141,8 @@ JSON_ONLY = {"member export-data"}
 
 # Terms a Chinese clerk reads as they are.
 TERMS = {"CSV", "JSON", "xlsx", "csv", "SQLite", "sqlite", "PostgreSQL", "postgresql", "E.164",
-         "RFM", "KPI", "R", "F", "M", "UTF-8", "BOM", "gzip"}  # fmt: skip
+         "RFM", "KPI", "R", "F", "M", "UTF-8", "BOM", "gzip",
+         "json"}  # `--format json`, as typed  # fmt: skip
 # Codes from the data above (campaign, survey and question codes; the operator; order numbers).
 CODES = {"birthday-double", "wake-up-coupon", "satisfaction", "overall", "visit_reason", "liked",
          "recommend", "comments", "tester"}  # fmt: skip
@@ -169,7 +170,8 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
     "audit": {"amount", "basic", "call", "codes", "complaint", "entry_id", "false", "file",
               "gold", "key", "kind", "note_id", "null", "platinum", "points", "points_reversed",
               "purchase_id", "replaced", "resolution_id", "response_id", "segment", "silver",
-              "survey", "to", "version", "campaign"},
+              "survey", "to", "version", "campaign", "awarded", "coupon", "coupons", "order_no",
+              "period", "run_id"},
     # database table names (db info, backup, restore count rows per table)
     **{
         f"db {name}": {
