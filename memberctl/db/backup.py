@@ -136,7 +136,8 @@ def _backup_logical(engine: Engine, path: Path) -> None:
         }
         out.write(json.dumps(header) + "\n")
         for table in _tables(connection):
-            rows = [_plain_row(row._mapping) for row in connection.execute(select(table))]
+            ordered = select(table).order_by(*table.primary_key.columns)  # not storage order
+            rows = [_plain_row(row._mapping) for row in connection.execute(ordered)]
             out.write(json.dumps({"table": table.name, "rows": rows}, ensure_ascii=False) + "\n")
 
 
@@ -281,6 +282,9 @@ def _load_logical(path: Path, scratch: Path) -> None:
 
 
 def _fill(connection: Connection, tables: list[dict[str, Any]]) -> None:
+    """References are checked when the transaction commits, not row by row: a member may come
+    before the member who referred them (PostgreSQL returns updated rows later)."""
+    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     live = {t.name: t for t in _tables(connection)}
     for table in live.values():
         if table.name != "alembic_version":

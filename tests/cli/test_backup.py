@@ -150,3 +150,47 @@ def test_an_older_sqlite_backup_is_upgraded_as_it_is_restored(run, tmp_path):
     assert [(m["member_no"], m["name"], m["tier"]) for m in members] == [
         ("M000001", "老会员", "gold")
     ]
+
+
+def test_a_member_edited_after_the_member_they_referred_still_backs_up(run, engine, tmp_path):
+    """PostgreSQL returns an updated row after the rows written since: the referrer came after
+    the member it referred, and loading the backup's check copy failed on the reference (exit 1).
+    The backup is written in id order, and a check copy takes rows in any order."""
+    enroll(engine, "甲", phone="13800000001")
+    enroll(engine, "乙", phone="13800000002", referrer="M000001")
+    assert run("member", "edit", "M000001", "--email", "a@example.com").exit_code == 0
+    before = _members(run)
+    path = tmp_path / "b.backup"
+    info = run("db", "backup", str(path), "--format", "json")
+    assert info.exit_code == 0, info.stderr
+    restored = run("db", "restore", str(path), "--yes", "--format", "json")
+    assert restored.exit_code == 0, restored.stderr
+    assert _members(run) == before
+
+
+def test_a_logical_backup_loads_with_its_rows_in_any_order(engine, tmp_path):
+    enroll(engine, "甲", phone="13800000001")
+    enroll(engine, "乙", phone="13800000002", referrer="M000001")
+    target = tmp_path / "logical.backup"
+    _backup_logical(engine, target)
+    lines = gzip.open(target, "rt", encoding="utf-8").read().splitlines()
+    entries = [json.loads(line) for line in lines]
+    for entry in entries[1:]:
+        if entry["table"] == "member":
+            entry["rows"].reverse()  # the member who was referred first
+    with gzip.open(target, "wt", encoding="utf-8") as out:
+        out.write("\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n")
+
+    from memberctl.db.backup import restore
+
+    sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'moved.db'}")
+    try:
+        info = restore(sqlite_engine, target)
+        with sqlite_engine.connect() as connection:
+            rows = connection.execute(
+                Member.__table__.select().order_by(Member.__table__.c.id)
+            ).all()
+    finally:
+        sqlite_engine.dispose()
+    assert info.rows["member"] == 2
+    assert [(r.member_no, r.referrer_id) for r in rows] == [("M000001", None), ("M000002", 1)]
