@@ -67,7 +67,19 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
+    _quiet_driver_log()
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _quiet_driver_log() -> None:
+    """psycopg logs a warning ("error ignored terminating <psycopg.Pipeline ...>") when a failed
+    batch also fails to end; with no handler Python prints it to stderr as a second line beside
+    the one error line. The error itself still reaches the error boundary."""
+    import logging
+
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(h, logging.NullHandler) for h in driver.handlers):
+        driver.addHandler(logging.NullHandler())
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -134,6 +146,8 @@ _OPENED_BY_SQLITE: set[str] = set()
 
 
 def _check_header(path: Path) -> None:
+    """SQLite takes a file shorter than a page for an empty database and writes over it: a
+    small CSV given as --db would be lost. Read only before SQLite opened it in this process."""
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
