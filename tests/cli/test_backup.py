@@ -102,15 +102,8 @@ def test_a_backup_from_a_newer_memberctl_is_refused(run, engine, tmp_path):
     assert "newer memberctl" in error_line(result)
 
 
-def test_logical_backup_round_trip_into_sqlite(engine, tmp_path):
-    """The PostgreSQL format restores into SQLite too: a shop can move between backends."""
-    enroll(engine, "甲", phone="13800000001", tags=["vip", "新客"])
-    enroll(engine, "乙", phone="13800000002", referrer="M000001")
-    with engine.begin() as connection:
-        connection.execute(update(Member).values(balance="12.50"))
-    target = tmp_path / "logical.backup"
-    _backup_logical(engine, target)
-
+def _restore_into_sqlite(target, tmp_path):
+    """Restore a backup into a new SQLite file: (the restore's info, its member rows by id)."""
     from memberctl.db.backup import restore
 
     sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'moved.db'}")
@@ -122,6 +115,19 @@ def test_logical_backup_round_trip_into_sqlite(engine, tmp_path):
             ).all()
     finally:
         sqlite_engine.dispose()
+    return info, rows
+
+
+def test_logical_backup_round_trip_into_sqlite(engine, tmp_path):
+    """The PostgreSQL format restores into SQLite too: a shop can move between backends."""
+    enroll(engine, "甲", phone="13800000001", tags=["vip", "新客"])
+    enroll(engine, "乙", phone="13800000002", referrer="M000001")
+    with engine.begin() as connection:
+        connection.execute(update(Member).values(balance="12.50"))
+    target = tmp_path / "logical.backup"
+    _backup_logical(engine, target)
+
+    info, rows = _restore_into_sqlite(target, tmp_path)
     assert info.format == "logical"
     assert [(r.member_no, r.name, str(r.balance), r.referrer_id) for r in rows] == [
         ("M000001", "甲", "12.50", None),
@@ -181,16 +187,6 @@ def test_a_logical_backup_loads_with_its_rows_in_any_order(engine, tmp_path):
     with gzip.open(target, "wt", encoding="utf-8") as out:
         out.write("\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n")
 
-    from memberctl.db.backup import restore
-
-    sqlite_engine = make_engine(f"sqlite:///{tmp_path / 'moved.db'}")
-    try:
-        info = restore(sqlite_engine, target)
-        with sqlite_engine.connect() as connection:
-            rows = connection.execute(
-                Member.__table__.select().order_by(Member.__table__.c.id)
-            ).all()
-    finally:
-        sqlite_engine.dispose()
+    info, rows = _restore_into_sqlite(target, tmp_path)
     assert info.rows["member"] == 2
     assert [(r.member_no, r.referrer_id) for r in rows] == [("M000001", None), ("M000002", 1)]
