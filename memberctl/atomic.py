@@ -1,7 +1,7 @@
 """Every file memberctl writes is written whole or not at all.
 
-A writer gets a temporary file beside the target, named `.NAME.tmp-XXXXXXXX` (hidden, and
-recognisable); when the writer is done the file is synced and renamed over the target
+A writer gets a temporary file beside the target, named `.NAME.tmp-` and 8 random characters
+(hidden, and recognisable); when the writer is done the file is synced and renamed over the target
 (`os.replace`). On any failure (a full disk, an error, Ctrl-C, SIGTERM or SIGHUP) the temporary
 file is removed and the target is left as it was: a previous export or backup is never cut
 short. Only SIGKILL can leave a `.NAME.tmp-*` file behind; it is safe to delete.

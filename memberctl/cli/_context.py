@@ -44,7 +44,7 @@ class AppContext:
             self._engine = make_engine(url)
             ensure_schema(self._engine, unknown_ok=unknown_schema_ok)
             if created is not None:
-                message(_("created a new database at {path}").format(path=created), whole=True)
+                message(_("created a new database at {path}").format(path=created))
         return self._engine
 
     @contextmanager

@@ -298,9 +298,8 @@ def _emit_record(item: Any, columns: Sequence[Column] | None, title: str | None)
     console.print(table)
 
 
-def message(text: str, *, whole: bool = False) -> None:
+def message(text: str) -> None:
     """A human message (never data): stderr, so stdout stays machine-readable. It may quote
     stored text, so it is never read as markup and its control characters are escaped.
-    Never wrapped, so `whole` (one line as it is: a message naming a file path) always holds."""
-    del whole
+    Never wrapped: a message naming a file path stays one line."""
     err_console.print(visible(text), markup=False, highlight=False, soft_wrap=True)

@@ -43,7 +43,6 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
               "{head}): upgrade memberctl before using this database").format(
                 revision=data["schema_revision"], head=data["schema_head"]
             ),
-            whole=True,
         )  # fmt: skip
     _emit_with_rows(data, fmt)
 

@@ -40,11 +40,16 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def first_unstorable(text: str, *, multiline: bool = False) -> re.Match[str] | None:
+    """The first character of `text` that may not be stored (see `check_text`), or None."""
+    return (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
+
+
 def check_text(text: str, what: str, *, multiline: bool = False) -> str:
     """`text` unchanged, or InvalidInput (exit 5) naming `what` and the first character that may
     not be stored: a control character, or a text-direction override. Both databases then hold
     the same (PostgreSQL refuses NUL outright) and nothing stored can rewrite a terminal."""
-    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
+    found = first_unstorable(text, multiline=multiline)
     if found is None:
         return text
     raise InvalidInput(

@@ -95,15 +95,11 @@ def blank_value(parse: Callable[[Any], Any]) -> Any:
 # --- one raw value -> one field value (None when blank) --------------------------------------
 
 
-# Control characters: none in names, tags, stores, numbers (C0, DEL and C1); free text (an
-# address) keeps tab, line feed and carriage return. PostgreSQL cannot store NUL at all.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def visible(value: str, what: str, free: bool = False) -> str:
-    """`value` unless it holds a control character, which is refused naming it."""
-    found = (_CONTROLS_IN_TEXT if free else _CONTROLS).search(value)
+    """`value` unless it holds a character that may not be stored (`fields.check_text`'s rule:
+    control characters and text-direction marks; free text, an address, keeps tab and line
+    breaks), which is refused naming it in the words of a cell."""
+    found = fields.first_unstorable(value, multiline=free)
     if found is not None:
         raise InvalidInput(
             _("{what} contains the control character U+{code:04X}").format(
@@ -207,14 +203,7 @@ def amount(raw: Any) -> Decimal | None:
     value = cell_text(raw)
     if not value:
         return None
-    amount = money.parse(value)  # refuses what is not an amount at all
-    fraction = _FRACTION.search(unicodedata.normalize("NFKC", value))
-    if fraction and fraction[1].rstrip("0")[2:]:
-        raise _not_whole_cents(value)
-    return amount
-
-
-_FRACTION = re.compile(r"\.(\d+)")
+    return money.parse(value)  # not an amount, or not whole cents: refused
 
 
 def _whole_cents(amount: Decimal, raw: Any) -> Decimal:

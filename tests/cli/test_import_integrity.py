@@ -356,3 +356,22 @@ def test_control_characters_are_rejected_cells_on_every_database(run, session, t
     assert [(e["row"], e["column"]) for e in data["errors"]] == [(2, "订单号"), (3, "品类")]
     session.rollback()
     assert session.exec(select(Purchase.order_no)).all() == ["A3"]
+
+
+def test_a_text_direction_mark_is_refused_as_the_commands_refuse_it(run, tmp_path):
+    """The import checks cells with the commands' own rule (fields.check_text): a text-direction
+    override, which reverses what a terminal shows after it, is refused too (it was imported)."""
+    path = write_csv(tmp_path / "m.csv", [
+        ["姓名", "手机号", "地址"],
+        ["王\u202e五", "13800138001", ""],
+        ["Bob", "13800138002", "路\u2066一"],
+    ])  # fmt: skip
+    result, data = _import(run, "members", path, "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert [(e["row"], e["column"], e["message"]) for e in data["errors"]] == [
+        (2, "姓名", "the name contains the control character U+202E; remove it from the cell "
+                    "(most programs do not show it)"),
+        (3, "地址", "the address contains the control character U+2066; remove it from the "
+                    "cell (most programs do not show it)"),
+    ]  # fmt: skip
+    assert (data["inserted"], data["rejected"]) == (0, 2)
