@@ -32,7 +32,7 @@ class OnExisting(StrEnum):
     update = "update"
 
 
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", help=_(".xlsx, .xls or .csv file."))]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help=_(".xlsx, .xls, .ods or .csv file."))]
 SheetOpt = Annotated[str | None, typer.Option(help=_("Sheet name; default the first with data."))]
 MappingOpt = Annotated[
     Path | None,
@@ -44,7 +44,9 @@ SkipInvalidOpt = Annotated[
 ErrorsOpt = Annotated[
     Path | None,
     typer.Option(
-        "--errors", metavar="FILE", help=_("Rejected rows go here (default NAME.errors.csv/.xlsx).")
+        "--errors",
+        metavar="FILE",
+        help=_("Rejected rows go here (default FILE.errors.csv/.ods/.xlsx)."),
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check everything, write nothing."))]

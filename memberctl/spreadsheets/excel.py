@@ -22,6 +22,8 @@ from memberctl.errors import InvalidInput, NotFound, UsageProblem
 from memberctl.i18n import _
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+ODS_SUFFIXES = (".ods",)  # LibreOffice's own format; calamine reads it like an .xlsx
+SHEET_SUFFIXES = (*EXCEL_SUFFIXES, *ODS_SUFFIXES)  # read by calamine, ahead of time too
 Rows = tuple[str, list[list[Any]]]  # the sheet's name and its cells, row by row
 
 
@@ -57,7 +59,7 @@ def _key(path: Path, sheet: str | None) -> tuple[Any, ...] | None:
 def read_ahead(path: Path, sheet: str | None) -> None:
     """Start reading an Excel file's sheet on a thread; anything else is left alone."""
     global _ahead
-    if path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
+    if path.suffix.lower() not in SHEET_SUFFIXES or not path.is_file():
         return
     key = _key(path, sheet)
     if key is None:
@@ -84,8 +86,11 @@ def sheet_rows(path: Path, sheet: str | None) -> Rows:
 def _read(path: Path, sheet: str | None) -> Rows:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    if path.suffix.lower() == ".xls":
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
         check_xls_limit(path)
+    elif suffix in ODS_SUFFIXES:
+        check_ods_limits(path)
     else:
         check_xlsx_limits(path)
     try:
@@ -140,6 +145,18 @@ def check_xls_limit(path: Path) -> None:
         )
 
 
+def _check_unpacked(path: Path, infos: list[Any]) -> None:
+    max_mb = _limit(MAX_SHEET_MB_ENV, MAX_SHEET_MB)
+    size = sum(info.file_size for info in infos)
+    if size > max_mb * 1024 * 1024:
+        raise InvalidInput(
+            _("'{file}' unpacks to {size} MB, over the limit of {limit} MB").format(
+                file=path.name, size=size // (1024 * 1024), limit=max_mb
+            ),
+            _("split the sheet, or raise the limit with {env}").format(env=MAX_SHEET_MB_ENV),
+        )
+
+
 def check_xlsx_limits(path: Path) -> None:
     """Refuse an .xlsx whose uncompressed size or any sheet's used rectangle is over the limit."""
     try:
@@ -148,31 +165,115 @@ def check_xlsx_limits(path: Path) -> None:
         return  # not a zip at all: calamine says so in its own words
     with archive:
         infos = archive.infolist()
-        max_mb = _limit(MAX_SHEET_MB_ENV, MAX_SHEET_MB)
-        size = sum(info.file_size for info in infos)
-        if size > max_mb * 1024 * 1024:
-            raise InvalidInput(
-                _("'{file}' unpacks to {size} MB, over the limit of {limit} MB").format(
-                    file=path.name, size=size // (1024 * 1024), limit=max_mb
-                ),
-                _("split the sheet, or raise the limit with {env}").format(env=MAX_SHEET_MB_ENV),
-            )
+        _check_unpacked(path, infos)
         max_cells = _limit(MAX_CELLS_ENV, MAX_CELLS)
         for info in infos:
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                 _check_cells(path, archive, info, max_cells)
 
 
+# An .ods repeats a row or cell with table:number-rows-repeated / number-columns-repeated: a
+# few bytes can declare a million rows. Only a file with a large repeat is walked tag by tag.
+_BIG_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="[0-9]{3,}"')
+_ODS_TAG = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>|</table:(table-row|table)>"
+)
+_REPEATS = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]{1,12})"')
+
+
+def check_ods_limits(path: Path) -> None:
+    """Refuse an .ods whose uncompressed size or any sheet's used rectangle (up to its last
+    cell holding a value, repeats counted) is over the limit, as `check_xlsx_limits`."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except _DAMAGED:
+        return  # not a zip at all: calamine says so in its own words
+    with archive:
+        infos = archive.infolist()
+        _check_unpacked(path, infos)
+        max_cells = _limit(MAX_CELLS_ENV, MAX_CELLS)
+        for info in infos:
+            if info.filename == "content.xml":
+                try:
+                    rows, columns = _ods_rectangle(archive, info)
+                except _DAMAGED as exc:
+                    raise _damaged(path, info, exc) from None
+                _check_rectangle(path, rows, columns, max_cells)
+
+
+def _ods_rectangle(archive: Any, info: Any) -> tuple[int, int]:
+    """The largest used rows x columns of any table in content.xml (to its last cell holding
+    a value); (0, 0) when no repeat is large: a dense sheet is bounded by the size limit."""
+    if not any(_BIG_REPEAT.search(piece) for piece in _chunks(archive, info)):
+        return 0, 0
+    walk = _OdsWalk()
+    rest = b""
+    for at, piece in enumerate(_chunks(archive, info)):
+        text = rest + (piece[32:] if at else piece)  # _chunks' pieces overlap by 32 bytes
+        end = text.rfind(b">") + 1
+        for match in _ODS_TAG.finditer(text, 0, end):
+            walk.tag(*match.groups())
+        rest = text[end:]
+    return walk.result()
+
+
+class _OdsWalk:
+    """Rows and cells of content.xml counted with their repeats, table by table."""
+
+    def __init__(self) -> None:
+        self.best = (0, 0)
+        self.row = self.used_rows = self.used_columns = 0
+        self.repeat, self.column, self.filled = 1, 0, False
+
+    def tag(self, kind: bytes | None, attributes: bytes | None, closing: bytes | None) -> None:
+        if closing == b"table":
+            self.best = self.result()
+            self.row = self.used_rows = self.used_columns = 0
+        elif closing == b"table-row":
+            self._end_row()
+        else:
+            found = _REPEATS.search(attributes or b"")
+            count = int(found.group(1)) if found else 1
+            empty = (attributes or b"").endswith(b"/")
+            if kind == b"table-row":
+                self.repeat, self.column, self.filled = count, 0, False
+                if empty:
+                    self._end_row()
+            else:
+                self.column += count
+                if not empty or b"value-type=" in (attributes or b""):
+                    self.used_columns = max(self.used_columns, self.column)
+                    self.filled = True
+
+    def _end_row(self) -> None:
+        self.row += self.repeat
+        if self.filled:
+            self.used_rows = self.row
+        self.repeat, self.filled = 1, False
+
+    def result(self) -> tuple[int, int]:
+        rows, columns = self.best
+        return max(rows, self.used_rows), max(columns, self.used_columns)
+
+
 def _check_cells(path: Path, archive: Any, info: Any, max_cells: int) -> None:
     try:
         rows, columns = _used_rectangle(archive, info, max_cells)
     except _DAMAGED as exc:
-        raise InvalidInput(
-            _("cannot read '{file}': {entry} is damaged ({exc})").format(
-                file=path.name, entry=info.filename, exc=exc
-            ),
-            _("is it really a spreadsheet?"),
-        ) from None
+        raise _damaged(path, info, exc) from None
+    _check_rectangle(path, rows, columns, max_cells)
+
+
+def _damaged(path: Path, info: Any, exc: Exception) -> InvalidInput:
+    return InvalidInput(
+        _("cannot read '{file}': {entry} is damaged ({exc})").format(
+            file=path.name, entry=info.filename, exc=exc
+        ),
+        _("is it really a spreadsheet?"),
+    )
+
+
+def _check_rectangle(path: Path, rows: int, columns: int, max_cells: int) -> None:
     if rows * columns > max_cells:
         raise InvalidInput(
             _("'{file}' has a sheet of {rows} rows x {columns} columns, over the limit of "

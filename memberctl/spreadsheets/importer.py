@@ -132,7 +132,7 @@ def finish(
     report.rejected = len(rejects)
     report.errors = rejects.sorted_errors()
     report.dry_run = options.dry_run
-    report.errors_file = rejects.write(options.errors_path or _default_errors(path))
+    report.errors_file = rejects.write(options.errors_path or _default_errors(path, None))
     report.seconds = time.perf_counter() - began
     report.would_insert, report.would_update = report.inserted, report.updated
     if options.dry_run or (report.rejected and not options.skip_invalid):
@@ -153,10 +153,15 @@ def finish(
     return report
 
 
-def _default_errors(path: Path) -> Path:
-    from memberctl.spreadsheets.rejects import default_path
+def _default_errors(path: Path, chosen: Path | None) -> Path:
+    from memberctl.spreadsheets.rejects import target
 
-    return default_path(path)
+    return target(path, chosen)
+
+
+def check_errors_file(path: Path, options: Options) -> None:
+    """Decide the errors file before the sheet is read (rejects.target: exit 2 or 4)."""
+    options.errors_path = _default_errors(path, options.errors_path)
 
 
 def parse_columns(
@@ -273,6 +278,7 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     from memberctl.spreadsheets.members import MemberJob
 
     began = time.perf_counter()
+    check_errors_file(path, options)
     sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "members")
     columns = headers.resolve(sheet.columns, "members", mapping, ("name", "phone"))

@@ -40,6 +40,7 @@ def parsers(region: str) -> dict[str, Any]:
 
 def import_purchases(*, session: Session, path: Path, options: Options) -> Report:
     began = time.perf_counter()
+    importer.check_errors_file(path, options)
     sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "purchases")
     columns = headers.resolve(sheet.columns, "purchases", mapping, REQUIRED)

@@ -1,4 +1,4 @@
-"""Reading sheets: `.xlsx`/`.xls` through calamine, `.csv` in whatever encoding it came in.
+"""Reading sheets: `.xlsx`/`.xls`/`.ods` through calamine, `.csv` in whatever encoding it came in.
 
 `open_sheet` returns a `Sheet`: its header row and the data as pandas DataFrames of raw cell
 values (object dtype), indexed by spreadsheet row number (header = 1). CSV is streamed in chunks,
@@ -28,7 +28,7 @@ import pandas as pd
 from memberctl.errors import InvalidInput, NotFound, UsageProblem
 from memberctl.i18n import _
 from memberctl.spreadsheets import excel
-from memberctl.spreadsheets.excel import EXCEL_SUFFIXES, filled
+from memberctl.spreadsheets.excel import EXCEL_SUFFIXES, ODS_SUFFIXES, filled
 
 CHUNK_ROWS = 50_000
 ENCODINGS = ("utf-8", "gb18030")  # tried in this order, after a BOM
@@ -59,11 +59,18 @@ def open_sheet(path: Path, sheet: str | None = None, chunk_rows: int = CHUNK_ROW
         return _open_csv(path, chunk_rows)
     if suffix in EXCEL_SUFFIXES:
         return _open_excel(path, sheet, chunk_rows)
+    if suffix in ODS_SUFFIXES:
+        return _open_ods(path, sheet, chunk_rows)
+    if suffix == ".fods":
+        raise UsageProblem(
+            _("cannot read '{name}': flat OpenDocument (.fods) is not read").format(name=path.name),
+            _("save it as .ods or .xlsx in LibreOffice (File > Save As)"),
+        )
     raise UsageProblem(
         _("cannot read '{name}': unknown file type '{suffix}'").format(
             name=path.name, suffix=suffix
         ),
-        _("give a .xlsx, .xls or .csv file"),
+        _("give a .xlsx, .xls, .ods or .csv file"),
     )
 
 
@@ -97,6 +104,12 @@ def _open_excel(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
     total = len(data)
     return Sheet(path, columns, _excel_chunks(data, columns, start, chunk_rows), total, False,
                  sheet_name=name)  # fmt: skip
+
+
+def _open_ods(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
+    """An .ods (LibreOffice Calc): calamine reads it as it reads an .xlsx, after the limits
+    of `excel.check_ods_limits`; the sheet is chosen and cut into chunks the same way."""
+    return _open_excel(path, sheet, chunk_rows)
 
 
 def _fit(row: list[Any], width: int) -> list[Any]:

@@ -18,18 +18,72 @@ from typing import Any
 import pandas as pd
 
 from memberctl.atomic import atomic_output, text_output
-from memberctl.errors import RowError
-from memberctl.i18n import current
+from memberctl.errors import RowError, RuleViolation, UsageProblem
+from memberctl.i18n import _, current
 from memberctl.spreadsheets.escaping import escape
 from memberctl.spreadsheets.normalize import cell_text, is_blank
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+REASONS = ("reason", "错误原因")  # the last header of every errors file we write
+
+
 def default_path(source: Path) -> Path:
-    """`members.csv` -> `members.errors.csv`; `members.xlsx` -> `members.errors.xlsx`."""
-    suffix = ".csv" if source.suffix.lower() == ".csv" else ".xlsx"
-    return source.with_name(f"{source.stem}.errors{suffix}")
+    """Named after the whole input name, so that `m.xlsx` and `m.xls` in one folder do not
+    share one: `m.csv` -> `m.csv.errors.csv`, `m.ods` -> `m.ods.errors.ods`, `m.xlsx` ->
+    `m.xlsx.errors.xlsx`, `m.xls` -> `m.xls.errors.xlsx` (.xls is not written)."""
+    suffix = source.suffix.lower()
+    kind = suffix if suffix in (".csv", ".ods") else ".xlsx"
+    return source.with_name(f"{source.name}.errors{kind}")
+
+
+def target(source: Path, chosen: Path | None) -> Path:
+    """Where the errors file of an import of `source` goes: `chosen` (--errors), else the
+    default path, checked before anything is read. The input itself is refused as its own
+    errors file (exit 2); a file at the default path is replaced only if it is an errors file
+    memberctl wrote (its last header is the reason column), else the import is refused (exit 4)
+    before it starts, naming the file and --errors."""
+    path = chosen or default_path(source)
+    if path.suffix.lower() not in (".csv", ".xlsx", ".ods"):
+        raise UsageProblem(
+            _("cannot write the errors file '{name}'").format(name=path.name),
+            _("give a .xlsx, .ods or .csv file name"),
+        )
+    if not source.is_file():
+        return path  # reading it says what is wrong
+    if path.exists() and path.resolve() == source.resolve():
+        raise UsageProblem(
+            _("'{name}' is the file being imported; it cannot be its errors file too").format(
+                name=path.name
+            ),
+            _("give another file name with --errors"),
+        )
+    if chosen is None and path.exists() and not _is_ours(path):
+        raise RuleViolation(
+            _("'{name}' exists and is not an errors file of memberctl; it is left as it is").format(
+                name=path
+            ),
+            _("move it away, or choose the errors file with --errors FILE"),
+        )
+    return path
+
+
+def _is_ours(path: Path) -> bool:
+    """True when the first row of `path` ends with the reason column of an errors file."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle), [])
+        else:
+            from python_calamine import CalamineWorkbook
+
+            book = CalamineWorkbook.from_path(str(path))
+            rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(nrows=1)
+            header = [str(cell) for cell in rows[0]] if rows else []
+    except Exception:  # noqa: BLE001  (unreadable: not one we wrote)
+        return False
+    return bool(header) and header[-1] in REASONS
 
 
 @dataclass
@@ -64,7 +118,7 @@ class Rejects:
         return sorted(self.errors, key=lambda e: e.row or 0)
 
     def write(self, path: Path) -> Path | None:
-        """Write the rejected rows to `path` (.csv or .xlsx); nothing when none were rejected."""
+        """The rejected rows to `path` (.csv, .ods or .xlsx); nothing when none were rejected."""
         if not self.rows:
             return None
         chinese = current() == "zh" or any(_CJK.search(c) for c in self.columns)
@@ -73,6 +127,8 @@ class Rejects:
         rows = [[*cells, "; ".join(why)] for _row, (cells, why) in sorted(self.rows.items())]
         if path.suffix.lower() == ".csv":
             _write_csv(path, header, rows)
+        elif path.suffix.lower() == ".ods":
+            _write_ods(path, header, rows)
         else:
             _write_xlsx(path, header, rows)
         return path
@@ -87,6 +143,13 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 def _csv_cell(cell: Any) -> str:
     return escape(cell) if isinstance(cell, str) else cell_text(cell)  # import unescapes it
+
+
+def _write_ods(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    from memberctl.spreadsheets.ods import write_ods
+
+    with atomic_output(path) as stream:
+        write_ods(stream, [("errors", header, rows)])
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:

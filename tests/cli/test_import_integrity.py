@@ -134,7 +134,7 @@ def test_a_trailing_comma_is_a_rejected_row_not_a_shifted_one(run, session, tmp_
     assert data["errors"] == [{"row": 2, "column": None, "value": None,
                                "message": "row 2 has 4 fields, the header has 3"}]  # fmt: skip
     assert _count(session, Member) == 0
-    assert read_rows(tmp_path / "t.errors.csv") == [
+    assert read_rows(tmp_path / "t.csv.errors.csv") == [
         ["姓名", "手机号", "备注", "错误原因"],
         ["张三", "13800000061", "13900000099", "row 2 has 4 fields, the header has 3"],
     ]
@@ -165,7 +165,7 @@ def test_extra_fields_in_later_chunks_are_rejected_rows(run, monkeypatch, tmp_pa
     assert members == {
         n: (f"+861380000000{i}", i) for i, n in zip((1, 2, 3, 5, 7), "ABCEG", strict=True)
     }
-    assert read_rows(tmp_path / "c.errors.csv")[1:] == [
+    assert read_rows(tmp_path / "c.csv.errors.csv")[1:] == [
         ["D", "13800000004", "4", "row 5 has 5 fields, the header has 3"],
         ["F", "13800000006", "6", "row 8 has 5 fields, the header has 3 (beyond the header: x, y)"],
     ]

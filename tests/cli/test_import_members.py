@@ -136,7 +136,7 @@ def test_missing_required_column_is_exit_5_before_reading(run, tmp_path):
     assert result.exit_code == 5
     line = error_line(result)
     assert "no column for phone" in line and "--mapping" in line
-    assert not (tmp_path / "m.errors.csv").exists()
+    assert not (tmp_path / "m.csv.errors.csv").exists()
 
 
 def test_missing_file_is_exit_3(run, tmp_path):
@@ -243,7 +243,7 @@ def test_errors_file_holds_original_rows_and_imports_after_fixing(run, tmp_path)
         ["Bad", "1.38001E+10", "1990-02-30"],
     ])  # fmt: skip
     result, _ = _import(run, path, "--skip-invalid")
-    errors_file = tmp_path / "m.errors.csv"
+    errors_file = tmp_path / "m.csv.errors.csv"
     rows = read_rows(errors_file)
     assert rows[0] == ["姓名", "手机号", "生日", "错误原因"]
     assert rows[1][:3] == ["Bad", "1.38001E+10", "1990-02-30"]

@@ -53,7 +53,7 @@ def test_duplicate_order_in_file_and_unknown_member_are_rejected(run, engine, tm
     assert data["errors"][0]["message"] == "duplicate of row 2 in this file"
     assert "no member 137****7000" in data["errors"][1]["message"]
     assert session.exec(select(func.count()).select_from(Purchase)).one() == 0
-    assert (tmp_path / "p.errors.xlsx").exists()
+    assert (tmp_path / "p.xlsx.errors.xlsx").exists()
 
 
 def test_purchases_need_a_member_column(run, tmp_path):

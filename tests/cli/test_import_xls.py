@@ -71,7 +71,7 @@ def test_rejected_xls_rows_go_to_an_xlsx_errors_file_that_imports_after_fixing(
     assert result.exit_code == 5
     assert (data["inserted"], data["would_insert"], data["rejected"]) == (0, 1, 1)
     assert session.exec(select(Member)).all() == []  # strict: nothing written
-    errors_file = tmp_path / "m.errors.xlsx"
+    errors_file = tmp_path / "m.xls.errors.xlsx"
     rows = read_rows(errors_file)
     assert rows[0] == [*HEADER[:4], "错误原因"]
     assert rows[1][:4] == ["Bad", "1.38001E+10", "女", "1990-02-30"]

@@ -45,7 +45,7 @@ def test_rejections_in_chinese_keep_keys_columns_and_exit_code(db_url, tmp_path)
         (4, "phone"): "手机号为空",
     }
     assert result.stderr.startswith("错误：2 行被拒绝（第一个：第 3 行“points”列：积分 '1.5'")
-    rows = _errors_file(tmp_path / "m.errors.csv")
+    rows = _errors_file(tmp_path / "m.csv.errors.csv")
     assert rows[0] == ["name", "phone", "points", "status", "错误原因"]
     assert rows[1][:4] == ["李四", "13800138000", "1.5", "x"]
     assert rows[1][4].startswith("points: 积分 '1.5' 不是整数")
@@ -66,7 +66,7 @@ def test_rejections_in_english_are_unchanged(db_url, tmp_path):
         "duplicate of row 2 in this file",
         "phone is empty",
     ]
-    rows = _errors_file(tmp_path / "m.errors.csv")
+    rows = _errors_file(tmp_path / "m.csv.errors.csv")
     assert rows[0][-1] == "reason" and rows[2][-1] == "phone: phone is empty"
 
 

@@ -1,4 +1,5 @@
-"""Small messy sheets written into tmp_path by the tests (CSV in any encoding, typed .xlsx)."""
+"""Small messy sheets written into tmp_path by the tests (CSV in any encoding, typed .xlsx,
+.xls and .ods)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,23 @@ def read_rows(path: Path) -> list[list[Any]]:
     book = load_workbook(path)
     sheet = book.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """An .ods written by pandas' odf engine (odfpy), not by memberctl's own writer: numbers
+    stay numbers, dates become date cells, text is string cells."""
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for name, rows in sheets.items():
+            pd.DataFrame(rows).to_excel(writer, sheet_name=name, header=False, index=False)
+    return path
+
+
+def read_ods(path: Path, sheet: str | int = 0) -> list[list[Any]]:
+    """Every row of an .ods sheet as calamine reads it (the reader import uses)."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    name = book.sheet_names[sheet] if isinstance(sheet, int) else sheet
+    return book.get_sheet_by_name(name).to_python()

@@ -1,0 +1,174 @@
+"""Writing OpenDocument spreadsheets (`.ods`, LibreOffice Calc's own format), streamed.
+
+An .ods is a zip: `mimetype` (stored first, uncompressed), a manifest, styles and
+`content.xml`, which holds the cells. `content.xml` is written row by row straight into the
+zip entry, so 100,000 members never exist as one document in memory (odfpy would build a tree
+of ~1.5 million element objects first).
+
+Cells are typed: text is a string cell (`office:value-type="string"`, never run as a formula,
+so a phone or `=1+1` is written as it is, without a visible `'`), numbers are float cells,
+dates and times date cells with a date style, booleans boolean cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+from memberctl.spreadsheets.escaping import FORMULA_START
+
+MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+_BATCH = 2_000  # rows joined into one write
+_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'office:version="1.2"'
+)
+_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+    'manifest:version="1.2">'
+    f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{MIMETYPE}"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+_STYLES = f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-styles {_NS}/>'
+_AUTOMATIC = (
+    "<office:automatic-styles>"
+    '<number:date-style style:name="N_DAY"><number:year number:style="long"/><number:text>-'
+    '</number:text><number:month number:style="long"/><number:text>-</number:text>'
+    '<number:day number:style="long"/></number:date-style>'
+    '<number:date-style style:name="N_TIME"><number:year number:style="long"/><number:text>-'
+    '</number:text><number:month number:style="long"/><number:text>-</number:text>'
+    '<number:day number:style="long"/><number:text> </number:text>'
+    '<number:hours number:style="long"/><number:text>:</number:text>'
+    '<number:minutes number:style="long"/><number:text>:</number:text>'
+    '<number:seconds number:style="long"/></number:date-style>'
+    '<style:style style:name="day" style:family="table-cell" style:data-style-name="N_DAY"/>'
+    '<style:style style:name="time" style:family="table-cell" style:data-style-name="N_TIME"/>'
+    '<style:style style:name="head" style:family="table-cell">'
+    '<style:text-properties fo:font-weight="bold"/></style:style>'
+    '<style:style style:name="wide" style:family="table-column">'
+    '<style:table-column-properties style:column-width="1.2in"/></style:style>'
+    "</office:automatic-styles>"
+)
+_EMPTY = "<table:table-cell/>"
+_STRING = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+# XML 1.0 allows no control characters but tab, newline and carriage return
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile(r"[&<>]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SPACES = re.compile(r"( {2,})|(\t)|(\r\n|\n|\r)")
+
+
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # name, header, rows
+
+
+def write_ods(stream: IO[bytes], sheets: Iterable[Sheet]) -> list[int]:
+    """Write `sheets` as one .ods into `stream`; returns each sheet's number of data rows."""
+    counts = []
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), MIMETYPE, zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", _MANIFEST)
+        archive.writestr("styles.xml", _STYLES)
+        with archive.open("content.xml", "w", force_zip64=True) as raw:
+
+            def write(text: str) -> None:
+                raw.write(text.encode("utf-8"))
+
+            write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS}>')
+            write(_AUTOMATIC + "<office:body><office:spreadsheet>")
+            for name, header, rows in sheets:
+                counts.append(_write_table(write, name, header, rows))
+            write("</office:spreadsheet></office:body></office:document-content>")
+    return counts
+
+
+def _write_table(write: Any, name: str, header: Sequence[str], rows: Iterable[Any]) -> int:
+    write(f'<table:table table:name="{_attribute(name)}">')
+    write(f'<table:table-column table:style-name="wide" '
+          f'table:number-columns-repeated="{max(len(header), 1)}"/>')  # fmt: skip
+    head = "".join(
+        f'<table:table-cell table:style-name="head" office:value-type="string">'
+        f"<text:p>{_text(str(cell))}</text:p></table:table-cell>"
+        for cell in header
+    )
+    write(f"<table:table-row>{head}</table:table-row>")
+    count, batch = 0, []
+    for row in rows:
+        batch.append("<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>")
+        count += 1
+        if len(batch) == _BATCH:
+            write("".join(batch))
+            batch = []
+    write("".join(batch) + "</table:table>")
+    return count
+
+
+def cell(value: Any) -> str:
+    """One `<table:table-cell>` for a value of any of the types written."""
+    if value is None or value == "":
+        return _EMPTY
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, bool):
+        word = "true" if value else "false"
+        return (f'<table:table-cell office:value-type="boolean" office:boolean-value="{word}">'
+                f"<text:p>{word.upper()}</text:p></table:table-cell>")  # fmt: skip
+    if isinstance(value, int | float | Decimal):
+        text = str(value)
+        return (f'<table:table-cell office:value-type="float" office:value="{text}">'
+                f"<text:p>{text}</text:p></table:table-cell>")  # fmt: skip
+    if isinstance(value, dt.datetime):
+        stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
+        return (f'<table:table-cell table:style-name="time" office:value-type="date" '
+                f'office:date-value="{stamp}"><text:p>{stamp.replace("T", " ")}</text:p>'
+                "</table:table-cell>")  # fmt: skip
+    if isinstance(value, dt.date):
+        day = value.isoformat()
+        return (f'<table:table-cell table:style-name="day" office:value-type="date" '
+                f'office:date-value="{day}"><text:p>{day}</text:p></table:table-cell>')  # fmt: skip
+    return _string(str(value))
+
+
+def _string(value: str) -> str:
+    """A string cell: never a formula, so no `'` is added; only text that already starts with
+    `'` before a formula character gets one more (import removes exactly one, as for .xlsx)."""
+    if value[:1] == "'" and value.lstrip("'").startswith(FORMULA_START):
+        value = "'" + value
+    return _STRING.format(_text(value))
+
+
+def _text(value: str) -> str:
+    """Text for a `<text:p>`: escaped, and the white space ODF would collapse kept (runs of
+    spaces as `<text:s>`, tabs; each line its own paragraph); a leading space too."""
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+    if _SPECIAL.search(value):
+        value = _SPECIAL.sub(lambda m: _ENTITIES[m.group()], value)
+    if value[:1] == " ":
+        value = "<text:s/>" + value[1:]
+    if "  " in value or "\t" in value or "\n" in value or "\r" in value:
+        value = _SPACES.sub(_space, value)
+    return value
+
+
+def _space(match: re.Match[str]) -> str:
+    spaces, tab, _newline = match.groups()
+    if spaces:
+        return f' <text:s text:c="{len(spaces) - 1}"/>'
+    return "<text:tab/>" if tab else "</text:p><text:p>"  # a line per paragraph, as Calc does
+
+
+def _attribute(value: str) -> str:
+    value = _SPECIAL.sub(lambda m: _ENTITIES[m.group()], _CONTROL.sub("", value))
+    return value.replace('"', "&quot;")
