@@ -65,6 +65,12 @@ def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
         assert out is not None
         sheets = workbook.write_report(out, name, data, _cell_words())
         message(_("wrote {out} (sheets: {sheets})").format(out=out, sheets=", ".join(sheets)))
+    elif fmt == "ods":
+        from memberctl.spreadsheets import workbook
+
+        assert out is not None
+        sheets = workbook.write_report_ods(out, name, data, _cell_words())
+        message(_("wrote {out} (sheets: {sheets})").format(out=out, sheets=", ".join(sheets)))
     elif fmt == "table":
         TABLES.get(name, _plain_table)(data)
     else:

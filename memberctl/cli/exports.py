@@ -29,7 +29,9 @@ LangOpt = Annotated[Lang, typer.Option("--lang", help=_("Header language: zh (de
 )
 def members(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help=_(".xlsx or .csv file to write."))],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help=_(".xlsx, .ods or .csv file to write."))
+    ],
     status: Annotated[str | None, typer.Option(help=_("active, frozen or cancelled."))] = None,
     tier: Annotated[str | None, typer.Option(help=_("Tier code."))] = None,
     tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,

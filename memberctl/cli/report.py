@@ -38,18 +38,22 @@ class ReportFormat(enum.StrEnum):
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
+    ods = "ods"
 
 
 FormatOpt = Annotated[
     ReportFormat | None,
     typer.Option(
         "--format", "-f",
-        help=_("table (default), json, csv or xlsx (needs --out); default from --out's suffix."),
+        help=_(
+            "table (default), json, csv, xlsx or ods (xlsx, ods need --out); default from "
+            "--out's suffix."
+        ),
     ),
 ]  # fmt: skip
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", metavar="FILE", help=_("Write json, csv or xlsx to FILE.")),
+    typer.Option("--out", "-o", metavar="FILE", help=_("Write json, csv, xlsx or ods to FILE.")),
 ]
 StoreOpt = Annotated[str | None, typer.Option(help=_("Only members of this store."))]
 ShowPiiOpt = Annotated[
@@ -79,18 +83,20 @@ def _format(request: Request) -> ReportFormat:
     fmt = request.fmt
     if fmt is None and request.out is not None:
         suffix = request.out.suffix.lower().lstrip(".")
-        fmt = ReportFormat(suffix) if suffix in ("json", "csv", "xlsx") else None
+        fmt = ReportFormat(suffix) if suffix in ("json", "csv", "xlsx", "ods") else None
         if fmt is None:
             raise UsageProblem(
                 _("cannot tell the format of --out '{name}'").format(name=request.out.name),
-                _("give --format json, csv or xlsx, or a .json, .csv or .xlsx file name"),
+                _("give --format json, csv, xlsx or ods, or a file name with that suffix"),
             )
     fmt = fmt or ReportFormat.table
     if fmt == ReportFormat.xlsx and request.out is None:
         raise UsageProblem(_("--format xlsx needs --out FILE"), _("e.g. --out report.xlsx"))
+    if fmt == ReportFormat.ods and request.out is None:
+        raise UsageProblem(_("--format ods needs --out FILE"), _("e.g. --out report.ods"))
     if fmt == ReportFormat.table and request.out is not None:
         raise UsageProblem(
-            _("a table is for the terminal"), _("with --out give --format json, csv or xlsx")
+            _("a table is for the terminal"), _("with --out give --format json, csv, xlsx or ods")
         )
     return fmt
 

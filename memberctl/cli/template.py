@@ -24,7 +24,9 @@ template_app = typer.Typer(no_args_is_help=True, help=_("Write blank import temp
 )
 def members(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE.xlsx", help=_("Where to write it."))],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.xlsx", help=_("Where to write it (.xlsx or .ods)."))
+    ],
     lang: LangOpt = Lang.zh,
 ) -> None:
     from memberctl.domain import tiers

@@ -1,4 +1,5 @@
-"""Exporting members to `.xlsx` (xlsxwriter, constant memory) or `.csv` (UTF-8 with BOM),
+"""Exporting members to `.xlsx` (xlsxwriter, constant memory), `.ods` (streamed, see
+memberctl.spreadsheets.ods) or `.csv` (UTF-8 with BOM),
 written whole or not at all (memberctl.atomic).
 
 An export imports back unchanged: the columns are the import's own headers (Chinese or English),
@@ -55,15 +56,17 @@ def export_members(
     """Write the members matching `conditions` (members.member_conditions) to `path`; returns
     how many."""
     suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
+    if suffix not in (".xlsx", ".csv", ".ods"):
         raise UsageProblem(
             _("cannot export to '{name}'").format(name=path.name),
-            _("give a .xlsx or .csv file name"),
+            _("give a .xlsx, .ods or .csv file name"),
         )
     rows = bulk.export_rows(session, conditions=conditions)
     header = [HEADERS[lang][name] for name in bulk.EXPORT_FIELDS]
     if suffix == ".csv":
         return write_csv(path, header, (_shape(row, lang, mask_phone) for row in rows))
+    if suffix == ".ods":
+        return write_ods_members(path, header, rows, lang, mask_phone)
     return write_xlsx(path, header, rows, lang, mask_phone)
 
 
@@ -76,6 +79,29 @@ def _shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
         points, Decimal(balance), _text(store), escape(",".join(tags)) if tags else None,
         joined_at, referrer, _text(address),
     ]  # fmt: skip
+
+
+def _ods_shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
+    """One member for an .ods: text as string cells (never run as formulas, so nothing is
+    escaped: ods.cell adds a `'` only where import would remove one), dates as date cells."""
+    (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
+     joined_at, referrer, address) = row  # fmt: skip
+    return [
+        member_no, name, phone_text(phone, mask), GENDERS[lang].get(gender) if gender else None,
+        birthday, email, tier, status, points, Decimal(balance), store,
+        ",".join(tags) if tags else None, joined_at, referrer, address,
+    ]  # fmt: skip
+
+
+def write_ods_members(
+    path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str, mask: bool
+) -> int:
+    """`rows` as `bulk.export_rows` yields them, streamed into an .ods (see spreadsheets.ods)."""
+    from memberctl.spreadsheets.ods import write_ods
+
+    shaped = (_ods_shape(row, lang, mask) for row in rows)
+    with atomic_output(path) as stream:
+        return write_ods(stream, [("members", header, shaped)])[0]
 
 
 def _text(value: str | None) -> str | None:

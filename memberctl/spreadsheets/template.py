@@ -34,10 +34,12 @@ def write_template(path: Path, tiers: Sequence[str], lang: str = "zh") -> Path:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    if path.suffix.lower() == ".ods":
+        return _write_ods(path, lang)
     if path.suffix.lower() != ".xlsx":
         raise UsageProblem(
             _("cannot write a template to '{name}'").format(name=path.name),
-            _("give a .xlsx file name"),
+            _("give a .xlsx or .ods file name"),
         )
     book = Workbook()
     sheet = book.active
@@ -59,6 +61,18 @@ def write_template(path: Path, tiers: Sequence[str], lang: str = "zh") -> Path:
     sheet.freeze_panes = "A2"
     with atomic_output(path) as stream:
         book.save(stream)
+    return path
+
+
+def _write_ods(path: Path, lang: str) -> Path:
+    """The .ods template: the headers and the example row, phones as text cells; no drop-down
+    lists (the .xlsx template has them)."""
+    from memberctl.spreadsheets.ods import write_ods
+
+    header = [HEADERS[lang][name] for name in COLUMNS]
+    example = [EXAMPLE[name] for name in COLUMNS]
+    with atomic_output(path) as stream:
+        write_ods(stream, [("members", header, [example])])
     return path
 
 

@@ -187,6 +187,33 @@ def write_report(path: Path, report: str, data: Any, words: Words | None = None)
     return [s.name for s in sheets]
 
 
+def write_report_ods(path: Path, report: str, data: Any, words: Words | None = None) -> list[str]:
+    """`write_report` to an .ods: the same sheets, headers and cells, tables only (no charts),
+    text as string cells (never run as formulas, so none gets a `'`)."""
+    from memberctl.spreadsheets.ods import write_ods
+
+    sheets = sheets_for(report, data)
+    for sheet in sheets:
+        if words is not None:
+            sheet.name = words("sheet", sheet.name)
+            _in_words(sheet, words)
+    labels = header_labels()
+    tables = [
+        (sheet.name[:31], [labels.get(h, h) for h in sheet.headers],
+         ([_ods_value(raw) for raw in row] for row in sheet.rows))
+        for sheet in sheets
+    ]  # fmt: skip
+    with atomic_output(path) as stream:
+        write_ods(stream, tables)
+    return [s.name for s in sheets]
+
+
+def _ods_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
 def _close_sheets(book: Any) -> None:
     """After a failure: finish each streaming sheet's temporary file now, while it is open;
     left to the garbage collector, its row writer would fail at exit with a traceback."""

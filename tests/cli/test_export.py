@@ -69,7 +69,7 @@ def test_filters_like_member_list(shop, tmp_path):
 def test_bad_suffix_is_a_usage_error(shop, tmp_path):
     result = shop("export", "members", str(tmp_path / "m.txt"))
     assert result.exit_code == 2
-    assert "give a .xlsx or .csv file name" in result.stderr
+    assert "give a .xlsx, .ods or .csv file name" in result.stderr
 
 
 def test_where_and_segment_like_member_list(shop, tmp_path):
