@@ -13,8 +13,11 @@ and its CPU time (user + system; on a shared machine compare CPU, wall time wait
   already in place (`db upgrade` is run first, untimed);
 - `memberctl import members FILE.csv` streamed, with --csv-rows rows (peak RSS is the point),
   beside its floor: pandas reading the CSV in the same chunks, raw executemany into one table;
+- `memberctl import members FILE.ods` (the same rows as an .ods, written by memberctl's own
+  streamed writer) beside the floor measured on that file (calamine reading the .ods, then the
+  same raw executemany);
 - `memberctl export members OUT.xlsx` beside a bare xlsxwriter constant_memory write of the same
-  rows;
+  rows; then OUT.csv and OUT.ods once;
 - `sqlite-utils insert --csv` when it is installed.
 """
 
@@ -142,6 +145,13 @@ def write_xlsx(path: Path, count: int) -> None:
     book.close()
 
 
+def write_ods(path: Path, count: int) -> None:
+    from memberctl.spreadsheets.ods import write_ods as write
+
+    with path.open("wb") as stream:
+        write(stream, [("Sheet1", HEADER, member_rows(count))])
+
+
 def write_csv(path: Path, count: int) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -196,6 +206,7 @@ def run(work: Path, rows: int, csv_rows: int) -> None:
     write_csv(small_csv, rows)
     print(f"{rows:,} members; {csv_rows:,} for the streamed CSV; Python {sys.version.split()[0]}")
     imports(work, xlsx, small_csv, rows)
+    ods_import(work, rows)
     exports(work, rows)
     if csv_rows:
         write_csv(big_csv, csv_rows)
@@ -226,6 +237,10 @@ def exports(work: Path, rows: int, repeat: int = 3) -> None:
         memberctl(work / "x.db", "export", "members", str(work / "out.csv"), "-f", "json")
     )
     cpu_line("memberctl export members (.csv)", rows, wall, cpu, rss)
+    wall, cpu, rss, _ = measured(
+        memberctl(work / "x.db", "export", "members", str(work / "out.ods"), "-f", "json")
+    )
+    cpu_line("memberctl export members (.ods)", rows, wall, cpu, rss)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -272,6 +287,24 @@ def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
             [tool, "insert", str(work / "su.db"), "m", str(small_csv), "--csv"]
         )
         cpu_line("sqlite-utils insert --csv (no validation)", rows, su_wall, su_cpu, su_rss)
+
+
+def ods_import(work: Path, rows: int) -> None:
+    """The same rows as an .ods: its floor (calamine reading the .ods + raw executemany) and
+    the import end to end."""
+    ods = work / "m.ods"
+    write_ods(ods, rows)
+    _, _, _, out = measured([sys.executable, "-c", FLOOR, str(ods), str(work / "ofloor.db")])
+    read, insert, read_cpu, insert_cpu = map(float, out.split())
+    floor = (read + insert, read_cpu + insert_cpu)
+    cpu_line("floor (.ods): calamine read", rows, read, read_cpu)
+    cpu_line("floor (.ods): read + insert", rows, *floor)
+    measured(memberctl(work / "o.db", "db", "upgrade"))
+    wall, cpu, rss, _ = measured(
+        memberctl(work / "o.db", "import", "members", str(ods), "-f", "json")
+    )
+    cpu_line("memberctl import members (.ods)", rows, wall, cpu, rss,
+             ratio(wall, cpu, floor, "its floor"))  # fmt: skip
 
 
 def big_import(work: Path, big_csv: Path, csv_rows: int) -> None:
