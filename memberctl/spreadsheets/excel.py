@@ -178,6 +178,7 @@ _BIG_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="[0-9]{3,}"')
 _ODS_TAG = re.compile(
     rb"<table:(table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>|</table:(table-row|table)>"
 )
+_ROW_END = re.compile(rb"(</table:table-row>|</table:table>)")
 _REPEATS = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]{1,12})"')
 
 
@@ -203,18 +204,46 @@ def check_ods_limits(path: Path) -> None:
 
 def _ods_rectangle(archive: Any, info: Any) -> tuple[int, int]:
     """The largest used rows x columns of any table in content.xml (to its last cell holding
-    a value); (0, 0) when no repeat is large: a dense sheet is bounded by the size limit."""
+    a value); (0, 0) when no repeat is large: a dense sheet is bounded by the size limit.
+
+    Row by row: a row without repeats is counted with `bytes.count` (its cells, if any holds
+    a value: at most a few trailing empty cells too many); only a row with a repeat, and
+    anything between rows, is walked tag by tag."""
     if not any(_BIG_REPEAT.search(piece) for piece in _chunks(archive, info)):
         return 0, 0
     walk = _OdsWalk()
     rest = b""
     for at, piece in enumerate(_chunks(archive, info)):
         text = rest + (piece[32:] if at else piece)  # _chunks' pieces overlap by 32 bytes
-        end = text.rfind(b">") + 1
-        for match in _ODS_TAG.finditer(text, 0, end):
-            walk.tag(*match.groups())
-        rest = text[end:]
+        parts = _ROW_END.split(text)
+        rest = parts.pop()  # after the last row or table end: read with the next piece
+        for segment, end in zip(parts[::2], parts[1::2], strict=True):
+            _walk_segment(walk, segment, end)
     return walk.result()
+
+
+def _walk_segment(walk: _OdsWalk, segment: bytes, end: bytes) -> None:
+    """What comes before one `</table:table-row>` (or `</table:table>`), then that end tag."""
+    start = max(segment.rfind(b"<table:table-row "), segment.rfind(b"<table:table-row>"))
+    if end == b"</table:table>" or start < 0:
+        for match in _ODS_TAG.finditer(segment):
+            walk.tag(*match.groups())
+        walk.tag(None, None, end[8:-1])
+        return
+    head, row = segment[:start], segment[start:]
+    if b"<table:table-row" in head:  # self-closing rows before this one
+        for match in _ODS_TAG.finditer(head):
+            walk.tag(*match.groups())
+    if b"repeated=" in row:
+        for match in _ODS_TAG.finditer(row):
+            walk.tag(*match.groups())
+    else:
+        walk.tag(b"table-row", b"", None)
+        if b"value-type=" in row or b"<text:p" in row:
+            walk.column = row.count(b"<table:table-cell") + row.count(b"<table:covered-table-cell")
+            walk.used_columns = max(walk.used_columns, walk.column)
+            walk.filled = True
+    walk.tag(None, None, b"table-row")
 
 
 class _OdsWalk:
