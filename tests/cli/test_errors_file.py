@@ -21,14 +21,14 @@ from tests.spreadsheets.sheets import (
 ROWS = [["姓名", "手机号"], ["张三", "13800138000"], ["Bad", "12"]]
 
 
-def _write(kind, path):
+def _write(kind, path, rows=ROWS):
     if kind == "csv":
-        return write_csv(path, ROWS)
+        return write_csv(path, rows)
     if kind == "xlsx":
-        return write_xlsx(path, ROWS)
+        return write_xlsx(path, rows)
     if kind == "xls":
-        return write_xls(path, {"Sheet1": ROWS})
-    return write_ods(path, {"Sheet1": ROWS})
+        return write_xls(path, {"Sheet1": rows})
+    return write_ods(path, {"Sheet1": rows})
 
 
 def _read(path):
@@ -66,13 +66,15 @@ def test_an_xlsx_and_an_xls_of_one_name_keep_their_own_errors_files(run, tmp_pat
     ]  # fmt: skip
 
 
-def test_our_own_errors_file_is_replaced_on_the_next_import(run, tmp_path):
-    path = _write("csv", tmp_path / "m.csv")
+@pytest.mark.parametrize(("kind", "errors"), [("csv", "csv"), ("xls", "xlsx"), ("ods", "ods")])
+def test_our_own_errors_file_is_replaced_on_the_next_import(run, tmp_path, kind, errors):
+    path = _write(kind, tmp_path / f"m.{kind}")
     assert run("import", "members", str(path)).exit_code == 5
-    errors = tmp_path / "m.csv.errors.csv"
-    write_csv(path, [*ROWS, ["Bad2", "13"]])
+    errors_file = tmp_path / f"m.{kind}.errors.{errors}"
+    assert [row[0] for row in _read(errors_file)] == ["姓名", "Bad"]
+    _write(kind, path, [*ROWS, ["Bad2", "13"]])
     assert run("import", "members", str(path)).exit_code == 5
-    assert [row[0] for row in read_rows(errors)] == ["姓名", "Bad", "Bad2"]
+    assert [row[0] for row in _read(errors_file)] == ["姓名", "Bad", "Bad2"]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "ods"])
