@@ -37,10 +37,13 @@ def _template(tmp: Path) -> Path:
 WRITERS: dict[str, tuple[Args, str, int]] = {
     "export csv": (lambda out, _t: ["export", "members", str(out)], ".csv", 0),
     "export xlsx": (lambda out, _t: ["export", "members", str(out)], ".xlsx", 0),
+    "export ods": (lambda out, _t: ["export", "members", str(out)], ".ods", 0),
     "report csv": (lambda out, _t: ["report", "summary", "--out", str(out)], ".csv", 0),
     "report json": (lambda out, _t: ["report", "growth", "--out", str(out)], ".json", 0),
     "report xlsx": (lambda out, _t: ["report", "summary", "--out", str(out)], ".xlsx", 0),
+    "report ods": (lambda out, _t: ["report", "summary", "--out", str(out)], ".ods", 0),
     "template": (lambda out, _t: ["template", "members", str(out)], ".xlsx", 0),
+    "template ods": (lambda out, _t: ["template", "members", str(out)], ".ods", 0),
     "notify": (
         lambda out, t: ["notify", "render", "--template", str(_template(t)), "--out", str(out)],
         ".csv", 0,
@@ -52,6 +55,10 @@ WRITERS: dict[str, tuple[Args, str, int]] = {
     "errors xlsx": (
         lambda out, t: ["import", "members", str(_import_source(t)), "--errors", str(out)],
         ".xlsx", 5,
+    ),
+    "errors ods": (
+        lambda out, t: ["import", "members", str(_import_source(t)), "--errors", str(out)],
+        ".ods", 5,
     ),
     "db backup": (lambda out, _t: ["db", "backup", str(out)], ".backup", 0),
 }  # fmt: skip
