@@ -232,3 +232,29 @@ def test_an_ods_saved_by_libreoffice_imports(run, session, tmp_path):
         "+8613800138000",
         dt.date(1990, 5, 6),
     )
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_the_empty_rows_calc_declares_below_formatted_columns_do_not_count(run, tmp_path):
+    """A whole column formatted (here as text) makes Calc declare a million empty rows of
+    16,384 cells below the data; the cell limit counts only up to the last value."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "手机号"])
+    sheet.append(["张三", "13800138000"])
+    sheet.column_dimensions["B"].number_format = "@"
+    for row in range(1, 2000):
+        sheet.cell(row=row, column=5).number_format = "@"
+    book.save(tmp_path / "fmt.xlsx")
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+         "--convert-to", "ods", "--outdir", str(tmp_path), str(tmp_path / "fmt.xlsx")],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    path = tmp_path / "fmt.ods"
+    assert b'number-rows-repeated="10' in zipfile.ZipFile(path).read("content.xml")
+    result, data = _import(run, path, env={"MEMBERCTL_MAX_CELLS": "4"})
+    assert result.exit_code == 0, result.stderr
+    assert data["inserted"] == 1
