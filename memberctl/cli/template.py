@@ -1,4 +1,5 @@
-"""`memberctl template members FILE.xlsx`: a blank import template with the expected headers."""
+"""`memberctl template members FILE.xlsx` (or .ods): a blank import template with the expected
+headers."""
 
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ of ~1.5 million element objects first).
 
 Cells are typed: text is a string cell (`office:value-type="string"`, never run as a formula,
 so a phone or `=1+1` is written as it is, without a visible `'`), numbers are float cells,
-dates and times date cells with a date style, booleans boolean cells.
+dates and times date cells with a date style, booleans boolean cells. A template's blank rows
+(`Prepared`) get text-formatted columns and drop-down lists (content validations), as Calc writes
+them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
@@ -30,6 +33,7 @@ _NS = (
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
     'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
     'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" '
     'office:version="1.2"'
 )
 _MANIFEST = (
@@ -53,7 +57,9 @@ _AUTOMATIC = (
     '<number:hours number:style="long"/><number:text>:</number:text>'
     '<number:minutes number:style="long"/><number:text>:</number:text>'
     '<number:seconds number:style="long"/></number:date-style>'
+    '<number:text-style style:name="N_TEXT"><number:text-content/></number:text-style>'
     '<style:style style:name="day" style:family="table-cell" style:data-style-name="N_DAY"/>'
+    '<style:style style:name="text" style:family="table-cell" style:data-style-name="N_TEXT"/>'
     '<style:style style:name="time" style:family="table-cell" style:data-style-name="N_TIME"/>'
     '<style:style style:name="head" style:family="table-cell">'
     '<style:text-properties fo:font-weight="bold"/></style:style>'
@@ -73,7 +79,20 @@ _SPACES = re.compile(r"( {2,})|(\t)|(\r\n|\n|\r)")
 Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # name, header, rows
 
 
-def write_ods(stream: IO[bytes], sheets: Iterable[Sheet]) -> list[int]:
+@dataclass(frozen=True)
+class Prepared:
+    """Blank rows made ready for typing below the first sheet's data (a template): columns
+    kept as text (a phone stays as typed) and columns with a drop-down list."""
+
+    rows: int
+    text: frozenset[int] = frozenset()
+    lists: dict[int, list[str]] = field(default_factory=dict)
+    message: str = ""
+
+
+def write_ods(
+    stream: IO[bytes], sheets: Iterable[Sheet], prepared: Prepared | None = None
+) -> list[int]:
     """Write `sheets` as one .ods into `stream`; returns each sheet's number of data rows."""
     counts = []
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -88,12 +107,72 @@ def write_ods(stream: IO[bytes], sheets: Iterable[Sheet]) -> list[int]:
             write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS}>')
             write(_AUTOMATIC + "<office:body><office:spreadsheet>")
             for name, header, rows in sheets:
-                counts.append(_write_table(write, name, header, rows))
+                if prepared is not None:
+                    write(_validations(name, prepared))
+                    rows = _with_lists(rows, prepared)
+                counts.append(_write_table(write, name, header, rows, prepared))
+                prepared = None
             write("</office:spreadsheet></office:body></office:document-content>")
     return counts
 
 
-def _write_table(write: Any, name: str, header: Sequence[str], rows: Iterable[Any]) -> int:
+def _validations(table: str, prepared: Prepared) -> str:
+    """The drop-down lists of `prepared`, one content validation per column."""
+    if not prepared.lists:
+        return ""
+    parts = ["<table:content-validations>"]
+    for column, choices in prepared.lists.items():
+        listed = ";".join(f'"{choice}"' for choice in choices)
+        parts.append(
+            f'<table:content-validation table:name="list{column}" table:allow-empty-cell="true" '
+            f'table:condition="{_attribute(f"of:cell-content-is-in-list({listed})")}" '
+            f'table:display-list="unsorted" table:base-cell-address='
+            f'"{_attribute(_address(table, column))}">'
+            '<table:error-message table:message-type="stop" table:display="true">'
+            f"<text:p>{_text(prepared.message.format(choices=', '.join(choices)))}</text:p>"
+            "</table:error-message></table:content-validation>"
+        )
+    return "".join(parts) + "</table:content-validations>"
+
+
+def _address(table: str, column: int) -> str:
+    letters, number = "", column + 1
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"'{table}'.{letters}2"
+
+
+def _prepared_cell(column: int, prepared: Prepared) -> str:
+    attributes = ""
+    if column in prepared.text:
+        attributes += ' table:style-name="text"'
+    if column in prepared.lists:
+        attributes += f' table:content-validation-name="list{column}"'
+    return f"<table:table-cell{attributes}/>"
+
+
+def _with_lists(rows: Iterable[Sequence[Any]], prepared: Prepared) -> Iterable[list[str]]:
+    """The rows as cell XML, with the drop-downs and text style on the prepared columns."""
+    for row in rows:
+        cells = []
+        for column, value in enumerate(row):
+            xml = cell(value)
+            extra = _prepared_cell(column, prepared)[len("<table:table-cell") : -2]
+            cells.append(xml.replace("<table:table-cell", "<table:table-cell" + extra, 1))
+        yield [_Raw(c) for c in cells]
+
+
+class _Raw(str):
+    """Cell XML already made."""
+
+    __slots__ = ()
+
+
+def _write_table(
+    write: Any, name: str, header: Sequence[str], rows: Iterable[Any],
+    prepared: Prepared | None = None,
+) -> int:  # fmt: skip
     write(f'<table:table table:name="{_attribute(name)}">')
     write(f'<table:table-column table:style-name="wide" '
           f'table:number-columns-repeated="{max(len(header), 1)}"/>')  # fmt: skip
@@ -110,12 +189,19 @@ def _write_table(write: Any, name: str, header: Sequence[str], rows: Iterable[An
         if len(batch) == _BATCH:
             write("".join(batch))
             batch = []
+    if prepared is not None and prepared.rows > count:
+        width = max(len(header), 1)
+        blank = "".join(_prepared_cell(column, prepared) for column in range(width))
+        batch.append(f'<table:table-row table:number-rows-repeated="{prepared.rows - count}">'
+                     f"{blank}</table:table-row>")  # fmt: skip
     write("".join(batch) + "</table:table>")
     return count
 
 
 def cell(value: Any) -> str:
     """One `<table:table-cell>` for a value of any of the types written."""
+    if type(value) is _Raw:
+        return value
     if value is None or value == "":
         return _EMPTY
     if isinstance(value, str):

@@ -35,7 +35,7 @@ def write_template(path: Path, tiers: Sequence[str], lang: str = "zh") -> Path:
     from openpyxl.utils import get_column_letter
 
     if path.suffix.lower() == ".ods":
-        return _write_ods(path, lang)
+        return _write_ods(path, tiers, lang)
     if path.suffix.lower() != ".xlsx":
         raise UsageProblem(
             _("cannot write a template to '{name}'").format(name=path.name),
@@ -64,15 +64,23 @@ def write_template(path: Path, tiers: Sequence[str], lang: str = "zh") -> Path:
     return path
 
 
-def _write_ods(path: Path, lang: str) -> Path:
-    """The .ods template: the headers and the example row, phones as text cells; no drop-down
-    lists (the .xlsx template has them)."""
-    from memberctl.spreadsheets.ods import write_ods
+def _write_ods(path: Path, tiers: Sequence[str], lang: str) -> Path:
+    """The .ods template: the headers, the example row, then rows prepared as in the .xlsx
+    (phone and number columns as text, drop-downs for gender, tier and status)."""
+    from memberctl.spreadsheets.ods import Prepared, write_ods
 
     header = [HEADERS[lang][name] for name in COLUMNS]
     example = [EXAMPLE[name] for name in COLUMNS]
+    genders = ["男", "女"] if lang == "zh" else ["male", "female"]
+    lists = {"gender": genders, "tier": list(tiers), "status": ["active", "frozen", "cancelled"]}
+    prepared = Prepared(
+        rows=PREPARED_ROWS,
+        text=frozenset(COLUMNS.index(name) for name, fmt in FORMATS.items() if fmt == "@"),
+        lists={COLUMNS.index(name): choices for name, choices in lists.items() if choices},
+        message=_("choose one of: {choices}"),
+    )
     with atomic_output(path) as stream:
-        write_ods(stream, [("members", header, [example])])
+        write_ods(stream, [("members", header, [example])], prepared)
     return path
 
 
