@@ -32,7 +32,7 @@ from memberctl.domain import audit, bulk, fields, phones, policy
 from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput, RowError
 from memberctl.i18n import _, pgettext
-from memberctl.spreadsheets import headers, normalize, read
+from memberctl.spreadsheets import headers, normalize, read, rounded
 from memberctl.spreadsheets.rejects import Rejects
 
 ON_EXISTING = ("error", "skip", "update")
@@ -284,8 +284,10 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     run_id = start(session, "members", path, options)
     rejects = Rejects(sheet.columns)
     job = MemberJob(session, options, columns, rejects, run_id, path)
+    guard = rounded.Guard(sheet, columns.fields.get("phone"))
     with few_collections() as collect:
         for frame in sheet.chunks:
+            guard.reject(frame, rejects)
             job.add(frame)
             collect()
             if options.progress:
