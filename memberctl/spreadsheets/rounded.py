@@ -16,9 +16,11 @@ import math
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
-from xml.etree import ElementTree as ET  # noqa: S405  (styles and workbook of a file read anyway)
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from memberctl.i18n import _
 from memberctl.spreadsheets.read import Sheet
@@ -32,6 +34,7 @@ _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _SCIENTIFIC_CODE = re.compile(r"E[+-]", re.IGNORECASE)
 _ATTRIBUTE = re.compile(rb'\b([st])="([^"]*)"')
 _PIECE = 4 * 1024 * 1024
+_UNREADABLE = (OSError, KeyError, ValueError, zipfile.BadZipFile, ParseError, DefusedXmlException)
 
 
 def message(value: float) -> str:
@@ -54,7 +57,7 @@ class Guard:
             letters = _letters(sheet.columns.index(self.column) + 1)
             try:
                 self.rows = scientific_rows(sheet.path, sheet.sheet_name, letters)
-            except (OSError, KeyError, ValueError, zipfile.BadZipFile, ET.ParseError):
+            except _UNREADABLE:
                 self.rows = None  # not readable as we expect: the rule without formats
 
     def reject(self, frame: pd.DataFrame, rejects: Rejects) -> None:
@@ -103,7 +106,7 @@ def scientific_rows(path: Path, sheet: str | None, letters: str) -> set[int]:
 def _scientific_styles(archive: zipfile.ZipFile) -> set[bytes]:
     """The cell style indexes (`s="..."`) whose number format is scientific."""
     try:
-        root = ET.fromstring(archive.read("xl/styles.xml"))  # noqa: S314
+        root = fromstring(archive.read("xl/styles.xml"))
     except KeyError:
         return set()
     scientific = set(_BUILTIN_SCIENTIFIC)
@@ -123,13 +126,13 @@ def _scientific_styles(archive: zipfile.ZipFile) -> set[bytes]:
 
 def _sheet_entry(archive: zipfile.ZipFile, name: str | None) -> str:
     """The zip entry of the sheet called `name` (None: the first one)."""
-    book = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+    book = fromstring(archive.read("xl/workbook.xml"))
     sheets = book.findall(f"{_MAIN}sheets/{_MAIN}sheet")
     chosen = [s for s in sheets if name is None or s.get("name") == name][:1]
     if not chosen:
         raise KeyError(name)
     rid = chosen[0].get(f"{_REL}id")
-    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     for rel in rels.iter(f"{_PKG_REL}Relationship"):
         if rel.get("Id") == rid:
             target = rel.get("Target", "")
