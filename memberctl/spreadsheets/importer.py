@@ -284,7 +284,7 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     run_id = start(session, "members", path, options)
     rejects = Rejects(sheet.columns)
     job = MemberJob(session, options, columns, rejects, run_id, path)
-    guard = rounded.Guard(sheet, columns.fields.get("phone"))
+    guard = rounded.Guard(sheet, columns.fields.get("phone"), blank=True)
     with few_collections() as collect:
         for frame in sheet.chunks:
             guard.reject(frame, rejects)

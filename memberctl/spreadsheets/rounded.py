@@ -52,8 +52,9 @@ class Guard:
     known (then the trailing-zeros rule applies); `column` is None when there is nothing to do
     (no phone column, or a CSV)."""
 
-    def __init__(self, sheet: Sheet, column: str | None) -> None:
+    def __init__(self, sheet: Sheet, column: str | None, *, blank: bool = False) -> None:
         self.column = None if sheet.is_csv or column not in sheet.columns else column
+        self.blank = blank
         self.rows: set[int] | None = None
         if self.column is not None and sheet.path.suffix.lower() in (".xlsx", ".xlsm"):
             letters = _letters(sheet.columns.index(self.column) + 1)
@@ -63,7 +64,9 @@ class Guard:
                 self.rows = None  # not readable as we expect: the rule without formats
 
     def reject(self, frame: pd.DataFrame, rejects: Rejects) -> None:
-        """Add a rejected row for every rounded phone of `frame` (spreadsheet rows as index)."""
+        """Add a rejected row for every rounded phone of `frame` (spreadsheet rows as index).
+        With `blank` (members) the cell is then emptied in `frame` (the errors file keeps it as
+        read): a rounded phone is nobody's key, so the next rounded one is not its duplicate."""
         if self.column is None:
             return
         cells = frame[self.column]
@@ -72,6 +75,8 @@ class Guard:
                 continue  # text, empty, a date: not a number the sheet could have rounded
             if self._rounded(row, value):
                 rejects.add(frame, row, self.column, message(value))
+                if self.blank:
+                    frame.at[row, self.column] = ""
 
     def _rounded(self, row: int, value: float) -> bool:
         if self.rows is not None:

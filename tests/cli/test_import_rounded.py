@@ -68,10 +68,13 @@ def test_an_xlsx_phone_in_scientific_format_is_rejected_and_nothing_written(run,
 
 
 def test_skip_invalid_stores_the_others_and_never_the_rounded_phone(run, tmp_path, session):
-    path = write_formatted(tmp_path / "m.xlsx", MEMBERS, {3: "0.00E+00", 2: "General"})
+    rows = [*MEMBERS, ["Rounded too", 13800000000]]
+    path = write_formatted(tmp_path / "m.xlsx", rows, {3: "0.00E+00", 2: "General", 6: "0.0E+0"})
     result, data = _import(run, path, "--skip-invalid")
     assert result.exit_code == 0, result.stderr
-    assert (data["inserted"], data["rejected"]) == (3, 1)
+    assert (data["inserted"], data["rejected"]) == (3, 2)
+    # one error each: the second rounded phone is not called a duplicate of the first
+    assert [(e["row"], e["message"]) for e in data["errors"]] == [(3, ROUNDED), (6, ROUNDED)]
     phones = sorted(session.exec(select(Member.phone)).all())
     # 13700000000 in a General cell was typed as it is: only the format tells them apart
     assert phones == ["+8613600000000", "+8613700000000", "+8613912345678"]
@@ -129,7 +132,7 @@ def test_a_csv_phone_in_scientific_notation_stays_rejected(run, tmp_path, sessio
 
 
 def test_a_purchase_with_a_rounded_phone_is_rejected(run, engine, tmp_path, session):
-    enroll(engine, phone="13800000000")
+    enroll(engine, phone="13800000000")  # a member whose phone it might have been
     path = write_formatted(
         tmp_path / "p.xlsx",
         [["订单号", "手机号", "金额", "时间"], ["A1", 13800000000, "10.00", "2026-11-01 10:00"]],
