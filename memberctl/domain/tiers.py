@@ -1,4 +1,9 @@
-"""Tiers: their order by rank, loading them from TOML, and moving a member up or down.
+"""Tiers: their order by rank, how one is written, loading them from TOML, and moving a member
+up or down.
+
+A tier is written by its code (any case), its name or its name without 会员 (gold = 金卡会员 =
+金卡): `TierNames` resolves all of them, wherever a tier is given, and a load that would let two
+tiers be written alike is refused.
 
 A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading upserts by code,
 keeps tiers the file does not mention and, for a tier it updates, the keys its table leaves out.
