@@ -29,9 +29,10 @@ from sqlmodel import Session
 
 from memberctl import clock
 from memberctl.domain import audit, bulk, fields, phones, policy
+from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput, RowError
 from memberctl.i18n import _, pgettext
-from memberctl.spreadsheets import headers, normalize, read
+from memberctl.spreadsheets import headers, normalize, read, rounded
 from memberctl.spreadsheets.rejects import Rejects
 
 ON_EXISTING = ("error", "skip", "update")
@@ -256,11 +257,11 @@ def _try(parse: Callable[[str], Any], text: str) -> Any:
         return None
 
 
-def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[Any], Any]]:
+def member_parsers(names: TierNames, region: str) -> dict[str, Callable[[Any], Any]]:
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
         "birthday": normalize.birthday(clock.today()), "email": normalize.email,
-        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(codes),
+        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(names),
         "points": normalize.points, "balance": normalize.amount,
         "member_no": normalize.member_no, "joined_at": normalize.datetime,
         "store": normalize.text(64, _("the store")), "tags": normalize.tags,
@@ -283,8 +284,10 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     run_id = start(session, "members", path, options)
     rejects = Rejects(sheet.columns)
     job = MemberJob(session, options, columns, rejects, run_id, path)
+    guard = rounded.Guard(sheet, columns.fields.get("phone"), blank=True)
     with few_collections() as collect:
         for frame in sheet.chunks:
+            guard.reject(frame, rejects)
             job.add(frame)
             collect()
             if options.progress:

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from memberctl.domain import fields, money, phones
+from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
 from memberctl.spreadsheets.escaping import FORMULA_START, escape, unescape  # noqa: F401
@@ -376,20 +377,16 @@ def status(raw: Any) -> str | None:
     return found
 
 
-def tier(codes: dict[str, str]) -> Callable[[Any], str | None]:
-    """`codes` maps lower-case tier codes and names (金卡会员) to codes."""
+def tier(names: TierNames) -> Callable[[Any], str | None]:
+    """A tier's code, name or name without 会员 (gold, 金卡会员, 金卡) -> its code."""
 
     def parse(raw: Any) -> str | None:
         value = cell_text(raw)
         if not value:
             return None
-        found = codes.get(unicodedata.normalize("NFKC", value).strip().lower())
+        found = names.resolve(value)
         if found is None:
-            known = ", ".join(sorted(set(codes.values())))
-            raise InvalidInput(
-                _("tier '{value}' does not exist").format(value=value),
-                _("tiers are: {known}").format(known=known),
-            )
+            raise InvalidInput(_("tier '{value}' does not exist").format(value=value), names.hint())
         return found
 
     return parse

@@ -22,7 +22,7 @@ from memberctl.domain import bulk, phones
 from memberctl.domain.purchases import order_conflict, stored_orders
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
-from memberctl.spreadsheets import headers, importer, normalize, read
+from memberctl.spreadsheets import headers, importer, normalize, read, rounded
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
 from memberctl.spreadsheets.rejects import Rejects
 
@@ -55,8 +55,10 @@ def import_purchases(*, session: Session, path: Path, options: Options) -> Repor
     run_id = importer.start(session, "purchases", path, options)
     rejects = Rejects(sheet.columns)
     job = PurchaseJob(session, options, columns, rejects, run_id)
+    guard = rounded.Guard(sheet, columns.fields.get("phone"))
     with importer.few_collections() as collect:
         for frame in sheet.chunks:
+            guard.reject(frame, rejects)
             job.add(frame)
             collect()
             if options.progress:
