@@ -103,7 +103,6 @@ def test_a_libreoffice_file_imports(run, tmp_path, name):
     assert _members(run) == _expected()
 
 
-@pytest.mark.xfail(reason="needs wt-tiers", strict=False)
 def test_a_phone_calc_rounded_is_never_stored(run, tmp_path):
     """Issue 15 item 4: 13800000000 shown as 1.38E+10 is refused (row 3, 手机号); the others
     come in with --skip-invalid."""
