@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from memberctl import tomlfile
 from memberctl.errors import InvalidInput
@@ -111,13 +112,32 @@ def load_mapping(path: Path | None, kind: str) -> dict[str, str]:
     return mapping
 
 
-def resolve(
-    columns: Sequence[object], kind: str, mapping: dict[str, str], required: Sequence[str]
-) -> ColumnMap:
-    """Match headers to fields; InvalidInput (exit 5) when a required field has no column."""
-    aliases = ALIASES[kind]
-    lookup = {normalize(alias): name for name, names in aliases.items() for alias in names}
+def _lookup(kind: str, mapping: dict[str, str]) -> dict[str, str]:
+    lookup = {normalize(alias): name for name, names in ALIASES[kind].items() for alias in names}
     lookup.update(mapping)
+    return lookup
+
+
+def picker(
+    kind: str, mapping: dict[str, str], required: Sequence[str]
+) -> Callable[[list[Any]], bool]:
+    """True for a row whose cells name every `required` field: the sheet's header row."""
+    lookup = _lookup(kind, mapping)
+
+    def pick(cells: list[Any]) -> bool:
+        found = {lookup.get(normalize(cell)) for cell in cells if cell not in ("", None)}
+        return all(name in found for name in required)
+
+    return pick
+
+
+def resolve(
+    columns: Sequence[object], kind: str, mapping: dict[str, str], required: Sequence[str],
+    header_row: int | None = None,
+) -> ColumnMap:  # fmt: skip
+    """Match headers to fields; InvalidInput (exit 5) when a required field has no column.
+    `header_row`: the row the user chose (--header-row), named in that error."""
+    lookup = _lookup(kind, mapping)
     ignored = {normalize(h) for h in REASON_HEADERS}
     found: dict[str, str] = {}
     unknown: list[str] = []
@@ -129,6 +149,15 @@ def resolve(
         elif key and key not in ignored and not key.startswith("unnamed:"):
             unknown.append(str(column))
     missing = [name for name in required if name not in found]
+    if missing and header_row is not None:
+        raise InvalidInput(
+            _("--header-row {row}: row {row} has no column for {missing} (found: {value})").format(
+                row=header_row, missing=", ".join(missing),
+                value=", ".join(_named(columns)) or _("nothing"),
+            ),
+            _("give the number of the row that holds the column names, as the spreadsheet shows "
+              "it, or leave --header-row out to let the import find it"),
+        )  # fmt: skip
     if missing and _looks_like_data(columns):  # list nothing: the cells would be personal data
         raise InvalidInput(
             _("the first row holds a phone number or e-mail address, not column names"),
@@ -145,6 +174,12 @@ def resolve(
             ).format(ALIASES=" or ".join(ALIASES[kind][missing[0]][:2])),
         )
     return ColumnMap(found, unknown)
+
+
+def _named(columns: Sequence[object]) -> list[str]:
+    """The header cells that hold a name (not the empty ones pandas calls 'Unnamed: 3')."""
+    return [str(c) for c in columns
+            if normalize(c) and not normalize(c).startswith("unnamed:")]  # fmt: skip
 
 
 def _looks_like_data(columns: Sequence[object]) -> bool:

@@ -31,10 +31,11 @@ from memberctl import clock
 from memberctl.domain import audit, bulk, fields, phones, policy
 from memberctl.errors import InvalidInput, RowError
 from memberctl.i18n import _, pgettext
-from memberctl.spreadsheets import headers, normalize, read
+from memberctl.spreadsheets import headers, normalize, read, totals
 from memberctl.spreadsheets.rejects import Rejects
 
 ON_EXISTING = ("error", "skip", "update")
+MEMBER_REQUIRED = ("name", "phone")
 Progress = Callable[[int, int | None], None]
 
 
@@ -47,6 +48,7 @@ class Options:
     skip_invalid: bool = False
     dry_run: bool = False
     sheet: str | None = None
+    header_row: int | None = None  # the sheet's header row (1-based); None: found by its names
     mapping: Path | None = None
     errors_path: Path | None = None
     tier_until: dt.date | None = None  # members: the last day an imported tier is kept
@@ -68,6 +70,8 @@ class Report:
     rows: int = 0
     seconds: float = 0.0
     errors_file: Path | None = None
+    header_row: int = 1  # spreadsheet row of the headers
+    total_rows: list[int] = field(default_factory=list)  # rows left out as totals (`totals`)
 
     def result(self) -> dict[str, Any]:
         """The contract's JSON result: exactly these keys. `inserted` and `updated` say what was
@@ -81,6 +85,7 @@ class Report:
                 {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
                 for e in self.errors
             ],
+            "header_row": self.header_row, "total_rows": self.total_rows,
         }  # fmt: skip
 
 
@@ -273,9 +278,10 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     from memberctl.spreadsheets.members import MemberJob
 
     began = time.perf_counter()
-    sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "members")
-    columns = headers.resolve(sheet.columns, "members", mapping, ("name", "phone"))
+    sheet = open_sheet(path, options, "members", mapping, MEMBER_REQUIRED)
+    columns = headers.resolve(sheet.columns, "members", mapping, MEMBER_REQUIRED,
+                              options.header_row)  # fmt: skip
     if columns.unknown:
         options.warn(
             _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
@@ -283,8 +289,12 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     run_id = start(session, "members", path, options)
     rejects = Rejects(sheet.columns)
     job = MemberJob(session, options, columns, rejects, run_id, path)
+    job.report.header_row = sheet.header_row
+    places, keys = [columns.column("name")], [columns.column("phone"), columns.column("member_no")]
     with few_collections() as collect:
-        for frame in sheet.chunks:
+        for chunk in sheet.chunks:
+            frame, total_rows = totals.split(chunk, places, keys)
+            job.report.total_rows += total_rows
             job.add(frame)
             collect()
             if options.progress:
@@ -294,6 +304,15 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
         session=session, kind="members", run_id=run_id, report=job.report, rejects=rejects,
         path=path, options=options, began=began,
     )  # fmt: skip
+
+
+def open_sheet(
+    path: Path, options: Options, kind: str, mapping: dict[str, str], required: tuple[str, ...]
+) -> read.Sheet:
+    """The sheet, its header row the one asked for or the first that names `required`."""
+    pick = headers.picker(kind, mapping, required)
+    return read.open_sheet(path, options.sheet, read.CHUNK_ROWS, pick=pick,
+                           header_row=options.header_row)  # fmt: skip
 
 
 def opening(session: Session, run_id: int, options: Options, path: Path) -> bulk.Opening:

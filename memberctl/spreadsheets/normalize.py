@@ -336,8 +336,21 @@ def _whole_second(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=0) + extra
 
 
+# A date with a two-digit year, as LibreOffice Calc and Excel write short dates into a CSV
+# (`3/5/90` en-US, `90年3月5日` zh-CN, `05.03.90`): refused, as the century is a guess.
+_SHORT_YEAR = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}年\d{1,2}月\d{1,2}日?")
+
+
 def _date_time_text(value: str) -> dt.datetime:
     day_text, _sep, time_text = value.replace("T", " ").partition(" ")
+    if _SHORT_YEAR.fullmatch(day_text):
+        raise InvalidInput(
+            _(
+                "date '{value}' has a two-digit year, as LibreOffice and Excel write short dates "
+                "in a CSV file"
+            ).format(value=value),
+            _("save the file as .xlsx, or format the column as YYYY-MM-DD before saving the CSV"),
+        )
     day = fields.parse_date(day_text)
     time_text = time_text.strip()
     if not time_text:
