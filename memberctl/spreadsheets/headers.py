@@ -64,6 +64,7 @@ ALIASES = {"members": MEMBER_ALIASES, "purchases": PURCHASE_ALIASES}
 # The column an errors file adds; it is ignored on re-import, so a fixed errors file imports as is.
 REASON_HEADERS = ("错误原因", "reason")
 _IGNORED = re.compile(r"[\s_\-]+")
+_EMPTY = re.compile(r"\s*(?: \(\d+\))?")  # an empty header cell, or a repeat of one
 
 
 def normalize(header: object) -> str:
@@ -177,9 +178,10 @@ def resolve(
 
 
 def _named(columns: Sequence[object]) -> list[str]:
-    """The header cells that hold a name (not the empty ones pandas calls 'Unnamed: 3')."""
-    return [str(c) for c in columns
-            if normalize(c) and not normalize(c).startswith("unnamed:")]  # fmt: skip
+    """The header cells that hold a name: not the empty ones, which pandas calls 'Unnamed: 3'
+    and `read.unique_columns` ' (3)'."""
+    texts = [str(c) for c in columns]
+    return [t for t in texts if not _EMPTY.fullmatch(t) and not normalize(t).startswith("unnamed:")]
 
 
 def _looks_like_data(columns: Sequence[object]) -> bool:
