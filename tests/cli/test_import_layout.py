@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import shutil
+import subprocess
 
 import pytest
 from openpyxl import Workbook
@@ -232,3 +235,58 @@ def test_purchases_import_with_a_title_row_and_a_total_row(run, engine, tmp_path
     result, data = _import(run, path, "--header-row", "1", kind="purchases")
     assert result.exit_code == 5
     assert "--header-row 1: row 1 has no column for order_no, amount, at" in result.stderr
+
+
+def _calc(source, target_filter, outdir):
+    """`source` converted by LibreOffice Calc (headless, a profile of its own)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the Calc round trip cannot run")
+    profile = f"-env:UserInstallation=file://{outdir}/lo-profile"
+    subprocess.run(
+        [soffice, "--headless", profile, "--convert-to", target_filter, str(source),
+         "--outdir", str(outdir)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    return outdir / f"{source.stem}.{target_filter.split(':')[0]}"
+
+
+def _calc_sheet(path):
+    """A sheet as a clerk lays it out in Calc: a merged title, short dates (en-US and zh-CN
+    forms, two-digit years) and a SUM total row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append([TITLE])
+    sheet.merge_cells("A1:D1")
+    sheet.append(HEADER)
+    sheet.append(["张三", "13800138000", dt.date(1990, 3, 5), 10])
+    sheet.append(["李四", "13900139000", dt.date(1991, 2, 3), 5])
+    sheet.append(["合计", None, None, "=SUM(D3:D4)"])
+    sheet.cell(3, 3).number_format = "m/d/yy"
+    sheet.cell(4, 3).number_format = 'yy"年"m"月"d"日"'
+    book.save(path)
+    return path
+
+
+def test_a_csv_saved_by_libreoffice_calc(run, tmp_path):
+    source = _calc_sheet(tmp_path / "calc.xlsx")
+    out = tmp_path / "out"
+    path = _calc(source, "csv:Text - txt - csv (StarCalc):44,34,76", out)  # UTF-8
+    assert path.read_text(encoding="utf-8").splitlines()[2:5] == [
+        "张三,13800138000,3/5/90,10", "李四,13900139000,91年2月3日,5", "合计,,,15",
+    ]  # fmt: skip
+    result, data = _import(run, path)
+    assert result.exit_code == 5
+    assert (data["header_row"], data["total_rows"]) == (2, [5])
+    assert [(e["row"], e["value"]) for e in data["errors"]] == [(3, "3/5/90"), (4, "91年2月3日")]
+    assert "has a two-digit year" in data["errors"][0]["message"]
+
+
+def test_an_xlsx_saved_by_libreoffice_calc(run, tmp_path):
+    source = _calc_sheet(tmp_path / "calc.xlsx")
+    path = _calc(source, "xlsx:Calc MS Excel 2007 XML", tmp_path / "out")
+    result, data = _import(run, path)
+    assert result.exit_code == 0, result.stderr
+    assert (data["inserted"], data["header_row"], data["total_rows"]) == (2, 2, [5])
+    birthdays = {m["name"]: m["birthday"] for m in run.json("member", "list")}
+    assert birthdays == {"张三": "1990-03-05", "李四": "1991-02-03"}
