@@ -212,11 +212,29 @@ def test_short_dates_with_two_digit_years_are_refused_with_the_reason(
     assert errors[0]["message"] == message
 
 
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "date '03/05/1990' may be day first or month first, as LibreOffice and Excel write "
+               "dates in a CSV file; save the file as .xlsx, or format the column as YYYY-MM-DD "
+               "before saving the CSV"),
+        ("zh", "日期 '03/05/1990' 无法确定是日在前还是月在前：LibreOffice 和 Excel 把日期写入 CSV "
+               "文件时就是这样；请另存为 .xlsx 文件，或先把该列设置为 YYYY-MM-DD 格式再保存 CSV"),
+    ],
+)  # fmt: skip
+def test_dates_with_the_year_last_are_refused_with_the_reason(run, tmp_path, lang, message):
+    path = write_csv(tmp_path / "m.csv", [HEADER, ["张三", "13800138000", "03/05/1990", ""]])
+    result = run("--lang", lang, "import", "members", str(path), "--format", "json")
+    assert result.exit_code == 5
+    assert json.loads(result.stdout)["errors"][0]["message"] == message
+
+
 def test_other_dates_that_are_not_understood_keep_their_message(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [HEADER, ["张三", "13800138000", "3/5/1990", ""]])
+    path = write_csv(tmp_path / "m.csv", [HEADER, ["张三", "13800138000", "1990/13/45", ""]])
     result, data = _import(run, path)
     assert result.exit_code == 5
-    assert data["errors"][0]["message"].startswith("date '3/5/1990' is not a date")
+    message = "date '1990/13/45' does not exist; check the day and month"
+    assert data["errors"][0]["message"] == message
 
 
 def test_purchases_import_with_a_title_row_and_a_total_row(run, engine, tmp_path):
