@@ -125,7 +125,8 @@ def start(session: Session, kind: str, path: Path, options: Options) -> int:
         session, kind=kind, file_name=path.name[:255], file_sha256=sha256(path),
         status="running", operator=options.operator, started_at=options.at,
         options={"on_existing": options.on_existing, "skip_invalid": options.skip_invalid,
-                 "dry_run": options.dry_run, "sheet": options.sheet},
+                 "dry_run": options.dry_run, "sheet": options.sheet,
+                 "header_row": options.header_row},
     )  # fmt: skip
 
 

@@ -10,7 +10,9 @@ import subprocess
 
 import pytest
 from openpyxl import Workbook
+from sqlmodel import select
 
+from memberctl.models import ImportRun
 from tests.conftest import failure
 from tests.factories import enroll
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
@@ -90,13 +92,14 @@ def test_rejected_rows_keep_their_spreadsheet_row_numbers_after_a_title_row(run,
     assert rows[2][-1] == "手机号: duplicate of row 4 in this file"
 
 
-def test_header_row_option_chooses_the_row(run, tmp_path):
+def test_header_row_option_chooses_the_row(run, tmp_path, session):
     # Twelve lines of notes: beyond the ten rows searched, so only --header-row finds it.
     notes = [[f"说明 {i}"] for i in range(12)]
     path = write_csv(tmp_path / "m.csv", [*notes, HEADER, ANN])
     result, data = _import(run, path, "--header-row", "13")
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["header_row"]) == (1, 13)
+    assert session.exec(select(ImportRun)).one().options["header_row"] == 13
     result = run("import", "members", str(path))
     failure(result, 5, "no column for name, phone in the header row (found: 说明 0)")
 
