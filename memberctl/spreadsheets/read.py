@@ -1,14 +1,14 @@
 """Reading sheets: `.xlsx`/`.xls` through calamine, `.csv` in whatever encoding it came in.
 
 `open_sheet` returns a `Sheet`: its header row and the data as pandas DataFrames of raw cell
-values (object dtype), indexed by spreadsheet row number (the first row = 1).
+values (object dtype), indexed by spreadsheet row number (the first row = 1). CSV is streamed in
+chunks, so a file of millions of rows is never held whole; an Excel sheet is read at once
+(calamine is fast, and a sheet has at most about a million rows). Entirely empty rows are dropped.
 
 The header row is chosen the same way for every format (`choose_header`): the row asked for
 (`--header-row N`), else the first of the first `HEADER_SEARCH` non-empty rows that `pick`
 recognises as column names, else the first non-empty row. Rows above it (a title such as
-`2024年会员名单`, merged or not) are skipped. CSV is streamed in chunks,
-so a file of millions of rows is never held whole; an Excel sheet is read at once (calamine is
-fast, and a sheet has at most about a million rows). Entirely empty rows are dropped.
+`2024年会员名单`, merged or not) are skipped.
 
 CSV encodings are tried in the order UTF-8 (with or without BOM; UTF-16 with a BOM) and
 GB18030 (a superset of GBK and GB2312, what Chinese Excel and WPS save); text in none of them
@@ -117,7 +117,7 @@ def choose_header(
         if seen == HEADER_SEARCH:
             break
     if header_row is not None:
-        why = _("the sheet has {count} rows").format(count=count)
+        why = _("the sheet ends at row {count}").format(count=count)
         raise _no_header_row(path, header_row, why)
     return first
 

@@ -116,10 +116,10 @@ def test_header_row_option_on_an_xlsx(run, tmp_path):
     ("row", "lang", "expected"),
     [
         ("9", "en", "error: --header-row 9: row 9 of 'm{suffix}' cannot be the header row: the "
-                    "sheet has 4 rows; give the number of the row that holds the column names, "
+                    "sheet ends at row 4; give the number of the row that holds the column names, "
                     "as the spreadsheet shows it"),
-        ("9", "zh", "错误：--header-row 9：'m{suffix}' 的第 9 行不能作为表头行：表格只有 4 行；"
-                    "请给出列名所在行的行号（即表格软件左侧显示的行号）"),
+        ("9", "zh", "错误：--header-row 9：'m{suffix}' 的第 9 行不能作为表头行："
+                    "表格到第 4 行就结束了；请给出列名所在行的行号（即表格软件左侧显示的行号）"),
         ("2", "en", "error: --header-row 2: row 2 of 'm{suffix}' cannot be the header row: it is "
                     "empty; give the number of the row that holds the column names, as the "
                     "spreadsheet shows it"),
