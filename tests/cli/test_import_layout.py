@@ -13,9 +13,10 @@ from openpyxl import Workbook
 from sqlmodel import select
 
 from memberctl.models import ImportRun
+from memberctl.spreadsheets import read
 from tests.conftest import failure
 from tests.factories import enroll
-from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
+from tests.spreadsheets.sheets import read_rows, write_csv, write_xls, write_xlsx
 
 HEADER = ["姓名", "手机号", "生日", "积分"]
 ANN = ["张三", "13800138000", "1990-05-06", "10"]
@@ -311,3 +312,33 @@ def test_an_xlsx_saved_by_libreoffice_calc(run, tmp_path):
     assert (data["inserted"], data["header_row"], data["total_rows"]) == (2, 2, [5])
     birthdays = {m["name"]: m["birthday"] for m in run.json("member", "list")}
     assert birthdays == {"张三": "1990-03-05", "李四": "1991-02-03"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".xls"])
+def test_row_numbers_after_a_title_hold_across_small_chunks(run, tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr(read, "CHUNK_ROWS", 2)
+    rows = [[TITLE, "", "", ""], HEADER, ANN, BOB, ["王五", "12345", "", ""],
+            ["赵六", "13700137000", "", ""], ["孙七", "13800138000", "", ""],
+            ["合计", "", "", "15"]]  # fmt: skip
+    path = tmp_path / f"m{suffix}"
+    if suffix == ".csv":
+        write_csv(path, rows)
+    elif suffix == ".xlsx":
+        write_xlsx(path, rows)
+    else:
+        write_xls(path, {"Sheet1": rows})
+    result, data = _import(run, path, "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert (data["inserted"], data["rejected"], data["header_row"]) == (3, 2, 2)
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [(5, "手机号"), (7, "手机号")]
+    assert data["errors"][1]["message"] == "duplicate of row 3 in this file"
+    assert data["total_rows"] == [8]
+
+
+def test_a_csv_row_with_a_field_too_many_after_a_title_keeps_its_row_number(run, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [[TITLE], HEADER, ANN, [*BOB, "extra"]])
+    result, data = _import(run, path, "--skip-invalid")
+    assert result.exit_code == 0, result.stderr
+    assert (data["inserted"], data["header_row"]) == (1, 2)
+    assert [e["row"] for e in data["errors"]] == [4]
+    assert data["errors"][0]["message"].startswith("row 4 has 5 fields, the header has 4")
