@@ -164,6 +164,13 @@ def resolve(
             _("the first row holds a phone number or e-mail address, not column names"),
             _("add a header row (see 'memberctl template members')"),
         )
+    if missing and len(columns) > 1 and len(_named(columns)) == 1:  # a title row, or a note
+        raise InvalidInput(
+            _("no column names found in the first rows (the first holds: {value})").format(
+                value=_named(columns)[0]
+            ),
+            _("give the row of the column names with --header-row N (1 = the first row)"),
+        )
     if missing:
         raise InvalidInput(
             _("no column for {missing} in the header row (found: {value})").format(

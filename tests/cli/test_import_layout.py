@@ -342,3 +342,20 @@ def test_a_csv_row_with_a_field_too_many_after_a_title_keeps_its_row_number(run,
     assert (data["inserted"], data["header_row"]) == (1, 2)
     assert [e["row"] for e in data["errors"]] == [4]
     assert data["errors"][0]["message"].startswith("row 4 has 5 fields, the header has 4")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "error: no column names found in the first rows (the first holds: 2024年会员名单); "
+               "give the row of the column names with --header-row N (1 = the first row)"),
+        ("zh", "错误：前几行中找不到列名（第一行是：2024年会员名单）；"
+               "请用 --header-row N 指定列名所在的行（1 = 第一行）"),
+    ],
+)  # fmt: skip
+def test_a_title_over_unrecognised_headers_points_to_header_row(run, tmp_path, lang, expected):
+    notes = [[TITLE, "", ""], *([f"说明 {i}", "", ""] for i in range(10)), ["客户", "联系", "x"]]
+    path = write_csv(tmp_path / "m.csv", [*notes, ["张三", "13800138000", ""]])
+    result = run("--lang", lang, "import", "members", str(path))
+    assert result.exit_code == 5
+    assert result.stderr.strip() == expected
