@@ -16,7 +16,7 @@ from tests.factories import enroll
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
 RESULT_KEYS = ["inserted", "updated", "skipped", "rejected", "would_insert", "would_update",
-               "dry_run", "errors"]  # fmt: skip
+               "dry_run", "errors", "header_row", "total_rows"]  # fmt: skip
 HEADER = ["姓名", "手机号", "性别", "生日", "积分", "余额", "标签", "会员等级"]
 
 
