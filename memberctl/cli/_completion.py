@@ -74,11 +74,16 @@ def member_nos(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 def tier_codes(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Tier codes; once something is typed, names with and without 会员 too (金: 金卡会员, 金卡)."""
     from memberctl.domain import tiers
 
-    return _complete(
-        ctx, lambda s: _starting([t.code for t in tiers.list_tiers(session=s)], incomplete)
-    )
+    def offered(session: Any) -> list[str]:
+        found = tiers.list_tiers(session=session)
+        names = [n for t in found for n in (t.name, t.name.removesuffix(tiers.SUFFIX)) if n]
+        values = [t.code for t in found] + (names if incomplete else [])
+        return _starting(list(dict.fromkeys(values)), incomplete)
+
+    return _complete(ctx, offered)
 
 
 def campaign_codes(ctx: typer.Context, incomplete: str) -> list[str]:

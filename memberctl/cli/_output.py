@@ -178,14 +178,15 @@ def _tier_names() -> dict[str, str]:
 
 
 def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
-    from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
+    from memberctl.spreadsheets.escaping import csv_cells  # formulas never run when opened
 
     items = data if isinstance(data, list) else [data]
     keys = _keys(items, columns)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(keys)
+    cells = csv_cells(keys)
     for item in items:
-        writer.writerow([escape_cell(_cell(plain(_get(item, k)))) for k in keys])
+        writer.writerow(cells([_cell(plain(_get(item, k))) for k in keys]))
 
 
 def _unnamed(keys: list[str]) -> list[Column]:

@@ -218,9 +218,10 @@ def _csv_text(name: str, data: Any) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(keys)
-    from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
+    from memberctl.spreadsheets.escaping import csv_cells  # formulas never run when opened
 
-    writer.writerows([escape_cell(_text(value)) for value in row] for row in rows)
+    cells = csv_cells(keys)
+    writer.writerows(cells([_text(value) for value in row]) for row in rows)
     return buffer.getvalue()
 
 

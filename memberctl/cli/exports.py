@@ -33,7 +33,9 @@ def members(
         Path, typer.Argument(metavar="FILE", help=_(".xlsx, .ods or .csv file to write."))
     ],
     status: Annotated[str | None, typer.Option(help=_("active, frozen or cancelled."))] = None,
-    tier: Annotated[str | None, typer.Option(help=_("Tier code."))] = None,
+    tier: Annotated[
+        str | None, typer.Option(help=_("Tier: its code or name (gold, 金卡会员, 金卡)."))
+    ] = None,
     tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,
     store: Annotated[str | None, typer.Option(help=_("Members of this store."))] = None,
     where: WhereOpt = None,

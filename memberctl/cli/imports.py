@@ -50,6 +50,13 @@ ErrorsOpt = Annotated[
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check everything, write nothing."))]
+HeaderRowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row", metavar="N", min=1,
+        help=_("Row of the column names (1 = the first); default the first row that has them."),
+    ),
+]  # fmt: skip
 
 SUMMARY = [
     Column("inserted", _("Inserted"), justify="right"),
@@ -111,6 +118,24 @@ def _warn(text: str) -> None:
     )  # fmt: skip
 
 
+def _note(text: str) -> None:
+    from memberctl.cli._errors import one_line
+
+    err_console.print(
+        _("note: {text}").format(text=one_line(text)),
+        markup=False, highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+def _notes(report: Report) -> None:
+    """Where the headers were found and which rows were left out as totals (stderr)."""
+    if report.header_row > 1:
+        _note(_("headers found on row {row} (rows above skipped)").format(row=report.header_row))
+    if report.total_rows:
+        rows = ", ".join(str(row) for row in report.total_rows)
+        _note(_("total row(s) left out, not imported: row {rows}").format(rows=rows))
+
+
 def _options(app: AppContext, **values: Any) -> Options:
     from memberctl import clock
     from memberctl.spreadsheets.importer import Options
@@ -135,6 +160,8 @@ def _run(
             report = call(session=session, path=path, options=options)
     except Discarded as discarded:
         report = discarded.report
+    if fmt != Format.json:
+        _notes(report)
     _show(report, fmt)
     if report.rejected:
         first = report.errors[0]
@@ -192,6 +219,7 @@ def members(
     errors: ErrorsOpt = None,
     dry_run: DryRunOpt = False,
     tier_until: TierUntilOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
@@ -200,7 +228,7 @@ def members(
     app = app_context(ctx)
     options = _options(
         app, on_existing=on_existing.value, skip_invalid=skip_invalid, dry_run=dry_run,
-        sheet=sheet, mapping=mapping, errors_path=errors,
+        sheet=sheet, header_row=header_row, mapping=mapping, errors_path=errors,
         tier_until=tier_until.date() if tier_until else None,
     )  # fmt: skip
     _run(app, fmt, import_members, file, options)
@@ -223,6 +251,7 @@ def purchases(
     skip_invalid: SkipInvalidOpt = False,
     errors: ErrorsOpt = None,
     dry_run: DryRunOpt = False,
+    header_row: HeaderRowOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
@@ -230,7 +259,7 @@ def purchases(
 
     app = app_context(ctx)
     options = _options(
-        app, skip_invalid=skip_invalid, dry_run=dry_run, sheet=sheet, mapping=mapping,
-        errors_path=errors,
+        app, skip_invalid=skip_invalid, dry_run=dry_run, sheet=sheet, header_row=header_row,
+        mapping=mapping, errors_path=errors,
     )  # fmt: skip
     _run(app, fmt, import_purchases, file, options)

@@ -107,7 +107,8 @@ def enroll(
     tier: Annotated[
         str | None,
         typer.Option(
-            help=_("Tier code; default the lowest tier."), autocompletion=_completion.tier_codes
+            help=_("Tier: its code or name (gold, 金卡会员, 金卡); default the lowest."),
+            autocompletion=_completion.tier_codes,
         ),
     ] = None,
     store: StoreOpt = None,
@@ -252,7 +253,11 @@ def list_(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help=_("active, frozen or cancelled."))] = None,
     tier: Annotated[
-        str | None, typer.Option(help=_("Tier code."), autocompletion=_completion.tier_codes)
+        str | None,
+        typer.Option(
+            help=_("Tier: its code or name (gold, 金卡会员, 金卡)."),
+            autocompletion=_completion.tier_codes,
+        ),
     ] = None,
     tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,
     store: Annotated[str | None, typer.Option(help=_("Members of this store."))] = None,
@@ -386,7 +391,7 @@ def restore(
 ToOpt = Annotated[
     str | None,
     typer.Option(
-        "--to", metavar="TIER", help=_("Tier code to move to."),
+        "--to", metavar="TIER", help=_("Tier to move to: its code or name (gold, 金卡会员, 金卡)."),
         autocompletion=_completion.tier_codes,
     ),
 ]  # fmt: skip

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, sele
 from sqlmodel import Session
 
 from memberctl import models
+from memberctl.domain.tiers import TierNames
 from memberctl.models import ImportRun, LifecycleChange, Member, MemberTag, Purchase, Tier
 
 BATCH = 5_000  # bound parameters per IN (...) lookup, well under SQLite's limit
@@ -48,15 +49,13 @@ def batches(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
 
 @dataclass(frozen=True)
 class Tiers:
-    codes: dict[str, str]  # lower-case code or name -> code
+    names: TierNames  # code, name or short name -> code
     lowest: str
 
 
 def tiers(session: Session) -> Tiers:
     rows = session.connection().execute(select(Tier.code, Tier.name).order_by(Tier.rank)).all()
-    codes = {code.lower(): code for code, _ in rows}
-    codes.update({name.strip().lower(): code for code, name in rows})
-    return Tiers(codes, rows[0][0])
+    return Tiers(TierNames((code, name) for code, name in rows), rows[0][0])
 
 
 def members_by(session: Session, column: str, values: Iterable[str]) -> dict[str, Row[Any]]:

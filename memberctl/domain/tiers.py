@@ -1,4 +1,9 @@
-"""Tiers: their order by rank, loading them from TOML, and moving a member up or down.
+"""Tiers: their order by rank, how one is written, loading them from TOML, and moving a member
+up or down.
+
+A tier is written by its code (any case), its name or its name without 会员 (gold = 金卡会员 =
+金卡): `TierNames` resolves all of them, wherever a tier is given, and a load that would let two
+tiers be written alike is refused.
 
 A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading upserts by code,
 keeps tiers the file does not mention and, for a tier it updates, the keys its table leaves out.
@@ -10,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
@@ -21,13 +28,14 @@ from sqlmodel import Session, col, select
 from memberctl import tomlfile
 from memberctl.domain import audit, fields, lifecycle, policy
 from memberctl.errors import InvalidInput, NotFound, Problems, RuleViolation, UsageProblem
-from memberctl.i18n import _
+from memberctl.i18n import _, current
 from memberctl.models import Member, Tier
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _KNOWN_KEYS = {"code", "name", "rank", "multiplier", "discount", "threshold"}
 MAX_RANK = 99
 CENT = Decimal("0.01")
+SUFFIX = "会员"  # 金卡会员 is also written 金卡
 # key: (default for a new tier, lowest, highest)
 _NUMBERS = {
     "multiplier": ("1", Decimal("0"), Decimal("100")),
@@ -56,14 +64,61 @@ def list_tiers(*, session: Session) -> list[TierRecord]:
     return [_record(t) for t in session.exec(select(Tier).order_by(col(Tier.rank)))]
 
 
+def spellings(code: str, name: str) -> list[str]:
+    """The ways a tier may be written, folded as `fold` does: its code, its name and its name
+    without the 会员 suffix (gold, 金卡会员, 金卡)."""
+    found = [fold(code), fold(name)]
+    short = fold(name).removesuffix(SUFFIX).strip()
+    if short and short != found[1]:
+        found.append(short)
+    return [s for i, s in enumerate(found) if s and s not in found[:i]]
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width letters), no surrounding spaces, lower case."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+class TierNames:
+    """Every spelling of the tiers -> code: the code (any case), the name, the name without
+    the 会员 suffix. Built from (code, name) pairs in rank order; the one resolver used
+    wherever a tier is given (options, imports, `--where`, segments)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.pairs = list(pairs)
+        self.codes: dict[str, str] = {}
+        for code, name in self.pairs:
+            for spelling in spellings(code, name):
+                self.codes.setdefault(spelling, code)
+
+    @classmethod
+    def of(cls, session: Session) -> TierNames:
+        return cls(session.exec(select(Tier.code, Tier.name).order_by(col(Tier.rank))).all())
+
+    def resolve(self, text: str) -> str | None:
+        return self.codes.get(fold(text))
+
+    def describe(self) -> str:
+        """`basic (普通会员), silver (银卡会员)`; in Chinese names first: `普通会员 (basic)、…`."""
+        if current() == "zh":
+            return "、".join(f"{name} ({code})" for code, name in self.pairs)
+        return ", ".join(f"{code} ({name})" for code, name in self.pairs)
+
+    def hint(self) -> str:
+        return _("tiers are: {codes}").format(codes=self.describe())
+
+    def get(self, text: str) -> str:
+        """The code of the tier written `text`; NotFound (exit 3) naming every tier."""
+        code = self.resolve(text)
+        if code is None:
+            raise NotFound(_("no tier '{code}'").format(code=text.strip()), self.hint())
+        return code
+
+
 def get(session: Session, code: str) -> Tier:
-    tier = session.exec(select(Tier).where(Tier.code == code.strip().lower())).first()
-    if tier is None:
-        codes = ", ".join(t.code for t in list_tiers(session=session))
-        raise NotFound(
-            _("no tier '{code}'").format(code=code), _("tiers are: {codes}").format(codes=codes)
-        )
-    return tier
+    """The tier written `code` (its code, name or short name)."""
+    found = TierNames.of(session).get(code)
+    return session.exec(select(Tier).where(Tier.code == found)).one()
 
 
 def neighbour(session: Session, tier_code: str, direction: str) -> Tier | None:
@@ -200,6 +255,7 @@ def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> lis
     parsed = [_parse_tier(i, row, existing, problems) for i, row in enumerate(rows, start=1)]
     _check_codes_distinct(parsed, problems)
     _check_resulting_set(existing, parsed, problems)
+    _check_spellings_distinct(existing, parsed, problems)
     problems.check(path.name, _("see templates/tiers.toml"))
     for values in parsed:
         tier = existing.get(values["code"]) or Tier(code=values["code"], name="", rank=0)
@@ -409,3 +465,32 @@ def _check_resulting_set(
                     rank=rank,
                 ),
             )
+
+
+def _check_spellings_distinct(
+    existing: dict[str, Tier], parsed: list[dict[str, Any]], problems: Problems
+) -> None:
+    """No two tiers after the load may be written the same way (a code, a name or a name
+    without 会员): `金卡` must name one tier."""
+    names = {code: t.name for code, t in existing.items()}
+    for values in parsed:
+        if _CODE.fullmatch(values["code"]) and values.get("name"):
+            names[values["code"]] = values["name"]
+        elif _CODE.fullmatch(values["code"]):
+            names.setdefault(values["code"], "")
+    owner: dict[str, str] = {}
+    told: set[tuple[str, str]] = set()
+    for code, name in names.items():
+        for spelling in spellings(code, name):
+            other = owner.setdefault(spelling, code)
+            if other != code and (other, code) not in told:
+                told.add((other, code))
+                problems.add(
+                    None,
+                    "name",
+                    spelling,
+                    _(
+                        "'{spelling}' would name both {code} and {code2}; give every tier "
+                        "its own code and name (a name is also read without '会员')"
+                    ).format(spelling=spelling, code=other, code2=code),
+                )

@@ -3,9 +3,10 @@ memberctl.spreadsheets.ods) or `.csv` (UTF-8 with BOM),
 written whole or not at all (memberctl.atomic).
 
 An export imports back unchanged: the columns are the import's own headers (Chinese or English),
-text a spreadsheet would run as a formula is escaped with a leading `'` (import removes it),
-dates and times are real date cells in `.xlsx`, phones are text (national digits for CN mobiles,
-E.164 otherwise), money has two decimals. `--mask-phone` (138****8000) is for sharing, not for
+text a spreadsheet would run as a formula is a quote-prefixed string cell in `.xlsx` and is
+escaped with a leading `'` in `.csv` (import removes it), dates and times are real date cells in
+`.xlsx`, phones are text (national digits for CN mobiles, E.164 otherwise: escaping.phone_cell),
+money has two decimals. `--mask-phone` (138****8000) is for sharing, not for
 importing back. Forgotten members are left out: they have no personal data left to export.
 """
 
@@ -27,7 +28,7 @@ from memberctl.atomic import atomic_output, text_output
 from memberctl.domain import bulk, money, phones
 from memberctl.errors import UsageProblem
 from memberctl.i18n import _
-from memberctl.spreadsheets.escaping import RISKY_FIRST, escape
+from memberctl.spreadsheets.escaping import RISKY_FIRST, csv_phone, escape, phone_cell, xlsx_text
 
 HEADERS = {
     "zh": {
@@ -44,9 +45,7 @@ GENDERS = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "femal
 def phone_text(e164: str | None, mask: bool) -> str | None:
     if e164 is None:
         return None
-    if mask:
-        return phones.mask(e164)
-    return e164[3:] if e164.startswith("+861") and len(e164) == 14 else e164
+    return phones.mask(e164) if mask else phone_cell(e164)
 
 
 def export_members(
@@ -74,7 +73,7 @@ def _shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
     (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
      joined_at, referrer, address) = row  # fmt: skip
     return [
-        escape(member_no), _text(name), _text(phone_text(phone, mask)),
+        escape(member_no), _text(name), phones.mask(phone) if mask else csv_phone(phone),
         GENDERS[lang].get(gender) if gender else None, birthday, _text(email), tier, status,
         points, Decimal(balance), _text(store), escape(",".join(tags)) if tags else None,
         joined_at, referrer, _text(address),
@@ -208,19 +207,29 @@ def _row_writers(book: Any, sheet: Any, lang: str, mask: bool) -> tuple[Callable
     # the public ones if a future xlsxwriter renames them.
     text = getattr(sheet, "_write_string", sheet.write_string)
     number = getattr(sheet, "_write_number", sheet.write_number)
-    return _text_writer(text, mask), _value_writer(book, sheet, text, number, lang)
+    return _text_writer(book, text, mask), _value_writer(book, sheet, text, number, lang)
 
 
-def _text_writer(text: Callable[..., Any], mask: bool) -> Callable[..., None]:
+def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..., None]:
+    quoted = book.add_format({"quote_prefix": True})
+
+    def put(r: int, col: int, value: str) -> None:
+        """Formula-like text as it is, in a quote-prefixed string cell (escaping.xlsx_text)."""
+        if value[:1] in RISKY_FIRST:
+            value, prefix = xlsx_text(value)
+            text(r, col, value, quoted if prefix else None)
+        else:
+            text(r, col, value)
+
     def write_texts(r: int, row: tuple[Any, ...]) -> None:
-        text(r, 0, _escaped(row[0]))
+        put(r, 0, row[0])
         for col in (1, 5, 10, 14):  # name, email, store, address
             if row[col]:
-                text(r, col, _escaped(row[col]))
+                put(r, col, row[col])
         if row[2]:
-            text(r, 2, _escaped(phone_text(row[2], mask)))  # type: ignore[arg-type]
+            put(r, 2, phone_text(row[2], mask))  # type: ignore[arg-type]
         if row[11]:
-            text(r, 11, _escaped(",".join(row[11])))
+            put(r, 11, ",".join(row[11]))
         if row[13]:
             text(r, 13, row[13])
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from memberctl import tomlfile
 from memberctl.errors import InvalidInput
@@ -63,6 +64,7 @@ ALIASES = {"members": MEMBER_ALIASES, "purchases": PURCHASE_ALIASES}
 # The column an errors file adds; it is ignored on re-import, so a fixed errors file imports as is.
 REASON_HEADERS = ("错误原因", "reason")
 _IGNORED = re.compile(r"[\s_\-]+")
+_EMPTY = re.compile(r"\s*(?: \(\d+\))?")  # an empty header cell, or a repeat of one
 
 
 def normalize(header: object) -> str:
@@ -111,13 +113,32 @@ def load_mapping(path: Path | None, kind: str) -> dict[str, str]:
     return mapping
 
 
-def resolve(
-    columns: Sequence[object], kind: str, mapping: dict[str, str], required: Sequence[str]
-) -> ColumnMap:
-    """Match headers to fields; InvalidInput (exit 5) when a required field has no column."""
-    aliases = ALIASES[kind]
-    lookup = {normalize(alias): name for name, names in aliases.items() for alias in names}
+def _lookup(kind: str, mapping: dict[str, str]) -> dict[str, str]:
+    lookup = {normalize(alias): name for name, names in ALIASES[kind].items() for alias in names}
     lookup.update(mapping)
+    return lookup
+
+
+def picker(
+    kind: str, mapping: dict[str, str], required: Sequence[str]
+) -> Callable[[list[Any]], bool]:
+    """True for a row whose cells name every `required` field: the sheet's header row."""
+    lookup = _lookup(kind, mapping)
+
+    def pick(cells: list[Any]) -> bool:
+        found = {lookup.get(normalize(cell)) for cell in cells if cell not in ("", None)}
+        return all(name in found for name in required)
+
+    return pick
+
+
+def resolve(
+    columns: Sequence[object], kind: str, mapping: dict[str, str], required: Sequence[str],
+    header_row: int | None = None,
+) -> ColumnMap:  # fmt: skip
+    """Match headers to fields; InvalidInput (exit 5) when a required field has no column.
+    `header_row`: the row the user chose (--header-row), named in that error."""
+    lookup = _lookup(kind, mapping)
     ignored = {normalize(h) for h in REASON_HEADERS}
     found: dict[str, str] = {}
     unknown: list[str] = []
@@ -129,10 +150,26 @@ def resolve(
         elif key and key not in ignored and not key.startswith("unnamed:"):
             unknown.append(str(column))
     missing = [name for name in required if name not in found]
+    if missing and header_row is not None:
+        raise InvalidInput(
+            _("--header-row {row}: row {row} has no column for {missing} (found: {value})").format(
+                row=header_row, missing=", ".join(missing),
+                value=", ".join(_named(columns)) or _("nothing"),
+            ),
+            _("give the number of the row that holds the column names, as the spreadsheet shows "
+              "it, or leave --header-row out to let the import find it"),
+        )  # fmt: skip
     if missing and _looks_like_data(columns):  # list nothing: the cells would be personal data
         raise InvalidInput(
             _("the first row holds a phone number or e-mail address, not column names"),
             _("add a header row (see 'memberctl template members')"),
+        )
+    if missing and len(columns) > 1 and len(_named(columns)) == 1:  # a title row, or a note
+        raise InvalidInput(
+            _("no column names found in the first rows (the first holds: {value})").format(
+                value=_named(columns)[0]
+            ),
+            _("give the row of the column names with --header-row N (1 = the first row)"),
         )
     if missing:
         raise InvalidInput(
@@ -145,6 +182,13 @@ def resolve(
             ).format(ALIASES=" or ".join(ALIASES[kind][missing[0]][:2])),
         )
     return ColumnMap(found, unknown)
+
+
+def _named(columns: Sequence[object]) -> list[str]:
+    """The header cells that hold a name: not the empty ones, which pandas calls 'Unnamed: 3'
+    and `read.unique_columns` ' (3)'."""
+    texts = [str(c) for c in columns]
+    return [t for t in texts if not _EMPTY.fullmatch(t) and not normalize(t).startswith("unnamed:")]
 
 
 def _looks_like_data(columns: Sequence[object]) -> bool:

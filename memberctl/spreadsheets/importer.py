@@ -29,12 +29,14 @@ from sqlmodel import Session
 
 from memberctl import clock
 from memberctl.domain import audit, bulk, fields, phones, policy
+from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput, RowError
 from memberctl.i18n import _, pgettext
-from memberctl.spreadsheets import headers, normalize, read
+from memberctl.spreadsheets import headers, normalize, read, rounded, totals
 from memberctl.spreadsheets.rejects import Rejects
 
 ON_EXISTING = ("error", "skip", "update")
+MEMBER_REQUIRED = ("name", "phone")
 Progress = Callable[[int, int | None], None]
 
 
@@ -47,6 +49,7 @@ class Options:
     skip_invalid: bool = False
     dry_run: bool = False
     sheet: str | None = None
+    header_row: int | None = None  # the sheet's header row (1-based); None: found by its names
     mapping: Path | None = None
     errors_path: Path | None = None
     tier_until: dt.date | None = None  # members: the last day an imported tier is kept
@@ -68,6 +71,8 @@ class Report:
     rows: int = 0
     seconds: float = 0.0
     errors_file: Path | None = None
+    header_row: int = 1  # spreadsheet row of the headers
+    total_rows: list[int] = field(default_factory=list)  # rows left out as totals (`totals`)
 
     def result(self) -> dict[str, Any]:
         """The contract's JSON result: exactly these keys. `inserted` and `updated` say what was
@@ -81,6 +86,7 @@ class Report:
                 {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
                 for e in self.errors
             ],
+            "header_row": self.header_row, "total_rows": self.total_rows,
         }  # fmt: skip
 
 
@@ -120,7 +126,8 @@ def start(session: Session, kind: str, path: Path, options: Options) -> int:
         session, kind=kind, file_name=path.name[:255], file_sha256=sha256(path),
         status="running", operator=options.operator, started_at=options.at,
         options={"on_existing": options.on_existing, "skip_invalid": options.skip_invalid,
-                 "dry_run": options.dry_run, "sheet": options.sheet},
+                 "dry_run": options.dry_run, "sheet": options.sheet,
+                 "header_row": options.header_row},
     )  # fmt: skip
 
 
@@ -261,11 +268,11 @@ def _try(parse: Callable[[str], Any], text: str) -> Any:
         return None
 
 
-def member_parsers(codes: dict[str, str], region: str) -> dict[str, Callable[[Any], Any]]:
+def member_parsers(names: TierNames, region: str) -> dict[str, Callable[[Any], Any]]:
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
         "birthday": normalize.birthday(clock.today()), "email": normalize.email,
-        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(codes),
+        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(names),
         "points": normalize.points, "balance": normalize.amount,
         "member_no": normalize.member_no, "joined_at": normalize.datetime,
         "store": normalize.text(64, _("the store")), "tags": normalize.tags,
@@ -279,9 +286,10 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
 
     began = time.perf_counter()
     check_errors_file(path, options)
-    sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "members")
-    columns = headers.resolve(sheet.columns, "members", mapping, ("name", "phone"))
+    sheet = open_sheet(path, options, "members", mapping, MEMBER_REQUIRED)
+    columns = headers.resolve(sheet.columns, "members", mapping, MEMBER_REQUIRED,
+                              options.header_row)  # fmt: skip
     if columns.unknown:
         options.warn(
             _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
@@ -289,8 +297,14 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
     run_id = start(session, "members", path, options)
     rejects = Rejects(sheet.columns)
     job = MemberJob(session, options, columns, rejects, run_id, path)
+    guard = rounded.Guard(sheet, columns.fields.get("phone"), blank=True)
+    job.report.header_row = sheet.header_row
+    places, keys = [columns.column("name")], [columns.column("phone"), columns.column("member_no")]
     with few_collections() as collect:
-        for frame in sheet.chunks:
+        for chunk in sheet.chunks:
+            frame, total_rows = totals.split(chunk, places, keys)
+            job.report.total_rows += total_rows
+            guard.reject(frame, rejects)
             job.add(frame)
             collect()
             if options.progress:
@@ -300,6 +314,15 @@ def import_members(*, session: Session, path: Path, options: Options) -> Report:
         session=session, kind="members", run_id=run_id, report=job.report, rejects=rejects,
         path=path, options=options, began=began,
     )  # fmt: skip
+
+
+def open_sheet(
+    path: Path, options: Options, kind: str, mapping: dict[str, str], required: tuple[str, ...]
+) -> read.Sheet:
+    """The sheet, its header row the one asked for or the first that names `required`."""
+    pick = headers.picker(kind, mapping, required)
+    return read.open_sheet(path, options.sheet, read.CHUNK_ROWS, pick=pick,
+                           header_row=options.header_row)  # fmt: skip
 
 
 def opening(session: Session, run_id: int, options: Options, path: Path) -> bulk.Opening:

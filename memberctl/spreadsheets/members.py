@@ -68,7 +68,7 @@ class MemberJob:
         # An imported tier is kept (evaluation only upgrades) until this day: the spend that
         # earned it in the old system is not imported.
         self.kept = tiers.keep_until(session, options.at.date(), options.tier_until)
-        self.parsers = importer.member_parsers(self.tiers.codes, options.region)
+        self.parsers = importer.member_parsers(self.tiers.names, options.region)
         self.report = Report()
         self.phones, self.numbers = FirstSeen(), FirstSeen()
         self.accepted: set[tuple[str, str]] = set()  # ("no", M...) / ("phone", +86...) in file

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from memberctl.domain import fields, money, phones
+from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
 from memberctl.spreadsheets.escaping import FORMULA_START, escape, unescape  # noqa: F401
@@ -336,8 +337,31 @@ def _whole_second(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=0) + extra
 
 
+# Dates as LibreOffice Calc and Excel write them into a CSV, in their locale's short form:
+# with a two-digit year (`3/5/90` en-US, `90年3月5日` zh-CN, `05.03.90`) the century is a guess;
+# with the year last (`03/05/1990`) the order of day and month is. Both refused, saying why.
+_SHORT_YEAR = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}年\d{1,2}月\d{1,2}日?")
+_YEAR_LAST = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+
+
 def _date_time_text(value: str) -> dt.datetime:
     day_text, _sep, time_text = value.replace("T", " ").partition(" ")
+    if _SHORT_YEAR.fullmatch(day_text):
+        raise InvalidInput(
+            _(
+                "date '{value}' has a two-digit year, as LibreOffice and Excel write short dates "
+                "in a CSV file"
+            ).format(value=value),
+            _("save the file as .xlsx, or format the column as YYYY-MM-DD before saving the CSV"),
+        )
+    if _YEAR_LAST.fullmatch(day_text):
+        raise InvalidInput(
+            _(
+                "date '{value}' may be day first or month first, as LibreOffice and Excel write "
+                "dates in a CSV file"
+            ).format(value=value),
+            _("save the file as .xlsx, or format the column as YYYY-MM-DD before saving the CSV"),
+        )
     day = fields.parse_date(day_text)
     time_text = time_text.strip()
     if not time_text:
@@ -376,20 +400,16 @@ def status(raw: Any) -> str | None:
     return found
 
 
-def tier(codes: dict[str, str]) -> Callable[[Any], str | None]:
-    """`codes` maps lower-case tier codes and names (金卡会员) to codes."""
+def tier(names: TierNames) -> Callable[[Any], str | None]:
+    """A tier's code, name or name without 会员 (gold, 金卡会员, 金卡) -> its code."""
 
     def parse(raw: Any) -> str | None:
         value = cell_text(raw)
         if not value:
             return None
-        found = codes.get(unicodedata.normalize("NFKC", value).strip().lower())
+        found = names.resolve(value)
         if found is None:
-            known = ", ".join(sorted(set(codes.values())))
-            raise InvalidInput(
-                _("tier '{value}' does not exist").format(value=value),
-                _("tiers are: {known}").format(known=known),
-            )
+            raise InvalidInput(_("tier '{value}' does not exist").format(value=value), names.hint())
         return found
 
     return parse

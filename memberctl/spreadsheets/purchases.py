@@ -22,7 +22,7 @@ from memberctl.domain import bulk, phones
 from memberctl.domain.purchases import order_conflict, stored_orders
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
-from memberctl.spreadsheets import headers, importer, normalize, read
+from memberctl.spreadsheets import headers, importer, normalize, rounded, totals
 from memberctl.spreadsheets.importer import FirstSeen, Options, Report
 from memberctl.spreadsheets.rejects import Rejects
 
@@ -41,9 +41,9 @@ def parsers(region: str) -> dict[str, Any]:
 def import_purchases(*, session: Session, path: Path, options: Options) -> Report:
     began = time.perf_counter()
     importer.check_errors_file(path, options)
-    sheet = read.open_sheet(path, options.sheet, read.CHUNK_ROWS)
     mapping = headers.load_mapping(options.mapping, "purchases")
-    columns = headers.resolve(sheet.columns, "purchases", mapping, REQUIRED)
+    sheet = importer.open_sheet(path, options, "purchases", mapping, REQUIRED)
+    columns = headers.resolve(sheet.columns, "purchases", mapping, REQUIRED, options.header_row)
     if "phone" not in columns.fields and "member_no" not in columns.fields:
         raise InvalidInput(
             _("no column for the member: give a phone (手机号) or member number (会员卡号) column"),
@@ -56,8 +56,14 @@ def import_purchases(*, session: Session, path: Path, options: Options) -> Repor
     run_id = importer.start(session, "purchases", path, options)
     rejects = Rejects(sheet.columns)
     job = PurchaseJob(session, options, columns, rejects, run_id)
+    guard = rounded.Guard(sheet, columns.fields.get("phone"))
+    job.report.header_row = sheet.header_row
+    keys = [columns.column("phone"), columns.column("member_no")]
     with importer.few_collections() as collect:
-        for frame in sheet.chunks:
+        for chunk in sheet.chunks:
+            frame, total_rows = totals.split(chunk, [], keys)
+            job.report.total_rows += total_rows
+            guard.reject(frame, rejects)
             job.add(frame)
             collect()
             if options.progress:

@@ -1,9 +1,14 @@
 """Reading sheets: `.xlsx`/`.xls`/`.ods` through calamine, `.csv` in whatever encoding it came in.
 
 `open_sheet` returns a `Sheet`: its header row and the data as pandas DataFrames of raw cell
-values (object dtype), indexed by spreadsheet row number (header = 1). CSV is streamed in chunks,
-so a file of millions of rows is never held whole; an Excel sheet is read at once (calamine is
-fast, and a sheet has at most about a million rows). Entirely empty rows are dropped.
+values (object dtype), indexed by spreadsheet row number (the first row = 1). CSV is streamed in
+chunks, so a file of millions of rows is never held whole; an Excel sheet is read at once
+(calamine is fast, and a sheet has at most about a million rows). Entirely empty rows are dropped.
+
+The header row is chosen the same way for every format (`choose_header`): the row asked for
+(`--header-row N`), else the first of the first `HEADER_SEARCH` non-empty rows that `pick`
+recognises as column names, else the first non-empty row. Rows above it (a title such as
+`2024年会员名单`, merged or not) are skipped.
 
 CSV encodings are tried in the order UTF-8 (with or without BOM; UTF-16 with a BOM) and
 GB18030 (a superset of GBK and GB2312, what Chinese Excel and WPS save); text in none of them
@@ -17,7 +22,7 @@ import csv
 import re
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -36,6 +41,8 @@ _SNIFF_WHOLE = 32 * 1024 * 1024  # detect on the whole file below this size, els
 _SAMPLE = 4 * 1024 * 1024
 MAX_FIELDS = 1_000  # fields in a CSV row, the header's or a data row's: more refuses the file
 _TOO_MANY = re.compile(r"Expected \d+ fields in line \d+, saw \d+")
+HEADER_SEARCH = 10  # non-empty rows searched for the header row
+Pick = Callable[[list[Any]], bool]  # True for cells that are the sheet's column names
 
 
 @dataclass
@@ -47,20 +54,25 @@ class Sheet:
     is_csv: bool
     encoding: str | None = None
     sheet_name: str | None = None
+    header_row: int = 1  # spreadsheet row of the header
 
 
-def open_sheet(path: Path, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS) -> Sheet:
+def open_sheet(
+    path: Path, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS, *,
+    pick: Pick | None = None, header_row: int | None = None,
+) -> Sheet:  # fmt: skip
+    """The sheet with its header row chosen by `choose_header` (`pick`, `header_row`)."""
     if not path.is_file():
         raise NotFound(
             _("no file '{path}'").format(path=path), _("check the path and the file name")
         )
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _open_csv(path, chunk_rows)
+        return _open_csv(path, chunk_rows, pick, header_row)
     if suffix in EXCEL_SUFFIXES:
-        return _open_excel(path, sheet, chunk_rows)
+        return _open_excel(path, sheet, chunk_rows, pick, header_row)
     if suffix in ODS_SUFFIXES:
-        return _open_ods(path, sheet, chunk_rows)
+        return _open_ods(path, sheet, chunk_rows, pick, header_row)
     if suffix == ".fods":
         raise UsageProblem(
             _("cannot read '{name}': flat OpenDocument (.fods) is not read").format(name=path.name),
@@ -85,12 +97,55 @@ def unique_columns(header: list[Any]) -> list[str]:
     return names
 
 
+def choose_header(
+    rows: Iterator[list[Any]], path: Path, pick: Pick | None, header_row: int | None
+) -> int | None:
+    """The 0-based index of the header among `rows` (the sheet's first rows, empty ones
+    included, as lists of cells): row `header_row` (1-based) if given, else the first of the
+    first HEADER_SEARCH non-empty rows that `pick` accepts, else the first non-empty row; None
+    for a sheet without any. A `header_row` beyond the sheet or on an empty row: InvalidInput."""
+    first = None
+    seen = count = 0
+    for at, cells in enumerate(rows):
+        count = at + 1
+        if header_row is not None:
+            if count == header_row:
+                if not filled(cells):
+                    raise _no_header_row(path, header_row, _("it is empty"))
+                return at
+            continue
+        if not filled(cells):
+            continue
+        if first is None:
+            first = at
+        if pick is None or pick(cells):
+            return at
+        seen += 1
+        if seen == HEADER_SEARCH:
+            break
+    if header_row is not None:
+        why = _("the sheet ends at row {count}").format(count=count)
+        raise _no_header_row(path, header_row, why)
+    return first
+
+
+def _no_header_row(path: Path, row: int, why: str) -> InvalidInput:
+    return InvalidInput(
+        _("--header-row {row}: row {row} of '{name}' cannot be the header row: {why}").format(
+            row=row, name=path.name, why=why
+        ),
+        _("give the number of the row that holds the column names, as the spreadsheet shows it"),
+    )
+
+
 # --- Excel -----------------------------------------------------------------------------------
 
 
-def _open_excel(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
+def _open_excel(
+    path: Path, sheet: str | None, chunk_rows: int, pick: Pick | None, header_row: int | None
+) -> Sheet:
     name, rows = excel.sheet_rows(path, sheet)
-    header_at = next((i for i, row in enumerate(rows) if filled(row)), None)
+    header_at = choose_header(iter(rows), path, pick, header_row)
     if header_at is None:
         raise InvalidInput(
             _("'{name}' (sheet {name2}) is empty").format(name=path.name, name2=name),
@@ -103,13 +158,15 @@ def _open_excel(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
     del rows
     total = len(data)
     return Sheet(path, columns, _excel_chunks(data, columns, start, chunk_rows), total, False,
-                 sheet_name=name)  # fmt: skip
+                 sheet_name=name, header_row=header_at + 1)  # fmt: skip
 
 
-def _open_ods(path: Path, sheet: str | None, chunk_rows: int) -> Sheet:
+def _open_ods(
+    path: Path, sheet: str | None, chunk_rows: int, pick: Pick | None, header_row: int | None
+) -> Sheet:
     """An .ods (LibreOffice Calc): calamine reads it as it reads an .xlsx, after the limits
-    of `excel.check_ods_limits`; the sheet is chosen and cut into chunks the same way."""
-    return _open_excel(path, sheet, chunk_rows)
+    of `excel.check_ods_limits`; the sheet, the header row and the chunks go the same way."""
+    return _open_excel(path, sheet, chunk_rows, pick, header_row)
 
 
 def _fit(row: list[Any], width: int) -> list[Any]:
@@ -165,12 +222,13 @@ def detect_encoding(path: Path) -> str:
     )
 
 
-def _open_csv(path: Path, chunk_rows: int) -> Sheet:
+def _open_csv(path: Path, chunk_rows: int, pick: Pick | None, header_row: int | None) -> Sheet:
     encoding = detect_encoding(path)
-    header_width, first_width = _first_widths(path, encoding)
+    at, header_width, first_width = _find_header(path, encoding, pick, header_row)
     _check_width(path, header_width, None)  # before pandas makes a column of each field
     try:
-        header = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False, nrows=0)
+        header = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False, nrows=0,
+                             skiprows=at)  # fmt: skip
     except pd.errors.EmptyDataError:
         raise InvalidInput(
             _("'{name}' is empty").format(name=path.name), _("put a header row first")
@@ -178,15 +236,16 @@ def _open_csv(path: Path, chunk_rows: int) -> Sheet:
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise _bad_csv(path, encoding, exc) from None
     columns = unique_columns(list(header.columns))
+    start = at + 2  # the first data row
     if first_width > len(columns):  # pandas would spend minutes on a very long first row
-        chunks = _exact_chunks(path, encoding, columns, chunk_rows, 2)
+        chunks = _exact_chunks(path, encoding, columns, chunk_rows, start)
     else:
-        chunks = _csv_chunks(path, encoding, columns, chunk_rows)
-    return Sheet(path, columns, chunks, None, True, encoding=encoding)
+        chunks = _csv_chunks(path, encoding, columns, chunk_rows, start)
+    return Sheet(path, columns, chunks, None, True, encoding=encoding, header_row=at + 1)
 
 
 def _csv_chunks(
-    path: Path, encoding: str, columns: list[str], chunk_rows: int
+    path: Path, encoding: str, columns: list[str], chunk_rows: int, start: int
 ) -> Iterator[pd.DataFrame]:
     """pandas' C parser while every row has at most the header's number of fields (a shorter
     row is filled with empty cells); from the chunk holding a longer row on, `_exact_chunks`,
@@ -194,10 +253,9 @@ def _csv_chunks(
     with one field too many for an index column, and shift every cell of the file by one."""
     reader = pd.read_csv(
         path, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False, header=None,
-        skiprows=1, names=columns, skip_blank_lines=False, chunksize=chunk_rows,
+        skiprows=start - 1, names=columns, skip_blank_lines=False, chunksize=chunk_rows,
         on_bad_lines="error", index_col=False,
     )  # fmt: skip
-    start = 2
     try:
         with reader:
             while (frame := _next_chunk(reader)) is not None:
@@ -220,16 +278,28 @@ def _next_chunk(reader: Any) -> pd.DataFrame | None:
         return next(reader, None)
 
 
-def _first_widths(path: Path, encoding: str) -> tuple[int, int]:
-    """The number of fields of the header (the first row that has any) and of the row after
-    it; (0, 0) when they cannot be read (pandas then says why)."""
+def _find_header(
+    path: Path, encoding: str, pick: Pick | None, header_row: int | None
+) -> tuple[int, int, int]:
+    """The header's 0-based record number (`choose_header`; 0 when the file has no row), its
+    number of fields and that of the record after it; widths (0, 0) when the records cannot be
+    read (pandas then says why)."""
     try:
         with path.open(encoding=encoding, newline="") as handle:
+            head: list[list[str]] = []
             records = csv.reader(handle)
-            header = next((len(record) for record in records if record), 0)
-            return header, len(next(records, []))
+
+            def kept() -> Iterator[list[str]]:
+                for record in records:
+                    head.append(record)
+                    yield record
+
+            at = choose_header(kept(), path, pick, header_row)
+            if at is None:
+                return 0, 0, 0
+            return at, len(head[at]), len(next(records, []))
     except (UnicodeDecodeError, csv.Error):
-        return 0, 0
+        return header_row - 1 if header_row else 0, 0, 0
 
 
 def _exact_chunks(

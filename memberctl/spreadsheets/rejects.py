@@ -20,7 +20,7 @@ import pandas as pd
 from memberctl.atomic import atomic_output, text_output
 from memberctl.errors import RowError, RuleViolation, UsageProblem
 from memberctl.i18n import _, current
-from memberctl.spreadsheets.escaping import escape
+from memberctl.spreadsheets.escaping import escape, unescape, xlsx_text
 from memberctl.spreadsheets.normalize import cell_text, is_blank
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -142,14 +142,17 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 
 def _csv_cell(cell: Any) -> str:
-    return escape(cell) if isinstance(cell, str) else cell_text(cell)  # import unescapes it
+    # A text cell as import reads it (its own escape removed), escaped again: import unescapes it
+    return escape(unescape(cell)) if isinstance(cell, str) else cell_text(cell)
 
 
 def _write_ods(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     from memberctl.spreadsheets.ods import write_ods
 
+    # A text cell as import reads it (its own `'` escape removed): a string cell needs none
+    cells = ([unescape(c) if isinstance(c, str) else c for c in row] for row in rows)
     with atomic_output(path) as stream:
-        write_ods(stream, [("errors", header, rows)])
+        write_ods(stream, [("errors", header, cells)])
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -166,16 +169,16 @@ def _fill(book: Any, header: list[str], rows: list[list[Any]]) -> None:
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     bold = book.add_format({"bold": True})
+    quoted = book.add_format({"quote_prefix": True})
     for col, name in enumerate(header):
         sheet.write_string(0, col, name, bold)
     for r, row in enumerate(rows, start=1):
         for col, cell in enumerate(row):
-            _write_cell(sheet, r, col, cell, date_format, time_format)
+            _write_cell(sheet, r, col, cell, (date_format, time_format, quoted))
 
 
-def _write_cell(
-    sheet: Any, r: int, col: int, cell: Any, date_format: Any, time_format: Any
-) -> None:
+def _write_cell(sheet: Any, r: int, col: int, cell: Any, formats: tuple[Any, ...]) -> None:
+    date_format, time_format, quoted = formats
     if is_blank(cell):
         return
     if isinstance(cell, bool):
@@ -186,5 +189,6 @@ def _write_cell(
         sheet.write_datetime(r, col, cell, time_format)
     elif isinstance(cell, dt.date):
         sheet.write_datetime(r, col, dt.datetime.combine(cell, dt.time()), date_format)
-    else:
-        sheet.write_string(r, col, str(cell))
+    else:  # formula-like text as it is, quote-prefixed (as import reads it: escaping.xlsx_text)
+        text, prefix = xlsx_text(unescape(str(cell)))
+        sheet.write_string(r, col, text, quoted if prefix else None)

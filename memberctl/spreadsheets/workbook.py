@@ -29,7 +29,7 @@ from memberctl.atomic import atomic_output
 from memberctl.domain import reports
 from memberctl.domain.reports import growth, rfm
 from memberctl.i18n import _, current, pgettext
-from memberctl.spreadsheets.escaping import escape_cell
+from memberctl.spreadsheets.escaping import RISKY_FIRST, xlsx_text
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -245,8 +245,6 @@ def _cell_value(value: Any) -> tuple[Any, str | None]:
         return value, FORMATS[dt.date]
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str), None
-    if isinstance(value, str):
-        return escape_cell(value), None  # never run as a formula
     return value, None
 
 
@@ -309,11 +307,24 @@ def header_labels() -> dict[str, str]:
 
 
 def _cell(ws: Any, raw: Any) -> Any:
+    if isinstance(raw, str) and raw[:1] in RISKY_FIRST:
+        return _text_cell(ws, raw)
     value, number_format = _cell_value(raw)
     if number_format is None:
         return value
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = number_format
+    return cell
+
+
+def _text_cell(ws: Any, raw: str) -> Any:
+    """Text a spreadsheet could run as a formula: a string cell with the quote-prefix style,
+    never a formula cell (openpyxl makes one of any text starting with `=`)."""
+    value, prefix = xlsx_text(raw)
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    if prefix:
+        cell.quotePrefix = True
     return cell
 
 
@@ -325,6 +336,9 @@ def _chart(ws: Any, spec: Chart, count: int) -> Any:
     categories = Reference(ws, min_col=1, min_row=2, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(categories)
+    if spec.kind == "line":  # LibreOffice draws a line series as a smoothed curve unless told
+        for series in chart.series:
+            series.smooth = False
     if spec.kind != "pie":
         chart.y_axis.title = spec.y_title
         chart.legend = None

@@ -78,6 +78,7 @@ def test_tier_codes(db_url, shop):  # noqa: ARG001
     ]  # fmt: skip
     assert complete(f"memberctl --db {db_url} member list --tier s") == ["silver"]
     assert complete(f"memberctl --db {db_url} member enroll --tier g") == ["gold"]
+    assert complete(f"memberctl --db {db_url} member enroll --tier 金") == ["金卡会员", "金卡"]
 
 
 def test_campaign_codes(db_url, shop):  # noqa: ARG001

@@ -36,13 +36,66 @@ def test_export_imports_back_unchanged(shop, tmp_path, suffix):
     assert other.json("member", "list") == before
 
 
-def test_formula_like_text_is_escaped(shop, tmp_path):
-    path = tmp_path / "m.xlsx"
+def test_formula_like_text_is_escaped_in_csv(shop, tmp_path):
+    path = tmp_path / "m.csv"
     shop("export", "members", str(path))
     rows = read_rows(path)
     cells = {c for row in rows[1:] for c in row if isinstance(c, str)}
     assert {"'=HYPERLINK(1)", "'+85291234567", "'-x", "'@home"} <= cells
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def quote_prefixed(path):
+    """{cell text: quote-prefix style?} of the text cells of an .xlsx's first sheet's data rows;
+    asserts none is a formula cell."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path).worksheets[0]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert all(c.data_type == "s" for c in cells)
+    return {c.value: c.quotePrefix for c in cells}
+
+
+def test_formula_like_text_is_a_quote_prefixed_string_in_xlsx(shop, engine, tmp_path):
+    """No visible quote in .xlsx: formula-like text and the landline are string cells with the
+    quote-prefix style (a spreadsheet keeps them text when edited); other text has no prefix."""
+    from tests.conftest import Run
+
+    enroll(engine, name="座机", phone="+86 10 6234 5678")
+    path = tmp_path / "m.xlsx"
+    assert shop("export", "members", str(path)).exit_code == 0
+    cells = quote_prefixed(path)
+    for text in ("=HYPERLINK(1)", "+85291234567", "-x", "@home", "+861062345678"):
+        assert cells[text] is True, text
+    assert cells["张三"] is False and cells["13800138000"] is False
+    assert not any(text.startswith("'") for text in cells)
+    before = shop.json("member", "list")
+    other = Run(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert other("import", "members", str(path), "-f", "json").exit_code == 0
+    assert other.json("member", "list") == before
+
+
+def test_old_xlsx_exports_with_a_visible_quote_still_import(run, tmp_path):
+    """An .xlsx written before quote-prefix cells (`'=HYPERLINK(1)`, `'+861062345678`) imports
+    as it always did: the one quote is removed."""
+    from tests.spreadsheets.sheets import write_xlsx
+
+    path = write_xlsx(
+        tmp_path / "old.xlsx", [["姓名", "手机号"], ["'=HYPERLINK(1)", "'+861062345678"]]
+    )
+    assert run("import", "members", str(path), "-f", "json").exit_code == 0
+    [member] = run.json("member", "list")
+    assert (member["name"], member["phone"]) == ("=HYPERLINK(1)", "+861062345678")
+
+
+def test_phones_in_csv_export_as_a_spreadsheet_keeps_them(shop, engine, tmp_path):
+    """Mainland mobiles as 11 digits, other numbers as `'+E.164`: LibreOffice reads
+    `+861062345678` as a number."""
+    enroll(engine, name="座机", phone="+86 10 6234 5678")
+    path = tmp_path / "m.csv"
+    assert shop("export", "members", str(path)).exit_code == 0
+    phones = [row[2] for row in read_rows(path)[1:]]
+    assert phones == ["13800138000", "'+85291234567", "13700137000", "'+861062345678"]
 
 
 def test_headers_by_language_and_masked_phones(shop, tmp_path):
@@ -106,7 +159,8 @@ def test_quoted_and_full_width_formulas_round_trip(run, engine, tmp_path):
     assert run("export", "members", str(path)).exit_code == 0
     cells = [row[1] for row in read_rows(path)[1:]]
     assert cells == ["''=1+2", "王五"]
-    assert read_rows(path)[1][11] == "'=SUM(A1)"  # NFKC at enrolment made ＝ a plain =
+    assert read_rows(path)[1][11] == "=SUM(A1)"  # NFKC at enrolment made ＝ a plain =
+    assert quote_prefixed(path)["=SUM(A1)"] is True
     assert read_rows(path)[2][14] == "'plain"
     before = run.json("member", "list")
     other = Run(f"sqlite:///{tmp_path / 'fresh.db'}")

@@ -16,7 +16,7 @@ from tests.factories import enroll
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
 RESULT_KEYS = ["inserted", "updated", "skipped", "rejected", "would_insert", "would_update",
-               "dry_run", "errors"]  # fmt: skip
+               "dry_run", "errors", "header_row", "total_rows"]  # fmt: skip
 HEADER = ["姓名", "手机号", "性别", "生日", "积分", "余额", "标签", "会员等级"]
 
 
@@ -339,3 +339,34 @@ def test_a_missing_or_broken_mapping_file_is_one_clear_line(run, session, tmp_pa
     failure(run("import", "members", str(path), "--mapping", str(broken)), 5,
             "map.toml is not valid TOML")  # fmt: skip
     assert session.exec(select(Member)).first() is None
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_errors_file_writes_formula_like_text_as_the_export_does(run, tmp_path, suffix):
+    """The errors file of a .csv holds `'=1+2` once escaped (not `''=1+2`), that of an .xlsx the
+    text as it is in a quote-prefixed string cell; both import back to `=1+2`."""
+    from openpyxl import load_workbook
+
+    rows = [["姓名", "手机号"], ["'=1+2" if suffix == ".csv" else "=1+2", "12345"]]
+    path = (write_csv if suffix == ".csv" else write_xlsx)(tmp_path / f"m{suffix}", rows)
+    if suffix == ".xlsx":  # openpyxl wrote a formula: make it the text a clerk typed
+        book = load_workbook(path)
+        book.active["A2"].data_type = "s"
+        book.save(path)
+    errors = tmp_path / f"rejected{suffix}"
+    result, data = _import(run, path, "--skip-invalid", "--errors", str(errors))
+    assert data["rejected"] == 1, result.stdout
+    if suffix == ".csv":
+        assert read_rows(errors)[1][:2] == ["'=1+2", "12345"]
+    else:
+        cell = load_workbook(errors).active["A2"]
+        assert (cell.value, cell.data_type, cell.quotePrefix) == ("=1+2", "s", True)
+    book_rows = read_rows(errors)
+    book_rows[1][1] = "13900139000"
+    fixed = (write_csv if suffix == ".csv" else write_xlsx)(tmp_path / f"fixed{suffix}", book_rows)
+    if suffix == ".xlsx":
+        book = load_workbook(fixed)
+        book.active["A2"].data_type = "s"
+        book.save(fixed)
+    assert _import(run, fixed)[0].exit_code == 0
+    assert [m["name"] for m in run.json("member", "list")] == ["=1+2"]

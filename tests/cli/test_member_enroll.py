@@ -175,7 +175,8 @@ def test_invalid_input_exits_5_and_writes_nothing(run, engine, option, value, fr
 
 @pytest.mark.parametrize(
     ("option", "value", "fragments"),
-    [("--tier", "diamond", ("no tier 'diamond'", "basic, silver, gold, platinum")),
+    [("--tier", "diamond", ("no tier 'diamond'", "basic (普通会员), silver (银卡会员), "
+                                                 "gold (金卡会员), platinum (白金会员)")),
      ("--referrer", "M000404", ("no member 'M000404'",)),
      ("--referrer", "13900000404", ("no member '139****0404'",))],
 )  # fmt: skip

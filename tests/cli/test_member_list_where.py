@@ -86,7 +86,8 @@ def test_table_output_lists_the_matching_members(run, shop):
         ("foo > 1", f"error: unknown field 'foo' at column 1; fields are: {FIELD_NAMES}"),
         ("age = abc", "error: expected a whole number for age at column 7, found 'abc'"),
         ("tier >= diamond",
-         "error: no tier 'diamond' at column 9; tiers are: basic, silver, gold, platinum"),
+         "error: no tier 'diamond' at column 9; tiers are: basic (普通会员), silver (银卡会员), "
+         "gold (金卡会员), platinum (白金会员)"),
         ("store < x",
          "error: store cannot be compared with '<' at column 7; store takes =, !=, in or not in"),
         ("tag = 'vip",

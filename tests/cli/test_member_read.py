@@ -123,7 +123,7 @@ def test_list_csv_has_a_header_and_every_field(run, engine):
     assert rows[0] == CSV_HEADER
     assert [row[0] for row in rows[1:]] == ["M000001", "M000002"]  # newest first
     assert dict(zip(CSV_HEADER, rows[2], strict=True)) == {
-        "member_no": "M000002", "name": "张三", "phone": "+8613800138000", "gender": "female",
+        "member_no": "M000002", "name": "张三", "phone": "13800138000", "gender": "female",
         "birthday": "", "email": "", "tier": "basic", "status": "active", "points": "0",
         "balance": "0.00", "store": "", "tags": "VIP,生日", "joined_at": "2026-01-02T03:04:05",
         "referrer": "M000001",
@@ -152,3 +152,19 @@ def test_list_unknown_tier_is_not_found(run):
 
 def test_list_limit_must_be_positive(run):
     failure(run("member", "list", "--limit", "0"), 2, "--limit")
+
+
+def test_phones_in_list_csv_as_export_writes_them(run, engine):
+    """A mobile as 11 digits, a landline `'+861062345678` (LibreOffice reads `+86...` as a
+    number), a masked phone as it is."""
+    enroll(engine, name="座机", phone="+86 10 6234 5678")
+    enroll(engine, name="手机", phone="13800138000")
+    result = run("member", "list", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    phones = {r["name"]: r["phone"] for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert phones == {"座机": "'+861062345678", "手机": "13800138000"}
+    masked = run("member", "list", "--mask-phone", "-f", "csv").stdout
+    assert [r["phone"] for r in csv.DictReader(io.StringIO(masked))] == [
+        "138****8000",
+        "106***5678",
+    ]

@@ -128,7 +128,8 @@ def test_a_failing_step_is_reported_and_the_others_stand(run, engine, session, t
     assert data["ok"] is False
     assert data["errors"] == [{
         "step": "campaign diamonds",
-        "message": "no tier 'diamond' at column 8; tiers are: basic, silver, gold, platinum",
+        "message": "no tier 'diamond' at column 8; tiers are: basic (普通会员), silver (银卡会员), "
+                   "gold (金卡会员), platinum (白金会员)",
     }]  # fmt: skip
     assert data["expired"]["points"] == 50
     assert [c["campaign"] for c in data["campaigns"]] == ["thanks"]

@@ -243,6 +243,23 @@ def test_phones_are_masked_unless_show_pii_which_is_audited(run, session):
     ]
 
 
+def test_phones_in_csv_with_show_pii_as_export_writes_them(run, tmp_path):
+    """Mobiles as 11 digits, other numbers `'+E.164`, on stdout and in --out: LibreOffice reads
+    `+8613900000001` as a number."""
+    shown = run.json("report", "birthdays", *DAY, "--show-pii")
+    expected = [r["phone"][3:] if r["phone"].startswith("+861") else r["phone"] for r in shown]
+    assert expected and all(len(p) == 11 and p.isdigit() for p in expected)
+    result = run("report", "birthdays", *DAY, "--show-pii", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert [r["phone"] for r in csv.DictReader(io.StringIO(result.stdout))] == expected
+    out = tmp_path / "b.csv"
+    assert run("report", "birthdays", *DAY, "--show-pii", "--out", str(out)).exit_code == 0
+    rows = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+    assert [r["phone"] for r in rows] == expected
+    masked = run("report", "birthdays", *DAY, "-f", "csv").stdout
+    assert all("****" in r["phone"] for r in csv.DictReader(io.StringIO(masked)))
+
+
 def test_csv_to_stdout_and_file(run, tmp_path):
     result = run("report", "churn", *DAY, "-f", "csv")
     assert result.exit_code == 0

@@ -55,7 +55,8 @@ def test_saving_an_existing_name_replaces_it_and_says_so(run, session):
         (("vip", "tag = vip and"), "error: expected a field after 'and' at column 14"),
         (("vip", "age = abc"), "error: expected a whole number for age at column 7, found 'abc'"),
         (("vip", "tier = diamond"),
-         "error: no tier 'diamond' at column 8; tiers are: basic, silver, gold, platinum"),
+         "error: no tier 'diamond' at column 8; tiers are: basic (普通会员), silver (银卡会员), "
+         "gold (金卡会员), platinum (白金会员)"),
         (("vip", ""), "error: expected a field at column 1; e.g. tier = gold"),
         (("", "tag = vip"), "error: the segment name is empty; give a name such as vip-lapsed"),
         (("x" * 65, "tag = vip"),

@@ -2,7 +2,8 @@
 
 - formula injection: every file or stdout a spreadsheet may open (export members csv/xlsx,
   `-f csv` of any command, report csv/xlsx, notify lists, the rejected-rows file) escapes text
-  starting with OWASP's characters (= + - @ tab CR) and their full-width forms (＝ ＋ － ＠);
+  starting with OWASP's characters (= + - @ tab CR) and their full-width forms (＝ ＋ － ＠):
+  a leading `'` in CSV, a string cell with the quote-prefix style in .xlsx;
 - Typer's pretty exceptions never print locals (phone numbers): even with --debug;
 - defusedxml is a hard dependency; every dependency is pinned in requirements.lock.
 """
@@ -50,10 +51,15 @@ def _csv_cells(text: str) -> list[str]:
 
 
 def _xlsx_cells(path: Path) -> list[object]:
+    """The cells as a spreadsheet's edit line shows them: a quote-prefixed string cell (how
+    .xlsx keeps formula-like text text) with its `'`; no cell holds a visible quote."""
     book = load_workbook(path)
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula cell"
-    return [c.value for c in cells]
+    texts = [c for c in cells if isinstance(c.value, str)]
+    assert not [c.coordinate for c in texts if c.value.startswith("'")], "a visible quote"
+    assert all(c.data_type == "s" for c in texts if c.quotePrefix)
+    return ["'" + c.value if c.quotePrefix else c.value for c in cells]
 
 
 def _payloads_present(cells: list[object]) -> None:
@@ -108,14 +114,26 @@ def test_notify_list(shop, tmp_path):
     _payloads_present(cells)
 
 
-def test_rejected_rows_file(run, tmp_path):
-    source = tmp_path / "in.csv"
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_rejected_rows_file(run, tmp_path, suffix):
+    source = tmp_path / f"in.{suffix}"
     rows = [["姓名", "手机号"], *[[p, "not a phone"] for p in OWASP]]
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    result = run("import", "members", str(source), "--errors", str(tmp_path / "bad.csv"))
+    if suffix == "csv":
+        with source.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)  # type: ignore[union-attr]
+        for cell in book.active["A"]:  # type: ignore[index]
+            cell.data_type = "s"  # text as typed, not formulas
+        book.save(source)
+    bad = tmp_path / f"bad.{suffix}"
+    result = run("import", "members", str(source), "--errors", str(bad))
     assert result.exit_code == 5
-    cells = _csv_cells((tmp_path / "bad.csv").read_text("utf-8-sig"))
+    cells = _csv_cells(bad.read_text("utf-8-sig")) if suffix == "csv" else _xlsx_cells(bad)
     assert unsafe(cells) == []
     _payloads_present(cells)
 

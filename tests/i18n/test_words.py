@@ -35,7 +35,8 @@ def test_rejections_in_chinese_keep_keys_columns_and_exit_code(db_url, tmp_path)
     assert result.returncode == 5, result.stderr
     report = json.loads(result.stdout)
     assert list(report) == ["inserted", "updated", "skipped", "rejected", "would_insert",
-                            "would_update", "dry_run", "errors"]  # fmt: skip
+                            "would_update", "dry_run", "errors", "header_row",
+                            "total_rows"]  # fmt: skip
     assert [list(e) for e in report["errors"]][0] == ["row", "column", "value", "message"]
     messages = {(e["row"], e["column"]): e["message"] for e in report["errors"]}
     assert messages == {

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput
 from memberctl.spreadsheets import normalize
 
@@ -121,9 +122,11 @@ def test_bad_points_are_rejected(raw):
 
 
 def test_tier_by_code_or_name_and_unknown_rejected():
-    parse = normalize.tier({"gold": "gold", "金卡会员": "gold"})
-    assert parse("GOLD") == parse("金卡会员") == "gold"
-    with pytest.raises(InvalidInput, match="tier 'diamond' does not exist; tiers are: gold"):
+    parse = normalize.tier(TierNames([("gold", "金卡会员")]))
+    assert parse("GOLD") == parse("金卡会员") == parse("金卡") == parse(" 金卡 ") == "gold"
+    with pytest.raises(
+        InvalidInput, match=r"tier 'diamond' does not exist; tiers are: gold \(金卡会员\)$"
+    ):
         parse("diamond")
 
 

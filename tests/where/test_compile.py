@@ -152,7 +152,8 @@ def test_an_unknown_tier_is_a_usage_error_with_its_column(session):
     with pytest.raises(ExpressionError) as caught:
         member_filter(session, "tier >= diamond", AS_OF)
     assert str(caught.value) == (
-        "no tier 'diamond' at column 9; tiers are: basic, silver, gold, platinum"
+        "no tier 'diamond' at column 9; tiers are: basic (普通会员), silver (银卡会员), "
+        "gold (金卡会员), platinum (白金会员)"
     )
     assert caught.value.exit_code == 2
 

@@ -1,6 +1,6 @@
 """The fields of the `--where` language: what each one means, which operators it takes and how
 its values are read. Values are checked here, before any database is touched, so a saved segment
-or a campaign file is refused at once when an expression cannot work; tier codes alone need the
+or a campaign file is refused at once when an expression cannot work; tiers alone need the
 database and are checked when the expression is compiled.
 """
 
@@ -50,7 +50,7 @@ class Field:
 FIELDS: dict[str, Field] = {
     f.name: f
     for f in (
-        Field("tier", Kind.tier, "tier code; < > compare by tier rank"),
+        Field("tier", Kind.tier, "tier code or name (gold, 金卡); < > compare by rank"),
         Field("status", Kind.status, "active, frozen or cancelled"),
         Field("tag", Kind.tag, "the member has the tag (!=: does not have it)"),
         Field("store", Kind.text, "store"),

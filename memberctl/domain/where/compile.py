@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Numeric, and_, exists, extract, false, func, not_, or_
 from sqlmodel import Session, col, select
 
+from memberctl.domain.tiers import TierNames
 from memberctl.domain.where.lexer import ExpressionError
 from memberctl.domain.where.parser import And, Compare, Node, Not, Or
 from memberctl.i18n import _
@@ -44,6 +45,7 @@ class _Compiler:
         self.as_of = as_of
         self.session = session
         self._ranks: dict[str, int] | None = None
+        self._names: TierNames | None = None
 
     @property
     def ranks(self) -> dict[str, int]:
@@ -51,6 +53,12 @@ class _Compiler:
             rows = self.session.exec(select(Tier.code, Tier.rank).order_by(col(Tier.rank)))
             self._ranks = dict(rows.all())
         return self._ranks
+
+    @property
+    def names(self) -> TierNames:
+        if self._names is None:
+            self._names = TierNames.of(self.session)
+        return self._names
 
     def node(self, node: Node) -> Clause:
         if isinstance(node, Not):
@@ -81,19 +89,20 @@ class _Compiler:
         return handlers[name](node)
 
     def tier(self, node: Compare) -> Clause:
-        """Compared by rank: the codes that qualify are worked out here, against the tiers."""
+        """Compared by rank: the codes that qualify are worked out here, against the tiers
+        (a tier written by its code, its name or its name without 会员)."""
         ranks = self.ranks
         wanted: list[int] = []
         for value in node.values:
-            code = str(value.value)
-            if code not in ranks:
+            code = self.names.resolve(str(value.value))
+            if code is None:
                 column = value.token.pos + 1
                 raise ExpressionError(
                     _("no tier {shown} at column {column}").format(
                         shown=value.token.shown(), column=column
                     ),
                     column,
-                    _("tiers are: {ranks}").format(ranks=", ".join(ranks)),
+                    self.names.hint(),
                 )
             wanted.append(ranks[code])
         if node.op in ("in", "not in", "=", "!="):
