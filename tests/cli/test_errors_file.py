@@ -137,3 +137,17 @@ def test_an_errors_file_imports_again_after_fixing(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == 1
     assert not (tmp_path / "m.xlsx.errors.xlsx.errors.xlsx").exists()
+
+
+def test_an_ods_errors_file_keeps_formula_like_text_as_import_read_it(run, tmp_path):
+    """`'=SUM(1)` in a CSV is the text `=SUM(1)` (import removes the quote); the .ods errors file
+    holds it as a string cell, `=SUM(1)`, which imports as the same text."""
+    path = write_csv(tmp_path / "m.csv", [ROWS[0], ["'=SUM(1)", "12"]])
+    errors = tmp_path / "e.ods"
+    assert run("import", "members", str(path), "--errors", str(errors)).exit_code == 5
+    rows = read_ods(errors)
+    assert rows[1][:2] == ["=SUM(1)", "12"]
+    write_ods(errors, {"errors": [rows[0], ["=SUM(1)", "13800138000", rows[1][2]]]})
+    result = run("import", "members", str(errors), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert run.json("member", "show", "13800138000")["name"] == "=SUM(1)"
