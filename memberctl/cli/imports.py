@@ -232,3 +232,73 @@ def purchases(
         errors_path=errors,
     )  # fmt: skip
     _run(app, fmt, import_purchases, file, options)
+
+
+RUN_COLUMNS = [
+    Column("run", _("Run"), justify="right"),
+    Column("file", _("File")),
+    Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+    Column("operator", _("By")),
+    Column("kind", _("Kind")),
+    Column("inserted", _("Inserted"), justify="right"),
+    Column("updated", _("Updated"), justify="right"),
+    Column("rejected", _("Rejected"), justify="right"),
+    Column("undone", _("Undone"), show=lambda undone: _("yes") if undone else ""),
+]
+UNDO_COLUMNS = [
+    Column("run", _("Run")),
+    Column("kind", _("Kind")),
+    Column("file", _("File")),
+    Column("removed", _("Removed")),
+    Column("restored", _("Restored")),
+    Column("already_undone", _("Already undone")),
+    Column("dry_run", _("Dry run")),
+]
+UNDO_MEMBER_COLUMNS = [
+    Column("member_no", _("Member")),
+    Column("action", _("Action")),
+    Column("fields", _("Fields"), show=lambda names: ", ".join(names or [])),
+]
+
+
+@import_app.command(help=_("The imports done, oldest first: file, time, operator, counts."))
+def runs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    from memberctl.domain import import_runs
+
+    app = app_context(ctx)
+    with app.read() as session:
+        rows = import_runs.list_runs(session)
+    emit(rows, fmt, RUN_COLUMNS)
+
+
+@import_app.command(
+    help=_(
+        "Take an import back while nothing depends on it: the members it inserted go, the\n"
+        "fields it updated get their old values back (purchases: its purchases and points go)."
+    )
+)
+def undo(
+    ctx: typer.Context,
+    run: Annotated[int, typer.Argument(metavar="RUN", help=_("The run, from `import runs`."))],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help=_("Show what would change, change nothing."))
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    from memberctl import clock
+    from memberctl.domain import import_runs
+
+    app = app_context(ctx)
+    with app.read() if dry_run else app.write() as session:
+        result = import_runs.undo(
+            session=session, run_id=run, operator=app.operator, at=clock.now(), dry_run=dry_run
+        )
+    if fmt != Format.table:
+        emit(result.result(), fmt, UNDO_COLUMNS)
+        return
+    title = _("dry run: nothing changed") if dry_run else None
+    if result.already_undone:
+        title = _("already undone: nothing changed")
+    emit(result.result(), fmt, UNDO_COLUMNS, title=title)
+    if dry_run and result.members:
+        emit(result.members, fmt, UNDO_MEMBER_COLUMNS)
