@@ -37,6 +37,9 @@ TAGS = "tags"  # an import_change field that is not a member column: the member'
 # Member columns an update may restore; tags are restored from the `tags` row.
 _DATES = {"birthday", "tier_kept_until", "below_tier_since"}
 _TIMES = {"joined_at", "updated_at"}
+# How restored fields are named to the clerk (as `member show` names them); HIDDEN go unnamed.
+SHOWN = {"tier_code": "tier", "referrer_id": "referrer"}
+HIDDEN = {"updated_at", "name_initials", "below_tier_since", "tier_kept_until"}
 
 
 # --- recording, called by the import ----------------------------------------------------------
@@ -195,7 +198,7 @@ def _touched(run: Any) -> Any:
 def _refuse_newer(session: Session, run: Any, touched: Any) -> None:
     """RuleViolation naming the first member touched by the run that has something newer."""
     connection = session.connection()
-    found: list[tuple[int, int, str]] = []  # (member id, row id, what)
+    found: list[tuple[int, bool, str]] = []  # (member id, from the audit log, what)
     for table, columns in _referring():
         mark = run.marks.get(table.name)
         if mark is None:  # a table newer than the run: every row in it is newer
@@ -208,8 +211,8 @@ def _refuse_newer(session: Session, run: Any, touched: Any) -> None:
                 .limit(1)
             )
             row = connection.execute(query).first()
-            if row is not None:
-                found.append((row[0], row[1], _what(table.name, row)))
+            if row is not None:  # the audit log only when nothing more telling is there
+                found.append((row[0], table.name == "audit_entry", _what(table.name, row)))
     later = (
         select(CHANGE.c.member_id, CHANGE.c.run_id)
         .where(CHANGE.c.member_id.in_(touched), CHANGE.c.run_id > run.id)
@@ -218,7 +221,7 @@ def _refuse_newer(session: Session, run: Any, touched: Any) -> None:
     )
     row = connection.execute(later).first()
     if row is not None:
-        found.append((row[0], 0, _("a later import (run {run})").format(run=row[1])))
+        found.append((row[0], False, _("a later import (run {run})").format(run=row[1])))
     if run.kind == "members":  # a member enrolled since names an inserted one as referrer
         inserted = select(CHANGE.c.member_id).where(
             CHANGE.c.run_id == run.id, CHANGE.c.field == INSERTED
@@ -231,10 +234,10 @@ def _refuse_newer(session: Session, run: Any, touched: Any) -> None:
         )
         row = connection.execute(referring).first()
         if row is not None:
-            found.append((row[0], 0, _("member {other} as referee").format(other=row[1])))
+            found.append((row[0], False, _("member {other} as referee").format(other=row[1])))
     if not found:
         return
-    member_id, _row, what = min(found, key=lambda f: (f[0], f[1]))
+    member_id, _audit, what = min(found, key=lambda f: (f[0], f[1]))
     number = connection.execute(
         select(MEMBER.c.member_no).where(MEMBER.c.id == member_id)
     ).scalar_one()
@@ -282,7 +285,7 @@ def _undo_members(session: Session, run: Any, result: Undo) -> None:
         {"member_no": numbers[m], "action": "remove", "fields": []} for m in inserted
     ] + [
         {"member_no": numbers[m], "action": "restore",
-         "fields": sorted(f for f in fields if f not in ("updated_at", "name_initials"))}
+         "fields": sorted(SHOWN.get(f, f) for f in fields if f not in HIDDEN)}
         for m, fields in updated.items()
     ]  # fmt: skip
     result.members.sort(key=lambda m: m["member_no"])
