@@ -18,7 +18,7 @@ import typer
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt, TierUntilOpt
 from memberctl.cli._output import Column, Format, emit, err_console, visible
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 if TYPE_CHECKING:
     from memberctl.spreadsheets.importer import Options, Report
@@ -234,12 +234,38 @@ def purchases(
     _run(app, fmt, import_purchases, file, options)
 
 
+def _kind(kind: str) -> str:
+    kinds = {"members": pgettext("import", "members"), "purchases": pgettext("import", "purchases")}
+    return kinds.get(kind, kind)
+
+
+def _yes(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def _undo_action(action: str) -> str:
+    actions = {
+        "remove": pgettext("undo", "remove"), "restore": pgettext("undo", "restore"),
+        "remove purchases": pgettext("undo", "remove purchases"),
+    }  # fmt: skip
+    return actions.get(action, action)
+
+
+def _field_names(names: list[str]) -> str:
+    """Fields as the sheet's own headers name them (姓名, 手机号... in Chinese)."""
+    from memberctl.i18n import current
+    from memberctl.spreadsheets.export import HEADERS
+
+    headers = HEADERS.get(current(), HEADERS["en"])
+    return _(", ").join(headers.get(name, name) for name in names)
+
+
 RUN_COLUMNS = [
     Column("run", _("Run"), justify="right"),
     Column("file", _("File")),
     Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
     Column("operator", _("By")),
-    Column("kind", _("Kind")),
+    Column("kind", _("Kind"), show=_kind),
     Column("inserted", _("Inserted"), justify="right"),
     Column("updated", _("Updated"), justify="right"),
     Column("rejected", _("Rejected"), justify="right"),
@@ -247,17 +273,18 @@ RUN_COLUMNS = [
 ]
 UNDO_COLUMNS = [
     Column("run", _("Run")),
-    Column("kind", _("Kind")),
+    Column("kind", _("Kind"), show=_kind),
     Column("file", _("File")),
     Column("removed", _("Removed")),
     Column("restored", _("Restored")),
-    Column("already_undone", _("Already undone")),
-    Column("dry_run", _("Dry run")),
+    Column("already_undone", _("Already undone"), show=_yes),
+    Column("dry_run", _("Dry run"), show=_yes),
 ]
 UNDO_MEMBER_COLUMNS = [
     Column("member_no", _("Member")),
-    Column("action", _("Action")),
-    Column("fields", _("Fields"), show=lambda names: ", ".join(names or [])),
+    Column("action", _("Action"), show=_undo_action),
+    Column("fields", _("Fields"), show=_field_names),
+    Column("purchases", _("Purchases"), justify="right"),
 ]
 
 
@@ -301,4 +328,5 @@ def undo(
         title = _("already undone: nothing changed")
     emit(result.result(), fmt, UNDO_COLUMNS, title=title)
     if dry_run and result.members:
-        emit(result.members, fmt, UNDO_MEMBER_COLUMNS)
+        drop = "fields" if result.kind == "purchases" else "purchases"
+        emit(result.members, fmt, [c for c in UNDO_MEMBER_COLUMNS if c.key != drop])
