@@ -260,32 +260,40 @@ def _field_names(names: list[str]) -> str:
     return _(", ").join(headers.get(name, name) for name in names)
 
 
-RUN_COLUMNS = [
-    Column("run", _("Run"), justify="right"),
-    Column("file", _("File")),
-    Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
-    Column("operator", _("By")),
-    Column("kind", _("Kind"), show=_kind),
-    Column("inserted", _("Inserted"), justify="right"),
-    Column("updated", _("Updated"), justify="right"),
-    Column("rejected", _("Rejected"), justify="right"),
-    Column("undone", _("Undone"), show=lambda undone: _("yes") if undone else ""),
-]
-UNDO_COLUMNS = [
-    Column("run", _("Run")),
-    Column("kind", _("Kind"), show=_kind),
-    Column("file", _("File")),
-    Column("removed", _("Removed")),
-    Column("restored", _("Restored")),
-    Column("already_undone", _("Already undone"), show=_yes),
-    Column("dry_run", _("Dry run"), show=_yes),
-]
-UNDO_MEMBER_COLUMNS = [
-    Column("member_no", _("Member")),
-    Column("action", _("Action"), show=_undo_action),
-    Column("fields", _("Fields"), show=_field_names),
-    Column("purchases", _("Purchases"), justify="right"),
-]
+def _run_columns() -> list[Column]:
+    """Built when shown, in the language chosen (`--lang`), like `member` columns."""
+    return [
+        Column("run", pgettext("import", "Run"), justify="right"),
+        Column("file", _("File")),
+        Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+        Column("operator", _("By")),
+        Column("kind", _("Kind"), show=_kind),
+        Column("inserted", _("Inserted"), justify="right"),
+        Column("updated", _("Updated"), justify="right"),
+        Column("rejected", _("Rejected"), justify="right"),
+        Column("undone", _("Undone"), show=lambda undone: _("yes") if undone else ""),
+    ]
+
+
+def _undo_columns() -> list[Column]:
+    return [
+        Column("run", pgettext("import", "Run")),
+        Column("kind", _("Kind"), show=_kind),
+        Column("file", _("File")),
+        Column("removed", _("Removed")),
+        Column("restored", _("Restored")),
+        Column("already_undone", _("Already undone"), show=_yes),
+        Column("dry_run", _("Dry run"), show=_yes),
+    ]
+
+
+def _undo_member_columns() -> list[Column]:
+    return [
+        Column("member_no", _("Member")),
+        Column("action", _("Action"), show=_undo_action),
+        Column("fields", _("Fields"), show=_field_names),
+        Column("purchases", _("Purchases"), justify="right"),
+    ]
 
 
 @import_app.command(help=_("The imports done, oldest first: file, time, operator, counts."))
@@ -295,7 +303,7 @@ def runs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     app = app_context(ctx)
     with app.read() as session:
         rows = import_runs.list_runs(session)
-    emit(rows, fmt, RUN_COLUMNS)
+    emit(rows, fmt, _run_columns())
 
 
 @import_app.command(
@@ -321,12 +329,12 @@ def undo(
             session=session, run_id=run, operator=app.operator, at=clock.now(), dry_run=dry_run
         )
     if fmt != Format.table:
-        emit(result.result(), fmt, UNDO_COLUMNS)
+        emit(result.result(), fmt, _undo_columns())
         return
     title = _("dry run: nothing changed") if dry_run else None
     if result.already_undone:
         title = _("already undone: nothing changed")
-    emit(result.result(), fmt, UNDO_COLUMNS, title=title)
+    emit(result.result(), fmt, _undo_columns(), title=title)
     if dry_run and result.members:
         drop = "fields" if result.kind == "purchases" else "purchases"
-        emit(result.members, fmt, [c for c in UNDO_MEMBER_COLUMNS if c.key != drop])
+        emit(result.members, fmt, [c for c in _undo_member_columns() if c.key != drop])

@@ -54,8 +54,8 @@ RETENTION: dict[str, str] = {
     "campaign_award": "kept: which campaign awarded the member in which period (anonymous)",
     "survey_response": "kept; free-text answers erased, choices and ratings stay (anonymous)",
     "audit_entry": "personal values in details erased; action, operator and time stay",
-    "import_change": "deleted (old values an import replaced may be personal; the import can "
-    "no longer be undone for this member)",
+    "import_change": "old values erased (an old phone or name); which member and field an "
+    "import changed stays, so undoing that import is refused",
 }
 
 # Where `export_data` puts the rows of each table that refers to a member.
@@ -112,7 +112,9 @@ def forget(
         "points_reasons": _blank(session, PointsEntry, member_id, "reason"),
         "wallet_reasons": _blank(session, WalletEntry, member_id, "reason"),
         "tags": _delete_tags(session, member_id),
-        "import_changes": _delete_import_changes(session, member_id),
+        # old values imports recorded for `import undo` (an old phone, a name); which fields
+        # an import changed stays, so that undoing it is refused, not half done
+        "import_changes": _blank(session, ImportChange, member_id, "old_value"),
         "survey_answers": _erase_free_text_answers(session, member_id),
         "audit_entries": audit.scrub(session=session, member=member, personal=personal),
     }
@@ -146,12 +148,6 @@ def _blank(session: Session, model: Any, member_id: int | None, column: str) -> 
 
 def _delete_tags(session: Session, member_id: int | None) -> int:
     query = delete(MemberTag).where(col(MemberTag.member_id) == member_id)
-    return int(session.exec(query).rowcount or 0)
-
-
-def _delete_import_changes(session: Session, member_id: int | None) -> int:
-    """What imports recorded to be undone: old values, maybe the member's old phone or name."""
-    query = delete(ImportChange).where(col(ImportChange.member_id) == member_id)
     return int(session.exec(query).rowcount or 0)
 
 

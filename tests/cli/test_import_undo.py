@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select, update
 
+from memberctl.models import ImportChange, ImportRun
 from tests.conftest import error_line, failure
 from tests.factories import enroll, snapshot
 from tests.spreadsheets.sheets import write_csv
@@ -192,3 +194,52 @@ def test_a_purchase_import_is_not_undone_after_a_redemption(run, engine, tmp_pat
     run.json("points", "deduct", member.member_no, "10", "--reason", "gift")
     failure(run("import", "undo", "1"), 4,
             f"member {member.member_no} has a points entry made after it")  # fmt: skip
+
+
+def test_undo_is_refused_when_a_newer_member_names_an_inserted_one_as_referrer(run, tmp_path):
+    _import(run, write_csv(tmp_path / "m.csv", NEW))
+    run.json("member", "enroll", "--name", "赵六", "--phone", "13600136000",
+             "--referrer", "M000002")  # fmt: skip
+    line = failure(run("import", "undo", "1"), 4)
+    # the enrolment is audited under the new member; the referrer is named on M000002
+    assert line.startswith(REFUSED.replace("M000001", "M000002").format(
+        what="member M000003 as referee"
+    )), line  # fmt: skip
+
+
+def test_an_import_recorded_before_undo_existed_is_refused(run, engine, tmp_path):
+    run_id, _data = _import(run, write_csv(tmp_path / "m.csv", NEW))
+    with engine.begin() as connection:
+        connection.execute(update(ImportRun).where(ImportRun.id == run_id).values(marks=None))
+    failure(run("import", "undo", str(run_id)), 4,
+            f"import {run_id} was done before imports could be undone")  # fmt: skip
+
+
+def test_dry_run_table_in_chinese(run, engine, tmp_path):
+    enroll(engine, "王五", phone="13700137000")
+    _import(run, write_csv(tmp_path / "m.csv", NEW))
+    sheet = write_csv(tmp_path / "u.csv", [["手机号", "姓名", "邮箱"],
+                                           ["13700137000", "王六", "w6@example.com"]])  # fmt: skip
+    _import(run, sheet, "--on-existing", "update")
+    result = run("--lang", "zh", "import", "undo", "2", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("试运行：")
+    assert "恢复" in result.stdout and "邮箱、姓名" in result.stdout
+    assert "批次      2" in result.stdout and "Run" not in result.stdout
+
+
+def test_forget_erases_the_old_values_an_import_recorded(run, engine, tmp_path):
+    member = enroll(engine, "王五", phone="13700137000")
+    sheet = write_csv(tmp_path / "u.csv", [["会员卡号", "姓名", "手机号"],
+                                           [member.member_no, "王五", "13700137001"]])  # fmt: skip
+    run_id, _data = _import(run, sheet, "--on-existing", "update")
+    with engine.connect() as connection:
+        old = connection.execute(select(ImportChange.old_value).where(
+            ImportChange.member_id == 1, ImportChange.field == "phone")).scalar_one()  # fmt: skip
+    assert old == '"+8613700137000"'
+    run.json("member", "forget", member.member_no, "--yes")
+    with engine.connect() as connection:
+        left = connection.execute(select(ImportChange.old_value)).scalars().all()
+    assert left == [None, None]  # the phone and updated_at
+    # and the import can no longer be undone for them: the forget is newer
+    failure(run("import", "undo", str(run_id)), 4, "a status or tier change")
