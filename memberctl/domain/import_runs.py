@@ -169,7 +169,14 @@ def undo(
             _("correct those members by hand"),
         )
     touched = _touched(run)
+    if session.connection().dialect.name == "postgresql":  # nobody adds to them meanwhile
+        session.connection().execute(
+            select(MEMBER.c.id).where(MEMBER.c.id.in_(touched)).order_by(MEMBER.c.id)
+            .with_for_update()
+        )  # fmt: skip
     _refuse_newer(session, run, touched)
+    if run.kind == "members":
+        _refuse_taken_phones(session, run)
     if run.kind == "purchases":
         _undo_purchases(session, run, result)
     else:
@@ -247,6 +254,29 @@ def _refuse_newer(session: Session, run: Any, touched: Any) -> None:
         ),
         _("undo or correct the later change first, or correct the members by hand"),
     )
+
+
+def _refuse_taken_phones(session: Session, run: Any) -> None:
+    """A phone the import replaced that another member has taken since cannot come back."""
+    query = (
+        select(CHANGE.c.member_id, CHANGE.c.old_value)
+        .where(CHANGE.c.run_id == run.id, CHANGE.c.field == "phone")
+        .order_by(CHANGE.c.member_id)
+    )
+    old = {json.loads(text): member_id for member_id, text in session.connection().execute(query)
+           if text is not None}  # fmt: skip
+    holders = bulk.members_by(session, "phone", old)
+    taken = sorted((old[phone], holder.member_no) for phone, holder in holders.items()
+                   if holder.id != old[phone])  # fmt: skip
+    if taken:
+        member_id, other = taken[0]
+        raise RuleViolation(
+            _(
+                "import {run} cannot be undone: the old phone of member {member_no} now belongs "
+                "to member {other}"
+            ).format(run=run.id, member_no=_numbers(session, [member_id])[member_id], other=other),
+            _("change that member's phone first, or correct the members by hand"),
+        )
 
 
 def _what(table: str, row: Any) -> str:

@@ -243,3 +243,15 @@ def test_forget_erases_the_old_values_an_import_recorded(run, engine, tmp_path):
     assert left == [None, None]  # the phone and updated_at
     # and the import can no longer be undone for them: the forget is newer
     failure(run("import", "undo", str(run_id)), 4, "a status or tier change")
+
+
+def test_undo_is_refused_when_a_replaced_phone_was_given_to_another_member(run, engine, tmp_path):
+    member = enroll(engine, "王五", phone="13700137000")
+    sheet = write_csv(tmp_path / "u.csv", [["会员卡号", "姓名", "手机号"],
+                                           [member.member_no, "王五", "13700137001"]])  # fmt: skip
+    _import(run, sheet, "--on-existing", "update")
+    enroll(engine, "赵六", phone="13700137000")  # the old phone, now free, given to M000002
+    before = snapshot(engine)
+    failure(run("import", "undo", "1"), 4, "error: import 1 cannot be undone: the old phone of "
+            "member M000001 now belongs to member M000002")  # fmt: skip
+    assert snapshot(engine) == before
