@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlmodel import Session, SQLModel
 
 from memberctl.domain import audit, bulk
@@ -34,7 +34,7 @@ CHANGE = ImportChange.__table__  # type: ignore[attr-defined]
 RUN = bulk.RUN
 MEMBER = bulk.MEMBER
 TAGS = "tags"  # an import_change field that is not a member column: the member's tags
-# Member columns an update may restore; tags are restored from the `tags` row.
+# Old values kept as ISO text (`_encode`) and read back as dates or date-times.
 _DATES = {"birthday", "tier_kept_until", "below_tier_since"}
 _TIMES = {"joined_at", "updated_at"}
 # How restored fields are named to the clerk (as `member show` names them); HIDDEN go unnamed.
@@ -398,5 +398,5 @@ def _undo_purchases(session: Session, run: Any, result: Undo) -> None:
             [{"member": m, "earned": int(p)} for m, p in earned],
         )
     connection.execute(delete(points).where(points.c.purchase_id.in_(theirs)))
-    connection.execute(delete(purchase).where(and_(purchase.c.import_run_id == run.id)))
+    connection.execute(delete(purchase).where(purchase.c.import_run_id == run.id))
     session.expire_all()
