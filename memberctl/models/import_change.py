@@ -2,7 +2,7 @@
 
 One row per member an import inserted (`field` is `INSERTED`, no old value) and one per field
 it updated on an existing member, holding the value before the import as JSON text. The old
-values may be personal: `member forget` deletes the member's rows.
+values may be personal: `member forget` erases them (the rows stay, so an undo is refused).
 """
 
 from sqlalchemy import Text
