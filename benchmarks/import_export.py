@@ -7,8 +7,9 @@ and its CPU time (user + system; on a shared machine compare CPU, wall time wait
 - floor (the issue's): calamine reading the .xlsx, then raw sqlite3 executemany of the same rows
   into one table without indexes, in one transaction;
 - schema floor: the same read, then raw executemany of exactly the rows the import wrote
-  (member, tags, enrolments, points and wallet entries) into memberctl's tables with their
-  indexes, WAL and foreign keys as memberctl opens them: what the schema costs by itself;
+  (member, tags, enrolments, points and wallet entries, the import_change rows `import undo`
+  needs) into memberctl's tables with their indexes, WAL and foreign keys as memberctl opens
+  them: what the schema costs by itself;
 - `memberctl import members FILE.xlsx` / `FILE.csv` end to end, into a database whose schema is
   already in place (`db upgrade` is run first, untimed);
 - `memberctl import members FILE.csv` streamed, with --csv-rows rows (peak RSS is the point),
@@ -73,7 +74,8 @@ print(time.perf_counter() - t, time.process_time() - c)
 SCHEMA_FLOOR = """
 import sqlite3, sys, time
 from python_calamine import CalamineWorkbook
-TABLES = ["member", "member_tag", "lifecycle_change", "points_entry", "wallet_entry"]
+TABLES = ["member", "member_tag", "lifecycle_change", "points_entry", "wallet_entry",
+          "import_change"]
 src = sqlite3.connect(sys.argv[2])  # what the import wrote
 data = {t: src.execute(f"select * from {t} order by rowid").fetchall() for t in TABLES}
 parents = {t: src.execute(f"select * from {t}").fetchall() for t in ("tier", "import_run")}

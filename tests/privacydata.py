@@ -66,6 +66,12 @@ def populate(run, engine: Engine, tmp_path: Path) -> Populated:
         ["手机号", "订单号", "金额", "时间"], [PHONE, "B1", "30", "2026-11-02 11:00"],
     ])  # fmt: skip
     assert run.json("import", "purchases", str(sheet))["inserted"] == 1
+    # An import that replaced the address records the old one (for `import undo`); edited back.
+    moved = write_csv(
+        tmp_path / "members.csv", [["手机号", "姓名", "地址"], [PHONE, NAME, "上海市"]]
+    )
+    assert run.json("import", "members", str(moved), "--on-existing", "update")["updated"] == 1
+    run.json("member", "edit", no, "--address", ADDRESS)
     campaign = tmp_path / "drop.toml"
     campaign.write_text(COUPON_CAMPAIGN, encoding="utf-8")
     assert run("campaign", "add", str(campaign)).exit_code == 0

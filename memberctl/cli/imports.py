@@ -18,7 +18,7 @@ import typer
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt, TierUntilOpt
 from memberctl.cli._output import Column, Format, emit, err_console, visible
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 if TYPE_CHECKING:
     from memberctl.spreadsheets.importer import Options, Report
@@ -263,3 +263,109 @@ def purchases(
         mapping=mapping, errors_path=errors,
     )  # fmt: skip
     _run(app, fmt, import_purchases, file, options)
+
+
+def _kind(kind: str) -> str:
+    kinds = {"members": pgettext("import", "members"), "purchases": pgettext("import", "purchases")}
+    return kinds.get(kind, kind)
+
+
+def _yes(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def _undo_action(action: str) -> str:
+    actions = {
+        "remove": pgettext("undo", "remove"), "restore": pgettext("undo", "restore"),
+        "remove purchases": pgettext("undo", "remove purchases"),
+    }  # fmt: skip
+    return actions.get(action, action)
+
+
+def _field_names(names: list[str]) -> str:
+    """Fields as the sheet's own headers name them (姓名, 手机号... in Chinese)."""
+    from memberctl.i18n import current
+    from memberctl.spreadsheets.export import HEADERS
+
+    headers = HEADERS.get(current(), HEADERS["en"])
+    return _(", ").join(headers.get(name, name) for name in names)
+
+
+def _run_columns() -> list[Column]:
+    """Built when shown, in the language chosen (`--lang`), like `member` columns."""
+    return [
+        Column("run", pgettext("import", "Run"), justify="right"),
+        Column("file", _("File")),
+        Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+        Column("operator", _("By")),
+        Column("kind", _("Kind"), show=_kind),
+        Column("inserted", _("Inserted"), justify="right"),
+        Column("updated", _("Updated"), justify="right"),
+        Column("rejected", _("Rejected"), justify="right"),
+        Column("undone", _("Undone"), show=lambda undone: _("yes") if undone else ""),
+    ]
+
+
+def _undo_columns() -> list[Column]:
+    return [
+        Column("run", pgettext("import", "Run")),
+        Column("kind", _("Kind"), show=_kind),
+        Column("file", _("File")),
+        Column("removed", _("Removed")),
+        Column("restored", _("Restored")),
+        Column("already_undone", _("Already undone"), show=_yes),
+        Column("dry_run", _("Dry run"), show=_yes),
+    ]
+
+
+def _undo_member_columns() -> list[Column]:
+    return [
+        Column("member_no", _("Member")),
+        Column("action", _("Action"), show=_undo_action),
+        Column("fields", _("Fields"), show=_field_names),
+        Column("purchases", _("Purchases"), justify="right"),
+    ]
+
+
+@import_app.command(help=_("The imports done, oldest first: file, time, operator, counts."))
+def runs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    from memberctl.domain import import_runs
+
+    app = app_context(ctx)
+    with app.read() as session:
+        rows = import_runs.list_runs(session)
+    emit(rows, fmt, _run_columns())
+
+
+@import_app.command(
+    help=_(
+        "Take an import back while nothing depends on it: the members it inserted go, the\n"
+        "fields it updated get their old values back (purchases: its purchases and points go)."
+    )
+)
+def undo(
+    ctx: typer.Context,
+    run: Annotated[int, typer.Argument(metavar="RUN", help=_("The run, from `import runs`."))],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help=_("Show what would change, change nothing."))
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    from memberctl import clock
+    from memberctl.domain import import_runs
+
+    app = app_context(ctx)
+    with app.read() if dry_run else app.write() as session:
+        result = import_runs.undo(
+            session=session, run_id=run, operator=app.operator, at=clock.now(), dry_run=dry_run
+        )
+    if fmt != Format.table:
+        emit(result.result(), fmt, _undo_columns())
+        return
+    title = _("dry run: nothing changed") if dry_run else None
+    if result.already_undone:
+        title = _("already undone: nothing changed")
+    emit(result.result(), fmt, _undo_columns(), title=title)
+    if dry_run and result.members:
+        drop = "fields" if result.kind == "purchases" else "purchases"
+        emit(result.members, fmt, [c for c in _undo_member_columns() if c.key != drop])

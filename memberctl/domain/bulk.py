@@ -315,7 +315,7 @@ def update_members(session: Session, changes: list[dict[str, Any]]) -> None:
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
         if "name" in change:  # stale initials: recomputed by the next search or nightly
-            change = {**change, "name_initials": None}
+            change = {"name_initials": None, **change}  # unless given (import undo)
         shape = tuple(sorted(k for k in change if k != "member_id"))
         by_shape.setdefault(shape, []).append(change)
     for shape, rows in by_shape.items():

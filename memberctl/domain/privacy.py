@@ -5,9 +5,10 @@ What happens to each table that refers to a member is written down once, in `RET
 test fails when a table with a `member.id` foreign key is missing from either.
 
 Forgetting, in one transaction: the member's personal fields, note texts, lifecycle and ledger
-reasons (free text a clerk typed), tags (free text too), free-text survey answers and personal
-values in the member's audit details are erased; the member is cancelled and can then be found by
-member number only. Amounts, points, dates, kinds and operators stay, so the books still add up.
+reasons (free text a clerk typed), tags (free text too), free-text survey answers, the old values
+imports recorded for `import undo` and personal values in the member's audit details are erased;
+the member is cancelled and can then be found by member number only. Amounts, points, dates,
+kinds and operators stay, so the books still add up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from memberctl.domain import audit, history, lifecycle, members, phones, surveys
 from memberctl.models import (
+    ImportChange,
     ImportRun,
     Interaction,
     LifecycleChange,
@@ -52,6 +54,8 @@ RETENTION: dict[str, str] = {
     "campaign_award": "kept: which campaign awarded the member in which period (anonymous)",
     "survey_response": "kept; free-text answers erased, choices and ratings stay (anonymous)",
     "audit_entry": "personal values in details erased; action, operator and time stay",
+    "import_change": "old values erased (an old phone or name); which member and field an "
+    "import changed stays, so undoing that import is refused",
 }
 
 # Where `export_data` puts the rows of each table that refers to a member.
@@ -67,11 +71,12 @@ EXPORT_SECTIONS: dict[str, str] = {
     "campaign_award": "campaign_awards",
     "survey_response": "survey_responses",
     "audit_entry": "audit",
+    "import_change": "import_changes",
 }
 # Rows exported as they are stored (the others are built by the functions below).
 _PLAIN_SECTIONS = (
     "lifecycle_change", "interaction", "points_entry", "wallet_entry", "purchase", "coupon",
-    "campaign_award",
+    "campaign_award", "import_change",
 )  # fmt: skip
 
 
@@ -107,6 +112,9 @@ def forget(
         "points_reasons": _blank(session, PointsEntry, member_id, "reason"),
         "wallet_reasons": _blank(session, WalletEntry, member_id, "reason"),
         "tags": _delete_tags(session, member_id),
+        # old values imports recorded for `import undo` (an old phone, a name); which fields
+        # an import changed stays, so that undoing it is refused, not half done
+        "import_changes": _blank(session, ImportChange, member_id, "old_value"),
         "survey_answers": _erase_free_text_answers(session, member_id),
         "audit_entries": audit.scrub(session=session, member=member, personal=personal),
     }
@@ -248,14 +256,17 @@ def _survey_responses(session: Session, member_id: int | None) -> list[dict[str,
 
 
 def _import_runs(session: Session, member_id: int | None) -> list[dict[str, Any]]:
-    """Imports that wrote the member's rows: ledger or purchase rows carry the run's id; an
-    import that enrolled or updated the member left lifecycle rows at the run's start time."""
+    """Imports that wrote the member's rows: ledger, purchase and import_change rows carry the
+    run's id; an import that enrolled or updated the member left lifecycle rows at the run's
+    start time."""
     ids: set[int] = set()
     for model in (PointsEntry, WalletEntry, Purchase):
         query = select(model.import_run_id).where(
             col(model.member_id) == member_id, col(model.import_run_id).is_not(None)
         )
         ids.update(i for i in session.exec(query) if i is not None)
+    recorded = select(ImportChange.run_id).where(col(ImportChange.member_id) == member_id)
+    ids.update(session.exec(recorded))
     changes = select(LifecycleChange.at, LifecycleChange.operator).where(
         col(LifecycleChange.member_id) == member_id,
         col(LifecycleChange.action).in_(("enroll", "import")),

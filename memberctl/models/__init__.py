@@ -3,6 +3,7 @@
 from memberctl.models.audit import AuditEntry
 from memberctl.models.campaign import Campaign, CampaignAward, CampaignRun, CampaignVersion, Coupon
 from memberctl.models.counter import Counter
+from memberctl.models.import_change import ImportChange
 from memberctl.models.import_run import ImportRun
 from memberctl.models.interaction import Interaction
 from memberctl.models.ledger import PointsAllocation, PointsEntry, WalletEntry
@@ -22,6 +23,7 @@ __all__ = [
     "CampaignVersion",
     "Coupon",
     "Counter",
+    "ImportChange",
     "ImportRun",
     "Interaction",
     "LifecycleChange",

@@ -1,4 +1,5 @@
-"""One row per spreadsheet import: what was read, what came of it, and whether it finished."""
+"""One row per spreadsheet import: what was read, what came of it, whether it finished and
+whether it was taken back (`import undo`)."""
 
 import datetime as dt
 from typing import Any
@@ -24,3 +25,8 @@ class ImportRun(SQLModel, table=True):
     started_at: dt.datetime = Field(sa_type=DateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The highest id of each table referring to a member when the import finished: a row above
+    # it is newer than the import, and `import undo` refuses (domain/import_runs.py).
+    marks: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    undone_at: dt.datetime | None = Field(default=None, sa_type=DateTime)
+    undone_by: str | None = Field(default=None, max_length=100)

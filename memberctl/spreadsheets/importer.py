@@ -28,7 +28,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from memberctl import clock
-from memberctl.domain import audit, bulk, fields, phones, policy
+from memberctl.domain import audit, bulk, fields, import_runs, phones, policy
 from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput, RowError
 from memberctl.i18n import _, pgettext
@@ -128,6 +128,7 @@ def start(session: Session, kind: str, path: Path, options: Options) -> int:
         options={"on_existing": options.on_existing, "skip_invalid": options.skip_invalid,
                  "dry_run": options.dry_run, "sheet": options.sheet,
                  "header_row": options.header_row},
+        marks=import_runs.starting_marks(session),
     )  # fmt: skip
 
 
@@ -151,6 +152,7 @@ def finish(
         updated=report.updated, skipped=report.skipped, rejected=report.rejected,
         finished_at=options.at,
     )  # fmt: skip
+    import_runs.finish_marks(session, run_id)  # what is newer than this import, for `import undo`
     audit.record(
         session=session, operator=options.operator, action=f"import.{kind}", at=options.at,
         details={"file": path.name, "import_run": run_id, "inserted": report.inserted,

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from memberctl.domain import bulk, members, tiers
+from memberctl.domain import bulk, import_runs, members, tiers
 from memberctl.domain.lifecycle import TRANSITIONS, refusal
 from memberctl.i18n import _
 from memberctl.spreadsheets import importer
@@ -46,6 +46,7 @@ class Action:
     existing: Row[Any] | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     tags: list[str] | None = None  # update: the tags to set, None to keep them
+    old_tags: list[str] | None = None  # update: the tags before, while `tags` replaces them
     referrer_id: int | None = None
     raw: list[Any] | None = None  # the row's cells, while it is held back
 
@@ -183,7 +184,7 @@ class MemberJob:
         if action is not None and action.existing is not None and rec["tags"]:
             current = found.tags.get(action.existing.id, [])
             if self.options.on_existing == "update" and sorted(rec["tags"]) != sorted(current):
-                action.tags = rec["tags"]
+                action.tags, action.old_tags = rec["tags"], current
         return action
 
     def _existing(
@@ -317,6 +318,7 @@ class MemberJob:
         columns = _member_columns(recs, [r["member_no"] or next(fresh) for r in recs], lowest, at)
         columns["tier_kept_until"] = [self._kept(r["tier"]) for r in recs]
         ids = bulk.insert_members(self.session, columns)
+        import_runs.record_inserted(self.session, self.run_id, ids)
         tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
         bulk.insert_columns(self.session, bulk.TAG, {
             "member_id": [i for i, _tag in tagged], "tag": [tag for _id, tag in tagged],
@@ -345,6 +347,7 @@ class MemberJob:
         at, operator = self.options.at, self.options.operator
         changes = [{"member_id": a.existing.id, **a.changes, "updated_at": at}
                    for a in actions if a.existing is not None]  # fmt: skip
+        import_runs.record_updated(self.session, self.run_id, _old_values(actions))
         bulk.update_members(self.session, changes)
         moves = []
         for a in actions:
@@ -377,6 +380,23 @@ class MemberJob:
             if referrer_id is not None:
                 pairs.append((member_id, referrer_id))
         bulk.set_referrers(self.session, pairs)
+
+
+def _old_values(actions: list[Action]) -> list[tuple[int, str, Any]]:
+    """(member id, field, value before) of everything an update changes, for `import undo`."""
+    old = []
+    for a in actions:
+        assert a.existing is not None
+        member = a.existing
+        names = [*a.changes, "updated_at"]
+        if "name" in a.changes:
+            names.append("name_initials")
+        if a.rec["referrer"] is not None:
+            names.append("referrer_id")
+        old += [(member.id, name, getattr(member, name)) for name in names]
+        if a.tags is not None:
+            old.append((member.id, import_runs.TAGS, a.old_tags or []))
+    return old
 
 
 def _refused_move(existing: Row[Any], rec: dict[str, Any]) -> str | None:

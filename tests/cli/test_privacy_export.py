@@ -11,6 +11,7 @@ from tests.privacydata import ADDRESS, E164, EMAIL, NAME, populate
 SECTIONS = {
     "member", "tags", "tier", "history", "lifecycle", "interactions", "points", "wallet",
     "purchases", "coupons", "campaign_awards", "survey_responses", "audit", "import_runs",
+    "import_changes",
 }  # fmt: skip
 
 
@@ -64,7 +65,7 @@ def test_export_data_holds_survey_answers_audit_and_import_runs(run, member):
     assert actions[0] == "member.export_data"
     assert {"member.enroll", "member.edit", "member.note", "member.freeze"} <= set(actions)
     assert [(r["kind"], r["file_name"], r["status"]) for r in data["import_runs"]] == [
-        ("purchases", "purchases.csv", "done"),
+        ("purchases", "purchases.csv", "done"), ("members", "members.csv", "done"),
     ]  # fmt: skip
 
 

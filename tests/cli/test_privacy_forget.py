@@ -133,8 +133,8 @@ def test_forget_scrubs_audit_details_and_keeps_action_operator_and_time(run, ses
     last = entries[-1]
     assert (last.action, last.operator) == ("member.forget", "tester")
     assert last.details["erased"] == {
-        "notes": 1, "points_reasons": 3, "wallet_reasons": 1, "tags": 3, "survey_answers": 1,
-        "audit_entries": 2,
+        "notes": 1, "points_reasons": 3, "wallet_reasons": 1, "tags": 3, "import_changes": 2,
+        "survey_answers": 1, "audit_entries": 3,
     }  # fmt: skip
 
 

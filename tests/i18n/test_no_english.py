@@ -128,6 +128,8 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("export members", ("{tmp}/members.csv",)),
     ("import members", ("{tmp}/members.csv", "--on-existing", "skip")),
     ("import purchases", ("{tmp}/purchases.csv",)),
+    ("import runs", ()),
+    ("import undo", ("2", "--dry-run")),
     ("db upgrade", ()),
     ("db info", ()),
     ("db check", ()),
@@ -176,9 +178,9 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
     **{
         f"db {name}": {
             "audit_entry", "campaign", "campaign_award", "campaign_run", "campaign_version",
-            "counter", "coupon", "import_run", "interaction", "lifecycle_change", "member",
-            "member_tag", "points_allocation", "points_entry", "purchase", "segment", "setting",
-            "survey", "survey_answer", "survey_response", "tier", "wallet_entry",
+            "counter", "coupon", "import_change", "import_run", "interaction", "lifecycle_change",
+            "member", "member_tag", "points_allocation", "points_entry", "purchase", "segment",
+            "setting", "survey", "survey_answer", "survey_response", "tier", "wallet_entry",
         }
         for name in ("info", "backup", "restore")
     },
