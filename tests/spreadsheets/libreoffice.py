@@ -4,15 +4,16 @@ LibreOffice is not installed."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
-import subprocess
-import uuid
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 TIMEOUT = 120  # seconds; a first start creates the profile (a few seconds)
 MISSING = "LibreOffice (soffice) is not installed"
+SCRIPT_PATH = Path(__file__).parents[2] / "scripts" / "make_libreoffice_fixtures.py"
 
 
 def soffice() -> str:
@@ -23,21 +24,22 @@ def soffice() -> str:
     return program
 
 
+def fixture_script() -> ModuleType:
+    """scripts/make_libreoffice_fixtures.py, loaded as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_libreoffice_fixtures", SCRIPT_PATH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def convert(src: Path, fmt: str, outdir: Path) -> Path:
     """`src` converted to `fmt` (`pdf`, `xlsx`, `csv:Text - txt - csv (StarCalc):44,34,76`, ...)
-    in `outdir`; returns the new file. A failed or empty conversion fails the test."""
+    in `outdir` by the fixture script's own `convert`; returns the new file. A failed or empty
+    conversion fails the test."""
     program = soffice()
     outdir.mkdir(parents=True, exist_ok=True)
-    profile = outdir / f".lo-profile-{uuid.uuid4().hex}"
-    command = [
-        program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-        "--convert-to", fmt, "--outdir", str(outdir), str(src),
-    ]  # fmt: skip
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    result = outdir / f"{src.stem}.{fmt.split(':')[0]}"
-    assert done.returncode == 0 and result.exists(), f"soffice failed: {done.stdout}{done.stderr}"
-    assert result.stat().st_size > 0, f"soffice wrote an empty {result.name}"
-    return result
+        return fixture_script().convert(program, src, fmt, outdir)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import io
 import json
 import shutil
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from memberctl.spreadsheets.escaping import unescape
 from tests.factories import enroll
-from tests.spreadsheets.libreoffice import convert, soffice
+from tests.spreadsheets.libreoffice import convert, fixture_script, soffice
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "libreoffice"
@@ -27,17 +25,7 @@ MEMBER_FILES = ["members.ods", "members.xlsx", "members.xls", "members.gbk.csv"]
 GENDERS = {"男": "male", "女": "female"}
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_libreoffice_fixtures", ROOT / "scripts" / "make_libreoffice_fixtures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCRIPT = _script()
+SCRIPT = fixture_script()
 
 
 def _copy(name: str, tmp_path: Path) -> Path:
