@@ -210,9 +210,18 @@ def _whole(column: Column, items: list[Any]) -> bool:
     return isinstance(sample, dt.date | Decimal | int | float)
 
 
+def _title(title: str | None) -> dict[str, Any]:
+    """A table's title and a width that keeps it on one line (rich wraps a title to the table's
+    width: a narrow dry-run record split 试运行：未做任何 / 修改 over two lines)."""
+    if not title:
+        return {"title": None}
+    text = Text(visible(title))
+    return {"title": text, "min_width": min(text.cell_len, console.width)}
+
+
 def _new_table(title: str | None) -> Table:
     return Table(
-        title=Text(visible(title)) if title else None,
+        **_title(title),
         header_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -287,7 +296,7 @@ def _emit_table(items: list[Any], columns: Sequence[Column] | None, title: str |
 def _emit_record(item: Any, columns: Sequence[Column] | None, title: str | None) -> None:
     cols = list(columns) if columns else _unnamed(_keys([item], None))
     table = Table(
-        title=Text(visible(title)) if title else None,
+        **_title(title),
         show_header=False,
         box=None,
         padding=(0, 2, 0, 0),
