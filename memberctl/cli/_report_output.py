@@ -151,8 +151,7 @@ def _json_column(kind: str, values: list[Any]) -> tuple[str, list[str]]:
     if kind == "str" and types == {str}:
         return "%s", list(map(_quote, values))
     if kind == "Decimal" and types == {Decimal}:
-        # every value is a Decimal, so money.format never gives None here
-        return '"%s"', cast(list[str], list(map(money.format, values)))
+        return '"%s"', list(map(money.format, values))
     if kind in ("dt.date", "dt.datetime") and types in ({dt.date}, {dt.datetime}):
         return '"%s"', list(map(cast(type[dt.date], types.pop()).isoformat, values))
     return "%s", [json.dumps(plain(value), ensure_ascii=False) for value in values]
