@@ -155,7 +155,8 @@ class Phrase(str):
         self.local = english if local is None else local
         return self
 
-    def __getnewargs__(self) -> tuple[str, str]:  # copy and deepcopy (dataclasses.asdict)
+    # copy and deepcopy (dataclasses.asdict) rebuild a Phrase from both texts, not just str's one
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
         return str(self), self.local
 
 

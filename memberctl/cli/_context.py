@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @dataclass
 class AppContext:
     settings: Settings
-    _engine: Any = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
     _tier_names: dict[str, str] | None = field(default=None, repr=False)
 
     @property

@@ -265,7 +265,9 @@ def _fit(cols: list[Column], whole: list[bool], rows: list[list[str]], title: st
     order = [i for i in order if i > 0]  # the first column identifies the row: always shown
     widest = [max((r[i] for r in rows), key=cell_len, default="") for i in keep]
 
-    def pick(index: list[int], table: list[list[str]]) -> Any:
+    def pick(
+        index: list[int], table: list[list[str]]
+    ) -> tuple[list[Column], list[bool], list[list[str]]]:
         return (
             [cols[i] for i in index],
             [whole[i] for i in index],

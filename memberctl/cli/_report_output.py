@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import io
 import json
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from memberctl.cli._output import Column, Format, emit, message, plain
 from memberctl.i18n import _
@@ -152,12 +153,12 @@ def _json_column(kind: str, values: list[Any]) -> tuple[str, list[str]]:
     if kind == "Decimal" and types == {Decimal}:
         return '"%s"', list(map(money.format, values))
     if kind in ("dt.date", "dt.datetime") and types in ({dt.date}, {dt.datetime}):
-        return '"%s"', list(map(types.pop().isoformat, values))
+        return '"%s"', list(map(cast(type[dt.date], types.pop()).isoformat, values))
     return "%s", [json.dumps(plain(value), ensure_ascii=False) for value in values]
 
 
 # A str as JSON text, as json.dumps(ensure_ascii=False) writes it (the C function).
-_quote: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_quote: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _plain_rows(name: str, data: list[Any]) -> tuple[list[str], list[list[Any]]]:
@@ -280,7 +281,7 @@ def _rfm(rows: Any) -> None:
     ])  # fmt: skip
 
 
-def _date(value: Any) -> str:
+def _date(value: dt.date) -> str:
     return value.strftime("%Y-%m-%d")
 
 
@@ -358,7 +359,7 @@ TABLES: dict[str, Callable[[Any], None]] = {
     "kpi": _kpi,
     "survey": _survey_table,
     **{
-        name: lambda data, columns=columns: _rows_table(data, columns)
+        name: functools.partial(_rows_table, columns=columns)
         for name, columns in LIST_COLUMNS.items()
     },
 }

@@ -98,7 +98,7 @@ def _preview(app: AppContext, raw: dict[str, str | None], tags: list[str]) -> No
         (_("Phone"), phones.national(data.phone, app.region)),
         (_("Gender"), _(data.gender) if data.gender else ""),
         (_("Birthday"), data.birthday.isoformat() if data.birthday else ""),
-        (_("Tier"), app.tier_names().get(data.tier, data.tier)),
+        (_("Tier"), app.tier_names().get(data.tier, data.tier) if data.tier else ""),
         (_("Store"), data.store),
         (_("Tags"), ", ".join(data.tags)),
     ]

@@ -286,11 +286,12 @@ def _fill(connection: Connection, tables: list[dict[str, Any]]) -> None:
     before the member who referred them (PostgreSQL returns updated rows later)."""
     connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     live = {t.name: t for t in _tables(connection)}
+    table: Table | None
     for table in live.values():
         if table.name != "alembic_version":
             connection.execute(delete(table))
     for entry in tables:
-        table = live.get(entry.get("table"))
+        table = live.get(entry.get("table", ""))
         if table is None or table.name == "alembic_version" or not entry.get("rows"):
             continue
         rows = [_typed_row(table, row) for row in entry["rows"]]

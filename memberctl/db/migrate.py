@@ -7,7 +7,9 @@ Concurrent first runs are serialised (SQLite's write lock, a PostgreSQL advisory
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, column, inspect, select, table
 
@@ -93,7 +95,7 @@ def _upgrade_sqlite(engine: Engine, revision: str) -> str | None:
     with `PRAGMA foreign_key_check` before the commit."""
     bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     with bind.connect() as connection:
-        raw = connection.connection.driver_connection
+        raw = cast(sqlite3.Connection, connection.connection.driver_connection)
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():

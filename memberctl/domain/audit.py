@@ -107,7 +107,7 @@ def list_entries(
         query = query.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
     if action:
         query = query.where(
-            (AuditEntry.action == action)
+            (col(AuditEntry.action) == action)
             | col(AuditEntry.action).startswith(action + ".", autoescape=True)
         )
     query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())

@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from memberctl import models
 from memberctl.domain.tiers import TierNames
@@ -31,8 +31,8 @@ BATCH = 5_000  # bound parameters per IN (...) lookup, well under SQLite's limit
 MEMBER = Member.__table__  # type: ignore[attr-defined]
 TAG = MemberTag.__table__  # type: ignore[attr-defined]
 LIFECYCLE = LifecycleChange.__table__  # type: ignore[attr-defined]
-POINTS = models.PointsEntry.__table__
-WALLET = models.WalletEntry.__table__
+POINTS = models.PointsEntry.__table__  # type: ignore[attr-defined]
+WALLET = models.WalletEntry.__table__  # type: ignore[attr-defined]
 PURCHASE = Purchase.__table__  # type: ignore[attr-defined]
 RUN = ImportRun.__table__  # type: ignore[attr-defined]
 # What an import compares and may update on an existing member.
@@ -54,7 +54,11 @@ class Tiers:
 
 
 def tiers(session: Session) -> Tiers:
-    rows = session.connection().execute(select(Tier.code, Tier.name).order_by(Tier.rank)).all()
+    rows = (
+        session.connection()
+        .execute(select(col(Tier.code), col(Tier.name)).order_by(col(Tier.rank)))
+        .all()
+    )
     return Tiers(TierNames((code, name) for code, name in rows), rows[0][0])
 
 
@@ -96,7 +100,7 @@ def insert_members(session: Session, columns: dict[str, list[Any]]) -> list[int]
         return ids
     insert_columns(session, MEMBER, columns)
     query = select(MEMBER.c.member_no, MEMBER.c.id).where(MEMBER.c.id > top)
-    found = dict(connection.execute(query).all())
+    found: dict[str, int] = dict(connection.execute(query).all())
     return [found[number] for number in numbers]
 
 

@@ -27,12 +27,14 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, String, and_, delete, exists, func, literal
 from sqlalchemy import insert as core_insert
+from sqlalchemy import select as core_select
 from sqlalchemy import update as core_update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, campaigns, coupons, lifecycle, limits, policy, segments
+from memberctl.domain import audit, campaigns, coupons, lifecycle, limits, policy
 from memberctl.domain.campaigns import AWARD_POINTS, CampaignSpec
+from memberctl.domain.where import member_filter
 from memberctl.errors import InvalidInput, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import Campaign, CampaignAward, CampaignRun, Member, PointsEntry
@@ -87,7 +89,7 @@ def period_key(period: str, day: dt.date) -> str:
 
 
 def _targets(session: Session, spec: CampaignSpec, as_of: dt.date) -> Any:
-    where = segments.resolve_filter(session, spec.where, None, as_of)
+    where = member_filter(session, spec.where, as_of)
     return and_(col(Member.status) == lifecycle.ACTIVE, col(Member.forgotten_at).is_(None), where)
 
 
@@ -238,14 +240,14 @@ def _credit_points(
         core_insert(_ENTRY).from_select(
             ["member_id", "kind", "points", "expires_on", "reason", "operator", "at",
              "campaign_run_id"],
-            select(
+            core_select(
                 _AWARD.c.member_id, literal("campaign", String), literal(each, Integer),
                 literal(expires_on, Date), literal(f"campaign {spec.code} {key}", String),
                 literal(operator, String), literal(at, DateTime), literal(run_id, Integer),
             ).where(_AWARD.c.run_id == run_id),
         )
     )  # fmt: skip
-    result = session.execute(
+    result = session.exec(
         core_update(_MEMBER)
         .where(_MEMBER.c.id.in_(awarded))
         .values(points=_MEMBER.c.points + each)

@@ -279,7 +279,7 @@ def redeem(
         raise RuleViolation(
             _("coupon {code} {refusal}").format(code=coupon.code, refusal=refusal[0]), refusal[1]
         )
-    done = session.execute(
+    done = session.exec(
         update(_COUPON)
         .where(_COUPON.c.id == coupon.id, _COUPON.c.redeemed_at.is_(None))
         .values(redeemed_at=at, redeemed_order=order_no)

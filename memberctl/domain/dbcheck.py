@@ -49,7 +49,7 @@ class Problem:
 def _points_sums() -> Any:
     return (
         select(PointsEntry.member_id, func.sum(PointsEntry.points).label("total"))
-        .group_by(PointsEntry.member_id)
+        .group_by(col(PointsEntry.member_id))
         .subquery("points_sum")
     )
 
@@ -57,7 +57,7 @@ def _points_sums() -> Any:
 def _wallet_sums() -> Any:
     return (
         select(WalletEntry.member_id, func.sum(WalletEntry.amount).label("total"))
-        .group_by(WalletEntry.member_id)
+        .group_by(col(WalletEntry.member_id))
         .subquery("wallet_sum")
     )
 
@@ -82,7 +82,7 @@ def _balance_cache(session: Session) -> list[Problem]:
     sums = _wallet_sums()
     total = func.coalesce(sums.c.total, 0)
     rows = session.exec(
-        select(Member.member_no, Member.balance, total)
+        select(col(Member.member_no), col(Member.balance), total)
         .outerjoin(sums, sums.c.member_id == Member.id)
         .where(func.abs(Member.balance - total) >= money.CENT / 2)
         .order_by(col(Member.member_no))
@@ -158,14 +158,14 @@ def _bad_allocations(session: Session) -> list[Problem]:
     credit, debit = aliased(PointsEntry), aliased(PointsEntry)
     rows = session.exec(
         select(PointsAllocation.debit_id, PointsAllocation.credit_id)
-        .join(credit, credit.id == PointsAllocation.credit_id)
-        .join(debit, debit.id == PointsAllocation.debit_id)
+        .join(credit, col(credit.id) == PointsAllocation.credit_id)
+        .join(debit, col(debit.id) == PointsAllocation.debit_id)
         .where(
             or_(
-                credit.points <= 0,
-                debit.points >= 0,
-                credit.member_id != debit.member_id,
-                PointsAllocation.points <= 0,
+                col(credit.points) <= 0,
+                col(debit.points) >= 0,
+                col(credit.member_id) != debit.member_id,
+                col(PointsAllocation.points) <= 0,
             )
         )
         .limit(LIMIT)
@@ -180,7 +180,7 @@ def _purchase_points(session: Session) -> list[Problem]:
     earned = (
         select(PointsEntry.purchase_id, func.sum(PointsEntry.points).label("pts"))
         .where(PointsEntry.kind == "earn", col(PointsEntry.purchase_id).is_not(None))
-        .group_by(PointsEntry.purchase_id)
+        .group_by(col(PointsEntry.purchase_id))
         .subquery()
     )
     total = func.coalesce(earned.c.pts, 0)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, policy
@@ -92,7 +93,7 @@ def spend_12m_query(as_of: dt.date) -> Any:
         .where(
             col(Purchase.at) >= start, col(Purchase.at) < end, col(Purchase.refunded_at).is_(None)
         )
-        .group_by(Purchase.member_id)
+        .group_by(col(Purchase.member_id))
         .subquery("spend")
     )
 
@@ -110,11 +111,12 @@ def evaluate(
     rank = {t.code: t.rank for t in tiers}
     grace = dt.timedelta(days=policy.load(session).grace_days)
     spend = spend_12m_query(as_of)
-    rows = session.exec(
-        select(Member.id, Member.member_no, Member.tier_code, Member.below_tier_since,
-               Member.tier_kept_until, func.coalesce(spend.c.spend, 0))
+    rows = session.execute(
+        core_select(col(Member.id), col(Member.member_no), col(Member.tier_code),
+                    col(Member.below_tier_since), col(Member.tier_kept_until),
+                    func.coalesce(spend.c.spend, 0))
         .outerjoin(spend, spend.c.member_id == Member.id)
-        .where(Member.status == lifecycle.ACTIVE)
+        .where(col(Member.status) == lifecycle.ACTIVE)
         .order_by(col(Member.id))
     ).all()  # fmt: skip
     result = Evaluation(as_of, apply, evaluated=len(rows))

@@ -318,7 +318,7 @@ def _undo_members(session: Session, run: Any, result: Undo) -> None:
          "fields": sorted(SHOWN.get(f, f) for f in fields if f not in HIDDEN)}
         for m, fields in updated.items()
     ]  # fmt: skip
-    result.members.sort(key=lambda m: m["member_no"])
+    result.members.sort(key=lambda m: str(m["member_no"]))
     if result.dry_run:
         return
     _restore(session, run, updated)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -49,7 +50,9 @@ def add_note(
     clean = fields.parse_free_text(text, _("the note"), 4000, multiline=True)
     if clean is None:
         raise InvalidInput(_("the note is empty"), _("write what happened"))
-    note = Interaction(member_id=member.id, kind=kind, text=clean, operator=operator, at=at)
+    note = Interaction(
+        member_id=cast(int, member.id), kind=kind, text=clean, operator=operator, at=at
+    )
     session.add(note)
     session.flush()
     audit.record(

@@ -7,6 +7,7 @@ Every move is recorded as a LifecycleChange with its reason, operator and time.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlmodel import Session
 
@@ -87,7 +88,7 @@ def transition(
     if to_status is None:
         raise refusal(member, action)
     change = LifecycleChange(
-        member_id=member.id,
+        member_id=cast(int, member.id),
         kind="status",
         action=action,
         from_value=member.status,
@@ -114,7 +115,7 @@ def record_tier_change(
     at: dt.datetime,
 ) -> LifecycleChange:
     change = LifecycleChange(
-        member_id=member.id,
+        member_id=cast(int, member.id),
         kind="tier",
         action=action,
         from_value=member.tier_code,
@@ -134,7 +135,7 @@ def record_enrolment(
     *, session: Session, member: Member, operator: str, at: dt.datetime
 ) -> LifecycleChange:
     change = LifecycleChange(
-        member_id=member.id,
+        member_id=cast(int, member.id),
         kind="status",
         action="enroll",
         from_value=None,

@@ -7,9 +7,11 @@ in the audit log by field name, never by value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
@@ -18,7 +20,7 @@ from memberctl import clock
 from memberctl.domain import audit, fields, lifecycle, phones, refs, search, tiers
 from memberctl.errors import RuleViolation, UsageProblem
 from memberctl.i18n import _
-from memberctl.models import Counter, Member, MemberTag
+from memberctl.models import Counter, Member, MemberTag, Tier
 
 MEMBER_NO_COUNTER = "member_no"
 
@@ -107,7 +109,9 @@ def _record(member: Member, tags: list[str], referrer: str | None) -> MemberReco
     )
 
 
-def allocate_member_nos(session: Session, count: int, taken: set[str] = frozenset()) -> list[str]:
+def allocate_member_nos(
+    session: Session, count: int, taken: AbstractSet[str] = frozenset()
+) -> list[str]:
     """`count` free `M000001`-style numbers. The counter row is advanced once per call, which
     takes a row lock (PostgreSQL) inside the write transaction (SQLite), so two enrolments or
     imports never share one; numbers already used, or in `taken`, are passed over."""
@@ -118,7 +122,7 @@ def allocate_member_nos(session: Session, count: int, taken: set[str] = frozense
             update(Counter)
             .where(col(Counter.name) == MEMBER_NO_COUNTER)
             .values(value=Counter.value + need)
-            .returning(Counter.value)
+            .returning(col(Counter.value))
         ).scalar_one()
         candidates = [f"M{value:06d}" for value in range(top - need + 1, top + 1)]
         used = _used_numbers(session, candidates)
@@ -226,7 +230,7 @@ def enroll(
     return record(session, member)
 
 
-def _lowest_tier(session: Session) -> tiers.Tier:
+def _lowest_tier(session: Session) -> Tier:
     return tiers.get(session, tiers.list_tiers(session=session)[0].code)
 
 
@@ -236,7 +240,7 @@ def _set_tags(
     current = set(session.exec(select(MemberTag.tag).where(MemberTag.member_id == member.id)))
     for tag in add:
         if tag not in current:
-            session.add(MemberTag(member_id=member.id, tag=tag))
+            session.add(MemberTag(member_id=cast(int, member.id), tag=tag))
             current.add(tag)
     for tag in remove:
         if tag in current:
@@ -390,7 +394,7 @@ def _parse_field(session: Session, key: str, text: str, region: str) -> object:
             _("--{key} cannot be empty").format(key=key),
             _("give the member's {key}").format(key=key),
         )
-    parsers = {
+    parsers: dict[str, Callable[[str], object]] = {
         "name": fields.parse_name,
         "phone": lambda t: phones.parse(t, region),
         "gender": fields.parse_gender,

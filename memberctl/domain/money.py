@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import overload
 
 from memberctl.domain import limits
 from memberctl.errors import InvalidInput
@@ -65,6 +66,12 @@ def _from_text(raw: str) -> Decimal:
         return Decimal("NaN")
 
 
+@overload
+def format(amount: Decimal) -> str: ...  # noqa: A001
+@overload
+def format(amount: None) -> None: ...  # noqa: A001
+@overload
+def format(amount: Decimal | None) -> str | None: ...  # noqa: A001
 def format(amount: Decimal | None) -> str | None:  # noqa: A001  (the module's public name)
     if amount is None:
         return None

@@ -195,6 +195,11 @@ def _steps(
             result.errors.append({"step": name, "message": _describe(exc)})
             return None
 
+    def campaign(code: str) -> Callable[[Any], Any]:
+        return lambda s: campaign_runs.run(
+            session=s, code=code, as_of=as_of, operator=operator, at=at
+        )
+
     step("search", search.backfill)  # pinyin initials for members a bulk import added
     expired = step(
         "expire", lambda s: points.expire(session=s, as_of=as_of, operator=operator, at=at)
@@ -216,9 +221,7 @@ def _steps(
     for code in due:
         ran = step(
             f"campaign {code}",
-            lambda s, c=code: campaign_runs.run(
-                session=s, code=c, as_of=as_of, operator=operator, at=at
-            ),
+            campaign(code),
         )
         if ran is not None:
             result.campaigns.append(ran)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, and_, func, literal
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.atomic import OutputLimit, text_output
@@ -121,7 +122,7 @@ def _expiring(as_of: dt.date) -> Any:
             col(PointsEntry.expires_on) >= literal(as_of, Date),
             col(PointsEntry.expires_on) <= literal(as_of + dt.timedelta(days=EXPIRING_DAYS), Date),
         )
-        .group_by(PointsEntry.id, PointsEntry.member_id, PointsEntry.points)
+        .group_by(col(PointsEntry.id), col(PointsEntry.member_id), col(PointsEntry.points))
         .subquery("lots")
     )
     return (
@@ -155,15 +156,16 @@ def render(
     reachable = _reachable(segments.resolve_filter(session, where, segment, as_of))
     expiring = _expiring(as_of)
     query = (
-        select(Member.member_no, Member.phone, Member.name, Member.points, Member.tier_code,
-               Tier.name, Member.balance, Member.birthday, func.coalesce(expiring.c.points, 0))
+        core_select(col(Member.member_no), col(Member.phone), col(Member.name), col(Member.points),
+                    col(Member.tier_code), col(Tier.name), col(Member.balance),
+                    col(Member.birthday), func.coalesce(expiring.c.points, 0))
         .join(Tier, col(Tier.code) == Member.tier_code)
         .outerjoin(expiring, expiring.c.member_id == Member.id)
         .where(reachable, col(Member.opt_out).is_(False))
         .order_by(col(Member.member_no))
         .execution_options(yield_per=5000)
     )  # fmt: skip
-    rows = _write(out, pieces, lambda: session.exec(query), max_output_mb())
+    rows = _write(out, pieces, lambda: session.execute(query), max_output_mb())
     opted_out = session.exec(
         select(func.count()).select_from(Member).where(reachable, col(Member.opt_out).is_(True))
     ).one()

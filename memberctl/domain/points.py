@@ -30,9 +30,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, func, insert, literal, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, limits, policy
@@ -179,10 +180,15 @@ def open_lots(session: Session, member_id: int) -> list[tuple[int, dt.date | Non
     order: soonest expiry first, then oldest, never-expiring last."""
     left = PointsEntry.points - _used()
     query = (
-        select(PointsEntry.id, PointsEntry.expires_on, left)
+        select(col(PointsEntry.id), col(PointsEntry.expires_on), left)
         .outerjoin(PointsAllocation, col(PointsAllocation.credit_id) == PointsEntry.id)
         .where(PointsEntry.member_id == member_id, PointsEntry.points > 0)
-        .group_by(PointsEntry.id, PointsEntry.expires_on, PointsEntry.points, PointsEntry.at)
+        .group_by(
+            col(PointsEntry.id),
+            col(PointsEntry.expires_on),
+            col(PointsEntry.points),
+            col(PointsEntry.at),
+        )
         .having(left > 0)
         .order_by(
             col(PointsEntry.expires_on).is_(None),
@@ -191,7 +197,7 @@ def open_lots(session: Session, member_id: int) -> list[tuple[int, dt.date | Non
             col(PointsEntry.id),
         )
     )
-    return [(int(i), e, int(n)) for i, e, n in session.exec(query)]
+    return [(cast(int, i), e, int(n)) for i, e, n in session.exec(query)]  # ids are never NULL
 
 
 def lot_remaining(session: Session, credit_id: int) -> int:
@@ -422,14 +428,14 @@ def expire(
     session.execute(
         insert(table).from_select(
             ["member_id", "kind", "points", "reason", "operator", "at", "reverses_id"],
-            select(
+            core_select(
                 lapsed.c.member_id, literal("expire"), -lapsed.c.left,
                 literal(f"expired as of {as_of.isoformat()}"),
                 literal(operator), literal(at, type_=table.c.at.type), lapsed.c.id,
             ),
         )
     )  # fmt: skip
-    new = and_(PointsEntry.id > watermark, PointsEntry.kind == "expire")
+    new = and_(col(PointsEntry.id) > watermark, col(PointsEntry.kind) == "expire")
     session.execute(
         insert(PointsAllocation).from_select(
             ["debit_id", "credit_id", "points"],
@@ -456,7 +462,7 @@ def _lapsed_lots(as_of: dt.date) -> Any:
         select(PointsEntry.id, PointsEntry.member_id, left.label("left"))
         .outerjoin(PointsAllocation, col(PointsAllocation.credit_id) == PointsEntry.id)
         .where(PointsEntry.points > 0, col(PointsEntry.expires_on) < as_of)
-        .group_by(PointsEntry.id, PointsEntry.member_id, PointsEntry.points)
+        .group_by(col(PointsEntry.id), col(PointsEntry.member_id), col(PointsEntry.points))
         .having(left > 0)
         .subquery("lapsed")
     )
@@ -469,7 +475,7 @@ def bump_caches(session: Session, new_entries: Any) -> None:
     delta = (
         select(PointsEntry.member_id, func.sum(PointsEntry.points).label("delta"))
         .where(new_entries)
-        .group_by(PointsEntry.member_id)
+        .group_by(col(PointsEntry.member_id))
         .subquery("delta")
     )
     session.execute(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, update
 from sqlalchemy import select as core_select
@@ -163,7 +163,7 @@ def _erase_free_text_answers(session: Session, member_id: int | None) -> int:
     free = []
     for answer_id, question, value, survey in session.exec(query).all():
         allowed = kept.setdefault(survey.id, anonymous_answers(survey)).get(question, set())
-        if not _anonymous(value, allowed):
+        if not _anonymous(cast(str, value), allowed):  # the query leaves out NULL values
             free.append(answer_id)
     if free:
         session.exec(update(SurveyAnswer).where(col(SurveyAnswer.id).in_(free)).values(value=None))
@@ -242,7 +242,7 @@ def _survey_responses(session: Session, member_id: int | None) -> list[dict[str,
     )
     responses = session.exec(query).all()
     ids = [response.id for response, _ in responses]
-    answers: dict[int, list[dict[str, Any]]] = {}
+    answers: dict[int | None, list[dict[str, Any]]] = {}
     rows = select(SurveyAnswer).where(col(SurveyAnswer.response_id).in_(ids))
     for answer in session.exec(rows.order_by(col(SurveyAnswer.id))):
         answers.setdefault(answer.response_id, []).append(

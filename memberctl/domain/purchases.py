@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, exists, extract, func, insert, literal
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -117,12 +118,12 @@ def stored_orders(
     order_nos = sorted({order_no for _store, order_no in keys})
     for start in range(0, len(order_nos), 500):
         query = (
-            select(Purchase.order_no, Purchase.store, Purchase.member_id, Member.member_no,
-                   Purchase.amount, Purchase.at)
+            core_select(col(Purchase.order_no), col(Purchase.store), col(Purchase.member_id),
+                        col(Member.member_no), col(Purchase.amount), col(Purchase.at))
             .join(Member, col(Member.id) == Purchase.member_id)
             .where(col(Purchase.order_no).in_(order_nos[start : start + 500]))
         )  # fmt: skip
-        for row in session.exec(query):
+        for row in session.execute(query):
             if (row[1], row[0]) in keys:
                 found[(row[1], row[0])] = StoredOrder(*row)
     return found
@@ -338,7 +339,7 @@ def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:
     `points_for`)."""
     birthday = and_(
         col(Member.birthday).is_not(None),
-        extract("month", Member.birthday) == extract("month", Purchase.at),
+        extract("month", col(Member.birthday)) == extract("month", col(Purchase.at)),
     )
     bonus = case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
     earned = (
@@ -347,24 +348,26 @@ def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:
         * _in_hundredths(Tier.multiplier)
         * bonus
     ) // SCALE
-    already = exists().where(PointsEntry.purchase_id == Purchase.id, PointsEntry.kind == "earn")
+    already = exists().where(
+        col(PointsEntry.purchase_id) == Purchase.id, col(PointsEntry.kind) == "earn"
+    )
     return (
-        select(
-            Purchase.id, Purchase.member_id, Purchase.order_no, Purchase.at, earned.label("pts"),
-            expiry.label("expires_on"),
+        core_select(
+            col(Purchase.id), col(Purchase.member_id), col(Purchase.order_no), col(Purchase.at),
+            earned.label("pts"), expiry.label("expires_on"),
         )
         .join(Member, col(Member.id) == Purchase.member_id)
         .join(Tier, col(Tier.code) == Member.tier_code)
         .where(
-            Purchase.import_run_id == run_id, col(Purchase.refunded_at).is_(None),
-            Member.status == "active", ~already,
+            col(Purchase.import_run_id) == run_id, col(Purchase.refunded_at).is_(None),
+            col(Member.status) == "active", ~already,
         )
     ).subquery("due")  # fmt: skip
 
 
 def _expiry_case(session: Session, run_id: int, rules: policy.Policy) -> Any:
     """expires_on for each purchase month of the run, as a CASE over year*12+month."""
-    month_key = extract("year", Purchase.at) * 12 + extract("month", Purchase.at)
+    month_key = extract("year", col(Purchase.at)) * 12 + extract("month", col(Purchase.at))
     if rules.expiry_months is None:
         return literal(None, type_=PointsEntry.__table__.c.expires_on.type)  # type: ignore[attr-defined]
     keys = session.exec(select(month_key).where(Purchase.import_run_id == run_id).distinct()).all()
@@ -391,7 +394,7 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         insert(table).from_select(
             ["member_id", "kind", "points", "expires_on", "reason", "operator", "at",
              "purchase_id", "import_run_id"],
-            select(
+            core_select(
                 due.c.member_id, literal("earn"), due.c.pts, due.c.expires_on,
                 literal("order ") + due.c.order_no, literal(operator), due.c.at, due.c.id,
                 literal(import_run_id),
@@ -399,9 +402,9 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         )
     )  # fmt: skip
     new = and_(
-        PointsEntry.id > watermark,
-        PointsEntry.kind == "earn",
-        PointsEntry.import_run_id == import_run_id,
+        col(PointsEntry.id) > watermark,
+        col(PointsEntry.kind) == "earn",
+        col(PointsEntry.import_run_id) == import_run_id,
     )
     _check_import_limits(session, new)
     _set_points_earned(session, new)

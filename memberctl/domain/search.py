@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from typing import cast
 
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select, update
@@ -169,7 +170,7 @@ def _by_full_pinyin(session: Session, key: str) -> list[int]:
         or_(*(col(Member.name_initials).startswith(s) for s in splits))
     )
     return [
-        member_id
+        cast(int, member_id)  # a stored member's id is never NULL
         for member_id, name in session.exec(narrowed)
         if name and full_pinyin(name).startswith(key)
     ]

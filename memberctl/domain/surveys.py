@@ -275,7 +275,7 @@ class SurveySummary:
 
 
 def list_surveys(*, session: Session) -> list[SurveySummary]:
-    counts = dict(
+    counts: dict[int | None, int] = dict(
         session.exec(
             select(SurveyResponse.survey_id, func.count()).group_by(col(SurveyResponse.survey_id))
         ).all()

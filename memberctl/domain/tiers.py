@@ -428,7 +428,9 @@ def _check_resulting_set(
     """The tiers after the load (stored ones updated by the file, new ones added): each rank
     used once, and each tier's threshold above the one of the tier ranked next below it (a
     threshold that is itself a problem is left out)."""
-    result = {code: {"rank": t.rank, "threshold": t.threshold} for code, t in existing.items()}
+    result: dict[str, dict[str, Any]] = {
+        code: {"rank": t.rank, "threshold": t.threshold} for code, t in existing.items()
+    }
     for values in parsed:
         if _CODE.fullmatch(values["code"]):
             merged = {**result.get(values["code"], {}), **values}

@@ -99,7 +99,7 @@ class Discarded(Exception):  # noqa: N818  (not an error: a dry run or a strict 
 
 
 @contextmanager
-def few_collections() -> Iterator[Callable[[], None]]:
+def few_collections() -> Iterator[Callable[[], object]]:
     """Pause Python's cyclic garbage collector while rows are imported; the caller calls the
     function yielded after each chunk to collect what that chunk left. An import allocates
     millions of small objects that live for a chunk (and reference counting frees), and the

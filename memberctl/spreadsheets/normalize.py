@@ -67,8 +67,8 @@ def cell_text(raw: Any) -> str:
 
 def by_value(series: pd.Series, parse: Callable[[Any], Any]) -> Column:
     """Apply `parse` once per distinct raw value; InvalidInput becomes that row's error."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    uniques = uniques.tolist()
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    uniques = distinct.tolist()
     fast = getattr(parse, "bulk", None)
     values: list[Any] = fast(uniques) if fast is not None and len(uniques) > 100 else []
     values = values or [None] * len(uniques)

@@ -48,7 +48,7 @@ def split(
     places = [first, *(c for c in word_columns if c in frame.columns and c != first)]
     found: list[int] = []
     for row in _candidates(frame, places):
-        word = next(frame.at[row, c] for c in places if is_total(frame.at[row, c]))
+        word: object = next(frame.at[row, c] for c in places if is_total(frame.at[row, c]))
         keys = [frame.at[row, c] for c in key_columns if c in frame.columns]
         if all(_blank(cell) or cell == word for cell in keys):
             found.append(row)

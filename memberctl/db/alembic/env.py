@@ -2,6 +2,7 @@
 
 import memberctl.models  # noqa: F401  (registers every table)
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
@@ -13,13 +14,14 @@ def run_migrations() -> None:
         from memberctl.db.engine import make_engine
 
         url = context.config.get_main_option("sqlalchemy.url")
+        assert url is not None, "alembic.ini sets sqlalchemy.url"
         with make_engine(url).begin() as connection:
             _configure_and_run(connection)
         return
     _configure_and_run(connection)
 
 
-def _configure_and_run(connection) -> None:
+def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

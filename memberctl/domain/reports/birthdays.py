@@ -14,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, extract, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
 
 from memberctl.domain import lifecycle
 from memberctl.domain.reports import Scope
@@ -86,17 +87,17 @@ def build(
         month = month or scope.as_of.month
         which = extract("month", born) == month
         since = scope.as_of.replace(day=1) if month == scope.as_of.month else scope.as_of
-    query = select(
-        Member.member_no,
-        Member.name,
-        Member.phone,
+    query = core_select(
+        col(Member.member_no),
+        col(Member.name),
+        col(Member.phone),
         born,
-        Member.tier_code,
-        Member.status,
-        Member.points,
+        col(Member.tier_code),
+        col(Member.status),
+        col(Member.points),
     ).where(scope.members, born.is_not(None), col(Member.status) != lifecycle.CANCELLED, which)
     rows = []
-    for no, name, phone, birthday, tier, status, points in session.exec(query):
+    for no, name, phone, birthday, tier, status, points in session.execute(query):
         coming = _next(birthday, since)
         rows.append(
             BirthdayRow(no, name, scope.phone(phone), birthday, coming, coming.year - birthday.year,

@@ -102,7 +102,7 @@ def _purchases(
         return 0, 0, Decimal("0.00")
     at = col(Purchase.at)
     count, buyers, spend = session.exec(
-        select(func.count(), func.count(distinct(Purchase.member_id)),
+        select(func.count(), func.count(distinct(col(Purchase.member_id))),
                func.round(func.sum(col(Purchase.amount)), 2))
         .join(reached, reached.c.member_id == col(Purchase.member_id))
         .join(windows, windows.c.first == reached.c.first)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.domain import lifecycle
@@ -48,8 +49,8 @@ def build(*, session: Session, scope: Scope, days: int = DEFAULT_DAYS) -> list[C
         .subquery("per_member")
     )  # fmt: skip
     query = (
-        select(Member.member_no, Member.name, Member.phone, Member.tier_code, Member.status,
-               Member.points, *per.c[1:])
+        core_select(col(Member.member_no), col(Member.name), col(Member.phone),
+                    col(Member.tier_code), col(Member.status), col(Member.points), *per.c[1:])
         .join(per, per.c.member_id == col(Member.id))
         .where(scope.members, col(Member.status) != lifecycle.CANCELLED)
         .order_by(per.c.last.desc(), col(Member.member_no))

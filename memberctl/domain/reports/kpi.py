@@ -122,5 +122,5 @@ def build(
     names = [f.name for f in fields(KpiValues)]
     change = KpiValues(*(_difference(getattr(now, n), getattr(before, n)) for n in names))
     pct = {n: _percent(getattr(now, n), getattr(before, n)) for n in names}
-    return Kpi(start, end, previous_start, previous_end, *(getattr(now, n) for n in names),
-               before, change, pct)  # fmt: skip
+    return Kpi(start, end, previous_start, previous_end, **{n: getattr(now, n) for n in names},
+               previous=before, change=change, change_pct=pct)  # fmt: skip

@@ -44,6 +44,7 @@ from itertools import chain, groupby
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.domain import money
@@ -106,9 +107,9 @@ def build(*, session: Session, scope: Scope) -> list[RfmRow]:
         .group_by(col(Purchase.member_id))
         .subquery("per_member")
     )  # fmt: skip
-    measured = select(
-        col(Member.member_no), Member.name, Member.phone, Member.tier_code, per.c.last,
-        per.c.orders, per.c.spend,
+    measured = core_select(
+        col(Member.member_no), col(Member.name), col(Member.phone), col(Member.tier_code),
+        per.c.last, per.c.orders, per.c.spend,
     ).join(per, per.c.member_id == col(Member.id)).where(scope.members)  # fmt: skip
     day = scope.as_of.toordinal()
     phone = scope.phone

@@ -62,7 +62,7 @@ def build(*, session: Session, scope: Scope) -> Summary:
 
 def active_members(session: Session, scope: Scope, days: int = ACTIVE_DAYS) -> int:
     """Members with a purchase (not refunded) in the `days` days ending with `as_of`."""
-    query = select(func.count(distinct(Purchase.member_id))).where(
+    query = select(func.count(distinct(col(Purchase.member_id)))).where(
         counted(), col(Purchase.at) >= scope.since(days), col(Purchase.at) < scope.day_after
     )
     if scope.filtered:

@@ -99,14 +99,16 @@ def build(*, session: Session, scope: Scope, code: str) -> SurveyReport:
     questions = surveys.questions_of(survey)
     responses, respondents = session.exec(
         _scoped(
-            select(func.count(), func.count(distinct(SurveyResponse.member_id))), survey.id, scope
+            select(func.count(), func.count(distinct(col(SurveyResponse.member_id)))),
+            survey.id,
+            scope,
         )
     ).one()
     answer, value = col(SurveyAnswer.question), col(SurveyAnswer.value)
     answered = dict(
         session.exec(
             _scoped(
-                _answers(select(answer, func.count(distinct(SurveyAnswer.response_id)))),
+                _answers(select(answer, func.count(distinct(col(SurveyAnswer.response_id))))),
                 survey.id, scope,
             ).group_by(answer)
         ).all()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Numeric, and_, false, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.domain import lifecycle, money
@@ -59,12 +60,14 @@ def build(*, session: Session, scope: Scope, within: Decimal = DEFAULT_WITHIN) -
         ),
     )  # fmt: skip
     query = (
-        select(Member.member_no, Member.name, Member.phone, Member.tier_code, spent)
+        core_select(
+            col(Member.member_no), col(Member.name), col(Member.phone), col(Member.tier_code), spent
+        )
         .outerjoin(spend, spend.c.member_id == col(Member.id))
         .where(scope.members, col(Member.status) == lifecycle.ACTIVE, near)
     )
     rows = []
-    for no, name, phone, tier, amount in session.exec(query):
+    for no, name, phone, tier, amount in session.execute(query):
         target = above[tier]
         spent_12m = cents(amount)
         rows.append(

@@ -19,7 +19,18 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, and_, exists, extract, false, func, not_, or_
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    SQLColumnExpression,
+    and_,
+    exists,
+    extract,
+    false,
+    func,
+    not_,
+    or_,
+)
 from sqlmodel import Session, col, select
 
 from memberctl.domain.tiers import TierNames
@@ -155,7 +166,7 @@ class _Compiler:
     def age_at_least(self, years: int) -> Clause:
         return col(Member.birthday) <= _years_back(self.as_of, years)
 
-    def days_at_least(self, moment: ColumnElement[Any]) -> Callable[[int], Clause]:
+    def days_at_least(self, moment: SQLColumnExpression[Any]) -> Callable[[int], Clause]:
         """`as_of - day(moment) >= N` is `moment < midnight of as_of - N + 1 days`."""
         return lambda days: moment < _midnight(_add_days(self.as_of, 1 - days))
 
@@ -193,7 +204,7 @@ def _by_threshold(at_least: Callable[[int], Clause], node: Compare, guard: Claus
     return clause if guard is None else and_(guard, clause)
 
 
-def _ordered(expr: ColumnElement[Any], node: Compare) -> Clause:
+def _ordered(expr: SQLColumnExpression[Any], node: Compare) -> Clause:
     values: Sequence[Any] = [v.value for v in node.values]
     if node.op == "in":
         return expr.in_(values)
@@ -207,7 +218,7 @@ def _month(node: Compare) -> Clause:
     return and_(birthday.is_not(None), _ordered(extract("month", birthday), node))
 
 
-def _text(column: ColumnElement[Any], node: Compare) -> Clause:
+def _text(column: SQLColumnExpression[Any], node: Compare) -> Clause:
     """`=`/`in` on a text column; an empty value ('') stands for "not recorded"."""
     given = [str(v.value) for v in node.values]
     named = [v for v in given if v]

@@ -104,6 +104,11 @@ class _Parser:
     def token(self) -> Token:
         return self.tokens[self.index]
 
+    def kind(self) -> Kind:
+        """The current token's kind, read afresh: a check on `self.token.kind` stays narrowed
+        for mypy across `advance()`, which moves to another token."""
+        return self.token.kind
+
     def advance(self) -> Token:
         token = self.tokens[self.index]
         self.index += 1
@@ -174,7 +179,7 @@ class _Parser:
         if self.token.kind == Kind.lparen:
             opening = self.advance()
             node = self.disjunct()
-            if self.token.kind != Kind.rparen:
+            if self.kind() != Kind.rparen:
                 raise self.error(
                     _("')' to close the '(' at column {value}").format(value=opening.pos + 1)
                 )
@@ -247,10 +252,10 @@ class _Parser:
             raise self.error("'('", _("write a list as (a, b, c)"))
         self.advance()
         values = [self.value(spec)]
-        while self.token.kind == Kind.comma:
+        while self.kind() == Kind.comma:
             self.advance()
             values.append(self.value(spec))
-        if self.token.kind != Kind.rparen:
+        if self.kind() != Kind.rparen:
             raise self.error("',' or ')'")
         self.advance()
         return tuple(values)

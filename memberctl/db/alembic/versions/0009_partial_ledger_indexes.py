@@ -12,6 +12,8 @@ Revision ID: 0009
 Revises: 0008
 """
 
+from typing import TypedDict
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,7 +31,12 @@ PARTIAL = [  # (table, column)
 ]
 
 
-def _where(column: str) -> dict[str, sa.ColumnElement[bool]]:
+class _Where(TypedDict):
+    sqlite_where: sa.ColumnElement[bool]
+    postgresql_where: sa.ColumnElement[bool]
+
+
+def _where(column: str) -> _Where:
     clause = sa.column(column).is_not(None)
     return {"sqlite_where": clause, "postgresql_where": clause}
 
