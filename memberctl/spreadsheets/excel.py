@@ -110,7 +110,7 @@ MAX_SHEET_MB = 1024  # uncompressed size of everything in the .xlsx; the size of
 MAX_CELLS = 20_000_000  # rows x columns of a sheet's used rectangle (1M rows x 20 columns)
 # What zipfile raises on a damaged archive: bad headers or data, a CRC or size mismatch, an
 # unsupported version or compression method (NotImplementedError), encryption (RuntimeError).
-_DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError,
+DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError,
             ValueError)  # fmt: skip
 _HEAD = 256 * 1024  # the extent of this much of a sheet is read exactly; the rest is searched
 _REF = re.compile(rb'r="([A-Z]{0,3})([0-9]{1,9})"')  # r="B12" on <row> and <c> elements
@@ -159,17 +159,24 @@ def _check_unpacked(path: Path, infos: list[Any]) -> None:
 
 def check_xlsx_limits(path: Path) -> None:
     """Refuse an .xlsx whose uncompressed size or any sheet's used rectangle is over the limit."""
+    for archive, info, max_cells in _zip_parts(path):
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            _check_cells(path, archive, info, max_cells)
+
+
+def _zip_parts(path: Path) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipInfo, int]]:
+    """Each part of the zip at `path` with the cell limit, once its unpacked size is checked;
+    nothing when it is not a zip at all (calamine says so in its own words)."""
     try:
         archive = zipfile.ZipFile(path)
-    except _DAMAGED:
-        return  # not a zip at all: calamine says so in its own words
+    except DAMAGED:
+        return
     with archive:
         infos = archive.infolist()
         _check_unpacked(path, infos)
         max_cells = _limit(MAX_CELLS_ENV, MAX_CELLS)
         for info in infos:
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                _check_cells(path, archive, info, max_cells)
+            yield archive, info, max_cells
 
 
 # An .ods repeats a row or cell with table:number-rows-repeated / number-columns-repeated: a
@@ -185,21 +192,13 @@ _REPEATS = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]{1,12})"')
 def check_ods_limits(path: Path) -> None:
     """Refuse an .ods whose uncompressed size or any sheet's used rectangle (up to its last
     cell holding a value, repeats counted) is over the limit, as `check_xlsx_limits`."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except _DAMAGED:
-        return  # not a zip at all: calamine says so in its own words
-    with archive:
-        infos = archive.infolist()
-        _check_unpacked(path, infos)
-        max_cells = _limit(MAX_CELLS_ENV, MAX_CELLS)
-        for info in infos:
-            if info.filename == "content.xml":
-                try:
-                    rows, columns = _ods_rectangle(archive, info)
-                except _DAMAGED as exc:
-                    raise _damaged(path, info, exc) from None
-                _check_rectangle(path, rows, columns, max_cells)
+    for archive, info, max_cells in _zip_parts(path):
+        if info.filename == "content.xml":
+            try:
+                rows, columns = _ods_rectangle(archive, info)
+            except DAMAGED as exc:
+                raise _damaged(path, info, exc) from None
+            _check_rectangle(path, rows, columns, max_cells)
 
 
 def _ods_rectangle(archive: Any, info: Any) -> tuple[int, int]:
@@ -288,7 +287,7 @@ class _OdsWalk:
 def _check_cells(path: Path, archive: Any, info: Any, max_cells: int) -> None:
     try:
         rows, columns = _used_rectangle(archive, info, max_cells)
-    except _DAMAGED as exc:
+    except DAMAGED as exc:
         raise _damaged(path, info, exc) from None
     _check_rectangle(path, rows, columns, max_cells)
 

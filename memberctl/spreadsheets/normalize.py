@@ -344,23 +344,28 @@ _SHORT_YEAR = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}年\d{1,2}月\
 _YEAR_LAST = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 
 
+def _csv_date(problem: str) -> InvalidInput:
+    return InvalidInput(
+        problem,
+        _("save the file as .xlsx, or format the column as YYYY-MM-DD before saving the CSV"),
+    )
+
+
 def _date_time_text(value: str) -> dt.datetime:
     day_text, _sep, time_text = value.replace("T", " ").partition(" ")
     if _SHORT_YEAR.fullmatch(day_text):
-        raise InvalidInput(
+        raise _csv_date(
             _(
                 "date '{value}' has a two-digit year, as LibreOffice and Excel write short dates "
                 "in a CSV file"
-            ).format(value=value),
-            _("save the file as .xlsx, or format the column as YYYY-MM-DD before saving the CSV"),
+            ).format(value=value)
         )
     if _YEAR_LAST.fullmatch(day_text):
-        raise InvalidInput(
+        raise _csv_date(
             _(
                 "date '{value}' may be day first or month first, as LibreOffice and Excel write "
                 "dates in a CSV file"
-            ).format(value=value),
-            _("save the file as .xlsx, or format the column as YYYY-MM-DD before saving the CSV"),
+            ).format(value=value)
         )
     day = fields.parse_date(day_text)
     time_text = time_text.strip()

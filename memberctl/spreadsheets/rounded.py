@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from memberctl.i18n import _
-from memberctl.spreadsheets.excel import _DAMAGED
+from memberctl.spreadsheets.excel import DAMAGED
 from memberctl.spreadsheets.read import Sheet
 from memberctl.spreadsheets.rejects import Rejects
 
@@ -35,8 +35,8 @@ _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _SCIENTIFIC_CODE = re.compile(r"E[+-]", re.IGNORECASE)
 _ATTRIBUTE = re.compile(rb'\b([st])="([^"]*)"')
 _PIECE = 4 * 1024 * 1024
-# A damaged or unusual file (see excel._DAMAGED): the rule without formats; calamine judges it.
-_UNREADABLE = (*_DAMAGED, KeyError, ParseError, DefusedXmlException)
+# A damaged or unusual file (see excel.DAMAGED): the rule without formats; calamine judges it.
+_UNREADABLE = (*DAMAGED, KeyError, ParseError, DefusedXmlException)
 
 
 def message(value: float) -> str:
