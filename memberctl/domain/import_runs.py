@@ -194,6 +194,11 @@ def undo(
     return result
 
 
+def _inserted(run: Any) -> Any:
+    """A query of the ids of the members the run inserted."""
+    return select(CHANGE.c.member_id).where(CHANGE.c.run_id == run.id, CHANGE.c.field == INSERTED)
+
+
 def _touched(run: Any) -> Any:
     """A query of the ids of the members the run touched."""
     if run.kind == "purchases":
@@ -230,9 +235,7 @@ def _refuse_newer(session: Session, run: Any, touched: Any) -> None:
     if row is not None:
         found.append((row[0], False, _("a later import (run {run})").format(run=row[1])))
     if run.kind == "members":  # a member enrolled since names an inserted one as referrer
-        inserted = select(CHANGE.c.member_id).where(
-            CHANGE.c.run_id == run.id, CHANGE.c.field == INSERTED
-        )
+        inserted = _inserted(run)
         referring = (
             select(MEMBER.c.referrer_id, MEMBER.c.member_no)
             .where(MEMBER.c.referrer_id.in_(inserted), MEMBER.c.id.not_in(inserted))
@@ -345,9 +348,7 @@ def _restore(session: Session, run: Any, updated: dict[int, dict[str, Any]]) -> 
 def _remove(session: Session, run: Any) -> None:
     """The inserted members and every row written for them (anything newer was refused)."""
     connection = session.connection()
-    inserted = select(CHANGE.c.member_id).where(
-        CHANGE.c.run_id == run.id, CHANGE.c.field == INSERTED
-    )
+    inserted = _inserted(run)
     connection.execute(update(MEMBER).where(MEMBER.c.id.in_(inserted)).values(referrer_id=None))
     for table in (bulk.TAG, bulk.LIFECYCLE, bulk.POINTS, bulk.WALLET):
         connection.execute(delete(table).where(table.c.member_id.in_(inserted)))
