@@ -346,9 +346,7 @@ def runs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 def undo(
     ctx: typer.Context,
     run: Annotated[int, typer.Argument(metavar="RUN", help=_("The run, from `import runs`."))],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help=_("Show what would change, change nothing."))
-    ] = False,
+    dry_run: DryRunOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
