@@ -104,6 +104,10 @@ def _usage_errors() -> list[tuple[re.Pattern[str], str]]:
          _("Invalid value for {name}: give a whole number")),
         (r"Invalid value for (?P<name>'[^']+'|[^:]+): Input should be a valid (number|decimal).*",
          _("Invalid value for {name}: give a number")),
+        (r"Invalid value for (?P<name>'[^']+'|[^:]+): Input should be greater than or equal to "
+         r"(?P<least>\S+)", _("Invalid value for {name}: give {least} or more")),
+        (r"Invalid value for (?P<name>'[^']+'|[^:]+): Input should be less than or equal to "
+         r"(?P<most>\S+)", _("Invalid value for {name}: give {most} or less")),
         (r"Invalid value for (?P<name>'[^']+'|[^:]+): (?P<reason>.*)",
          _("Invalid value for {name}: {reason}")),
         (r"Missing command\.", _("Missing command.")),

@@ -176,13 +176,25 @@ def test_a_workbook_in_chinese_has_chinese_headers_and_chart_titles(engine, db_u
         (["member", "list", "--limit", "abc"],
          "错误：'--limit' 的值无效：请填写整数（参见 'memberctl member list --help'）",
          "error: Invalid value for '--limit': "),
+        (["member", "list", "--limit", "0"],
+         "错误：'--limit' 的值无效：请填写 1 或更大的数（参见 'memberctl member list --help'）",
+         "error: Invalid value for '--limit': Input should be greater than or equal to 1"),
+        (["import", "members", "m.csv", "--header-row", "0"],
+         "错误：'--header-row' 的值无效：请填写 1 或更大的数"
+         "（参见 'memberctl import members --help'）",
+         "error: Invalid value for '--header-row': Input should be greater than or equal to 1"),
+        (["report", "growth", "--months", "601"],
+         "错误：'--months' 的值无效：请填写 600 或更小的数"
+         "（参见 'memberctl report growth --help'）",
+         "error: Invalid value for '--months': Input should be less than or equal to 600"),
         (["member", "list", "--limit"], "错误：选项 '--limit' 需要一个值。",
          "error: Option '--limit' requires an argument."),
         (["member", "lst"],
          "错误：没有命令 'lst'；是不是 'list'？（参见 'memberctl member --help'）",
          "error: No such command 'lst'. Did you mean 'list'? (see 'memberctl member --help')"),
     ],
-    ids=["missing-argument", "extra-argument", "no-such-option", "bad-integer", "no-value",
+    ids=["missing-argument", "extra-argument", "no-such-option", "bad-integer", "too-small",
+         "too-small-header-row", "too-large", "no-value",
          "no-such-command"],
 )  # fmt: skip
 def test_usage_errors_in_chinese_keep_exit_2(db_url, args, chinese, english):
