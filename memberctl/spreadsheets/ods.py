@@ -58,8 +58,11 @@ _AUTOMATIC = (
     '<number:minutes number:style="long"/><number:text>:</number:text>'
     '<number:seconds number:style="long"/></number:date-style>'
     '<number:text-style style:name="N_TEXT"><number:text-content/></number:text-style>'
+    '<number:number-style style:name="N_MONEY"><number:number number:decimal-places="2" '
+    'number:min-decimal-places="2" number:min-integer-digits="1"/></number:number-style>'
     '<style:style style:name="day" style:family="table-cell" style:data-style-name="N_DAY"/>'
     '<style:style style:name="text" style:family="table-cell" style:data-style-name="N_TEXT"/>'
+    '<style:style style:name="money" style:family="table-cell" style:data-style-name="N_MONEY"/>'
     '<style:style style:name="time" style:family="table-cell" style:data-style-name="N_TIME"/>'
     '<style:style style:name="head" style:family="table-cell">'
     '<style:text-properties fo:font-weight="bold"/></style:style>'
@@ -210,7 +213,12 @@ def cell(value: Any) -> str:
         word = "true" if value else "false"
         return (f'<table:table-cell office:value-type="boolean" office:boolean-value="{word}">'
                 f"<text:p>{word.upper()}</text:p></table:table-cell>")  # fmt: skip
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, Decimal):  # money: shown with two decimals, as workbook.FORMATS
+        return (
+            f'<table:table-cell table:style-name="money" office:value-type="float" '
+            f'office:value="{value}"><text:p>{value:.2f}</text:p></table:table-cell>'
+        )
+    if isinstance(value, int | float):
         text = str(value)
         return (f'<table:table-cell office:value-type="float" office:value="{text}">'
                 f"<text:p>{text}</text:p></table:table-cell>")  # fmt: skip

@@ -58,6 +58,12 @@ def test_export_members_to_ods_cells_are_exact(shop, tmp_path):
     assert "table:formula" not in content
     frame = pd.read_excel(path, engine="odf", dtype=object)  # odfpy reads it too
     assert list(frame["手机号"]) == ["13800138000", "+861062345678", "13700137000"]
+    # money shows two decimals in Calc, as in the .xlsx (0.00, not 0)
+    assert (
+        '<table:table-cell table:style-name="money" office:value-type="float" '
+        'office:value="0.00"><text:p>0.00</text:p></table:table-cell>'
+    ) in content
+    assert 'style:name="N_MONEY"><number:number number:decimal-places="2"' in content
 
 
 def test_ods_export_imports_back_unchanged(shop, tmp_path):
