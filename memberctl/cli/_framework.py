@@ -3,15 +3,16 @@
 Typer 0.29 vendors click as `typer._click`; a few things memberctl needs exist only there or
 only as module state: the help-or-usage-error `memberctl` alone gives (NoArgsIsHelpError), where
 a value came from (ParameterSource), the current context outside a command, the help option's
-and the usage line's English words, and click's usage errors, English f-strings (no gettext).
-Everything else uses Typer's public names (typer.TyperException is the base of every click
-error). tests/cli/test_framework.py pins each behaviour below, in English and in Chinese, and
-tests/cli/test_framework.py::test_only_this_module_touches_the_private_parts keeps the rest of
-memberctl/cli out; ruff bans `typer._click` elsewhere too (memberctl/cli/ruff.toml).
+and the usage line's English words, and click's usage errors, English f-strings (no gettext, so
+no catalog can reach them: a regex table translates them). Everything else uses Typer's public
+names; typer.TyperException is the base of every click error.
 
-The words are set once, at import, and only when the language is not English: English help and
-errors are Typer's own, untouched. Should a later Typer move a word, its help keeps the English
-word and the pinning test says which.
+The help words are set once, at import, and only when the language is not English: English help
+and errors are Typer's own, untouched. tests/cli/test_framework.py pins each behaviour here in
+both languages (the current context: tests/i18n/test_words.py, tier names in a Chinese table)
+and fails if another module uses a private Typer name; ruff bans `typer._click` elsewhere
+(memberctl/cli/ruff.toml). A Typer release that moves one of these imports stops memberctl at
+start-up, hence the `<0.30` pin in pyproject.toml.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Chinese, and is compared whole (a help line with its runs of spaces collapsed, s
 widths follow the longest option): a Typer release that renames a click message, moves a help
 word or drops a private name fails here, naming the case. The language is fixed when memberctl.cli
 is imported, so each language is one child process running every case with CliRunner.
+(The current context, the one private name not pinned here, is pinned by the tier names in a
+Chinese table: tests/i18n/test_words.py.)
 
 And only _framework may touch those parts: ruff bans `typer._click` elsewhere, and the test at
 the end also catches private Typer names and patched Typer classes anywhere else in memberctl.
