@@ -33,7 +33,7 @@ from memberctl.cli import (
 )
 from memberctl.cli._context import AppContext
 from memberctl.cli._errors import ErrorBoundary
-from memberctl.cli._localize import localize_typer
+from memberctl.cli._framework import given_on_command_line, help_as_usage_error, localize_typer
 from memberctl.config import MAX_OPERATOR, resolve, valid_operator
 from memberctl.i18n import _, activate, choose, normalize
 
@@ -165,12 +165,9 @@ def _no_command(ctx: typer.Context) -> None:
 
         menu.run(ctx)
         return
-    from typer._click.core import ParameterSource
-    from typer._click.exceptions import NoArgsIsHelpError
-
-    if any(ctx.get_parameter_source(p) == ParameterSource.COMMANDLINE for p in ctx.params):
+    if given_on_command_line(ctx):
         ctx.fail(_("Missing command."))
-    raise NoArgsIsHelpError(ctx)
+    help_as_usage_error(ctx)
 
 
 def main() -> None:

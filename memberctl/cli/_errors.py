@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from memberctl.cli._framework import ClickException, NoArgsIsHelpError, usage_error
 from memberctl.cli._output import err_console
 from memberctl.errors import MemberctlError
 from memberctl.i18n import _
@@ -60,8 +61,6 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _usage_line(exc: Any) -> str:
-    from memberctl.cli._localize import usage_error
-
     message = usage_error(exc.format_message().strip().replace("\n", " "))
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
@@ -123,8 +122,6 @@ class ErrorBoundary(TyperGroup):
         return code
 
     def _run(self, args: Any, prog_name: Any, complete_var: Any, **extra: Any) -> int:
-        from typer._click import exceptions as click_exceptions
-
         bad = _undecodable(sys.argv[1:] if args is None else list(args))
         if bad is not None:
             _say(
@@ -142,12 +139,12 @@ class ErrorBoundary(TyperGroup):
                 err_console.print(f"  {one_line(detail)}", markup=False, highlight=False,
                                   soft_wrap=True)  # fmt: skip
             return exc.exit_code
-        except click_exceptions.NoArgsIsHelpError as exc:
+        except NoArgsIsHelpError as exc:
             # Building the exception rendered the help already: rich prints it and returns "".
             if exc.message.strip():
                 err_console.print(exc.message, markup=False, highlight=False)
             return 2
-        except click_exceptions.ClickException as exc:
+        except ClickException as exc:
             _say(_usage_line(exc))
             return exc.exit_code
         except typer.Abort:

@@ -170,9 +170,9 @@ def _show(column: Column, item: Any) -> str:
 
 def _tier_names() -> dict[str, str]:
     """Tier code -> name from this invocation's database (AppContext caches it)."""
-    from typer._click.globals import get_current_context
+    from memberctl.cli._framework import current_context
 
-    ctx = get_current_context(silent=True)
+    ctx = current_context()
     names = getattr(ctx.find_root().obj, "tier_names", None) if ctx is not None else None
     return names() if names is not None else {}
 

@@ -227,7 +227,7 @@ def _menu_choices() -> list[tuple[str, str]]:
 
 def _attempt(ctx: typer.Context, action: Callable[[typer.Context], None]) -> None:
     """Run one item; whatever goes wrong is one line, and the menu comes back."""
-    from typer._click.exceptions import ClickException
+    from memberctl.cli._framework import ClickException
 
     try:
         action(ctx)
