@@ -82,9 +82,12 @@ def show_member(app: AppContext, record: Any, fmt: Format, mask: bool = False) -
 
 
 def enroll(
-    app: AppContext, raw: dict[str, str | None], tags: list[str], fmt: Format,
+    app: AppContext,
+    raw: dict[str, str | None],
+    tags: list[str],
+    fmt: Format,
     tier_until: dt.date | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Enrol a member from the raw values a clerk typed, and show them."""
     from memberctl import clock
     from memberctl.domain import members

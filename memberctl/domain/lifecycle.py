@@ -74,9 +74,15 @@ def clean_reason(reason: str | None) -> str | None:
 
 
 def _record(
-    session: Session, member: Member, kind: str, action: str, values: tuple[str | None, str],
-    reason: str | None, operator: str, at: dt.datetime,
-) -> LifecycleChange:  # fmt: skip
+    session: Session,
+    member: Member,
+    kind: str,
+    action: str,
+    values: tuple[str | None, str],
+    reason: str | None,
+    operator: str,
+    at: dt.datetime,
+) -> LifecycleChange:
     """The one place a LifecycleChange row is built: `values` is (from, to)."""
     from_value, to_value = values
     change = LifecycleChange(
