@@ -23,22 +23,12 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, cast
 
+from memberctl.cli._bars import bar
 from memberctl.cli._output import Column, Format, emit, message, plain
 from memberctl.i18n import _
 
-BLOCKS = " ▏▎▍▌▋▊▉█"
-BAR_WIDTH = 30
 TABLE_ROWS = 200  # a terminal table shows this many rows; csv, json and xlsx hold them all
 CHUNK_ROWS = 20_000  # JSON rows rendered and written at a time
-
-
-def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
-    """`value` as a unicode bar, `top` filling `width` characters."""
-    if top <= 0 or value <= 0:
-        return ""
-    eighths = round(value / top * width * 8)
-    full, part = divmod(eighths, 8)
-    return "█" * full + (BLOCKS[part] if part else "")
 
 
 def _cell_words() -> Callable[[str, str], str] | None:

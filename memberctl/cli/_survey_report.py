@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from memberctl.cli._bars import bar
 from memberctl.cli._output import Column, Format, console, emit, message, visible
-from memberctl.cli._report_output import bar
 from memberctl.i18n import _
 
 if TYPE_CHECKING:

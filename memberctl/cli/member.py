@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from memberctl.cli import _completion, notes
+from memberctl.cli import _completion, _enrol_wizard, _members, notes
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import (
     AsOfOpt,
@@ -20,7 +20,7 @@ from memberctl.cli._options import (
     WhereOpt,
     YesOpt,
 )
-from memberctl.cli._output import Column, Format, emit, message, visible
+from memberctl.cli._output import Column, Format, emit, message
 from memberctl.cli._prompt import ask, confirm, interactive
 from memberctl.i18n import _
 
@@ -28,57 +28,6 @@ member_app = typer.Typer(
     no_args_is_help=True,
     help=_("Enrol, find, change and look after members."),
 )
-
-
-def member_columns(region: str, masked: bool = False) -> list[Column]:
-    from memberctl.domain import phones
-
-    # Masked phones (--mask-phone) are shown as they are: 138****8000 is no phone number.
-    phone = (lambda p: p or "") if masked else (lambda p: phones.national(p, region) or "")
-
-    return [
-        Column("member_no", _("Member no"), no_wrap=True),
-        Column("name", _("Name"), min_width=6),
-        Column("phone", _("Phone"), show=phone, no_wrap=True),
-        Column("gender", _("Gender")),
-        Column("birthday", _("Birthday")),
-        Column("email", _("Email")),
-        Column("tier", _("Tier")),
-        Column("status", _("Status")),
-        Column("points", _("Points"), justify="right", no_wrap=True),
-        Column("balance", _("Balance"), justify="right", no_wrap=True),
-        Column("store", _("Store")),
-        Column("tags", _("Tags")),
-        Column("joined_at", _("Joined"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-        Column("referrer", _("Referrer")),
-    ]
-
-
-LIST_KEYS = (
-    "member_no",
-    "name",
-    "phone",
-    "tier",
-    "status",
-    "points",
-    "balance",
-    "store",
-    "joined_at",
-)
-
-
-def _list_columns(region: str, masked: bool = False) -> list[Column]:
-    joined = Column("joined_at", _("Joined"), show=lambda t: t.date().isoformat(), no_wrap=True)
-    columns = member_columns(region, masked)
-    return [joined if c.key == "joined_at" else c for c in columns if c.key in LIST_KEYS]
-
-
-def _show_member(app: AppContext, record: Any, fmt: Format, mask: bool = False) -> None:
-    if mask:
-        from memberctl.domain import privacy
-
-        [record] = privacy.mask_phones([record])
-    emit(record, fmt, member_columns(app.region, masked=mask))
 
 
 MaskPhoneOpt = Annotated[
@@ -125,9 +74,6 @@ def enroll(
     tier_until: TierUntilOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    from memberctl import clock
-    from memberctl.domain import members
-
     app = app_context(ctx)
     raw = {
         "name": name, "phone": phone, "gender": gender, "birthday": birthday, "email": email,
@@ -136,18 +82,10 @@ def enroll(
     }  # fmt: skip
     tags = tag or []
     if all(v is None for v in raw.values()) and not tags and interactive(app.no_input):
-        from memberctl.cli import menu  # the wizard: field by field, shown, confirmed
-
-        raw, tags = menu.enrol_wizard(app)
+        raw, tags = _enrol_wizard.enrol_wizard(app)  # field by field, shown, confirmed
     else:
         _ask_name_and_phone(app, raw)
-    with app.write() as session:
-        data, _given = members.parse_input(session, region=app.region, raw=raw, tags=tags)
-        record = members.enroll(
-            session=session, data=data, operator=app.operator, at=clock.now(),
-            tier_until=tier_until.date() if tier_until else None,
-        )  # fmt: skip
-    _show_member(app, record, fmt)
+    _members.enroll(app, raw, tags, fmt, tier_until.date() if tier_until else None)
 
 
 def _ask_name_and_phone(app: AppContext, raw: dict[str, str | None]) -> None:
@@ -167,51 +105,7 @@ def _ask_name_and_phone(app: AppContext, raw: dict[str, str | None]) -> None:
 def show(
     ctx: typer.Context, ref: RefArg, mask_phone: MaskPhoneOpt = False, fmt: FormatOpt = Format.table
 ) -> None:
-    from memberctl.domain import members, refs
-
-    app = app_context(ctx)
-    with app.read() as session:
-        record = members.record(session, refs.resolve(session, ref, region=app.region))
-    _show_member(app, record, fmt, mask=mask_phone)
-
-
-def _search_columns() -> list[Column]:
-    from memberctl.domain import phones
-
-    return [
-        Column("member_no", _("Member no"), no_wrap=True),
-        Column("name", _("Name"), min_width=6),
-        Column("phone", _("Phone"), show=lambda p: phones.mask(p) or "", no_wrap=True),
-        Column("tier", _("Tier")),
-        Column("status", _("Status")),
-    ]
-
-
-def find(app: AppContext, text: str, limit: int | None) -> list[Any]:
-    """Members matching what a clerk typed (pinyin initials filled in first if an import left
-    them out)."""
-    from memberctl.domain import search as finder
-
-    with app.read() as session:
-        pending = finder.needs_backfill(session)
-    if pending:
-        with app.write() as session:
-            finder.backfill(session)
-    with app.read() as session:
-        return finder.find(session=session, text=text, limit=limit)
-
-
-def pick_member(found: list[Any]) -> str:
-    """The member number the clerk picks from several matches."""
-    from memberctl.cli._prompt import pick
-    from memberctl.domain import phones
-
-    choices = [
-        (visible(f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  "
-                 f"{r.status}"), r.member_no)
-        for r in found
-    ]  # fmt: skip
-    return pick(_("Which member?"), choices)
+    _members.show(app_context(ctx), ref, fmt, mask=mask_phone)
 
 
 @member_app.command(
@@ -229,14 +123,14 @@ def search(
     from memberctl.errors import NotFound
 
     app = app_context(ctx)
-    found = find(app, text, limit)
+    found = _members.find(app, text, limit)
     if not found:
         raise NotFound(_("no member matches '{text}'").format(text=text.strip()))
     if len(found) > 1 and fmt == Format.table and interactive(app.no_input):
-        chosen = pick_member(found)
-        _show_member(app, next(r for r in found if r.member_no == chosen), fmt)
+        chosen = _members.pick_member(found)
+        _members.show_member(app, next(r for r in found if r.member_no == chosen), fmt)
         return
-    emit(found, fmt, _search_columns())
+    emit(found, fmt, _members.search_columns())
 
 
 @member_app.command(
@@ -281,7 +175,7 @@ def list_(
         )  # fmt: skip
     # A table shows the main columns; CSV carries every field, as JSON does.
     rows = privacy.mask_phones(rows) if mask_phone else rows
-    columns = member_columns if fmt == Format.csv else _list_columns
+    columns = _members.member_columns if fmt == Format.csv else _members.list_columns
     emit(rows, fmt, columns(app.region, mask_phone))
 
 
@@ -328,7 +222,7 @@ def edit(
             remove_tags=fields.parse_tags(remove_tag or []), operator=app.operator,
             at=clock.now(), opt_out=opt_out,
         )  # fmt: skip
-    _show_member(app, record, fmt)
+    _members.show_member(app, record, fmt)
 
 
 def _change_status(
@@ -353,7 +247,7 @@ def _change_status(
             status=in_words("status", record.status, {}),
         )
     )
-    _show_member(app, record, fmt)
+    _members.show_member(app, record, fmt)
 
 
 @member_app.command(
@@ -414,7 +308,7 @@ def _change_tier(
         record = members.record(session, member)
     name = app.tier_names().get(record.tier, record.tier)  # 白金会员, not platinum
     message(_("{member_no}: now {tier}").format(member_no=record.member_no, tier=name))
-    _show_member(app, record, fmt)
+    _members.show_member(app, record, fmt)
 
 
 @member_app.command(help=_("Move a member to the next tier up by rank, or to --to TIER."))
@@ -525,7 +419,7 @@ def forget(
         )
     message(_("{member_no}: personal data erased").format(member_no=record.member_no))
     wipe_wal(app.engine)
-    _show_member(app, record, fmt)
+    _members.show_member(app, record, fmt)
 
 
 def wipe_wal(engine: Any) -> None:

@@ -83,7 +83,7 @@ def show(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.cli.member import _list_columns
+    from memberctl.cli._members import list_columns
     from memberctl.domain import segments
 
     app = app_context(ctx)
@@ -99,7 +99,7 @@ def show(
     emit(
         view.sample,
         fmt,
-        _list_columns(app.region),
+        list_columns(app.region),
         title=_("sample ({count})").format(count=len(view.sample)),
     )
 

@@ -32,7 +32,7 @@ from sqlalchemy import update as core_update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, campaigns, coupons, lifecycle, limits, policy
+from memberctl.domain import audit, campaigns, coupons, lifecycle, limits, locks, policy
 from memberctl.domain.campaigns import AWARD_POINTS, CampaignSpec
 from memberctl.domain.where import member_filter
 from memberctl.errors import InvalidInput, RuleViolation
@@ -234,7 +234,7 @@ def _credit_points(
     each = spec.points or 0
     expires_on = policy.load(session).expiry_for(as_of)
     awarded = select(_AWARD.c.member_id).where(_AWARD.c.run_id == run_id)
-    _lock_members(session, awarded)
+    locks.lock_members(session, awarded)
     _check_totals(session, spec, awarded, each)
     session.execute(
         core_insert(_ENTRY).from_select(
@@ -274,19 +274,6 @@ def _check_totals(session: Session, spec: CampaignSpec, awarded: Any, each: int)
                 limit=limits.shown(limits.MAX_MEMBER_POINTS)
             ),
         )
-
-
-def _lock_members(session: Session, member_ids: Any) -> None:
-    """PostgreSQL: lock the rows about to change in id order, as `points expire` does, so two
-    writers over overlapping members queue instead of deadlocking."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(
-        select(Member.id)
-        .where(col(Member.id).in_(member_ids))
-        .order_by(col(Member.id))
-        .with_for_update()
-    )
 
 
 def due(*, session: Session, as_of: dt.date) -> list[str]:

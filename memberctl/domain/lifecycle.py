@@ -73,6 +73,32 @@ def clean_reason(reason: str | None) -> str | None:
     return fields.parse_free_text(reason, _("the reason"), 500)
 
 
+def _record(
+    session: Session,
+    member: Member,
+    kind: str,
+    action: str,
+    values: tuple[str | None, str],
+    reason: str | None,
+    operator: str,
+    at: dt.datetime,
+) -> LifecycleChange:
+    """The one place a LifecycleChange row is built: `values` is (from, to)."""
+    from_value, to_value = values
+    change = LifecycleChange(
+        member_id=cast(int, member.id),
+        kind=kind,
+        action=action,
+        from_value=from_value,
+        to_value=to_value,
+        reason=reason,
+        operator=operator,
+        at=at,
+    )
+    session.add(change)
+    return change
+
+
 def transition(
     *,
     session: Session,
@@ -87,21 +113,11 @@ def transition(
     to_status = TRANSITIONS.get((member.status, action))
     if to_status is None:
         raise refusal(member, action)
-    change = LifecycleChange(
-        member_id=cast(int, member.id),
-        kind="status",
-        action=action,
-        from_value=member.status,
-        to_value=to_status,
-        reason=clean_reason(reason),
-        operator=operator,
-        at=at,
-    )
+    values, why = (member.status, to_status), clean_reason(reason)  # refused before any change
     member.status = to_status
     member.updated_at = at
     session.add(member)
-    session.add(change)
-    return change
+    return _record(session, member, "status", action, values, why, operator, at)
 
 
 def record_tier_change(
@@ -114,35 +130,15 @@ def record_tier_change(
     operator: str,
     at: dt.datetime,
 ) -> LifecycleChange:
-    change = LifecycleChange(
-        member_id=cast(int, member.id),
-        kind="tier",
-        action=action,
-        from_value=member.tier_code,
-        to_value=to_tier,
-        reason=clean_reason(reason),
-        operator=operator,
-        at=at,
-    )
+    values, why = (member.tier_code, to_tier), clean_reason(reason)  # refused before any change
     member.tier_code = to_tier
     member.updated_at = at
     session.add(member)
-    session.add(change)
-    return change
+    return _record(session, member, "tier", action, values, why, operator, at)
 
 
 def record_enrolment(
     *, session: Session, member: Member, operator: str, at: dt.datetime
 ) -> LifecycleChange:
-    change = LifecycleChange(
-        member_id=cast(int, member.id),
-        kind="status",
-        action="enroll",
-        from_value=None,
-        to_value=member.status,
-        reason=None,
-        operator=operator,
-        at=at,
-    )
-    session.add(change)
-    return change
+    values = (None, member.status)
+    return _record(session, member, "status", "enroll", values, None, operator, at)

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from memberctl import clock
-from memberctl.domain import audit, fields, lifecycle, phones, refs, search, tiers
+from memberctl.domain import audit, fields, lifecycle, names, phones, refs, tiers
 from memberctl.errors import RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Counter, Member, MemberTag, Tier
@@ -208,7 +208,7 @@ def enroll(
     member = Member(
         member_no=data.member_no or next_member_no(session),
         name=data.name,
-        name_initials=search.initials(data.name),
+        name_initials=names.initials(data.name),
         phone=data.phone,
         gender=data.gender,
         birthday=data.birthday,
@@ -279,7 +279,7 @@ def edit(
     for name in changed:
         setattr(member, name, getattr(changes, name))
     if "name" in changed:
-        member.name_initials = search.initials(member.name)
+        member.name_initials = names.initials(member.name)
     if opt_out is not None:
         member.opt_out = opt_out
         changed.append("opt_out")
@@ -307,7 +307,7 @@ def change_status(
         session=session, member=member, action=action, reason=reason, operator=operator, at=at
     )
     if action == "restore":  # back in the clerk's searches: initials as for a new member
-        member.name_initials = search.initials(member.name)
+        member.name_initials = names.initials(member.name)
     audit.record(
         session=session, operator=operator, action=f"member.{action}", at=at, member=member,
         details={"status": member.status},

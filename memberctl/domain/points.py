@@ -28,15 +28,16 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, func, insert, literal, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, lifecycle, limits, policy
+from memberctl.domain import audit, lifecycle, limits, locks, policy
 from memberctl.errors import InvalidInput, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, PointsAllocation, PointsEntry
@@ -46,6 +47,7 @@ CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer")
 MAX_POINTS = limits.MAX_ENTRY_POINTS
 _WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _EXPIRE_LOCK_ID = 0x6D657870  # "mexp": one `points expire` at a time on PostgreSQL
+R = TypeVar("R")  # the result type of a keyed write (points or wallet)
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,20 @@ def check_key(key: str | None) -> str | None:
     return key.strip()
 
 
+def open_write(
+    member: Member, key: str | None, doing: str, repeat: Callable[[str], R | None]
+) -> tuple[str | None, R | None]:
+    """The opening every keyed points and wallet write shares, in this order: the key checked
+    (`check_key`); a key used before gives `repeat(key)`, the earlier write's result (or
+    RuleViolation when this write differs from it); otherwise the member must be active.
+    Returns (the checked key, the earlier result or None)."""
+    key = check_key(key)
+    earlier = repeat(key) if key is not None else None
+    if earlier is None:
+        ensure_active(member, doing)
+    return key, earlier
+
+
 def record_of(entry: PointsEntry, remaining: int | None = None) -> EntryRecord:
     return EntryRecord(
         entry.id or 0, entry.kind, entry.points, entry.expires_on, entry.reason,
@@ -243,10 +259,15 @@ def refuse_different(key: str, entry: str, differs: list[str]) -> None:
 
 
 def _repeat(
-    member: Member, entry: PointsEntry, kind: str, points: int, reason: str, expires_on: Any
-) -> PointsResult:
-    """`entry` (written with this key) again: the same write, or RuleViolation. The expiry is
-    compared only when given (`expires_on` not POLICY): the policy may have changed since."""
+    session: Session, member: Member, key: str, write: tuple[str, int, str, Any]
+) -> PointsResult | None:
+    """The entry written earlier with `key`, if any, again: the same write (kind, points, reason,
+    expiry), or RuleViolation. The expiry is compared only when given (not POLICY): the policy
+    may have changed since."""
+    entry = find_by_key(session, key)
+    if entry is None:
+        return None
+    kind, points, reason, expires_on = write
     checks = [
         (entry.member_id != member.id, _("member")),
         (entry.kind != kind or entry.points != points, _("points")),
@@ -288,11 +309,12 @@ def add(
 ) -> PointsResult:
     """`points add`: credit a new lot; `expires_on` a date, None (never) or POLICY."""
     check_points(points)
-    key = check_key(key)
-    existing = find_by_key(session, key)
-    if existing is not None:
-        return _repeat(member, existing, kind, points, reason, expires_on)
-    ensure_active(member, _("add points"))
+    write = (kind, points, reason, expires_on)
+    key, earlier = open_write(
+        member, key, _("add points"), lambda k: _repeat(session, member, k, write)
+    )
+    if earlier is not None:
+        return earlier
     check_total(member, points)
     entry = PointsEntry(
         member_id=member.id or 0, kind=kind, points=points, reason=reason, operator=operator,
@@ -359,11 +381,12 @@ def deduct(
 ) -> PointsResult:
     """`points deduct`: spend `points`, soonest-expiring first; not enough -> exit 4."""
     check_points(points)
-    key = check_key(key)
-    existing = find_by_key(session, key)
-    if existing is not None:
-        return _repeat(member, existing, "redeem", -points, reason, POLICY)
-    ensure_active(member, _("deduct points"))
+    write = ("redeem", -points, reason, POLICY)
+    key, earlier = open_write(
+        member, key, _("deduct points"), lambda k: _repeat(session, member, k, write)
+    )
+    if earlier is not None:
+        return earlier
     spend = plan_spend(session, member, points, at.date())
     entry = post_debit(
         session, member, spend, kind="redeem", reason=reason, operator=operator, at=at, key=key
@@ -422,7 +445,7 @@ def expire(
     A second run for the same day finds nothing left and changes nothing."""
     _lock_expiry(session)
     lapsed = _lapsed_lots(as_of)
-    _lock_members(session, select(lapsed.c.member_id))
+    locks.lock_members(session, select(lapsed.c.member_id))
     watermark = session.exec(select(func.coalesce(func.max(PointsEntry.id), 0))).one()
     table = PointsEntry.__table__  # type: ignore[attr-defined]
     session.execute(
@@ -489,15 +512,3 @@ def bump_caches(session: Session, new_entries: Any) -> None:
 def _lock_expiry(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_EXPIRE_LOCK_ID)))
-
-
-def _lock_members(session: Session, member_ids: Any) -> None:
-    """Lock the rows of the members about to change (PostgreSQL), in id order."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(
-        select(Member.id)
-        .where(col(Member.id).in_(member_ids))
-        .order_by(col(Member.id))
-        .with_for_update()
-    )

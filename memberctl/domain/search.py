@@ -8,7 +8,8 @@ fills every NULL in one set-based pass (at the start of a search, and in the nig
 Full pinyin is not stored: the typed letters are split into pinyin syllables, their initials
 narrow the candidates by the indexed column, and only those candidates' names are converted.
 
-pypinyin is imported only when a name is converted (its dictionary takes ~0.2 s to load).
+pypinyin is imported only when a name is converted (its dictionary takes ~0.2 s to load),
+in domain/names.py, which holds the name-to-pinyin conversion.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select, update
 
 from memberctl.domain import members
+from memberctl.domain.names import full_pinyin, initials
 from memberctl.errors import UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member
 
 BATCH = 1000
 COMPLETION_LIMIT = 50
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"([{_HAN}])|([^\W_{_HAN}]+)")  # one Chinese character, or a word
 _LETTERS = re.compile(r"[a-z]+")
 _DIGITS = re.compile(r"[0-9]{4,}")
 # ASCII -> its full-width form, to find a name typed in an input method's full-width mode.
@@ -45,37 +45,6 @@ _FINALS = ("a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong
 _SYLLABLES = frozenset(i + f for i in _INITIALS for f in _FINALS)
 _PREFIXES = frozenset(s[:n] for s in _SYLLABLES for n in range(1, len(s) + 1))
 _MAX_SPLITS = 16
-
-
-@cache
-def _syllable(han: str) -> str:
-    """One Chinese character's pinyin without tones ("张" -> "zhang"); "" if pypinyin does not
-    know it. Names are converted character by character (no phrase guessing), through this
-    cache: a backfill of 100,000 names meets a few thousand distinct characters."""
-    from pypinyin import lazy_pinyin
-
-    reading = lazy_pinyin(han)[0].lower()  # an unknown character comes back as itself
-    return reading if reading.isascii() and reading.isalpha() else ""
-
-
-def _syllables(name: str) -> list[str]:
-    """Pinyin and words: "张三丰" -> ["zhang", "san", "feng"]; "Amy 王" -> ["amy", "wang"].
-    Names are stored as typed; full-width letters count as their plain forms here ("Ａｍｙ")."""
-    text = unicodedata.normalize("NFKC", name).lower()
-    pieces = (_syllable(han) if han else word for han, word in _TOKEN.findall(text))
-    return [piece for piece in pieces if piece]
-
-
-def initials(name: str | None) -> str | None:
-    """The value of `member.name_initials` for a name: "张三丰" -> "zsf", "Amy 王" -> "aw"."""
-    if not name:
-        return None
-    return "".join(piece[0] for piece in _syllables(name))[:100] or None
-
-
-def full_pinyin(name: str) -> str:
-    """The full pinyin: "张三丰" -> "zhangsanfeng"; other letters and digits kept, lower-case."""
-    return "".join(_syllables(name))
 
 
 def backfill(session: Session) -> int:

@@ -172,14 +172,16 @@ def topup(
 ) -> WalletResult:
     """`wallet topup`: add `amount`, and `bonus` as a separate 'bonus' row."""
     _positive(amount, "top-up")
-    key = points.check_key(key)
     if bonus < 0:
         raise InvalidInput(
             _("bonus {bonus} is negative").format(bonus=money.format(bonus)), _("give 0 or more")
         )
-    if key and (repeat := _repeat(session, member, key, ("topup", amount, bonus, reason))):
-        return repeat
-    points.ensure_active(member, _("top up the wallet"))
+    write = ("topup", amount, bonus, reason)
+    key, earlier = points.open_write(
+        member, key, _("top up the wallet"), lambda k: _repeat(session, member, k, write)
+    )
+    if earlier is not None:
+        return earlier
     rows: list[tuple[str, Decimal, str | None]] = [("topup", amount, key)]
     if bonus > 0:
         rows.append(("bonus", bonus, bonus_key(key)))
@@ -198,10 +200,12 @@ def pay(
 ) -> WalletResult:
     """`wallet pay`: take `amount`; not enough balance -> exit 4."""
     _positive(amount, "payment")
-    key = points.check_key(key)
-    if key and (repeat := _repeat(session, member, key, ("pay", -amount, ZERO, reason))):
-        return repeat
-    points.ensure_active(member, _("pay from the wallet"))
+    write = ("pay", -amount, ZERO, reason)
+    key, earlier = points.open_write(
+        member, key, _("pay from the wallet"), lambda k: _repeat(session, member, k, write)
+    )
+    if earlier is not None:
+        return earlier
     balance = _sum(session, member)
     if balance < amount:
         raise RuleViolation(
@@ -227,10 +231,12 @@ def refund(
 ) -> WalletResult:
     """`wallet refund`: give back up to what was paid from the wallet and not yet refunded."""
     _positive(amount, "refund")
-    key = points.check_key(key)
-    if key and (repeat := _repeat(session, member, key, ("refund", amount, ZERO, reason))):
-        return repeat
-    points.ensure_active(member, _("refund to the wallet"))
+    write = ("refund", amount, ZERO, reason)
+    key, earlier = points.open_write(
+        member, key, _("refund to the wallet"), lambda k: _repeat(session, member, k, write)
+    )
+    if earlier is not None:
+        return earlier
     refundable = -_sum(session, member, "pay", "refund")
     if refundable < amount:
         raise RuleViolation(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select, update
 
-from memberctl.domain import search
+from memberctl.domain import names
 from memberctl.models import Member
 from tests.conftest import failure
 from tests.factories import MEMBER_KEYS, enroll, snapshot
@@ -148,4 +148,4 @@ def test_a_search_with_nothing_to_backfill_writes_nothing(run, engine, shop):  #
      ("欧阳 娜娜", "oynn"), ("", None), (None, None)],
 )  # fmt: skip
 def test_initials(name, initials):
-    assert search.initials(name) == initials
+    assert names.initials(name) == initials
