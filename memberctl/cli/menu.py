@@ -127,7 +127,7 @@ def _menu_choices() -> list[tuple[str, str]]:
 
 def _attempt(ctx: typer.Context, action: Callable[[typer.Context], None]) -> None:
     """Run one item; whatever goes wrong is one line, and the menu comes back."""
-    from memberctl.cli._framework import ClickException
+    from memberctl.cli._framework import ClickException, usage_error
 
     try:
         action(ctx)
@@ -135,7 +135,8 @@ def _attempt(ctx: typer.Context, action: Callable[[typer.Context], None]) -> Non
         err_console.print(visible(_("error: {message}").format(message=exc)), markup=False)
     except ClickException as exc:  # a bad value a command refused (typer.BadParameter)
         err_console.print(
-            visible(_("error: {message}").format(message=exc.format_message())), markup=False
+            visible(_("error: {message}").format(message=usage_error(exc.format_message()))),
+            markup=False,
         )
     except typer.Abort:
         message(_("Cancelled; nothing was changed."))
