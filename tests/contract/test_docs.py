@@ -1,10 +1,14 @@
-"""README.md stays true to the code: the cog-generated CLI reference is current, and every
-command is also mentioned in the hand-written part (sqlite-utils' test_docs.py)."""
+"""The README and docs/ stay true to the code (sqlite-utils' test_docs.py): the cog-generated CLI
+reference in docs/cli.md is current, every command is also mentioned in the hand-written pages,
+the README keeps what a newcomer needs and links every page, links between pages resolve, and
+the README's tour of a shop day runs."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +20,12 @@ from memberctl.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+CLI_PAGE = DOCS / "cli.md"
 COG_START = "<!-- [[[cog"
 COG_END = "<!-- [[[end]]] -->"
+# docs/_pending/ holds notes other work left for placing; it is not part of the documentation
+PAGES = sorted(DOCS.glob("*.md"))
 
 
 def _walk(command, path=()):
@@ -31,22 +39,42 @@ TREE = list(_walk(get_command(app)))
 COMMAND_PATHS = [path for path, _ in TREE if path]
 
 
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _reference() -> str:
+    text = _text(CLI_PAGE)
+    return text[text.index(COG_START) : text.index(COG_END)]
+
+
 def _prose() -> str:
-    """README without the generated reference, so a mention there does not count."""
-    text = README.read_text(encoding="utf-8")
-    start, end = text.index(COG_START), text.index(COG_END)
-    return text[:start] + text[end:]
+    """README and every docs page without the generated reference, so a mention there does not
+    count."""
+    parts = [_text(README)] + [_text(page) for page in PAGES if page != CLI_PAGE]
+    cli = _text(CLI_PAGE)
+    parts.append(cli[: cli.index(COG_START)] + cli[cli.index(COG_END) :])
+    return "\n".join(parts)
+
+
+def _section(text: str, heading: str) -> str:
+    """The body under a Markdown heading, up to the next heading of the same or a higher level."""
+    level = heading.split(" ", 1)[0]
+    start = text.index(f"\n{heading}\n") + len(heading) + 2
+    following = re.search(rf"\n#{{1,{len(level)}}} ", text[start:])
+    return text[start : start + following.start()] if following else text[start:]
 
 
 def _cog_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cogapp", "--check", "--diff",
-         "--check-fail-msg=run `cog -r README.md` to refresh the CLI reference", "README.md"],
+         "--check-fail-msg=run `python -m cogapp -r docs/cli.md` to refresh the CLI reference",
+         "docs/cli.md"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
 
-def test_cli_reference_in_readme_is_current():
+def test_cli_reference_is_current():
     result = _cog_check(dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -61,17 +89,21 @@ def test_cli_reference_does_not_depend_on_the_terminal_or_settings():
 
 
 def test_cli_reference_has_no_machine_specific_text():
-    text = README.read_text(encoding="utf-8")
-    reference = text[text.index(COG_START) : text.index(COG_END)]
+    reference = _reference()
     for needle in (str(ROOT), str(Path.home()), sys.executable, "\x1b["):
         assert needle not in reference, f"{needle!r} in the generated CLI reference"
 
 
+def test_the_readme_holds_no_generated_reference():
+    """The reference lives in docs/cli.md alone: a second copy in the README would drift."""
+    assert COG_START not in _text(README)
+
+
 @pytest.mark.parametrize("path", COMMAND_PATHS, ids=" ".join)
-def test_every_command_is_mentioned_in_the_readme(path):
+def test_every_command_is_mentioned_in_the_docs(path):
     name = " ".join(path)
     assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", _prose()), (
-        f"README.md does not mention `{name}` outside the generated reference"
+        f"neither README.md nor docs/*.md mentions `{name}` outside the generated reference"
     )
 
 
@@ -93,6 +125,92 @@ def test_nested_commands_are_walked():
 
 
 def test_every_command_has_a_reference_section():
-    text = README.read_text(encoding="utf-8")
+    reference = _reference()
     for path in COMMAND_PATHS:
-        assert f"#### `memberctl {' '.join(path)}`" in text, f"run `cog -r README.md` ({path})"
+        assert f"\n## `memberctl {' '.join(path)}`\n" in reference, (
+            f"run `python -m cogapp -r docs/cli.md` ({path})"
+        )
+
+
+def test_the_readme_keeps_what_a_newcomer_needs():
+    readme = _text(README)
+    setup = _section(readme, "## Set-up")
+    assert "pip install . && memberctl import members samples/members.xlsx" in setup
+    assert "```bash\npip install -e '.[test]' && pytest\n```" in setup  # CI runs this command
+    headings = (
+        "## A shop day / 店里的一天",
+        "### Exit codes",
+        "## Where to read more",
+        "## Measured",
+    )
+    for heading in headings:
+        assert f"\n{heading}\n" in readme, heading
+
+
+def test_the_exit_codes_table_lists_every_code_the_code_uses():
+    from memberctl import errors
+    from memberctl.db import engine
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    assert engine  # imported for its error class (exit 6), which lives beside the engine
+    used = {0} | {cls.exit_code for cls in subclasses(errors.MemberctlError)}
+    table = _section(_text(README), "### Exit codes")
+    documented = {int(code) for code in re.findall(r"^\| (\d) \|", table, re.MULTILINE)}
+    assert used <= documented and documented == set(range(7)), (used, documented)
+
+
+def test_the_readme_links_every_docs_page():
+    more = _section(_text(README), "## Where to read more")
+    links = set(re.findall(r"\]\(docs/([\w-]+\.md)(?:#[\w-]+)?\)", more))
+    assert links == {page.name for page in PAGES}
+
+
+def _slug(heading: str) -> str:
+    """The anchor Python-Markdown's toc (and so mkdocs) gives a heading."""
+    text = re.sub(r"[^\w\s-]", "", heading.replace("`", "")).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
+
+
+def _anchors(page: Path) -> set[str]:
+    text = re.sub(r"```.*?```", "", _text(page), flags=re.DOTALL)
+    return {_slug(h) for h in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+
+
+@pytest.mark.parametrize("page", [README, *PAGES], ids=lambda p: p.name)
+def test_links_between_pages_resolve(page):
+    """Every relative link names a file that exists and, with #anchor, a heading in it (mkdocs
+    checks the same for docs/ in CI; this also covers the README)."""
+    text = re.sub(r"```.*?```", "", _text(page), flags=re.DOTALL)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        file, _, anchor = target.partition("#")
+        linked = (page.parent / file).resolve() if file else page
+        assert linked.exists(), f"{page.name}: {target} does not exist"
+        if anchor:
+            assert anchor in _anchors(linked), f"{page.name}: no heading #{anchor} in {file}"
+
+
+def _tour() -> list[list[str]]:
+    block = _section(_text(README), "## A shop day / 店里的一天")
+    commands = re.search(r"```bash\n(.*?)```", block, re.DOTALL)
+    assert commands, "the tour has no ```bash block"
+    lines = [shlex.split(line, comments=True) for line in commands.group(1).splitlines()]
+    return [words for words in lines if words]
+
+
+def test_the_tour_of_a_shop_day_runs(run, tmp_path, monkeypatch):
+    """Each command of the README's tour, in order, on a new database, as a new owner runs them
+    from the project folder (the sample sheet is copied, so its errors file lands in tmp)."""
+    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    monkeypatch.chdir(tmp_path)
+    tour = _tour()
+    assert len(tour) >= 10
+    for words in tour:
+        assert words[0] == "memberctl", words
+        result = run(*words[1:])
+        assert result.exit_code == 0, (words, result.stdout, result.stderr)
