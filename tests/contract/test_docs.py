@@ -214,3 +214,29 @@ def test_the_tour_of_a_shop_day_runs(run, tmp_path, monkeypatch):
         assert words[0] == "memberctl", words
         result = run(*words[1:])
         assert result.exit_code == 0, (words, result.stdout, result.stderr)
+
+
+def _nav_pages() -> list[str]:
+    """The pages mkdocs.yml's nav lists (read as text: the test needs no mkdocs or YAML)."""
+    config = _text(ROOT / "mkdocs.yml")
+    nav = config[config.index("\nnav:\n") :]
+    return re.findall(r"^\s+- (?:[^\n]*: )?([\w/-]+\.md)\s*$", nav, re.MULTILINE)
+
+
+def test_every_docs_page_is_in_the_site_nav():
+    """A page left out of the nav is unreachable on the site (mkdocs --strict fails on it in CI;
+    this says so without installing mkdocs)."""
+    nav = _nav_pages()
+    assert sorted(nav) == sorted(page.name for page in PAGES)
+    assert len(nav) == len(set(nav)), "a page is listed twice"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_included_sections_exist(page):
+    """`--8<-- "FILE:NAME"` (pymdownx.snippets) includes the lines between FILE's
+    `--8<-- [start:NAME]` and `--8<-- [end:NAME]` markers: both must be there, in order."""
+    for file, name in re.findall(r'^--8<-- "([^":]+):([\w-]+)"$', _text(page), re.MULTILINE):
+        text = _text(ROOT / file)
+        start, end = f"--8<-- [start:{name}]", f"--8<-- [end:{name}]"
+        assert start in text and end in text, f"{page.name}: no section {name} in {file}"
+        assert text.index(start) < text.index(end)
