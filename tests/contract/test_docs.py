@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.main import get_command
@@ -240,3 +241,157 @@ def test_included_sections_exist(page):
         start, end = f"--8<-- [start:{name}]", f"--8<-- [end:{name}]"
         assert start in text and end in text, f"{page.name}: no section {name} in {file}"
         assert text.index(start) < text.index(end)
+
+
+def _keys(text: str) -> dict[str, Any]:
+    """`a, b {c, d}, e [{f}]` -> {"a": None, "b": {"c": None, "d": None}, "e": {"f": None}}: the
+    documented keys of a JSON object, nested objects and arrays of objects included."""
+    keys: dict[str, Any] = {}
+    tokens = re.findall(r"[\w]+|[{}\[\],]", text)
+    stack = [keys]
+    last = ""
+    for token in tokens:
+        if token == "{":
+            stack[-1][last] = stack[-1].get(last) or {}
+            stack.append(stack[-1][last])
+        elif token == "}":
+            stack.pop()
+        elif token not in ("[", "]", ","):
+            stack[-1][token] = None
+            last = token
+    return keys
+
+
+def _documented_json() -> list[tuple[list[str], bool, dict[str, Any]]]:
+    """(command, is an array, keys) for each row of the ledgers' JSON table."""
+    page = _text(DOCS / "points-purchases-wallet.md")
+    rows = re.findall(r"^\| (`.+?) \| (.+) \|$", _section(page, "## JSON results"), re.MULTILINE)
+    documented = []
+    for names, cell in rows:
+        group = ""
+        spans = re.findall(r"`([^`]+)`", cell)
+        is_array = cell.startswith("array of")  # `array of {a, b}`: the keys of each element
+        if is_array:
+            keys = _keys(spans[0].strip("{}"))
+        else:  # backticked key lists; a bare `[{...}]` is an aside on one of them
+            keys = _keys(", ".join(s for s in spans if not s.startswith(("[", "{"))))
+        for name in re.findall(r"`([^`]+)`", names):
+            words = name.split()
+            group = words[0] if len(words) > 1 else group
+            documented.append(([group, words[-1]], is_array, keys))
+    return documented
+
+
+def _compare(path: str, documented: dict[str, Any], actual: Any) -> None:
+    assert isinstance(actual, dict), (path, actual)
+    assert set(actual) == set(documented), (path, sorted(actual), sorted(documented))
+    for key, nested in documented.items():
+        value = actual[key]
+        if nested is None or value is None or value == []:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            _compare(f"{path}.{key}", nested, item)
+
+
+def test_the_documented_json_keys_are_what_the_commands_print(run):
+    """docs/points-purchases-wallet.md's JSON table, command by command, against real output:
+    the same keys at every level the output fills in."""
+    run.json("member", "enroll", "--name", "张三", "--phone", "13800138000")
+    arguments = {
+        ("points", "add"): ["M000001", "100", "--reason", "gift"],
+        ("points", "deduct"): ["M000001", "10", "--reason", "gift"],
+        ("purchase", "record"): ["M000001", "100.00", "--order-no", "A1"],
+        ("purchase", "refund"): ["A1"],
+        ("wallet", "topup"): ["M000001", "100", "--bonus", "5"],
+        ("wallet", "pay"): ["M000001", "10"],
+        ("wallet", "refund"): ["M000001", "5"],
+    }
+    documented = _documented_json()
+    assert len(documented) == 13
+    for command, is_array, keys in documented:
+        per_member = command[0] in ("points", "wallet") and command[1] != "expire"
+        args = arguments.get((command[0], command[1]), ["M000001"] if per_member else [])
+        actual = run.json(*command, *args)
+        for item in actual if is_array else [actual]:
+            _compare(" ".join(command), keys, item)
+
+
+# JSON keys written in the prose of a page: (page, the words as the page has them, the command
+# that prints them, whether it prints an array of such objects)
+PROSE_JSON = [
+    (
+        "campaigns-coupons-nightly.md",
+        "`-f json` prints exactly `campaign, period, targeted, awarded, already_awarded, points, "
+        "coupons, dry_run`",
+        ["campaign", "run", "wake-up-coupon", "--dry-run"],
+        False,
+    ),
+    (
+        "campaigns-coupons-nightly.md",
+        "`{as_of, expired: {entries, points, members}, tiers: {evaluated, upgrades, downgrades, "
+        "in_grace, kept}, campaigns: [run results], ok, errors: [{step, message}], backup, "
+        "checkpoint}`",
+        ["nightly"],
+        False,
+    ),
+    ("segments.md", "# {name, expr, count, sample}", ["segment", "show", "vip"], False),
+    (
+        "members.md",
+        "(JSON: `id, member_no, kind, text, operator, at, status, resolved_at, resolved_by, "
+        "resolution`)",
+        ["member", "notes"],
+        True,
+    ),
+    (
+        "spreadsheets.md",
+        "`-f json` prints `{inserted, updated, skipped, rejected, would_insert, would_update, "
+        "dry_run, errors: [{row, column, value, message}], header_row, total_rows: [row...]}`",
+        ["import", "members", "new.csv", "--dry-run", "--skip-invalid"],
+        False,
+    ),
+    (
+        "spreadsheets.md",
+        "(`-f json` keys: `run, file, at, operator, kind, inserted, updated, rejected, undone, "
+        "undone_at, undone_by`)",
+        ["import", "runs"],
+        True,
+    ),
+    (
+        "spreadsheets.md",
+        "`-f json`: `{run, kind, file, dry_run, already_undone, removed, restored, members: "
+        "[{member_no, action, fields}]}`",
+        ["import", "undo", "1", "--dry-run"],
+        False,
+    ),
+]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_json_keys_in_the_prose_are_what_the_commands_print(run, tmp_path, monkeypatch):
+    """Key lists written into the pages' prose, each against the command's real output."""
+    monkeypatch.chdir(tmp_path)
+    Path("new.csv").write_text(
+        "姓名,手机号,积分\n李四,13900139000,1.5\n王五,13700137000,3\n", "utf-8"
+    )
+    Path("old.csv").write_text("姓名,手机号\n张三,13800138000\n", "utf-8")
+    campaign = str(ROOT / "templates" / "campaigns" / "wake-up-coupon.toml")
+    setups = [
+        ["member", "enroll", "--name", "赵六", "--phone", "13600136000"],
+        ["member", "note", "M000001", "slow service", "--kind", "complaint"],
+        ["import", "members", "old.csv"],  # run 1, which `import undo 1 --dry-run` takes back
+        ["segment", "save", "vip", "tag = vip"],
+        ["campaign", "add", campaign],
+    ]
+    for setup in setups:
+        assert run(*setup).exit_code == 0, setup
+    for page, words, command, is_array in PROSE_JSON:
+        assert _flat(words) in _flat(_text(DOCS / page)), f"{page} no longer says {words}"
+        spans = re.findall(r"`([^`]+)`", words)  # the last one lists the keys
+        listed = re.sub(r"\[(run results|row\.\.\.)\]", "", spans[-1] if spans else words[2:])
+        keys = _keys(listed.strip("{}"))
+        actual = run.json(*command)
+        for item in actual if is_array else [actual]:
+            _compare(" ".join(command[:2]), keys, item)
