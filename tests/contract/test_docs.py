@@ -5,6 +5,7 @@ the README's tour of a shop day runs."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -395,3 +396,67 @@ def test_the_json_keys_in_the_prose_are_what_the_commands_print(run, tmp_path, m
         actual = run.json(*command)
         for item in actual if is_array else [actual]:
             _compare(" ".join(command[:2]), keys, item)
+
+
+def _report_keys(cell: str) -> set[str]:
+    """The keys a row of the reports table names: `key`, `{key, key, ...}` and `prefix_*`."""
+    keys: set[str] = set()
+    for span in re.findall(r"`([^`]+)`", cell):
+        if span.startswith("{"):
+            keys |= set(re.findall(r"\w+", span))
+        elif re.fullmatch(r"[a-z][a-z0-9_]*\*?", span):
+            keys.add(span)
+    return keys
+
+
+def test_the_report_keys_in_the_docs_are_in_the_output(run):
+    """Each key docs/reports.md names for a report is in its JSON (the table names the keys that
+    matter, not every key: a subset)."""
+    member = ["--name", "张三", "--phone", "13800138000", "--birthday", "1990-11-03"]
+    run.json("member", "enroll", *member, "--joined-at", "2026-01-01T10:00")
+    run.json("purchase", "record", "M000001", "900.00", "--at", "2026-10-10T10:00")
+    run.json("campaign", "add", str(ROOT / "templates" / "campaigns" / "wake-up-coupon.toml"))
+    page = _text(DOCS / "reports.md")
+    rows = re.findall(r"^\| `report (\w+)[^`]*` \| (.+) \|$", page, re.MULTILINE)
+    assert len(rows) == 10
+    checked = 0
+    for name, cell in rows:
+        keys = _report_keys(cell)
+        if not keys:
+            continue
+        code = ["wake-up-coupon"] if name == "campaign" else []
+        result = run.json("report", name, *code, "--as-of", "2026-11-25")
+        assert result, f"report {name} printed nothing to check the keys against"
+        actual = set(result if isinstance(result, dict) else result[0])
+        for key in keys:
+            found = (
+                any(a.startswith(key[:-1]) for a in actual) if key.endswith("*") else key in actual
+            )
+            assert found, f"docs/reports.md: report {name} has no key {key!r} ({sorted(actual)})"
+        checked += 1
+    assert (
+        checked == 8
+    )  # every report but survey (its keys: the JSON in docs/surveys.md) and birthdays
+
+
+def test_the_survey_report_example_has_the_keys_the_report_prints(run):
+    """docs/surveys.md shows `report survey`'s JSON as an example: the same keys at every level."""
+    example = re.search(r"```json\n(.*?)```", _text(DOCS / "surveys.md"), re.DOTALL)
+    assert example, "docs/surveys.md has no JSON example"
+    documented = json.loads(example.group(1))
+    run.json("member", "enroll", "--name", "张三", "--phone", "13800138000")
+    run.json("survey", "load", str(ROOT / "templates" / "surveys" / "satisfaction.toml"))
+    answers = ["overall=4", "visit_reason=1", "comments=很好"]
+    run.json("survey", "take", "satisfaction", "M000001", *(f"--answer={a}" for a in answers))
+    actual = run.json("report", "survey", "satisfaction")
+
+    def same_keys(path: str, doc: dict[str, Any], out: dict[str, Any]) -> None:
+        assert set(out) == set(doc), (path, sorted(out), sorted(doc))
+        for key, value in doc.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict) and out[key]:
+                same_keys(f"{path}.{key}", value[0], out[key][0])
+
+    same_keys("report survey", documented, actual)
+    by_type = {q["type"]: q for q in actual["questions"]}
+    for question in documented["questions"]:  # the rating and the text question, each in full
+        same_keys(f"questions[{question['type']}]", question, by_type[question["type"]])
