@@ -460,3 +460,61 @@ def test_the_survey_report_example_has_the_keys_the_report_prints(run):
     by_type = {q["type"]: q for q in actual["questions"]}
     for question in documented["questions"]:  # the rating and the text question, each in full
         same_keys(f"questions[{question['type']}]", question, by_type[question["type"]])
+
+
+def _commands_in(line: str) -> list[list[str]]:
+    """The words after `memberctl` of each memberctl command on a shell line: `a && memberctl b`
+    holds one; a redirection (`>> FILE`, `2>> FILE`) ends a command's words."""
+    commands, words, redirected = [], [], False
+    for word in [*shlex.split(line, comments=True), "&&"]:
+        if word == "&&":
+            if "memberctl" in words:
+                commands.append(words[words.index("memberctl") + 1 :])
+            words, redirected = [], False
+        elif re.fullmatch(r"\d?>>?", word):
+            redirected = True
+        elif not redirected:
+            words.append(word)
+    return commands
+
+
+def _example_commands() -> list[tuple[str, list[str]]]:
+    """(page, words after `memberctl`) for every memberctl command in a bash, console (`$ `
+    lines) or cron example of the README and the hand-written pages."""
+    found = []
+    for page in [README, *PAGES]:
+        if page == CLI_PAGE:
+            continue
+        blocks = re.findall(r"```(bash|console|cron)\n(.*?)```", _text(page), re.DOTALL)
+        for kind, block in blocks:
+            lines = block.splitlines()
+            if kind == "console":  # the commands, not what they printed
+                lines = [line[2:] for line in lines if line.startswith("$ ")]
+            found += [(page.name, words) for line in lines for words in _commands_in(line)]
+    return found
+
+
+def _known_options(command: Any) -> set[str]:
+    return {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
+
+
+@pytest.mark.parametrize(("page", "words"), _example_commands(),
+                         ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else v)  # fmt: skip
+def test_every_example_names_a_command_and_options_that_exist(page, words):
+    """The examples in the docs name commands and options memberctl has (the tour runs too;
+    these are checked by name, as their files are the reader's)."""
+    command = get_command(app)
+    known = _known_options(command) | {"-h", "--help"}
+    rest = list(words)
+    while hasattr(command, "commands") and rest:
+        word = rest.pop(0)
+        if word.startswith("-"):
+            assert word.split("=")[0] in known, f"{page}: no global option {word}"
+            continue
+        assert word in command.commands, f"{page}: memberctl has no command {word!r}: {words}"
+        command = command.commands[word]
+        known = _known_options(command) | {"-h", "--help"}
+    assert not hasattr(command, "commands") or not rest, words
+    for word in rest:
+        if word.startswith("-") and not re.fullmatch(r"-\d[\d.]*", word):
+            assert word.split("=")[0] in known, f"{page}: {' '.join(words[:2])} has no {word}"
