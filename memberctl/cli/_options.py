@@ -77,9 +77,7 @@ WhereOpt = Annotated[
     typer.Option(
         "--where",
         metavar="EXPR",
-        help=_(
-            'Filter, e.g. "tier >= silver and inactive_days > 90" (see README: Filter language).'
-        ),
+        help=_('Filter, e.g. "tier >= silver and inactive_days > 90" (see docs/segments.md).'),
     ),
 ]
 SegmentOpt = Annotated[

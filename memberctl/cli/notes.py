@@ -2,7 +2,7 @@
 (`--open`: the complaints still open) and `member notes resolve NOTE_ID` closes a complaint.
 
 `member notes` is a plain Typer group (its callback lists when no command follows), so every
-command here is in the command tree: `--help`, the README reference and the docs test see it.
+command here is in the command tree: `--help`, docs/cli.md and the docs test see it.
 """
 
 from __future__ import annotations

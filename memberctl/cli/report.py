@@ -166,7 +166,7 @@ def growth(
         "\n"
         "Recency, frequency and monetary scores are 1-5 (quintiles, NTILE(5)); "
         "the segment rule is\n"
-        "in README: Reports."
+        "in docs/reports.md."
     )
 )
 def rfm(

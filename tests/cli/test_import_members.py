@@ -260,7 +260,7 @@ def test_xlsx_errors_file_keeps_cell_types(run, tmp_path):
         ["姓名", "手机号", "生日"], ["Bad", 13800138000, dt.date(1990, 1, 1)],
         ["Bad", 13800138000, 1],
     ])  # fmt: skip
-    (tmp_path / "out").mkdir()  # an output's folder is never created (README: Files)
+    (tmp_path / "out").mkdir()  # an output's folder is never created (docs/using.md)
     result, data = _import(run, path, "--errors", str(tmp_path / "out" / "bad.xlsx"))
     assert result.exit_code == 5
     rows = read_rows(tmp_path / "out" / "bad.xlsx")

@@ -1,6 +1,6 @@
 """Files memberctl creates that hold the member list are owner-only (0600), whatever the umask:
 the SQLite database and its -wal/-shm files, `db backup` files (over an existing file too) and
-nightly backups. Exports and errors files are the user's files (see README "Privacy")."""
+nightly backups. Exports and errors files are the user's files (see docs/privacy.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def day_of_commands(run, tmp_path) -> list[tuple[tuple[str, ...], int, str]]:
     done = []
     for args in steps:
         result = run(*args, "-f", "json")
-        # nightly's JSON summary goes to a log file too (the README's crontab line)
+        # nightly's JSON summary goes to a log file too (docs/: the crontab line)
         logged = result.stderr + (result.stdout if args[0] == "nightly" else "")
         done.append((args, result.exit_code, logged))
     return done

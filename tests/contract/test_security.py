@@ -221,7 +221,7 @@ def test_defusedxml_is_a_hard_dependency():
 
 
 def test_every_dependency_is_pinned_in_the_lock_file():
-    """requirements.lock (uv pip compile, see the README) pins what `pip install -e '.[test]'`
+    """requirements.lock (uv pip compile, docs/development.md) pins what `pip install -e '.[test]'`
     installs: regenerate it whenever pyproject's dependencies change."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     wanted = {

@@ -2,7 +2,7 @@
 of their work and between two chunks, then prove that a killed import left nothing behind and
 that running it again imports each row exactly once.
 
-The README ("One transaction per import"): an import is one transaction, recorded in the
+docs/spreadsheets.md ("One transaction per import"): an import is one transaction, recorded in the
 `import_run` table inside that same transaction, so a refused, dry-run, failed or killed import
 leaves nothing behind and running it again starts from scratch; rows are written in chunks as
 they are read (a large CSV is streamed) but nothing is visible to others until the commit. So

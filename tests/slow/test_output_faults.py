@@ -199,7 +199,7 @@ def test_a_signal_mid_write_removes_the_temporary_file(
 @pytest.mark.parametrize("writer", ["notify", "export xlsx", "db backup"])
 def test_sigkill_mid_write_keeps_the_previous_file(db_url, long_list, tmp_path, writer):
     """SIGKILL cannot be caught: the previous file stays, and at most one `.NAME.tmp-*` file
-    is left (README: safe to delete). The export and the backup may finish before the kill
+    is left (docs/using.md: safe to delete). The export and the backup may finish before the kill
     lands; then the file is whole (the notify list takes seconds and is always cut)."""
     folder = tmp_path / "out"
     folder.mkdir()

@@ -1,14 +1,14 @@
-"""The CLI reference in README.md: `memberctl ... --help` for every command, rendered for cog.
+"""The CLI reference in docs/cli.md: `memberctl ... --help` for every command, rendered for cog.
 
-README.md holds a cog block that calls `cli_reference()`. Refresh it after changing a command:
+docs/cli.md holds a cog block that calls `cli_reference()`. Refresh it after changing a command:
 
-    cog -r README.md
+    python -m cogapp -r docs/cli.md
 
-and `cog --check README.md` (run by tests/contract/test_docs.py) fails when the README drifts.
+and `cogapp --check docs/cli.md` (run by tests/contract/test_docs.py) fails when the page drifts.
 
 The help is rendered in a child process with a fixed width (100 columns), no terminal, no colour,
 the C locale and no MEMBERCTL_* variables, so the text is the same on every machine.
-`python scripts/cog_readme.py` prints the reference.
+`python scripts/cli_reference.py` prints the reference.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _render() -> str:
             raise SystemExit(f"memberctl {' '.join(path)} --help failed:\n{result.output}")
         text = "\n".join(line.rstrip() for line in result.stdout.strip("\n").splitlines())
         title = " ".join(("memberctl", *path))
-        parts.append(f"#### `{title}`\n\n```text\n{text}\n```\n")
+        parts.append(f"## `{title}`\n\n```text\n{text}\n```\n")
     return "\n".join(parts)
 
 
