@@ -1,10 +1,11 @@
 """The clerk's terminal: the menu `memberctl` opens on a terminal.
 
 Every menu item asks what it needs (checked as it is typed) and then runs what a script would
-run, so the rules, the messages and the output are the commands' own: the member items call the
-member command layer (cli/_members.py, cli/_enrol_wizard.py) that `member enroll` and `member
-show` wrap. An error is shown as one line and the menu comes back. Nothing here runs without a
-terminal: the root callback calls in only when `_prompt.interactive()` says so.
+run, so the rules, the messages and the output are the commands' own: the items call the plain
+functions the commands wrap (cli/_members.py, cli/_enrol_wizard.py, purchase.record_purchase,
+points.deduct_points, wallet.top_up, report.show_default), never a Typer command function. An
+error is shown as one line and the menu comes back. Nothing here runs without a terminal: the
+root callback calls in only when `_prompt.interactive()` says so.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _purchase(ctx: typer.Context) -> None:
     ref = _member_ref(ctx)
     amount = text(_("Amount paid:"), check=_check_amount, required=True)
     order_no = text(_("Order number (optional):"))
-    purchase.record(ctx, ref, amount or "", order_no=order_no)
+    purchase.record_purchase(app_context(ctx), ref, amount or "", order_no=order_no)
 
 
 def _redeem(ctx: typer.Context) -> None:
@@ -76,7 +77,7 @@ def _redeem(ctx: typer.Context) -> None:
     ref = _member_ref(ctx)
     n = text(_("Points to redeem:"), check=_check_points, required=True)
     reason = text(_("Reason:"), required=True)
-    points.deduct(ctx, ref, str(n or ""), reason=reason)
+    points.deduct_points(app_context(ctx), ref, str(n or ""), reason=reason)
 
 
 def _topup(ctx: typer.Context) -> None:
@@ -85,7 +86,7 @@ def _topup(ctx: typer.Context) -> None:
     ref = _member_ref(ctx)
     amount = text(_("Amount to top up:"), check=_check_amount, required=True)
     bonus = text(_("Bonus (optional):"), check=_check_amount)
-    wallet.topup(ctx, ref, amount or "", bonus=bonus)
+    wallet.top_up(app_context(ctx), ref, amount or "", bonus=bonus)
 
 
 def _reports(ctx: typer.Context) -> None:
@@ -100,7 +101,7 @@ def _reports(ctx: typer.Context) -> None:
             (_("Birthdays this month"), "birthdays"),
         ],
     )
-    getattr(report, chosen)(ctx)
+    report.show_default(app_context(ctx), chosen)
 
 
 ACTIONS: dict[str, Callable[[typer.Context], None]] = {

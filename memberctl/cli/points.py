@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from memberctl.cli._context import app_context
+from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import AllowFutureOpt, AsOfOpt, FormatOpt, LimitOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.cli._prompt import ask
@@ -132,10 +132,22 @@ def deduct(
     key: KeyOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
+    deduct_points(app_context(ctx), ref, n, reason=reason, key=key, fmt=fmt)
+
+
+def deduct_points(
+    app: AppContext,
+    ref: str,
+    n: str,
+    *,
+    reason: str | None,
+    key: str | None = None,
+    fmt: Format = Format.table,
+) -> None:
+    """`points deduct` (and the menu's "Redeem points"): spend them, say so, show it."""
     from memberctl import clock
     from memberctl.domain import points, refs
 
-    app = app_context(ctx)
     count = points.parse_points(n)
     why = _reason(reason, app.no_input)
     with app.write() as session:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from memberctl.cli._context import app_context
+from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _
@@ -63,10 +63,23 @@ def record(
     store: StoreOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
+    record_purchase(app_context(ctx), ref, amount, order_no=order_no, at=at, store=store, fmt=fmt)
+
+
+def record_purchase(
+    app: AppContext,
+    ref: str,
+    amount: str,
+    *,
+    order_no: str | None = None,
+    at: str | None = None,
+    store: str | None = None,
+    fmt: Format = Format.table,
+) -> None:
+    """`purchase record` (and the menu's "Record a purchase"): record it, say so, show it."""
     from memberctl import clock
     from memberctl.domain import fields, money, purchases, refs
 
-    app = app_context(ctx)
     when = fields.parse_datetime(at, "--at") if at else None
     number = purchases.order_number(order_no)
     with app.write() as session:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from memberctl.cli import _completion
-from memberctl.cli._context import app_context
+from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import AsOfOpt, SegmentOpt, WhereOpt, day_in_range
 from memberctl.i18n import _
 
@@ -61,6 +61,8 @@ ShowPiiOpt = Annotated[
     typer.Option("--show-pii", help=_("Show phone numbers unmasked (recorded in the audit log).")),
 ]
 LimitOpt = Annotated[int | None, typer.Option(min=1, help=_("At most this many rows."))]
+CHURN_DAYS = 30
+UPGRADE_WITHIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,12 @@ def _format(request: Request) -> ReportFormat:
 
 
 def _compute(
-    ctx: typer.Context, name: str, request: Request, build: Callable[[Session, Scope], Any]
+    app: AppContext, name: str, request: Request, build: Callable[[Session, Scope], Any]
 ) -> Any:
     """One transaction: resolve the scope, build the report, record --show-pii."""
     from memberctl import clock
     from memberctl.domain import reports
 
-    app = app_context(ctx)
     as_of = clock.today(request.as_of.date() if request.as_of else None)
     with app.write() if request.show_pii else app.read() as session:
         scope = reports.scope(
@@ -124,11 +125,37 @@ def _compute(
 def _report(
     ctx: typer.Context, name: str, request: Request, build: Callable[[Session, Scope], Any]
 ) -> None:
+    deliver(app_context(ctx), name, request, build)
+
+
+def deliver(
+    app: AppContext, name: str, request: Request, build: Callable[[Session, Scope], Any]
+) -> None:
+    """Compute a report and show it (or write it to --out) in the chosen format."""
     from memberctl.cli import _report_output
 
     fmt = _format(request)
-    data = _compute(ctx, name, request, build)
+    data = _compute(app, name, request, build)
     _report_output.deliver(name, data, fmt.value, request.out)
+
+
+def show_default(app: AppContext, name: str) -> None:
+    """summary, upgrades, churn or birthdays as the command shows it with no option (the menu)."""
+    from decimal import Decimal
+
+    from memberctl.domain.reports import birthdays, churn, summary, upgrades
+
+    builds: dict[str, Callable[[Session, Scope], Any]] = {
+        "summary": lambda s, scope: summary.build(session=s, scope=scope),
+        "upgrades": lambda s, scope: upgrades.build(
+            session=s, scope=scope, within=Decimal(str(UPGRADE_WITHIN))
+        ),
+        "churn": lambda s, scope: churn.build(session=s, scope=scope, days=CHURN_DAYS),
+        "birthdays": lambda s, scope: birthdays.build(
+            session=s, scope=scope, month=None, days=None
+        ),
+    }
+    deliver(app, name, Request(fmt=None, out=None), builds[name])
 
 
 @report_app.command(
@@ -206,7 +233,7 @@ def upgrades(
     ctx: typer.Context,
     within: Annotated[
         float, typer.Option(min=0.0, max=1.0, help=_("Share of the next tier's threshold."))
-    ] = 0.2,
+    ] = UPGRADE_WITHIN,
     as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
     store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = None, out: OutOpt = None,

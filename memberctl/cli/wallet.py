@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from memberctl.cli._context import app_context
+from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, pgettext
@@ -38,11 +38,10 @@ HISTORY_COLUMNS = [
 ]
 
 
-def _write(ctx: typer.Context, action: str, ref: str, amount: str, **extra: Any) -> Any:
+def _write(app: AppContext, action: str, ref: str, amount: str, **extra: Any) -> Any:
     from memberctl import clock
     from memberctl.domain import fields, money, refs, wallet
 
-    app = app_context(ctx)
     if extra.get("bonus") is not None:
         extra["bonus"] = money.parse(extra["bonus"])
     extra["reason"] = fields.parse_free_text(extra.get("reason"), _("the reason"), 200)
@@ -83,7 +82,21 @@ def topup(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    result = _write(ctx, "topup", ref, amount, bonus=bonus, key=key, reason=reason)
+    top_up(app_context(ctx), ref, amount, bonus=bonus, key=key, reason=reason, fmt=fmt)
+
+
+def top_up(
+    app: AppContext,
+    ref: str,
+    amount: str,
+    *,
+    bonus: str | None = None,
+    key: str | None = None,
+    reason: str | None = None,
+    fmt: Format = Format.table,
+) -> None:
+    """`wallet topup` (and the menu's "Top up stored value"): add it, say so, show it."""
+    result = _write(app, "topup", ref, amount, bonus=bonus, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 
 
@@ -98,7 +111,7 @@ def pay(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    result = _write(ctx, "pay", ref, amount, key=key, reason=reason)
+    result = _write(app_context(ctx), "pay", ref, amount, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 
 
@@ -113,7 +126,7 @@ def refund(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    result = _write(ctx, "refund", ref, amount, key=key, reason=reason)
+    result = _write(app_context(ctx), "refund", ref, amount, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 
 
