@@ -6,6 +6,7 @@ in the audit log by field name, never by value.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
@@ -87,26 +88,15 @@ def record(session: Session, member: Member) -> MemberRecord:
     return records(session, [member])[0]
 
 
+# The record's fields that are the member's columns under the same name (all but these three).
+_COPIED = tuple(
+    f.name for f in dataclasses.fields(MemberRecord) if f.name not in ("tier", "tags", "referrer")
+)
+
+
 def _record(member: Member, tags: list[str], referrer: str | None) -> MemberRecord:
-    return MemberRecord(
-        member_no=member.member_no,
-        name=member.name,
-        phone=member.phone,
-        gender=member.gender,
-        birthday=member.birthday,
-        email=member.email,
-        tier=member.tier_code,
-        status=member.status,
-        points=member.points,
-        balance=member.balance,
-        store=member.store,
-        tags=tags,
-        joined_at=member.joined_at,
-        referrer=referrer,
-        address=member.address,
-        forgotten_at=member.forgotten_at,
-        opt_out=member.opt_out,
-    )
+    copied = {name: getattr(member, name) for name in _COPIED}
+    return MemberRecord(tier=member.tier_code, tags=tags, referrer=referrer, **copied)
 
 
 def allocate_member_nos(
