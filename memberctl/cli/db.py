@@ -45,12 +45,11 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
             ),
         )  # fmt: skip
     elif data["schema_revision"] != data["schema_head"]:
-        message(
-            _("the schema version {revision} is older than this memberctl's {head}: run "
-              "'memberctl db upgrade' before using this database").format(
-                revision=data["schema_revision"], head=data["schema_head"]
-            ),
-        )  # fmt: skip
+        behind = _(
+            "the schema version {revision} is older than this memberctl's {head}: run "
+            "'memberctl db upgrade' before using this database"
+        )
+        message(behind.format(revision=data["schema_revision"], head=data["schema_head"]))
     _emit_with_rows(data, fmt)
 
 

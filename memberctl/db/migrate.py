@@ -68,12 +68,15 @@ class SchemaBehind(RuleViolation):
 
 
 def refuse_behind(revision: str) -> None:
-    raise SchemaBehind(
-        _("the database has schema version {revision}, older than this memberctl's {head}; "
-          "nothing was changed").format(revision=revision, head=HEAD_REVISION),
-        _("run 'memberctl db upgrade' to migrate it (back it up first with 'memberctl db backup "
-          "FILE')"),
-    )  # fmt: skip
+    found = _(
+        "the database has schema version {revision}, older than this memberctl's {head}; "
+        "nothing was changed"
+    )
+    todo = _(
+        "run 'memberctl db upgrade' to migrate it (back it up first with 'memberctl db backup "
+        "FILE')"
+    )
+    raise SchemaBehind(found.format(revision=revision, head=HEAD_REVISION), todo)
 
 
 def ensure_schema(engine: Engine, *, unknown_ok: bool = False, behind_ok: bool = False) -> None:
