@@ -25,14 +25,22 @@ class AppContext:
 
     @property
     def engine(self) -> Engine:
-        """Built on first use, and migrated to the newest schema if needed."""
+        """Built on first use; the schema is created in an empty database, and a database
+        behind this memberctl's schema is refused (`SchemaBehind`, exit 4)."""
         return self.open()
 
-    def open(self, *, create_folders: bool = False, unknown_schema_ok: bool = False) -> Engine:
-        """The engine, built and migrated on first use. A new SQLite file is made only in a
-        folder that exists (`create_folders`: `db upgrade`; the default database always), and
-        said on stderr. `unknown_schema_ok` (`db info`) opens a database whose schema version
-        this memberctl does not know, without migrating it."""
+    def open(
+        self,
+        *,
+        create_folders: bool = False,
+        unknown_schema_ok: bool = False,
+        behind_ok: bool = False,
+    ) -> Engine:
+        """The engine, built on first use; an empty database gets the schema. A new SQLite file
+        is made only in a folder that exists (`create_folders`: `db upgrade`; the default
+        database always), and said on stderr. `behind_ok` (`db upgrade`, `info`, `backup`,
+        `restore`) opens a database whose schema is older than this memberctl's, without
+        migrating it; `unknown_schema_ok` (`db info`) one whose schema version it does not know."""
         if self._engine is None:
             from memberctl.cli._output import message
             from memberctl.db.engine import make_engine, prepare_sqlite_file
@@ -41,8 +49,13 @@ class AppContext:
             url = self.settings.db_url
             folders = create_folders or self.settings.default_db
             created = prepare_sqlite_file(url, create_folders=folders)
-            self._engine = make_engine(url)
-            ensure_schema(self._engine, unknown_ok=unknown_schema_ok)
+            engine = make_engine(url)
+            try:
+                ensure_schema(engine, unknown_ok=unknown_schema_ok, behind_ok=behind_ok)
+            except BaseException:
+                engine.dispose()
+                raise
+            self._engine = engine
             if created is not None:
                 message(_("created a new database at {path}").format(path=created))
         return self._engine

@@ -111,15 +111,10 @@ def show(app: AppContext, ref: str, fmt: Format, mask: bool = False) -> None:
 
 
 def find(app: AppContext, text: str, limit: int | None) -> list[Any]:
-    """Members matching what a clerk typed (pinyin initials filled in first if an import left
-    them out)."""
+    """Members matching what a clerk typed. A read: the pinyin initials it matches are written
+    with the names (enrolment, edits, imports; migration 0012 for rows from before)."""
     from memberctl.domain import search as finder
 
-    with app.read() as session:
-        pending = finder.needs_backfill(session)
-    if pending:
-        with app.write() as session:
-            finder.backfill(session)
     with app.read() as session:
         return finder.find(session=session, text=text, limit=limit)
 

@@ -25,7 +25,7 @@ def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.migrate import upgrade as migrate
 
     app = app_context(ctx)
-    revision = migrate(app.open(create_folders=True))
+    revision = migrate(app.open(create_folders=True, behind_ok=True))
     message(_("schema at revision {revision}").format(revision=revision))
     emit({"schema_revision": revision}, fmt)
 
@@ -36,7 +36,7 @@ def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.info import describe
 
-    data = describe(app_context(ctx).open(unknown_schema_ok=True))
+    data = describe(app_context(ctx).open(unknown_schema_ok=True, behind_ok=True))
     if not data["schema_known"]:
         message(
             _("the schema version '{revision}' is unknown to this memberctl (it knows up to "
@@ -44,6 +44,12 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
                 revision=data["schema_revision"], head=data["schema_head"]
             ),
         )  # fmt: skip
+    elif data["schema_revision"] != data["schema_head"]:
+        behind = _(
+            "the schema version {revision} is older than this memberctl's {head}: run "
+            "'memberctl db upgrade' before using this database"
+        )
+        message(behind.format(revision=data["schema_revision"], head=data["schema_head"]))
     _emit_with_rows(data, fmt)
 
 
@@ -97,7 +103,7 @@ BackupFile = Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup f
 def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.backup import backup as write_backup
 
-    info = write_backup(app_context(ctx).engine, file)
+    info = write_backup(app_context(ctx).open(behind_ok=True), file)  # before an upgrade too
     message(
         _("backed up to {file} ({bytes} bytes, schema {schema_revision})").format(
             file=file, bytes=info.bytes, schema_revision=info.schema_revision
@@ -130,7 +136,7 @@ def restore(
         yes=yes,
         no_input=app.no_input,
     )
-    info = restore_backup(app.engine, file)
+    info = restore_backup(app.open(behind_ok=True), file)  # it upgrades the database first
     message(
         _("restored {file} (schema {schema_revision})").format(
             file=file, schema_revision=info.schema_revision

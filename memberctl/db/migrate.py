@@ -1,7 +1,11 @@
-"""Schema management: Alembic migrations, applied automatically on first use.
+"""Schema management: Alembic migrations, applied by `db upgrade` and on first use of an empty
+database only.
 
-`ensure_schema` is on every command's path, so it first compares the stored revision with
-`HEAD_REVISION` using one cheap query and imports Alembic only when there is work to do.
+`ensure_schema` is on every command's path, so it compares the stored revision with
+`HEAD_REVISION` using one cheap query and imports Alembic only when there is work to do. It
+never migrates a database that holds a schema: one behind this program's is refused
+(`SchemaBehind`, exit 4) until the operator runs `memberctl db upgrade`, since a read such as
+`member show` must not change a shared PostgreSQL database behind the operator's back.
 Concurrent first runs are serialised (SQLite's write lock, a PostgreSQL advisory lock).
 """
 
@@ -18,7 +22,7 @@ from memberctl.errors import RuleViolation
 from memberctl.i18n import _
 
 # The newest migration in db/alembic/versions; a test checks it against Alembic's own head.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 _ADVISORY_LOCK_ID = 0x6D656D62  # "memb"
 ALEMBIC_DIR = Path(__file__).parent / "alembic"
 
@@ -58,17 +62,39 @@ def refuse_unknown(revision: str | None) -> None:
         )  # fmt: skip
 
 
-def ensure_schema(engine: Engine, *, unknown_ok: bool = False) -> None:
-    """Migrate to the newest schema when the database is new or older than this program.
-    A schema version this program does not know is refused, or with `unknown_ok` (`db info`)
-    left as it is."""
+class SchemaBehind(RuleViolation):
+    """The database's schema is older than this memberctl's: nothing is migrated or written
+    until `memberctl db upgrade` (exit 4)."""
+
+
+def refuse_behind(revision: str) -> None:
+    found = _(
+        "the database has schema version {revision}, older than this memberctl's {head}; "
+        "nothing was changed"
+    )
+    todo = _(
+        "run 'memberctl db upgrade' to migrate it (back it up first with 'memberctl db backup "
+        "FILE')"
+    )
+    raise SchemaBehind(found.format(revision=revision, head=HEAD_REVISION), todo)
+
+
+def ensure_schema(engine: Engine, *, unknown_ok: bool = False, behind_ok: bool = False) -> None:
+    """Create the schema in a database without one (no `alembic_version`: a new database, or a
+    legacy one from before migrations); leave one at the newest schema as it is. A database
+    behind is refused (`SchemaBehind`) unless `behind_ok` (the `db` commands that read it or
+    replace it); a schema version this program does not know is refused, or with `unknown_ok`
+    (`db info`) left as it is."""
     with engine.connect() as connection:
         current = current_revision(connection)
         connection.rollback()
     if current == HEAD_REVISION or (unknown_ok and not is_known(current)):
         return
     refuse_unknown(current)
-    upgrade(engine)
+    if current is None:
+        upgrade(engine)
+    elif not behind_ok:
+        refuse_behind(current)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:

@@ -92,6 +92,8 @@ def insert_members(session: Session, columns: dict[str, list[Any]]) -> list[int]
     numbers = columns["member_no"]
     if not numbers:
         return []
+    if "name" in columns and "name_initials" not in columns:  # as enrolment does: a search
+        columns = {**columns, "name_initials": _initials(columns["name"])}  # only reads
     connection = session.connection()
     top = connection.execute(select(func.coalesce(func.max(MEMBER.c.id), 0))).scalar_one()
     if connection.dialect.name == "sqlite":
@@ -318,8 +320,8 @@ def update_members(session: Session, changes: list[dict[str, Any]]) -> None:
     """Apply per-member field changes; each dict has `member_id` and the fields to set."""
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
-        if "name" in change:  # stale initials: recomputed by the next search or nightly
-            change = {"name_initials": None, **change}  # unless given (import undo)
+        if "name" in change and change.get("name_initials") is None:  # unless given (undo)
+            change = {**change, "name_initials": _initials([change["name"]])[0]}
         shape = tuple(sorted(k for k in change if k != "member_id"))
         by_shape.setdefault(shape, []).append(change)
     for shape, rows in by_shape.items():
@@ -329,6 +331,20 @@ def update_members(session: Session, changes: list[dict[str, Any]]) -> None:
             .values({name: bindparam(name) for name in shape})
         )
         session.connection().execute(query, rows)
+
+
+def _initials(names: list[str | None]) -> list[str | None]:
+    """`member.name_initials` for each name, as `members.enroll` sets it ("" for a name without
+    letters, so that no row is left for a later pass to fill)."""
+    from memberctl.domain.names import initials
+
+    known: dict[str, str] = {}  # common names repeat (王伟, 张伟 ...)
+    out: list[str | None] = []
+    for name in names:
+        if name is not None and name not in known:
+            known[name] = initials(name) or ""
+        out.append(None if name is None else known[name])
+    return out
 
 
 def replace_tags(session: Session, tags: dict[int, list[str]]) -> None:

@@ -1,9 +1,10 @@
 """Names in pinyin: the initials a member's name is found by, and its full pinyin.
 
 `initials` gives the value of `member.name_initials` ("张三丰" -> "zsf", "Amy Wang" -> "aw"),
-which enrolment, edits and restores set (domain/members.py) and a search backfills after a bulk
-import (domain/search.py); `full_pinyin` is what a typed "zhangsan" is compared with. A leaf:
-it reads no table, so the member and search modules both use it without importing each other.
+which enrolment, edits, restores (domain/members.py) and imports (the bulk writers) set, and
+migration 0012 filled for rows earlier imports left without it; `full_pinyin` is what a typed
+"zhangsan" is compared with. A leaf: it reads no table, so the member and search modules both
+use it without importing each other.
 
 pypinyin is imported only when a name is converted (its dictionary takes ~0.2 s to load).
 """

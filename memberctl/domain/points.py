@@ -413,7 +413,9 @@ def balance(*, session: Session, member: Member, as_of: dt.date) -> BalanceRecor
 
 
 def history(*, session: Session, member: Member, limit: int | None = None) -> list[EntryRecord]:
-    """The member's ledger, oldest first; credits show what is left of them."""
+    """The member's ledger, oldest first; credits show what is left of them. With `limit`, the
+    newest `limit` entries: the database returns only those (newest first, turned round here)
+    rather than the whole ledger being read and cut."""
     from memberctl.models import Purchase
 
     used = select(_used()).where(PointsAllocation.credit_id == PointsEntry.id).scalar_subquery()
@@ -421,11 +423,12 @@ def history(*, session: Session, member: Member, limit: int | None = None) -> li
         select(PointsEntry, used, Purchase.order_no)
         .outerjoin(Purchase, col(Purchase.id) == PointsEntry.purchase_id)
         .where(PointsEntry.member_id == member.id)
-        .order_by(col(PointsEntry.at), col(PointsEntry.id))
     )
-    rows = list(session.exec(query))
     if limit:
-        rows = rows[-limit:]
+        newest = query.order_by(col(PointsEntry.at).desc(), col(PointsEntry.id).desc())
+        rows = list(session.exec(newest.limit(limit)))[::-1]
+    else:
+        rows = list(session.exec(query.order_by(col(PointsEntry.at), col(PointsEntry.id))))
     out = []
     for entry, spent, order_no in rows:
         remaining = entry.points - int(spent) if entry.points > 0 else None

@@ -3,8 +3,9 @@
 A clerk types part of a name (`三丰`, `wang`), the last digits of the phone (`8000`), the pinyin
 initials of the name (`zsf` for 张三丰) or its full pinyin (`zhangsan`), or a member number.
 `member.name_initials` holds the initials, lower-case ("张三丰" -> "zsf", "Amy Wang" -> "aw"):
-enrolment and edits set it (`initials`); a bulk import leaves it NULL to stay fast, and `backfill`
-fills every NULL in one set-based pass (at the start of a search, and in the nightly job).
+enrolment, edits and imports set it (`names.initials`), and a search only reads it. Migration 0012
+filled the rows earlier imports had left NULL; should one still be NULL, it is found by its name,
+not its initials, until the nightly job's `backfill` fills it (a search never writes).
 Full pinyin is not stored: the typed letters are split into pinyin syllables, their initials
 narrow the candidates by the indexed column, and only those candidates' names are converted.
 
@@ -69,13 +70,6 @@ def backfill(session: Session) -> int:
             values.append({"member_id": member_id, "initials": known[name]})
         connection.execute(query, values)
     return len(rows)
-
-
-def needs_backfill(session: Session) -> bool:
-    pending = select(Member.id).where(
-        col(Member.name_initials).is_(None), col(Member.name).is_not(None)
-    )
-    return session.exec(pending.limit(1)).first() is not None
 
 
 def _splits(text: str) -> set[str]:

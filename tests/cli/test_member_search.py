@@ -108,23 +108,35 @@ def test_edit_and_forget_keep_the_initials_right(run, session, shop):  # noqa: A
     failure(run("member", "search", "zsf"), 3, "no member matches 'zsf'")
 
 
-def test_imported_members_are_found_after_a_backfill(run, session, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [["姓名", "手机号"], ["欧阳娜娜", "13811112222"],
-                                          ["Bob Li", "13811113333"]])  # fmt: skip
+def test_imported_members_have_their_initials_at_once(run, session, tmp_path):
+    rows = [["姓名", "手机号"], ["欧阳娜娜", "13811112222"], ["Bob Li", "13811113333"],
+            ["。。", "13811114444"]]  # fmt: skip
+    path = write_csv(tmp_path / "m.csv", rows)
     assert run("import", "members", str(path)).exit_code == 0
-    assert set(_initials(session).values()) == {None}  # an import leaves them to later
+    assert _initials(session) == {"M000001": "oynn", "M000002": "bl", "M000003": ""}
     assert _found(run, "oynn") == ["M000001"]
-    assert _initials(session) == {"M000001": "oynn", "M000002": "bl"}
     assert _found(run, "ouyang") == ["M000001"]
 
 
-def test_an_import_that_renames_clears_the_stale_initials(run, session, shop, tmp_path):  # noqa: ARG001
+def test_an_import_that_renames_sets_the_new_initials(run, session, shop, tmp_path):  # noqa: ARG001
     path = write_csv(tmp_path / "m.csv", [["姓名", "手机号"], ["赵六", "13800138000"]])
     result = run("import", "members", str(path), "--on-existing", "update")
     assert result.exit_code == 0, result.stderr
-    assert _initials(session)["M000001"] is None
+    assert _initials(session)["M000001"] == "zl"
     assert _found(run, "zl") == ["M000001"]
     assert _found(run, "zs") == ["M000002"]
+
+
+def test_a_search_never_writes_even_beside_missing_initials(run, engine, shop):  # noqa: ARG001
+    """A row whose initials are missing (written before imports set them) is found by its
+    name, not by initials, and the search leaves it as it is: reads never write."""
+    with engine.begin() as connection:
+        connection.execute(update(Member).where(Member.member_no == "M000002")
+                           .values(name_initials=None))  # fmt: skip
+    before = snapshot(engine)
+    assert _found(run, "zs") == ["M000001"]
+    assert _found(run, "三丰") == ["M000002"]
+    assert snapshot(engine) == before
 
 
 def test_nightly_backfills_the_initials(run, engine, session, shop):  # noqa: ARG001
@@ -149,3 +161,38 @@ def test_a_search_with_nothing_to_backfill_writes_nothing(run, engine, shop):  #
 )  # fmt: skip
 def test_initials(name, initials):
     assert names.initials(name) == initials
+
+
+def test_db_upgrade_fills_the_initials_an_older_import_left_out(fresh_db_url):
+    """Migration 0012: rows a bulk import wrote without initials get them at `db upgrade`, so
+    that a search has nothing to fill in."""
+    import datetime as dt
+
+    from sqlalchemy import MetaData, Table, insert
+
+    from memberctl.db.engine import make_engine
+    from memberctl.db.migrate import HEAD_REVISION, upgrade
+    from tests.conftest import Run
+
+    at = dt.datetime(2026, 1, 1)
+    engine = make_engine(fresh_db_url)
+    try:
+        upgrade(engine, "0011")
+        with engine.begin() as connection:
+            member = Table("member", MetaData(), autoload_with=connection)
+            connection.execute(insert(member), [
+                {"id": i, "member_no": f"M00000{i}", "name": name, "phone": f"+861380000000{i}",
+                 "tier_code": "basic", "status": "active", "points": 0, "balance": 0,
+                 "joined_at": at, "created_at": at, "updated_at": at, "name_initials": initials}
+                for i, name, initials in [(1, "欧阳娜娜", None), (2, "张三", "zs"), (3, None, None),
+                                          (4, "。。", None)]
+            ])  # fmt: skip
+        run = Run(fresh_db_url)
+        assert run.json("db", "upgrade") == {"schema_revision": HEAD_REVISION}
+        with engine.connect() as connection:
+            member = Table("member", MetaData(), autoload_with=connection)
+            rows = connection.execute(member.select().order_by(member.c.id)).mappings().all()
+        assert [r["name_initials"] for r in rows] == ["oynn", "zs", None, ""]
+        assert [m["member_no"] for m in run.json("member", "search", "oynn")] == ["M000001"]
+    finally:
+        engine.dispose()

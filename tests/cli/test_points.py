@@ -137,3 +137,35 @@ def test_expire_writes_remainders_once_per_day(run, engine, session):
     expired = select(PointsEntry.points).where(PointsEntry.kind == "expire")
     assert sorted(session.exec(expired).all()) == [-40, -7]
     assert ledgers.problems(engine) == []
+
+
+def test_history_with_a_limit_reads_only_that_page_newest_last(run, engine):
+    """A long ledger: `--limit 5` shows the newest five, oldest first (entries at the same
+    moment in the order written), and the database is asked for only those five rows."""
+    from sqlalchemy import Engine, event
+
+    m = enroll(engine).member_no
+    start = dt.datetime(2026, 1, 1, 0, 0)
+    for n in range(1, 41):  # two entries per moment: the id breaks the tie
+        ledgers.add(engine, m, n, expires_on=None, at=start + dt.timedelta(hours=(n - 1) // 2))
+    ledgers.deduct(engine, m, 3, at=start + dt.timedelta(days=30))
+    pages: list[bool] = []  # per query of the ledger: did it carry a LIMIT?
+
+    def note_query(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        if "points_allocation.credit_id = points_entry.id" in statement:
+            pages.append(" LIMIT " in statement.upper())
+
+    event.listen(Engine, "after_cursor_execute", note_query)
+    try:
+        rows = run.json("points", "history", m, "--limit", "5")
+    finally:
+        event.remove(Engine, "after_cursor_execute", note_query)
+    assert [(r["kind"], r["points"]) for r in rows] == [
+        ("adjust", 37), ("adjust", 38), ("adjust", 39), ("adjust", 40), ("redeem", -3),
+    ]  # fmt: skip
+    assert [r["at"][:13] for r in rows[:4]] == ["2026-01-01T18", "2026-01-01T18",
+                                                 "2026-01-01T19", "2026-01-01T19"]  # fmt: skip
+    assert pages == [True], "one query for the page, with a LIMIT"
+    whole = run.json("points", "history", m)
+    assert len(whole) == 41 and whole[-5:] == rows
+    assert whole[0]["points"] == 1 and whole[0]["remaining"] == 0  # FIFO spent the oldest lot
