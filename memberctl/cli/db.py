@@ -19,7 +19,10 @@ db_app = typer.Typer(
 
 
 @db_app.command(
-    help=_("Create or migrate the schema to this version of memberctl (also done on first use).")
+    help=_(
+        "Create the schema, or migrate it to this version of memberctl (other commands create it "
+        "only in an empty database)."
+    )
 )
 def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.migrate import upgrade as migrate
