@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from sqlmodel import col, select
 
 from memberctl.db.session import transaction
 from memberctl.domain import segments
-from memberctl.models import Coupon, ImportRun, Member, PointsEntry, WalletEntry
+from memberctl.models import AuditEntry, Coupon, ImportRun, Member, PointsEntry, WalletEntry
 from tests import factories, reportdata
 from tests.conftest import Run
 from tests.i18n.test_language import memberctl
@@ -125,3 +126,21 @@ def fix_import_times(engine: Engine) -> None:
                 .where(col(ImportRun.id) == run_id)
                 .values(started_at=started, finished_at=started + dt.timedelta(seconds=2))
             )
+
+
+def fix_audit_times(engine: Engine) -> None:
+    """The audit log records the real clock; pin it to a minute apart from START, in id order."""
+    with transaction(engine) as session:
+        ids = session.exec(select(AuditEntry.id).order_by(col(AuditEntry.id))).all()
+        for n, entry_id in enumerate(ids):
+            session.exec(  # type: ignore[call-overload]
+                update(AuditEntry)
+                .where(col(AuditEntry.id) == entry_id)
+                .values(at=START + dt.timedelta(minutes=n))
+            )
+
+
+def without_timing(text: str) -> str:
+    """An import summary with its Seconds and Rows/s cells (the last two) as fixed words: the
+    only cells that change from run to run."""
+    return re.sub(r"\d+\.\d\d +\d+$", "<secs> <rate>", text, flags=re.MULTILINE)
