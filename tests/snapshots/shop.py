@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,6 @@ from memberctl.domain import segments
 from memberctl.models import AuditEntry, Coupon, ImportRun, Member, PointsEntry, WalletEntry
 from tests import factories, reportdata
 from tests.conftest import Run
-from tests.i18n.test_language import memberctl
 
 ROOT = Path(__file__).resolve().parents[2]
 # A deterministic terminal: 100 columns, no colour (CliRunner is no TTY either).
@@ -52,6 +54,19 @@ def both(run: Run, *args: str) -> dict[str, dict[str, Any]]:
         "en": {"exit": english.exit_code, "stdout": english.stdout, "stderr": english.stderr},
         "zh": {"exit": chinese.returncode, "stdout": chinese.stdout, "stderr": chinese.stderr},
     }
+
+
+def memberctl(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed `memberctl` script in a fresh interpreter, as a clerk runs it (usage errors
+    name `memberctl`, not `python -m memberctl`), with no language or locale from this machine."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "LC_", "LANG"))}
+    clean.update({"MEMBERCTL_OPERATOR": "tester", **env})
+    script = Path(sys.executable).with_name("memberctl")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "memberctl"]
+    return subprocess.run(
+        [*command, "--db", db_url, "--no-input", *args],
+        capture_output=True, text=True, encoding="utf-8", env=clean, timeout=60, check=False,
+    )  # fmt: skip
 
 
 def seed(engine: Engine) -> list[str]:
