@@ -42,6 +42,7 @@ from memberctl.db.engine import make_engine
 from memberctl.db.migrate import ensure_schema
 
 PG_URL = os.environ.get("MEMBERCTL_TEST_DB")
+SLOW_DIR = Path(__file__).resolve().parent / "slow"
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 10, 0, 0)
 TEST_ENV = {
@@ -213,3 +214,18 @@ def failure(result: Result, exit_code: int, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, f"{fragment!r} not in {line!r}"
     return line
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/slow must be marked `slow`, so that `pytest -m "not slow"` (the
+    developers' fast run) leaves out all the soak, SIGKILL, pty and concurrency tests."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_DIR in item.path.parents and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests/slow holds tests not marked slow (add pytestmark = pytest.mark.slow): "
+            + ", ".join(unmarked)
+        )
