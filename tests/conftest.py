@@ -42,6 +42,7 @@ from memberctl.db.engine import make_engine
 from memberctl.db.migrate import ensure_schema
 
 PG_URL = os.environ.get("MEMBERCTL_TEST_DB")
+SLOW_DIR = Path(__file__).resolve().parent / "slow"
 AS_OF = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 10, 0, 0)
 TEST_ENV = {
@@ -213,3 +214,44 @@ def failure(result: Result, exit_code: int, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, f"{fragment!r} not in {line!r}"
     return line
+
+
+# Tests outside tests/slow that take several seconds by their nature (a walk of every command,
+# subprocess shell completion, big files), measured with `pytest -n 0 --durations=40 tests/cli
+# tests/i18n -m "not slow"` (seconds on the shared 2-core machine, about 2x its CPU time).
+# Marked here rather than in their files; `pytest` (CI) still runs them.
+SLOW_ELSEWHERE = {
+    # 18 s: every command in Chinese, each in a fresh interpreter (a module-wide fixture)
+    "tests/i18n/test_no_english.py",
+    # 11 s
+    "tests/cli/test_tier_kept.py::test_imported_tiers_are_kept_a_full_window_then_the_grace_rules_apply",
+    # 8-9.5 s each: shell completion in subprocesses
+    "tests/cli/test_completion.py::test_member_numbers_complete_by_prefix",
+    "tests/cli/test_completion.py::test_tier_codes",
+    "tests/cli/test_completion.py::test_campaign_codes",
+    # 8-9 s per language
+    "tests/cli/test_terminal_text.py::test_every_table_shows_hostile_text_literally_and_harmlessly",
+    # 9 s: writes an .xls over the size limit
+    "tests/cli/test_import_xls.py::test_an_xls_over_the_size_limit_is_refused_before_it_is_read",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark SLOW_ELSEWHERE `slow`; then every test under tests/slow must be marked `slow`, so
+    that `pytest -m "not slow"` (the developers' fast run) leaves out all the soak, SIGKILL, pty
+    and concurrency tests."""
+    for item in items:
+        function = item.nodeid.split("[")[0]
+        if function in SLOW_ELSEWHERE or function.split("::")[0] in SLOW_ELSEWHERE:
+            item.add_marker(pytest.mark.slow)
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_DIR in item.path.parents and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests/slow holds tests not marked slow (add pytestmark = pytest.mark.slow): "
+            + ", ".join(unmarked)
+        )

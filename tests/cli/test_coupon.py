@@ -85,36 +85,7 @@ def test_valid_to_day_is_inclusive_and_the_day_after_is_refused(run, session, tm
     assert redeem(run, code, "2026-12-24T23:59").exit_code == 0
 
 
-def test_a_one_day_coupon_is_valid_on_its_run_date_only(run, session, tmp_path, vip):
-    issue(run, tmp_path, "2026-11-25", days=1)
-    code = code_of(session, vip.member_no)
-
-    failure(redeem(run, code, "2026-11-26T08:00"), 4, "expired on 2026-11-25")
-    assert redeem(run, code, "2026-11-25T20:00").exit_code == 0
-
-
-def test_weekdays_only_refuses_saturday_and_sunday(run, session, tmp_path, vip):
-    issue(run, tmp_path, "2026-11-25", weekdays=True)  # a Wednesday
-    code = code_of(session, vip.member_no)
-
-    failure(redeem(run, code, "2026-11-28T10:00"), 4,
-            "is valid Monday to Friday only, and 2026-11-28 is a Saturday")  # fmt: skip
-    failure(redeem(run, code, "2026-11-29T10:00"), 4, "2026-11-29 is a Sunday")
-    assert redeem(run, code, "2026-11-27T10:00").exit_code == 0  # Friday
-
-
-def test_no_holidays_refuses_a_cn_public_holiday(run, session, tmp_path, vip):
-    issue(run, tmp_path, "2026-09-25", days=30, holidays=True)
-    code = code_of(session, vip.member_no)
-
-    failure(redeem(run, code, "2026-10-01T10:00"), 4,
-            "is not valid on public holidays, and 2026-10-01 is National Day")  # fmt: skip
-    assert redeem(run, code, "2026-10-09T10:00").exit_code == 0  # a Friday after the holidays
-
-
-def test_no_holidays_alone_allows_weekends(run, session, tmp_path, vip):
-    issue(run, tmp_path, "2026-11-25", holidays=True)
-    assert redeem(run, code_of(session, vip.member_no), "2026-11-28T10:00").exit_code == 0
+# One-day coupons, Monday to Friday, CN public holidays: tests/domain/test_coupon_rules.py.
 
 
 def test_minimum_spend_is_checked_when_an_amount_is_given(run, session, tmp_path, vip):

@@ -60,11 +60,8 @@ def test_every_optional_field_is_stored(run, engine, session):
     assert session.exec(select(MemberTag.tag).where(MemberTag.member_id == row.id)).all() == ["VIP"]
 
 
-@pytest.mark.parametrize(
-    ("given", "stored"),
-    [("男", "male"), ("女", "female"), ("M", "male"), ("F", "female"), ("male", "male"),
-     ("female", "female"), ("m", "male"), ("Female", "female")],
-)  # fmt: skip
+# Every form: tests/domain/test_fields.py (genders, dates) and test_phones.py; here the wiring.
+@pytest.mark.parametrize(("given", "stored"), [("男", "male"), ("F", "female")])
 def test_gender_forms(run, session, given, stored):
     assert enroll_json(run, "--gender", given)["gender"] == stored
     assert member_row(session, "M000001").gender == stored
@@ -72,9 +69,7 @@ def test_gender_forms(run, session, given, stored):
 
 @pytest.mark.parametrize(
     ("given", "stored"),
-    [("2020/1/2", dt.date(2020, 1, 2)), ("2020年1月2日", dt.date(2020, 1, 2)),
-     ("1990.05.06", dt.date(1990, 5, 6)), ("1990-05-06", dt.date(1990, 5, 6)),
-     ("２０００－０２－２９", dt.date(2000, 2, 29))],
+    [("2020年1月2日", dt.date(2020, 1, 2)), ("２０００－０２－２９", dt.date(2000, 2, 29))],
 )  # fmt: skip
 def test_birthday_forms(run, session, given, stored):
     assert enroll_json(run, "--birthday", given)["birthday"] == stored.isoformat()
@@ -120,11 +115,7 @@ def test_automatic_numbering_skips_a_number_given_by_hand(run, session):
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "phone",
-    ["13800138000", "138 0013 8000", "138-0013-8000", "+86 138-0013-8000", "+8613800138000",
-     "008613800138000", "１３８００１３８０００", "(138) 0013 8000"],
-)  # fmt: skip
+@pytest.mark.parametrize("phone", ["13800138000", "+86 138-0013-8000", "１３８００１３８０００"])
 def test_phone_of_another_member_in_any_form_is_refused(run, engine, phone):
     enroll(engine, phone="13800138000")
     before = snapshot(engine)

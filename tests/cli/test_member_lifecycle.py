@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from memberctl.domain.lifecycle import ACTIONS, STATUSES, TRANSITIONS, allowed_from
+from memberctl.domain.lifecycle import TRANSITIONS, allowed_from
 from memberctl.models import AuditEntry, LifecycleChange
 from tests.conftest import failure
 from tests.factories import enroll, load_tiers, member_in, member_row, move_tier, snapshot
-
-FORBIDDEN = [(s, a) for s in STATUSES for a in ACTIONS if (s, a) not in TRANSITIONS]
 
 
 def last_change(session, member_id: int) -> LifecycleChange:
@@ -23,16 +21,9 @@ def last_audit(session) -> AuditEntry:
     return session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
 
 
-def test_the_table_covers_the_contract():
-    assert set(TRANSITIONS.items()) == {
-        (("active", "freeze"), "frozen"), (("frozen", "unfreeze"), "active"),
-        (("active", "cancel"), "cancelled"), (("frozen", "cancel"), "cancelled"),
-        (("cancelled", "restore"), "active"),
-    }  # fmt: skip
-    assert len(FORBIDDEN) == 7
-
-
-@pytest.mark.parametrize(("start", "action"), list(TRANSITIONS), ids="-".join)
+# The whole table, move by move, is tests/domain/test_lifecycle.py; here one allowed and one
+# forbidden move check the wiring: the command, the database, the audit, the error line.
+@pytest.mark.parametrize(("start", "action"), [("frozen", "cancel")], ids="-".join)
 def test_allowed_transition_is_applied_and_recorded(run, engine, session, start, action):
     to = TRANSITIONS[(start, action)]
     member_no = member_in(engine, start).member_no
@@ -50,7 +41,7 @@ def test_allowed_transition_is_applied_and_recorded(run, engine, session, start,
     assert entry.details == {"status": to}
 
 
-@pytest.mark.parametrize(("start", "action"), FORBIDDEN, ids="-".join)
+@pytest.mark.parametrize(("start", "action"), [("cancelled", "freeze")], ids="-".join)
 def test_forbidden_transition_is_refused_and_changes_nothing(run, engine, start, action):
     member_no = member_in(engine, start).member_no
     before = snapshot(engine)
@@ -75,12 +66,10 @@ def test_transition_by_phone(run, engine, session):
     assert member_row(session, "M000001").status == "frozen"
 
 
+# Every move and refusal is in tests/domain/test_tier_moves.py; these check the wiring.
 @pytest.mark.parametrize(
     ("command", "start", "to", "expected"),
-    [("upgrade", "basic", None, "silver"), ("upgrade", "silver", None, "gold"),
-     ("upgrade", "gold", None, "platinum"), ("downgrade", "platinum", None, "gold"),
-     ("downgrade", "silver", None, "basic"), ("upgrade", "basic", "platinum", "platinum"),
-     ("upgrade", "silver", "GOLD", "gold"), ("downgrade", "platinum", "basic", "basic")],
+    [("downgrade", "platinum", None, "gold"), ("upgrade", "silver", "GOLD", "gold")],
 )  # fmt: skip
 def test_tier_move(run, engine, session, command, start, to, expected):
     member_no = enroll(engine, tier=start).member_no
@@ -106,14 +95,8 @@ def test_frozen_member_can_still_change_tier(run, engine, session):
 
 @pytest.mark.parametrize(
     ("command", "start", "to", "fragments"),
-    [("upgrade", "platinum", None, ("白金会员 is already the highest tier",)),
-     ("downgrade", "basic", None, ("普通会员 is already the lowest tier",)),
-     ("upgrade", "gold", "gold", ("cannot upgrade M000001: it is already 金卡会员",)),
-     ("downgrade", "gold", "gold", ("cannot downgrade M000001: it is already 金卡会员",)),
-     ("upgrade", "gold", "silver", ("from 金卡会员 to 银卡会员", "银卡会员 is below 金卡会员",
-                                    "use member downgrade")),
-     ("downgrade", "silver", "platinum", ("from 银卡会员 to 白金会员", "白金会员 is above 银卡会员",
-                                          "use member upgrade"))],
+    [("upgrade", "gold", "silver", ("from 金卡会员 to 银卡会员", "银卡会员 is below 金卡会员",
+                                    "use member downgrade"))],
 )  # fmt: skip
 def test_impossible_tier_move_is_refused(run, engine, command, start, to, fragments):
     member_no = enroll(engine, tier=start).member_no

@@ -78,7 +78,8 @@ def test_frozen_and_cancelled_wallets_are_closed(run, engine, status, verb):
     failure(run("wallet", verb, m, "1"), 4, f"the member is {status}")
 
 
-@pytest.mark.parametrize("amount", ["x", "-1", "0", "0.00"])
+# every form money.parse refuses is in tests/domain/test_money.py; "0" is the wallet's own rule
+@pytest.mark.parametrize("amount", ["x", "0"])
 def test_bad_amounts_are_invalid_input(run, engine, amount):
     m = enroll(engine).member_no
     assert run("wallet", "topup", m, "--", amount).exit_code == 5
