@@ -19,9 +19,8 @@ PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;]+)", re.MULTILINE)
 
 def declared() -> list[Requirement]:
     project = PYPROJECT["project"]
-    return [
-        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
-    ]
+    extras = project["optional-dependencies"]
+    return [Requirement(r) for r in project["dependencies"] + extras["test"] + extras["docs"]]
 
 
 def pins() -> dict[str, str]:
@@ -29,9 +28,9 @@ def pins() -> dict[str, str]:
     return {canonicalize_name(name): version for name, version in PIN.findall(text)}
 
 
-def test_the_lock_was_compiled_with_the_test_extra():
+def test_the_lock_was_compiled_with_the_test_and_docs_extras():
     header = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()[1]
-    assert "uv pip compile pyproject.toml --extra test" in header
+    assert "uv pip compile pyproject.toml --extra test --extra docs" in header
 
 
 @pytest.mark.parametrize("requirement", declared(), ids=str)

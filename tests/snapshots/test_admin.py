@@ -371,8 +371,8 @@ def test_db_info(run, shop):  # noqa: ARG001
                 "stdout": """\
 Database               sqlite:///<db>
 Backend                sqlite
-Schema version         0011
-Newest schema version  0011
+Schema version         0012
+Newest schema version  0012
 Schema known           yes
 File size (bytes)      364544
 Table              Rows
@@ -408,8 +408,8 @@ wallet_entry          3
                 "stdout": """\
 数据库            sqlite:///<db>
 数据库类型        sqlite
-结构版本          0011
-最新结构版本      0011
+结构版本          0012
+最新结构版本      0012
 结构版本可识别    是
 文件大小（字节）  364544
 表                 行数

@@ -213,7 +213,7 @@ EXPECTED = snapshot(
             "zh": {
                 "exit": 2,
                 "stdout": "",
-                "stderr": "错误：'--as-of' 的值无效：Value error, '2026-13-01' does not match the formats '%Y-%m-%d'.（参见 'memberctl member list --help'）\n",
+                "stderr": "错误：'--as-of' 的值无效：'2026-13-01' 不是 '%Y-%m-%d' 格式的日期（参见 'memberctl member list --help'）\n",
             },
         },
         "bad birthday": {
