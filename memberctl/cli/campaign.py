@@ -31,7 +31,7 @@ CodeArg = Annotated[
 CAMPAIGN_COLUMNS = [
     Column("code", _("Code"), no_wrap=True),
     Column("name", pgettext("thing", "Name")),
-    Column("action", _("Action"), drop=1),
+    Column("action", _("Action"), no_wrap=True, drop=1),
     Column("period", _("Period"), words="period"),
     Column("where", _("Where")),
     Column("points", _("Points"), justify="right"),

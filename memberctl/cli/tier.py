@@ -109,8 +109,8 @@ def evaluate(
     if result.kept:
         message(
             _(
-                "{count} members below their tier keep it (set by hand or imported), the "
-                "soonest until {until}; -f json lists them under kept"
+                "kept below their tier (set by hand or imported): {count}, the soonest until "
+                "{until}; -f json lists them under kept"
             ).format(count=len(result.kept), until=min(k.kept_until for k in result.kept))
         )
     emit(result if fmt == Format.json else result.changes, fmt, EVALUATE_COLUMNS)

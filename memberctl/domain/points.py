@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, limits, locks, policy
 from memberctl.errors import InvalidInput, RuleViolation, UsageProblem
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 from memberctl.models import Member, PointsAllocation, PointsEntry
 
 POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
@@ -106,7 +106,7 @@ def ensure_active(member: Member, doing: str) -> None:
     if member.status != lifecycle.ACTIVE:
         raise RuleViolation(
             _("cannot {doing} for {member_no}: the member is {status}").format(
-                doing=doing, member_no=member.member_no, status=member.status
+                doing=doing, member_no=member.member_no, status=pgettext("status", member.status)
             ),
             _("unfreeze or restore the member first"),
         )

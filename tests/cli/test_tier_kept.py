@@ -101,7 +101,7 @@ def test_tier_evaluate_lists_the_kept_members_and_counts_them(run, engine, tmp_p
     words = " ".join(table.stderr.split())  # the message wraps at the console's width
     assert words == (
         "2 members evaluated: 0 upgrades, 0 downgrades would apply (add --apply to make them); "
-        "0 in the grace period 2 members below their tier keep it (set by hand or imported), "
+        "0 in the grace period kept below their tier (set by hand or imported): 2, "
         f"the soonest until {(today + 60 * DAY).isoformat()}; -f json lists them under kept (none)"
     )
 

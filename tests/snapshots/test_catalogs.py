@@ -132,18 +132,22 @@ def test_campaign_list(run, shop):  # noqa: ARG001
             "en": {
                 "exit": 0,
                 "stdout": """\
-Code             Name        Action      Period   Where       Points  Coupon  Starts      Ends      \n\
+Code             Name       Action        Period   Where      Points  Coupon  Starts      Ends      \n\
 ────────────────────────────────────────────────────────────────────────────────────────────────────
-birthday-double  生日月赠送  award_poin  yearly   birthday_m     100          2026-11-01  2026-11-30
-                 积分        ts                   onth = 11                                         \n\
-thank-you-gold   金卡白金年  award_poin  yearly   tier >=        500          2026-12-01  2026-12-31
-                 终感谢积分  ts                   gold                                              \n\
-wake-up-coupon   唤醒券      issue_coup  monthly  inactive_d           20.00                        \n\
-                 满100减20   on                   ays >= 30                                         \n\
-weekday-voucher  工作日10元  issue_coup  monthly  visits_12m           10.00                        \n\
-                 券          on                   >= 3 and                                          \n\
-                                                  status =                                          \n\
-                                                  active                                            \n\
+birthday-double  生日月赠   award_points  yearly   birthday_     100          2026-11-01  2026-11-30
+                 送积分                            month =                                          \n\
+                                                   11                                               \n\
+thank-you-gold   金卡白金   award_points  yearly   tier >=       500          2026-12-01  2026-12-31
+                 年终感谢                          gold                                             \n\
+                 积分                                                                               \n\
+wake-up-coupon   唤醒券     issue_coupon  monthly  inactive_           20.00                        \n\
+                 满100减20                         days >=                                          \n\
+                                                   30                                               \n\
+weekday-voucher  工作日10   issue_coupon  monthly  visits_12           10.00                        \n\
+                 元券                              m >= 3                                           \n\
+                                                   and                                              \n\
+                                                   status =                                         \n\
+                                                   active                                           \n\
 """,
                 "stderr": "columns left out to fit 100 columns: Version (see them all with a wider terminal or --format csv)\n",
             },

@@ -81,7 +81,7 @@ EXPECTED = snapshot(
             "zh": {
                 "exit": 4,
                 "stdout": "",
-                "stderr": "错误：无法为 M000005 增加积分：该会员状态为 frozen；请先解冻或恢复该会员\n",
+                "stderr": "错误：无法为 M000005 增加积分：该会员状态为冻结；请先解冻或恢复该会员\n",
             },
         },
         "frozen member buys": {
@@ -93,7 +93,7 @@ EXPECTED = snapshot(
             "zh": {
                 "exit": 4,
                 "stdout": "",
-                "stderr": "错误：无法为 M000005 记录消费：该会员状态为 frozen；请先解冻或恢复该会员\n",
+                "stderr": "错误：无法为 M000005 记录消费：该会员状态为冻结；请先解冻或恢复该会员\n",
             },
         },
         "frozen again": {

@@ -224,7 +224,7 @@ Member  Change  From  To  12-month spend  Below since
 """,
                 "stderr": """\
 5 members evaluated: 0 upgrades, 0 downgrades would apply (add --apply to make them); 0 in the grace period
-1 members below their tier keep it (set by hand or imported), the soonest until 2027-11-24; -f json lists them under kept
+kept below their tier (set by hand or imported): 1, the soonest until 2027-11-24; -f json lists them under kept
 (none)
 """,
             },
@@ -331,7 +331,7 @@ say    text      no        想说的话                      \n\
                     "exit": 0,
                     "stdout": """\
            visit：到店体验（0 份作答）           \n\
-键     题型  必答  问题        答案数            \n\
+键     题型  必答  问题        可选答案          \n\
 ─────────────────────────────────────────────────
 score  评分  是    打分        1-3               \n\
 why    单选  否    为什么来？  路过 / 活动 / 朋友
