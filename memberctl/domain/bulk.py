@@ -11,23 +11,19 @@ they summarise.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from memberctl import models
+from memberctl.db.bulk import batches, insert_columns, insert_rows
 from memberctl.domain.tiers import TierNames
 from memberctl.models import ImportRun, LifecycleChange, Member, MemberTag, Purchase, Tier
 
-BATCH = 5_000  # bound parameters per IN (...) lookup, well under SQLite's limit
 MEMBER = Member.__table__  # type: ignore[attr-defined]
 TAG = MemberTag.__table__  # type: ignore[attr-defined]
 LIFECYCLE = LifecycleChange.__table__  # type: ignore[attr-defined]
@@ -40,11 +36,6 @@ MEMBER_FIELDS = (
     "name", "phone", "gender", "birthday", "email", "address", "tier_code", "status", "store",
     "joined_at",
 )  # fmt: skip
-
-
-def batches(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -125,135 +116,6 @@ def ids_by(session: Session, column: str, values: Iterable[str]) -> dict[str, in
     for part in batches(wanted):
         found.update(session.connection().execute(query, {"keys": list(part)}).all())
     return found
-
-
-def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Core executemany, with the column types' bind processing done column by column and the
-    rows handed to the driver's executemany as they are: SQLAlchemy's per-row parameter
-    handling would cost more than the database's own work."""
-    if rows:
-        insert_columns(
-            session, table, {name: list(map(itemgetter(name), rows)) for name in rows[0]}
-        )
-
-
-def insert_columns(session: Session, table: Any, given: dict[str, list[Any]]) -> None:
-    """`insert_rows` for rows given column by column ({column: a value per row}), as an import
-    builds them: no dict per row at all."""
-    count = len(next(iter(given.values()), []))
-    if not count:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(given))
-    columns: dict[str, list[Any]] = {}
-    for name in compiled.params:  # the given columns, and those with a Python-side default
-        values = given[name] if name in given else _defaults(table, name, count)
-        process = _bind_processor(table.c[name].type.dialect_impl(dialect), dialect)
-        if process is not None:
-            values = _processed(values, process)
-        columns[name] = values
-    if dialect.name == "postgresql":
-        _copy_postgresql(connection, table.name, columns)
-    elif compiled.positional:
-        order = [columns[name] for name in compiled.positiontup or []]
-        if dialect.name == "sqlite":
-            _insert_sqlite(connection, compiled.string, order, count)
-        else:
-            connection.exec_driver_sql(compiled.string, list(zip(*order, strict=True)))
-    else:
-        params = [
-            dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)
-        ]
-        connection.exec_driver_sql(compiled.string, params)
-
-
-ROWS_PER_INSERT = 1_000  # rows per multi-row INSERT on SQLite; more gains next to nothing
-_VALUES = re.compile(r"(?s)(.* VALUES )(\((?:\?, )*\?\))")
-
-
-def _insert_sqlite(connection: Any, statement: str, order: list[list[Any]], count: int) -> None:
-    """Rows into SQLite as multi-row `INSERT ... VALUES (...), (...)` of ROWS_PER_INSERT rows,
-    the rest by executemany. One statement for a thousand rows costs SQLite and the driver a
-    third less than a thousand executions of the one-row statement (466,000 import rows: 2.1 s
-    -> 1.4 s): the row loop runs inside SQLite instead of in the driver."""
-    width = len(order)
-    driver = connection.connection.driver_connection
-    limit = min(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 32_766)
-    per = min(ROWS_PER_INSERT, limit // width)
-    whole = count - count % per if per > 1 else 0
-    if whole:
-        many_rows = _repeated_values(statement, per)
-        for start in range(0, whole, per):
-            part = zip(*[column[start : start + per] for column in order], strict=True)
-            connection.exec_driver_sql(many_rows, tuple(chain.from_iterable(part)))  # one run
-    if whole < count:
-        rest = [column[whole:] for column in order]
-        connection.exec_driver_sql(statement, list(zip(*rest, strict=True)))
-
-
-def _copy_postgresql(connection: Any, table: str, columns: dict[str, list[Any]]) -> None:
-    """Rows into PostgreSQL by COPY on the transaction's own connection: one stream instead of
-    a statement per row (a 100,000-member import: 8.9 s -> 5.8 s, the client's CPU 7.2 -> 3.0 s).
-    Table and column names are quoted by psycopg's `sql.Identifier`; the values travel as COPY
-    data, escaped by psycopg, never as SQL."""
-    from psycopg import sql
-
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    rows = zip(*columns.values(), strict=True)
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _repeated_values(statement: str, rows: int) -> str:
-    """SQLAlchemy's compiled one-row INSERT with its VALUES group of placeholders repeated:
-    nothing but `?` placeholders is added, so no value ever becomes SQL text (what SQLAlchemy's
-    own "insertmanyvalues" does for INSERT ... RETURNING)."""
-    found = _VALUES.fullmatch(statement)
-    if found is None:
-        raise ValueError("not a one-row INSERT ... VALUES (?, ...) statement")
-    head, group = found.groups()
-    return head + ", ".join([group] * rows)
-
-
-_SQLITE_DATETIME = (
-    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
-)
-
-
-def _bind_processor(impl: Any, dialect: Any) -> Any:
-    """The type's bind processor; for SQLite's default DATETIME storage the same text made by
-    `datetime.isoformat` (in C) for naive datetimes, the type's own processor for anything else."""
-    process = impl.bind_processor(dialect)
-    if process is None or getattr(impl, "_storage_format", None) != _SQLITE_DATETIME:
-        return process
-    datetime_type = dt.datetime
-
-    def fast(value: Any) -> Any:
-        if type(value) is datetime_type and value.tzinfo is None:
-            return value.isoformat(" ", "microseconds")
-        return process(value)
-
-    return fast
-
-
-def _processed(values: list[Any], process: Any) -> list[Any]:
-    """Bind processing once per distinct value (dates and times repeat a lot)."""
-    try:
-        done = {v: None if v is None else process(v) for v in dict.fromkeys(values)}
-    except TypeError:  # unhashable values
-        return [None if v is None else process(v) for v in values]
-    return list(map(done.__getitem__, values))
-
-
-def _defaults(table: Any, name: str, count: int) -> list[Any]:
-    default = table.c[name].default
-    if default is None or not default.is_scalar:
-        raise ValueError(f"no value for {table.name}.{name}")
-    return [default.arg] * count
 
 
 def enrolments(

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlmodel import Session, SQLModel
 
+from memberctl.db.bulk import batches, insert_columns
 from memberctl.domain import audit, bulk
 from memberctl.errors import NotFound, RuleViolation
 from memberctl.i18n import _
@@ -48,7 +49,7 @@ HIDDEN = {"updated_at", "name_initials", "below_tier_since", "tier_kept_until"}
 def record_inserted(session: Session, run_id: int, member_ids: list[int]) -> None:
     """The members an import inserted, one row each (column by column, like the import)."""
     count = len(member_ids)
-    bulk.insert_columns(session, CHANGE, {
+    insert_columns(session, CHANGE, {
         "run_id": [run_id] * count, "member_id": member_ids, "field": [INSERTED] * count,
         "old_value": [None] * count,
     })  # fmt: skip
@@ -56,7 +57,7 @@ def record_inserted(session: Session, run_id: int, member_ids: list[int]) -> Non
 
 def record_updated(session: Session, run_id: int, old: list[tuple[int, str, Any]]) -> None:
     """(member id, field, value before) of each field an import is about to update."""
-    bulk.insert_columns(session, CHANGE, {
+    insert_columns(session, CHANGE, {
         "run_id": [run_id] * len(old), "member_id": [m for m, _f, _v in old],
         "field": [f for _m, f, _v in old], "old_value": [_encode(v) for _m, _f, v in old],
     })  # fmt: skip
@@ -353,7 +354,7 @@ def _remove(session: Session, run: Any) -> None:
     for table in (bulk.TAG, bulk.LIFECYCLE, bulk.POINTS, bulk.WALLET):
         connection.execute(delete(table).where(table.c.member_id.in_(inserted)))
     ids = connection.execute(inserted).scalars().all()
-    for part in bulk.batches(list(ids)):
+    for part in batches(list(ids)):
         connection.execute(delete(CHANGE).where(CHANGE.c.member_id.in_(part)))
         connection.execute(delete(MEMBER).where(MEMBER.c.id.in_(part)))
 

@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import Row
 from sqlmodel import Session
 
+from memberctl.db.bulk import insert_columns, insert_rows
 from memberctl.domain import bulk, import_runs, members, tiers
 from memberctl.domain.lifecycle import TRANSITIONS, refusal
 from memberctl.i18n import _
@@ -320,14 +321,14 @@ class MemberJob:
         ids = bulk.insert_members(self.session, columns)
         import_runs.record_inserted(self.session, self.run_id, ids)
         tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
-        bulk.insert_columns(self.session, bulk.TAG, {
+        insert_columns(self.session, bulk.TAG, {
             "member_id": [i for i, _tag in tagged], "tag": [tag for _id, tag in tagged],
         })  # fmt: skip
         enrolled = bulk.enrolments(ids, columns["status"], self.options.operator, at)
-        bulk.insert_columns(self.session, bulk.LIFECYCLE, enrolled)
+        insert_columns(self.session, bulk.LIFECYCLE, enrolled)
         ledger = self._opening()
-        bulk.insert_columns(self.session, bulk.POINTS, ledger.points_rows(ids, columns["points"]))
-        bulk.insert_columns(self.session, bulk.WALLET, ledger.wallet_rows(ids, columns["balance"]))
+        insert_columns(self.session, bulk.POINTS, ledger.points_rows(ids, columns["points"]))
+        insert_columns(self.session, bulk.WALLET, ledger.wallet_rows(ids, columns["balance"]))
         self._remember_links(ids, actions)
 
     def _opening(self) -> bulk.Opening:
@@ -356,7 +357,7 @@ class MemberJob:
                 if column in a.changes:
                     moves.append((a.existing.id, kind, getattr(a.existing, column),
                                   a.changes[column]))  # fmt: skip
-        bulk.insert_rows(self.session, bulk.LIFECYCLE, bulk.change_rows(moves, operator, at))
+        insert_rows(self.session, bulk.LIFECYCLE, bulk.change_rows(moves, operator, at))
         bulk.replace_tags(
             self.session,
             {

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from memberctl.db.bulk import insert_rows
 from memberctl.domain import bulk, phones
 from memberctl.domain.purchases import order_conflict, stored_orders
 from memberctl.errors import InvalidInput
@@ -121,7 +122,7 @@ class PurchaseJob:
         if self.writing and len(self.rejects) and not self.options.skip_invalid:
             self.writing = False
         if self.writing:
-            bulk.insert_rows(self.session, bulk.PURCHASE, rows)
+            insert_rows(self.session, bulk.PURCHASE, rows)
 
     def _members(
         self, frame: pd.DataFrame, index: list[int], records: list[dict[str, Any]]
