@@ -27,8 +27,8 @@ from sqlmodel import Session
 from memberctl.atomic import atomic_output, text_output
 from memberctl.domain import bulk, money, phones
 from memberctl.errors import UsageProblem
+from memberctl.escaping import RISKY_FIRST, csv_phone, escape, phone_cell, xlsx_text
 from memberctl.i18n import _
-from memberctl.spreadsheets.escaping import RISKY_FIRST, csv_phone, escape, phone_cell, xlsx_text
 
 HEADERS = {
     "zh": {

@@ -19,8 +19,8 @@ import pandas as pd
 
 from memberctl.atomic import atomic_output, text_output
 from memberctl.errors import RowError, RuleViolation, UsageProblem
+from memberctl.escaping import escape, unescape, xlsx_text
 from memberctl.i18n import _, current
-from memberctl.spreadsheets.escaping import escape, unescape, xlsx_text
 from memberctl.spreadsheets.normalize import cell_text, is_blank
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
