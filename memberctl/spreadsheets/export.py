@@ -25,7 +25,8 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from memberctl.atomic import atomic_output, text_output
-from memberctl.domain import bulk, money, phones
+from memberctl.domain import money, phones
+from memberctl.domain.exports import EXPORT_FIELDS, export_rows
 from memberctl.errors import UsageProblem
 from memberctl.escaping import RISKY_FIRST, csv_phone, escape, phone_cell, xlsx_text
 from memberctl.i18n import _
@@ -37,7 +38,7 @@ HEADERS = {
         "balance": "余额", "store": "门店", "tags": "标签", "joined_at": "注册时间",
         "referrer": "推荐人", "address": "地址",
     },
-    "en": {name: name for name in bulk.EXPORT_FIELDS},
+    "en": {name: name for name in EXPORT_FIELDS},
 }  # fmt: skip
 GENDERS = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "female": "female"}}
 
@@ -60,8 +61,8 @@ def export_members(
             _("cannot export to '{name}'").format(name=path.name),
             _("give a .xlsx, .ods or .csv file name"),
         )
-    rows = bulk.export_rows(session, conditions=conditions)
-    header = [HEADERS[lang][name] for name in bulk.EXPORT_FIELDS]
+    rows = export_rows(session, conditions=conditions)
+    header = [HEADERS[lang][name] for name in EXPORT_FIELDS]
     if suffix == ".csv":
         return write_csv(path, header, (_shape(row, lang, mask_phone) for row in rows))
     if suffix == ".ods":
@@ -95,7 +96,7 @@ def _ods_shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
 def write_ods_members(
     path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str, mask: bool
 ) -> int:
-    """`rows` as `bulk.export_rows` yields them, streamed into an .ods (see spreadsheets.ods)."""
+    """`rows` as `export_rows` yields them, streamed into an .ods (see spreadsheets.ods)."""
     from memberctl.spreadsheets.ods import write_ods
 
     shaped = (_ods_shape(row, lang, mask) for row in rows)
@@ -141,7 +142,7 @@ def write_xlsx(
     path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str = "zh",
     mask: bool = False,
 ) -> int:  # fmt: skip
-    """`rows` as `bulk.export_rows` yields them. The hot loop goes straight to xlsxwriter's cell
+    """`rows` as `export_rows` yields them. The hot loop goes straight to xlsxwriter's cell
     writers (what `write_row` does after dispatching on each value's type), with dates turned
     into Excel serial numbers here: 100,000 members write faster than a bare `write_row`."""
     with atomic_output(path) as stream, tempfile.TemporaryDirectory(prefix="memberctl-") as work:
@@ -161,7 +162,7 @@ def _write_book(
     book = xlsxwriter.Workbook(stream, options)
     sheet = book.add_worksheet("members")
     widths = {"phone": 14, "birthday": 11, "joined_at": 19, "email": 24, "address": 30}
-    for col, name in enumerate(bulk.EXPORT_FIELDS):
+    for col, name in enumerate(EXPORT_FIELDS):
         sheet.set_column(col, col, widths.get(name, 10))
     sheet.write_row(0, 0, header, book.add_format({"bold": True}))
     sheet.freeze_panes(1, 0)
@@ -201,7 +202,7 @@ _LEAP_BUG_DAY = _LEAP_BUG.date()
 
 
 def _row_writers(book: Any, sheet: Any, lang: str, mask: bool) -> tuple[Callable[..., None], ...]:
-    """Two writers of one member row (columns of `bulk.EXPORT_FIELDS`): its text cells, and its
+    """Two writers of one member row (columns of `EXPORT_FIELDS`): its text cells, and its
     gender, number and date cells. Empty values leave the cell empty."""
     # The cell-level writers behind write_string/write_number (no argument conversion layer);
     # the public ones if a future xlsxwriter renames them.

@@ -1,7 +1,7 @@
-"""Set-based reads and writes for imports: many members, tags, ledger rows and purchases at once.
+"""Set-based reads and writes of the imports: many members, tags, ledger rows and purchases.
 
-Everything here is set-based: inserts as multi-row `INSERT ... VALUES` (SQLite) or COPY
-(PostgreSQL), updates as Core executemany, lookups as `IN (...)` in batches; never one ORM
+Everything here is set-based: inserts through memberctl.db.bulk (multi-row INSERTs on SQLite, COPY
+on PostgreSQL), updates as Core executemany, lookups as `IN (...)` in batches; never one ORM
 object per row. The caller owns the transaction: an import is one transaction, recorded
 in `import_run` inside it, so a failed or killed import leaves nothing behind.
 Member caches (`member.points`, `member.balance`) are written together with the ledger rows
@@ -11,12 +11,12 @@ they summarise.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from memberctl import models
@@ -31,11 +31,6 @@ POINTS = models.PointsEntry.__table__  # type: ignore[attr-defined]
 WALLET = models.WalletEntry.__table__  # type: ignore[attr-defined]
 PURCHASE = Purchase.__table__  # type: ignore[attr-defined]
 RUN = ImportRun.__table__  # type: ignore[attr-defined]
-# What an import compares and may update on an existing member.
-MEMBER_FIELDS = (
-    "name", "phone", "gender", "birthday", "email", "address", "tier_code", "status", "store",
-    "joined_at",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -200,13 +195,6 @@ def replace_tags(session: Session, tags: dict[int, list[str]]) -> None:
     insert_rows(session, TAG, [{"member_id": i, "tag": t} for i, ts in tags.items() for t in ts])
 
 
-def resolve_refs(session: Session, by_member_no: set[str], by_phone: set[str]) -> dict[str, int]:
-    """Member ids for member numbers and E.164 phones (keys as given)."""
-    found = ids_by(session, "member_no", by_member_no)
-    found.update(ids_by(session, "phone", by_phone))
-    return found
-
-
 def set_referrers(session: Session, pairs: list[tuple[int, int]]) -> None:
     rows = [{"member_id": member_id, "referrer_id": referrer} for member_id, referrer in pairs]
     update_members(session, rows)
@@ -221,66 +209,5 @@ def finish_run(session: Session, run_id: int, **values: Any) -> None:
     session.connection().execute(update(RUN).where(RUN.c.id == run_id).values(**values))
 
 
-def existing_orders(session: Session, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (store, order_no) pairs are already recorded."""
-    found: set[tuple[str, str]] = set()
-    order_nos = sorted({order_no for _, order_no in keys})
-    for part in batches(order_nos):
-        query = select(PURCHASE.c.store, PURCHASE.c.order_no).where(PURCHASE.c.order_no.in_(part))
-        found.update((s, o) for s, o in session.connection().execute(query) if (s, o) in keys)
-    return found
-
-
 def member_count(session: Session) -> int:
     return int(session.connection().execute(select(func.count()).select_from(MEMBER)).scalar_one())
-
-
-# --- export ----------------------------------------------------------------------------------
-
-EXPORT_FIELDS = (
-    "member_no", "name", "phone", "gender", "birthday", "email", "tier", "status", "points",
-    "balance", "store", "tags", "joined_at", "referrer", "address",
-)  # fmt: skip
-
-
-def export_rows(
-    session: Session, *, conditions: Sequence[ColumnElement[bool]] = ()
-) -> Iterator[tuple[Any, ...]]:
-    """Members not forgotten, oldest first, as tuples in `EXPORT_FIELDS` order; `conditions`
-    are those of `member list` (members.member_conditions)."""
-    referrer = MEMBER.alias("referrer")
-    query = (
-        select(
-            MEMBER.c.id,
-            MEMBER.c.member_no,
-            MEMBER.c.name,
-            MEMBER.c.phone,
-            MEMBER.c.gender,
-            MEMBER.c.birthday,
-            MEMBER.c.email,
-            MEMBER.c.tier_code,
-            MEMBER.c.status,
-            MEMBER.c.points,
-            MEMBER.c.balance,
-            MEMBER.c.store,
-            MEMBER.c.joined_at,
-            referrer.c.member_no,
-            MEMBER.c.address,
-        )  # fmt: skip
-        .outerjoin(referrer, referrer.c.id == MEMBER.c.referrer_id)
-        .where(MEMBER.c.forgotten_at.is_(None))
-        .order_by(MEMBER.c.id)
-    )
-    query = query.where(*conditions)
-    tags = _all_tags(session)
-    for row in session.connection().execute(query):
-        member_id, *rest = row
-        yield (*rest[:11], tags.get(member_id, []), *rest[11:])
-
-
-def _all_tags(session: Session) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    query = select(TAG.c.member_id, TAG.c.tag).order_by(TAG.c.member_id, TAG.c.tag)
-    for member_id, tag in session.connection().execute(query):
-        found.setdefault(member_id, []).append(tag)
-    return found
