@@ -9,7 +9,7 @@ links referrers. Decisions per row:
   of its first occurrence;
 - a new key whose phone belongs to another member: rejected;
 - a member number that is another member's phone, or a phone that is another member's number
-  (in the database or an earlier row): rejected (`member_keys`);
+  (in the database or an earlier row): rejected (`keys`);
 - an existing member: `--on-existing error` rejects the row, `skip` skips it, `update` sets the
   fields the row fills in (an empty cell keeps the stored value; tags are replaced). A row that
   would change nothing counts as skipped. Opening points and balance are never added again;
