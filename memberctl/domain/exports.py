@@ -33,7 +33,7 @@ class ExportRow(NamedTuple):
     balance: Decimal
     store: str | None
     tags: list[str]
-    joined_at: dt.datetime | None
+    joined_at: dt.datetime
     referrer: str | None  # the referring member's number
     address: str | None
 

@@ -37,6 +37,7 @@ HEADERS = {
     },
     "en": {name: name for name in EXPORT_FIELDS},
 }  # fmt: skip
+COLUMN = {name: col for col, name in enumerate(EXPORT_FIELDS)}  # an export field's column
 GENDERS = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "female": "female"}}
 
 
@@ -65,7 +66,7 @@ def export_members(
     return write_xlsx(path, header, rows, lang, mask_phone)
 
 
-def _shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
+def _shape(row: ExportRow, lang: str, mask: bool) -> list[Any]:
     (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
      joined_at, referrer, address) = row  # fmt: skip
     return [
@@ -76,7 +77,7 @@ def _shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
     ]  # fmt: skip
 
 
-def _ods_shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
+def _ods_shape(row: ExportRow, lang: str, mask: bool) -> list[Any]:
     """One member for an .ods: text as string cells (never run as formulas, so nothing is
     escaped: ods.cell adds a `'` only where import would remove one), dates as date cells."""
     (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
@@ -89,7 +90,7 @@ def _ods_shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
 
 
 def write_ods_members(
-    path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str, mask: bool
+    path: Path, header: list[str], rows: Iterable[ExportRow], lang: str, mask: bool
 ) -> int:
     """`rows` (ExportRow), streamed into an .ods (see spreadsheets.ods)."""
     from memberctl.spreadsheets.ods import write_ods
@@ -134,7 +135,7 @@ def write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
 
 
 def write_xlsx(
-    path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str = "zh",
+    path: Path, header: list[str], rows: Iterable[ExportRow], lang: str = "zh",
     mask: bool = False,
 ) -> int:  # fmt: skip
     """`rows` (ExportRow). The hot loop goes straight to xlsxwriter's cell
@@ -145,7 +146,7 @@ def write_xlsx(
 
 
 def _write_book(
-    stream: IO[bytes], work: str, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str,
+    stream: IO[bytes], work: str, header: list[str], rows: Iterable[ExportRow], lang: str,
     mask: bool,
 ) -> int:  # fmt: skip
     """The workbook into `stream`, xlsxwriter's row files in the folder `work` (removed after,
@@ -217,17 +218,21 @@ def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..
         else:
             text(r, col, value)
 
-    def write_texts(r: int, row: tuple[Any, ...]) -> None:
-        put(r, 0, row[0])
-        for col in (1, 5, 10, 14):  # name, email, store, address
-            if row[col]:
-                put(r, col, row[col])
-        if row[2]:
-            put(r, 2, phone_text(row[2], mask))  # type: ignore[arg-type]
-        if row[11]:
-            put(r, 11, ",".join(row[11]))
-        if row[13]:
-            text(r, 13, row[13])
+    c = COLUMN
+    free = [(c[name], name) for name in ("name", "email", "store", "address")]
+
+    def write_texts(r: int, row: ExportRow) -> None:
+        put(r, c["member_no"], row.member_no)
+        for col, name in free:
+            value = getattr(row, name)
+            if value:
+                put(r, col, value)
+        if row.phone:
+            put(r, c["phone"], phone_text(row.phone, mask))  # type: ignore[arg-type]
+        if row.tags:
+            put(r, c["tags"], ",".join(row.tags))
+        if row.referrer:
+            text(r, c["referrer"], row.referrer)
 
     return write_texts
 
@@ -239,22 +244,30 @@ def _value_writer(
     moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     cash = book.add_format({"num_format": "0.00"})
     genders = GENDERS[lang]
+    c = COLUMN
+    gender_col, birthday_col, tier_col, status_col = (
+        c["gender"],
+        c["birthday"],
+        c["tier"],
+        c["status"],
+    )
+    points_col, balance_col, joined_col = c["points"], c["balance"], c["joined_at"]
 
-    def write_values(r: int, row: tuple[Any, ...]) -> None:
-        gender = genders.get(row[3]) if row[3] else None
+    def write_values(r: int, row: ExportRow) -> None:
+        gender = genders.get(row.gender) if row.gender else None
         if gender:
-            text(r, 3, gender)
-        if row[4] is not None:
-            number(r, 4, _day_serial(row[4]), date)
-        text(r, 6, row[6])
-        text(r, 7, row[7])
-        number(r, 8, row[8])
-        number(r, 9, float(row[9]), cash)
-        joined = row[12]
+            text(r, gender_col, gender)
+        if row.birthday is not None:
+            number(r, birthday_col, _day_serial(row.birthday), date)
+        text(r, tier_col, row.tier)
+        text(r, status_col, row.status)
+        number(r, points_col, row.points)
+        number(r, balance_col, float(row.balance), cash)
+        joined = row.joined_at
         if joined.tzinfo is None and joined >= _LEAP_BUG:
-            number(r, 12, _moment_serial(joined), moment)
+            number(r, joined_col, _moment_serial(joined), moment)
         else:
-            sheet.write_datetime(r, 12, joined, moment)
+            sheet.write_datetime(r, joined_col, joined, moment)
 
     return write_values
 
