@@ -207,7 +207,7 @@ def _row_writers(book: Any, sheet: Any, lang: str, mask: bool) -> tuple[Callable
     return _text_writer(book, text, mask), _value_writer(book, sheet, text, number, lang)
 
 
-def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..., None]:
+def _quoting_writer(book: Any, text: Callable[..., Any]) -> Callable[[int, int, str], None]:
     quoted = book.add_format({"quote_prefix": True})
 
     def put(r: int, col: int, value: str) -> None:
@@ -218,21 +218,31 @@ def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..
         else:
             text(r, col, value)
 
-    c = COLUMN
-    free = [(c[name], name) for name in ("name", "email", "store", "address")]
+    return put
+
+
+def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..., None]:
+    put = _quoting_writer(book, text)
+    c = COLUMN  # the columns looked up once, not per row
+    no_col, name_col, email_col, store_col = c["member_no"], c["name"], c["email"], c["store"]
+    address_col, phone_col, tags_col, ref_col = c["address"], c["phone"], c["tags"], c["referrer"]
 
     def write_texts(r: int, row: ExportRow) -> None:
-        put(r, c["member_no"], row.member_no)
-        for col, name in free:
-            value = getattr(row, name)
-            if value:
-                put(r, col, value)
+        put(r, no_col, row.member_no)
+        if row.name:
+            put(r, name_col, row.name)
+        if row.email:
+            put(r, email_col, row.email)
+        if row.store:
+            put(r, store_col, row.store)
+        if row.address:
+            put(r, address_col, row.address)
         if row.phone:
-            put(r, c["phone"], phone_text(row.phone, mask))  # type: ignore[arg-type]
+            put(r, phone_col, phone_text(row.phone, mask))  # type: ignore[arg-type]
         if row.tags:
-            put(r, c["tags"], ",".join(row.tags))
+            put(r, tags_col, ",".join(row.tags))
         if row.referrer:
-            text(r, c["referrer"], row.referrer)
+            text(r, ref_col, row.referrer)
 
     return write_texts
 
@@ -245,12 +255,8 @@ def _value_writer(
     cash = book.add_format({"num_format": "0.00"})
     genders = GENDERS[lang]
     c = COLUMN
-    gender_col, birthday_col, tier_col, status_col = (
-        c["gender"],
-        c["birthday"],
-        c["tier"],
-        c["status"],
-    )
+    gender_col, birthday_col, tier_col = c["gender"], c["birthday"], c["tier"]
+    status_col = c["status"]
     points_col, balance_col, joined_col = c["points"], c["balance"], c["joined_at"]
 
     def write_values(r: int, row: ExportRow) -> None:
