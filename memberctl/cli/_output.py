@@ -178,7 +178,7 @@ def _tier_names() -> dict[str, str]:
 
 
 def _emit_csv(data: Any, columns: Sequence[Column] | None) -> None:
-    from memberctl.spreadsheets.escaping import csv_cells  # formulas never run when opened
+    from memberctl.escaping import csv_cells  # formulas never run when opened
 
     items = data if isinstance(data, list) else [data]
     keys = _keys(items, columns)

@@ -209,7 +209,7 @@ def _csv_text(name: str, data: Any) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(keys)
-    from memberctl.spreadsheets.escaping import csv_cells  # formulas never run when opened
+    from memberctl.escaping import csv_cells  # formulas never run when opened
 
     cells = csv_cells(keys)
     writer.writerows(cells([_text(value) for value in row]) for row in rows)

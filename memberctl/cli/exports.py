@@ -50,6 +50,7 @@ def members(
 ) -> None:
     from memberctl import clock
     from memberctl.domain import members, segments
+    from memberctl.domain.exports import export_rows
     from memberctl.spreadsheets.export import export_members
 
     app = app_context(ctx)
@@ -59,10 +60,8 @@ def members(
         conditions = members.member_conditions(
             session, status=status, tier=tier, tag=tag, store=store, where_clause=chosen
         )
-        count = export_members(
-            session=session, path=file, lang=lang.value, mask_phone=mask_phone,
-            conditions=conditions,
-        )  # fmt: skip
+        rows = export_rows(session, conditions=conditions)
+        count = export_members(rows=rows, path=file, lang=lang.value, mask_phone=mask_phone)
     if fmt == Format.table:
         message(_("exported {count} member(s) to {file}").format(count=count, file=file))
     else:

@@ -1,8 +1,9 @@
 """`memberctl import ...`: members and purchases from .xlsx, .xls or .csv files.
 
 Strict by default: one rejected row and nothing is written (exit 5, the result still printed).
-The work happens in memberctl.spreadsheets, imported inside the commands so that pandas and
-calamine load only when a sheet is really read.
+memberctl.spreadsheets reads the sheet into plain rows and memberctl.domain.imports applies the
+rules to them; both are imported inside the commands so that pandas and calamine load only when
+a sheet is really read.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from memberctl.cli._output import Column, Format, emit, err_console, visible
 from memberctl.i18n import _, pgettext
 
 if TYPE_CHECKING:
-    from memberctl.spreadsheets.importer import Options, Report
+    from memberctl.domain.imports.report import Options, Report
+    from memberctl.spreadsheets.importer import SheetOptions
 
 import_app = typer.Typer(no_args_is_help=True, help=_("Import members or purchases from a sheet."))
 
@@ -138,26 +140,42 @@ def _notes(report: Report) -> None:
 
 def _options(app: AppContext, **values: Any) -> Options:
     from memberctl import clock
-    from memberctl.spreadsheets.importer import Options
+    from memberctl.domain.imports.report import Options
 
-    return Options(
-        operator=app.operator, at=clock.now(), region=app.region,
-        warn=_warn, **values,
-    )  # fmt: skip
+    return Options(operator=app.operator, at=clock.now(), region=app.region, **values)
+
+
+def _sheet_options(**values: Any) -> SheetOptions:
+    from memberctl.spreadsheets.importer import SheetOptions
+
+    return SheetOptions(warn=_warn, **values)
+
+
+def _import(kind: str, session: Any, path: Path, options: Options, sheet: SheetOptions) -> Report:
+    """The sheet's rows (spreadsheets) through the import rules (domain), in the caller's
+    transaction."""
+    from memberctl.domain.imports import members, purchases
+    from memberctl.spreadsheets import importer
+
+    if kind == "members":
+        source = importer.member_sheet(path, sheet, options.region)
+        return members.import_members(session=session, source=source, options=options)
+    source = importer.purchase_sheet(path, sheet, options.region)
+    return purchases.import_purchases(session=session, source=source, options=options)
 
 
 def _run(
-    app: AppContext, fmt: Format, call: Callable[..., Report], path: Path, options: Options
+    app: AppContext, fmt: Format, kind: str, path: Path, options: Options, sheet: SheetOptions
 ) -> None:
     """One transaction around the import; then the result, and exit 5 for strict rejects."""
+    from memberctl.domain.imports.report import Discarded
     from memberctl.errors import InvalidInput
-    from memberctl.spreadsheets.importer import Discarded
 
     big = path.is_file() and path.stat().st_size > PROGRESS_BYTES
     try:
         with _progress(big and fmt != Format.json, path) as progress, app.write() as session:
-            options.progress = progress
-            report = call(session=session, path=path, options=options)
+            sheet.progress = progress
+            report = _import(kind, session, path, options, sheet)
     except Discarded as discarded:
         report = discarded.report
     if fmt != Format.json:
@@ -223,15 +241,15 @@ def members(
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
-    from memberctl.spreadsheets.importer import import_members
-
     app = app_context(ctx)
     options = _options(
         app, on_existing=on_existing.value, skip_invalid=skip_invalid, dry_run=dry_run,
-        sheet=sheet, header_row=header_row, mapping=mapping, errors_path=errors,
         tier_until=tier_until.date() if tier_until else None,
     )  # fmt: skip
-    _run(app, fmt, import_members, file, options)
+    reading = _sheet_options(
+        sheet=sheet, header_row=header_row, mapping=mapping, errors_path=errors
+    )
+    _run(app, fmt, "members", file, options, reading)
 
 
 @import_app.command(
@@ -255,14 +273,12 @@ def purchases(
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
-    from memberctl.spreadsheets.purchases import import_purchases
-
     app = app_context(ctx)
-    options = _options(
-        app, skip_invalid=skip_invalid, dry_run=dry_run, sheet=sheet, header_row=header_row,
-        mapping=mapping, errors_path=errors,
-    )  # fmt: skip
-    _run(app, fmt, import_purchases, file, options)
+    options = _options(app, skip_invalid=skip_invalid, dry_run=dry_run)
+    reading = _sheet_options(
+        sheet=sheet, header_row=header_row, mapping=mapping, errors_path=errors
+    )
+    _run(app, fmt, "purchases", file, options, reading)
 
 
 def _kind(kind: str) -> str:

@@ -24,15 +24,17 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlmodel import Session, SQLModel
 
-from memberctl.domain import audit, bulk
+from memberctl.db.bulk import batches, insert_columns
+from memberctl.domain import audit
+from memberctl.domain.imports import store
 from memberctl.errors import NotFound, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import ImportChange
 from memberctl.models.import_change import INSERTED
 
 CHANGE = ImportChange.__table__  # type: ignore[attr-defined]
-RUN = bulk.RUN
-MEMBER = bulk.MEMBER
+RUN = store.RUN
+MEMBER = store.MEMBER
 TAGS = "tags"  # an import_change field that is not a member column: the member's tags
 # Old values kept as ISO text (`_encode`) and read back as dates or date-times.
 _DATES = {"birthday", "tier_kept_until", "below_tier_since"}
@@ -48,7 +50,7 @@ HIDDEN = {"updated_at", "name_initials", "below_tier_since", "tier_kept_until"}
 def record_inserted(session: Session, run_id: int, member_ids: list[int]) -> None:
     """The members an import inserted, one row each (column by column, like the import)."""
     count = len(member_ids)
-    bulk.insert_columns(session, CHANGE, {
+    insert_columns(session, CHANGE, {
         "run_id": [run_id] * count, "member_id": member_ids, "field": [INSERTED] * count,
         "old_value": [None] * count,
     })  # fmt: skip
@@ -56,7 +58,7 @@ def record_inserted(session: Session, run_id: int, member_ids: list[int]) -> Non
 
 def record_updated(session: Session, run_id: int, old: list[tuple[int, str, Any]]) -> None:
     """(member id, field, value before) of each field an import is about to update."""
-    bulk.insert_columns(session, CHANGE, {
+    insert_columns(session, CHANGE, {
         "run_id": [run_id] * len(old), "member_id": [m for m, _f, _v in old],
         "field": [f for _m, f, _v in old], "old_value": [_encode(v) for _m, _f, v in old],
     })  # fmt: skip
@@ -64,7 +66,7 @@ def record_updated(session: Session, run_id: int, old: list[tuple[int, str, Any]
 
 def starting_marks(session: Session) -> dict[str, int]:
     """Taken when an import starts: which lifecycle rows are older than it."""
-    return {"lifecycle_change_start": _max_id(session, bulk.LIFECYCLE)}
+    return {"lifecycle_change_start": _max_id(session, store.LIFECYCLE)}
 
 
 def finish_marks(session: Session, run_id: int) -> None:
@@ -202,7 +204,7 @@ def _inserted(run: Any) -> Any:
 def _touched(run: Any) -> Any:
     """A query of the ids of the members the run touched."""
     if run.kind == "purchases":
-        purchase = bulk.PURCHASE
+        purchase = store.PURCHASE
         return select(purchase.c.member_id).where(purchase.c.import_run_id == run.id)
     return select(CHANGE.c.member_id).where(CHANGE.c.run_id == run.id)
 
@@ -268,7 +270,7 @@ def _refuse_taken_phones(session: Session, run: Any) -> None:
     )
     old = {json.loads(text): member_id for member_id, text in session.connection().execute(query)
            if text is not None}  # fmt: skip
-    holders = bulk.members_by(session, "phone", old)
+    holders = store.members_by(session, "phone", old)
     taken = sorted((old[phone], holder.member_no) for phone, holder in holders.items()
                    if holder.id != old[phone])  # fmt: skip
     if taken:
@@ -332,9 +334,9 @@ def _undo_members(session: Session, run: Any, result: Undo) -> None:
 def _restore(session: Session, run: Any, updated: dict[int, dict[str, Any]]) -> None:
     tags = {m: fields.pop(TAGS) or [] for m, fields in updated.items() if TAGS in fields}
     changes = [{"member_id": m, **fields} for m, fields in updated.items() if fields]
-    bulk.update_members(session, changes)
-    bulk.replace_tags(session, tags)
-    lifecycle = bulk.LIFECYCLE
+    store.update_members(session, changes)
+    store.replace_tags(session, tags)
+    lifecycle = store.LIFECYCLE
     ours = select(CHANGE.c.member_id).where(CHANGE.c.run_id == run.id, CHANGE.c.field != INSERTED)
     session.connection().execute(
         delete(lifecycle).where(
@@ -350,17 +352,17 @@ def _remove(session: Session, run: Any) -> None:
     connection = session.connection()
     inserted = _inserted(run)
     connection.execute(update(MEMBER).where(MEMBER.c.id.in_(inserted)).values(referrer_id=None))
-    for table in (bulk.TAG, bulk.LIFECYCLE, bulk.POINTS, bulk.WALLET):
+    for table in (store.TAG, store.LIFECYCLE, store.POINTS, store.WALLET):
         connection.execute(delete(table).where(table.c.member_id.in_(inserted)))
     ids = connection.execute(inserted).scalars().all()
-    for part in bulk.batches(list(ids)):
+    for part in batches(list(ids)):
         connection.execute(delete(CHANGE).where(CHANGE.c.member_id.in_(part)))
         connection.execute(delete(MEMBER).where(MEMBER.c.id.in_(part)))
 
 
 def _undo_purchases(session: Session, run: Any, result: Undo) -> None:
     connection = session.connection()
-    purchase, points, wallet = bulk.PURCHASE, bulk.POINTS, bulk.WALLET
+    purchase, points, wallet = store.PURCHASE, store.POINTS, store.WALLET
     theirs = select(purchase.c.id).where(purchase.c.import_run_id == run.id)
     paid = connection.execute(
         select(wallet.c.id).where(wallet.c.purchase_id.in_(theirs)).limit(1)

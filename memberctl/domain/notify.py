@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from memberctl.atomic import OutputLimit, text_output
 from memberctl.domain import lifecycle, money, segments
 from memberctl.errors import InvalidInput, NotFound, UsageProblem
+from memberctl.escaping import escape_cell  # formulas never run when the list is opened
 from memberctl.i18n import _
 from memberctl.models import Member, PointsAllocation, PointsEntry, Tier
 
@@ -175,8 +176,6 @@ def render(
 def _write(out: Path, pieces: list[Piece], select_rows: Any, limit: int) -> int:
     """Write the list whole or not at all (memberctl.atomic): a reader never sees half a list,
     a failure leaves no file behind and an earlier list as it was."""
-    from memberctl.spreadsheets.escaping import escape_cell  # formulas never run when opened
-
     count = 0
     try:
         # The query runs once the output can be written, and its cursor (server-side on

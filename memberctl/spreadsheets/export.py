@@ -16,19 +16,17 @@ import csv
 import datetime as dt
 import gc
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session
-
 from memberctl.atomic import atomic_output, text_output
-from memberctl.domain import bulk, money, phones
+from memberctl.domain import money, phones
+from memberctl.domain.exports import EXPORT_FIELDS, ExportRow
 from memberctl.errors import UsageProblem
+from memberctl.escaping import RISKY_FIRST, csv_phone, escape, phone_cell, xlsx_text
 from memberctl.i18n import _
-from memberctl.spreadsheets.escaping import RISKY_FIRST, csv_phone, escape, phone_cell, xlsx_text
 
 HEADERS = {
     "zh": {
@@ -37,8 +35,9 @@ HEADERS = {
         "balance": "余额", "store": "门店", "tags": "标签", "joined_at": "注册时间",
         "referrer": "推荐人", "address": "地址",
     },
-    "en": {name: name for name in bulk.EXPORT_FIELDS},
+    "en": {name: name for name in EXPORT_FIELDS},
 }  # fmt: skip
+COLUMN = {name: col for col, name in enumerate(EXPORT_FIELDS)}  # an export field's column
 GENDERS = {"zh": {"male": "男", "female": "女"}, "en": {"male": "male", "female": "female"}}
 
 
@@ -49,10 +48,9 @@ def phone_text(e164: str | None, mask: bool) -> str | None:
 
 
 def export_members(
-    *, session: Session, path: Path, lang: str = "zh", mask_phone: bool = False,
-    conditions: Sequence[ColumnElement[bool]] = (),
-) -> int:  # fmt: skip
-    """Write the members matching `conditions` (members.member_conditions) to `path`; returns
+    *, rows: Iterable[ExportRow], path: Path, lang: str = "zh", mask_phone: bool = False
+) -> int:
+    """Write `rows` (domain.exports.export_rows, read as they are written) to `path`; returns
     how many."""
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv", ".ods"):
@@ -60,8 +58,7 @@ def export_members(
             _("cannot export to '{name}'").format(name=path.name),
             _("give a .xlsx, .ods or .csv file name"),
         )
-    rows = bulk.export_rows(session, conditions=conditions)
-    header = [HEADERS[lang][name] for name in bulk.EXPORT_FIELDS]
+    header = [HEADERS[lang][name] for name in EXPORT_FIELDS]
     if suffix == ".csv":
         return write_csv(path, header, (_shape(row, lang, mask_phone) for row in rows))
     if suffix == ".ods":
@@ -69,7 +66,7 @@ def export_members(
     return write_xlsx(path, header, rows, lang, mask_phone)
 
 
-def _shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
+def _shape(row: ExportRow, lang: str, mask: bool) -> list[Any]:
     (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
      joined_at, referrer, address) = row  # fmt: skip
     return [
@@ -80,7 +77,7 @@ def _shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
     ]  # fmt: skip
 
 
-def _ods_shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
+def _ods_shape(row: ExportRow, lang: str, mask: bool) -> list[Any]:
     """One member for an .ods: text as string cells (never run as formulas, so nothing is
     escaped: ods.cell adds a `'` only where import would remove one), dates as date cells."""
     (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
@@ -93,9 +90,9 @@ def _ods_shape(row: tuple[Any, ...], lang: str, mask: bool) -> list[Any]:
 
 
 def write_ods_members(
-    path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str, mask: bool
+    path: Path, header: list[str], rows: Iterable[ExportRow], lang: str, mask: bool
 ) -> int:
-    """`rows` as `bulk.export_rows` yields them, streamed into an .ods (see spreadsheets.ods)."""
+    """`rows` (ExportRow), streamed into an .ods (see spreadsheets.ods)."""
     from memberctl.spreadsheets.ods import write_ods
 
     shaped = (_ods_shape(row, lang, mask) for row in rows)
@@ -138,10 +135,10 @@ def write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
 
 
 def write_xlsx(
-    path: Path, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str = "zh",
+    path: Path, header: list[str], rows: Iterable[ExportRow], lang: str = "zh",
     mask: bool = False,
 ) -> int:  # fmt: skip
-    """`rows` as `bulk.export_rows` yields them. The hot loop goes straight to xlsxwriter's cell
+    """`rows` (ExportRow). The hot loop goes straight to xlsxwriter's cell
     writers (what `write_row` does after dispatching on each value's type), with dates turned
     into Excel serial numbers here: 100,000 members write faster than a bare `write_row`."""
     with atomic_output(path) as stream, tempfile.TemporaryDirectory(prefix="memberctl-") as work:
@@ -149,7 +146,7 @@ def write_xlsx(
 
 
 def _write_book(
-    stream: IO[bytes], work: str, header: list[str], rows: Iterable[tuple[Any, ...]], lang: str,
+    stream: IO[bytes], work: str, header: list[str], rows: Iterable[ExportRow], lang: str,
     mask: bool,
 ) -> int:  # fmt: skip
     """The workbook into `stream`, xlsxwriter's row files in the folder `work` (removed after,
@@ -161,7 +158,7 @@ def _write_book(
     book = xlsxwriter.Workbook(stream, options)
     sheet = book.add_worksheet("members")
     widths = {"phone": 14, "birthday": 11, "joined_at": 19, "email": 24, "address": 30}
-    for col, name in enumerate(bulk.EXPORT_FIELDS):
+    for col, name in enumerate(EXPORT_FIELDS):
         sheet.set_column(col, col, widths.get(name, 10))
     sheet.write_row(0, 0, header, book.add_format({"bold": True}))
     sheet.freeze_panes(1, 0)
@@ -201,7 +198,7 @@ _LEAP_BUG_DAY = _LEAP_BUG.date()
 
 
 def _row_writers(book: Any, sheet: Any, lang: str, mask: bool) -> tuple[Callable[..., None], ...]:
-    """Two writers of one member row (columns of `bulk.EXPORT_FIELDS`): its text cells, and its
+    """Two writers of one member row (columns of `EXPORT_FIELDS`): its text cells, and its
     gender, number and date cells. Empty values leave the cell empty."""
     # The cell-level writers behind write_string/write_number (no argument conversion layer);
     # the public ones if a future xlsxwriter renames them.
@@ -210,7 +207,7 @@ def _row_writers(book: Any, sheet: Any, lang: str, mask: bool) -> tuple[Callable
     return _text_writer(book, text, mask), _value_writer(book, sheet, text, number, lang)
 
 
-def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..., None]:
+def _quoting_writer(book: Any, text: Callable[..., Any]) -> Callable[[int, int, str], None]:
     quoted = book.add_format({"quote_prefix": True})
 
     def put(r: int, col: int, value: str) -> None:
@@ -221,17 +218,31 @@ def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..
         else:
             text(r, col, value)
 
-    def write_texts(r: int, row: tuple[Any, ...]) -> None:
-        put(r, 0, row[0])
-        for col in (1, 5, 10, 14):  # name, email, store, address
-            if row[col]:
-                put(r, col, row[col])
-        if row[2]:
-            put(r, 2, phone_text(row[2], mask))  # type: ignore[arg-type]
-        if row[11]:
-            put(r, 11, ",".join(row[11]))
-        if row[13]:
-            text(r, 13, row[13])
+    return put
+
+
+def _text_writer(book: Any, text: Callable[..., Any], mask: bool) -> Callable[..., None]:
+    put = _quoting_writer(book, text)
+    c = COLUMN  # the columns looked up once, not per row
+    no_col, name_col, email_col, store_col = c["member_no"], c["name"], c["email"], c["store"]
+    address_col, phone_col, tags_col, ref_col = c["address"], c["phone"], c["tags"], c["referrer"]
+
+    def write_texts(r: int, row: ExportRow) -> None:
+        put(r, no_col, row.member_no)
+        if row.name:
+            put(r, name_col, row.name)
+        if row.email:
+            put(r, email_col, row.email)
+        if row.store:
+            put(r, store_col, row.store)
+        if row.address:
+            put(r, address_col, row.address)
+        if row.phone:
+            put(r, phone_col, phone_text(row.phone, mask))  # type: ignore[arg-type]
+        if row.tags:
+            put(r, tags_col, ",".join(row.tags))
+        if row.referrer:
+            text(r, ref_col, row.referrer)
 
     return write_texts
 
@@ -243,22 +254,26 @@ def _value_writer(
     moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     cash = book.add_format({"num_format": "0.00"})
     genders = GENDERS[lang]
+    c = COLUMN
+    gender_col, birthday_col, tier_col = c["gender"], c["birthday"], c["tier"]
+    status_col = c["status"]
+    points_col, balance_col, joined_col = c["points"], c["balance"], c["joined_at"]
 
-    def write_values(r: int, row: tuple[Any, ...]) -> None:
-        gender = genders.get(row[3]) if row[3] else None
+    def write_values(r: int, row: ExportRow) -> None:
+        gender = genders.get(row.gender) if row.gender else None
         if gender:
-            text(r, 3, gender)
-        if row[4] is not None:
-            number(r, 4, _day_serial(row[4]), date)
-        text(r, 6, row[6])
-        text(r, 7, row[7])
-        number(r, 8, row[8])
-        number(r, 9, float(row[9]), cash)
-        joined = row[12]
+            text(r, gender_col, gender)
+        if row.birthday is not None:
+            number(r, birthday_col, _day_serial(row.birthday), date)
+        text(r, tier_col, row.tier)
+        text(r, status_col, row.status)
+        number(r, points_col, row.points)
+        number(r, balance_col, float(row.balance), cash)
+        joined = row.joined_at
         if joined.tzinfo is None and joined >= _LEAP_BUG:
-            number(r, 12, _moment_serial(joined), moment)
+            number(r, joined_col, _moment_serial(joined), moment)
         else:
-            sheet.write_datetime(r, 12, joined, moment)
+            sheet.write_datetime(r, joined_col, joined, moment)
 
     return write_values
 

@@ -1,101 +1,143 @@
-"""Importing members from a sheet: read, normalise, check, then write in bulk.
+"""A sheet as the rows of an import: read, find the headers, normalise cells into plain rows.
 
-One import is one transaction (the caller's), recorded in `import_run` inside it: a failed,
-refused or killed import leaves nothing behind, and running it again starts from scratch.
-Rows are read in chunks; each chunk is normalised column by column, checked row by row (keys,
-duplicates inside the file, existing members) and written with Core executemany. In strict mode
-the first rejected row stops the writing (the transaction will be rolled back) but checking goes
-on, so one run reports every problem.
+`member_sheet(path, options, region)` and `purchase_sheet(...)` open the file (its headers found
+by their names, or on the row asked), check where the errors file goes before anything is read,
+and return a `SheetSource`: what memberctl.domain.imports reads its rows from. Rows come in
+chunks; each chunk has its total rows left out (`totals`), its phone cells that a spreadsheet
+rounded refused (`rounded`), and its columns normalised once per distinct value
+(`normalize.by_value`); a cell that does not parse, or an empty required field, rejects the row
+here. The import rules (keys, duplicates, existing members, statuses) are the domain's.
 
-Opening points and balance become ledger entries (kind `import`) for new members only, so
-re-importing a file with `--on-existing skip` or `update` never adds them twice. A referrer may
-name a member further down the file: such a row is held back until the file's end.
+Rejected rows keep their cells as they were read, for the errors file (`rejects`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import hashlib
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session
 
 from memberctl import clock
-from memberctl.domain import audit, bulk, fields, import_runs, phones, policy
+from memberctl.domain import fields, phones
 from memberctl.domain.tiers import TierNames
-from memberctl.errors import InvalidInput, RowError
+from memberctl.errors import InvalidInput
 from memberctl.i18n import _, pgettext
 from memberctl.spreadsheets import headers, normalize, read, rounded, totals
-from memberctl.spreadsheets.rejects import Rejects
+from memberctl.spreadsheets.rejects import Rejects, SheetRejections, target
 
-ON_EXISTING = ("error", "skip", "update")
 MEMBER_REQUIRED = ("name", "phone")
+PURCHASE_REQUIRED = ("order_no", "amount", "at")
 Progress = Callable[[int, int | None], None]
+Parsers = dict[str, Callable[[Any], Any]]
+Row = tuple[int, dict[str, Any]]
 
 
 @dataclass
-class Options:
-    operator: str
-    at: dt.datetime
-    region: str = "CN"
-    on_existing: str = "error"
-    skip_invalid: bool = False
-    dry_run: bool = False
+class SheetOptions:
     sheet: str | None = None
     header_row: int | None = None  # the sheet's header row (1-based); None: found by its names
     mapping: Path | None = None
     errors_path: Path | None = None
-    tier_until: dt.date | None = None  # members: the last day an imported tier is kept
     warn: Callable[[str], None] = lambda _text: None
     progress: Progress | None = None
 
 
-@dataclass
-class Report:
-    inserted: int = 0
-    updated: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    would_insert: int = 0  # what the checks allowed; inserted/updated stay 0 if nothing is written
-    would_update: int = 0
-    dry_run: bool = False
-    discarded: bool = False  # a dry run or a strict refusal: nothing was written
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
-    seconds: float = 0.0
-    errors_file: Path | None = None
-    header_row: int = 1  # spreadsheet row of the headers
-    total_rows: list[int] = field(default_factory=list)  # rows left out as totals (`totals`)
+class SheetSource:
+    """One sheet's rows for an import (memberctl.domain.imports.report.Source)."""
 
-    def result(self) -> dict[str, Any]:
-        """The contract's JSON result: exactly these keys. `inserted` and `updated` say what was
-        written; `would_insert` and `would_update` what the rows checked would have written (the
-        same numbers, unless a dry run or a strict refusal wrote nothing)."""
-        return {
-            "inserted": self.inserted, "updated": self.updated, "skipped": self.skipped,
-            "rejected": self.rejected, "would_insert": self.would_insert,
-            "would_update": self.would_update, "dry_run": self.dry_run,
-            "errors": [
-                {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
-                for e in self.errors
-            ],
-            "header_row": self.header_row, "total_rows": self.total_rows,
-        }  # fmt: skip
+    def __init__(
+        self, path: Path, sheet: read.Sheet, columns: headers.ColumnMap, options: SheetOptions,
+        parsers: Callable[[TierNames | None], Parsers], kind: str,
+    ) -> None:  # fmt: skip
+        self.path, self.sheet, self.columns, self.options = path, sheet, columns, options
+        self.kind, self._parsers = kind, parsers
+        self.name = path.name
+        self.sha256 = sha256(path)
+        self.fields = frozenset(columns.fields)
+        self.settings = {"sheet": options.sheet, "header_row": options.header_row}
+        self.header_row = sheet.header_row
+        self.total_rows: list[int] = []
+        self.rejects = Rejects(sheet.columns)
+        self.rejections = SheetRejections(self.rejects, columns)
+        self.required = MEMBER_REQUIRED if kind == "members" else PURCHASE_REQUIRED
+
+    def batches(self, tiers: TierNames | None) -> Iterator[list[Row]]:
+        parsers = self._parsers(tiers)
+        members = self.kind == "members"
+        guard = rounded.Guard(self.sheet, self.columns.fields.get("phone"), blank=members)
+        places = [self.columns.column("name")] if members else []
+        keys = [self.columns.column("phone"), self.columns.column("member_no")]
+        done = 0
+        with few_collections() as collect:
+            for chunk in self.sheet.chunks:
+                frame, total_rows = totals.split(chunk, places, keys)
+                self.total_rows += total_rows
+                guard.reject(frame, self.rejects)
+                self.rejections.frame = frame
+                yield self._rows(frame, parsers)
+                collect()
+                done += len(frame)
+                if self.options.progress:
+                    self.options.progress(done, self.sheet.total)
+
+    def _rows(self, frame: pd.DataFrame, parsers: Parsers) -> list[Row]:
+        values = parse_columns(frame, self.columns, parsers, self.rejects)
+        require(frame, values, self.columns, self.required, self.rejects)
+        keys = list(values)
+        records = [
+            dict(zip(keys, cells, strict=True)) for cells in zip(*values.values(), strict=True)
+        ]
+        return list(zip(frame.index.tolist(), records, strict=True))
+
+    def write_errors(self) -> Path | None:
+        return self.rejects.write(self.options.errors_path or target(self.path, None))
 
 
-class Discarded(Exception):  # noqa: N818  (not an error: a dry run or a strict refusal)
-    """Raised out of the transaction so that it is rolled back; carries the report."""
+def member_sheet(path: Path, options: SheetOptions, region: str) -> SheetSource:
+    """The members sheet of `path` (name and phone columns required)."""
 
-    def __init__(self, report: Report) -> None:
-        super().__init__(_("import discarded"))
-        self.report = report
+    def parsers(tiers: TierNames | None) -> Parsers:
+        return member_parsers(tiers or TierNames(()), region)
+
+    return _source(path, options, "members", MEMBER_REQUIRED, parsers)
+
+
+def purchase_sheet(path: Path, options: SheetOptions, region: str) -> SheetSource:
+    """The purchases sheet of `path`: order number, amount, time, and a member column."""
+
+    def parsers(_tiers: TierNames | None) -> Parsers:
+        return purchase_parsers(region)
+
+    return _source(path, options, "purchases", PURCHASE_REQUIRED, parsers)
+
+
+def _source(
+    path: Path, options: SheetOptions, kind: str, required: tuple[str, ...],
+    parsers: Callable[[TierNames | None], Parsers],
+) -> SheetSource:  # fmt: skip
+    options.errors_path = target(path, options.errors_path)  # exit 2 or 4 before reading
+    mapping = headers.load_mapping(options.mapping, kind)
+    pick = headers.picker(kind, mapping, required)
+    sheet = read.open_sheet(
+        path, options.sheet, read.CHUNK_ROWS, pick=pick, header_row=options.header_row
+    )
+    columns = headers.resolve(sheet.columns, kind, mapping, required, options.header_row)
+    if kind == "purchases" and not {"phone", "member_no"} & set(columns.fields):
+        raise InvalidInput(
+            _("no column for the member: give a phone (手机号) or member number (会员卡号) column"),
+            _("or map one with --mapping FILE.toml"),
+        )
+    if columns.unknown:
+        options.warn(
+            _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
+        )
+    return SheetSource(path, sheet, columns, options, parsers, kind)
 
 
 @contextmanager
@@ -121,62 +163,9 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def start(session: Session, kind: str, path: Path, options: Options) -> int:
-    return bulk.start_run(
-        session, kind=kind, file_name=path.name[:255], file_sha256=sha256(path),
-        status="running", operator=options.operator, started_at=options.at,
-        options={"on_existing": options.on_existing, "skip_invalid": options.skip_invalid,
-                 "dry_run": options.dry_run, "sheet": options.sheet,
-                 "header_row": options.header_row},
-        marks=import_runs.starting_marks(session),
-    )  # fmt: skip
-
-
-def finish(
-    *, session: Session, kind: str, run_id: int, report: Report, rejects: Rejects,
-    path: Path, options: Options, began: float,
-) -> Report:  # fmt: skip
-    """Counts into the report and the run; the errors file; Discarded if nothing may stay."""
-    report.rejected = len(rejects)
-    report.errors = rejects.sorted_errors()
-    report.dry_run = options.dry_run
-    report.errors_file = rejects.write(options.errors_path or _default_errors(path, None))
-    report.seconds = time.perf_counter() - began
-    report.would_insert, report.would_update = report.inserted, report.updated
-    if options.dry_run or (report.rejected and not options.skip_invalid):
-        report.inserted = report.updated = 0  # the transaction is rolled back: nothing written
-        report.discarded = True
-        raise Discarded(report)
-    bulk.finish_run(
-        session, run_id, status="done", rows_total=report.rows, inserted=report.inserted,
-        updated=report.updated, skipped=report.skipped, rejected=report.rejected,
-        finished_at=options.at,
-    )  # fmt: skip
-    import_runs.finish_marks(session, run_id)  # what is newer than this import, for `import undo`
-    audit.record(
-        session=session, operator=options.operator, action=f"import.{kind}", at=options.at,
-        details={"file": path.name, "import_run": run_id, "inserted": report.inserted,
-                 "updated": report.updated, "skipped": report.skipped,
-                 "rejected": report.rejected},
-    )  # fmt: skip
-    return report
-
-
-def _default_errors(path: Path, chosen: Path | None) -> Path:
-    from memberctl.spreadsheets.rejects import target
-
-    return target(path, chosen)
-
-
-def check_errors_file(path: Path, options: Options) -> None:
-    """Decide the errors file before the sheet is read (rejects.target: exit 2 or 4)."""
-    options.errors_path = _default_errors(path, options.errors_path)
-
-
 def parse_columns(
-    frame: pd.DataFrame, columns: headers.ColumnMap, parsers: dict[str, Callable[[Any], Any]],
-    rejects: Rejects,
-) -> dict[str, list[Any]]:  # fmt: skip
+    frame: pd.DataFrame, columns: headers.ColumnMap, parsers: Parsers, rejects: Rejects
+) -> dict[str, list[Any]]:
     """Every mapped column parsed once per distinct value; bad cells are rejected, and so are
     the rows the reader found with more fields than the header (`read._exact_chunks`)."""
     for row, reason in frame.attrs.get("wide", {}).items():
@@ -231,23 +220,6 @@ def _flagged(rejects: Rejects, rows: set[int]) -> set[tuple[int, str | None]]:
     return flagged
 
 
-class FirstSeen:
-    """Spreadsheet row of each key's first occurrence, to reject duplicates inside a file."""
-
-    def __init__(self) -> None:
-        self.rows: dict[Any, int] = {}
-
-    def claim(self, key: Any, row: int) -> int | None:
-        """None for a first occurrence, else the row where `key` was first seen."""
-        if key is None:
-            return None
-        first = self.rows.setdefault(key, row)
-        return None if first == row else first
-
-
-# --- members ---------------------------------------------------------------------------------
-
-
 def referrer(raw: Any) -> tuple[str | None, str | None] | None:
     """A referrer cell as (member number, E.164 phone) candidates; either may be None."""
     text = normalize.cell_text(raw)
@@ -270,7 +242,7 @@ def _try(parse: Callable[[str], Any], text: str) -> Any:
         return None
 
 
-def member_parsers(names: TierNames, region: str) -> dict[str, Callable[[Any], Any]]:
+def member_parsers(names: TierNames, region: str) -> Parsers:
     return {
         "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
         "birthday": normalize.birthday(clock.today()), "email": normalize.email,
@@ -282,52 +254,10 @@ def member_parsers(names: TierNames, region: str) -> dict[str, Callable[[Any], A
     }  # fmt: skip
 
 
-def import_members(*, session: Session, path: Path, options: Options) -> Report:
-    """Import the members of `path`; see the module docstring for the rules."""
-    from memberctl.spreadsheets.members import MemberJob
-
-    began = time.perf_counter()
-    check_errors_file(path, options)
-    mapping = headers.load_mapping(options.mapping, "members")
-    sheet = open_sheet(path, options, "members", mapping, MEMBER_REQUIRED)
-    columns = headers.resolve(sheet.columns, "members", mapping, MEMBER_REQUIRED,
-                              options.header_row)  # fmt: skip
-    if columns.unknown:
-        options.warn(
-            _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
-        )
-    run_id = start(session, "members", path, options)
-    rejects = Rejects(sheet.columns)
-    job = MemberJob(session, options, columns, rejects, run_id, path)
-    guard = rounded.Guard(sheet, columns.fields.get("phone"), blank=True)
-    job.report.header_row = sheet.header_row
-    places, keys = [columns.column("name")], [columns.column("phone"), columns.column("member_no")]
-    with few_collections() as collect:
-        for chunk in sheet.chunks:
-            frame, total_rows = totals.split(chunk, places, keys)
-            job.report.total_rows += total_rows
-            guard.reject(frame, rejects)
-            job.add(frame)
-            collect()
-            if options.progress:
-                options.progress(job.report.rows, sheet.total)
-        job.finish()
-    return finish(
-        session=session, kind="members", run_id=run_id, report=job.report, rejects=rejects,
-        path=path, options=options, began=began,
-    )  # fmt: skip
-
-
-def open_sheet(
-    path: Path, options: Options, kind: str, mapping: dict[str, str], required: tuple[str, ...]
-) -> read.Sheet:
-    """The sheet, its header row the one asked for or the first that names `required`."""
-    pick = headers.picker(kind, mapping, required)
-    return read.open_sheet(path, options.sheet, read.CHUNK_ROWS, pick=pick,
-                           header_row=options.header_row)  # fmt: skip
-
-
-def opening(session: Session, run_id: int, options: Options, path: Path) -> bulk.Opening:
-    """How opening points and balance of new members are booked (expiry per the shop policy)."""
-    expires = policy.load(session).expiry_for(options.at.date())
-    return bulk.Opening(run_id, options.operator, options.at, expires, f"import {path.name}"[:200])
+def purchase_parsers(region: str) -> Parsers:
+    return {
+        "phone": normalize.phone(region), "member_no": normalize.member_no,
+        "order_no": normalize.text(64, _("the order number")), "amount": normalize.amount,
+        "at": normalize.datetime, "store": normalize.text(64, _("the store")),
+        "category": normalize.text(64, _("the category")),
+    }  # fmt: skip

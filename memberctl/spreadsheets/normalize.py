@@ -32,8 +32,8 @@ import pandas as pd
 from memberctl.domain import fields, money, phones
 from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput
+from memberctl.escaping import FORMULA_START, escape, unescape  # noqa: F401
 from memberctl.i18n import _
-from memberctl.spreadsheets.escaping import FORMULA_START, escape, unescape  # noqa: F401
 
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
-from memberctl.spreadsheets.escaping import FORMULA_START
+from memberctl.escaping import FORMULA_START
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _BATCH = 2_000  # rows joined into one write

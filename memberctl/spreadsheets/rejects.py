@@ -19,8 +19,9 @@ import pandas as pd
 
 from memberctl.atomic import atomic_output, text_output
 from memberctl.errors import RowError, RuleViolation, UsageProblem
+from memberctl.escaping import escape, unescape, xlsx_text
 from memberctl.i18n import _, current
-from memberctl.spreadsheets.escaping import escape, unescape, xlsx_text
+from memberctl.spreadsheets.headers import ColumnMap
 from memberctl.spreadsheets.normalize import cell_text, is_blank
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -132,6 +133,39 @@ class Rejects:
         else:
             _write_xlsx(path, header, rows)
         return path
+
+
+class SheetRejections:
+    """The import rules' rejections (by row and field) as rows of the sheet: the field named by
+    its column, the row's cells kept for the errors file. `frame` is the chunk being checked;
+    a row held past its chunk (`hold`) keeps its cells until it is settled."""
+
+    def __init__(self, rejects: Rejects, columns: ColumnMap) -> None:
+        self.rejects, self.columns = rejects, columns
+        self.frame: pd.DataFrame | None = None
+        self.held: dict[int, list[Any]] = {}
+
+    def reject(self, row: int, field: str | None, message: str) -> None:
+        column = self.columns.fields.get(field) if field is not None else None
+        raw = self.held.pop(row, None)
+        if raw is not None:
+            self.rejects.add_raw(raw, row, column, message)
+        else:
+            assert self.frame is not None  # rows are rejected while their chunk is checked
+            self.rejects.add(self.frame, row, column, message)
+
+    def hold(self, row: int) -> None:
+        assert self.frame is not None
+        self.held[row] = self.rejects.raw(self.frame, row)
+
+    def sorted_errors(self) -> list[RowError]:
+        return self.rejects.sorted_errors()
+
+    def __contains__(self, row: object) -> bool:
+        return row in self.rejects.rows
+
+    def __len__(self) -> int:
+        return len(self.rejects)
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:

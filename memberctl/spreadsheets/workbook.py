@@ -28,8 +28,8 @@ from openpyxl.utils import get_column_letter
 from memberctl.atomic import atomic_output
 from memberctl.domain import reports
 from memberctl.domain.reports import growth, rfm
+from memberctl.escaping import RISKY_FIRST, xlsx_text
 from memberctl.i18n import _, current, pgettext
-from memberctl.spreadsheets.escaping import RISKY_FIRST, xlsx_text
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")

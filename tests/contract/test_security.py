@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from memberctl.spreadsheets.escaping import FORMULA_START
+from memberctl.escaping import FORMULA_START
 from tests.factories import enroll
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from memberctl.spreadsheets.escaping import unescape
+from memberctl.escaping import unescape
 from tests.factories import enroll
 from tests.spreadsheets.libreoffice import convert, fixture_script, soffice
 

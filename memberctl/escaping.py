@@ -1,5 +1,6 @@
-"""Formula escaping for text cells, shared by export and import (no pandas here: export of
-100,000 members should not pay for importing it).
+"""Formula escaping for text cells: a leaf module (the standard library only) used by the
+spreadsheet files (export, import, errors files), the CLI's `-f csv` output and the domain's
+notify lists, so none of them reaches into another layer for it.
 
 A CSV export puts a `'` before text a spreadsheet would run as a formula (starting with
 = + - @ tab CR, or full-width ＝ ＋ － ＠, after any quotes already there); `unescape` removes

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from sqlmodel import Session
 
-from memberctl.domain import bulk, phones, refs
+from memberctl.domain import phones, refs
+from memberctl.domain.imports import store
+from memberctl.domain.imports.report import Rejections
+from memberctl.domain.imports.report import Row as SourceRow
 from memberctl.i18n import _
-from memberctl.spreadsheets.headers import ColumnMap
-from memberctl.spreadsheets.rejects import Rejects
 
 
 class KeysApart:
@@ -28,20 +28,19 @@ class KeysApart:
         self.in_file = False
 
     def check(
-        self, frame: pd.DataFrame, rows: list[tuple[int, dict[str, Any]]], rejects: Rejects,
-        columns: ColumnMap, first_rows: tuple[dict[Any, int], dict[Any, int]],
+        self, rows: list[SourceRow], rejects: Rejections,
+        first_rows: tuple[dict[Any, int], dict[Any, int]],
     ) -> None:  # fmt: skip
         """Reject the rows of `rows` (not yet rejected) that clash; `first_rows` maps each
         member number and each phone of the file to the row it first appeared in."""
         numbers, phone_rows = first_rows
-        self._numbers(frame, rows, rejects, columns.column("member_no"), phone_rows)
+        self._numbers(rows, rejects, phone_rows)
         if self.in_database or self.in_file:
-            self._phones(frame, rows, rejects, columns.column("phone"), numbers)
+            self._phones(rows, rejects, numbers)
 
     def _numbers(
-        self, frame: pd.DataFrame, rows: list[tuple[int, dict[str, Any]]], rejects: Rejects,
-        column: str | None, phone_rows: dict[Any, int],
-    ) -> None:  # fmt: skip
+        self, rows: list[SourceRow], rejects: Rejections, phone_rows: dict[Any, int]
+    ) -> None:
         read: dict[int, str] = {}  # row -> the phone its member number reads as
         for row, rec in rows:
             phone = refs.phone_of_number(rec["member_no"], self.region)
@@ -50,7 +49,7 @@ class KeysApart:
                 read[row] = phone
         if not read:
             return
-        holders = {} if self.fresh else bulk.members_by(self.session, "phone", read.values())
+        holders = {} if self.fresh else store.members_by(self.session, "phone", read.values())
         for row, rec in rows:
             phone = read.get(row)
             if phone is None:
@@ -68,23 +67,20 @@ class KeysApart:
                 )
             else:
                 continue
-            rejects.add(frame, row, column, message)
+            rejects.reject(row, "member_no", message)
 
-    def _phones(
-        self, frame: pd.DataFrame, rows: list[tuple[int, dict[str, Any]]], rejects: Rejects,
-        column: str | None, numbers: dict[Any, int],
-    ) -> None:  # fmt: skip
+    def _phones(self, rows: list[SourceRow], rejects: Rejections, numbers: dict[Any, int]) -> None:
         forms = {
             row: [n for n in refs.numbers_for_phone(rec["phone"], self.region)
                   if n != rec["member_no"]]
             for row, rec in rows if rec["phone"] and row not in rejects
         }  # fmt: skip
         wanted = {n for found in forms.values() for n in found}
-        holders = bulk.members_by(self.session, "member_no", wanted) if self.in_database else {}
+        holders = store.members_by(self.session, "member_no", wanted) if self.in_database else {}
         for row, rec in rows:
             clash = self._clash(row, rec, forms.get(row, ()), numbers, holders)
             if clash is not None:
-                rejects.add(frame, row, column, clash)
+                rejects.reject(row, "phone", clash)
 
     @staticmethod
     def _clash(

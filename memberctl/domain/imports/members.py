@@ -1,37 +1,47 @@
-"""The member import, chunk by chunk: keys, duplicates, existing members, referrers, writes.
+"""The member import on plain rows, batch by batch: keys, duplicates, existing members,
+referrers, writes.
 
-`MemberJob.add(frame)` takes one chunk of raw rows; `finish()` settles the rows held back for a
-referrer further down the file and links referrers. Decisions per row:
+`import_members` runs a `Source` through a `MemberJob`: `add(rows)` takes one batch of
+normalised rows; `finish()` settles the rows held back for a referrer further down the file and
+links referrers. Decisions per row:
 
 - a key (phone, or member number when given) seen before in the file: rejected, naming the row
   of its first occurrence;
 - a new key whose phone belongs to another member: rejected;
 - a member number that is another member's phone, or a phone that is another member's number
-  (in the database or an earlier row): rejected (`member_keys`);
+  (in the database or an earlier row): rejected (`keys`);
 - an existing member: `--on-existing error` rejects the row, `skip` skips it, `update` sets the
   fields the row fills in (an empty cell keeps the stored value; tags are replaced). A row that
-  would change nothing counts as skipped. Opening points and balance are never added again.
+  would change nothing counts as skipped. Opening points and balance are never added again;
+- a status change by `update` is allowed only as the lifecycle table allows it
+  (lifecycle.TRANSITIONS, the commands' own rules), else the row is rejected in the words of the
+  command that would make it.
+
+Opening points and balance become ledger entries (kind `import`) for new members only, so
+re-importing a file with `--on-existing skip` or `update` never adds them twice. A referrer may
+name a member further down the file: such a row is held back until the file's end. In strict
+mode the first rejected row stops the writing (the transaction will be rolled back) but checking
+goes on, so one run reports every problem.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Row
 from sqlmodel import Session
 
-from memberctl.domain import bulk, import_runs, members, tiers
+from memberctl.db.bulk import insert_columns, insert_rows
+from memberctl.domain import import_runs, members, policy, tiers
+from memberctl.domain.imports import runs, store
+from memberctl.domain.imports.keys import KeysApart
+from memberctl.domain.imports.report import FirstSeen, Options, Rejections, Report, Source
+from memberctl.domain.imports.report import Row as SourceRow
 from memberctl.domain.lifecycle import TRANSITIONS, refusal
 from memberctl.i18n import _
-from memberctl.spreadsheets import importer
-from memberctl.spreadsheets.headers import ColumnMap
-from memberctl.spreadsheets.importer import FirstSeen, Options, Report
-from memberctl.spreadsheets.member_keys import KeysApart
-from memberctl.spreadsheets.rejects import Rejects
 
 ZERO = Decimal("0.00")
 UPDATABLE = ("name", "phone", "gender", "birthday", "email", "address", "tier_code", "status",
@@ -48,7 +58,6 @@ class Action:
     tags: list[str] | None = None  # update: the tags to set, None to keep them
     old_tags: list[str] | None = None  # update: the tags before, while `tags` replaces them
     referrer_id: int | None = None
-    raw: list[Any] | None = None  # the row's cells, while it is held back
 
 
 @dataclass
@@ -58,49 +67,56 @@ class Found:
     tags: dict[int, list[str]]
 
 
+def import_members(*, session: Session, source: Source, options: Options) -> Report:
+    """Import the members of `source`; see the module docstring for the rules."""
+    began = time.perf_counter()
+    run_id = runs.start(session, "members", source, options)
+    job = MemberJob(session, options, source.fields, source.rejections, run_id, source.name)
+    for rows in source.batches(job.tiers.names):
+        job.add(rows)
+    job.finish()
+    return runs.settle(
+        session=session, kind="members", run_id=run_id, report=job.report, source=source,
+        options=options, began=began,
+    )  # fmt: skip
+
+
 class MemberJob:
     def __init__(
-        self, session: Session, options: Options, columns: ColumnMap, rejects: Rejects,
-        run_id: int, path: Path,
+        self, session: Session, options: Options, fields: frozenset[str], rejects: Rejections,
+        run_id: int, source_name: str,
     ) -> None:  # fmt: skip
-        self.session, self.options, self.columns, self.rejects = session, options, columns, rejects
-        self.run_id, self.path = run_id, path
-        self.tiers = bulk.tiers(session)
+        self.session, self.options, self.fields, self.rejects = session, options, fields, rejects
+        self.run_id, self.source_name = run_id, source_name
+        self.tiers = store.tiers(session)
         # An imported tier is kept (evaluation only upgrades) until this day: the spend that
         # earned it in the old system is not imported.
         self.kept = tiers.keep_until(session, options.at.date(), options.tier_until)
-        self.parsers = importer.member_parsers(self.tiers.names, options.region)
         self.report = Report()
         self.phones, self.numbers = FirstSeen(), FirstSeen()
         self.accepted: set[tuple[str, str]] = set()  # ("no", M...) / ("phone", +86...) in file
-        self.track = "referrer" in columns.fields
+        self.track = "referrer" in fields
         self.held: list[Action] = []
         self.links: list[tuple[int, RefKey]] = []  # (member id, referrer) set at the end
         self.writing = not options.dry_run
-        self.opening: bulk.Opening | None = None
-        self.fresh = bulk.member_count(session) == 0
+        self.opening: store.Opening | None = None
+        self.fresh = store.member_count(session) == 0
         self.keys_apart = KeysApart(session, options.region, self.fresh)  # numbers vs phones
         # Numbers this import gave to rows without one, while the file has a number column:
         # one of them given explicitly in a later chunk is taken back (see `_give_way`).
-        self.generated: set[str] | None = set() if "member_no" in columns.fields else None
+        self.generated: set[str] | None = set() if "member_no" in fields else None
 
     # -- reading ------------------------------------------------------------------------------
 
-    def add(self, frame: pd.DataFrame) -> None:
-        self.report.rows += len(frame)
-        values = importer.parse_columns(frame, self.columns, self.parsers, self.rejects)
-        importer.require(frame, values, self.columns, ("name", "phone"), self.rejects)
-        keys = list(values)
-        index = frame.index.tolist()
-        records = [
-            dict(zip(keys, cells, strict=True)) for cells in zip(*values.values(), strict=True)
-        ]
-        self._claim_keys(frame, index, records)
-        self.keys_apart.check(frame, list(zip(index, records, strict=True)), self.rejects,
-                              self.columns, (self.numbers.rows, self.phones.rows))  # fmt: skip
+    def add(self, rows: list[SourceRow]) -> None:
+        """One batch of rows (`name` and `phone` required: rows without them already rejected)."""
+        self.report.rows += len(rows)
+        records = [rec for _row, rec in rows]
+        self._claim_keys(rows)
+        self.keys_apart.check(rows, self.rejects, (self.numbers.rows, self.phones.rows))
         self._give_way(records)
-        rejected = self.rejects.rows
-        candidates = [(r, rec) for r, rec in zip(index, records, strict=True) if r not in rejected]
+        rejected = self.rejects
+        candidates = [(r, rec) for r, rec in rows if r not in rejected]
         found = self._lookup([rec for _row, rec in candidates])
         inserts: list[Action] = []
         updates: list[Action] = []
@@ -113,26 +129,23 @@ class MemberJob:
                 if self.track:
                     self._accept(rec)
                 continue
-            action = self._classify(frame, row, rec, found)
+            action = self._classify(row, rec, found)
             if action is not None:
-                self._route(frame, action, found, inserts, updates)
+                self._route(action, found, inserts, updates)
         self.report.inserted += new
         self._write(inserts, updates)
 
-    def _claim_keys(
-        self, frame: pd.DataFrame, index: list[int], records: list[dict[str, Any]]
-    ) -> None:
-        phone_col, no_col = self.columns.column("phone"), self.columns.column("member_no")
+    def _claim_keys(self, rows: list[SourceRow]) -> None:
         numbers, phones = self.numbers.rows, self.phones.rows  # FirstSeen.claim, inlined
         duplicate = _("duplicate of row {first} in this file")  # translated once, not per row
-        for row, rec in zip(index, records, strict=True):
-            for seen, key, column in ((numbers, rec["member_no"], no_col),
-                                      (phones, rec["phone"], phone_col)):  # fmt: skip
+        for row, rec in rows:
+            for seen, key, name in ((numbers, rec["member_no"], "member_no"),
+                                    (phones, rec["phone"], "phone")):  # fmt: skip
                 if key is None:
                     continue
                 first = seen.setdefault(key, row)
                 if first != row:
-                    self.rejects.add(frame, row, column, duplicate.format(first=first))
+                    self.rejects.reject(row, name, duplicate.format(first=first))
 
     def _give_way(self, records: list[dict[str, Any]]) -> None:
         """A number generated for an earlier row and now given explicitly: the explicit row
@@ -144,7 +157,7 @@ class MemberJob:
         if not wanted:
             return
         fresh = members.allocate_member_nos(self.session, len(wanted), set(self.numbers.rows))
-        bulk.renumber(self.session, dict(zip(wanted, fresh, strict=True)))
+        store.renumber(self.session, dict(zip(wanted, fresh, strict=True)))
         self.generated.difference_update(wanted)
         self.generated.update(fresh)
 
@@ -157,29 +170,29 @@ class MemberJob:
             if rec["referrer"]:
                 numbers.add(rec["referrer"][0])
                 phone_set.add(rec["referrer"][1])
-        by_no = bulk.members_by(self.session, "member_no", numbers - {None})
-        by_phone = bulk.members_by(self.session, "phone", phone_set - {None})
+        by_no = store.members_by(self.session, "member_no", numbers - {None})
+        by_phone = store.members_by(self.session, "phone", phone_set - {None})
         tags: dict[int, list[str]] = {}
-        if self.options.on_existing == "update" and "tags" in self.columns.fields:
-            tags = bulk.tags_of(self.session, [m.id for m in [*by_no.values(), *by_phone.values()]])
+        if self.options.on_existing == "update" and "tags" in self.fields:
+            tags = store.tags_of(
+                self.session, [m.id for m in [*by_no.values(), *by_phone.values()]]
+            )
         return Found(by_no, by_phone, tags)
 
-    def _classify(
-        self, frame: pd.DataFrame, row: int, rec: dict[str, Any], found: Found
-    ) -> Action | None:
+    def _classify(self, row: int, rec: dict[str, Any], found: Found) -> Action | None:
         number, phone = rec["member_no"], rec["phone"]
         existing = found.by_no.get(number) if number else found.by_phone.get(phone)
         holder = found.by_phone.get(phone)
         if existing is None and holder is None:
             return Action(row, rec)
-        action = self._existing(frame, row, rec, existing) if existing is not None else None
+        action = self._existing(row, rec, existing) if existing is not None else None
         clash = holder is not None and (existing is None or holder.id != existing.id)
         if clash and (existing is None or action is not None and "phone" in action.changes):
             assert holder is not None
             message = _("phone already belongs to member {member_no}").format(
                 member_no=holder.member_no
             )
-            self.rejects.add(frame, row, self.columns.column("phone"), message)
+            self.rejects.reject(row, "phone", message)
             return None
         if action is not None and action.existing is not None and rec["tags"]:
             current = found.tags.get(action.existing.id, [])
@@ -187,26 +200,24 @@ class MemberJob:
                 action.tags, action.old_tags = rec["tags"], current
         return action
 
-    def _existing(
-        self, frame: pd.DataFrame, row: int, rec: dict[str, Any], existing: Row[Any]
-    ) -> Action | None:
-        key_col = self.columns.column("member_no" if rec["member_no"] else "phone")
+    def _existing(self, row: int, rec: dict[str, Any], existing: Row[Any]) -> Action | None:
+        key = "member_no" if rec["member_no"] else "phone"
         mode = self.options.on_existing
         if existing.forgotten_at is not None and mode != "skip":
             message = _("member {member_no} was forgotten (personal data erased) and cannot be "
                         "imported again")  # fmt: skip
-            self.rejects.add(frame, row, key_col, message.format(member_no=existing.member_no))
+            self.rejects.reject(row, key, message.format(member_no=existing.member_no))
             return None
         if mode == "error":
             message = _("member {member_no} already exists; use --on-existing skip or update")
-            self.rejects.add(frame, row, key_col, message.format(member_no=existing.member_no))
+            self.rejects.reject(row, key, message.format(member_no=existing.member_no))
             return None
         action = Action(row, rec, existing)
         if mode == "update":
             action.changes = {k: v for k, v in self._fields(rec).items()
                               if v is not None and v != getattr(existing, k)}  # fmt: skip
             if "status" in action.changes and (refused := _refused_move(existing, rec)):
-                self.rejects.add(frame, row, self.columns.column("status"), refused)
+                self.rejects.reject(row, "status", refused)
                 return None
             if "tier_code" in action.changes:  # a new tier is kept; the old one's mark goes
                 action.changes["tier_kept_until"] = self._kept(action.changes["tier_code"])
@@ -223,19 +234,19 @@ class MemberJob:
         return values
 
     def _route(
-        self, frame: pd.DataFrame, action: Action, found: Found, inserts: list[Action],
-        updates: list[Action],
-    ) -> None:  # fmt: skip
+        self, action: Action, found: Found, inserts: list[Action], updates: list[Action]
+    ) -> None:
         """Resolve the referrer (or hold the row back), then queue the insert or update."""
         ref = action.rec["referrer"]
         if ref is not None:
             if ref[0] and ref[0] == action.rec["member_no"] or ref[1] == action.rec["phone"]:
-                self.rejects.add(frame, action.row, self.columns.column("referrer"),
-                                 _("a member cannot be their own referrer"))  # fmt: skip
+                self.rejects.reject(
+                    action.row, "referrer", _("a member cannot be their own referrer")
+                )
                 return
             known = found.by_no.get(ref[0] or "") or found.by_phone.get(ref[1] or "")
             if known is None and not self._accepted(ref):
-                action.raw = self.rejects.raw(frame, action.row)
+                self.rejects.hold(action.row)
                 self.held.append(action)
                 return
             action.referrer_id = known.id if known is not None else None
@@ -288,8 +299,7 @@ class MemberJob:
                     "referrer first or leave it empty")  # fmt: skip
         for action in self.held:
             number, phone = action.rec["referrer"]
-            self.rejects.add_raw(action.raw or [], action.row, self.columns.column("referrer"),
-                                 unknown.format(referrer=number or phone))  # fmt: skip
+            self.rejects.reject(action.row, "referrer", unknown.format(referrer=number or phone))
         self._write(inserts, updates)
         if self.writing:
             self._link_referrers()
@@ -317,22 +327,27 @@ class MemberJob:
         recs = [a.rec for a in actions]
         columns = _member_columns(recs, [r["member_no"] or next(fresh) for r in recs], lowest, at)
         columns["tier_kept_until"] = [self._kept(r["tier"]) for r in recs]
-        ids = bulk.insert_members(self.session, columns)
+        ids = store.insert_members(self.session, columns)
         import_runs.record_inserted(self.session, self.run_id, ids)
         tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
-        bulk.insert_columns(self.session, bulk.TAG, {
+        insert_columns(self.session, store.TAG, {
             "member_id": [i for i, _tag in tagged], "tag": [tag for _id, tag in tagged],
         })  # fmt: skip
-        enrolled = bulk.enrolments(ids, columns["status"], self.options.operator, at)
-        bulk.insert_columns(self.session, bulk.LIFECYCLE, enrolled)
+        enrolled = store.enrolments(ids, columns["status"], self.options.operator, at)
+        insert_columns(self.session, store.LIFECYCLE, enrolled)
         ledger = self._opening()
-        bulk.insert_columns(self.session, bulk.POINTS, ledger.points_rows(ids, columns["points"]))
-        bulk.insert_columns(self.session, bulk.WALLET, ledger.wallet_rows(ids, columns["balance"]))
+        insert_columns(self.session, store.POINTS, ledger.points_rows(ids, columns["points"]))
+        insert_columns(self.session, store.WALLET, ledger.wallet_rows(ids, columns["balance"]))
         self._remember_links(ids, actions)
 
-    def _opening(self) -> bulk.Opening:
+    def _opening(self) -> store.Opening:
+        """How opening points and balance of new members are booked (expiry per the shop
+        policy)."""
         if self.opening is None:
-            self.opening = importer.opening(self.session, self.run_id, self.options, self.path)
+            options = self.options
+            expires = policy.load(self.session).expiry_for(options.at.date())
+            reason = f"import {self.source_name}"[:200]
+            self.opening = store.Opening(self.run_id, options.operator, options.at, expires, reason)
         return self.opening
 
     def _remember_links(self, ids: list[int], actions: list[Action]) -> None:
@@ -348,7 +363,7 @@ class MemberJob:
         changes = [{"member_id": a.existing.id, **a.changes, "updated_at": at}
                    for a in actions if a.existing is not None]  # fmt: skip
         import_runs.record_updated(self.session, self.run_id, _old_values(actions))
-        bulk.update_members(self.session, changes)
+        store.update_members(self.session, changes)
         moves = []
         for a in actions:
             assert a.existing is not None
@@ -356,8 +371,8 @@ class MemberJob:
                 if column in a.changes:
                     moves.append((a.existing.id, kind, getattr(a.existing, column),
                                   a.changes[column]))  # fmt: skip
-        bulk.insert_rows(self.session, bulk.LIFECYCLE, bulk.change_rows(moves, operator, at))
-        bulk.replace_tags(
+        insert_rows(self.session, store.LIFECYCLE, store.change_rows(moves, operator, at))
+        store.replace_tags(
             self.session,
             {
                 a.existing.id: a.tags
@@ -372,14 +387,14 @@ class MemberJob:
             return
         numbers = {ref[0] for _id, ref in self.links if ref[0]}
         phone_set = {ref[1] for _id, ref in self.links if ref[1]}
-        by_no = bulk.ids_by(self.session, "member_no", numbers)
-        by_phone = bulk.ids_by(self.session, "phone", phone_set)
+        by_no = store.ids_by(self.session, "member_no", numbers)
+        by_phone = store.ids_by(self.session, "phone", phone_set)
         pairs = []
         for member_id, (number, phone) in self.links:
             referrer_id = by_no.get(number or "") or by_phone.get(phone or "")
             if referrer_id is not None:
                 pairs.append((member_id, referrer_id))
-        bulk.set_referrers(self.session, pairs)
+        store.set_referrers(self.session, pairs)
 
 
 def _old_values(actions: list[Action]) -> list[tuple[int, str, Any]]:
@@ -412,7 +427,7 @@ def _refused_move(existing: Row[Any], rec: dict[str, Any]) -> str | None:
 def _member_columns(
     recs: list[dict[str, Any]], numbers: list[str], lowest: str, at: Any
 ) -> dict[str, list[Any]]:
-    """New members' rows, column by column (what `bulk.insert_members` takes)."""
+    """New members' rows, column by column (what `store.insert_members` takes)."""
 
     def field(key: str, default: Any = None) -> list[Any]:
         if default is None:
