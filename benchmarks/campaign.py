@@ -67,12 +67,19 @@ def seed_members(engine, count: int, with_store: int) -> float:
     def rows(start: int):
         for i in range(start, min(start + BATCH, count)):
             yield {
-                "member_no": f"B{i:07d}", "name": f"m{i}", "phone": f"+86139{i:08d}",
+                "member_no": f"B{i:07d}",
+                "name": f"m{i}",
+                "phone": f"+86139{i:08d}",
                 "tier_code": ("basic", "silver", "gold", "platinum")[i % 4],
-                "status": "frozen" if i % 100 == 99 else "active", "points": 0,
-                "balance": Decimal("0.00"), "store": "bench" if i < with_store else None,
-                "joined_at": NOW, "created_at": NOW, "updated_at": NOW, "opt_out": False,
-            }  # fmt: skip
+                "status": "frozen" if i % 100 == 99 else "active",
+                "points": 0,
+                "balance": Decimal("0.00"),
+                "store": "bench" if i < with_store else None,
+                "joined_at": NOW,
+                "created_at": NOW,
+                "updated_at": NOW,
+                "opt_out": False,
+            }
 
     def load() -> None:
         with transaction(engine) as session:
@@ -96,10 +103,14 @@ def points_floor(engine, folder: Path) -> tuple[float, int]:
     PostgreSQL: rolled back."""
     table = PointsEntry.__table__
     rows = select(
-        Member.id, literal("campaign", String), literal(100, Integer),
-        literal(dt.date(2028, 11, 30), Date), literal("floor", String),
-        literal("bench", String), literal(NOW, DateTime),
-    ).where(Member.status == "active")  # fmt: skip
+        Member.id,
+        literal("campaign", String),
+        literal(100, Integer),
+        literal(dt.date(2028, 11, 30), Date),
+        literal("floor", String),
+        literal("bench", String),
+        literal(NOW, DateTime),
+    ).where(Member.status == "active")
     statement = insert(table).from_select(
         ["member_id", "kind", "points", "expires_on", "reason", "operator", "at"], rows
     )
@@ -135,10 +146,18 @@ def coupon_floor(engine, count: int) -> float:
         )
         codes = [f"F{i:07d}" for i in range(len(ids))]
         rows = [
-            {"code": c, "member_id": m, "value": Decimal("20.00"), "valid_from": AS_OF,
-             "valid_to": AS_OF, "weekdays_only": False, "no_holidays": False, "created_at": NOW}
+            {
+                "code": c,
+                "member_id": m,
+                "value": Decimal("20.00"),
+                "valid_from": AS_OF,
+                "valid_to": AS_OF,
+                "weekdays_only": False,
+                "no_holidays": False,
+                "created_at": NOW,
+            }
             for m, c in zip(ids, codes, strict=True)
-        ]  # fmt: skip
+        ]
         start = time.perf_counter()
         connection.execute(insert(Coupon), rows)
         seconds = time.perf_counter() - start
@@ -177,20 +196,28 @@ def main() -> int:
         again_s, again = run_campaign(engine, "bench-points")
         assert result.awarded == floor_rows == again.already_awarded, (result, floor_rows, again)
         assert again.awarded == 0
-        print(f"award_points run: {result.targeted:,} targeted, {result.awarded:,} awarded in "
-              f"{run_s:.2f} s = {result.targeted / run_s:,.0f} members/s")  # fmt: skip
+        print(
+            f"award_points run: {result.targeted:,} targeted, {result.awarded:,} awarded in "
+            f"{run_s:.2f} s = {result.targeted / run_s:,.0f} members/s"
+        )
         ratio = run_s / floor_s
-        print(f"  floor (one INSERT ... SELECT of the credits): {floor_s:.2f} s = "
-              f"{floor_rows / floor_s:,.0f} rows/s; run / floor = {ratio:.2f}x")  # fmt: skip
+        print(
+            f"  floor (one INSERT ... SELECT of the credits): {floor_s:.2f} s = "
+            f"{floor_rows / floor_s:,.0f} rows/s; run / floor = {ratio:.2f}x"
+        )
         print(f"  re-run in the same period (awards nobody): {again_s:.2f} s")
 
         coupon_floor_s = coupon_floor(engine, args.coupons)
         coupon_s, issued = run_campaign(engine, "bench-coupons")
-        print(f"issue_coupon run: {issued.coupons:,} coupons in {coupon_s:.2f} s = "
-              f"{issued.coupons / coupon_s:,.0f} coupons/s")  # fmt: skip
+        print(
+            f"issue_coupon run: {issued.coupons:,} coupons in {coupon_s:.2f} s = "
+            f"{issued.coupons / coupon_s:,.0f} coupons/s"
+        )
         ratio = coupon_s / coupon_floor_s
-        print(f"  floor (one executemany of precomputed coupons, rolled back): "
-              f"{coupon_floor_s:.2f} s; run / floor = {ratio:.2f}x")  # fmt: skip
+        print(
+            f"  floor (one executemany of precomputed coupons, rolled back): "
+            f"{coupon_floor_s:.2f} s; run / floor = {ratio:.2f}x"
+        )
         with transaction(engine, write=False) as session:
             problems = dbcheck.check(session=session)
         print(f"db check: {'ok' if not problems else problems[:3]}")

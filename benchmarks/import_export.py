@@ -121,12 +121,17 @@ def member_rows(count: int, seed: int = 1):
     start = dt.datetime(2022, 1, 1, 9)
     for i in range(count):
         yield [
-            f"会员{i}", f"1{rng.choice('3578')}{i:09d}", rng.choice(["男", "女", ""]),
+            f"会员{i}",
+            f"1{rng.choice('3578')}{i:09d}",
+            rng.choice(["男", "女", ""]),
             dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(16000)),
-            rng.choice(["basic", "silver", "gold"]), rng.randrange(0, 5000),
-            rng.choice([0, 50, 100.5]), rng.choice(["总店", "朝阳店"]),
-            rng.choice(["", "vip", "vip,新客"]), start + dt.timedelta(minutes=i),
-        ]  # fmt: skip
+            rng.choice(["basic", "silver", "gold"]),
+            rng.randrange(0, 5000),
+            rng.choice([0, 50, 100.5]),
+            rng.choice(["总店", "朝阳店"]),
+            rng.choice(["", "vip", "vip,新客"]),
+            start + dt.timedelta(minutes=i),
+        ]
 
 
 def write_xlsx(path: Path, count: int) -> None:
@@ -231,8 +236,13 @@ def exports(work: Path, rows: int, repeat: int = 3) -> None:
         ours.append(measured(memberctl(work / "x.db", "export", "members", xlsx, "-f", "json"))[:3])
     bare_wall, bare_cpu = (statistics.median(b[i] for b in bare) for i in (0, 1))
     wall, cpu, rss = (statistics.median(o[i] for o in ours) for i in (0, 1, 2))
-    cpu_line("bare xlsxwriter constant_memory write", rows, bare_wall, bare_cpu,
-             note=f"median of {repeat}")  # fmt: skip
+    cpu_line(
+        "bare xlsxwriter constant_memory write",
+        rows,
+        bare_wall,
+        bare_cpu,
+        note=f"median of {repeat}",
+    )
     note = f"{wall / bare_wall:.2f}x bare write (CPU {cpu / bare_cpu:.2f}x), median of {repeat}"
     cpu_line("memberctl export members (.xlsx)", rows, wall, cpu, rss, note)
     wall, cpu, rss, _ = measured(
@@ -305,8 +315,14 @@ def ods_import(work: Path, rows: int) -> None:
     wall, cpu, rss, _ = measured(
         memberctl(work / "o.db", "import", "members", str(ods), "-f", "json")
     )
-    cpu_line("memberctl import members (.ods)", rows, wall, cpu, rss,
-             ratio(wall, cpu, floor, "its floor"))  # fmt: skip
+    cpu_line(
+        "memberctl import members (.ods)",
+        rows,
+        wall,
+        cpu,
+        rss,
+        ratio(wall, cpu, floor, "its floor"),
+    )
 
 
 def big_import(work: Path, big_csv: Path, csv_rows: int) -> None:

@@ -67,7 +67,7 @@ def seed_members(engine, count, rng):
             "joined_at": NOW,
             "created_at": NOW,
             "updated_at": NOW,
-        }  # fmt: skip
+        }
         for i in range(count)
     ]
     _insert(engine, Member, rows)
@@ -92,8 +92,13 @@ def _rolled_back(engine, statement):
 
 def bench_purchases(engine, member_ids, count, rng):
     with transaction(engine) as session:
-        run = ImportRun(kind="purchases", file_name="bench.csv", file_sha256="0" * 64,
-                        operator="bench", started_at=NOW)  # fmt: skip
+        run = ImportRun(
+            kind="purchases",
+            file_name="bench.csv",
+            file_sha256="0" * 64,
+            operator="bench",
+            started_at=NOW,
+        )
         session.add(run)
         session.flush()
         run_id = run.id
@@ -108,7 +113,7 @@ def bench_purchases(engine, member_ids, count, rng):
             "import_run_id": run_id,
             "operator": "bench",
             "created_at": NOW,
-        }  # fmt: skip
+        }
         for i in range(count)
     ]
     _, insert_s = _timed(lambda: _insert(engine, Purchase, rows))
@@ -116,11 +121,17 @@ def bench_purchases(engine, member_ids, count, rng):
         engine,
         insert(PointsEntry).from_select(
             ["member_id", "kind", "points", "operator", "at", "purchase_id", "import_run_id"],
-            select(Purchase.member_id, literal("earn"), func.floor(Purchase.amount),
-                   literal("bench"), Purchase.at, Purchase.id, Purchase.import_run_id)
-            .where(Purchase.import_run_id == run_id),
+            select(
+                Purchase.member_id,
+                literal("earn"),
+                func.floor(Purchase.amount),
+                literal("bench"),
+                Purchase.at,
+                Purchase.id,
+                Purchase.import_run_id,
+            ).where(Purchase.import_run_id == run_id),
         ),
-    )  # fmt: skip
+    )
 
     def earn():
         with transaction(engine) as session:
@@ -140,23 +151,43 @@ def seed_ledger(engine, member_ids, count, rng):
         lapsed = i % 2 == 0
         days = rng.randint(1, 400)
         expires = AS_OF - dt.timedelta(days=days) if lapsed else AS_OF + dt.timedelta(days=days)
-        rows.append({
-            "member_id": member_ids[i % len(member_ids)], "kind": "adjust", "points": 100,
-            "expires_on": expires, "reason": "bench", "operator": "bench", "at": NOW,
-        })  # fmt: skip
+        rows.append(
+            {
+                "member_id": member_ids[i % len(member_ids)],
+                "kind": "adjust",
+                "points": 100,
+                "expires_on": expires,
+                "reason": "bench",
+                "operator": "bench",
+                "at": NOW,
+            }
+        )
     _insert(engine, PointsEntry, rows)
     with engine.connect() as connection:
         lots = connection.execute(
             select(PointsEntry.id, PointsEntry.member_id).where(PointsEntry.kind == "adjust")
         ).all()
     spent = lots[:: max(1, len(lots) // (count - credits))][: count - credits]
-    debits = [{"member_id": m, "kind": "redeem", "points": -30, "reason": "bench",
-               "operator": "bench", "at": NOW} for _, m in spent]  # fmt: skip
+    debits = [
+        {
+            "member_id": m,
+            "kind": "redeem",
+            "points": -30,
+            "reason": "bench",
+            "operator": "bench",
+            "at": NOW,
+        }
+        for _, m in spent
+    ]
     _insert(engine, PointsEntry, debits)
     with engine.connect() as connection:
-        ids = connection.execute(
-            select(PointsEntry.id).where(PointsEntry.points < 0).order_by(PointsEntry.id)
-        ).scalars().all()  # fmt: skip
+        ids = (
+            connection.execute(
+                select(PointsEntry.id).where(PointsEntry.points < 0).order_by(PointsEntry.id)
+            )
+            .scalars()
+            .all()
+        )
     allocations = [
         {"debit_id": d, "credit_id": c, "points": 30} for d, (c, _) in zip(ids, spent, strict=True)
     ]
@@ -178,11 +209,16 @@ def bench_expiry(engine, member_ids, count, rng):
         engine,
         insert(PointsEntry).from_select(
             ["member_id", "kind", "points", "operator", "at", "reverses_id"],
-            select(PointsEntry.member_id, literal("expire"), -PointsEntry.points,
-                   literal("bench"), literal(NOW), PointsEntry.id)
-            .where(PointsEntry.points > 0, PointsEntry.expires_on < AS_OF),
+            select(
+                PointsEntry.member_id,
+                literal("expire"),
+                -PointsEntry.points,
+                literal("bench"),
+                literal(NOW),
+                PointsEntry.id,
+            ).where(PointsEntry.points > 0, PointsEntry.expires_on < AS_OF),
         ),
-    )  # fmt: skip
+    )
 
     def expire():
         with transaction(engine) as session:
@@ -191,8 +227,13 @@ def bench_expiry(engine, member_ids, count, rng):
     result, expire_s = _timed(expire)
     again, again_s = _timed(expire)
     assert again.entries == 0
-    return {"rows": rows, "expire_s": expire_s, "again_s": again_s, "floor_s": floor,
-            "expired": result.entries}  # fmt: skip
+    return {
+        "rows": rows,
+        "expire_s": expire_s,
+        "again_s": again_s,
+        "floor_s": floor,
+        "expired": result.entries,
+    }
 
 
 def main() -> None:
@@ -215,17 +256,21 @@ def main() -> None:
     print(
         f"purchases: {n:,} rows inserted in {p['insert_s']:.2f} s ({n / p['insert_s']:,.0f} rows/s)"
     )
-    print(f"  earn_for_import_run: {p['earn_s']:.2f} s = {n / p['earn_s']:,.0f} rows/s "
-          f"({p['points']:,} points); floor {p['floor_s']:.2f} s = {n / p['floor_s']:,.0f} rows/s; "
-          f"{p['earn_s'] / p['floor_s']:.1f}x the floor")  # fmt: skip
+    print(
+        f"  earn_for_import_run: {p['earn_s']:.2f} s = {n / p['earn_s']:,.0f} rows/s "
+        f"({p['points']:,} points); floor {p['floor_s']:.2f} s = {n / p['floor_s']:,.0f} rows/s; "
+        f"{p['earn_s'] / p['floor_s']:.1f}x the floor"
+    )
 
     e = bench_expiry(engine, member_ids, args.entries, rng)
     rows = e["rows"]
     print(f"expiry over {rows:,} ledger rows ({e['expired']:,} lots expired):")
-    print(f"  points expire: {e['expire_s']:.2f} s = {rows / e['expire_s']:,.0f} rows/s; "
-          f"floor {e['floor_s']:.2f} s = {rows / e['floor_s']:,.0f} rows/s; "
-          f"{e['expire_s'] / e['floor_s']:.1f}x the floor; "
-          f"second run {e['again_s']:.2f} s")  # fmt: skip
+    print(
+        f"  points expire: {e['expire_s']:.2f} s = {rows / e['expire_s']:,.0f} rows/s; "
+        f"floor {e['floor_s']:.2f} s = {rows / e['floor_s']:,.0f} rows/s; "
+        f"{e['expire_s'] / e['floor_s']:.1f}x the floor; "
+        f"second run {e['again_s']:.2f} s"
+    )
     with transaction(engine, write=False) as session:
         problems = dbcheck.check(session=session)
     print(f"db check: {'ok' if not problems else problems[:3]}")

@@ -135,8 +135,11 @@ def build(path: Path, members: int, purchases: int) -> None:
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()
-    print(f"built {members:,} members, {purchases:,} purchases in "
-          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)  # fmt: skip
+    print(
+        f"built {members:,} members, {purchases:,} purchases in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
 
 
 def time_build(engine, name: str, repeat: int = 3) -> tuple[float, int]:
@@ -156,10 +159,23 @@ def time_cli(path: Path, name: str) -> float:
     env = {**os.environ, "MEMBERCTL_NO_INPUT": "1"}
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "memberctl", "--db", str(path), "report", *args,
-         "--as-of", AS_OF.isoformat(), "-f", "json"],
-        check=True, stdout=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "memberctl",
+            "--db",
+            str(path),
+            "report",
+            *args,
+            "--as-of",
+            AS_OF.isoformat(),
+            "-f",
+            "json",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
     return time.perf_counter() - started
 
 

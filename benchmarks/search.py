@@ -43,12 +43,21 @@ QUERIES = ["zs", "zsf", "zhangsan", "wangwei", "wang", "8000", "伟", "张三", 
 def _fill(engine, members: int) -> None:
     rng = random.Random(7)
     rows = [
-        {"member_no": f"M{i:06d}", "phone": f"+86139{i:08d}", "tier_code": "basic",
-         "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
-         "status": "active", "points": 0, "balance": 0, "joined_at": NOW, "created_at": NOW,
-         "updated_at": NOW, "opt_out": False}
+        {
+            "member_no": f"M{i:06d}",
+            "phone": f"+86139{i:08d}",
+            "tier_code": "basic",
+            "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
+            "status": "active",
+            "points": 0,
+            "balance": 0,
+            "joined_at": NOW,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "opt_out": False,
+        }
         for i in range(1, members + 1)
-    ]  # fmt: skip
+    ]
     with transaction(engine) as session:
         session.connection().execute(insert(Member), rows)
 
@@ -94,8 +103,10 @@ def main() -> None:
     with transaction(engine) as session:
         done = search.backfill(session)
     took = time.perf_counter() - start
-    print(f"backfill {done:,} members: {took:.2f} s, {done / took:,.0f} rows/s "
-          f"({took / floor:.1f}x the floor: bare executemany UPDATE {floor:.2f} s)")  # fmt: skip
+    print(
+        f"backfill {done:,} members: {took:.2f} s, {done / took:,.0f} rows/s "
+        f"({took / floor:.1f}x the floor: bare executemany UPDATE {floor:.2f} s)"
+    )
 
     def scan() -> None:
         with engine.connect() as connection:

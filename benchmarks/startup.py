@@ -91,12 +91,16 @@ def main() -> None:
 
     floor = result["python -c 'import typer'"][0]
     targets = {"memberctl --help": 0.2, "memberctl member show M000001": 0.5}
-    print(f"{platform.python_implementation()} {platform.python_version()} on "
-          f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.2f}; median of {args.runs} runs; "
-          f"command: {' '.join(Path(c).name for c in memberctl)}")  # fmt: skip
-    print(f"floor: python -c pass {result['python -c pass'][0]:.3f} s, "
-          f"python -c 'import typer' {floor:.3f} s")  # fmt: skip
+    print(
+        f"{platform.python_implementation()} {platform.python_version()} on "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.2f}; median of {args.runs} runs; "
+        f"command: {' '.join(Path(c).name for c in memberctl)}"
+    )
+    print(
+        f"floor: python -c pass {result['python -c pass'][0]:.3f} s, "
+        f"python -c 'import typer' {floor:.3f} s"
+    )
     print()
     print("| command | median | CPU | floor (`import typer`) | target |")
     print("|---|---|---|---|---|")

@@ -243,8 +243,14 @@ def _restore(previous: dict[int, Any]) -> None:
 
 
 # -- errors ----------------------------------------------------------------------------------
-USAGE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR,
-                errno.ENAMETOOLONG}  # fmt: skip
+USAGE_ERRNOS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.ENAMETOOLONG,
+}
 
 
 def _reasons() -> dict[int, str]:
@@ -269,9 +275,11 @@ def _os_error(exc: OSError, target: Path) -> MemberctlError:
         return UsageProblem(message, _("choose a folder you can write to"))
     return CannotWrite(
         message,
-        _("nothing was written and any earlier {name} is unchanged; free some space or "
-          "choose another folder").format(name=target.name),
-    )  # fmt: skip
+        _(
+            "nothing was written and any earlier {name} is unchanged; free some space or "
+            "choose another folder"
+        ).format(name=target.name),
+    )
 
 
 def _translated(exc: BaseException, target: Path) -> BaseException:
@@ -293,8 +301,13 @@ def _translated(exc: BaseException, target: Path) -> BaseException:
     return exc
 
 
-SQLITE_WRITE_ERRORS = {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC",
-                       "SQLITE_IOERR_TRUNCATE", "SQLITE_IOERR_DIR_FSYNC"}  # fmt: skip
+SQLITE_WRITE_ERRORS = {
+    "SQLITE_FULL",
+    "SQLITE_IOERR_WRITE",
+    "SQLITE_IOERR_FSYNC",
+    "SQLITE_IOERR_TRUNCATE",
+    "SQLITE_IOERR_DIR_FSYNC",
+}
 
 
 def _is_sqlite_write_error(exc: BaseException) -> bool:

@@ -50,7 +50,7 @@ def writing_day(as_of: dt.date | None, *, allow_future: bool) -> dt.date:
             _(
                 "--as-of {day} is after today ({today}), and this command writes what it does "
                 "for that day now, with no undo"
-            ).format(day=as_of, today=real),  # fmt: skip
+            ).format(day=as_of, today=real),
             _("give --allow-future if that is what you mean"),
         )
     return as_of

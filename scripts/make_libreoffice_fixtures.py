@@ -113,9 +113,16 @@ def convert(soffice: str, src: Path, fmt: str, outdir: Path) -> Path:
     """`src` saved by LibreOffice as `fmt` into `outdir` (a profile of its own, removed after)."""
     profile = outdir / f".lo-profile-{uuid.uuid4().hex}"
     command = [
-        soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-        "--convert-to", fmt, "--outdir", str(outdir), str(src),
-    ]  # fmt: skip
+        soffice,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        fmt,
+        "--outdir",
+        str(outdir),
+        str(src),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
     finally:

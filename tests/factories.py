@@ -41,9 +41,13 @@ def act(engine: Engine, member_no: str, *actions: str, at: dt.datetime = NOW) ->
         with transaction(engine) as session:
             member = refs.resolve(session, member_no)
             record = members.change_status(
-                session=session, member=member, action=action, reason=f"step {step}",
-                operator="factory", at=at + dt.timedelta(minutes=step),
-            )  # fmt: skip
+                session=session,
+                member=member,
+                action=action,
+                reason=f"step {step}",
+                operator="factory",
+                at=at + dt.timedelta(minutes=step),
+            )
     assert record is not None
     return record
 
@@ -65,9 +69,14 @@ def move_tier(
     with transaction(engine) as session:
         member = refs.resolve(session, member_no)
         tiers.change_tier(
-            session=session, member=member, direction=direction, to=to, reason=None,
-            operator="factory", at=at,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            direction=direction,
+            to=to,
+            reason=None,
+            operator="factory",
+            at=at,
+        )
 
 
 def note(

@@ -44,9 +44,14 @@ def buy(
     with transaction(engine) as session:
         member = refs.resolve(session, member_no, for_update=True)
         return purchases.record(
-            session=session, member=member, amount=Decimal(amount), operator="t", at=at,
-            now=at, **kw,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            amount=Decimal(amount),
+            operator="t",
+            at=at,
+            now=at,
+            **kw,
+        )
 
 
 def refund(engine: Engine, order_no: str, *, at: dt.datetime = NOW) -> purchases.RefundResult:

@@ -53,18 +53,37 @@ def populate(run, engine: Engine, tmp_path: Path) -> Populated:
     """The member, through the real CLI where a command exists (surveys and a legacy audit entry
     holding personal values are written directly)."""
     enrolled = run.json(
-        "member", "enroll", "--name", NAME, "--phone", PHONE, "--email", EMAIL,
-        "--birthday", "1990-05-06", "--address", ADDRESS, "--gender", "女", "--tag", "vip",
-        "--tag", f"{NAME}的朋友",
-    )  # fmt: skip
+        "member",
+        "enroll",
+        "--name",
+        NAME,
+        "--phone",
+        PHONE,
+        "--email",
+        EMAIL,
+        "--birthday",
+        "1990-05-06",
+        "--address",
+        ADDRESS,
+        "--gender",
+        "女",
+        "--tag",
+        "vip",
+        "--tag",
+        f"{NAME}的朋友",
+    )
     no = enrolled["member_no"]
     run.json("member", "edit", no, "--add-tag", f"{NAME}介绍")
     run.json("points", "add", no, "100", "--reason", f"{NAME} 生日礼")
     run.json("wallet", "topup", no, "50", "--reason", f"{NAME} 充值 {PHONE}")
     run.json("purchase", "record", no, "120", "--order-no", "A1", "--at", "2026-11-01T10:00")
-    sheet = write_csv(tmp_path / "purchases.csv", [
-        ["手机号", "订单号", "金额", "时间"], [PHONE, "B1", "30", "2026-11-02 11:00"],
-    ])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "purchases.csv",
+        [
+            ["手机号", "订单号", "金额", "时间"],
+            [PHONE, "B1", "30", "2026-11-02 11:00"],
+        ],
+    )
     assert run.json("import", "purchases", str(sheet))["inserted"] == 1
     # An import that replaced the address records the old one (for `import undo`); edited back.
     moved = write_csv(
@@ -83,11 +102,21 @@ def populate(run, engine: Engine, tmp_path: Path) -> Populated:
         assert member is not None and member.id is not None
         session.exec(update(Member).where(Member.id == member.id).values(name_initials="oynn"))
         _survey(session, member.id)
-        session.add(AuditEntry(  # as an older version (or a careless caller) might have written
-            at=NOW, operator="legacy", action="member.edit", member_id=member.id,
-            details={"phone": E164, "fields": ["phone"], "comment": f"called {NAME} at {PHONE}",
-                     "nested": [{"email": EMAIL.upper()}], "points": 100},
-        ))  # fmt: skip
+        session.add(
+            AuditEntry(  # as an older version (or a careless caller) might have written
+                at=NOW,
+                operator="legacy",
+                action="member.edit",
+                member_id=member.id,
+                details={
+                    "phone": E164,
+                    "fields": ["phone"],
+                    "comment": f"called {NAME} at {PHONE}",
+                    "nested": [{"email": EMAIL.upper()}],
+                    "points": 100,
+                },
+            )
+        )
         return Populated(no, member.id)
 
 
@@ -99,12 +128,19 @@ def _id_of(session, member_no: str) -> int:
 
 def _survey(session, member_id: int) -> None:
     questions = json.dumps([asdict(q) for q in QUESTIONS], ensure_ascii=False)
-    survey = Survey(code="sat", title="满意度", questions=questions, operator="factory",
-                    created_at=NOW, updated_at=NOW)  # fmt: skip
+    survey = Survey(
+        code="sat",
+        title="满意度",
+        questions=questions,
+        operator="factory",
+        created_at=NOW,
+        updated_at=NOW,
+    )
     session.add(survey)
     session.flush()
-    response = SurveyResponse(survey_id=survey.id, member_id=member_id, operator="factory",
-                              taken_at=NOW)  # fmt: skip
+    response = SurveyResponse(
+        survey_id=survey.id, member_id=member_id, operator="factory", taken_at=NOW
+    )
     session.add(response)
     session.flush()
     for question, value in ANSWERS:

@@ -38,17 +38,32 @@ AS_OF = dt.date(2026, 11, 25)
 _orders = itertools.count(1)
 
 MEMBERS: list[dict[str, Any]] = [
-    {"status": "active", "tier": "silver", "store": "north", "joined_at": "2025-06-10",
-     "birthday": "1990-11-30"},
-    {"status": "active", "tier": "basic", "store": "north", "joined_at": "2026-11-03",
-     "birthday": "1985-12-02"},
-    {"status": "active", "tier": "basic", "store": "south", "joined_at": "2026-01-15",
-     "birthday": "2000-02-29"},
+    {
+        "status": "active",
+        "tier": "silver",
+        "store": "north",
+        "joined_at": "2025-06-10",
+        "birthday": "1990-11-30",
+    },
+    {
+        "status": "active",
+        "tier": "basic",
+        "store": "north",
+        "joined_at": "2026-11-03",
+        "birthday": "1985-12-02",
+    },
+    {
+        "status": "active",
+        "tier": "basic",
+        "store": "south",
+        "joined_at": "2026-01-15",
+        "birthday": "2000-02-29",
+    },
     {"status": "active", "tier": "silver", "store": "south", "joined_at": "2024-03-01"},
     {"status": "frozen", "tier": "basic", "joined_at": "2026-02-20", "birthday": "1995-11-05"},
     {"status": "cancelled", "tier": "basic", "joined_at": "2025-01-05"},
     {"status": "active", "tier": "basic", "joined_at": "2026-11-24", "birthday": "1999-11-25"},
-]  # fmt: skip
+]
 
 # (member index from 1, at, amount, refunded)
 PURCHASES = [
@@ -65,10 +80,17 @@ PURCHASES = [
     (5, "2026-09-01 10:00", "900.00", False),
     (6, "2025-08-01 10:00", "50.00", False),
 ]
-POINTS = [(1, "2026-11-20 10:00", 500), (1, "2026-11-22 10:00", -100),
-          (2, "2026-11-10 15:00", 850), (4, "2026-11-26 10:00", 300)]  # fmt: skip
-WALLET = [(1, "2026-11-02 10:00", "200.00"), (1, "2026-11-03 10:00", "-50.25"),
-          (5, "2026-09-01 10:00", "100.00")]  # fmt: skip
+POINTS = [
+    (1, "2026-11-20 10:00", 500),
+    (1, "2026-11-22 10:00", -100),
+    (2, "2026-11-10 15:00", 850),
+    (4, "2026-11-26 10:00", 300),
+]
+WALLET = [
+    (1, "2026-11-02 10:00", "200.00"),
+    (1, "2026-11-03 10:00", "-50.25"),
+    (5, "2026-09-01 10:00", "100.00"),
+]
 
 
 def at(text: str) -> dt.datetime:
@@ -84,15 +106,27 @@ def seed(engine: Engine) -> dict[int, str]:
         record = factories.member_in(engine, status, **raw)
         numbers[index] = record.member_no
     with transaction(engine) as session:
-        ids = {i: session.exec(select(Member.id).where(Member.member_no == no)).one()
-               for i, no in numbers.items()}  # fmt: skip
+        ids = {
+            i: session.exec(select(Member.id).where(Member.member_no == no)).one()
+            for i, no in numbers.items()
+        }
         add_purchases(session, ids, PURCHASES)
         for index, when, points in POINTS:
-            session.add(PointsEntry(member_id=ids[index], kind="adjust", points=points,
-                                    operator="seed", at=at(when)))  # fmt: skip
+            session.add(
+                PointsEntry(
+                    member_id=ids[index], kind="adjust", points=points, operator="seed", at=at(when)
+                )
+            )
         for index, when, amount in WALLET:
-            session.add(WalletEntry(member_id=ids[index], kind="adjust", amount=Decimal(amount),
-                                    operator="seed", at=at(when)))  # fmt: skip
+            session.add(
+                WalletEntry(
+                    member_id=ids[index],
+                    kind="adjust",
+                    amount=Decimal(amount),
+                    operator="seed",
+                    at=at(when),
+                )
+            )
         session.flush()
         sync_caches(session)
     return numbers
@@ -102,10 +136,16 @@ def add_purchases(session: Any, ids: dict[int, int], rows: list[tuple[Any, ...]]
     for index, when, amount, refunded in rows:
         moment = at(when)
         session.add(
-            Purchase(member_id=ids[index], order_no=f"R{next(_orders):06d}", amount=Decimal(amount),
-                     at=moment, refunded_at=moment + dt.timedelta(days=1) if refunded else None,
-                     operator="seed", created_at=moment)
-        )  # fmt: skip
+            Purchase(
+                member_id=ids[index],
+                order_no=f"R{next(_orders):06d}",
+                amount=Decimal(amount),
+                at=moment,
+                refunded_at=moment + dt.timedelta(days=1) if refunded else None,
+                operator="seed",
+                created_at=moment,
+            )
+        )
     session.flush()
 
 

@@ -79,7 +79,7 @@ def _check_db(value: str | None) -> str | None:
             _(
                 "it is empty: give a SQLite file path or a database URL, or leave --db out to use "
                 "the default database"
-            )  # fmt: skip
+            )
         )
     return value
 

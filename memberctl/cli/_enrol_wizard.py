@@ -72,8 +72,14 @@ def enrol_answers(app: AppContext) -> tuple[dict[str, str | None], list[str]]:
     tier = pick(_("Tier:"), choices, default=choices[0][1])
     store = text(_("Store (optional):"), check=_check_store)
     tags = text(_("Tags (comma separated, optional):"), check=_check_tags)
-    raw: dict[str, str | None] = {"name": name, "phone": phone, "gender": gender or None,
-                                  "birthday": birthday, "tier": tier, "store": store}  # fmt: skip
+    raw: dict[str, str | None] = {
+        "name": name,
+        "phone": phone,
+        "gender": gender or None,
+        "birthday": birthday,
+        "tier": tier,
+        "store": store,
+    }
     return raw, [tags] if tags else []
 
 

@@ -49,8 +49,10 @@ def one_line(message: str) -> str:
 def _say(message: str) -> None:
     err_console.print(
         _("error: {message}").format(message=one_line(message)),
-        markup=False, highlight=False, soft_wrap=True,
-    )  # fmt: skip
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -125,19 +127,20 @@ class ErrorBoundary(TyperGroup):
         bad = _undecodable(sys.argv[1:] if args is None else list(args))
         if bad is not None:
             _say(
-                _("the argument '{arg}' is not valid text (bytes that are not {encoding}); "
-                  "type it again, or set the terminal to UTF-8").format(
-                    arg=bad, encoding=sys.getfilesystemencoding().upper()
-                )
-            )  # fmt: skip
+                _(
+                    "the argument '{arg}' is not valid text (bytes that are not {encoding}); "
+                    "type it again, or set the terminal to UTF-8"
+                ).format(arg=bad, encoding=sys.getfilesystemencoding().upper())
+            )
             return 2
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except MemberctlError as exc:
             _say(str(exc))
             for detail in getattr(exc, "details", ()):  # one more line per problem
-                err_console.print(f"  {one_line(detail)}", markup=False, highlight=False,
-                                  soft_wrap=True)  # fmt: skip
+                err_console.print(
+                    f"  {one_line(detail)}", markup=False, highlight=False, soft_wrap=True
+                )
             return exc.exit_code
         except NoArgsIsHelpError as exc:
             # Building the exception rendered the help already: rich prints it and returns "".

@@ -147,36 +147,63 @@ def _usage_errors() -> list[tuple[re.Pattern[str], str]]:
         (r"Missing argument '(?P<name>[^']+)'\.", _("Missing argument '{name}'.")),
         (r"Missing option '(?P<name>[^']+)'\.", _("Missing option '{name}'.")),
         (r"Missing parameter: (?P<name>\S+)", _("Missing option '{name}'.")),
-        (r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.*)\)",
-         _("No such option: {name} (did you mean: {options})")),
+        (
+            r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.*)\)",
+            _("No such option: {name} (did you mean: {options})"),
+        ),
         (r"No such option: (?P<name>\S+)", _("No such option: {name}")),
-        (r"No such command '(?P<name>.*)'\. Did you mean (?P<options>.*)\?",
-         _("No such command '{name}'; did you mean {options}?")),
+        (
+            r"No such command '(?P<name>.*)'\. Did you mean (?P<options>.*)\?",
+            _("No such command '{name}'; did you mean {options}?"),
+        ),
         (r"No such command '(?P<name>.*)'\.", _("No such command '{name}'.")),
-        (r"Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)",
-         _("Got unexpected extra argument(s) ({args})")),
-        (r"Option '(?P<name>[^']+)' requires an argument\.",
-         _("Option '{name}' requires a value.")),
-        (r"Option '(?P<name>[^']+)' requires (?P<count>\d+) arguments\.",
-         _("Option '{name}' requires {count} values.")),
-        (r"Option '(?P<name>[^']+)' does not take a value\.",
-         _("Option '{name}' does not take a value.")),
-        (r"Invalid value for {NAME}: Value error, (?P<value>'.*') is not one of (?P<choices>.*)\.",
-         _("Invalid value for {name}: {value} is not one of {choices}")),
-        (r"Invalid value for {NAME}: Value error, (?P<value>'.*') does not match the formats? "
-         r"(?P<formats>.*)\.", _("Invalid value for {name}: {value} is not a date like {formats}")),
-        (r"Invalid value for {NAME}: Input should be a valid integer.*",
-         _("Invalid value for {name}: give a whole number")),
-        (r"Invalid value for {NAME}: Input should be a valid (number|decimal).*",
-         _("Invalid value for {name}: give a number")),
-        (r"Invalid value for {NAME}: Input should be greater than or equal to "
-         r"(?P<least>\S+)", _("Invalid value for {name}: give {least} or more")),
-        (r"Invalid value for {NAME}: Input should be less than or equal to "
-         r"(?P<most>\S+)", _("Invalid value for {name}: give {most} or less")),
-        (r"Invalid value for {NAME}: (?P<reason>.*)",
-         _("Invalid value for {name}: {reason}")),
+        (
+            r"Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)",
+            _("Got unexpected extra argument(s) ({args})"),
+        ),
+        (
+            r"Option '(?P<name>[^']+)' requires an argument\.",
+            _("Option '{name}' requires a value."),
+        ),
+        (
+            r"Option '(?P<name>[^']+)' requires (?P<count>\d+) arguments\.",
+            _("Option '{name}' requires {count} values."),
+        ),
+        (
+            r"Option '(?P<name>[^']+)' does not take a value\.",
+            _("Option '{name}' does not take a value."),
+        ),
+        (
+            r"Invalid value for {NAME}: Value error, (?P<value>'.*') "
+            r"is not one of (?P<choices>.*)\.",
+            _("Invalid value for {name}: {value} is not one of {choices}"),
+        ),
+        (
+            r"Invalid value for {NAME}: Value error, (?P<value>'.*') does not match the formats? "
+            r"(?P<formats>.*)\.",
+            _("Invalid value for {name}: {value} is not a date like {formats}"),
+        ),
+        (
+            r"Invalid value for {NAME}: Input should be a valid integer.*",
+            _("Invalid value for {name}: give a whole number"),
+        ),
+        (
+            r"Invalid value for {NAME}: Input should be a valid (number|decimal).*",
+            _("Invalid value for {name}: give a number"),
+        ),
+        (
+            r"Invalid value for {NAME}: Input should be greater than or equal to "
+            r"(?P<least>\S+)",
+            _("Invalid value for {name}: give {least} or more"),
+        ),
+        (
+            r"Invalid value for {NAME}: Input should be less than or equal to "
+            r"(?P<most>\S+)",
+            _("Invalid value for {name}: give {most} or less"),
+        ),
+        (r"Invalid value for {NAME}: (?P<reason>.*)", _("Invalid value for {name}: {reason}")),
         (r"Missing command\.", _("Missing command.")),
-    ]  # fmt: skip
+    ]
     return [
         (re.compile(pattern.replace("{NAME}", _NAME), re.DOTALL), text) for pattern, text in forms
     ]

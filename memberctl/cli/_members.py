@@ -95,9 +95,12 @@ def enroll(
     with app.write() as session:
         data, _given = members.parse_input(session, region=app.region, raw=raw, tags=tags)
         record = members.enroll(
-            session=session, data=data, operator=app.operator, at=clock.now(),
+            session=session,
+            data=data,
+            operator=app.operator,
+            at=clock.now(),
             tier_until=tier_until,
-        )  # fmt: skip
+        )
     show_member(app, record, fmt)
 
 
@@ -125,8 +128,12 @@ def pick_member(found: list[Any]) -> str:
     from memberctl.domain import phones
 
     choices = [
-        (visible(f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  "
-                 f"{r.status}"), r.member_no)
+        (
+            visible(
+                f"{r.member_no}  {r.name or ''}  {phones.mask(r.phone) or ''}  {r.tier}  {r.status}"
+            ),
+            r.member_no,
+        )
         for r in found
-    ]  # fmt: skip
+    ]
     return pick(_("Which member?"), choices)

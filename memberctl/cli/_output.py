@@ -279,10 +279,11 @@ def _fit(cols: list[Column], whole: list[bool], rows: list[list[str]], title: st
     left_out = [cols[i].header for i in range(len(cols)) if i not in keep]
     if left_out:
         message(
-            _("columns left out to fit {width} columns: {names} (see them all with a wider "
-              "terminal or --format csv)").format(
-                width=console.width, names=pgettext("list", ", ").join(left_out))
-        )  # fmt: skip
+            _(
+                "columns left out to fit {width} columns: {names} (see them all with a wider "
+                "terminal or --format csv)"
+            ).format(width=console.width, names=pgettext("list", ", ").join(left_out))
+        )
     return _build(*pick(keep, rows), title, probe=False)
 
 

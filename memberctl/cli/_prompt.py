@@ -94,9 +94,11 @@ def choose_many(label: str, choices: list[str], *, required: str | None = None) 
         return bool(picked) or required is None or required
 
     question = questionary.checkbox(
-        label, choices=choices, validate=validate,
+        label,
+        choices=choices,
+        validate=validate,
         instruction=_("(arrow keys to move, space to tick, a: all, i: invert, Enter when done)"),
-    )  # fmt: skip
+    )
     # Its answer line is fixed English ("done (2 selections)"): erase the prompt when it is
     # answered and say what was ticked instead.
     question.application.erase_when_done = True
@@ -143,9 +145,12 @@ def pick(label: str, choices: Choices, *, default: str | None = None) -> str:
     options = [questionary.Choice(title, value=value) for title, value in choices]
     start = next((o for o in options if o.value == default), None)
     question = questionary.select(
-        label, choices=options, default=start, use_shortcuts=len(options) <= 36,
+        label,
+        choices=options,
+        default=start,
+        use_shortcuts=len(options) <= 36,
         instruction=_("(arrow keys or the number, then Enter)"),
-    )  # fmt: skip
+    )
     return str(_answer(question))
 
 

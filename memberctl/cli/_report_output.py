@@ -237,13 +237,18 @@ def _counts_table(counts: dict[str, int], label: str, title: str, words: str | N
 
 
 def _summary(data: Any) -> None:
-    emit(data, Format.table, [
-        Column("as_of", _("As of")), _right("members", _("Members")),
-        _right("new_this_month", _("New this month")),
-        _right("active_90d", _("Active (90 days)")),
-        _right("points_liability", _("Points owed")),
-        _right("balance_liability", _("Stored value owed")),
-    ])  # fmt: skip
+    emit(
+        data,
+        Format.table,
+        [
+            Column("as_of", _("As of")),
+            _right("members", _("Members")),
+            _right("new_this_month", _("New this month")),
+            _right("active_90d", _("Active (90 days)")),
+            _right("points_liability", _("Points owed")),
+            _right("balance_liability", _("Stored value owed")),
+        ],
+    )
     _counts_table(data.by_status, _("Status"), _("by status"), words="status")
     _counts_table(data.by_tier, _("Tier"), _("by tier (not cancelled)"), words="tier")
 
@@ -251,10 +256,17 @@ def _summary(data: Any) -> None:
 def _growth(rows: Any) -> None:
     top = max((r.new_members for r in rows), default=0)
     shown = [{**dataclasses.asdict(r), "bar": bar(r.new_members, top)} for r in rows]
-    emit(shown, Format.table, [
-        Column("month", _("Month")), _right("new_members", _("New")),
-        _right("total_members", _("Total")), Column("bar", "", no_wrap=True),
-    ], title=_("new members per month"))  # fmt: skip
+    emit(
+        shown,
+        Format.table,
+        [
+            Column("month", _("Month")),
+            _right("new_members", _("New")),
+            _right("total_members", _("Total")),
+            Column("bar", "", no_wrap=True),
+        ],
+        title=_("new members per month"),
+    )
 
 
 def _rfm(rows: Any) -> None:
@@ -262,13 +274,22 @@ def _rfm(rows: Any) -> None:
 
     counts = {c.segment: c.members for c in rfm.segment_counts(rows)}
     _counts_table(counts, _("Segment"), _("members per segment"), words="segment")
-    _rows_table(rows, [
-        Column("member_no", _("Member no"), no_wrap=True), Column("name", _("Name")),
-        Column("phone", _("Phone"), no_wrap=True), Column("tier", _("Tier")),
-        _right("recency", "R"), _right("frequency", "F"), _right("monetary", "M"),
-        Column("segment", _("Segment")), _right("recency_days", _("Days since")),
-        _right("purchases", _("Purchases")), _right("spend", _("Spend")),
-    ])  # fmt: skip
+    _rows_table(
+        rows,
+        [
+            Column("member_no", _("Member no"), no_wrap=True),
+            Column("name", _("Name")),
+            Column("phone", _("Phone"), no_wrap=True),
+            Column("tier", _("Tier")),
+            _right("recency", "R"),
+            _right("frequency", "F"),
+            _right("monetary", "M"),
+            Column("segment", _("Segment")),
+            _right("recency_days", _("Days since")),
+            _right("purchases", _("Purchases")),
+            _right("spend", _("Spend")),
+        ],
+    )
 
 
 def _date(value: dt.date) -> str:
@@ -304,21 +325,33 @@ def _kpi(data: Any) -> None:
     names = [f.name for f in dataclasses.fields(data.previous)]
     before, change = data.previous, data.change
     rows = [
-        {"metric": n, "current": getattr(data, n), "previous": getattr(before, n),
-         "change": getattr(change, n), "pct": data.change_pct[n]}
+        {
+            "metric": n,
+            "current": getattr(data, n),
+            "previous": getattr(before, n),
+            "change": getattr(change, n),
+            "pct": data.change_pct[n],
+        }
         for n in names
-    ]  # fmt: skip
+    ]
     title = _("{start} to {end} against {previous_start} to {previous_end}").format(
         start=data.start,
         end=data.end,
         previous_start=data.previous_start,
         previous_end=data.previous_end,
     )
-    emit(rows, Format.table, [
-        Column("metric", _("Metric"), words="metric"), _right("current", _("This period")),
-        _right("previous", _("Before")), _right("change", _("Change")),
-        Column("pct", "%", show=lambda p: f"{p:+.1f}%", justify="right"),
-    ], title=title)  # fmt: skip
+    emit(
+        rows,
+        Format.table,
+        [
+            Column("metric", _("Metric"), words="metric"),
+            _right("current", _("This period")),
+            _right("previous", _("Before")),
+            _right("change", _("Change")),
+            Column("pct", "%", show=lambda p: f"{p:+.1f}%", justify="right"),
+        ],
+        title=title,
+    )
 
 
 def _rows_table(rows: list[Any], columns: list[Column]) -> None:

@@ -15,10 +15,13 @@ if TYPE_CHECKING:
 def table(report: SurveyReport) -> None:
     message(
         _("{code} {title}: {responses} responses from {members} members, as of {day}").format(
-            code=report.survey, title=report.title, responses=report.responses,
-            members=report.respondents, day=report.as_of.isoformat(),
+            code=report.survey,
+            title=report.title,
+            responses=report.responses,
+            members=report.respondents,
+            day=report.as_of.isoformat(),
         )
-    )  # fmt: skip
+    )
     for number, question in enumerate(report.questions, start=1):
         _question(number, question)
 
@@ -32,18 +35,28 @@ def _question(number: int, q: QuestionResult) -> None:
     console.print()
     console.print(visible(title), style="bold", highlight=False, markup=False)
     if q.type == "text":
-        emit(q.texts, Format.table, [
-            Column("member_no", _("Member no"), no_wrap=True),
-            Column("taken_at", _("When"), show=lambda t: t.strftime("%Y-%m-%d"), no_wrap=True),
-            Column("text", _("Answer")),
-        ])  # fmt: skip
+        emit(
+            q.texts,
+            Format.table,
+            [
+                Column("member_no", _("Member no"), no_wrap=True),
+                Column("taken_at", _("When"), show=lambda t: t.strftime("%Y-%m-%d"), no_wrap=True),
+                Column("text", _("Answer")),
+            ],
+        )
         return
     top = max((a.count for a in q.answers), default=0)
     rows = [
         {"answer": a.answer, "count": a.count, "share": f"{a.share:.1%}", "bar": bar(a.count, top)}
         for a in q.answers
     ]
-    emit(rows, Format.table, [
-        Column("answer", _("Answer")), Column("count", _("Count"), justify="right"),
-        Column("share", _("Share"), justify="right"), Column("bar", "", no_wrap=True),
-    ])  # fmt: skip
+    emit(
+        rows,
+        Format.table,
+        [
+            Column("answer", _("Answer")),
+            Column("count", _("Count"), justify="right"),
+            Column("share", _("Share"), justify="right"),
+            Column("bar", "", no_wrap=True),
+        ],
+    )

@@ -29,12 +29,15 @@ def _vocabulary(kind: str, language: str) -> dict[str, str]:  # noqa: ARG001  (t
 
 def _statuses() -> dict[str, str]:
     return {
-        "active": pgettext("status", "active"), "frozen": pgettext("status", "frozen"),
+        "active": pgettext("status", "active"),
+        "frozen": pgettext("status", "frozen"),
         "cancelled": pgettext("status", "cancelled"),
-        "unused": pgettext("status", "unused"), "used": pgettext("status", "used"),
+        "unused": pgettext("status", "unused"),
+        "used": pgettext("status", "used"),
         "expired": pgettext("status", "expired"),  # coupons
-        "open": pgettext("status", "open"), "resolved": pgettext("status", "resolved"),  # notes
-    }  # fmt: skip
+        "open": pgettext("status", "open"),
+        "resolved": pgettext("status", "resolved"),  # notes
+    }
 
 
 def _genders() -> dict[str, str]:
@@ -44,71 +47,103 @@ def _genders() -> dict[str, str]:
 def _kinds() -> dict[str, str]:
     """Ledger entries (points, stored value), notes, and the lines of a member's history."""
     return {
-        "adjust": pgettext("kind", "adjust"), "earn": pgettext("kind", "earn"),
-        "import": pgettext("kind", "import"), "campaign": pgettext("kind", "campaign"),
-        "transfer": pgettext("kind", "transfer"), "redeem": pgettext("kind", "redeem"),
-        "refund": pgettext("kind", "refund"), "expire": pgettext("kind", "expire"),
-        "topup": pgettext("kind", "topup"), "bonus": pgettext("kind", "bonus"),
+        "adjust": pgettext("kind", "adjust"),
+        "earn": pgettext("kind", "earn"),
+        "import": pgettext("kind", "import"),
+        "campaign": pgettext("kind", "campaign"),
+        "transfer": pgettext("kind", "transfer"),
+        "redeem": pgettext("kind", "redeem"),
+        "refund": pgettext("kind", "refund"),
+        "expire": pgettext("kind", "expire"),
+        "topup": pgettext("kind", "topup"),
+        "bonus": pgettext("kind", "bonus"),
         "pay": pgettext("kind", "pay"),
-        "call": pgettext("kind", "call"), "complaint": pgettext("kind", "complaint"),
-        "feedback": pgettext("kind", "feedback"), "visit": pgettext("kind", "visit"),
-        "event": pgettext("kind", "event"), "note": pgettext("kind", "note"),
-        "status": pgettext("kind", "status"), "tier": pgettext("kind", "tier"),
-        "points": pgettext("kind", "points"), "wallet": pgettext("kind", "wallet"),
+        "call": pgettext("kind", "call"),
+        "complaint": pgettext("kind", "complaint"),
+        "feedback": pgettext("kind", "feedback"),
+        "visit": pgettext("kind", "visit"),
+        "event": pgettext("kind", "event"),
+        "note": pgettext("kind", "note"),
+        "status": pgettext("kind", "status"),
+        "tier": pgettext("kind", "tier"),
+        "points": pgettext("kind", "points"),
+        "wallet": pgettext("kind", "wallet"),
         "purchase": pgettext("kind", "purchase"),
         # actions: a member's history, tier evaluation, survey load
-        "enroll": pgettext("kind", "enroll"), "freeze": pgettext("kind", "freeze"),
-        "unfreeze": pgettext("kind", "unfreeze"), "cancel": pgettext("kind", "cancel"),
-        "restore": pgettext("kind", "restore"), "upgrade": pgettext("kind", "upgrade"),
-        "downgrade": pgettext("kind", "downgrade"), "created": pgettext("kind", "created"),
-        "updated": pgettext("kind", "updated"), "unchanged": pgettext("kind", "unchanged"),
+        "enroll": pgettext("kind", "enroll"),
+        "freeze": pgettext("kind", "freeze"),
+        "unfreeze": pgettext("kind", "unfreeze"),
+        "cancel": pgettext("kind", "cancel"),
+        "restore": pgettext("kind", "restore"),
+        "upgrade": pgettext("kind", "upgrade"),
+        "downgrade": pgettext("kind", "downgrade"),
+        "created": pgettext("kind", "created"),
+        "updated": pgettext("kind", "updated"),
+        "unchanged": pgettext("kind", "unchanged"),
         "added": pgettext("kind", "added"),
         # campaign actions
         "award_points": pgettext("kind", "award points"),
         "issue_coupon": pgettext("kind", "issue coupon"),
         # survey question types
-        "single": pgettext("kind", "single"), "multiple": pgettext("kind", "multiple"),
-        "rating": pgettext("kind", "rating"), "text": pgettext("kind", "text"),
-    }  # fmt: skip
+        "single": pgettext("kind", "single"),
+        "multiple": pgettext("kind", "multiple"),
+        "rating": pgettext("kind", "rating"),
+        "text": pgettext("kind", "text"),
+    }
 
 
 def _segments() -> dict[str, str]:
     """RFM segments (report rfm)."""
     return {
-        "champions": pgettext("segment", "champions"), "loyal": pgettext("segment", "loyal"),
+        "champions": pgettext("segment", "champions"),
+        "loyal": pgettext("segment", "loyal"),
         "potential": pgettext("segment", "potential"),
         "needs_attention": pgettext("segment", "needs attention"),
         "at_risk": pgettext("segment", "at risk"),
-        "hibernating": pgettext("segment", "hibernating"), "lost": pgettext("segment", "lost"),
-    }  # fmt: skip
+        "hibernating": pgettext("segment", "hibernating"),
+        "lost": pgettext("segment", "lost"),
+    }
 
 
 def key_labels() -> dict[str, str]:
     """Labels for records shown without named columns (`points balance`, `db info`, ...), in
     both languages: a person reads "Points balance", not `points_balance`."""
     return {
-        "member_no": pgettext("key", "member no"), "points": pgettext("key", "points"),
-        "available": pgettext("key", "available"), "lapsed": pgettext("key", "lapsed"),
+        "member_no": pgettext("key", "member no"),
+        "points": pgettext("key", "points"),
+        "available": pgettext("key", "available"),
+        "lapsed": pgettext("key", "lapsed"),
         "next_expiry_on": pgettext("key", "next expiry"),
         "next_expiry_points": pgettext("key", "points expiring then"),
-        "balance": pgettext("key", "balance"), "paid": pgettext("key", "refundable"),
-        "as_of": pgettext("key", "as of"), "entries": pgettext("key", "entries"),
-        "members": pgettext("key", "members"), "url": pgettext("key", "database"),
+        "balance": pgettext("key", "balance"),
+        "paid": pgettext("key", "refundable"),
+        "as_of": pgettext("key", "as of"),
+        "entries": pgettext("key", "entries"),
+        "members": pgettext("key", "members"),
+        "url": pgettext("key", "database"),
         "backend": pgettext("key", "backend"),
         "schema_revision": pgettext("key", "schema version"),
         "schema_head": pgettext("key", "newest schema version"),
         "schema_known": pgettext("key", "schema known"),
-        "rows": pgettext("key", "rows"), "file_bytes": pgettext("key", "file size (bytes)"),
-        "code": pgettext("key", "code"), "title": pgettext("key", "title"),
-        "questions": pgettext("key", "questions"), "action": pgettext("key", "action"),
+        "rows": pgettext("key", "rows"),
+        "file_bytes": pgettext("key", "file size (bytes)"),
+        "code": pgettext("key", "code"),
+        "title": pgettext("key", "title"),
+        "questions": pgettext("key", "questions"),
+        "action": pgettext("key", "action"),
         # db backup / restore, notify render
-        "file": pgettext("key", "file"), "format": pgettext("key", "format"),
-        "bytes": pgettext("key", "size (bytes)"), "out": pgettext("key", "written to"),
+        "file": pgettext("key", "file"),
+        "format": pgettext("key", "format"),
+        "bytes": pgettext("key", "size (bytes)"),
+        "out": pgettext("key", "written to"),
         "skipped_opt_out": pgettext("key", "opted out (skipped)"),
         # report campaign
-        "campaign": pgettext("key", "campaign"), "name": pgettext("key", "name"),
-        "days": pgettext("key", "days compared"), "runs": pgettext("key", "runs"),
-        "first_run": pgettext("key", "first run"), "last_run": pgettext("key", "last run"),
+        "campaign": pgettext("key", "campaign"),
+        "name": pgettext("key", "name"),
+        "days": pgettext("key", "days compared"),
+        "runs": pgettext("key", "runs"),
+        "first_run": pgettext("key", "first run"),
+        "last_run": pgettext("key", "last run"),
         "members_reached": pgettext("key", "members reached"),
         "points_given": pgettext("key", "points given"),
         "coupons_issued": pgettext("key", "coupons issued"),
@@ -120,38 +155,49 @@ def key_labels() -> dict[str, str]:
         "buyers_after": pgettext("key", "buyers after"),
         "spend_before": pgettext("key", "spend before"),
         "spend_after": pgettext("key", "spend after"),
-    }  # fmt: skip
+    }
 
 
 def workbook_keys() -> dict[str, str]:
     """The first column of a report workbook's key/value sheets (summary, kpi, campaign...)."""
     return {
-        **key_labels(), **_metrics(),
+        **key_labels(),
+        **_metrics(),
         "new_this_month": pgettext("key", "new this month"),
         "active_90d": pgettext("key", "active (90 days)"),
         "points_liability": pgettext("key", "points liability"),
         "balance_liability": pgettext("key", "balance liability"),
-        "start": pgettext("key", "from"), "end": pgettext("key", "to"),
+        "start": pgettext("key", "from"),
+        "end": pgettext("key", "to"),
         "previous_start": pgettext("key", "previous from"),
         "previous_end": pgettext("key", "previous to"),
-        "survey": pgettext("key", "survey"), "responses": pgettext("key", "responses"),
+        "survey": pgettext("key", "survey"),
+        "responses": pgettext("key", "responses"),
         "respondents": pgettext("key", "respondents"),
-    }  # fmt: skip
+    }
 
 
 def sheet_names() -> dict[str, str]:
     """A report workbook's sheets (Excel allows 31 characters, no : / ? * [ ])."""
     return {
-        "summary": pgettext("sheet", "summary"), "by_status": pgettext("sheet", "by status"),
-        "by_tier": pgettext("sheet", "by tier"), "growth": pgettext("sheet", "growth"),
-        "rfm": pgettext("sheet", "RFM"), "segments": pgettext("sheet", "segments"),
-        "churn": pgettext("sheet", "churn"), "upgrades": pgettext("sheet", "upgrades"),
-        "birthdays": pgettext("sheet", "birthdays"), "kpi": pgettext("sheet", "KPI"),
-        "previous": pgettext("sheet", "previous period"), "change": pgettext("sheet", "change"),
-        "change_pct": pgettext("sheet", "change %"), "liability": pgettext("sheet", "liability"),
-        "campaign": pgettext("sheet", "campaign"), "survey": pgettext("sheet", "survey"),
+        "summary": pgettext("sheet", "summary"),
+        "by_status": pgettext("sheet", "by status"),
+        "by_tier": pgettext("sheet", "by tier"),
+        "growth": pgettext("sheet", "growth"),
+        "rfm": pgettext("sheet", "RFM"),
+        "segments": pgettext("sheet", "segments"),
+        "churn": pgettext("sheet", "churn"),
+        "upgrades": pgettext("sheet", "upgrades"),
+        "birthdays": pgettext("sheet", "birthdays"),
+        "kpi": pgettext("sheet", "KPI"),
+        "previous": pgettext("sheet", "previous period"),
+        "change": pgettext("sheet", "change"),
+        "change_pct": pgettext("sheet", "change %"),
+        "liability": pgettext("sheet", "liability"),
+        "campaign": pgettext("sheet", "campaign"),
+        "survey": pgettext("sheet", "survey"),
         "answers": pgettext("sheet", "answers"),
-    }  # fmt: skip
+    }
 
 
 def _metrics() -> dict[str, str]:
@@ -162,14 +208,16 @@ def _metrics() -> dict[str, str]:
         "average_order_value": pgettext("metric", "Average order value"),
         "purchase_frequency": pgettext("metric", "Purchase frequency"),
         "new_members": pgettext("metric", "New members"),
-        "purchases": pgettext("metric", "Purchases"), "revenue": pgettext("metric", "Revenue"),
-    }  # fmt: skip
+        "purchases": pgettext("metric", "Purchases"),
+        "revenue": pgettext("metric", "Revenue"),
+    }
 
 
 def _audit_actions() -> dict[str, str]:
     """The audit log's action codes (`member.freeze`), as the clerk would say what was done."""
     member = {
-        "enroll": pgettext("audit", "enrol a member"), "edit": pgettext("audit", "edit a member"),
+        "enroll": pgettext("audit", "enrol a member"),
+        "edit": pgettext("audit", "edit a member"),
         "freeze": pgettext("audit", "freeze a member"),
         "unfreeze": pgettext("audit", "unfreeze a member"),
         "cancel": pgettext("audit", "cancel a member"),
@@ -180,7 +228,7 @@ def _audit_actions() -> dict[str, str]:
         "note.resolve": pgettext("audit", "resolve a complaint"),
         "forget": pgettext("audit", "erase personal data"),
         "export_data": pgettext("audit", "export a member's data"),
-    }  # fmt: skip
+    }
     others = {
         "points.add": pgettext("audit", "add points"),
         "points.deduct": pgettext("audit", "deduct points"),
@@ -202,17 +250,19 @@ def _audit_actions() -> dict[str, str]:
         "survey.take": pgettext("audit", "record survey answers"),
         "tier.load": pgettext("audit", "load tiers"),
         "report.show_pii": pgettext("audit", "show personal data in a report"),
-    }  # fmt: skip
+    }
     return {**{f"member.{k}": v for k, v in member.items()}, **others}
 
 
 def _periods() -> dict[str, str]:
     """How often a campaign awards a member (campaign list, show)."""
     return {
-        "once": pgettext("period", "once"), "daily": pgettext("period", "daily"),
-        "weekly": pgettext("period", "weekly"), "monthly": pgettext("period", "monthly"),
+        "once": pgettext("period", "once"),
+        "daily": pgettext("period", "daily"),
+        "weekly": pgettext("period", "weekly"),
+        "monthly": pgettext("period", "monthly"),
         "yearly": pgettext("period", "yearly"),
-    }  # fmt: skip
+    }
 
 
 VOCABULARIES = {

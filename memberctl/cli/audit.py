@@ -41,7 +41,10 @@ def audit(
     with app.read() as session:
         who = refs.resolve(session, member, region=app.region) if member else None
         rows = audit_log.list_entries(
-            session=session, member=who, since=since.date() if since else None,
-            action=action, limit=limit,
-        )  # fmt: skip
+            session=session,
+            member=who,
+            since=since.date() if since else None,
+            action=action,
+            limit=limit,
+        )
     emit(rows, fmt, AUDIT_COLUMNS)

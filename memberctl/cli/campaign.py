@@ -144,9 +144,13 @@ def run(
     writer = app.read if dry_run else app.write
     with writer() as session:
         result = campaign_runs.run(
-            session=session, code=code, as_of=day, operator=app.operator,
-            at=clock.moment(as_of.date() if as_of else None), dry_run=dry_run,
-        )  # fmt: skip
+            session=session,
+            code=code,
+            as_of=day,
+            operator=app.operator,
+            at=clock.moment(as_of.date() if as_of else None),
+            dry_run=dry_run,
+        )
     verb = _("would award") if dry_run else _("awarded")
     message(
         _("{campaign} {period}: {verb} {awarded} of {targeted}").format(

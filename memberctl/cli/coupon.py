@@ -62,9 +62,12 @@ def list_(
     with app.read() as session:
         member = refs.resolve(session, ref, region=app.region) if ref is not None else None
         rows = coupons.list_coupons(
-            session=session, as_of=clock.today(as_of.date() if as_of else None), member=member,
-            status=status.value if status else None, limit=limit,
-        )  # fmt: skip
+            session=session,
+            as_of=clock.today(as_of.date() if as_of else None),
+            member=member,
+            status=status.value if status else None,
+            limit=limit,
+        )
     emit(rows, fmt, COUPON_COLUMNS)
 
 
@@ -100,9 +103,13 @@ def redeem(
     order = purchases.order_number(order_no)
     with app.write() as session:
         record = coupons.redeem(
-            session=session, code=code, at=when, operator=app.operator, order_no=order,
+            session=session,
+            code=code,
+            at=when,
+            operator=app.operator,
+            order_no=order,
             amount=spend,
-        )  # fmt: skip
+        )
     message(
         _("coupon {code} used ({value} off) for {member_no}").format(
             code=record.code, value=money.format(record.value), member_no=record.member_no

@@ -42,11 +42,11 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     data = describe(app_context(ctx).open(unknown_schema_ok=True, behind_ok=True))
     if not data["schema_known"]:
         message(
-            _("the schema version '{revision}' is unknown to this memberctl (it knows up to "
-              "{head}): upgrade memberctl before using this database").format(
-                revision=data["schema_revision"], head=data["schema_head"]
-            ),
-        )  # fmt: skip
+            _(
+                "the schema version '{revision}' is unknown to this memberctl (it knows up to "
+                "{head}): upgrade memberctl before using this database"
+            ).format(revision=data["schema_revision"], head=data["schema_head"]),
+        )
     elif data["schema_revision"] != data["schema_head"]:
         behind = _(
             "the schema version {revision} is older than this memberctl's {head}: run "

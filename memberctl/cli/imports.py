@@ -55,10 +55,12 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check everything, 
 HeaderRowOpt = Annotated[
     int | None,
     typer.Option(
-        "--header-row", metavar="N", min=1,
+        "--header-row",
+        metavar="N",
+        min=1,
         help=_("Row of the column names (1 = the first); default the first row that has them."),
     ),
-]  # fmt: skip
+]
 
 SUMMARY = [
     Column("inserted", _("Inserted"), justify="right"),
@@ -92,9 +94,12 @@ def _progress(enabled: bool, path: Path) -> Iterator[Callable[[int, int | None],
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     columns = (
-        TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
-        TextColumn(_("{task.completed:,.0f} rows")), TimeElapsedColumn(),
-    )  # fmt: skip
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn(_("{task.completed:,.0f} rows")),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task(visible(_("importing {file}").format(file=path.name)), total=None)
 
@@ -116,8 +121,10 @@ def _warn(text: str) -> None:
 
     err_console.print(
         _("warning: {text}").format(text=one_line(text)),
-        markup=False, highlight=False, soft_wrap=True,
-    )  # fmt: skip
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _note(text: str) -> None:
@@ -125,8 +132,10 @@ def _note(text: str) -> None:
 
     err_console.print(
         _("note: {text}").format(text=one_line(text)),
-        markup=False, highlight=False, soft_wrap=True,
-    )  # fmt: skip
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _notes(report: Report) -> None:
@@ -243,9 +252,12 @@ def members(
     _read_ahead(file, sheet)
     app = app_context(ctx)
     options = _options(
-        app, on_existing=on_existing.value, skip_invalid=skip_invalid, dry_run=dry_run,
+        app,
+        on_existing=on_existing.value,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
         tier_until=tier_until.date() if tier_until else None,
-    )  # fmt: skip
+    )
     reading = _sheet_options(
         sheet=sheet, header_row=header_row, mapping=mapping, errors_path=errors
     )
@@ -292,9 +304,10 @@ def _yes(value: bool) -> str:
 
 def _undo_action(action: str) -> str:
     actions = {
-        "remove": pgettext("undo", "remove"), "restore": pgettext("undo", "restore"),
+        "remove": pgettext("undo", "remove"),
+        "restore": pgettext("undo", "restore"),
         "remove purchases": pgettext("undo", "remove purchases"),
-    }  # fmt: skip
+    }
     return actions.get(action, action)
 
 

@@ -76,10 +76,18 @@ def enroll(
 ) -> None:
     app = app_context(ctx)
     raw = {
-        "name": name, "phone": phone, "gender": gender, "birthday": birthday, "email": email,
-        "address": address, "tier": tier, "store": store, "referrer": referrer,
-        "member_no": member_no, "joined_at": joined_at,
-    }  # fmt: skip
+        "name": name,
+        "phone": phone,
+        "gender": gender,
+        "birthday": birthday,
+        "email": email,
+        "address": address,
+        "tier": tier,
+        "store": store,
+        "referrer": referrer,
+        "member_no": member_no,
+        "joined_at": joined_at,
+    }
     tags = tag or []
     if all(v is None for v in raw.values()) and not tags and interactive(app.no_input):
         raw, tags = _enrol_wizard.enrol_wizard(app)  # field by field, shown, confirmed
@@ -96,9 +104,11 @@ def _ask_name_and_phone(app: AppContext, raw: dict[str, str | None]) -> None:
         raw["name"] = ask(_("Name:"), "--name", no_input=app.no_input, check=fields.parse_name)
     if not raw["phone"]:
         raw["phone"] = ask(
-            _("Phone:"), "--phone", no_input=app.no_input,
+            _("Phone:"),
+            "--phone",
+            no_input=app.no_input,
             check=lambda t: phones.parse(t, app.region),
-        )  # fmt: skip
+        )
 
 
 @member_app.command(help=_("Show one member."))
@@ -109,9 +119,11 @@ def show(
 
 
 @member_app.command(
-    help=_("Find members by part of the name, the last 4 digits of the phone, or pinyin "
-           "(zs or zhangsan finds 张三). On a terminal, several matches give a pick list.")
-)  # fmt: skip
+    help=_(
+        "Find members by part of the name, the last 4 digits of the phone, or pinyin "
+        "(zs or zhangsan finds 张三). On a terminal, several matches give a pick list."
+    )
+)
 def search(
     ctx: typer.Context,
     text: Annotated[
@@ -170,9 +182,14 @@ def list_(
         day = clock.today(as_of.date() if as_of else None)
         clause = segments.resolve_filter(session, where, segment, day)
         rows = members.list_members(
-            session=session, status=status, tier=tier, tag=tag, store=store, limit=limit,
+            session=session,
+            status=status,
+            tier=tier,
+            tag=tag,
+            store=store,
+            limit=limit,
             where_clause=clause,
-        )  # fmt: skip
+        )
     # A table shows the main columns; CSV carries every field, as JSON does.
     rows = privacy.mask_phones(rows) if mask_phone else rows
     columns = _members.member_columns if fmt == Format.csv else _members.list_columns
@@ -212,16 +229,28 @@ def edit(
     from memberctl.domain import fields, members, refs
 
     app = app_context(ctx)
-    raw = {"name": name, "phone": phone, "gender": gender, "birthday": birthday,
-           "email": email, "address": address, "store": store}  # fmt: skip
+    raw = {
+        "name": name,
+        "phone": phone,
+        "gender": gender,
+        "birthday": birthday,
+        "email": email,
+        "address": address,
+        "store": store,
+    }
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         data, given = members.parse_input(session, region=app.region, raw=raw, tags=add_tag or [])
         record = members.edit(
-            session=session, member=member, changes=data, given=given,
-            remove_tags=fields.parse_tags(remove_tag or []), operator=app.operator,
-            at=clock.now(), opt_out=opt_out,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            changes=data,
+            given=given,
+            remove_tags=fields.parse_tags(remove_tag or []),
+            operator=app.operator,
+            at=clock.now(),
+            opt_out=opt_out,
+        )
     _members.show_member(app, record, fmt)
 
 
@@ -235,9 +264,13 @@ def _change_status(
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         record = members.change_status(
-            session=session, member=member, action=action, reason=reason,
-            operator=app.operator, at=clock.now(),
-        )  # fmt: skip
+            session=session,
+            member=member,
+            action=action,
+            reason=reason,
+            operator=app.operator,
+            at=clock.now(),
+        )
     from memberctl.cli._words import in_words
 
     message(
@@ -285,16 +318,23 @@ def restore(
 ToOpt = Annotated[
     str | None,
     typer.Option(
-        "--to", metavar="TIER", help=_("Tier to move to: its code or name (gold, 金卡会员, 金卡)."),
+        "--to",
+        metavar="TIER",
+        help=_("Tier to move to: its code or name (gold, 金卡会员, 金卡)."),
         autocompletion=_completion.tier_codes,
     ),
-]  # fmt: skip
+]
 
 
 def _change_tier(
-    ctx: typer.Context, ref: str, direction: str, to: str | None, reason: str | None, fmt: Format,
+    ctx: typer.Context,
+    ref: str,
+    direction: str,
+    to: str | None,
+    reason: str | None,
+    fmt: Format,
     until: dt.datetime | None,
-) -> None:  # fmt: skip
+) -> None:
     from memberctl import clock
     from memberctl.domain import members, refs, tiers
 
@@ -302,9 +342,15 @@ def _change_tier(
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         tiers.change_tier(
-            session=session, member=member, direction=direction, to=to, reason=reason,
-            operator=app.operator, at=clock.now(), until=until.date() if until else None,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            direction=direction,
+            to=to,
+            reason=reason,
+            operator=app.operator,
+            at=clock.now(),
+            until=until.date() if until else None,
+        )
         record = members.record(session, member)
     name = app.tier_names().get(record.tier, record.tier)  # 白金会员, not platinum
     message(_("{member_no}: now {tier}").format(member_no=record.member_no, tier=name))
@@ -313,17 +359,25 @@ def _change_tier(
 
 @member_app.command(help=_("Move a member to the next tier up by rank, or to --to TIER."))
 def upgrade(
-    ctx: typer.Context, ref: RefArg, to: ToOpt = None, reason: ReasonOpt = None,
-    tier_until: TierUntilOpt = None, fmt: FormatOpt = Format.table,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    ref: RefArg,
+    to: ToOpt = None,
+    reason: ReasonOpt = None,
+    tier_until: TierUntilOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
     _change_tier(ctx, ref, "up", to, reason, fmt, tier_until)
 
 
 @member_app.command(help=_("Move a member to the next tier down by rank, or to --to TIER."))
 def downgrade(
-    ctx: typer.Context, ref: RefArg, to: ToOpt = None, reason: ReasonOpt = None,
-    tier_until: TierUntilOpt = None, fmt: FormatOpt = Format.table,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    ref: RefArg,
+    to: ToOpt = None,
+    reason: ReasonOpt = None,
+    tier_until: TierUntilOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
     _change_tier(ctx, ref, "down", to, reason, fmt, tier_until)
 
 
@@ -379,9 +433,13 @@ def note(
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         record = interactions.add_note(
-            session=session, member=member, text=text, kind=kind, operator=app.operator,
+            session=session,
+            member=member,
+            text=text,
+            kind=kind,
+            operator=app.operator,
             at=clock.now(),
-        )  # fmt: skip
+        )
     emit(record, fmt, notes.note_columns())
 
 
@@ -429,10 +487,12 @@ def wipe_wal(engine: Any) -> None:
     done = checkpoint(engine)
     if done is not None and not done.wiped:
         message(
-            _("another program is reading the database, so the erased data stays in {wal} "
-              "(and {database}) until it is done; it is wiped at the next nightly, or when no "
-              "program has the database open").format(wal=done.wal, database=done.database)
-        )  # fmt: skip
+            _(
+                "another program is reading the database, so the erased data stays in {wal} "
+                "(and {database}) until it is done; it is wiped at the next nightly, or when no "
+                "program has the database open"
+            ).format(wal=done.wal, database=done.database)
+        )
 
 
 @member_app.command(

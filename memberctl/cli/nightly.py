@@ -58,10 +58,14 @@ def nightly(
     app = app_context(ctx)
     day = clock.writing_day(as_of.date() if as_of else None, allow_future=allow_future)
     result = job.run(
-        engine=app.engine, as_of=day, operator=app.operator,
-        at=clock.moment(as_of.date() if as_of else None), wait=wait, backup_dir=backup_dir,
+        engine=app.engine,
+        as_of=day,
+        operator=app.operator,
+        at=clock.moment(as_of.date() if as_of else None),
+        wait=wait,
+        backup_dir=backup_dir,
         keep=keep,
-    )  # fmt: skip
+    )
     if isinstance(result, job.Skipped):
         message(_("{reason}; nothing done").format(reason=result.reason))
         emit(result, fmt)
@@ -70,9 +74,11 @@ def nightly(
         message(_("error: {step}: {message}").format(step=error["step"], message=error["message"]))
     if result.checkpoint is not None and not result.checkpoint["wiped"]:
         message(
-            _("another program is reading the database, so {wal} could not be emptied; the "
-              "next nightly tries again").format(wal=result.checkpoint["wal"])
-        )  # fmt: skip
+            _(
+                "another program is reading the database, so {wal} could not be emptied; the "
+                "next nightly tries again"
+            ).format(wal=result.checkpoint["wal"])
+        )
     if fmt == Format.table:
         _table(result)
     else:
@@ -92,19 +98,30 @@ def _table(result: Any) -> None:
         for run in result.campaigns
     )
     row = {
-        "as_of": result.as_of, "ok": result.ok,
+        "as_of": result.as_of,
+        "ok": result.ok,
         "expired": _("{points} points, {entries} entries, {members} members").format(
-            points=expired.get("points", 0), entries=expired.get("entries", 0),
-            members=expired.get("members", 0)),
+            points=expired.get("points", 0),
+            entries=expired.get("entries", 0),
+            members=expired.get("members", 0),
+        ),
         "tiers": _(
             "{evaluated} evaluated: {upgrades} up, {downgrades} down, {in_grace} in grace"
         ).format(**{k: tiers.get(k, 0) for k in TIER_COUNTS}),
-        "campaigns": runs, "errors": len(result.errors),
+        "campaigns": runs,
+        "errors": len(result.errors),
         "backup": (result.backup or {}).get("file"),
-    }  # fmt: skip
-    emit(row, Format.table, [
-        Column("as_of", _("As of")), Column("ok", _("All steps done")),
-        Column("expired", _("Points expired")), Column("tiers", _("Tiers")),
-        Column("campaigns", _("Campaigns run")), Column("errors", _("Errors")),
-        Column("backup", _("Backup")),
-    ])  # fmt: skip
+    }
+    emit(
+        row,
+        Format.table,
+        [
+            Column("as_of", _("As of")),
+            Column("ok", _("All steps done")),
+            Column("expired", _("Points expired")),
+            Column("tiers", _("Tiers")),
+            Column("campaigns", _("Campaigns run")),
+            Column("errors", _("Errors")),
+            Column("backup", _("Backup")),
+        ],
+    )

@@ -61,8 +61,11 @@ def resolve(
         record = interactions.resolve(
             session=session, note_id=note_id, text=text, operator=app.operator, at=clock.now()
         )
-    message(_("complaint #{id} of {member_no} resolved").format(
-        id=record.id, member_no=record.member_no))  # fmt: skip
+    message(
+        _("complaint #{id} of {member_no} resolved").format(
+            id=record.id, member_no=record.member_no
+        )
+    )
     emit(record, fmt, note_columns())
 
 

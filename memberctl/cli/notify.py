@@ -48,9 +48,13 @@ def render(
     app = app_context(ctx)
     with app.read() as session:
         result = notify.render(
-            session=session, template=template, out=out, where=where, segment=segment,
+            session=session,
+            template=template,
+            out=out,
+            where=where,
+            segment=segment,
             as_of=clock.today(as_of.date() if as_of else None),
-        )  # fmt: skip
+        )
     message(
         _("wrote {rows} messages to {out} ({skipped_opt_out} opted out)").format(
             rows=result.rows, out=result.out, skipped_opt_out=result.skipped_opt_out

@@ -112,9 +112,15 @@ def add(
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = points.add(
-            session=session, member=member, points=count, reason=why, operator=app.operator,
-            at=clock.now(), key=key, expires_on=_expires(expires),
-        )  # fmt: skip
+            session=session,
+            member=member,
+            points=count,
+            reason=why,
+            operator=app.operator,
+            at=clock.now(),
+            key=key,
+            expires_on=_expires(expires),
+        )
     _say(result, _("added"))
     emit(result, fmt, RESULT_COLUMNS)
 
@@ -153,9 +159,14 @@ def deduct_points(
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = points.deduct(
-            session=session, member=member, points=count, reason=why, operator=app.operator,
-            at=clock.now(), key=key,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            points=count,
+            reason=why,
+            operator=app.operator,
+            at=clock.now(),
+            key=key,
+        )
     _say(result, _("deducted"))
     emit(result, fmt, RESULT_COLUMNS)
 

@@ -85,10 +85,15 @@ def record_purchase(
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = purchases.record(
-            session=session, member=member, amount=money.parse(amount), order_no=number,
-            store=fields.parse_label(store, _("the store"), 64), operator=app.operator,
-            at=when, now=clock.now(),
-        )  # fmt: skip
+            session=session,
+            member=member,
+            amount=money.parse(amount),
+            order_no=number,
+            store=fields.parse_label(store, _("the store"), 64),
+            operator=app.operator,
+            at=when,
+            now=clock.now(),
+        )
     if result.duplicate:
         message(
             _("{order} was already recorded for {member_no}; nothing changed").format(
@@ -121,9 +126,12 @@ def refund(
     app = app_context(ctx)
     with app.write() as session:
         result = purchases.refund(
-            session=session, order_no=order.strip(), store=store, operator=app.operator,
+            session=session,
+            order_no=order.strip(),
+            store=store,
+            operator=app.operator,
             at=clock.now(),
-        )  # fmt: skip
+        )
     if result.duplicate:
         message(_("{order} was already refunded; nothing changed").format(order=_order(result)))
     else:

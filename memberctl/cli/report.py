@@ -44,13 +44,14 @@ class ReportFormat(enum.StrEnum):
 FormatOpt = Annotated[
     ReportFormat | None,
     typer.Option(
-        "--format", "-f",
+        "--format",
+        "-f",
         help=_(
             "table (default), json, csv, xlsx or ods (xlsx, ods need --out); default from "
             "--out's suffix."
         ),
     ),
-]  # fmt: skip
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", metavar="FILE", help=_("Write json, csv, xlsx or ods to FILE.")),
@@ -113,9 +114,13 @@ def _compute(
     as_of = clock.today(request.as_of.date() if request.as_of else None)
     with app.write() if request.show_pii else app.read() as session:
         scope = reports.scope(
-            session, as_of=as_of, where=request.where, segment=request.segment,
-            store=request.store, show_pii=request.show_pii,
-        )  # fmt: skip
+            session,
+            as_of=as_of,
+            where=request.where,
+            segment=request.segment,
+            store=request.store,
+            show_pii=request.show_pii,
+        )
         data = build(session, scope)
         if request.show_pii:
             reports.record_pii(session=session, report=name, operator=app.operator, at=clock.now())
@@ -162,9 +167,14 @@ def show_default(app: AppContext, name: str) -> None:
     help=_("Members by status and tier, new this month, active in 90 days, what is owed.")
 )
 def summary(
-    ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import summary as report
 
     request = Request(fmt, out, as_of, where, segment, store)
@@ -175,9 +185,13 @@ def summary(
 def growth(
     ctx: typer.Context,
     months: Annotated[int, typer.Option(min=1, max=600, help=_("How many months."))] = 12,
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import growth as report
 
     request = Request(fmt, out, as_of, where, segment, store)
@@ -197,10 +211,16 @@ def growth(
     )
 )
 def rfm(
-    ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
-    fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    limit: LimitOpt = None,
+    show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import rfm as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
@@ -213,17 +233,24 @@ def rfm(
 def churn(
     ctx: typer.Context,
     days: Annotated[int, typer.Option(min=1, help=_("No purchase in this many days."))] = 30,
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
-    fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    limit: LimitOpt = None,
+    show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import churn as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
     _report(
-        ctx, "churn", request,
+        ctx,
+        "churn",
+        request,
         lambda s, scope: report.build(session=s, scope=scope, days=days)[:limit],
-    )  # fmt: skip
+    )
 
 
 @report_app.command(
@@ -234,10 +261,15 @@ def upgrades(
     within: Annotated[
         float, typer.Option(min=0.0, max=1.0, help=_("Share of the next tier's threshold."))
     ] = UPGRADE_WITHIN,
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
-    fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    limit: LimitOpt = None,
+    show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from decimal import Decimal
 
     from memberctl.domain.reports import upgrades as report
@@ -245,9 +277,11 @@ def upgrades(
     share = Decimal(str(within))
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
     _report(
-        ctx, "upgrades", request,
+        ctx,
+        "upgrades",
+        request,
         lambda s, scope: report.build(session=s, scope=scope, within=share)[:limit],
-    )  # fmt: skip
+    )
 
 
 @report_app.command(
@@ -261,17 +295,24 @@ def birthdays(
     days: Annotated[
         int | None, typer.Option(min=0, max=366, help=_("Instead: --as-of and the N days after."))
     ] = None,
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, limit: LimitOpt = None, show_pii: ShowPiiOpt = False,
-    fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    limit: LimitOpt = None,
+    show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import birthdays as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
     _report(
-        ctx, "birthdays", request,
+        ctx,
+        "birthdays",
+        request,
         lambda s, scope: report.build(session=s, scope=scope, month=month, days=days)[:limit],
-    )  # fmt: skip
+    )
 
 
 @report_app.command(
@@ -285,34 +326,57 @@ def birthdays(
 def kpi(
     ctx: typer.Context,
     start: Annotated[
-        dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                          callback=day_in_range, help=_("First day; default 29 days before --to."))
+        dt.datetime | None,
+        typer.Option(
+            "--from",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("First day; default 29 days before --to."),
+        ),
     ] = None,
     end: Annotated[
-        dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                          callback=day_in_range, help=_("Last day; default --as-of."))
+        dt.datetime | None,
+        typer.Option(
+            "--to",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("Last day; default --as-of."),
+        ),
     ] = None,
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import kpi as report
 
     first = start.date() if start else None
     last = end.date() if end else None
     request = Request(fmt, out, as_of, where, segment, store)
     _report(
-        ctx, "kpi", request,
+        ctx,
+        "kpi",
+        request,
         lambda s, scope: report.build(session=s, scope=scope, start=first, end=last),
-    )  # fmt: skip
+    )
 
 
 @report_app.command(
     help=_("Points and stored value owed to members (the ledgers' sums at the end of --as-of).")
 )
 def liability(
-    ctx: typer.Context, as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import liability as report
 
     request = Request(fmt, out, as_of, where, segment, store)
@@ -335,21 +399,28 @@ def campaign(
     code: Annotated[
         str,
         typer.Argument(
-            metavar="CODE", help=_("The campaign's code."),
+            metavar="CODE",
+            help=_("The campaign's code."),
             autocompletion=_completion.campaign_codes,
         ),
-    ],  # fmt: skip
+    ],
     days: Annotated[int, typer.Option(min=1, help=_("Days after (and before) the award."))] = 30,
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import campaign as report
 
     request = Request(fmt, out, as_of, where, segment, store)
     _report(
-        ctx, "campaign", request,
+        ctx,
+        "campaign",
+        request,
         lambda s, scope: report.build(session=s, scope=scope, code=code, days=days),
-    )  # fmt: skip
+    )
 
 
 @report_app.command(
@@ -361,9 +432,13 @@ def campaign(
 def survey(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(metavar="CODE", help=_("The survey's code."))],
-    as_of: AsOfOpt = None, where: WhereOpt = None, segment: SegmentOpt = None,
-    store: StoreOpt = None, fmt: FormatOpt = None, out: OutOpt = None,
-) -> None:  # fmt: skip
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
     from memberctl.domain.reports import survey as report
 
     request = Request(fmt, out, as_of, where, segment, store)

@@ -89,9 +89,11 @@ def show(
     app = app_context(ctx)
     with app.read() as session:
         view = segments.show(
-            session=session, name=name, as_of=clock.today(as_of.date() if as_of else None),
+            session=session,
+            name=name,
+            as_of=clock.today(as_of.date() if as_of else None),
             limit=limit,
-        )  # fmt: skip
+        )
     if fmt != Format.table:
         emit(view, fmt)
         return

@@ -42,10 +42,15 @@ def _question_columns() -> list[Column]:
 
 def _question_rows(questions: list[Question]) -> list[dict[str, Any]]:
     return [
-        {"key": q.key, "type": q.type, "required": q.required, "text": q.text,
-         "options": _choices(q)}
+        {
+            "key": q.key,
+            "type": q.type,
+            "required": q.required,
+            "text": q.text,
+            "options": _choices(q),
+        }
         for q in questions
-    ]  # fmt: skip
+    ]
 
 
 @survey_app.command(
@@ -86,12 +91,17 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     app = app_context(ctx)
     with app.read() as session:
         rows = surveys.list_surveys(session=session)
-    emit(rows, fmt, [
-        Column("code", _("Code"), no_wrap=True), Column("title", _("Title")),
-        Column("questions", _("Questions"), justify="right"),
-        Column("responses", _("Responses"), justify="right"),
-        Column("updated_at", _("Updated"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
-    ])  # fmt: skip
+    emit(
+        rows,
+        fmt,
+        [
+            Column("code", _("Code"), no_wrap=True),
+            Column("title", _("Title")),
+            Column("questions", _("Questions"), justify="right"),
+            Column("responses", _("Responses"), justify="right"),
+            Column("updated_at", _("Updated"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
+        ],
+    )
 
 
 @survey_app.command(help=_("A survey's questions, in the order they are asked."))
@@ -113,19 +123,25 @@ def show(ctx: typer.Context, code: CodeArg, fmt: FormatOpt = Format.table) -> No
 AnswerOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--answer", "-a", metavar="KEY=VALUE",
-        help=_("An answer, e.g. overall=5 or liked=1,3 (a choice by its text or number); "
-               "repeat for each question. Without a terminal every required one is needed."),
+        "--answer",
+        "-a",
+        metavar="KEY=VALUE",
+        help=_(
+            "An answer, e.g. overall=5 or liked=1,3 (a choice by its text or number); "
+            "repeat for each question. Without a terminal every required one is needed."
+        ),
     ),
-]  # fmt: skip
+]
 TakenAtOpt = Annotated[
     str | None,
     typer.Option(
         metavar="DATETIME",
-        help=_("When it was answered (a paper survey); default now. The same member, survey and "
-               "time again changes nothing."),
+        help=_(
+            "When it was answered (a paper survey); default now. The same member, survey and "
+            "time again changes nothing."
+        ),
     ),
-]  # fmt: skip
+]
 
 
 def _pairs(answers: list[str]) -> dict[str, str]:
@@ -179,12 +195,19 @@ def take(
     with app.write() as session:
         member = refs.resolve(session, member.member_no, region=app.region, for_update=True)
         record = surveys.take(
-            session=session, survey=surveys.get(session, code), member=member, answers=answers,
-            operator=app.operator, at=at,
-        )  # fmt: skip
+            session=session,
+            survey=surveys.get(session, code),
+            member=member,
+            answers=answers,
+            operator=app.operator,
+            at=at,
+        )
     done = _("recorded") if record.recorded else _("already recorded, nothing changed")
-    message(_("{member_no}: survey {code} {done}").format(
-        member_no=record.member_no, code=record.survey, done=done))  # fmt: skip
+    message(
+        _("{member_no}: survey {code} {done}").format(
+            member_no=record.member_no, code=record.survey, done=done
+        )
+    )
     if fmt != Format.table:
         emit(record, fmt)
         return

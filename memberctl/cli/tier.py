@@ -90,9 +90,12 @@ def evaluate(
     day = clock.writing_day(asked, allow_future=allow_future) if apply else clock.today(asked)
     with app.write() if apply else app.read() as session:
         result = evaluation.evaluate(
-            session=session, as_of=day, apply=apply, operator=app.operator,
+            session=session,
+            as_of=day,
+            apply=apply,
+            operator=app.operator,
             at=clock.moment(day if as_of else None),
-        )  # fmt: skip
+        )
     done = _("applied") if apply else _("would apply (add --apply to make them)")
     message(
         _(

@@ -48,9 +48,13 @@ def _write(app: AppContext, action: str, ref: str, amount: str, **extra: Any) ->
     with app.write() as session:
         member = refs.resolve(session, ref, region=app.region, for_update=True)
         result = getattr(wallet, action)(
-            session=session, member=member, amount=money.parse(amount), operator=app.operator,
-            at=clock.now(), **{k: v for k, v in extra.items() if v is not None},
-        )  # fmt: skip
+            session=session,
+            member=member,
+            amount=money.parse(amount),
+            operator=app.operator,
+            at=clock.now(),
+            **{k: v for k, v in extra.items() if v is not None},
+        )
     if result.duplicate:
         message(
             _("{member_no}: key '{get}' was used before; nothing changed").format(

@@ -360,10 +360,12 @@ def _copy_all(source: Engine, target: Engine, path: Path) -> None:
                 _copy_table(reader, writer, table)
     except (DataError, IntegrityError) as exc:
         raise InvalidInput(
-            _("the backup '{name}' holds a value this database refuses ({detail}); nothing was "
-              "restored").format(name=path.name, detail=str(exc.orig).splitlines()[0]),
+            _(
+                "the backup '{name}' holds a value this database refuses ({detail}); nothing was "
+                "restored"
+            ).format(name=path.name, detail=str(exc.orig).splitlines()[0]),
             _("restore it into SQLite, or restore another backup"),
-        ) from None  # fmt: skip
+        ) from None
 
 
 def _copy_table(reader: Connection, writer: Connection, table: Table) -> None:

@@ -119,7 +119,7 @@ def prepare_sqlite_file(url: str, *, create_folders: bool) -> Path | None:
                 _(
                     "check the path, create the folder, or run 'memberctl --db {path} db upgrade' "
                     "to create both"
-                ).format(path=path),  # fmt: skip
+                ).format(path=path),
             )
         _as_not_permitted(path, lambda: path.parent.mkdir(parents=True, exist_ok=True))
     _as_not_permitted(path, lambda: _create_private_file(str(path)))
@@ -169,11 +169,11 @@ def not_permitted(path: Path | str) -> DatabaseNotPermitted:
         _(
             "cannot write the database {path}: the file or its folder is read-only for this "
             "user; nothing was written"
-        ).format(path=path),  # fmt: skip
+        ).format(path=path),
         _(
             "let this user write both (SQLite keeps -wal and -shm files beside the database), "
             "or use a copy"
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -236,10 +236,12 @@ def begin_with_retry(dbapi_connection: Any, mode: str) -> None:
             if pause is None:
                 waited = time.monotonic() - started
                 raise DatabaseBusy(
-                    _("the database is busy: another program held its write lock for {s:.0f} s"
-                      " (a nightly job or an import?); nothing was written").format(s=waited),
+                    _(
+                        "the database is busy: another program held its write lock for {s:.0f} s"
+                        " (a nightly job or an import?); nothing was written"
+                    ).format(s=waited),
                     _("try again when it has finished"),
-                ) from exc  # fmt: skip
+                ) from exc
             time.sleep(pause * random.uniform(0.5, 1.5))  # noqa: S311  (jitter, not secrets)
 
 

@@ -55,11 +55,15 @@ def is_known(revision: str | None) -> bool:
 def refuse_unknown(revision: str | None) -> None:
     if not is_known(revision):
         raise SchemaUnknown(
-            _("the database has schema version '{revision}', which this memberctl does not "
-              "know (it knows up to {head})").format(revision=revision, head=HEAD_REVISION),
-            _("a newer memberctl wrote it, or it was changed by hand: upgrade memberctl, or "
-              "restore a backup with 'memberctl db restore FILE'"),
-        )  # fmt: skip
+            _(
+                "the database has schema version '{revision}', which this memberctl does not "
+                "know (it knows up to {head})"
+            ).format(revision=revision, head=HEAD_REVISION),
+            _(
+                "a newer memberctl wrote it, or it was changed by hand: upgrade memberctl, or "
+                "restore a backup with 'memberctl db restore FILE'"
+            ),
+        )
 
 
 class SchemaBehind(RuleViolation):

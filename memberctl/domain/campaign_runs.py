@@ -121,8 +121,9 @@ def run(
     targets = _targets(session, spec, as_of)
     if dry_run:
         return _preview(session, campaign, spec, key, targets)
-    run_row = CampaignRun(campaign_id=campaign.id or 0, period_key=key, as_of=as_of,
-                          operator=operator, at=at)  # fmt: skip
+    run_row = CampaignRun(
+        campaign_id=campaign.id or 0, period_key=key, as_of=as_of, operator=operator, at=at
+    )
     session.add(run_row)
     session.flush()
     run_id = run_row.id or 0
@@ -139,10 +140,19 @@ def run(
         setattr(run_row, name, getattr(result, name))
     session.add(run_row)
     audit.record(
-        session=session, operator=operator, action="campaign.run", at=at,
-        details={"campaign": spec.code, "period": key, "run_id": run_id,
-                 "awarded": result.awarded, "points": result.points, "coupons": result.coupons},
-    )  # fmt: skip
+        session=session,
+        operator=operator,
+        action="campaign.run",
+        at=at,
+        details={
+            "campaign": spec.code,
+            "period": key,
+            "run_id": run_id,
+            "awarded": result.awarded,
+            "points": result.points,
+            "coupons": result.coupons,
+        },
+    )
     session.flush()
     return result
 
@@ -238,15 +248,28 @@ def _credit_points(
     _check_totals(session, spec, awarded, each)
     session.execute(
         core_insert(_ENTRY).from_select(
-            ["member_id", "kind", "points", "expires_on", "reason", "operator", "at",
-             "campaign_run_id"],
+            [
+                "member_id",
+                "kind",
+                "points",
+                "expires_on",
+                "reason",
+                "operator",
+                "at",
+                "campaign_run_id",
+            ],
             core_select(
-                _AWARD.c.member_id, literal("campaign", String), literal(each, Integer),
-                literal(expires_on, Date), literal(f"campaign {spec.code} {key}", String),
-                literal(operator, String), literal(at, DateTime), literal(run_id, Integer),
+                _AWARD.c.member_id,
+                literal("campaign", String),
+                literal(each, Integer),
+                literal(expires_on, Date),
+                literal(f"campaign {spec.code} {key}", String),
+                literal(operator, String),
+                literal(at, DateTime),
+                literal(run_id, Integer),
             ).where(_AWARD.c.run_id == run_id),
         )
-    )  # fmt: skip
+    )
     result = session.exec(
         core_update(_MEMBER)
         .where(_MEMBER.c.id.in_(awarded))
@@ -301,7 +324,18 @@ def runs(*, session: Session, code: str | None = None, limit: int | None = None)
     if limit:
         query = query.limit(limit)
     return [
-        RunRecord(r.id or 0, name, r.period_key, r.as_of, r.targeted, r.awarded, r.already_awarded,
-                  r.points, r.coupons, r.operator, r.at)
+        RunRecord(
+            r.id or 0,
+            name,
+            r.period_key,
+            r.as_of,
+            r.targeted,
+            r.awarded,
+            r.already_awarded,
+            r.points,
+            r.coupons,
+            r.operator,
+            r.at,
+        )
         for r, name in session.exec(query)
-    ]  # fmt: skip
+    ]

@@ -365,10 +365,22 @@ def spec_of(campaign: Campaign) -> CampaignSpec:
 def record_of(campaign: Campaign) -> CampaignRecord:
     spec = spec_of(campaign)
     return CampaignRecord(
-        spec.code, spec.name, spec.action, spec.period, spec.where, spec.points,
-        spec.coupon_value, spec.coupon_min_spend, spec.coupon_valid_days, spec.weekdays_only,
-        spec.no_holidays, spec.starts, spec.ends, campaign.version, campaign.updated_at,
-    )  # fmt: skip
+        spec.code,
+        spec.name,
+        spec.action,
+        spec.period,
+        spec.where,
+        spec.points,
+        spec.coupon_value,
+        spec.coupon_min_spend,
+        spec.coupon_valid_days,
+        spec.weekdays_only,
+        spec.no_holidays,
+        spec.starts,
+        spec.ends,
+        campaign.version,
+        campaign.updated_at,
+    )
 
 
 def get(session: Session, code: str) -> Campaign:
@@ -396,16 +408,27 @@ def add(*, session: Session, path: Path, operator: str, at: dt.datetime) -> Save
         return SavedCampaign(record_of(campaign), "unchanged", None)
     previous = None
     if campaign is None:
-        campaign = Campaign(code=spec.code, version=1, created_at=at, updated_at=at,
-                            name="", action="", period="", where_expr="")  # fmt: skip
+        campaign = Campaign(
+            code=spec.code,
+            version=1,
+            created_at=at,
+            updated_at=at,
+            name="",
+            action="",
+            period="",
+            where_expr="",
+        )
     else:
         previous = campaign.version
         session.add(
             CampaignVersion(
-                campaign_id=campaign.id or 0, version=campaign.version,
-                definition=campaign.definition, operator=operator, replaced_at=at,
+                campaign_id=campaign.id or 0,
+                version=campaign.version,
+                definition=campaign.definition,
+                operator=operator,
+                replaced_at=at,
             )
-        )  # fmt: skip
+        )
         campaign.version += 1
     campaign.name, campaign.action, campaign.period = spec.name, spec.action, spec.period
     campaign.where_expr, campaign.starts, campaign.ends = spec.where, spec.starts, spec.ends
@@ -415,9 +438,12 @@ def add(*, session: Session, path: Path, operator: str, at: dt.datetime) -> Save
     status = "added" if previous is None else "updated"
     action = "campaign.add" if previous is None else "campaign.update"
     audit.record(
-        session=session, operator=operator, action=action, at=at,
+        session=session,
+        operator=operator,
+        action=action,
+        at=at,
         details={"campaign": spec.code, "version": campaign.version},
-    )  # fmt: skip
+    )
     return SavedCampaign(record_of(campaign), status, previous)
 
 
@@ -436,6 +462,8 @@ def show(*, session: Session, code: str) -> CampaignView:
         .order_by(col(CampaignVersion.version).desc())
     ).all()
     return CampaignView(
-        record_of(campaign), int(runs), last,
+        record_of(campaign),
+        int(runs),
+        last,
         [VersionRecord(v.version, v.replaced_at, v.operator, dict(v.definition)) for v in versions],
-    )  # fmt: skip
+    )

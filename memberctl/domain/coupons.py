@@ -79,11 +79,16 @@ def issue_for_run(
     """One coupon for each member awarded by run `run_id`; returns how many were issued."""
     valid_days = spec.coupon_valid_days or 30
     fixed = {
-        "campaign_id": _campaign_id(session, spec.code), "run_id": run_id,
-        "value": spec.coupon_value, "min_spend": spec.coupon_min_spend, "valid_from": as_of,
+        "campaign_id": _campaign_id(session, spec.code),
+        "run_id": run_id,
+        "value": spec.coupon_value,
+        "min_spend": spec.coupon_min_spend,
+        "valid_from": as_of,
         "valid_to": as_of + dt.timedelta(days=valid_days - 1),
-        "weekdays_only": spec.weekdays_only, "no_holidays": spec.no_holidays, "created_at": at,
-    }  # fmt: skip
+        "weekdays_only": spec.weekdays_only,
+        "no_holidays": spec.no_holidays,
+        "created_at": at,
+    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(_COUPON).on_conflict_do_nothing(index_elements=["code"])
@@ -127,10 +132,19 @@ def status_of(coupon: Coupon, day: dt.date) -> str:
 
 def _record(coupon: Coupon, member_no: str, campaign: str | None, day: dt.date) -> CouponRecord:
     return CouponRecord(
-        coupon.code, member_no, campaign, coupon.value, coupon.min_spend, coupon.valid_from,
-        coupon.valid_to, coupon.weekdays_only, coupon.no_holidays, status_of(coupon, day),
-        coupon.redeemed_at, coupon.redeemed_order,
-    )  # fmt: skip
+        coupon.code,
+        member_no,
+        campaign,
+        coupon.value,
+        coupon.min_spend,
+        coupon.valid_from,
+        coupon.valid_to,
+        coupon.weekdays_only,
+        coupon.no_holidays,
+        status_of(coupon, day),
+        coupon.redeemed_at,
+        coupon.redeemed_order,
+    )
 
 
 def _status_clause(status: str, day: dt.date) -> Any:
@@ -289,8 +303,12 @@ def redeem(
         why, hint = _refusal(coupon, member, at, amount) or ("was already used", None)
         raise RuleViolation(_("coupon {code} {why}").format(code=coupon.code, why=why), hint)
     audit.record(
-        session=session, operator=operator, action="coupon.redeem", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="coupon.redeem",
+        at=at,
+        member=member,
         details={"coupon": coupon.code, "order_no": order_no},
-    )  # fmt: skip
+    )
     campaign = session.get(Campaign, coupon.campaign_id) if coupon.campaign_id else None
     return _record(coupon, member.member_no, campaign.code if campaign else None, at.date())

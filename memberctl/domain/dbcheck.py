@@ -94,7 +94,7 @@ def _balance_cache(session: Session) -> list[Problem]:
             no,
             f"member.balance is {money.format(cached)} but the wallet ledger sums to "
             f"{money.format(real)}",
-        )  # fmt: skip
+        )
         for no, cached, real in rows
     ]
 

@@ -112,13 +112,18 @@ def evaluate(
     grace = dt.timedelta(days=policy.load(session).grace_days)
     spend = spend_12m_query(as_of)
     rows = session.execute(
-        core_select(col(Member.id), col(Member.member_no), col(Member.tier_code),
-                    col(Member.below_tier_since), col(Member.tier_kept_until),
-                    func.coalesce(spend.c.spend, 0))
+        core_select(
+            col(Member.id),
+            col(Member.member_no),
+            col(Member.tier_code),
+            col(Member.below_tier_since),
+            col(Member.tier_kept_until),
+            func.coalesce(spend.c.spend, 0),
+        )
         .outerjoin(spend, spend.c.member_id == Member.id)
         .where(col(Member.status) == lifecycle.ACTIVE)
         .order_by(col(Member.id))
-    ).all()  # fmt: skip
+    ).all()
     result = Evaluation(as_of, apply, evaluated=len(rows))
     marks: dict[int, dt.date | None] = {}
     moves: dict[int, TierChange] = {}
@@ -184,10 +189,19 @@ def _apply(
     for member in changed:
         move = moves[member.id or 0]
         lifecycle.record_tier_change(
-            session=session, member=member, to_tier=move.to_tier, action=move.action,
-            reason=REASON, operator=operator, at=at,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            to_tier=move.to_tier,
+            action=move.action,
+            reason=REASON,
+            operator=operator,
+            at=at,
+        )
         audit.record(
-            session=session, operator=operator, action=f"member.{move.action}", at=at,
-            member=member, details={"to": move.to_tier, "by": REASON},
-        )  # fmt: skip
+            session=session,
+            operator=operator,
+            action=f"member.{move.action}",
+            at=at,
+            member=member,
+            details={"to": move.to_tier, "by": REASON},
+        )

@@ -81,18 +81,22 @@ def _move(change: LifecycleChange, tier_names: dict[str, str]) -> Phrase:
         return Phrase(change.to_value, word(change.to_value))
     before, after = change.from_value, change.to_value
     return phrase(
-        N_("{before} -> {after}"), before=before, after=after,
+        N_("{before} -> {after}"),
+        before=before,
+        after=after,
         local={"before": word(before), "after": word(after)},
-    )  # fmt: skip
+    )
 
 
 def _with_reason(detail: Phrase, reason: str | None) -> Phrase:
     if not reason:
         return detail
     return phrase(
-        N_("{detail} ({reason})"), detail=detail, reason=reason,
+        N_("{detail} ({reason})"),
+        detail=detail,
+        reason=reason,
         local={"detail": detail.local, "reason": reason_words(reason)},
-    )  # fmt: skip
+    )
 
 
 def _interaction_events(session: Session, member: Member) -> list[HistoryEvent]:
@@ -119,8 +123,9 @@ def _points_events(session: Session, member: Member) -> list[HistoryEvent]:
         if entry.expires_on:
             detail = phrase(
                 N_("{points:+d} points, expires {date}"),
-                points=entry.points, date=entry.expires_on.isoformat(),
-            )  # fmt: skip
+                points=entry.points,
+                date=entry.expires_on.isoformat(),
+            )
         else:
             detail = phrase(N_("{points:+d} points"), points=entry.points)
         detail = _with_reason(detail, entry.reason)
@@ -136,8 +141,10 @@ def _purchase_events(session: Session, member: Member) -> list[HistoryEvent]:
         if sale.store:
             detail = phrase(
                 N_("order {order_no} at {store}: {amount}"),
-                order_no=sale.order_no, store=sale.store, amount=amount,
-            )  # fmt: skip
+                order_no=sale.order_no,
+                store=sale.store,
+                amount=amount,
+            )
         else:
             detail = phrase(N_("order {order_no}: {amount}"), order_no=sale.order_no, amount=amount)
         events.append(HistoryEvent(sale.at, "purchase", "purchase", detail, sale.operator))
@@ -157,7 +164,7 @@ def _wallet_events(session: Session, member: Member) -> list[HistoryEvent]:
             entry.kind,
             _with_reason(Phrase(money.format(entry.amount)), entry.reason),
             entry.operator,
-        )  # fmt: skip
+        )
         for entry in session.exec(query.order_by(col(WalletEntry.id)))
     ]
 

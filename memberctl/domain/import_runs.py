@@ -50,18 +50,30 @@ HIDDEN = {"updated_at", "name_initials", "below_tier_since", "tier_kept_until"}
 def record_inserted(session: Session, run_id: int, member_ids: list[int]) -> None:
     """The members an import inserted, one row each (column by column, like the import)."""
     count = len(member_ids)
-    insert_columns(session, CHANGE, {
-        "run_id": [run_id] * count, "member_id": member_ids, "field": [INSERTED] * count,
-        "old_value": [None] * count,
-    })  # fmt: skip
+    insert_columns(
+        session,
+        CHANGE,
+        {
+            "run_id": [run_id] * count,
+            "member_id": member_ids,
+            "field": [INSERTED] * count,
+            "old_value": [None] * count,
+        },
+    )
 
 
 def record_updated(session: Session, run_id: int, old: list[tuple[int, str, Any]]) -> None:
     """(member id, field, value before) of each field an import is about to update."""
-    insert_columns(session, CHANGE, {
-        "run_id": [run_id] * len(old), "member_id": [m for m, _f, _v in old],
-        "field": [f for _m, f, _v in old], "old_value": [_encode(v) for _m, _f, v in old],
-    })  # fmt: skip
+    insert_columns(
+        session,
+        CHANGE,
+        {
+            "run_id": [run_id] * len(old),
+            "member_id": [m for m, _f, _v in old],
+            "field": [f for _m, f, _v in old],
+            "old_value": [_encode(v) for _m, _f, v in old],
+        },
+    )
 
 
 def starting_marks(session: Session) -> dict[str, int]:
@@ -71,8 +83,10 @@ def starting_marks(session: Session) -> dict[str, int]:
 
 def finish_marks(session: Session, run_id: int) -> None:
     """The highest id of every table referring to a member, into the run (import's end)."""
-    marks = dict(session.connection().execute(select(RUN.c.marks).where(RUN.c.id == run_id))
-                 .scalar_one() or {})  # fmt: skip
+    marks = dict(
+        session.connection().execute(select(RUN.c.marks).where(RUN.c.id == run_id)).scalar_one()
+        or {}
+    )
     marks.update({table.name: _max_id(session, table) for table, _columns in _referring()})
     session.connection().execute(update(RUN).where(RUN.c.id == run_id).values(marks=marks))
 
@@ -123,12 +137,21 @@ def list_runs(session: Session) -> list[dict[str, Any]]:
     """Every finished import, oldest first."""
     query = select(RUN).where(RUN.c.status == "done").order_by(RUN.c.id)
     return [
-        {"run": row.id, "file": row.file_name, "at": row.started_at, "operator": row.operator,
-         "kind": row.kind, "inserted": row.inserted, "updated": row.updated,
-         "rejected": row.rejected, "undone": row.undone_at is not None,
-         "undone_at": row.undone_at, "undone_by": row.undone_by}
+        {
+            "run": row.id,
+            "file": row.file_name,
+            "at": row.started_at,
+            "operator": row.operator,
+            "kind": row.kind,
+            "inserted": row.inserted,
+            "updated": row.updated,
+            "rejected": row.rejected,
+            "undone": row.undone_at is not None,
+            "undone_at": row.undone_at,
+            "undone_by": row.undone_by,
+        }
         for row in session.connection().execute(query)
-    ]  # fmt: skip
+    ]
 
 
 # --- undo ---------------------------------------------------------------------------------------
@@ -147,10 +170,15 @@ class Undo:
 
     def result(self) -> dict[str, Any]:
         return {
-            "run": self.run, "kind": self.kind, "file": self.file, "dry_run": self.dry_run,
-            "already_undone": self.already_undone, "removed": self.removed,
-            "restored": self.restored, "members": self.members,
-        }  # fmt: skip
+            "run": self.run,
+            "kind": self.kind,
+            "file": self.file,
+            "dry_run": self.dry_run,
+            "already_undone": self.already_undone,
+            "removed": self.removed,
+            "restored": self.restored,
+            "members": self.members,
+        }
 
 
 def undo(
@@ -173,9 +201,11 @@ def undo(
     touched = _touched(run)
     if session.connection().dialect.name == "postgresql":  # nobody adds to them meanwhile
         session.connection().execute(
-            select(MEMBER.c.id).where(MEMBER.c.id.in_(touched)).order_by(MEMBER.c.id)
+            select(MEMBER.c.id)
+            .where(MEMBER.c.id.in_(touched))
+            .order_by(MEMBER.c.id)
             .with_for_update()
-        )  # fmt: skip
+        )
     _refuse_newer(session, run, touched)
     if run.kind == "members":
         _refuse_taken_phones(session, run)
@@ -189,10 +219,18 @@ def undo(
         update(RUN).where(RUN.c.id == run_id).values(undone_at=at, undone_by=operator)
     )
     audit.record(
-        session=session, operator=operator, action="import.undo", at=at,
-        details={"import_run": run_id, "kind": run.kind, "file": run.file_name,
-                 "removed": result.removed, "restored": result.restored},
-    )  # fmt: skip
+        session=session,
+        operator=operator,
+        action="import.undo",
+        at=at,
+        details={
+            "import_run": run_id,
+            "kind": run.kind,
+            "file": run.file_name,
+            "removed": result.removed,
+            "restored": result.restored,
+        },
+    )
     return result
 
 
@@ -268,11 +306,17 @@ def _refuse_taken_phones(session: Session, run: Any) -> None:
         .where(CHANGE.c.run_id == run.id, CHANGE.c.field == "phone")
         .order_by(CHANGE.c.member_id)
     )
-    old = {json.loads(text): member_id for member_id, text in session.connection().execute(query)
-           if text is not None}  # fmt: skip
+    old = {
+        json.loads(text): member_id
+        for member_id, text in session.connection().execute(query)
+        if text is not None
+    }
     holders = store.members_by(session, "phone", old)
-    taken = sorted((old[phone], holder.member_no) for phone, holder in holders.items()
-                   if holder.id != old[phone])  # fmt: skip
+    taken = sorted(
+        (old[phone], holder.member_no)
+        for phone, holder in holders.items()
+        if holder.id != old[phone]
+    )
     if taken:
         member_id, other = taken[0]
         raise RuleViolation(
@@ -286,11 +330,15 @@ def _refuse_taken_phones(session: Session, run: Any) -> None:
 
 def _what(table: str, row: Any) -> str:
     words = {
-        "purchase": _("a purchase"), "points_entry": _("a points entry"),
-        "wallet_entry": _("a wallet entry"), "lifecycle_change": _("a status or tier change"),
-        "interaction": _("a note"), "coupon": _("a coupon"),
-        "survey_response": _("a survey response"), "campaign_award": _("a campaign award"),
-    }  # fmt: skip
+        "purchase": _("a purchase"),
+        "points_entry": _("a points entry"),
+        "wallet_entry": _("a wallet entry"),
+        "lifecycle_change": _("a status or tier change"),
+        "interaction": _("a note"),
+        "coupon": _("a coupon"),
+        "survey_response": _("a survey response"),
+        "campaign_award": _("a campaign award"),
+    }
     if table == "audit_entry":
         return _("a later change ({action})").format(action=row[2])
     return words.get(table, table.replace("_", " "))
@@ -319,10 +367,13 @@ def _undo_members(session: Session, run: Any, result: Undo) -> None:
     result.members = [
         {"member_no": numbers[m], "action": "remove", "fields": []} for m in inserted
     ] + [
-        {"member_no": numbers[m], "action": "restore",
-         "fields": sorted(SHOWN.get(f, f) for f in fields if f not in HIDDEN)}
+        {
+            "member_no": numbers[m],
+            "action": "restore",
+            "fields": sorted(SHOWN.get(f, f) for f in fields if f not in HIDDEN),
+        }
         for m, fields in updated.items()
-    ]  # fmt: skip
+    ]
     result.members.sort(key=lambda m: str(m["member_no"]))
     if result.dry_run:
         return
@@ -340,11 +391,12 @@ def _restore(session: Session, run: Any, updated: dict[int, dict[str, Any]]) -> 
     ours = select(CHANGE.c.member_id).where(CHANGE.c.run_id == run.id, CHANGE.c.field != INSERTED)
     session.connection().execute(
         delete(lifecycle).where(
-            lifecycle.c.member_id.in_(ours), lifecycle.c.action == "import",
+            lifecycle.c.member_id.in_(ours),
+            lifecycle.c.action == "import",
             lifecycle.c.id > run.marks["lifecycle_change_start"],
             lifecycle.c.id <= run.marks.get("lifecycle_change", 0),
         )
-    )  # fmt: skip
+    )
 
 
 def _remove(session: Session, run: Any) -> None:
@@ -382,10 +434,12 @@ def _undo_purchases(session: Session, run: Any, result: Undo) -> None:
     numbers = _numbers(session, [m for m, _count in counts])
     result.removed = sum(count for _m, count in counts)
     result.members = sorted(
-        ({"member_no": numbers[m], "action": "remove purchases", "purchases": count}
-         for m, count in counts),
+        (
+            {"member_no": numbers[m], "action": "remove purchases", "purchases": count}
+            for m, count in counts
+        ),
         key=lambda m: m["member_no"],
-    )  # fmt: skip
+    )
     if result.dry_run:
         return
     earned = connection.execute(

@@ -56,9 +56,13 @@ def add_note(
     session.add(note)
     session.flush()
     audit.record(
-        session=session, operator=operator, action="member.note", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="member.note",
+        at=at,
+        member=member,
         details={"kind": kind, "note_id": note.id},
-    )  # fmt: skip
+    )
     status = "open" if kind == "complaint" else None
     return NoteRecord(note.id or 0, member.member_no, kind, clean, operator, at, status)
 
@@ -116,11 +120,25 @@ def resolve(
     session.add_all([note, resolution])
     session.flush()
     audit.record(
-        session=session, operator=operator, action="member.note.resolve", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="member.note.resolve",
+        at=at,
+        member=member,
         details={"note_id": note_id, "resolution_id": resolution.id},
-    )  # fmt: skip
-    return NoteRecord(note_id, member.member_no, note.kind, note.text, note.operator, note.at,
-                      "resolved", at, operator, clean)  # fmt: skip
+    )
+    return NoteRecord(
+        note_id,
+        member.member_no,
+        note.kind,
+        note.text,
+        note.operator,
+        note.at,
+        "resolved",
+        at,
+        operator,
+        clean,
+    )
 
 
 def list_notes(
@@ -164,7 +182,14 @@ def _record(
         return NoteRecord(note.id or 0, member_no, note.kind, note.text, note.operator, note.at)
     found = done.get(note.id or 0)
     return NoteRecord(
-        note.id or 0, member_no, note.kind, note.text, note.operator, note.at,
-        "resolved" if note.resolved_at else "open", note.resolved_at,
-        found.operator if found else None, texts.get(found.resolution_id) if found else None,
-    )  # fmt: skip
+        note.id or 0,
+        member_no,
+        note.kind,
+        note.text,
+        note.operator,
+        note.at,
+        "resolved" if note.resolved_at else "open",
+        note.resolved_at,
+        found.operator if found else None,
+        texts.get(found.resolution_id) if found else None,
+    )

@@ -180,9 +180,13 @@ def _ensure_keys_apart(session: Session, data: MemberInput, member: Member | Non
 
 
 def enroll(
-    *, session: Session, data: MemberInput, operator: str, at: dt.datetime,
+    *,
+    session: Session,
+    data: MemberInput,
+    operator: str,
+    at: dt.datetime,
     tier_until: dt.date | None = None,
-) -> MemberRecord:  # fmt: skip
+) -> MemberRecord:
     """A new member; a tier given by hand is kept until `tier_until` (default: the policy's)."""
     if data.name is None or data.phone is None:
         raise UsageProblem(_("a new member needs --name and --phone"))
@@ -258,9 +262,12 @@ def edit(
     messages; None leaves it."""
     if not given and not changes.tags and not remove_tags and opt_out is None:
         raise UsageProblem(
-            _("nothing to change"), _("give at least one of --name, --phone, --gender, --birthday, "
-            "--email, --address, --store, --add-tag, --remove-tag, --opt-out, --opt-in")
-        )  # fmt: skip
+            _("nothing to change"),
+            _(
+                "give at least one of --name, --phone, --gender, --birthday, "
+                "--email, --address, --store, --add-tag, --remove-tag, --opt-out, --opt-in"
+            ),
+        )
     lifecycle.ensure_not_forgotten(member, "edit")
     if "phone" in given and changes.phone is not None:
         _ensure_phone_free(session, changes.phone, member)
@@ -278,9 +285,13 @@ def edit(
     _set_tags(session, member, add=changes.tags, remove=remove_tags)
     details = {"fields": changed, "tags_added": changes.tags, "tags_removed": remove_tags}
     audit.record(
-        session=session, operator=operator, action="member.edit", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="member.edit",
+        at=at,
+        member=member,
         details=details,
-    )  # fmt: skip
+    )
     return record(session, member)
 
 
@@ -299,9 +310,13 @@ def change_status(
     if action == "restore":  # back in the clerk's searches: initials as for a new member
         member.name_initials = names.initials(member.name)
     audit.record(
-        session=session, operator=operator, action=f"member.{action}", at=at, member=member,
+        session=session,
+        operator=operator,
+        action=f"member.{action}",
+        at=at,
+        member=member,
         details={"status": member.status},
-    )  # fmt: skip
+    )
     return record(session, member)
 
 

@@ -205,18 +205,23 @@ def _steps(
         "expire", lambda s: points.expire(session=s, as_of=as_of, operator=operator, at=at)
     )
     if expired is not None:
-        result.expired = {"entries": expired.entries, "points": expired.points,
-                          "members": expired.members}  # fmt: skip
+        result.expired = {
+            "entries": expired.entries,
+            "points": expired.points,
+            "members": expired.members,
+        }
     tiers = step(
         "tiers",
         lambda s: evaluation.evaluate(session=s, as_of=as_of, apply=True, operator=operator, at=at),
     )
     if tiers is not None:
         result.tiers = {
-            "evaluated": tiers.evaluated, "upgrades": tiers.upgrades,
-            "downgrades": tiers.downgrades, "in_grace": len(tiers.in_grace),
+            "evaluated": tiers.evaluated,
+            "upgrades": tiers.upgrades,
+            "downgrades": tiers.downgrades,
+            "in_grace": len(tiers.in_grace),
             "kept": len(tiers.kept),
-        }  # fmt: skip
+        }
     due = step("campaigns", lambda s: campaign_runs.due(session=s, as_of=as_of)) or []
     for code in due:
         ran = step(

@@ -157,15 +157,23 @@ def render(
     reachable = _reachable(segments.resolve_filter(session, where, segment, as_of))
     expiring = _expiring(as_of)
     query = (
-        core_select(col(Member.member_no), col(Member.phone), col(Member.name), col(Member.points),
-                    col(Member.tier_code), col(Tier.name), col(Member.balance),
-                    col(Member.birthday), func.coalesce(expiring.c.points, 0))
+        core_select(
+            col(Member.member_no),
+            col(Member.phone),
+            col(Member.name),
+            col(Member.points),
+            col(Member.tier_code),
+            col(Tier.name),
+            col(Member.balance),
+            col(Member.birthday),
+            func.coalesce(expiring.c.points, 0),
+        )
         .join(Tier, col(Tier.code) == Member.tier_code)
         .outerjoin(expiring, expiring.c.member_id == Member.id)
         .where(reachable, col(Member.opt_out).is_(False))
         .order_by(col(Member.member_no))
         .execution_options(yield_per=5000)
-    )  # fmt: skip
+    )
     rows = _write(out, pieces, lambda: session.execute(query), max_output_mb())
     opted_out = session.exec(
         select(func.count()).select_from(Member).where(reachable, col(Member.opt_out).is_(True))
@@ -188,20 +196,28 @@ def _write(out: Path, pieces: list[Piece], select_rows: Any, limit: int) -> int:
             writer.writerow(COLUMNS)
             for member_no, phone, name, pts, tier, tier_name, balance, birthday, expiring in rows:
                 values = {
-                    "name": name or "", "member_no": member_no, "points": str(pts), "tier": tier,
-                    "tier_name": tier_name, "balance": money.format(balance) or "0.00",
+                    "name": name or "",
+                    "member_no": member_no,
+                    "points": str(pts),
+                    "tier": tier,
+                    "tier_name": tier_name,
+                    "balance": money.format(balance) or "0.00",
                     "expiring_points": str(int(expiring)),
                     "birthday": birthday.isoformat() if birthday else "",
-                }  # fmt: skip
+                }
                 writer.writerow([escape_cell(v) for v in (member_no, phone, fill(pieces, values))])
                 count += 1
     except OutputLimit:
         raise InvalidInput(
-            _("the message list would be larger than {limit} MB after {count:,} members; "
-              "nothing was written").format(limit=limit, count=count),
-            _("shorten the template, choose fewer members with --where or --segment, or raise "
-              "the limit with {env}").format(env=MAX_OUTPUT_MB_ENV),
-        ) from None  # fmt: skip
+            _(
+                "the message list would be larger than {limit} MB after {count:,} members; "
+                "nothing was written"
+            ).format(limit=limit, count=count),
+            _(
+                "shorten the template, choose fewer members with --where or --segment, or raise "
+                "the limit with {env}"
+            ).format(env=MAX_OUTPUT_MB_ENV),
+        ) from None
     return count
 
 

@@ -182,9 +182,16 @@ def open_write(
 
 def record_of(entry: PointsEntry, remaining: int | None = None) -> EntryRecord:
     return EntryRecord(
-        entry.id or 0, entry.kind, entry.points, entry.expires_on, entry.reason,
-        entry.operator, entry.at, entry.key, remaining,
-    )  # fmt: skip
+        entry.id or 0,
+        entry.kind,
+        entry.points,
+        entry.expires_on,
+        entry.reason,
+        entry.operator,
+        entry.at,
+        entry.key,
+        remaining,
+    )
 
 
 def _used() -> Any:
@@ -317,15 +324,25 @@ def add(
         return earlier
     check_total(member, points)
     entry = PointsEntry(
-        member_id=member.id or 0, kind=kind, points=points, reason=reason, operator=operator,
-        at=at, key=key, expires_on=_expiry(expires_on, at, session),
-    )  # fmt: skip
+        member_id=member.id or 0,
+        kind=kind,
+        points=points,
+        reason=reason,
+        operator=operator,
+        at=at,
+        key=key,
+        expires_on=_expiry(expires_on, at, session),
+    )
     session.add(entry)
     total = refresh_cache(session, member)
     audit.record(
-        session=session, operator=operator, action="points.add", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="points.add",
+        at=at,
+        member=member,
         details={"entry_id": entry.id, "points": points, "key": key},
-    )  # fmt: skip
+    )
     return PointsResult(member.member_no, total, member.balance, False, record_of(entry, points))
 
 
@@ -349,8 +366,11 @@ def post_debit(
 
 def plan_spend(session: Session, member: Member, points: int, on: dt.date) -> list[tuple[int, int]]:
     """Which lots `points` come from (FIFO by expiry); RuleViolation when not enough."""
-    usable = [(cid, left) for cid, exp, left in open_lots(session, member.id or 0)
-              if exp is None or exp >= on]  # fmt: skip
+    usable = [
+        (cid, left)
+        for cid, exp, left in open_lots(session, member.id or 0)
+        if exp is None or exp >= on
+    ]
     available = sum(left for _, left in usable)
     if available < points:
         raise RuleViolation(
@@ -393,9 +413,13 @@ def deduct(
     )
     total = refresh_cache(session, member)
     audit.record(
-        session=session, operator=operator, action="points.deduct", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="points.deduct",
+        at=at,
+        member=member,
         details={"entry_id": entry.id, "points": points, "key": key},
-    )  # fmt: skip
+    )
     allocations = [{"lot": cid, "points": n} for cid, n in spend]
     return PointsResult(
         member.member_no, total, member.balance, False, record_of(entry), allocations
@@ -455,12 +479,16 @@ def expire(
         insert(table).from_select(
             ["member_id", "kind", "points", "reason", "operator", "at", "reverses_id"],
             core_select(
-                lapsed.c.member_id, literal("expire"), -lapsed.c.left,
+                lapsed.c.member_id,
+                literal("expire"),
+                -lapsed.c.left,
                 literal(f"expired as of {as_of.isoformat()}"),
-                literal(operator), literal(at, type_=table.c.at.type), lapsed.c.id,
+                literal(operator),
+                literal(at, type_=table.c.at.type),
+                lapsed.c.id,
             ),
         )
-    )  # fmt: skip
+    )
     new = and_(col(PointsEntry.id) > watermark, col(PointsEntry.kind) == "expire")
     session.execute(
         insert(PointsAllocation).from_select(
@@ -469,16 +497,22 @@ def expire(
         )
     )
     count, total, members = session.exec(
-        select(func.count(), func.coalesce(func.sum(PointsEntry.points), 0),
-               func.count(func.distinct(PointsEntry.member_id))).where(new)
-    ).one()  # fmt: skip
+        select(
+            func.count(),
+            func.coalesce(func.sum(PointsEntry.points), 0),
+            func.count(func.distinct(PointsEntry.member_id)),
+        ).where(new)
+    ).one()
     if count == 0:
         return ExpiryResult(as_of, 0, 0, 0)  # nothing left to expire: nothing written
     bump_caches(session, new)
     audit.record(
-        session=session, operator=operator, action="points.expire", at=at,
+        session=session,
+        operator=operator,
+        action="points.expire",
+        at=at,
         details={"as_of": as_of.isoformat(), "entries": count, "points": -int(total)},
-    )  # fmt: skip
+    )
     return ExpiryResult(as_of, int(count), -int(total), int(members))
 
 

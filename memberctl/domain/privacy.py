@@ -99,9 +99,13 @@ def forget(
     _blank(session, LifecycleChange, member_id, "reason")
     if member.status != lifecycle.CANCELLED:
         lifecycle.transition(
-            session=session, member=member, action="cancel", reason="forgotten",
-            operator=operator, at=at,
-        )  # fmt: skip
+            session=session,
+            member=member,
+            action="cancel",
+            reason="forgotten",
+            operator=operator,
+            at=at,
+        )
     for name in PERSONAL_FIELDS:
         setattr(member, name, None)
     member.forgotten_at = at
@@ -119,9 +123,13 @@ def forget(
         "audit_entries": audit.scrub(session=session, member=member, personal=personal),
     }
     audit.record(
-        session=session, operator=operator, action="member.forget", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="member.forget",
+        at=at,
+        member=member,
         details={"erased": erased},
-    )  # fmt: skip
+    )
     return members.record(session, member)
 
 
@@ -249,10 +257,14 @@ def _survey_responses(session: Session, member_id: int | None) -> list[dict[str,
             {"question": answer.question, "value": answer.value}
         )
     return [
-        {"survey": code, "taken_at": response.taken_at, "operator": response.operator,
-         "answers": answers.get(response.id, [])}
+        {
+            "survey": code,
+            "taken_at": response.taken_at,
+            "operator": response.operator,
+            "answers": answers.get(response.id, []),
+        }
         for response, code in responses
-    ]  # fmt: skip
+    ]
 
 
 def _import_runs(session: Session, member_id: int | None) -> list[dict[str, Any]]:
@@ -274,12 +286,18 @@ def _import_runs(session: Session, member_id: int | None) -> list[dict[str, Any]
     moments = set(session.exec(changes).all())
     runs = session.exec(select(ImportRun).order_by(col(ImportRun.id)))
     return [
-        {"id": run.id, "kind": run.kind, "file_name": run.file_name, "status": run.status,
-         "operator": run.operator, "started_at": run.started_at,
-         "finished_at": run.finished_at}
+        {
+            "id": run.id,
+            "kind": run.kind,
+            "file_name": run.file_name,
+            "status": run.status,
+            "operator": run.operator,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+        }
         for run in runs
         if run.id in ids or (run.started_at, run.operator) in moments
-    ]  # fmt: skip
+    ]
 
 
 def mask_phones(records: list[Any]) -> list[Any]:

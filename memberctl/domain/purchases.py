@@ -118,11 +118,17 @@ def stored_orders(
     order_nos = sorted({order_no for _store, order_no in keys})
     for start in range(0, len(order_nos), 500):
         query = (
-            core_select(col(Purchase.order_no), col(Purchase.store), col(Purchase.member_id),
-                        col(Member.member_no), col(Purchase.amount), col(Purchase.at))
+            core_select(
+                col(Purchase.order_no),
+                col(Purchase.store),
+                col(Purchase.member_id),
+                col(Member.member_no),
+                col(Purchase.amount),
+                col(Purchase.at),
+            )
             .join(Member, col(Member.id) == Purchase.member_id)
             .where(col(Purchase.order_no).in_(order_nos[start : start + 500]))
-        )  # fmt: skip
+        )
         for row in session.execute(query):
             if (row[1], row[0]) in keys:
                 found[(row[1], row[0])] = StoredOrder(*row)
@@ -147,10 +153,13 @@ def order_conflict(
         "order {order_no}{where} is already recorded for {member_no} ({amount} at {at}); "
         "this one differs in {differs}"
     ).format(
-        order_no=stored.order_no, where=where, member_no=refs.shown(stored.member_no),
-        amount=money.format(stored.amount), at=stored.at.isoformat(sep=" ", timespec="seconds"),
+        order_no=stored.order_no,
+        where=where,
+        member_no=refs.shown(stored.member_no),
+        amount=money.format(stored.amount),
+        at=stored.at.isoformat(sep=" ", timespec="seconds"),
         differs=", ".join(differs),
-    )  # fmt: skip
+    )
 
 
 def _same_order(
@@ -160,9 +169,13 @@ def _same_order(
     holder = session.get(Member, purchase.member_id)
     assert holder is not None  # a foreign key
     stored = StoredOrder(
-        purchase.order_no, purchase.store, purchase.member_id, holder.member_no, purchase.amount,
+        purchase.order_no,
+        purchase.store,
+        purchase.member_id,
+        holder.member_no,
+        purchase.amount,
         purchase.at,
-    )  # fmt: skip
+    )
     conflict = order_conflict(stored, member.id or 0, amount, at)
     if conflict is not None:
         raise RuleViolation(
@@ -179,9 +192,15 @@ def _result(session: Session, purchase: Purchase, duplicate: bool) -> PurchaseRe
     member = session.get(Member, purchase.member_id)
     assert member is not None
     return PurchaseResult(
-        member.member_no, purchase.order_no, purchase.store or None, purchase.amount,
-        purchase.at, purchase.points_earned, member.points, duplicate,
-    )  # fmt: skip
+        member.member_no,
+        purchase.order_no,
+        purchase.store or None,
+        purchase.amount,
+        purchase.at,
+        purchase.points_earned,
+        member.points,
+        duplicate,
+    )
 
 
 def record(
@@ -208,9 +227,14 @@ def record(
         )
     when = at or now
     purchase = Purchase(
-        member_id=member.id or 0, order_no=order_no or _generated_order_no(when),
-        store=store or "", amount=amount, at=when, operator=operator, created_at=now,
-    )  # fmt: skip
+        member_id=member.id or 0,
+        order_no=order_no or _generated_order_no(when),
+        store=store or "",
+        amount=amount,
+        at=when,
+        operator=operator,
+        created_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(purchase)
@@ -221,9 +245,14 @@ def record(
     earned = _earn(session, member, purchase, operator)
     points.refresh_cache(session, member)
     audit.record(
-        session=session, operator=operator, action="purchase.record", at=when, recorded_at=now,
-        member=member, details={"purchase_id": purchase.id, "points": earned},
-    )  # fmt: skip
+        session=session,
+        operator=operator,
+        action="purchase.record",
+        at=when,
+        recorded_at=now,
+        member=member,
+        details={"purchase_id": purchase.id, "points": earned},
+    )
     return _result(session, purchase, False)
 
 
@@ -236,12 +265,16 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
     if earned > 0:
         session.add(
             PointsEntry(
-                member_id=member.id or 0, kind="earn", points=earned,
+                member_id=member.id or 0,
+                kind="earn",
+                points=earned,
                 expires_on=rules.expiry_for(purchase.at.date()),
-                reason=f"order {purchase.order_no}", operator=operator, at=purchase.at,
+                reason=f"order {purchase.order_no}",
+                operator=operator,
+                at=purchase.at,
                 purchase_id=purchase.id,
             )
-        )  # fmt: skip
+        )
     purchase.points_earned = earned
     session.add(purchase)
     return earned
@@ -293,17 +326,27 @@ def refund(
     if earn is not None and (left := points.lot_remaining(session, earn.id or 0)) > 0:
         reversed_ = min(left, earn.points)
         points.post_debit(
-            session, member, [(earn.id or 0, reversed_)], kind="refund",
-            reason=f"refund of order {purchase.order_no}", operator=operator, at=at,
-            purchase_id=purchase.id, reverses_id=earn.id,
-        )  # fmt: skip
+            session,
+            member,
+            [(earn.id or 0, reversed_)],
+            kind="refund",
+            reason=f"refund of order {purchase.order_no}",
+            operator=operator,
+            at=at,
+            purchase_id=purchase.id,
+            reverses_id=earn.id,
+        )
     purchase.refunded_at = at
     session.add(purchase)
     points.refresh_cache(session, member)
     audit.record(
-        session=session, operator=operator, action="purchase.refund", at=at, member=member,
+        session=session,
+        operator=operator,
+        action="purchase.refund",
+        at=at,
+        member=member,
         details={"purchase_id": purchase.id, "points_reversed": reversed_},
-    )  # fmt: skip
+    )
     return _refund_result(member, purchase, reversed_, False)
 
 
@@ -321,10 +364,17 @@ def _refund_result(
 ) -> RefundResult:
     assert purchase.refunded_at is not None
     return RefundResult(
-        member.member_no, purchase.order_no, purchase.store or None, purchase.amount,
-        purchase.points_earned, reversed_, purchase.points_earned - reversed_, member.points,
-        purchase.refunded_at, duplicate,
-    )  # fmt: skip
+        member.member_no,
+        purchase.order_no,
+        purchase.store or None,
+        purchase.amount,
+        purchase.points_earned,
+        reversed_,
+        purchase.points_earned - reversed_,
+        member.points,
+        purchase.refunded_at,
+        duplicate,
+    )
 
 
 # -- the bulk path (spreadsheet imports) -------------------------------------------------------
@@ -353,16 +403,22 @@ def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:
     )
     return (
         core_select(
-            col(Purchase.id), col(Purchase.member_id), col(Purchase.order_no), col(Purchase.at),
-            earned.label("pts"), expiry.label("expires_on"),
+            col(Purchase.id),
+            col(Purchase.member_id),
+            col(Purchase.order_no),
+            col(Purchase.at),
+            earned.label("pts"),
+            expiry.label("expires_on"),
         )
         .join(Member, col(Member.id) == Purchase.member_id)
         .join(Tier, col(Tier.code) == Member.tier_code)
         .where(
-            col(Purchase.import_run_id) == run_id, col(Purchase.refunded_at).is_(None),
-            col(Member.status) == "active", ~already,
+            col(Purchase.import_run_id) == run_id,
+            col(Purchase.refunded_at).is_(None),
+            col(Member.status) == "active",
+            ~already,
         )
-    ).subquery("due")  # fmt: skip
+    ).subquery("due")
 
 
 def _expiry_case(session: Session, run_id: int, rules: policy.Policy) -> Any:
@@ -392,15 +448,30 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
     table = PointsEntry.__table__  # type: ignore[attr-defined]
     session.execute(
         insert(table).from_select(
-            ["member_id", "kind", "points", "expires_on", "reason", "operator", "at",
-             "purchase_id", "import_run_id"],
+            [
+                "member_id",
+                "kind",
+                "points",
+                "expires_on",
+                "reason",
+                "operator",
+                "at",
+                "purchase_id",
+                "import_run_id",
+            ],
             core_select(
-                due.c.member_id, literal("earn"), due.c.pts, due.c.expires_on,
-                literal("order ") + due.c.order_no, literal(operator), due.c.at, due.c.id,
+                due.c.member_id,
+                literal("earn"),
+                due.c.pts,
+                due.c.expires_on,
+                literal("order ") + due.c.order_no,
+                literal(operator),
+                due.c.at,
+                due.c.id,
                 literal(import_run_id),
             ).where(due.c.pts > 0),
         )
-    )  # fmt: skip
+    )
     new = and_(
         col(PointsEntry.id) > watermark,
         col(PointsEntry.kind) == "earn",
@@ -413,9 +484,12 @@ def earn_for_import_run(*, session: Session, import_run_id: int, operator: str, 
         session.exec(select(func.coalesce(func.sum(PointsEntry.points), 0)).where(new)).one()
     )
     audit.record(
-        session=session, operator=operator, action="points.earn_import", at=at,
+        session=session,
+        operator=operator,
+        action="points.earn_import",
+        at=at,
         details={"import_run_id": import_run_id, "points": total},
-    )  # fmt: skip
+    )
     return total
 
 

@@ -33,13 +33,17 @@ def resolve(session: Session, ref: str, *, region: str = "CN", for_update: bool 
     by_phone = _first(session, Member.phone == phone, for_update) if phone else None
     if by_number is not None and by_phone is not None and by_number.id != by_phone.id:
         raise RuleViolation(
-            _("{ref} is both member {number_holder}'s number and member {phone_holder}'s phone")
-            .format(ref=phones.mask(phone), number_holder=shown(by_number.member_no),
-                    phone_holder=shown(by_phone.member_no)),
+            _(
+                "{ref} is both member {number_holder}'s number and member {phone_holder}'s phone"
+            ).format(
+                ref=phones.mask(phone),
+                number_holder=shown(by_number.member_no),
+                phone_holder=shown(by_phone.member_no),
+            ),
             _("use {phone_holder} for that member, or the other member's phone").format(
                 phone_holder=shown(by_phone.member_no)
             ),
-        )  # fmt: skip
+        )
     member = by_number or by_phone
     if member is None:
         raise NotFound(

@@ -108,9 +108,12 @@ def save(*, session: Session, name: str, expr: str, operator: str, at: dt.dateti
     session.add(segment)
     session.flush()
     audit.record(
-        session=session, operator=operator, action="segment.save", at=at,
+        session=session,
+        operator=operator,
+        action="segment.save",
+        at=at,
         details={"segment": name, "replaced": previous is not None},
-    )  # fmt: skip
+    )
     return SavedSegment(name, text, at, previous is not None, previous)
 
 
@@ -124,9 +127,12 @@ def delete(*, session: Session, name: str, operator: str, at: dt.datetime) -> Se
     session.delete(segment)
     session.flush()
     audit.record(
-        session=session, operator=operator, action="segment.delete", at=at,
+        session=session,
+        operator=operator,
+        action="segment.delete",
+        at=at,
         details={"segment": segment.name},
-    )  # fmt: skip
+    )
     return record
 
 

@@ -241,8 +241,14 @@ def load(
     text = _questions_json(definition.questions)
     result = LoadResult(definition.code, definition.title, len(definition.questions), "created")
     if survey is None:
-        survey = Survey(code=definition.code, title=definition.title, questions=text,
-                        operator=operator, created_at=at, updated_at=at)  # fmt: skip
+        survey = Survey(
+            code=definition.code,
+            title=definition.title,
+            questions=text,
+            operator=operator,
+            created_at=at,
+            updated_at=at,
+        )
     elif (survey.title, survey.questions) == (definition.title, text):
         return replace(result, action="unchanged")
     else:
@@ -260,8 +266,13 @@ def load(
         survey.operator, survey.updated_at = operator, at
     session.add(survey)
     session.flush()
-    audit.record(session=session, operator=operator, action=f"survey.{result.action}", at=at,
-                 details={"survey": definition.code})  # fmt: skip
+    audit.record(
+        session=session,
+        operator=operator,
+        action=f"survey.{result.action}",
+        at=at,
+        details={"survey": definition.code},
+    )
     return result
 
 
@@ -289,9 +300,12 @@ def list_surveys(*, session: Session) -> list[SurveySummary]:
 def show(*, session: Session, code: str) -> SurveyRecord:
     survey = get(session, code)
     return SurveyRecord(
-        survey.code, survey.title, questions_of(survey), _responses(session, survey),
+        survey.code,
+        survey.title,
+        questions_of(survey),
+        _responses(session, survey),
         survey.updated_at,
-    )  # fmt: skip
+    )
 
 
 # -- answering -------------------------------------------------------------------------------
@@ -384,8 +398,15 @@ def take(
         rows = select(SurveyAnswer).where(SurveyAnswer.response_id == existing.id)
         for row in session.exec(rows.order_by(col(SurveyAnswer.id))):
             stored.setdefault(row.question, []).append(row.value or "")
-        return ResponseRecord(existing.id or 0, survey.code, member.member_no, at,
-                              existing.operator, stored, recorded=False)  # fmt: skip
+        return ResponseRecord(
+            existing.id or 0,
+            survey.code,
+            member.member_no,
+            at,
+            existing.operator,
+            stored,
+            recorded=False,
+        )
     response = SurveyResponse(
         survey_id=survey.id or 0, member_id=member.id or 0, operator=operator, taken_at=at
     )
@@ -396,7 +417,14 @@ def take(
         for key in order
         for value in kept[key]
     )
-    audit.record(session=session, operator=operator, action="survey.take", at=at, member=member,
-                 details={"survey": survey.code, "response_id": response.id})  # fmt: skip
-    return ResponseRecord(response.id or 0, survey.code, member.member_no, at, operator, kept,
-                          recorded=True)  # fmt: skip
+    audit.record(
+        session=session,
+        operator=operator,
+        action="survey.take",
+        at=at,
+        member=member,
+        details={"survey": survey.code, "response_id": response.id},
+    )
+    return ResponseRecord(
+        response.id or 0, survey.code, member.member_no, at, operator, kept, recorded=True
+    )

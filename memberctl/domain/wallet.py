@@ -59,9 +59,14 @@ class WalletBalance:
 
 def _record(entry: WalletEntry) -> WalletEntryRecord:
     return WalletEntryRecord(
-        entry.id or 0, entry.kind, money.quantize(entry.amount), entry.reason, entry.operator,
-        entry.at, entry.key,
-    )  # fmt: skip
+        entry.id or 0,
+        entry.kind,
+        money.quantize(entry.amount),
+        entry.reason,
+        entry.operator,
+        entry.at,
+        entry.key,
+    )
 
 
 def _sum(session: Session, member: Member, *kinds: str) -> Decimal:
@@ -139,9 +144,14 @@ def _post(
     entries = []
     for kind, amount, key in rows:
         entry = WalletEntry(
-            member_id=member.id or 0, kind=kind, amount=amount, reason=reason,
-            operator=operator, at=at, key=key,
-        )  # fmt: skip
+            member_id=member.id or 0,
+            kind=kind,
+            amount=amount,
+            reason=reason,
+            operator=operator,
+            at=at,
+            key=key,
+        )
         session.add(entry)
         entries.append(entry)
     session.flush()
@@ -151,9 +161,13 @@ def _post(
     amount = abs(amount)
     bonus = rows[1][1] if len(rows) > 1 else ZERO
     audit.record(
-        session=session, operator=operator, action=f"wallet.{kind}", at=at, member=member,
+        session=session,
+        operator=operator,
+        action=f"wallet.{kind}",
+        at=at,
+        member=member,
         details={"entry_id": entries[0].id, "amount": money.format(amount), "key": key},
-    )  # fmt: skip
+    )
     return WalletResult(
         member.member_no, amount, bonus, member.balance, False, [_record(e) for e in entries]
     )

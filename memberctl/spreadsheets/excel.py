@@ -110,8 +110,15 @@ MAX_SHEET_MB = 1024  # uncompressed size of everything in the .xlsx; the size of
 MAX_CELLS = 20_000_000  # rows x columns of a sheet's used rectangle (1M rows x 20 columns)
 # What zipfile raises on a damaged archive: bad headers or data, a CRC or size mismatch, an
 # unsupported version or compression method (NotImplementedError), encryption (RuntimeError).
-DAMAGED = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError,
-            ValueError)  # fmt: skip
+DAMAGED = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 _HEAD = 256 * 1024  # the extent of this much of a sheet is read exactly; the rest is searched
 _REF = re.compile(rb'r="([A-Z]{0,3})([0-9]{1,9})"')  # r="B12" on <row> and <c> elements
 
@@ -304,12 +311,14 @@ def _damaged(path: Path, info: Any, exc: Exception) -> InvalidInput:
 def _check_rectangle(path: Path, rows: int, columns: int, max_cells: int) -> None:
     if rows * columns > max_cells:
         raise InvalidInput(
-            _("'{file}' has a sheet of {rows} rows x {columns} columns, over the limit of "
-              "{limit} cells").format(file=path.name, rows=rows, columns=columns, limit=max_cells),
+            _(
+                "'{file}' has a sheet of {rows} rows x {columns} columns, over the limit of "
+                "{limit} cells"
+            ).format(file=path.name, rows=rows, columns=columns, limit=max_cells),
             _("delete the unused rows and columns, or raise the limit with {env}").format(
                 env=MAX_CELLS_ENV
             ),
-        )  # fmt: skip
+        )
 
 
 def _chunks(archive: Any, info: Any) -> Iterator[bytes]:
@@ -340,7 +349,7 @@ def _used_rectangle(archive: Any, info: Any, max_cells: int) -> tuple[int, int]:
     beyond = re.compile(
         rb'r="(?:' + _above(_column_letters(columns), "A", "Z") + rb"[0-9]"
         rb"|[A-Z]{0,3}" + _above(str(row_limit), "0", "9") + rb'")'
-    )  # fmt: skip
+    )
     for piece in itertools.chain([first[_HEAD - 32 :]], pieces):
         if beyond.search(piece):
             exact = [_extent(part) for part in _chunks(archive, info)]

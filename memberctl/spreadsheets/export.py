@@ -67,26 +67,79 @@ def export_members(
 
 
 def _shape(row: ExportRow, lang: str, mask: bool) -> list[Any]:
-    (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
-     joined_at, referrer, address) = row  # fmt: skip
+    (
+        member_no,
+        name,
+        phone,
+        gender,
+        birthday,
+        email,
+        tier,
+        status,
+        points,
+        balance,
+        store,
+        tags,
+        joined_at,
+        referrer,
+        address,
+    ) = row
     return [
-        escape(member_no), _text(name), phones.mask(phone) if mask else csv_phone(phone),
-        GENDERS[lang].get(gender) if gender else None, birthday, _text(email), tier, status,
-        points, Decimal(balance), _text(store), escape(",".join(tags)) if tags else None,
-        joined_at, referrer, _text(address),
-    ]  # fmt: skip
+        escape(member_no),
+        _text(name),
+        phones.mask(phone) if mask else csv_phone(phone),
+        GENDERS[lang].get(gender) if gender else None,
+        birthday,
+        _text(email),
+        tier,
+        status,
+        points,
+        Decimal(balance),
+        _text(store),
+        escape(",".join(tags)) if tags else None,
+        joined_at,
+        referrer,
+        _text(address),
+    ]
 
 
 def _ods_shape(row: ExportRow, lang: str, mask: bool) -> list[Any]:
     """One member for an .ods: text as string cells (never run as formulas, so nothing is
     escaped: ods.cell adds a `'` only where import would remove one), dates as date cells."""
-    (member_no, name, phone, gender, birthday, email, tier, status, points, balance, store, tags,
-     joined_at, referrer, address) = row  # fmt: skip
+    (
+        member_no,
+        name,
+        phone,
+        gender,
+        birthday,
+        email,
+        tier,
+        status,
+        points,
+        balance,
+        store,
+        tags,
+        joined_at,
+        referrer,
+        address,
+    ) = row
     return [
-        member_no, name, phone_text(phone, mask), GENDERS[lang].get(gender) if gender else None,
-        birthday, email, tier, status, points, Decimal(balance), store,
-        ",".join(tags) if tags else None, joined_at, referrer, address,
-    ]  # fmt: skip
+        member_no,
+        name,
+        phone_text(phone, mask),
+        GENDERS[lang].get(gender) if gender else None,
+        birthday,
+        email,
+        tier,
+        status,
+        points,
+        Decimal(balance),
+        store,
+        ",".join(tags) if tags else None,
+        joined_at,
+        referrer,
+        address,
+    ]
 
 
 def write_ods_members(
@@ -135,9 +188,12 @@ def write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
 
 
 def write_xlsx(
-    path: Path, header: list[str], rows: Iterable[ExportRow], lang: str = "zh",
+    path: Path,
+    header: list[str],
+    rows: Iterable[ExportRow],
+    lang: str = "zh",
     mask: bool = False,
-) -> int:  # fmt: skip
+) -> int:
     """`rows` (ExportRow). The hot loop goes straight to xlsxwriter's cell
     writers (what `write_row` does after dispatching on each value's type), with dates turned
     into Excel serial numbers here: 100,000 members write faster than a bare `write_row`."""
@@ -146,15 +202,24 @@ def write_xlsx(
 
 
 def _write_book(
-    stream: IO[bytes], work: str, header: list[str], rows: Iterable[ExportRow], lang: str,
+    stream: IO[bytes],
+    work: str,
+    header: list[str],
+    rows: Iterable[ExportRow],
+    lang: str,
     mask: bool,
-) -> int:  # fmt: skip
+) -> int:
     """The workbook into `stream`, xlsxwriter's row files in the folder `work` (removed after,
     whatever happens)."""
     import xlsxwriter
 
-    options = {"constant_memory": True, "strings_to_numbers": False, "tmpdir": work,
-               "strings_to_formulas": False, "strings_to_urls": False}  # fmt: skip
+    options = {
+        "constant_memory": True,
+        "strings_to_numbers": False,
+        "tmpdir": work,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
     book = xlsxwriter.Workbook(stream, options)
     sheet = book.add_worksheet("members")
     widths = {"phone": 14, "birthday": 11, "joined_at": 19, "email": 24, "address": 30}

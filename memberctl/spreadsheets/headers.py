@@ -36,7 +36,7 @@ MEMBER_ALIASES: dict[str, tuple[str, ...]] = {
         "phone",
         "mobile",
         "tel",
-    ),  # fmt: skip
+    ),
     "gender": ("性别", "gender", "sex"),
     "birthday": ("生日", "出生日期", "birthday", "birth date", "date of birth", "dob"),
     "email": ("邮箱", "电子邮箱", "电子邮件", "email", "e-mail", "mail"),
@@ -133,9 +133,12 @@ def picker(
 
 
 def resolve(
-    columns: Sequence[object], kind: str, mapping: dict[str, str], required: Sequence[str],
+    columns: Sequence[object],
+    kind: str,
+    mapping: dict[str, str],
+    required: Sequence[str],
     header_row: int | None = None,
-) -> ColumnMap:  # fmt: skip
+) -> ColumnMap:
     """Match headers to fields; InvalidInput (exit 5) when a required field has no column.
     `header_row`: the row the user chose (--header-row), named in that error."""
     lookup = _lookup(kind, mapping)
@@ -153,12 +156,15 @@ def resolve(
     if missing and header_row is not None:
         raise InvalidInput(
             _("--header-row {row}: row {row} has no column for {missing} (found: {value})").format(
-                row=header_row, missing=", ".join(missing),
+                row=header_row,
+                missing=", ".join(missing),
                 value=", ".join(_named(columns)) or _("nothing"),
             ),
-            _("give the number of the row that holds the column names, as the spreadsheet shows "
-              "it, or leave --header-row out to let the import find it"),
-        )  # fmt: skip
+            _(
+                "give the number of the row that holds the column names, as the spreadsheet shows "
+                "it, or leave --header-row out to let the import find it"
+            ),
+        )
     if missing and _looks_like_data(columns):  # list nothing: the cells would be personal data
         raise InvalidInput(
             _("the first row holds a phone number or e-mail address, not column names"),

@@ -52,9 +52,14 @@ class SheetSource:
     """One sheet's rows for an import (memberctl.domain.imports.report.Source)."""
 
     def __init__(
-        self, path: Path, sheet: read.Sheet, columns: headers.ColumnMap, options: SheetOptions,
-        parsers: Callable[[TierNames | None], Parsers], kind: str,
-    ) -> None:  # fmt: skip
+        self,
+        path: Path,
+        sheet: read.Sheet,
+        columns: headers.ColumnMap,
+        options: SheetOptions,
+        parsers: Callable[[TierNames | None], Parsers],
+        kind: str,
+    ) -> None:
         self.path, self.sheet, self.columns, self.options = path, sheet, columns, options
         self.kind, self._parsers = kind, parsers
         self.name = path.name
@@ -118,9 +123,12 @@ def purchase_sheet(path: Path, options: SheetOptions, region: str) -> SheetSourc
 
 
 def _source(
-    path: Path, options: SheetOptions, kind: str, required: tuple[str, ...],
+    path: Path,
+    options: SheetOptions,
+    kind: str,
+    required: tuple[str, ...],
     parsers: Callable[[TierNames | None], Parsers],
-) -> SheetSource:  # fmt: skip
+) -> SheetSource:
     options.errors_path = target(path, options.errors_path)  # exit 2 or 4 before reading
     mapping = headers.load_mapping(options.mapping, kind)
     pick = headers.picker(kind, mapping, required)
@@ -184,9 +192,12 @@ def parse_columns(
 
 
 def require(
-    frame: pd.DataFrame, values: dict[str, list[Any]], columns: headers.ColumnMap,
-    names: Iterable[str], rejects: Rejects,
-) -> None:  # fmt: skip
+    frame: pd.DataFrame,
+    values: dict[str, list[Any]],
+    columns: headers.ColumnMap,
+    names: Iterable[str],
+    rejects: Rejects,
+) -> None:
     """Reject rows where a required field is empty (and was not already rejected for it)."""
     index = frame.index.tolist()
     flagged = _flagged(rejects, set(index))
@@ -202,10 +213,12 @@ def require(
 def field_label(name: str) -> str:
     """A required field as a person calls it: `order_no` -> "order no" (订单号)."""
     labels = {
-        "name": pgettext("field", "name"), "phone": pgettext("field", "phone"),
-        "order_no": pgettext("field", "order no"), "amount": pgettext("field", "amount"),
+        "name": pgettext("field", "name"),
+        "phone": pgettext("field", "phone"),
+        "order_no": pgettext("field", "order no"),
+        "amount": pgettext("field", "amount"),
         "at": pgettext("field", "at"),
-    }  # fmt: skip
+    }
     return labels.get(name, name.replace("_", " "))
 
 
@@ -244,20 +257,31 @@ def _try(parse: Callable[[str], Any], text: str) -> Any:
 
 def member_parsers(names: TierNames, region: str) -> Parsers:
     return {
-        "name": normalize.name, "phone": normalize.phone(region), "gender": normalize.gender,
-        "birthday": normalize.birthday(clock.today()), "email": normalize.email,
-        "address": normalize.text(500, _("the address"), free=True), "tier": normalize.tier(names),
-        "points": normalize.points, "balance": normalize.amount,
-        "member_no": normalize.member_no, "joined_at": normalize.datetime,
-        "store": normalize.text(64, _("the store")), "tags": normalize.tags,
-        "referrer": referrer, "status": normalize.status,
-    }  # fmt: skip
+        "name": normalize.name,
+        "phone": normalize.phone(region),
+        "gender": normalize.gender,
+        "birthday": normalize.birthday(clock.today()),
+        "email": normalize.email,
+        "address": normalize.text(500, _("the address"), free=True),
+        "tier": normalize.tier(names),
+        "points": normalize.points,
+        "balance": normalize.amount,
+        "member_no": normalize.member_no,
+        "joined_at": normalize.datetime,
+        "store": normalize.text(64, _("the store")),
+        "tags": normalize.tags,
+        "referrer": referrer,
+        "status": normalize.status,
+    }
 
 
 def purchase_parsers(region: str) -> Parsers:
     return {
-        "phone": normalize.phone(region), "member_no": normalize.member_no,
-        "order_no": normalize.text(64, _("the order number")), "amount": normalize.amount,
-        "at": normalize.datetime, "store": normalize.text(64, _("the store")),
+        "phone": normalize.phone(region),
+        "member_no": normalize.member_no,
+        "order_no": normalize.text(64, _("the order number")),
+        "amount": normalize.amount,
+        "at": normalize.datetime,
+        "store": normalize.text(64, _("the store")),
         "category": normalize.text(64, _("the category")),
-    }  # fmt: skip
+    }

@@ -131,11 +131,15 @@ def _bulk_names(uniques: Any) -> list[str | None]:
     normal = unicodedata.is_normalized
     return [
         raw
-        if type(raw) is str and 0 < len(raw) <= 100 and raw.isprintable() and " " not in raw
-        and raw[0] != "'" and normal("NFKC", raw)
+        if type(raw) is str
+        and 0 < len(raw) <= 100
+        and raw.isprintable()
+        and " " not in raw
+        and raw[0] != "'"
+        and normal("NFKC", raw)
         else None
         for raw in uniques
-    ]  # fmt: skip
+    ]
 
 
 name.bulk = _bulk_names  # type: ignore[attr-defined]

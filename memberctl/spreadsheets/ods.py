@@ -173,12 +173,17 @@ class _Raw(str):
 
 
 def _write_table(
-    write: Any, name: str, header: Sequence[str], rows: Iterable[Any],
+    write: Any,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Any],
     prepared: Prepared | None = None,
-) -> int:  # fmt: skip
+) -> int:
     write(f'<table:table table:name="{_attribute(name)}">')
-    write(f'<table:table-column table:style-name="wide" '
-          f'table:number-columns-repeated="{max(len(header), 1)}"/>')  # fmt: skip
+    write(
+        f'<table:table-column table:style-name="wide" '
+        f'table:number-columns-repeated="{max(len(header), 1)}"/>'
+    )
     head = "".join(
         f'<table:table-cell table:style-name="head" office:value-type="string">'
         f"<text:p>{_text(str(cell))}</text:p></table:table-cell>"
@@ -195,8 +200,10 @@ def _write_table(
     if prepared is not None and prepared.rows > count:
         width = max(len(header), 1)
         blank = "".join(_prepared_cell(column, prepared) for column in range(width))
-        batch.append(f'<table:table-row table:number-rows-repeated="{prepared.rows - count}">'
-                     f"{blank}</table:table-row>")  # fmt: skip
+        batch.append(
+            f'<table:table-row table:number-rows-repeated="{prepared.rows - count}">'
+            f"{blank}</table:table-row>"
+        )
     write("".join(batch) + "</table:table>")
     return count
 
@@ -211,8 +218,10 @@ def cell(value: Any) -> str:
         return _string(value)
     if isinstance(value, bool):
         word = "true" if value else "false"
-        return (f'<table:table-cell office:value-type="boolean" office:boolean-value="{word}">'
-                f"<text:p>{word.upper()}</text:p></table:table-cell>")  # fmt: skip
+        return (
+            f'<table:table-cell office:value-type="boolean" office:boolean-value="{word}">'
+            f"<text:p>{word.upper()}</text:p></table:table-cell>"
+        )
     if isinstance(value, Decimal):  # money: shown with two decimals, as workbook.FORMATS
         return (
             f'<table:table-cell table:style-name="money" office:value-type="float" '
@@ -220,17 +229,23 @@ def cell(value: Any) -> str:
         )
     if isinstance(value, int | float):
         text = str(value)
-        return (f'<table:table-cell office:value-type="float" office:value="{text}">'
-                f"<text:p>{text}</text:p></table:table-cell>")  # fmt: skip
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{text}">'
+            f"<text:p>{text}</text:p></table:table-cell>"
+        )
     if isinstance(value, dt.datetime):
         stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
-        return (f'<table:table-cell table:style-name="time" office:value-type="date" '
-                f'office:date-value="{stamp}"><text:p>{stamp.replace("T", " ")}</text:p>'
-                "</table:table-cell>")  # fmt: skip
+        return (
+            f'<table:table-cell table:style-name="time" office:value-type="date" '
+            f'office:date-value="{stamp}"><text:p>{stamp.replace("T", " ")}</text:p>'
+            "</table:table-cell>"
+        )
     if isinstance(value, dt.date):
         day = value.isoformat()
-        return (f'<table:table-cell table:style-name="day" office:value-type="date" '
-                f'office:date-value="{day}"><text:p>{day}</text:p></table:table-cell>')  # fmt: skip
+        return (
+            f'<table:table-cell table:style-name="day" office:value-type="date" '
+            f'office:date-value="{day}"><text:p>{day}</text:p></table:table-cell>'
+        )
     return _string(str(value))
 
 

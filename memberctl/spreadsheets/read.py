@@ -58,9 +58,13 @@ class Sheet:
 
 
 def open_sheet(
-    path: Path, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS, *,
-    pick: Pick | None = None, header_row: int | None = None,
-) -> Sheet:  # fmt: skip
+    path: Path,
+    sheet: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    *,
+    pick: Pick | None = None,
+    header_row: int | None = None,
+) -> Sheet:
     """The sheet with its header row chosen by `choose_header` (`pick`, `header_row`)."""
     if not path.is_file():
         raise NotFound(
@@ -157,8 +161,15 @@ def _open_excel(
     start = header_at + 2  # spreadsheet rows count from 1, and the header takes one
     del rows
     total = len(data)
-    return Sheet(path, columns, _excel_chunks(data, columns, start, chunk_rows), total, False,
-                 sheet_name=name, header_row=header_at + 1)  # fmt: skip
+    return Sheet(
+        path,
+        columns,
+        _excel_chunks(data, columns, start, chunk_rows),
+        total,
+        False,
+        sheet_name=name,
+        header_row=header_at + 1,
+    )
 
 
 def _open_ods(
@@ -185,8 +196,9 @@ def _excel_chunks(
         index = pd.RangeIndex(first, first + len(part))
         frame = pd.DataFrame(part, columns=columns, index=index, dtype=object)
         # calamine gives "" for an empty cell; list.count runs in C (a third of _drop_empty)
-        empty = [first + i for i, row in enumerate(part)
-                 if row.count("") + row.count(None) == width]  # fmt: skip
+        empty = [
+            first + i for i, row in enumerate(part) if row.count("") + row.count(None) == width
+        ]
         yield frame.drop(index=empty) if empty else frame
 
 
@@ -227,8 +239,9 @@ def _open_csv(path: Path, chunk_rows: int, pick: Pick | None, header_row: int | 
     at, header_width, first_width = _find_header(path, encoding, pick, header_row)
     _check_width(path, header_width, None)  # before pandas makes a column of each field
     try:
-        header = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False, nrows=0,
-                             skiprows=at)  # fmt: skip
+        header = pd.read_csv(
+            path, encoding=encoding, dtype=str, keep_default_na=False, nrows=0, skiprows=at
+        )
     except pd.errors.EmptyDataError:
         raise InvalidInput(
             _("'{name}' is empty").format(name=path.name), _("put a header row first")
@@ -252,10 +265,19 @@ def _csv_chunks(
     which counts each row's fields. `index_col=False`: pandas would otherwise take a first row
     with one field too many for an index column, and shift every cell of the file by one."""
     reader = pd.read_csv(
-        path, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False, header=None,
-        skiprows=start - 1, names=columns, skip_blank_lines=False, chunksize=chunk_rows,
-        on_bad_lines="error", index_col=False,
-    )  # fmt: skip
+        path,
+        encoding=encoding,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        header=None,
+        skiprows=start - 1,
+        names=columns,
+        skip_blank_lines=False,
+        chunksize=chunk_rows,
+        on_bad_lines="error",
+        index_col=False,
+    )
     try:
         with reader:
             while (frame := _next_chunk(reader)) is not None:
@@ -316,8 +338,9 @@ def _exact_chunks(
             deque(islice(records, start - 1), maxlen=0)  # the header and the rows already read
             while part := list(islice(records, chunk_rows)):
                 cells, wide = _fit_fields(path, part, width, row)
-                frame = pd.DataFrame(cells, columns=columns, dtype=object,
-                                     index=pd.RangeIndex(row, row + len(part)))  # fmt: skip
+                frame = pd.DataFrame(
+                    cells, columns=columns, dtype=object, index=pd.RangeIndex(row, row + len(part))
+                )
                 blank = (frame.isna() | frame.isin(["", None])).all(axis=1)
                 frame = frame[~blank | frame.index.isin(list(wide))]
                 frame.attrs["wide"] = wide

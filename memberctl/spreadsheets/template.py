@@ -24,8 +24,15 @@ EXAMPLE = {
     "points": 100, "balance": 50.0, "member_no": None, "joined_at": None, "referrer": None,
     "status": "active", "address": None,
 }  # fmt: skip
-FORMATS = {"phone": "@", "member_no": "@", "referrer": "@", "birthday": "yyyy-mm-dd",
-           "joined_at": "yyyy-mm-dd hh:mm:ss", "balance": "0.00", "points": "0"}  # fmt: skip
+FORMATS = {
+    "phone": "@",
+    "member_no": "@",
+    "referrer": "@",
+    "birthday": "yyyy-mm-dd",
+    "joined_at": "yyyy-mm-dd hh:mm:ss",
+    "balance": "0.00",
+    "points": "0",
+}
 PREPARED_ROWS = 1000  # rows given the column formats and drop-downs
 
 

@@ -199,10 +199,13 @@ def write_report_ods(path: Path, report: str, data: Any, words: Words | None = N
             _in_words(sheet, words)
     labels = header_labels()
     tables = [
-        (sheet.name[:31], [labels.get(h, h) for h in sheet.headers],
-         ([_ods_value(raw) for raw in row] for row in sheet.rows))
+        (
+            sheet.name[:31],
+            [labels.get(h, h) for h in sheet.headers],
+            ([_ods_value(raw) for raw in row] for row in sheet.rows),
+        )
         for sheet in sheets
-    ]  # fmt: skip
+    ]
     with atomic_output(path) as stream:
         write_ods(stream, tables)
     return [s.name for s in sheets]
@@ -282,28 +285,43 @@ def header_labels() -> dict[str, str]:
     if current() == "en":
         return {}
     return {
-        "key": pgettext("column", "key"), "value": pgettext("column", "value"),
-        "month": pgettext("column", "month"), "new_members": pgettext("column", "new members"),
+        "key": pgettext("column", "key"),
+        "value": pgettext("column", "value"),
+        "month": pgettext("column", "month"),
+        "new_members": pgettext("column", "new members"),
         "total_members": pgettext("column", "members in total"),
-        "member_no": pgettext("column", "member no"), "name": pgettext("column", "name"),
-        "phone": pgettext("column", "phone"), "tier": pgettext("column", "tier"),
-        "status": pgettext("column", "status"), "members": pgettext("column", "members"),
-        "recency": pgettext("column", "recency"), "frequency": pgettext("column", "frequency"),
-        "monetary": pgettext("column", "monetary"), "segment": pgettext("column", "segment"),
+        "member_no": pgettext("column", "member no"),
+        "name": pgettext("column", "name"),
+        "phone": pgettext("column", "phone"),
+        "tier": pgettext("column", "tier"),
+        "status": pgettext("column", "status"),
+        "members": pgettext("column", "members"),
+        "recency": pgettext("column", "recency"),
+        "frequency": pgettext("column", "frequency"),
+        "monetary": pgettext("column", "monetary"),
+        "segment": pgettext("column", "segment"),
         "last_purchase_at": pgettext("column", "last purchase"),
         "recency_days": pgettext("column", "days since"),
-        "purchases": pgettext("column", "purchases"), "spend": pgettext("column", "spend"),
+        "purchases": pgettext("column", "purchases"),
+        "spend": pgettext("column", "spend"),
         "inactive_days": pgettext("column", "inactive days"),
-        "points": pgettext("column", "points"), "next_tier": pgettext("column", "next tier"),
+        "points": pgettext("column", "points"),
+        "next_tier": pgettext("column", "next tier"),
         "spend_12m": pgettext("column", "12-month spend"),
-        "threshold": pgettext("column", "threshold"), "gap": pgettext("column", "to go"),
+        "threshold": pgettext("column", "threshold"),
+        "gap": pgettext("column", "to go"),
         "birthday": pgettext("column", "birthday"),
-        "next_birthday": pgettext("column", "next birthday"), "age": pgettext("column", "turns"),
-        "question": pgettext("column", "question"), "type": pgettext("column", "type"),
-        "answer": pgettext("column", "answer"), "count": pgettext("column", "count"),
-        "share": pgettext("column", "share"), "mean": pgettext("column", "mean"),
-        "taken_at": pgettext("column", "taken at"), "text": pgettext("column", "text"),
-    }  # fmt: skip
+        "next_birthday": pgettext("column", "next birthday"),
+        "age": pgettext("column", "turns"),
+        "question": pgettext("column", "question"),
+        "type": pgettext("column", "type"),
+        "answer": pgettext("column", "answer"),
+        "count": pgettext("column", "count"),
+        "share": pgettext("column", "share"),
+        "mean": pgettext("column", "mean"),
+        "taken_at": pgettext("column", "taken at"),
+        "text": pgettext("column", "text"),
+    }
 
 
 def _cell(ws: Any, raw: Any) -> Any:

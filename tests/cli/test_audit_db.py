@@ -61,36 +61,61 @@ def test_audit_lists_everything_newest_first(run, log):  # noqa: ARG001
     rows = run.json("audit")
     assert all(set(row) == AUDIT_KEYS for row in rows)
     assert actions(rows) == [
-        ("tier.load", None), ("member.note", "M000002"), ("member.enroll", "M000002"),
-        ("member.freeze", "M000001"), ("member.enroll", "M000001"),
-    ]  # fmt: skip
+        ("tier.load", None),
+        ("member.note", "M000002"),
+        ("member.enroll", "M000002"),
+        ("member.freeze", "M000001"),
+        ("member.enroll", "M000001"),
+    ]
     assert rows[0]["details"] == {"file": "t.toml", "codes": ["gold"]}
-    assert rows[3] == {"at": (NOW - 3 * DAY + dt.timedelta(minutes=1)).isoformat(),
-                       "operator": "factory", "action": "member.freeze",
-                       "member_no": "M000001", "details": {"status": "frozen"},
-                       "business_date": None}  # fmt: skip
+    assert rows[3] == {
+        "at": (NOW - 3 * DAY + dt.timedelta(minutes=1)).isoformat(),
+        "operator": "factory",
+        "action": "member.freeze",
+        "member_no": "M000001",
+        "details": {"status": "frozen"},
+        "business_date": None,
+    }
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [(("--member", "M000001"), [("member.freeze", "M000001"), ("member.enroll", "M000001")]),
-     (("--member", "138 0013 8000"), [("member.freeze", "M000001"),
-                                      ("member.enroll", "M000001")]),
-     (("--action", "member"), [("member.note", "M000002"), ("member.enroll", "M000002"),
-                               ("member.freeze", "M000001"), ("member.enroll", "M000001")]),
-     (("--action", "member.enroll"), [("member.enroll", "M000002"),
-                                      ("member.enroll", "M000001")]),
-     (("--action", "tier"), [("tier.load", None)]),
-     (("--action", "mem"), []), (("--action", "membe_"), []), (("--action", "member%"), []),
-     (("--since", (NOW - DAY).date().isoformat()), [("tier.load", None),
-                                                    ("member.note", "M000002"),
-                                                    ("member.enroll", "M000002")]),
-     (("--since", NOW.date().isoformat()), [("tier.load", None), ("member.note", "M000002")]),
-     (("--limit", "2"), [("tier.load", None), ("member.note", "M000002")]),
-     (("--member", "M000002", "--action", "member.note"), [("member.note", "M000002")]),
-     (("--action", "member", "--since", NOW.date().isoformat(), "--limit", "1"),
-      [("member.note", "M000002")])],
-)  # fmt: skip
+    [
+        (("--member", "M000001"), [("member.freeze", "M000001"), ("member.enroll", "M000001")]),
+        (
+            ("--member", "138 0013 8000"),
+            [("member.freeze", "M000001"), ("member.enroll", "M000001")],
+        ),
+        (
+            ("--action", "member"),
+            [
+                ("member.note", "M000002"),
+                ("member.enroll", "M000002"),
+                ("member.freeze", "M000001"),
+                ("member.enroll", "M000001"),
+            ],
+        ),
+        (
+            ("--action", "member.enroll"),
+            [("member.enroll", "M000002"), ("member.enroll", "M000001")],
+        ),
+        (("--action", "tier"), [("tier.load", None)]),
+        (("--action", "mem"), []),
+        (("--action", "membe_"), []),
+        (("--action", "member%"), []),
+        (
+            ("--since", (NOW - DAY).date().isoformat()),
+            [("tier.load", None), ("member.note", "M000002"), ("member.enroll", "M000002")],
+        ),
+        (("--since", NOW.date().isoformat()), [("tier.load", None), ("member.note", "M000002")]),
+        (("--limit", "2"), [("tier.load", None), ("member.note", "M000002")]),
+        (("--member", "M000002", "--action", "member.note"), [("member.note", "M000002")]),
+        (
+            ("--action", "member", "--since", NOW.date().isoformat(), "--limit", "1"),
+            [("member.note", "M000002")],
+        ),
+    ],
+)
 def test_audit_filters(run, log, args, expected):  # noqa: ARG001
     assert actions(run.json("audit", *args)) == expected
 
@@ -112,13 +137,18 @@ def test_back_dated_work_is_audited_at_the_real_clock_with_its_business_date(run
 
     enroll(engine, phone="13800138000")
     path = tmp_path / "c.toml"
-    path.write_text('code = "c"\nname = "c"\naction = "award_points"\npoints = 5\n'
-                    'where = "status = active"\nperiod = "once"\n', encoding="utf-8")  # fmt: skip
+    path.write_text(
+        'code = "c"\nname = "c"\naction = "award_points"\npoints = 5\n'
+        'where = "status = active"\nperiod = "once"\n',
+        encoding="utf-8",
+    )
     before = clock.now()
-    for args in (("campaign", "add", str(path)),
-                 ("campaign", "run", "c", "--as-of", "2026-11-01"),
-                 ("purchase", "record", "M000001", "10", "--at", "2026-11-20T15:00"),
-                 ("member", "freeze", "M000001")):  # fmt: skip
+    for args in (
+        ("campaign", "add", str(path)),
+        ("campaign", "run", "c", "--as-of", "2026-11-01"),
+        ("purchase", "record", "M000001", "10", "--at", "2026-11-20T15:00"),
+        ("member", "freeze", "M000001"),
+    ):
         assert run(*args).exit_code == 0
     rows = {r["action"]: r for r in run.json("audit")}
     assert {action: rows[action]["business_date"] for action in rows} == {
@@ -128,8 +158,11 @@ def test_back_dated_work_is_audited_at_the_real_clock_with_its_business_date(run
         "campaign.add": None,
         "member.enroll": NOW.date().isoformat(),  # the factory's at
     }
-    assert all(dt.datetime.fromisoformat(r["at"]) >= before for r in rows.values()
-               if r["action"] != "member.enroll")  # fmt: skip
+    assert all(
+        dt.datetime.fromisoformat(r["at"]) >= before
+        for r in rows.values()
+        if r["action"] != "member.enroll"
+    )
 
 
 def test_audit_table_and_csv(run, log):  # noqa: ARG001
@@ -167,8 +200,11 @@ def test_db_upgrade_creates_a_fresh_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
     assert Run(url).json("db", "upgrade") == {"schema_revision": HEAD_REVISION}
     assert [t["code"] for t in Run(url).json("tier", "list")] == [
-        "basic", "silver", "gold", "platinum",
-    ]  # fmt: skip
+        "basic",
+        "silver",
+        "gold",
+        "platinum",
+    ]
 
 
 def test_db_info(run, engine, db_url):
@@ -179,8 +215,18 @@ def test_db_info(run, engine, db_url):
     assert data["schema_revision"] == data["schema_head"] == HEAD_REVISION
     assert data["backend"] == make_url(db_url).get_backend_name()
     assert data["url"] == make_url(db_url).render_as_string(hide_password=True)
-    assert data["rows"] | {"member": 2, "tier": 4, "member_tag": 2, "audit_entry": 2,
-                           "lifecycle_change": 2, "interaction": 0} == data["rows"]  # fmt: skip
+    assert (
+        data["rows"]
+        | {
+            "member": 2,
+            "tier": 4,
+            "member_tag": 2,
+            "audit_entry": 2,
+            "lifecycle_change": 2,
+            "interaction": 0,
+        }
+        == data["rows"]
+    )
 
 
 def test_db_info_hides_the_password(db_url, engine):  # noqa: ARG001  (schema in place)

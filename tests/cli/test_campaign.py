@@ -48,16 +48,30 @@ def test_add_stores_the_campaign_and_shows_it(run, session, tmp_path):
     data = run.json("campaign", "add", str(write(tmp_path, POINTS_TOML)))
 
     assert data == {
-        "code": "thanks", "name": "感谢积分", "action": "award_points", "period": "monthly",
-        "where": "tier >= gold", "points": 100, "coupon_value": None, "coupon_min_spend": None,
-        "coupon_valid_days": None, "weekdays_only": False, "no_holidays": False,
-        "starts": "2026-01-01", "ends": "2026-12-31", "version": 1,
+        "code": "thanks",
+        "name": "感谢积分",
+        "action": "award_points",
+        "period": "monthly",
+        "where": "tier >= gold",
+        "points": 100,
+        "coupon_value": None,
+        "coupon_min_spend": None,
+        "coupon_valid_days": None,
+        "weekdays_only": False,
+        "no_holidays": False,
+        "starts": "2026-01-01",
+        "ends": "2026-12-31",
+        "version": 1,
         "updated_at": data["updated_at"],
-    }  # fmt: skip
+    }
     row = session.exec(select(Campaign)).one()
     assert (row.code, row.action, row.period, row.where_expr, row.version) == (
-        "thanks", "award_points", "monthly", "tier >= gold", 1,
-    )  # fmt: skip
+        "thanks",
+        "award_points",
+        "monthly",
+        "tier >= gold",
+        1,
+    )
     assert row.definition["points"] == 100
     shown = run.json("campaign", "show", "thanks")
     assert shown["campaign"] == data
@@ -69,11 +83,24 @@ def test_add_stores_the_campaign_and_shows_it(run, session, tmp_path):
 def test_coupon_campaign_defaults_and_money(run, tmp_path):
     data = run.json("campaign", "add", str(write(tmp_path, COUPON_TOML)))
 
-    assert {k: data[k] for k in ("coupon_value", "coupon_min_spend", "coupon_valid_days",
-                                 "weekdays_only", "no_holidays", "points")} == {
-        "coupon_value": "20.00", "coupon_min_spend": "100.00", "coupon_valid_days": 30,
-        "weekdays_only": True, "no_holidays": False, "points": None,
-    }  # fmt: skip
+    assert {
+        k: data[k]
+        for k in (
+            "coupon_value",
+            "coupon_min_spend",
+            "coupon_valid_days",
+            "weekdays_only",
+            "no_holidays",
+            "points",
+        )
+    } == {
+        "coupon_value": "20.00",
+        "coupon_min_spend": "100.00",
+        "coupon_valid_days": 30,
+        "weekdays_only": True,
+        "no_holidays": False,
+        "points": None,
+    }
 
 
 def test_update_by_code_keeps_the_previous_version(run, session, tmp_path):
@@ -115,8 +142,9 @@ def test_list_by_code(run, tmp_path):
     rows = run.json("campaign", "list")
 
     assert [(r["code"], r["action"], r["period"]) for r in rows] == [
-        ("drop", "issue_coupon", "weekly"), ("thanks", "award_points", "monthly"),
-    ]  # fmt: skip
+        ("drop", "issue_coupon", "weekly"),
+        ("thanks", "award_points", "monthly"),
+    ]
 
 
 def test_show_unknown_campaign_is_3(run, tmp_path):
@@ -130,15 +158,27 @@ def test_missing_file_is_3(run, tmp_path):
 
 
 INVALID = [
-    ("action", 'action = "award_points"', 'action = "give_money"',
-     "unknown action 'give_money' (actions are: award_points, issue_coupon)"),
-    ("period", 'period = "monthly"', 'period = "hourly"',
-     "unknown period 'hourly' (periods are: once, daily, weekly, monthly, yearly)"),
+    (
+        "action",
+        'action = "award_points"',
+        'action = "give_money"',
+        "unknown action 'give_money' (actions are: award_points, issue_coupon)",
+    ),
+    (
+        "period",
+        'period = "monthly"',
+        'period = "hourly"',
+        "unknown period 'hourly' (periods are: once, daily, weekly, monthly, yearly)",
+    ),
     ("no points", "points = 100\n", "", "'points' is missing"),
     ("zero points", "points = 100", "points = 0", "'points' must be a whole number from 1"),
     ("points as text", "points = 100", 'points = "100"', "'points' must be a whole number"),
-    ("coupon key on points", "points = 100", 'points = 100\ncoupon_value = "5"',
-     "'coupon_value' is only for issue_coupon"),
+    (
+        "coupon key on points",
+        "points = 100",
+        'points = 100\ncoupon_value = "5"',
+        "'coupon_value' is only for issue_coupon",
+    ),
     ("unknown key", "points = 100", "points = 100\ncolour = 1", "unknown key 'colour'"),
     ("no code", 'code = "thanks"\n', "", "'code' is missing"),
     ("bad code", 'code = "thanks"', 'code = "a b"', "code 'a b' is not usable"),
@@ -146,11 +186,12 @@ INVALID = [
     ("bad date", "ends = 2026-12-31", 'ends = "31/12/2026"', "'ends' must be a date"),
     ("ends first", "ends = 2026-12-31", "ends = 2025-12-31", "ends is before starts"),
     ("not toml", "points = 100", "points = = 100", "not valid TOML"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [c[1:] for c in INVALID],
-                         ids=[c[0] for c in INVALID])  # fmt: skip
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
+)
 def test_invalid_file_content_is_5_and_writes_nothing(run, engine, tmp_path, old, new, expected):
     assert old in POINTS_TOML
     before = snapshot(engine)
@@ -164,20 +205,37 @@ def test_invalid_file_content_is_5_and_writes_nothing(run, engine, tmp_path, old
 COUPON_INVALID = [
     ("no value", 'coupon_value = "20"\n', "", "'coupon_value' is missing"),
     ("zero value", 'coupon_value = "20"', 'coupon_value = "0"', "'coupon_value' must be more"),
-    ("bad value", 'coupon_value = "20"', 'coupon_value = "abc"',
-     "'coupon_value': 'abc' is not an amount of money"),
-    ("float value", 'coupon_value = "20"', "coupon_value = 19.9",
-     "'coupon_value' must be an amount"),
-    ("points on coupon", 'coupon_value = "20"', 'coupon_value = "20"\npoints = 5',
-     "'points' is only for award_points"),
+    (
+        "bad value",
+        'coupon_value = "20"',
+        'coupon_value = "abc"',
+        "'coupon_value': 'abc' is not an amount of money",
+    ),
+    (
+        "float value",
+        'coupon_value = "20"',
+        "coupon_value = 19.9",
+        "'coupon_value' must be an amount",
+    ),
+    (
+        "points on coupon",
+        'coupon_value = "20"',
+        'coupon_value = "20"\npoints = 5',
+        "'points' is only for award_points",
+    ),
     ("flag", "weekdays_only = true", 'weekdays_only = "yes"', "'weekdays_only' must be true"),
-    ("days", 'coupon_value = "20"', 'coupon_value = "20"\ncoupon_valid_days = 0',
-     "'coupon_valid_days' must be a whole number from 1"),
-]  # fmt: skip
+    (
+        "days",
+        'coupon_value = "20"',
+        'coupon_value = "20"\ncoupon_valid_days = 0',
+        "'coupon_valid_days' must be a whole number from 1",
+    ),
+]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [c[1:] for c in COUPON_INVALID],
-                         ids=[c[0] for c in COUPON_INVALID])  # fmt: skip
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in COUPON_INVALID], ids=[c[0] for c in COUPON_INVALID]
+)
 def test_invalid_coupon_campaign_is_5(run, engine, tmp_path, old, new, expected):
     assert old in COUPON_TOML
     before = snapshot(engine)
@@ -191,20 +249,26 @@ def test_invalid_coupon_campaign_is_5(run, engine, tmp_path, old, new, expected)
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en", [
-            "error: c.toml: 3 problems, nothing was written; see templates/campaigns/",
-            "  unknown key 'colour' (keys are: " + ", ".join(KEYS) + ")",
-            "  unknown action 'x' (actions are: award_points, issue_coupon)",
-            "  unknown period 'y' (periods are: once, daily, weekly, monthly, yearly)",
-        ]),
-        ("zh", [
-            "错误：c.toml：3 个问题，未写入任何内容；见 templates/campaigns/",
-            "  未知的键 'colour'（可用的键：" + ", ".join(KEYS) + "）",
-            "  未知的 action 'x'（可用的 action：award_points, issue_coupon）",
-            "  未知的 period 'y'（可用的 period：once, daily, weekly, monthly, yearly）",
-        ]),
+        (
+            "en",
+            [
+                "error: c.toml: 3 problems, nothing was written; see templates/campaigns/",
+                "  unknown key 'colour' (keys are: " + ", ".join(KEYS) + ")",
+                "  unknown action 'x' (actions are: award_points, issue_coupon)",
+                "  unknown period 'y' (periods are: once, daily, weekly, monthly, yearly)",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "错误：c.toml：3 个问题，未写入任何内容；见 templates/campaigns/",
+                "  未知的键 'colour'（可用的键：" + ", ".join(KEYS) + "）",
+                "  未知的 action 'x'（可用的 action：award_points, issue_coupon）",
+                "  未知的 period 'y'（可用的 period：once, daily, weekly, monthly, yearly）",
+            ],
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_problem_is_listed_one_line_each(run, engine, tmp_path, lang, expected):
     """Issue 14: only the first problem and "(and 1 more)" were shown."""
     text = POINTS_TOML.replace('action = "award_points"', 'action = "x"').replace(

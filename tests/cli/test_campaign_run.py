@@ -53,10 +53,12 @@ def people(engine):
     """gold active, platinum active, gold frozen, basic active, gold cancelled, gold forgotten."""
     made = {}
     for label, tier, status in [
-        ("gold", "gold", "active"), ("platinum", "platinum", "active"),
-        ("frozen", "gold", "frozen"), ("basic", "basic", "active"),
+        ("gold", "gold", "active"),
+        ("platinum", "platinum", "active"),
+        ("frozen", "gold", "frozen"),
+        ("basic", "basic", "active"),
         ("cancelled", "gold", "cancelled"),
-    ]:  # fmt: skip
+    ]:
         made[label] = member_in(engine, status, tier=tier).member_no
     return made
 
@@ -73,9 +75,15 @@ def test_run_awards_active_targets_through_the_ledger(run, session, tmp_path, pe
     data = run_json(run, "thanks", "--as-of", "2026-11-25")
 
     assert data == {
-        "campaign": "thanks", "period": "2026-11", "targeted": 2, "awarded": 2,
-        "already_awarded": 0, "points": 200, "coupons": 0, "dry_run": False,
-    }  # fmt: skip
+        "campaign": "thanks",
+        "period": "2026-11",
+        "targeted": 2,
+        "awarded": 2,
+        "already_awarded": 0,
+        "points": 200,
+        "coupons": 0,
+        "dry_run": False,
+    }
     assert member_row(session, people["gold"]).points == 100
     assert member_row(session, people["platinum"]).points == 100
     for skipped in ("frozen", "basic", "cancelled"):
@@ -86,8 +94,13 @@ def test_run_awards_active_targets_through_the_ledger(run, session, tmp_path, pe
         ("campaign", 100, dt.date(2028, 11, 30), run_row.id, "tester")
     }
     assert entries[0].reason == "campaign thanks 2026-11"
-    assert (run_row.period_key, run_row.as_of, run_row.targeted, run_row.awarded,
-            run_row.points) == ("2026-11", dt.date(2026, 11, 25), 2, 2, 200)  # fmt: skip
+    assert (
+        run_row.period_key,
+        run_row.as_of,
+        run_row.targeted,
+        run_row.awarded,
+        run_row.points,
+    ) == ("2026-11", dt.date(2026, 11, 25), 2, 2, 200)
     assert session.exec(select(func.count()).select_from(CampaignAward)).one() == 2
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "campaign.run")).one()
     assert audit.details["awarded"] == 2
@@ -104,9 +117,15 @@ def test_a_rerun_within_the_period_changes_nothing(run, engine, tmp_path):
     again = run_json(run, "thanks", "--as-of", "2026-11-30")
 
     assert again == {
-        "campaign": "thanks", "period": "2026-11", "targeted": 2, "awarded": 0,
-        "already_awarded": 2, "points": 0, "coupons": 0, "dry_run": False,
-    }  # fmt: skip
+        "campaign": "thanks",
+        "period": "2026-11",
+        "targeted": 2,
+        "awarded": 0,
+        "already_awarded": 2,
+        "points": 0,
+        "coupons": 0,
+        "dry_run": False,
+    }
     assert snapshot(engine) == before
 
 
@@ -118,8 +137,12 @@ def test_the_next_period_awards_again_and_newcomers_join(run, engine, session, t
     same_month = run_json(run, "thanks", "--as-of", "2026-11-26")
     next_month = run_json(run, "thanks", "--as-of", "2026-12-01")
 
-    assert (same_month["targeted"], same_month["awarded"], same_month["already_awarded"],
-            same_month["points"]) == (3, 1, 2, 100)  # fmt: skip
+    assert (
+        same_month["targeted"],
+        same_month["awarded"],
+        same_month["already_awarded"],
+        same_month["points"],
+    ) == (3, 1, 2, 100)
     assert (next_month["period"], next_month["awarded"], next_month["points"]) == (
         "2026-12",
         3,
@@ -129,8 +152,10 @@ def test_the_next_period_awards_again_and_newcomers_join(run, engine, session, t
     assert member_row(session, people["frozen"]).points == 200
     runs = run.json("campaign", "runs", "thanks")
     assert [(r["period"], r["awarded"]) for r in runs] == [
-        ("2026-12", 3), ("2026-11", 1), ("2026-11", 2),
-    ]  # fmt: skip
+        ("2026-12", 3),
+        ("2026-11", 1),
+        ("2026-11", 2),
+    ]
 
 
 @pytest.mark.usefixtures("people")
@@ -163,8 +188,12 @@ def test_the_unique_key_in_the_database_decides(run, engine, session, tmp_path):
     run_json(run, "thanks", "--as-of", "2026-11-25")
     session.rollback()
     award = session.exec(select(CampaignAward)).first()
-    duplicate = CampaignAward(campaign_id=award.campaign_id, period_key="2026-11",
-                              member_id=award.member_id, run_id=award.run_id)  # fmt: skip
+    duplicate = CampaignAward(
+        campaign_id=award.campaign_id,
+        period_key="2026-11",
+        member_id=award.member_id,
+        run_id=award.run_id,
+    )
     with pytest.raises(IntegrityError), transaction(engine) as other:
         other.add(duplicate)
 
@@ -196,8 +225,12 @@ def test_a_campaign_outside_its_dates_is_refused(run, engine, tmp_path):
 
     for extra in ((), ("--dry-run",)):
         result = run("campaign", "run", "thanks", "--as-of", "2027-01-01", "--allow-future", *extra)
-        failure(result, 4, "campaign 'thanks' does not run on 2027-01-01",
-                "it runs 2026-01-01 to 2026-12-31")  # fmt: skip
+        failure(
+            result,
+            4,
+            "campaign 'thanks' does not run on 2027-01-01",
+            "it runs 2026-01-01 to 2026-12-31",
+        )
     assert snapshot(engine) == before
     assert run_json(run, "thanks", "--as-of", "2026-12-31")["awarded"] == 2
 
@@ -262,8 +295,9 @@ def test_runs_lists_every_campaign_newest_first(run, tmp_path):
     rows = run.json("campaign", "runs")
 
     assert [(r["campaign"], r["period"], r["as_of"], r["operator"]) for r in rows] == [
-        ("drop", "2026-11", "2026-11-26", "tester"), ("thanks", "2026-11", "2026-11-25", "tester"),
-    ]  # fmt: skip
+        ("drop", "2026-11", "2026-11-26", "tester"),
+        ("thanks", "2026-11", "2026-11-25", "tester"),
+    ]
     assert run.json("campaign", "show", "thanks")["runs"] == 1
 
 

@@ -30,10 +30,15 @@ def complete(line: str, **env: str) -> list[str]:
     words = line.split()
     cword = len(words) if line.endswith(" ") else len(words) - 1
     result = subprocess.run(
-        [str(SCRIPT)], capture_output=True, text=True, timeout=60, cwd=ROOT,
-        env=_env(_MEMBERCTL_COMPLETE="complete_bash", COMP_WORDS=line, COMP_CWORD=str(cword),
-                 **env),
-    )  # fmt: skip
+        [str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=_env(
+            _MEMBERCTL_COMPLETE="complete_bash", COMP_WORDS=line, COMP_CWORD=str(cword), **env
+        ),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     return result.stdout.split()
@@ -52,8 +57,10 @@ def shop(engine, run):
 
 def test_member_numbers_complete_by_prefix(db_url, shop):  # noqa: ARG001
     assert complete(f"memberctl --db {db_url} member show M00") == [
-        "M000001", "M000002", "M000003",
-    ]  # fmt: skip
+        "M000001",
+        "M000002",
+        "M000003",
+    ]
     assert complete(f"memberctl --db {db_url} member show M000002") == ["M000002"]
     assert complete(f"memberctl --db {db_url} points balance V") == ["V0001"]
     assert complete(f"memberctl --db {db_url} member show X") == []
@@ -61,8 +68,10 @@ def test_member_numbers_complete_by_prefix(db_url, shop):  # noqa: ARG001
 
 def test_the_database_comes_from_the_environment_too(db_url, shop):  # noqa: ARG001
     assert complete("memberctl member show M00", MEMBERCTL_DB=db_url) == [
-        "M000001", "M000002", "M000003",
-    ]  # fmt: skip
+        "M000001",
+        "M000002",
+        "M000003",
+    ]
 
 
 def test_at_most_50_member_numbers(db_url, run, tmp_path):
@@ -74,8 +83,11 @@ def test_at_most_50_member_numbers(db_url, run, tmp_path):
 
 def test_tier_codes(db_url, shop):  # noqa: ARG001
     assert complete(f"memberctl --db {db_url} member upgrade M000001 --to ") == [
-        "basic", "silver", "gold", "platinum",
-    ]  # fmt: skip
+        "basic",
+        "silver",
+        "gold",
+        "platinum",
+    ]
     assert complete(f"memberctl --db {db_url} member list --tier s") == ["silver"]
     assert complete(f"memberctl --db {db_url} member enroll --tier g") == ["gold"]
     assert complete(f"memberctl --db {db_url} member enroll --tier 金") == ["金卡会员", "金卡"]
@@ -120,15 +132,20 @@ def test_install_completion_writes_a_script_bash_uses(tmp_path, db_url, shop):  
     home = tmp_path / "home"
     env = _env(HOME=str(home), _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1")
     installed = subprocess.run(
-        [str(SCRIPT), "--install-completion", "bash"], capture_output=True, text=True, env=env,
+        [str(SCRIPT), "--install-completion", "bash"],
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=60,
-    )  # fmt: skip
+    )
     assert installed.returncode == 0, installed.stderr
     script = home / ".bash_completions" / "memberctl.sh"
     assert f"source '{script}'" in (home / ".bashrc").read_text()
     # bash itself runs the installed function, which calls memberctl back
-    driver = (f"source '{script}'; COMP_WORDS=(memberctl member show M00000); COMP_CWORD=3; "
-              "_memberctl_completion memberctl; printf '%s\\n' \"${COMPREPLY[@]}\"")  # fmt: skip
+    driver = (
+        f"source '{script}'; COMP_WORDS=(memberctl member show M00000); COMP_CWORD=3; "
+        "_memberctl_completion memberctl; printf '%s\\n' \"${COMPREPLY[@]}\""
+    )
     env = {**env, "PATH": f"{SCRIPT.parent}:{env['PATH']}", "MEMBERCTL_DB": db_url}
     used = subprocess.run(
         ["bash", "--norc", "-c", driver], capture_output=True, text=True, env=env, timeout=60

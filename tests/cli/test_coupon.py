@@ -55,14 +55,30 @@ def test_redeem_marks_the_coupon_used_once(run, engine, session, tmp_path, vip):
     issue(run, tmp_path, "2026-11-25")
     code = code_of(session, vip.member_no)
 
-    data = run.json("coupon", "redeem", code.lower(), "--at", "2026-11-26T10:30",
-                    "--order-no", "A1001", "--amount", "120")  # fmt: skip
+    data = run.json(
+        "coupon",
+        "redeem",
+        code.lower(),
+        "--at",
+        "2026-11-26T10:30",
+        "--order-no",
+        "A1001",
+        "--amount",
+        "120",
+    )
 
     assert data == data | {
-        "code": code, "member_no": vip.member_no, "campaign": "drop", "value": "20.00",
-        "min_spend": "100.00", "valid_from": "2026-11-25", "valid_to": "2026-12-24",
-        "status": "used", "redeemed_at": "2026-11-26T10:30:00", "redeemed_order": "A1001",
-    }  # fmt: skip
+        "code": code,
+        "member_no": vip.member_no,
+        "campaign": "drop",
+        "value": "20.00",
+        "min_spend": "100.00",
+        "valid_from": "2026-11-25",
+        "valid_to": "2026-12-24",
+        "status": "used",
+        "redeemed_at": "2026-11-26T10:30:00",
+        "redeemed_order": "A1001",
+    }
     session.rollback()
     row = session.exec(select(Coupon)).one()
     assert (row.redeemed_at, row.redeemed_order) == (dt.datetime(2026, 11, 26, 10, 30), "A1001")
@@ -92,8 +108,11 @@ def test_minimum_spend_is_checked_when_an_amount_is_given(run, session, tmp_path
     issue(run, tmp_path, "2026-11-25")
     code = code_of(session, vip.member_no)
 
-    failure(redeem(run, code, "2026-11-26T10:00", "--amount", "99.99"), 4,
-            "needs a spend of at least 100.00, not 99.99")  # fmt: skip
+    failure(
+        redeem(run, code, "2026-11-26T10:00", "--amount", "99.99"),
+        4,
+        "needs a spend of at least 100.00, not 99.99",
+    )
     assert redeem(run, code, "2026-11-26T10:00", "--amount", "100.00").exit_code == 0
 
 
@@ -102,8 +121,12 @@ def test_a_frozen_members_coupon_is_refused(run, engine, session, tmp_path, vip)
     code = code_of(session, vip.member_no)
     act(engine, vip.member_no, "freeze")
 
-    failure(redeem(run, code, "2026-11-26T10:00"), 4,
-            f"belongs to {vip.member_no}, who is frozen", "unfreeze or restore")  # fmt: skip
+    failure(
+        redeem(run, code, "2026-11-26T10:00"),
+        4,
+        f"belongs to {vip.member_no}, who is frozen",
+        "unfreeze or restore",
+    )
     act(engine, vip.member_no, "unfreeze")
     assert redeem(run, code, "2026-11-26T10:00").exit_code == 0
 
@@ -130,8 +153,9 @@ def test_list_by_member_and_status(run, engine, session, tmp_path, vip):
     expired = run.json("coupon", "list", "--status", "expired", "--as-of", "2026-12-05")
 
     assert sorted((c["member_no"], c["status"]) for c in everyone) == [
-        (vip.member_no, "used"), (other.member_no, "unused"),
-    ]  # fmt: skip
+        (vip.member_no, "used"),
+        (other.member_no, "unused"),
+    ]
     assert [c["code"] for c in mine] == [used]
     assert unused_late == []
     assert [(c["member_no"], c["status"]) for c in expired] == [(other.member_no, "expired")]

@@ -46,13 +46,15 @@ def test_a_tampered_balance_and_an_over_spent_lot_are_reported(run, engine):
     with engine.begin() as connection:
         connection.execute(update(Member).where(Member.member_no == m).values(balance=1))
         lot = connection.execute(
-            insert(PointsEntry).values(member_id=1, kind="adjust", points=5, operator="x",
-                                       at=dt.datetime(2026, 1, 1)).returning(PointsEntry.id)
-        ).scalar_one()  # fmt: skip
+            insert(PointsEntry)
+            .values(member_id=1, kind="adjust", points=5, operator="x", at=dt.datetime(2026, 1, 1))
+            .returning(PointsEntry.id)
+        ).scalar_one()
         debit = connection.execute(
-            insert(PointsEntry).values(member_id=1, kind="redeem", points=-3, operator="x",
-                                       at=dt.datetime(2026, 1, 1)).returning(PointsEntry.id)
-        ).scalar_one()  # fmt: skip
+            insert(PointsEntry)
+            .values(member_id=1, kind="redeem", points=-3, operator="x", at=dt.datetime(2026, 1, 1))
+            .returning(PointsEntry.id)
+        ).scalar_one()
         connection.execute(insert(PointsAllocation).values(debit_id=debit, credit_id=lot, points=9))
     checks = {problem.split(":")[0] for problem in ledgers.problems(engine)}
     assert {"balance_cache", "points_cache", "over_allocated", "unallocated_debit"} <= checks

@@ -73,11 +73,19 @@ def test_an_operator_too_long_or_with_control_characters_is_a_usage_error(
     run, engine, operator, expected, source
 ):
     if source == "option":
-        result = run("--operator", operator, "member", "enroll", "--name", "A", "--phone",
-                     "13800138000")  # fmt: skip
+        result = run(
+            "--operator", operator, "member", "enroll", "--name", "A", "--phone", "13800138000"
+        )
     else:
-        result = run("member", "enroll", "--name", "A", "--phone", "13800138000",
-                     env={"MEMBERCTL_OPERATOR": operator})  # fmt: skip
+        result = run(
+            "member",
+            "enroll",
+            "--name",
+            "A",
+            "--phone",
+            "13800138000",
+            env={"MEMBERCTL_OPERATOR": operator},
+        )
     failure(result, 2, "Invalid value for '--operator'", expected)
     assert _members(engine) == 0
 
@@ -94,9 +102,13 @@ def test_an_operator_of_64_characters_is_recorded(run):
 
 def test_an_empty_db_option_is_a_usage_error_not_the_default_database(run):
     result = run("--db", "", "member", "list")
-    failure(result, 2, "Invalid value for '--db'",
-            "it is empty: give a SQLite file path or a database URL, or leave --db out to use "
-            "the default database")  # fmt: skip
+    failure(
+        result,
+        2,
+        "Invalid value for '--db'",
+        "it is empty: give a SQLite file path or a database URL, or leave --db out to use "
+        "the default database",
+    )
 
 
 # -- arguments that are not valid text -----------------------------------------------------------
@@ -107,10 +119,22 @@ def test_an_argument_with_bytes_that_are_not_utf8_is_a_usage_error(db_url, engin
     database driver can send."""
     env = {**os.environ, **TEST_ENV, "LC_ALL": "C.UTF-8"}
     done = subprocess.run(
-        [sys.executable, "-m", "memberctl", "--db", db_url, "--no-input", "member", "show",
-         b"\xed\xa0\x80"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "memberctl",
+            "--db",
+            db_url,
+            "--no-input",
+            "member",
+            "show",
+            b"\xed\xa0\x80",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
@@ -156,12 +180,17 @@ def test_the_kpi_period_has_the_same_range(run, option):
 
 @pytest.mark.parametrize("day", ["1900-01-01", "9899-12-31"])
 def test_the_first_and_last_days_work_on_reports_and_writers(run, day):
-    run.json("member", "enroll", "--name", "A", "--phone", "13800138000", "--birthday",
-             "1990-05-06")  # fmt: skip
+    run.json(
+        "member", "enroll", "--name", "A", "--phone", "13800138000", "--birthday", "1990-05-06"
+    )
     run.json("points", "add", "M000001", "10", "--reason", "gift")
-    for command in (["report", "summary"], ["report", "kpi"], ["report", "birthdays"],
-                    ["tier", "evaluate", "--apply", "--allow-future"],
-                    ["points", "expire", "--allow-future"]):  # fmt: skip
+    for command in (
+        ["report", "summary"],
+        ["report", "kpi"],
+        ["report", "birthdays"],
+        ["tier", "evaluate", "--apply", "--allow-future"],
+        ["points", "expire", "--allow-future"],
+    ):
         result = run(*command, "--as-of", day, "-f", "json")
         assert result.exit_code == 0, (command, result.stderr)
     result = run("nightly", "--as-of", day, "--allow-future")
@@ -200,8 +229,11 @@ def test_tier_evaluate_may_look_ahead_but_applies_a_future_day_only_when_allowed
 def test_campaign_run_for_a_future_day_refuses_unless_a_dry_run(run, tmp_path):
     run.json("member", "enroll", "--name", "A", "--phone", "13800138000")
     path = tmp_path / "thanks.toml"
-    path.write_text('code = "thanks"\naction = "award_points"\npoints = 5\n'
-                    'where = "status = active"\nperiod = "daily"\n', encoding="utf-8")  # fmt: skip
+    path.write_text(
+        'code = "thanks"\naction = "award_points"\npoints = 5\n'
+        'where = "status = active"\nperiod = "daily"\n',
+        encoding="utf-8",
+    )
     assert run("campaign", "add", str(path)).exit_code == 0
     day = _after_today()
     assert run.json("campaign", "run", "thanks", "--as-of", day, "--dry-run")["awarded"] == 1
@@ -296,15 +328,21 @@ def _without_write_permission(*args: str, db: str) -> subprocess.CompletedProces
     """Run memberctl as root without the capability to override file permissions, as any
     other user runs (the tests run as root, which may write a read-only file)."""
     if os.geteuid() == 0:
-        prefix = ["setpriv", "--bounding-set=-dac_override,-fowner",
-                  "--inh-caps=-dac_override,-fowner"]  # fmt: skip
+        prefix = [
+            "setpriv",
+            "--bounding-set=-dac_override,-fowner",
+            "--inh-caps=-dac_override,-fowner",
+        ]
     else:
         prefix = []
     env = {**os.environ, **TEST_ENV}
     return subprocess.run(
         [*prefix, sys.executable, "-m", "memberctl", "--db", db, "--no-input", *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 READ_ONLY = (
@@ -321,8 +359,9 @@ def test_a_read_only_database_file_is_read_but_not_written(db_url, engine):
     os.chmod(path, 0o444)
     listed = _without_write_permission("member", "list", "-f", "json", db=path)
     assert (listed.returncode, listed.stdout.strip()) == (0, "[]"), listed.stderr
-    done = _without_write_permission("member", "enroll", "--name", "A", "--phone",
-                                     "13800138000", db=path)  # fmt: skip
+    done = _without_write_permission(
+        "member", "enroll", "--name", "A", "--phone", "13800138000", db=path
+    )
     assert (done.returncode, done.stdout) == (6, ""), done.stderr
     assert done.stderr.strip().splitlines() == [READ_ONLY.format(path=path)]
     assert _members(engine) == 0
@@ -375,9 +414,15 @@ def unknown_schema(engine):
         )
 
 
-@pytest.mark.parametrize("command", [["member", "list"], ["db", "upgrade"], ["db", "check"],
-                                     ["member", "enroll", "--name", "A", "--phone", "138001380"
-                                      "00"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["member", "list"],
+        ["db", "upgrade"],
+        ["db", "check"],
+        ["member", "enroll", "--name", "A", "--phone", "13800138000"],
+    ],
+)
 @pytest.mark.usefixtures("unknown_schema")
 def test_an_unknown_schema_version_is_refused_without_changing_it(run, engine, command):
     from memberctl.db.migrate import HEAD_REVISION
@@ -449,8 +494,9 @@ def test_an_import_rejects_impossible_birthdays_as_rows(run, engine, tmp_path, r
     assert result.exit_code == 5, result.stderr
     errors = json.loads(result.stdout)["errors"]
     assert [(e["row"], e["column"], e["value"]) for e in errors] == [
-        (3, "birthday", "9999-12-31"), (rows + 1, "birthday", "1899-12-31")
-    ]  # fmt: skip
+        (3, "birthday", "9999-12-31"),
+        (rows + 1, "birthday", "1899-12-31"),
+    ]
     assert errors[0]["message"] == _birthday_error("9999-12-31").removeprefix("error: ")
     assert _members(engine) == 0
 
@@ -483,9 +529,12 @@ def test_the_same_limit_for_where_and_saved_segments(run):
 
 def test_more_than_200_comparisons_is_a_usage_error(run):
     expr = " or ".join(["age<5"] * 201)
-    failure(run("member", "list", "--where", expr), 2,
-            "the expression has more than 200 comparisons (at column 1801); use 'in (...)' for a "
-            "list of values, or save parts of it as segments")  # fmt: skip
+    failure(
+        run("member", "list", "--where", expr),
+        2,
+        "the expression has more than 200 comparisons (at column 1801); use 'in (...)' for a "
+        "list of values, or save parts of it as segments",
+    )
 
 
 def _deepest(make) -> str:
@@ -538,8 +587,10 @@ def test_every_expression_within_the_limits_compiles_on_this_database(run, tmp_p
     result = run("report", "summary", "--where", expr, "-f", "json")
     assert result.exit_code == 0, result.stderr
     path = tmp_path / "c.toml"  # a campaign's where sits deeper in its statements
-    path.write_text(f'code = "c"\naction = "award_points"\npoints = 1\nwhere = "{expr}"\n'
-                    'period = "daily"\n', encoding="utf-8")  # fmt: skip
+    path.write_text(
+        f'code = "c"\naction = "award_points"\npoints = 1\nwhere = "{expr}"\nperiod = "daily"\n',
+        encoding="utf-8",
+    )
     assert run("campaign", "add", str(path)).exit_code == 0
     for extra in (["--dry-run"], []):
         result = run("campaign", "run", "c", "--as-of", "2026-11-25", *extra, "-f", "json")
@@ -616,10 +667,23 @@ def test_a_backup_postgresql_refuses_is_one_line_and_restores_nothing(run, tmp_p
         out.writelines(json.dumps(entry) + "\n" for entry in lines)
     run.json("member", "enroll", "--name", "Later", "--phone", "13900139001")
     done = subprocess.run(  # a process of its own: pytest's log capture would hide the warning
-        [sys.executable, "-m", "memberctl", "--db", run.db_url, "--no-input", "db", "restore",
-         str(backup), "--yes"],
-        capture_output=True, text=True, env={**os.environ, **TEST_ENV}, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "memberctl",
+            "--db",
+            run.db_url,
+            "--no-input",
+            "db",
+            "restore",
+            str(backup),
+            "--yes",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **TEST_ENV},
+        timeout=300,
+    )
     assert (done.returncode, done.stdout) == (5, ""), done.stderr
     assert done.stderr.strip().splitlines() == [
         "error: the backup 'shop.backup' holds a value this database refuses (value too long for "

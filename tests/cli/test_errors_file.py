@@ -37,9 +37,13 @@ def _read(path):
 
 @pytest.mark.parametrize(
     ("name", "errors"),
-    [("m.csv", "m.csv.errors.csv"), ("m.xlsx", "m.xlsx.errors.xlsx"),
-     ("m.xls", "m.xls.errors.xlsx"), ("m.ods", "m.ods.errors.ods")],
-)  # fmt: skip
+    [
+        ("m.csv", "m.csv.errors.csv"),
+        ("m.xlsx", "m.xlsx.errors.xlsx"),
+        ("m.xls", "m.xls.errors.xlsx"),
+        ("m.ods", "m.ods.errors.ods"),
+    ],
+)
 def test_the_errors_file_is_named_after_the_whole_input_name(run, tmp_path, name, errors):
     path = _write(name.split(".")[1], tmp_path / name)
     result = run("import", "members", str(path))
@@ -62,8 +66,11 @@ def test_an_xlsx_and_an_xls_of_one_name_keep_their_own_errors_files(run, tmp_pat
     for kind in ("xlsx", "xls"):
         assert run("import", "members", str(_write(kind, tmp_path / f"m.{kind}"))).exit_code == 5
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("m.")) == [
-        "m.xls", "m.xls.errors.xlsx", "m.xlsx", "m.xlsx.errors.xlsx",
-    ]  # fmt: skip
+        "m.xls",
+        "m.xls.errors.xlsx",
+        "m.xlsx",
+        "m.xlsx.errors.xlsx",
+    ]
 
 
 @pytest.mark.parametrize(("kind", "errors"), [("csv", "csv"), ("xls", "xlsx"), ("ods", "ods")])

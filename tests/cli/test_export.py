@@ -13,8 +13,17 @@ from tests.spreadsheets.sheets import read_rows
 
 @pytest.fixture
 def shop(run, engine):
-    enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
-           email="a@example.com", store="总店", tags=["vip", "新客"], tier="gold")  # fmt: skip
+    enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="男",
+        birthday="1990-05-06",
+        email="a@example.com",
+        store="总店",
+        tags=["vip", "新客"],
+        tier="gold",
+    )
     enroll(engine, name="=HYPERLINK(1)", phone="+852 9123 4567", referrer="M000001", tags=["-x"])
     enroll(engine, name="李四", phone="13700137000", address="@home")
     run("member", "freeze", "M000003")
@@ -127,8 +136,15 @@ def test_bad_suffix_is_a_usage_error(shop, tmp_path):
 
 def test_where_and_segment_like_member_list(shop, tmp_path):
     path = tmp_path / "m.csv"
-    result = shop("export", "members", str(path), "--where", "tier >= silver or status = frozen",
-                  "--format", "json")  # fmt: skip
+    result = shop(
+        "export",
+        "members",
+        str(path),
+        "--where",
+        "tier >= silver or status = frozen",
+        "--format",
+        "json",
+    )
     assert json.loads(result.stdout)["rows"] == 2
     assert [r[0] for r in read_rows(path)[1:]] == ["M000001", "M000003"]
     assert shop("segment", "save", "vips", "tag = vip").exit_code == 0
@@ -170,9 +186,15 @@ def test_quoted_and_full_width_formulas_round_trip(run, engine, tmp_path):
 
 @pytest.mark.parametrize(
     "moment",
-    [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(2026, 11, 25),
-     dt.datetime(1900, 3, 1, 0, 0, 1), dt.datetime(2026, 11, 25, 23, 59, 59, 999999)],
-)  # fmt: skip
+    [
+        dt.date(1900, 1, 1),
+        dt.date(1900, 2, 28),
+        dt.date(1900, 3, 1),
+        dt.date(2026, 11, 25),
+        dt.datetime(1900, 3, 1, 0, 0, 1),
+        dt.datetime(2026, 11, 25, 23, 59, 59, 999999),
+    ],
+)
 def test_date_cells_hold_xlsxwriters_own_serials(moment):
     """Export turns dates into Excel serial numbers itself (the hot loop skips write_datetime):
     the same numbers xlsxwriter computes, Excel's phantom 29 February 1900 included."""

@@ -21,9 +21,18 @@ from tests.spreadsheets.sheets import read_ods
 
 @pytest.fixture
 def shop(run, engine):
-    enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
-           email="a@example.com", store="总店", tags=["vip", "新客"], tier="gold",
-           address="北京  朝阳\n3 号")  # fmt: skip
+    enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="男",
+        birthday="1990-05-06",
+        email="a@example.com",
+        store="总店",
+        tags=["vip", "新客"],
+        tier="gold",
+        address="北京  朝阳\n3 号",
+    )
     enroll(engine, name="=HYPERLINK(1)", phone="+861062345678", referrer="M000001", tags=["-x"])
     enroll(engine, name="'=quoted", phone="13700137000", address="@home")
     return run
@@ -39,13 +48,38 @@ def test_export_members_to_ods_cells_are_exact(shop, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"file": str(path), "rows": 3}
     rows = _cells(path)
-    assert rows[0] == ["会员卡号", "姓名", "手机号", "性别", "生日", "邮箱", "会员等级", "状态",
-                       "积分", "余额", "门店", "标签", "注册时间", "推荐人", "地址"]  # fmt: skip
+    assert rows[0] == [
+        "会员卡号",
+        "姓名",
+        "手机号",
+        "性别",
+        "生日",
+        "邮箱",
+        "会员等级",
+        "状态",
+        "积分",
+        "余额",
+        "门店",
+        "标签",
+        "注册时间",
+        "推荐人",
+        "地址",
+    ]
     ann, formula, quoted = rows[1:]
     assert ann[:12] == [
-        "M000001", "张三", "13800138000", "男", dt.date(1990, 5, 6), "a@example.com", "gold",
-        "active", 0.0, 0.0, "总店", "vip,新客",
-    ]  # fmt: skip
+        "M000001",
+        "张三",
+        "13800138000",
+        "男",
+        dt.date(1990, 5, 6),
+        "a@example.com",
+        "gold",
+        "active",
+        0.0,
+        0.0,
+        "总店",
+        "vip,新客",
+    ]
     assert isinstance(ann[12], dt.datetime)
     assert ann[14] == "北京  朝阳\n3 号"
     # string cells, never formulas: no `'` in front, the phone is text, not the number 861062345678
@@ -80,8 +114,11 @@ def test_ods_export_imports_back_unchanged(shop, tmp_path):
 
 
 def test_export_to_an_unknown_suffix_names_ods(shop, tmp_path):
-    failure(shop("export", "members", str(tmp_path / "m.txt")), 2,
-            "give a .xlsx, .ods or .csv file name")  # fmt: skip
+    failure(
+        shop("export", "members", str(tmp_path / "m.txt")),
+        2,
+        "give a .xlsx, .ods or .csv file name",
+    )
 
 
 def test_template_to_ods_imports_its_example_row(run, tmp_path):
@@ -110,9 +147,13 @@ DAY = ["--as-of", AS_OF.isoformat()]
 
 @pytest.mark.parametrize(
     ("report", "sheets"),
-    [("summary", ["summary", "by_status", "by_tier"]), ("growth", ["growth"]),
-     ("rfm", ["segments", "rfm"]), ("kpi", ["kpi", "previous", "change", "change_pct"])],
-)  # fmt: skip
+    [
+        ("summary", ["summary", "by_status", "by_tier"]),
+        ("growth", ["growth"]),
+        ("rfm", ["segments", "rfm"]),
+        ("kpi", ["kpi", "previous", "change", "change_pct"]),
+    ],
+)
 @pytest.mark.usefixtures("report_shop")
 def test_report_to_ods_has_the_sheets_and_no_charts(run, tmp_path, report, sheets):
     out = tmp_path / f"{report}.ods"
@@ -159,10 +200,20 @@ def test_libreoffice_reads_our_ods_cell_for_cell(shop, tmp_path):
     path = tmp_path / "m.ods"
     shop("export", "members", str(path))
     subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-         "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(path)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(tmp_path / "lo" / "m.xlsx"))

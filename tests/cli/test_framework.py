@@ -224,7 +224,7 @@ HELP: dict[str, tuple[list[str], str, str]] = {
         "│ --show-completion <bool> Show completion for the current shell, to copy it or │",
         "│ --show-completion <bool> 显示当前 shell 的补全脚本，便于复制或自定义安装。 │",
     ),
-}  # fmt: skip
+}
 
 
 def _cases(db: str) -> dict[str, tuple[list[str], dict[str, str | None]]]:
@@ -253,13 +253,27 @@ def outputs(db: Path, home: Path) -> dict[str, dict[str, list[Any]]]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "LC_", "LANG"))}
     found = {}
     for language in ("en", "zh"):
-        env = {**keep, "MEMBERCTL_LANG": language, "COLUMNS": "100", "TERMINAL_WIDTH": "100",
-               "NO_COLOR": "1", "MEMBERCTL_OPERATOR": "tester", "HOME": str(home),
-               "XDG_DATA_HOME": str(home)}  # fmt: skip
+        env = {
+            **keep,
+            "MEMBERCTL_LANG": language,
+            "COLUMNS": "100",
+            "TERMINAL_WIDTH": "100",
+            "NO_COLOR": "1",
+            "MEMBERCTL_OPERATOR": "tester",
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home),
+        }
         child = subprocess.run(
-            [sys.executable, "-c", CHILD], input=json.dumps(_cases(str(db))), capture_output=True,
-            text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=300, check=True,
-        )  # fmt: skip
+            [sys.executable, "-c", CHILD],
+            input=json.dumps(_cases(str(db))),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=ROOT,
+            timeout=300,
+            check=True,
+        )
         found[language] = json.loads(child.stdout)
     return found
 
@@ -382,15 +396,19 @@ def trespasses(source: str) -> list[str]:
         ("import typer\nx = typer._click.core", ["typer._click", "typer._click.core"]),
         ("from typer import completion\ncompletion._install", ["typer.completion._install"]),
         ("from typer import rich_utils\nrich_utils.X = 'y'", ["typer.rich_utils.X = ..."]),
-        ("from typer import rich_utils\nsetattr(rich_utils, 'X', 1)",
-         ["setattr(typer.rich_utils, ...)"]),
-        ("from typer.core import TyperGroup\nTyperGroup.main = f",
-         ["typer.core.TyperGroup.main = ..."]),
+        (
+            "from typer import rich_utils\nsetattr(rich_utils, 'X', 1)",
+            ["setattr(typer.rich_utils, ...)"],
+        ),
+        (
+            "from typer.core import TyperGroup\nTyperGroup.main = f",
+            ["typer.core.TyperGroup.main = ..."],
+        ),
         ("import typer\nclass G(typer.core.TyperGroup):\n    debug = False", []),
         ("import typer\nctx: typer.Context\nctx.obj = 1\nx = typer.__version__", []),
         ("import signal\ngetattr(signal, 'SIGHUP')", []),
     ],
-)  # fmt: skip
+)
 def test_the_trespass_check_sees_each_kind(source, expected):
     assert trespasses(source) == expected
 

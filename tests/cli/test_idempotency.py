@@ -83,25 +83,49 @@ def test_a_repeated_topup_with_its_bonus_is_a_duplicate(run, engine):
     [
         (["wallet", "topup", "{m}", "10"], ["wallet", "topup", "{m}", "11"], "amount"),
         (["wallet", "topup", "{m}", "10"], ["wallet", "topup", "{o}", "10"], "member"),
-        (["wallet", "topup", "{m}", "10", "--reason", "a"],
-         ["wallet", "topup", "{m}", "10", "--reason", "b"], "reason"),
-        (["wallet", "topup", "{m}", "10"], ["wallet", "topup", "{m}", "10", "--reason", "b"],
-         "reason"),
+        (
+            ["wallet", "topup", "{m}", "10", "--reason", "a"],
+            ["wallet", "topup", "{m}", "10", "--reason", "b"],
+            "reason",
+        ),
+        (
+            ["wallet", "topup", "{m}", "10"],
+            ["wallet", "topup", "{m}", "10", "--reason", "b"],
+            "reason",
+        ),
         (["wallet", "topup", "{m}", "10"], ["wallet", "pay", "{m}", "10"], "amount"),
-        (["wallet", "topup", "{m}", "10", "--bonus", "2"],
-         ["wallet", "topup", "{o}", "12", "--bonus", "3"], "member, amount, bonus"),
-        (["points", "add", "{m}", "5", "--reason", "r"],
-         ["points", "add", "{m}", "6", "--reason", "r"], "points"),
-        (["points", "add", "{m}", "5", "--reason", "r"],
-         ["points", "add", "{m}", "5", "--reason", "s"], "reason"),
-        (["points", "add", "{m}", "5", "--reason", "r", "--expires", "2027-06-30"],
-         ["points", "add", "{m}", "5", "--reason", "r", "--expires", "never"], "expiry date"),
-        (["points", "add", "{m}", "5", "--reason", "r"],
-         ["points", "add", "{o}", "5", "--reason", "r"], "member"),
-        (["points", "add", "{m}", "5", "--reason", "r"],
-         ["points", "deduct", "{m}", "5", "--reason", "r"], "points"),
+        (
+            ["wallet", "topup", "{m}", "10", "--bonus", "2"],
+            ["wallet", "topup", "{o}", "12", "--bonus", "3"],
+            "member, amount, bonus",
+        ),
+        (
+            ["points", "add", "{m}", "5", "--reason", "r"],
+            ["points", "add", "{m}", "6", "--reason", "r"],
+            "points",
+        ),
+        (
+            ["points", "add", "{m}", "5", "--reason", "r"],
+            ["points", "add", "{m}", "5", "--reason", "s"],
+            "reason",
+        ),
+        (
+            ["points", "add", "{m}", "5", "--reason", "r", "--expires", "2027-06-30"],
+            ["points", "add", "{m}", "5", "--reason", "r", "--expires", "never"],
+            "expiry date",
+        ),
+        (
+            ["points", "add", "{m}", "5", "--reason", "r"],
+            ["points", "add", "{o}", "5", "--reason", "r"],
+            "member",
+        ),
+        (
+            ["points", "add", "{m}", "5", "--reason", "r"],
+            ["points", "deduct", "{m}", "5", "--reason", "r"],
+            "points",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_same_key_for_a_different_write_is_refused(run, engine, first, second, differs):
     m, o = enroll(engine).member_no, enroll(engine).member_no
     run.json("points", "add", o, "50", "--reason", "opening")
@@ -159,8 +183,9 @@ def _sold(run, engine) -> tuple[str, str]:
         ("o", "999", ["--at", "2026-11-03"], "member, amount, time"),
     ],
 )
-def test_the_same_order_number_for_another_purchase_is_refused(run, engine, who, amount, at,
-                                                               differs):  # fmt: skip
+def test_the_same_order_number_for_another_purchase_is_refused(
+    run, engine, who, amount, at, differs
+):
     m, o = _sold(run, engine)
     before = snapshot(engine)
     result = run("purchase", "record", {"m": m, "o": o}[who], amount, "--order-no", "A1", *at)
@@ -181,8 +206,11 @@ def test_only_an_exact_repeat_of_an_order_is_a_duplicate(run, engine, args):
     before = snapshot(engine)
     data = run.json("purchase", "record", m, *args, "--order-no", " A1 ")
     assert (data["duplicate"], data["member_no"], data["amount"], data["points"]) == (
-        True, m, "100.00", 100,
-    )  # fmt: skip
+        True,
+        m,
+        "100.00",
+        100,
+    )
     assert snapshot(engine) == before
 
 
@@ -213,23 +241,34 @@ def test_an_import_rejects_an_order_number_stored_for_another_purchase(run, engi
     m, o = _sold(run, engine)
     run.json("purchase", "record", m, "20", "--order-no", "A2", "--at", "2026-11-02T11:00")
     run.json("purchase", "record", m, "40", "--order-no", "A4", "--at", "2026-11-02T11:30")
-    path = write_csv(tmp_path / "p.csv", [
-        ["会员卡号", "订单号", "金额", "时间"],
-        [m, "A1", "100.00", "2026-11-02 10:00"],  # exactly the stored purchase: skipped
-        [m, "A2", "25", "2026-11-02 11:00"],  # another amount
-        [o, "A4", "40", "2026-11-02 11:30"],  # another member
-        [m, "A3", "30", "2026-11-02 12:00"],  # new
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["会员卡号", "订单号", "金额", "时间"],
+            [m, "A1", "100.00", "2026-11-02 10:00"],  # exactly the stored purchase: skipped
+            [m, "A2", "25", "2026-11-02 11:00"],  # another amount
+            [o, "A4", "40", "2026-11-02 11:30"],  # another member
+            [m, "A3", "30", "2026-11-02 12:00"],  # new
+        ],
+    )
     before = snapshot(engine)
     result = run("import", "purchases", str(path), "-f", "json")
     assert result.exit_code == 5
     data = json.loads(result.stdout)
     assert [(e["row"], e["column"], e["message"]) for e in data["errors"]] == [
-        (3, "订单号", f"order A2 is already recorded for {m} (20.00 at 2026-11-02 11:00:00); "
-                      "this one differs in amount"),
-        (4, "订单号", f"order A4 is already recorded for {m} (40.00 at 2026-11-02 11:30:00); "
-                      "this one differs in member"),
-    ]  # fmt: skip
+        (
+            3,
+            "订单号",
+            f"order A2 is already recorded for {m} (20.00 at 2026-11-02 11:00:00); "
+            "this one differs in amount",
+        ),
+        (
+            4,
+            "订单号",
+            f"order A4 is already recorded for {m} (40.00 at 2026-11-02 11:30:00); "
+            "this one differs in member",
+        ),
+    ]
     assert data["rejected"] == 2
     assert snapshot(engine) == before
     data = run.json("import", "purchases", str(path), "--skip-invalid")

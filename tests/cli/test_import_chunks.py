@@ -36,10 +36,16 @@ def _numbers(session):
 @pytest.mark.parametrize("writer", [write_csv, write_xlsx])
 def test_generated_number_gives_way_to_a_later_explicit_one(run, session, tmp_path, writer):
     suffix = ".csv" if writer is write_csv else ".xlsx"
-    path = writer(tmp_path / f"m{suffix}", [
-        HEADER, ["Ann", "13800138000", "", "10"], ["Bob", "13900139000", "", "0"],
-        ["Cat", "13700137000", "M000001", "5"], ["Dan", "13600136000", "M000002", ""],
-    ])  # fmt: skip
+    path = writer(
+        tmp_path / f"m{suffix}",
+        [
+            HEADER,
+            ["Ann", "13800138000", "", "10"],
+            ["Bob", "13900139000", "", "0"],
+            ["Cat", "13700137000", "M000001", "5"],
+            ["Dan", "13600136000", "M000002", ""],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"], data["errors"]) == (4, 0, [])
@@ -47,19 +53,27 @@ def test_generated_number_gives_way_to_a_later_explicit_one(run, session, tmp_pa
     assert (numbers["Cat"], numbers["Dan"]) == ("M000001", "M000002")
     assert len(set(numbers.values())) == 4
     assert {numbers["Ann"], numbers["Bob"]}.isdisjoint({"M000001", "M000002"})
-    points = dict(session.exec(
-        select(Member.name, func.sum(PointsEntry.points))
-        .join(PointsEntry, PointsEntry.member_id == Member.id).group_by(Member.name)
-    ).all())  # fmt: skip
+    points = dict(
+        session.exec(
+            select(Member.name, func.sum(PointsEntry.points))
+            .join(PointsEntry, PointsEntry.member_id == Member.id)
+            .group_by(Member.name)
+        ).all()
+    )
     assert points == {"Ann": 10, "Cat": 5}
 
 
 def test_generated_number_gives_way_in_a_non_empty_database(run, engine, session, tmp_path):
     enroll(engine, name="Old", phone="13500135000")  # takes M000001
-    path = write_csv(tmp_path / "m.csv", [
-        HEADER, ["Ann", "13800138000", "", ""], ["Bob", "13900139000", "", ""],
-        ["Cat", "13700137000", "M000002", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            HEADER,
+            ["Ann", "13800138000", "", ""],
+            ["Bob", "13900139000", "", ""],
+            ["Cat", "13700137000", "M000002", ""],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"]) == (3, 0)
@@ -69,10 +83,15 @@ def test_generated_number_gives_way_in_a_non_empty_database(run, engine, session
 
 
 def test_referrer_by_number_means_the_explicit_member(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        [*HEADER, "推荐人"], ["Ann", "13800138000", "", "", ""],
-        ["Bob", "13900139000", "", "", "M000001"], ["Cat", "13700137000", "M000001", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            [*HEADER, "推荐人"],
+            ["Ann", "13800138000", "", "", ""],
+            ["Bob", "13900139000", "", "", "M000001"],
+            ["Cat", "13700137000", "M000001", "", ""],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 3
@@ -81,10 +100,16 @@ def test_referrer_by_number_means_the_explicit_member(run, tmp_path):
 
 
 def test_duplicates_across_chunks_name_the_first_row(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        HEADER, ["Ann", "13800138000", "", ""], ["Bob", "13900139000", "", ""],
-        ["Cat", "13700137000", "", ""], ["Ann2", "138 0013 8000", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            HEADER,
+            ["Ann", "13800138000", "", ""],
+            ["Bob", "13900139000", "", ""],
+            ["Cat", "13700137000", "", ""],
+            ["Ann2", "138 0013 8000", "", ""],
+        ],
+    )
     result, data = _import(run, path, "--skip-invalid")
     assert result.exit_code == 0
     assert (data["inserted"], data["rejected"]) == (3, 1)

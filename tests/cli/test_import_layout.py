@@ -79,9 +79,17 @@ def test_a_sheet_with_headers_on_row_one_says_nothing_and_reports_row_one(run, t
 
 
 def test_rejected_rows_keep_their_spreadsheet_row_numbers_after_a_title_row(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        [TITLE], [], HEADER, ANN, ["王五", "12345", "", ""], ["赵六", "13800138000", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            [TITLE],
+            [],
+            HEADER,
+            ANN,
+            ["王五", "12345", "", ""],
+            ["赵六", "13800138000", "", ""],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert [(e["row"], e["column"]) for e in data["errors"]] == [(5, "手机号"), (6, "手机号")]
@@ -116,23 +124,43 @@ def test_header_row_option_on_an_xlsx(run, tmp_path):
 @pytest.mark.parametrize(
     ("row", "lang", "expected"),
     [
-        ("9", "en", "error: --header-row 9: row 9 of 'm{suffix}' cannot be the header row: the "
-                    "sheet ends at row 4; give the number of the row that holds the column names, "
-                    "as the spreadsheet shows it"),
-        ("9", "zh", "错误：--header-row 9：'m{suffix}' 的第 9 行不能作为表头行："
-                    "表格到第 4 行就结束了；请给出列名所在行的行号（即表格软件左侧显示的行号）"),
-        ("2", "en", "error: --header-row 2: row 2 of 'm{suffix}' cannot be the header row: it is "
-                    "empty; give the number of the row that holds the column names, as the "
-                    "spreadsheet shows it"),
-        ("1", "en", "error: --header-row 1: row 1 has no column for name, phone (found: "
-                    "2024年会员名单); give the number of the row that holds the column names, as "
-                    "the spreadsheet shows it, or leave --header-row out to let the import find "
-                    "it"),
-        ("1", "zh", "错误：--header-row 1：第 1 行没有 name, phone 列（找到的列："
-                    "2024年会员名单）；请给出列名所在行的行号（即表格软件左侧显示的行号），或不写 "
-                    "--header-row，由导入自动查找"),
+        (
+            "9",
+            "en",
+            "error: --header-row 9: row 9 of 'm{suffix}' cannot be the header row: the "
+            "sheet ends at row 4; give the number of the row that holds the column names, "
+            "as the spreadsheet shows it",
+        ),
+        (
+            "9",
+            "zh",
+            "错误：--header-row 9：'m{suffix}' 的第 9 行不能作为表头行："
+            "表格到第 4 行就结束了；请给出列名所在行的行号（即表格软件左侧显示的行号）",
+        ),
+        (
+            "2",
+            "en",
+            "error: --header-row 2: row 2 of 'm{suffix}' cannot be the header row: it is "
+            "empty; give the number of the row that holds the column names, as the "
+            "spreadsheet shows it",
+        ),
+        (
+            "1",
+            "en",
+            "error: --header-row 1: row 1 has no column for name, phone (found: "
+            "2024年会员名单); give the number of the row that holds the column names, as "
+            "the spreadsheet shows it, or leave --header-row out to let the import find "
+            "it",
+        ),
+        (
+            "1",
+            "zh",
+            "错误：--header-row 1：第 1 行没有 name, phone 列（找到的列："
+            "2024年会员名单）；请给出列名所在行的行号（即表格软件左侧显示的行号），或不写 "
+            "--header-row，由导入自动查找",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_wrong_header_row_is_refused(run, tmp_path, suffix, row, lang, expected):
     rows = [[TITLE, "", "", ""], ["", "", "", ""], HEADER, ANN]
     path = tmp_path / f"m{suffix}"
@@ -166,8 +194,11 @@ def test_a_total_row_in_the_name_column_of_an_xlsx_after_a_title(run, tmp_path):
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"], data["header_row"], data["total_rows"]) == (
-        2, 0, 2, [5],
-    )  # fmt: skip
+        2,
+        0,
+        2,
+        [5],
+    )
 
 
 def test_a_total_word_with_a_phone_is_a_member_row(run, tmp_path):
@@ -191,20 +222,36 @@ def test_the_total_row_is_said_on_stderr_in_english_and_chinese(run, tmp_path):
 @pytest.mark.parametrize(
     ("cell", "lang", "message"),
     [
-        ("3/5/90", "en", "date '3/5/90' has a two-digit year, as LibreOffice and Excel write short "
-                         "dates in a CSV file; save the file as .xlsx, or format the column as "
-                         "YYYY-MM-DD before saving the CSV"),
-        ("90年3月5日", "en", "date '90年3月5日' has a two-digit year, as LibreOffice and Excel "
-                            "write short dates in a CSV file; save the file as .xlsx, or format "
-                            "the column as YYYY-MM-DD before saving the CSV"),
-        ("05.03.90", "en", "date '05.03.90' has a two-digit year, as LibreOffice and Excel write "
-                           "short dates in a CSV file; save the file as .xlsx, or format the "
-                           "column as YYYY-MM-DD before saving the CSV"),
-        ("90年3月5日", "zh", "日期 '90年3月5日' 的年份只有两位：LibreOffice 和 Excel "
-                            "把短日期格式写入 CSV 文件时就是这样；请另存为 .xlsx 文件，或先把该列"
-                            "设置为 YYYY-MM-DD 格式再保存 CSV"),
+        (
+            "3/5/90",
+            "en",
+            "date '3/5/90' has a two-digit year, as LibreOffice and Excel write short "
+            "dates in a CSV file; save the file as .xlsx, or format the column as "
+            "YYYY-MM-DD before saving the CSV",
+        ),
+        (
+            "90年3月5日",
+            "en",
+            "date '90年3月5日' has a two-digit year, as LibreOffice and Excel "
+            "write short dates in a CSV file; save the file as .xlsx, or format "
+            "the column as YYYY-MM-DD before saving the CSV",
+        ),
+        (
+            "05.03.90",
+            "en",
+            "date '05.03.90' has a two-digit year, as LibreOffice and Excel write "
+            "short dates in a CSV file; save the file as .xlsx, or format the "
+            "column as YYYY-MM-DD before saving the CSV",
+        ),
+        (
+            "90年3月5日",
+            "zh",
+            "日期 '90年3月5日' 的年份只有两位：LibreOffice 和 Excel "
+            "把短日期格式写入 CSV 文件时就是这样；请另存为 .xlsx 文件，或先把该列"
+            "设置为 YYYY-MM-DD 格式再保存 CSV",
+        ),
     ],
-)  # fmt: skip
+)
 def test_short_dates_with_two_digit_years_are_refused_with_the_reason(
     run, tmp_path, cell, lang, message
 ):
@@ -219,13 +266,19 @@ def test_short_dates_with_two_digit_years_are_refused_with_the_reason(
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
-        ("en", "date '03/05/1990' may be day first or month first, as LibreOffice and Excel write "
-               "dates in a CSV file; save the file as .xlsx, or format the column as YYYY-MM-DD "
-               "before saving the CSV"),
-        ("zh", "日期 '03/05/1990' 无法确定是日在前还是月在前：LibreOffice 和 Excel 把日期写入 CSV "
-               "文件时就是这样；请另存为 .xlsx 文件，或先把该列设置为 YYYY-MM-DD 格式再保存 CSV"),
+        (
+            "en",
+            "date '03/05/1990' may be day first or month first, as LibreOffice and Excel write "
+            "dates in a CSV file; save the file as .xlsx, or format the column as YYYY-MM-DD "
+            "before saving the CSV",
+        ),
+        (
+            "zh",
+            "日期 '03/05/1990' 无法确定是日在前还是月在前：LibreOffice 和 Excel 把日期写入 CSV "
+            "文件时就是这样；请另存为 .xlsx 文件，或先把该列设置为 YYYY-MM-DD 格式再保存 CSV",
+        ),
     ],
-)  # fmt: skip
+)
 def test_dates_with_the_year_last_are_refused_with_the_reason(run, tmp_path, lang, message):
     path = write_csv(tmp_path / "m.csv", [HEADER, ["张三", "13800138000", "03/05/1990", ""]])
     result = run("--lang", lang, "import", "members", str(path), "--format", "json")
@@ -244,12 +297,16 @@ def test_other_dates_that_are_not_understood_keep_their_message(run, tmp_path):
 def test_purchases_import_with_a_title_row_and_a_total_row(run, engine, tmp_path):
     enroll(engine, phone="13800138000")
     header = ["订单号", "手机号", "金额", "时间"]
-    path = write_csv(tmp_path / "p.csv", [
-        ["11月销售明细", "", "", ""], header,
-        ["A1", "13800138000", "100", "2026-11-01 10:00"],
-        ["A2", "13800138000", "20.50", "2026-11-02"],
-        ["合计", "", "120.50", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["11月销售明细", "", "", ""],
+            header,
+            ["A1", "13800138000", "100", "2026-11-01 10:00"],
+            ["A2", "13800138000", "20.50", "2026-11-02"],
+            ["合计", "", "120.50", ""],
+        ],
+    )
     result, data = _import(run, path, kind="purchases")
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"]) == (2, 0)
@@ -266,10 +323,20 @@ def _calc(source, target_filter, outdir):
         pytest.skip("LibreOffice (soffice) is not installed: the Calc round trip cannot run")
     profile = f"-env:UserInstallation=file://{outdir}/lo-profile"
     subprocess.run(
-        [soffice, "--headless", profile, "--convert-to", target_filter, str(source),
-         "--outdir", str(outdir)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
+        [
+            soffice,
+            "--headless",
+            profile,
+            "--convert-to",
+            target_filter,
+            str(source),
+            "--outdir",
+            str(outdir),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     return outdir / f"{source.stem}.{target_filter.split(':')[0]}"
 
 
@@ -295,8 +362,10 @@ def test_a_csv_saved_by_libreoffice_calc(run, tmp_path):
     out = tmp_path / "out"
     path = _calc(source, "csv:Text - txt - csv (StarCalc):44,34,76", out)  # UTF-8
     assert path.read_text(encoding="utf-8").splitlines()[2:5] == [
-        "张三,13800138000,3/5/90,10", "李四,13900139000,91年2月3日,5", "合计,,,15",
-    ]  # fmt: skip
+        "张三,13800138000,3/5/90,10",
+        "李四,13900139000,91年2月3日,5",
+        "合计,,,15",
+    ]
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert (data["header_row"], data["total_rows"]) == (2, [5])
@@ -317,9 +386,16 @@ def test_an_xlsx_saved_by_libreoffice_calc(run, tmp_path):
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".xls"])
 def test_row_numbers_after_a_title_hold_across_small_chunks(run, tmp_path, monkeypatch, suffix):
     monkeypatch.setattr(read, "CHUNK_ROWS", 2)
-    rows = [[TITLE, "", "", ""], HEADER, ANN, BOB, ["王五", "12345", "", ""],
-            ["赵六", "13700137000", "", ""], ["孙七", "13800138000", "", ""],
-            ["合计", "", "", "15"]]  # fmt: skip
+    rows = [
+        [TITLE, "", "", ""],
+        HEADER,
+        ANN,
+        BOB,
+        ["王五", "12345", "", ""],
+        ["赵六", "13700137000", "", ""],
+        ["孙七", "13800138000", "", ""],
+        ["合计", "", "", "15"],
+    ]
     path = tmp_path / f"m{suffix}"
     if suffix == ".csv":
         write_csv(path, rows)
@@ -347,12 +423,18 @@ def test_a_csv_row_with_a_field_too_many_after_a_title_keeps_its_row_number(run,
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en", "error: no column names found in the first rows (the first holds: 2024年会员名单); "
-               "give the row of the column names with --header-row N (1 = the first row)"),
-        ("zh", "错误：前几行中找不到列名（第一行是：2024年会员名单）；"
-               "请用 --header-row N 指定列名所在的行（1 = 第一行）"),
+        (
+            "en",
+            "error: no column names found in the first rows (the first holds: 2024年会员名单); "
+            "give the row of the column names with --header-row N (1 = the first row)",
+        ),
+        (
+            "zh",
+            "错误：前几行中找不到列名（第一行是：2024年会员名单）；"
+            "请用 --header-row N 指定列名所在的行（1 = 第一行）",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_title_over_unrecognised_headers_points_to_header_row(run, tmp_path, lang, expected):
     notes = [[TITLE, "", ""], *([f"说明 {i}", "", ""] for i in range(10)), ["客户", "联系", "x"]]
     path = write_csv(tmp_path / "m.csv", [*notes, ["张三", "13800138000", ""]])

@@ -15,8 +15,18 @@ from tests.conftest import error_line, failure
 from tests.factories import enroll
 from tests.spreadsheets.sheets import read_rows, write_csv, write_xlsx
 
-RESULT_KEYS = ["inserted", "updated", "skipped", "rejected", "would_insert", "would_update",
-               "dry_run", "errors", "header_row", "total_rows"]  # fmt: skip
+RESULT_KEYS = [
+    "inserted",
+    "updated",
+    "skipped",
+    "rejected",
+    "would_insert",
+    "would_update",
+    "dry_run",
+    "errors",
+    "header_row",
+    "total_rows",
+]
 HEADER = ["姓名", "手机号", "性别", "生日", "积分", "余额", "标签", "会员等级"]
 
 
@@ -30,12 +40,15 @@ def _count(session, model):
 
 
 def test_messy_csv_is_normalised(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        HEADER,
-        ["张三", "138 0013 8000", "男", "1990/5/6", "100", "12.5", "vip，新客", "金卡会员"],
-        ["李四", "+86 139-0013-9000", "F", "1991年2月3日", "", "", "a、b", "silver"],
-        ["王五", "１３７００１３７０００", "female", "1992.03.04", "0", "0", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            HEADER,
+            ["张三", "138 0013 8000", "男", "1990/5/6", "100", "12.5", "vip，新客", "金卡会员"],
+            ["李四", "+86 139-0013-9000", "F", "1991年2月3日", "", "", "a、b", "silver"],
+            ["王五", "１３７００１３７０００", "female", "1992.03.04", "0", "0", "", ""],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert list(data) == RESULT_KEYS
@@ -53,11 +66,22 @@ def test_messy_csv_is_normalised(run, tmp_path):
 
 
 def test_typed_xlsx_cells_are_recovered(run, tmp_path):
-    path = write_xlsx(tmp_path / "m.xlsx", [
-        ["Name", "PHONE", "Gender", "Birthday", "Joined", "Points", "Balance"],
-        ["Ann", 13800138000, "F", dt.date(1990, 5, 6), dt.datetime(2020, 1, 2, 10, 30), 10.0, 12.5],
-        ["Bob", 13900139000.0, "M", 32999, "2020-01-02", 5, 0.1],
-    ])  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "m.xlsx",
+        [
+            ["Name", "PHONE", "Gender", "Birthday", "Joined", "Points", "Balance"],
+            [
+                "Ann",
+                13800138000,
+                "F",
+                dt.date(1990, 5, 6),
+                dt.datetime(2020, 1, 2, 10, 30),
+                10.0,
+                12.5,
+            ],
+            ["Bob", 13900139000.0, "M", 32999, "2020-01-02", 5, 0.1],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 2
@@ -71,8 +95,9 @@ def test_typed_xlsx_cells_are_recovered(run, tmp_path):
 
 
 def test_headers_ignore_case_spaces_and_full_width(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [[" ＮＡＭＥ ", "手机 号", "Member_No"],
-                                          ["Ann", "13800138000", "c001"]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv", [[" ＮＡＭＥ ", "手机 号", "Member_No"], ["Ann", "13800138000", "c001"]]
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert run.json("member", "show", "C001")["name"] == "Ann"
@@ -92,9 +117,14 @@ def test_headers_ignore_case_spaces_and_full_width(run, tmp_path):
 def test_unrecoverable_values_are_rejected_and_nothing_written(
     run, tmp_path, session, cells, column, message
 ):
-    path = write_csv(tmp_path / "m.csv", [
-        ["姓名", "手机号", "生日", "等级", "性别"], ["Good", "13900139000", "", "", ""], cells,
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["姓名", "手机号", "生日", "等级", "性别"],
+            ["Good", "13900139000", "", "", ""],
+            cells,
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert (data["rejected"], data["inserted"], data["would_insert"]) == (1, 0, 1)
@@ -107,9 +137,15 @@ def test_unrecoverable_values_are_rejected_and_nothing_written(
 
 
 def test_skip_invalid_writes_the_valid_rows(run, tmp_path, session):
-    path = write_csv(tmp_path / "m.csv", [
-        ["姓名", "手机号"], ["Ann", "13800138000"], ["Bad", "1.38001E+10"], ["Bob", "13900139000"],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["姓名", "手机号"],
+            ["Ann", "13800138000"],
+            ["Bad", "1.38001E+10"],
+            ["Bob", "13900139000"],
+        ],
+    )
     result, data = _import(run, path, "--skip-invalid")
     assert result.exit_code == 0
     assert (data["inserted"], data["rejected"]) == (2, 1)
@@ -118,10 +154,16 @@ def test_skip_invalid_writes_the_valid_rows(run, tmp_path, session):
 
 
 def test_duplicates_in_file_name_the_first_row(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        ["姓名", "手机号", "会员卡号"], ["Ann", "13800138000", ""], ["Bob", "13900139000", "C1"],
-        ["Ann2", "138-0013-8000", ""], ["Bob2", "13700137000", "c1"],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["姓名", "手机号", "会员卡号"],
+            ["Ann", "13800138000", ""],
+            ["Bob", "13900139000", "C1"],
+            ["Ann2", "138-0013-8000", ""],
+            ["Bob2", "13700137000", "c1"],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert [(e["row"], e["column"], e["message"]) for e in data["errors"]] == [
@@ -213,10 +255,13 @@ def test_opening_balances_become_ledger_entries_once(run, tmp_path, session):
 
 def test_update_changes_fields_but_not_balances(run, engine, tmp_path, session):
     enroll(engine, name="Old", phone="13800138000", tags=["old"])
-    path = write_csv(tmp_path / "m.csv", [
-        ["姓名", "手机号", "等级", "状态", "积分", "标签", "生日"],
-        ["New", "13800138000", "gold", "冻结", "500", "vip", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["姓名", "手机号", "等级", "状态", "积分", "标签", "生日"],
+            ["New", "13800138000", "gold", "冻结", "500", "vip", ""],
+        ],
+    )
     result, data = _import(run, path, "--on-existing", "update")
     assert (result.exit_code, data["updated"]) == (0, 1)
     member = run.json("member", "show", "13800138000")
@@ -238,10 +283,14 @@ def test_phone_of_another_member_is_rejected(run, engine, tmp_path):
 
 
 def test_errors_file_holds_original_rows_and_imports_after_fixing(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        ["姓名", "手机号", "生日"], ["Ann", "13800138000", "1990-01-01"],
-        ["Bad", "1.38001E+10", "1990-02-30"],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["姓名", "手机号", "生日"],
+            ["Ann", "13800138000", "1990-01-01"],
+            ["Bad", "1.38001E+10", "1990-02-30"],
+        ],
+    )
     result, _ = _import(run, path, "--skip-invalid")
     errors_file = tmp_path / "m.csv.errors.csv"
     rows = read_rows(errors_file)
@@ -256,10 +305,14 @@ def test_errors_file_holds_original_rows_and_imports_after_fixing(run, tmp_path)
 
 
 def test_xlsx_errors_file_keeps_cell_types(run, tmp_path):
-    path = write_xlsx(tmp_path / "m.xlsx", [
-        ["姓名", "手机号", "生日"], ["Bad", 13800138000, dt.date(1990, 1, 1)],
-        ["Bad", 13800138000, 1],
-    ])  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "m.xlsx",
+        [
+            ["姓名", "手机号", "生日"],
+            ["Bad", 13800138000, dt.date(1990, 1, 1)],
+            ["Bad", 13800138000, 1],
+        ],
+    )
     (tmp_path / "out").mkdir()  # an output's folder is never created (docs/using.md)
     result, data = _import(run, path, "--errors", str(tmp_path / "out" / "bad.xlsx"))
     assert result.exit_code == 5
@@ -284,10 +337,15 @@ def test_gbk_and_bom_csv(run, tmp_path):
 
 
 def test_sheet_option_and_first_sheet_with_data(run, tmp_path):
-    path = write_xlsx(tmp_path / "m.xlsx", [], sheets={
-        "说明": [], "members": [["姓名", "手机号"], ["Ann", "13800138000"]],
-        "other": [["姓名", "手机号"], ["Bob", "13900139000"]],
-    })  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "m.xlsx",
+        [],
+        sheets={
+            "说明": [],
+            "members": [["姓名", "手机号"], ["Ann", "13800138000"]],
+            "other": [["姓名", "手机号"], ["Bob", "13900139000"]],
+        },
+    )
     assert _import(run, path)[1]["inserted"] == 1
     assert _import(run, path, "--sheet", "other")[1]["inserted"] == 1
     result = run("import", "members", str(path), "--sheet", "nope")
@@ -296,11 +354,16 @@ def test_sheet_option_and_first_sheet_with_data(run, tmp_path):
 
 
 def test_referrer_later_in_file_and_unknown_referrer(run, tmp_path):
-    path = write_csv(tmp_path / "m.csv", [
-        ["姓名", "手机号", "会员卡号", "推荐人"], ["Ann", "13800138000", "A1", "B1"],
-        ["Bob", "13900139000", "B1", ""], ["Cat", "13700137000", "", "Z9"],
-        ["Dan", "13600136000", "", "13800138000"],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["姓名", "手机号", "会员卡号", "推荐人"],
+            ["Ann", "13800138000", "A1", "B1"],
+            ["Bob", "13900139000", "B1", ""],
+            ["Cat", "13700137000", "", "Z9"],
+            ["Dan", "13600136000", "", "13800138000"],
+        ],
+    )
     result, data = _import(run, path, "--skip-invalid")
     assert (data["inserted"], data["rejected"]) == (3, 1)
     [error] = data["errors"]
@@ -318,8 +381,15 @@ def test_table_output_is_a_summary(run, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_empty_rows_are_dropped_and_row_numbers_stay_the_sheets(run, tmp_path, suffix):
-    rows = [["姓名", "手机号"], ["Ann", "13800138000"], ["", ""], [None, None], ["Bob", "12345"],
-            ["", ""], ["Cat", "13700137000"]]  # fmt: skip
+    rows = [
+        ["姓名", "手机号"],
+        ["Ann", "13800138000"],
+        ["", ""],
+        [None, None],
+        ["Bob", "12345"],
+        ["", ""],
+        ["Cat", "13700137000"],
+    ]
     if suffix == ".csv":
         path = write_csv(tmp_path / "m.csv", [[c or "" for c in r] for r in rows])
     else:
@@ -336,8 +406,11 @@ def test_a_missing_or_broken_mapping_file_is_one_clear_line(run, session, tmp_pa
     failure(missing, 3, "no mapping file", "nope.toml", "check the path given to --mapping")
     broken = tmp_path / "map.toml"
     broken.write_text("[members]\n客户 = \n", encoding="utf-8")
-    failure(run("import", "members", str(path), "--mapping", str(broken)), 5,
-            "map.toml is not valid TOML")  # fmt: skip
+    failure(
+        run("import", "members", str(path), "--mapping", str(broken)),
+        5,
+        "map.toml is not valid TOML",
+    )
     assert session.exec(select(Member)).first() is None
 
 

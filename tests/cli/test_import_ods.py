@@ -27,12 +27,25 @@ def _import(run, path, *options, kind="members", env=None):
 
 
 def test_typed_ods_cells_are_read_as_calc_wrote_them(run, session, tmp_path):
-    path = write_ods(tmp_path / "会员.ods", {"会员": [
-        HEADER,
-        ["张三", 13800138000, "男", dt.date(1990, 5, 6), 120, 50.5, "vip，新客",
-         dt.datetime(2021, 3, 4, 9, 30)],
-        ["李四", "139 0013 9000", "F", "1985/1/2", None, None, None, None],
-    ]})  # fmt: skip
+    path = write_ods(
+        tmp_path / "会员.ods",
+        {
+            "会员": [
+                HEADER,
+                [
+                    "张三",
+                    13800138000,
+                    "男",
+                    dt.date(1990, 5, 6),
+                    120,
+                    50.5,
+                    "vip，新客",
+                    dt.datetime(2021, 3, 4, 9, 30),
+                ],
+                ["李四", "139 0013 9000", "F", "1985/1/2", None, None, None, None],
+            ]
+        },
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"]) == (2, 0)
@@ -51,9 +64,14 @@ def test_typed_ods_cells_are_read_as_calc_wrote_them(run, session, tmp_path):
 
 
 def test_the_sheet_option_picks_an_ods_sheet_and_the_default_is_the_first_with_data(run, tmp_path):
-    path = write_ods(tmp_path / "m.ods", {
-        "空": [[None]], "说明": [["导出自 POS"]], "会员": [HEADER[:2], ["张三", "13800138000"]],
-    })  # fmt: skip
+    path = write_ods(
+        tmp_path / "m.ods",
+        {
+            "空": [[None]],
+            "说明": [["导出自 POS"]],
+            "会员": [HEADER[:2], ["张三", "13800138000"]],
+        },
+    )
     result = run("import", "members", str(path))
     assert result.exit_code == 5  # the first sheet with data is 说明, which has no name column
     result, data = _import(run, path, "--sheet", "会员")
@@ -67,10 +85,16 @@ def test_the_sheet_option_picks_an_ods_sheet_and_the_default_is_the_first_with_d
 def test_rejected_ods_rows_go_to_an_ods_errors_file_that_imports_after_fixing(
     run, session, tmp_path
 ):
-    path = write_ods(tmp_path / "m.ods", {"Sheet1": [
-        HEADER[:4], ["张三", "13800138000", "男", dt.date(1990, 1, 1)],
-        ["Bad", "1.38001E+10", "女", "1990-02-30"],
-    ]})  # fmt: skip
+    path = write_ods(
+        tmp_path / "m.ods",
+        {
+            "Sheet1": [
+                HEADER[:4],
+                ["张三", "13800138000", "男", dt.date(1990, 1, 1)],
+                ["Bad", "1.38001E+10", "女", "1990-02-30"],
+            ]
+        },
+    )
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert (data["inserted"], data["would_insert"], data["rejected"]) == (0, 1, 1)
@@ -88,10 +112,15 @@ def test_rejected_ods_rows_go_to_an_ods_errors_file_that_imports_after_fixing(
 
 def test_purchases_from_an_ods(run, session, tmp_path):
     run("member", "enroll", "--name", "张三", "--phone", "13800138000")
-    path = write_ods(tmp_path / "p.ods", {"Sheet1": [
-        ["手机号", "订单号", "金额", "时间", "门店"],
-        [13800138000, "A1", 88.8, dt.datetime(2026, 1, 2, 10, 0), "总店"],
-    ]})  # fmt: skip
+    path = write_ods(
+        tmp_path / "p.ods",
+        {
+            "Sheet1": [
+                ["手机号", "订单号", "金额", "时间", "门店"],
+                [13800138000, "A1", 88.8, dt.datetime(2026, 1, 2, 10, 0), "总店"],
+            ]
+        },
+    )
     result, data = _import(run, path, kind="purchases")
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 1
@@ -155,12 +184,15 @@ def _ods(path, rows_xml: str):
 
 def test_an_ods_declaring_too_many_cells_is_refused_before_it_is_read(run, session, tmp_path):
     """A few hundred bytes declaring one value a million rows down, a thousand columns right."""
-    path = _ods(tmp_path / "sparse.ods", (
-        '<table:table-row table:number-rows-repeated="999998"><table:table-cell/>'
-        '</table:table-row><table:table-row><table:table-cell '
-        'table:number-columns-repeated="1000"/><table:table-cell office:value-type="string">'
-        "<text:p>x</text:p></table:table-cell></table:table-row>"
-    ))  # fmt: skip
+    path = _ods(
+        tmp_path / "sparse.ods",
+        (
+            '<table:table-row table:number-rows-repeated="999998"><table:table-cell/>'
+            "</table:table-row><table:table-row><table:table-cell "
+            'table:number-columns-repeated="1000"/><table:table-cell office:value-type="string">'
+            "<text:p>x</text:p></table:table-cell></table:table-row>"
+        ),
+    )
     assert path.stat().st_size < 2_000
     result, data = _import(run, path)
     assert result.exit_code == 5 and data is None
@@ -175,10 +207,14 @@ def test_an_ods_declaring_too_many_cells_is_refused_before_it_is_read(run, sessi
 def test_trailing_empty_repeated_rows_and_columns_do_not_count(run, tmp_path):
     """What Calc writes below the data when whole columns are formatted: a million empty rows
     of a thousand empty cells; they hold no value, so the sheet is 2 rows x 2 columns."""
-    path = _ods(tmp_path / "ok.ods", _MEMBER_ROW + (
-        '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
-        'table:number-columns-repeated="1024"/></table:table-row>'
-    ))  # fmt: skip
+    path = _ods(
+        tmp_path / "ok.ods",
+        _MEMBER_ROW
+        + (
+            '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
+            'table:number-columns-repeated="1024"/></table:table-row>'
+        ),
+    )
     result, data = _import(run, path, env={"MEMBERCTL_MAX_CELLS": "4"})
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 1
@@ -214,14 +250,26 @@ def test_an_unknown_type_names_ods_among_the_formats(run, tmp_path):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_an_ods_saved_by_libreoffice_imports(run, session, tmp_path):
-    source = write_csv(tmp_path / "calc.csv", [["姓名", "手机号", "生日"],
-                                                ["张三", "13800138000", "1990-05-06"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "calc.csv", [["姓名", "手机号", "生日"], ["张三", "13800138000", "1990-05-06"]]
+    )
     profile = f"file://{tmp_path}/lo-profile"
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--infilter=CSV:44,34,76",
-         "--convert-to", "ods", "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--infilter=CSV:44,34,76",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     path = tmp_path / "calc.ods"
     assert read_ods(path)[1][1] == 13800138000.0  # Calc made the phone a number
     result, data = _import(run, path)
@@ -249,10 +297,20 @@ def test_the_empty_rows_calc_declares_below_formatted_columns_do_not_count(run, 
         sheet.cell(row=row, column=5).number_format = "@"
     book.save(tmp_path / "fmt.xlsx")
     subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-         "--convert-to", "ods", "--outdir", str(tmp_path), str(tmp_path / "fmt.xlsx")],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "fmt.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     path = tmp_path / "fmt.ods"
     assert b'number-rows-repeated="10' in zipfile.ZipFile(path).read("content.xml")
     result, data = _import(run, path, env={"MEMBERCTL_MAX_CELLS": "4"})

@@ -22,11 +22,23 @@ def _import(run, path, *options):
 def test_purchases_are_recorded_once_and_earn_points(run, engine, tmp_path, session):
     enroll(engine, phone="13800138000")
     enroll(engine, phone="13900139000")
-    path = write_csv(tmp_path / "p.csv", [
-        HEADER, ["138 0013 8000", "", "A1", "100.50", "2026-11-01 10:00", "总店", "饮料"],
-        ["", "M000002", "A2", "20", "2026/11/2", "总店", ""],
-        ["", "", "A1", "5", "2026-11-03", "分店", ""],  # same number, other store: another order
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "p.csv",
+        [
+            HEADER,
+            ["138 0013 8000", "", "A1", "100.50", "2026-11-01 10:00", "总店", "饮料"],
+            ["", "M000002", "A2", "20", "2026/11/2", "总店", ""],
+            [
+                "",
+                "",
+                "A1",
+                "5",
+                "2026-11-03",
+                "分店",
+                "",
+            ],  # same number, other store: another order
+        ],
+    )
     result, data = _import(run, path, "--skip-invalid")
     assert (data["inserted"], data["rejected"]) == (2, 1)
     assert data["errors"][0]["message"] == "the member is missing: give a phone or member number"
@@ -40,16 +52,23 @@ def test_purchases_are_recorded_once_and_earn_points(run, engine, tmp_path, sess
 
 def test_duplicate_order_in_file_and_unknown_member_are_rejected(run, engine, tmp_path, session):
     enroll(engine, phone="13800138000")
-    path = write_xlsx(tmp_path / "p.xlsx", [
-        ["phone", "order_no", "amount", "time"], [13800138000, "A1", 10, "2026-11-01"],
-        [13800138000, "A1", 12, "2026-11-02"], [13700137000, "A3", 5, "2026-11-03"],
-        [13800138000, "A4", "abc", "2026-11-03"],
-    ])  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "p.xlsx",
+        [
+            ["phone", "order_no", "amount", "time"],
+            [13800138000, "A1", 10, "2026-11-01"],
+            [13800138000, "A1", 12, "2026-11-02"],
+            [13700137000, "A3", 5, "2026-11-03"],
+            [13800138000, "A4", "abc", "2026-11-03"],
+        ],
+    )
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert [(e["row"], e["column"]) for e in data["errors"]] == [
-        (3, "order_no"), (4, "phone"), (5, "amount"),
-    ]  # fmt: skip
+        (3, "order_no"),
+        (4, "phone"),
+        (5, "amount"),
+    ]
     assert data["errors"][0]["message"] == "duplicate of row 2 in this file"
     assert "no member 137****7000" in data["errors"][1]["message"]
     assert session.exec(select(func.count()).select_from(Purchase)).one() == 0

@@ -49,8 +49,13 @@ def _count(session, model):
     return session.exec(select(func.count()).select_from(model)).one()
 
 
-MEMBERS = [["姓名", "手机号"], ["Good", 13912345678], ["Rounded", 13800000000],
-           ["Typed", 13700000000], ["Text", "13600000000"]]  # fmt: skip
+MEMBERS = [
+    ["姓名", "手机号"],
+    ["Good", 13912345678],
+    ["Rounded", 13800000000],
+    ["Typed", 13700000000],
+    ["Text", "13600000000"],
+]
 
 
 def test_an_xlsx_phone_in_scientific_format_is_rejected_and_nothing_written(run, tmp_path, session):
@@ -111,8 +116,13 @@ def test_the_message_is_in_the_clerk_s_language(run, tmp_path):
 
 
 def test_an_xls_number_ending_in_0000_is_rejected(run, tmp_path, session):
-    rows = [["姓名", "手机号"], ["Good", 13912345678], ["Rounded", 13800000000.0],
-            ["Text", "13600000000"], ["Short", "+8613500001234"]]  # fmt: skip
+    rows = [
+        ["姓名", "手机号"],
+        ["Good", 13912345678],
+        ["Rounded", 13800000000.0],
+        ["Text", "13600000000"],
+        ["Short", "+8613500001234"],
+    ]
     path = write_xls(tmp_path / "m.xls", {"Sheet1": rows})
     result, data = _import(run, path, "--skip-invalid")
     assert result.exit_code == 0, result.stderr
@@ -154,10 +164,20 @@ def test_an_xlsx_saved_by_libreoffice_with_a_rounded_phone(run, tmp_path, sessio
     out = tmp_path / "out"
     profile = f"file://{tmp_path}/lo-profile-rounded-{os.getpid()}"
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xlsx",
-         "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     converted = out / "m.xlsx"
     assert converted.is_file()
     result, data = _import(run, converted)

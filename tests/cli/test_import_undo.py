@@ -14,8 +14,19 @@ from tests.conftest import error_line, failure
 from tests.factories import enroll, snapshot
 from tests.spreadsheets.sheets import write_csv
 
-RUN_KEYS = ["run", "file", "at", "operator", "kind", "inserted", "updated", "rejected", "undone",
-            "undone_at", "undone_by"]  # fmt: skip
+RUN_KEYS = [
+    "run",
+    "file",
+    "at",
+    "operator",
+    "kind",
+    "inserted",
+    "updated",
+    "rejected",
+    "undone",
+    "undone_at",
+    "undone_by",
+]
 UNDO_KEYS = ["run", "kind", "file", "dry_run", "already_undone", "removed", "restored", "members"]
 NEW = [
     ["姓名", "手机号", "积分", "余额", "标签", "会员等级"],
@@ -54,20 +65,26 @@ def test_undo_restores_the_fields_an_import_updated(run, engine, tmp_path):
     member = enroll(engine, "王五", phone="13700137000", email="w@example.com", tags=["old"])
     shown = run.json("member", "show", member.member_no)
     before = snapshot(engine)
-    sheet = write_csv(tmp_path / "u.csv", [
-        ["手机号", "姓名", "邮箱", "会员等级", "标签", "生日"],
-        ["13700137000", "王六", "new@example.com", "金卡会员", "a、b", "1990-05-06"],
-    ])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "u.csv",
+        [
+            ["手机号", "姓名", "邮箱", "会员等级", "标签", "生日"],
+            ["13700137000", "王六", "new@example.com", "金卡会员", "a、b", "1990-05-06"],
+        ],
+    )
     run_id, data = _import(run, sheet, "--on-existing", "update")
     assert data["updated"] == 1
     changed = run.json("member", "show", member.member_no)
     assert (changed["name"], changed["tier"], changed["tags"]) == ("王六", "gold", ["a", "b"])
     result = run.json("import", "undo", str(run_id))
     assert (result["removed"], result["restored"]) == (0, 1)
-    assert result["members"] == [{
-        "member_no": member.member_no, "action": "restore",
-        "fields": ["birthday", "email", "name", "tags", "tier"],
-    }]  # fmt: skip
+    assert result["members"] == [
+        {
+            "member_no": member.member_no,
+            "action": "restore",
+            "fields": ["birthday", "email", "name", "tags", "tier"],
+        }
+    ]
     assert run.json("member", "show", member.member_no) == shown
     assert _without_kept(snapshot(engine)) == _without_kept(before)  # its tier row went too
 
@@ -81,11 +98,14 @@ REFUSED_ZH = "错误：导入 1 无法撤销：会员 M000001 在其之后有{wh
     [
         (["purchase", "record", "M000001", "50", "--order-no", "A1"], "a purchase", "一笔消费"),
         (["points", "add", "M000001", "10", "--reason", "gift"], "a points entry", "一条积分记录"),
-        (["member", "edit", "M000001", "--email", "x@example.com"],
-         "a later change (member.edit)", "一次后来的变更（member.edit）"),
+        (
+            ["member", "edit", "M000001", "--email", "x@example.com"],
+            "a later change (member.edit)",
+            "一次后来的变更（member.edit）",
+        ),
         (["member", "freeze", "M000001"], "a status or tier change", "一次状态或等级变更"),
     ],
-)  # fmt: skip
+)
 def test_undo_is_refused_once_a_member_has_something_newer(
     run, engine, tmp_path, later, what, what_zh
 ):
@@ -150,8 +170,12 @@ def test_undo_is_audited(run, tmp_path):
     [entry] = run.json("audit", "--action", "import.undo")
     assert entry["operator"] == "tester"
     assert entry["details"] == {
-        "import_run": run_id, "kind": "members", "file": "m.csv", "removed": 2, "restored": 0,
-    }  # fmt: skip
+        "import_run": run_id,
+        "kind": "members",
+        "file": "m.csv",
+        "removed": 2,
+        "restored": 0,
+    }
 
 
 def test_runs_are_listed_with_their_counts(run, tmp_path):
@@ -171,10 +195,14 @@ def test_runs_are_listed_with_their_counts(run, tmp_path):
 def test_a_purchase_import_is_undone_with_the_points_it_earned(run, engine, tmp_path):
     member = enroll(engine, "王五", phone="13700137000")
     before = snapshot(engine)
-    sheet = write_csv(tmp_path / "p.csv", [
-        ["手机号", "订单号", "金额", "时间"], ["13700137000", "B1", "300", "2026-11-02 11:00"],
-        ["13700137000", "B2", "200", "2026-11-03 11:00"],
-    ])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["手机号", "订单号", "金额", "时间"],
+            ["13700137000", "B1", "300", "2026-11-02 11:00"],
+            ["13700137000", "B2", "200", "2026-11-03 11:00"],
+        ],
+    )
     assert run.json("import", "purchases", str(sheet))["inserted"] == 2
     assert run.json("member", "show", member.member_no)["points"] > 0
     run_id = run.json("import", "runs")[-1]["run"]
@@ -188,39 +216,49 @@ def test_a_purchase_import_is_undone_with_the_points_it_earned(run, engine, tmp_
 
 def test_a_purchase_import_is_not_undone_after_a_redemption(run, engine, tmp_path):
     member = enroll(engine, "王五", phone="13700137000")
-    sheet = write_csv(tmp_path / "p.csv", [
-        ["手机号", "订单号", "金额", "时间"], ["13700137000", "B1", "300", "2026-11-02 11:00"],
-    ])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["手机号", "订单号", "金额", "时间"],
+            ["13700137000", "B1", "300", "2026-11-02 11:00"],
+        ],
+    )
     run.json("import", "purchases", str(sheet))
     run.json("points", "deduct", member.member_no, "10", "--reason", "gift")
-    failure(run("import", "undo", "1"), 4,
-            f"member {member.member_no} has a points entry made after it")  # fmt: skip
+    failure(
+        run("import", "undo", "1"), 4, f"member {member.member_no} has a points entry made after it"
+    )
 
 
 def test_undo_is_refused_when_a_newer_member_names_an_inserted_one_as_referrer(run, tmp_path):
     _import(run, write_csv(tmp_path / "m.csv", NEW))
-    run.json("member", "enroll", "--name", "赵六", "--phone", "13600136000",
-             "--referrer", "M000002")  # fmt: skip
+    run.json(
+        "member", "enroll", "--name", "赵六", "--phone", "13600136000", "--referrer", "M000002"
+    )
     line = failure(run("import", "undo", "1"), 4)
     # the enrolment is audited under the new member; the referrer is named on M000002
-    assert line.startswith(REFUSED.replace("M000001", "M000002").format(
-        what="member M000003 as referee"
-    )), line  # fmt: skip
+    assert line.startswith(
+        REFUSED.replace("M000001", "M000002").format(what="member M000003 as referee")
+    ), line
 
 
 def test_an_import_recorded_before_undo_existed_is_refused(run, engine, tmp_path):
     run_id, _data = _import(run, write_csv(tmp_path / "m.csv", NEW))
     with engine.begin() as connection:
         connection.execute(update(ImportRun).where(ImportRun.id == run_id).values(marks=None))
-    failure(run("import", "undo", str(run_id)), 4,
-            f"import {run_id} was done before imports could be undone")  # fmt: skip
+    failure(
+        run("import", "undo", str(run_id)),
+        4,
+        f"import {run_id} was done before imports could be undone",
+    )
 
 
 def test_dry_run_table_in_chinese(run, engine, tmp_path):
     enroll(engine, "王五", phone="13700137000")
     _import(run, write_csv(tmp_path / "m.csv", NEW))
-    sheet = write_csv(tmp_path / "u.csv", [["手机号", "姓名", "邮箱"],
-                                           ["13700137000", "王六", "w6@example.com"]])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "u.csv", [["手机号", "姓名", "邮箱"], ["13700137000", "王六", "w6@example.com"]]
+    )
     _import(run, sheet, "--on-existing", "update")
     result = run("--lang", "zh", "import", "undo", "2", "--dry-run")
     assert result.exit_code == 0, result.stderr
@@ -231,12 +269,17 @@ def test_dry_run_table_in_chinese(run, engine, tmp_path):
 
 def test_forget_erases_the_old_values_an_import_recorded(run, engine, tmp_path):
     member = enroll(engine, "王五", phone="13700137000")
-    sheet = write_csv(tmp_path / "u.csv", [["会员卡号", "姓名", "手机号"],
-                                           [member.member_no, "王五", "13700137001"]])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "u.csv",
+        [["会员卡号", "姓名", "手机号"], [member.member_no, "王五", "13700137001"]],
+    )
     run_id, _data = _import(run, sheet, "--on-existing", "update")
     with engine.connect() as connection:
-        old = connection.execute(select(ImportChange.old_value).where(
-            ImportChange.member_id == 1, ImportChange.field == "phone")).scalar_one()  # fmt: skip
+        old = connection.execute(
+            select(ImportChange.old_value).where(
+                ImportChange.member_id == 1, ImportChange.field == "phone"
+            )
+        ).scalar_one()
     assert old == '"+8613700137000"'
     run.json("member", "forget", member.member_no, "--yes")
     with engine.connect() as connection:
@@ -248,11 +291,17 @@ def test_forget_erases_the_old_values_an_import_recorded(run, engine, tmp_path):
 
 def test_undo_is_refused_when_a_replaced_phone_was_given_to_another_member(run, engine, tmp_path):
     member = enroll(engine, "王五", phone="13700137000")
-    sheet = write_csv(tmp_path / "u.csv", [["会员卡号", "姓名", "手机号"],
-                                           [member.member_no, "王五", "13700137001"]])  # fmt: skip
+    sheet = write_csv(
+        tmp_path / "u.csv",
+        [["会员卡号", "姓名", "手机号"], [member.member_no, "王五", "13700137001"]],
+    )
     _import(run, sheet, "--on-existing", "update")
     enroll(engine, "赵六", phone="13700137000")  # the old phone, now free, given to M000002
     before = snapshot(engine)
-    failure(run("import", "undo", "1"), 4, "error: import 1 cannot be undone: the old phone of "
-            "member M000001 now belongs to member M000002")  # fmt: skip
+    failure(
+        run("import", "undo", "1"),
+        4,
+        "error: import 1 cannot be undone: the old phone of "
+        "member M000001 now belongs to member M000002",
+    )
     assert snapshot(engine) == before

@@ -23,12 +23,25 @@ def _import(run, path, *options, kind="members", env=None):
 
 
 def test_typed_xls_cells_are_read_as_excel_wrote_them(run, session, tmp_path):
-    path = write_xls(tmp_path / "pos.xls", {"会员": [
-        HEADER,
-        ["张三", 13800138000.0, "男", dt.date(1990, 5, 6), 120, 50.5, "vip，新客",
-         dt.datetime(2021, 3, 4, 9, 30)],
-        ["李四", "139 0013 9000", "F", "1985/1/2", "", "", "", ""],
-    ]})  # fmt: skip
+    path = write_xls(
+        tmp_path / "pos.xls",
+        {
+            "会员": [
+                HEADER,
+                [
+                    "张三",
+                    13800138000.0,
+                    "男",
+                    dt.date(1990, 5, 6),
+                    120,
+                    50.5,
+                    "vip，新客",
+                    dt.datetime(2021, 3, 4, 9, 30),
+                ],
+                ["李四", "139 0013 9000", "F", "1985/1/2", "", "", "", ""],
+            ]
+        },
+    )
     result, data = _import(run, path)
     assert result.exit_code == 0, result.stderr
     assert (data["inserted"], data["rejected"]) == (2, 0)
@@ -49,9 +62,13 @@ def test_typed_xls_cells_are_read_as_excel_wrote_them(run, session, tmp_path):
 
 
 def test_the_sheet_option_picks_an_xls_sheet(run, tmp_path):
-    path = write_xls(tmp_path / "m.xls", {
-        "说明": [["导出自 POS"]], "会员": [HEADER[:2], ["张三", "13800138000"]],
-    })  # fmt: skip
+    path = write_xls(
+        tmp_path / "m.xls",
+        {
+            "说明": [["导出自 POS"]],
+            "会员": [HEADER[:2], ["张三", "13800138000"]],
+        },
+    )
     result, data = _import(run, path, "--sheet", "会员")
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 1
@@ -63,10 +80,16 @@ def test_the_sheet_option_picks_an_xls_sheet(run, tmp_path):
 def test_rejected_xls_rows_go_to_an_xlsx_errors_file_that_imports_after_fixing(
     run, session, tmp_path
 ):
-    path = write_xls(tmp_path / "m.xls", {"Sheet1": [
-        HEADER[:4], ["张三", "13800138000", "男", dt.date(1990, 1, 1)],
-        ["Bad", "1.38001E+10", "女", "1990-02-30"],
-    ]})  # fmt: skip
+    path = write_xls(
+        tmp_path / "m.xls",
+        {
+            "Sheet1": [
+                HEADER[:4],
+                ["张三", "13800138000", "男", dt.date(1990, 1, 1)],
+                ["Bad", "1.38001E+10", "女", "1990-02-30"],
+            ]
+        },
+    )
     result, data = _import(run, path)
     assert result.exit_code == 5
     assert (data["inserted"], data["would_insert"], data["rejected"]) == (0, 1, 1)
@@ -99,10 +122,15 @@ def test_an_xls_over_the_size_limit_is_refused_before_it_is_read(run, session, t
 
 def test_purchases_from_an_xls(run, session, tmp_path):
     run("member", "enroll", "--name", "张三", "--phone", "13800138000")
-    path = write_xls(tmp_path / "p.xls", {"Sheet1": [
-        ["手机号", "订单号", "金额", "时间", "门店"],
-        [13800138000.0, "A1", 88.8, dt.datetime(2026, 1, 2, 10, 0), "总店"],
-    ]})  # fmt: skip
+    path = write_xls(
+        tmp_path / "p.xls",
+        {
+            "Sheet1": [
+                ["手机号", "订单号", "金额", "时间", "门店"],
+                [13800138000.0, "A1", 88.8, dt.datetime(2026, 1, 2, 10, 0), "总店"],
+            ]
+        },
+    )
     result, data = _import(run, path, kind="purchases")
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 1

@@ -31,10 +31,13 @@ def holding(engine, member_no: str, *, pts: int = 0, balance: str = "0") -> None
         if Decimal(balance):
             session.add(
                 WalletEntry(
-                    member_id=member.id, kind="import", amount=Decimal(balance), operator="t",
+                    member_id=member.id,
+                    kind="import",
+                    amount=Decimal(balance),
+                    operator="t",
                     at=NOW,
                 )
-            )  # fmt: skip
+            )
         session.flush()
         points.refresh_cache(session, member)
         member.balance = Decimal(balance)
@@ -50,13 +53,15 @@ def check_clean(engine) -> None:
 
 @pytest.mark.parametrize(
     ("args", "raw", "cents"),
-    [(["wallet", "topup", "{m}", "12.345"], "12.345", "12.35"),
-     (["wallet", "topup", "{m}", "10", "--bonus", "1.005"], "1.005", "1.01"),
-     (["wallet", "pay", "{m}", "12.345"], "12.345", "12.35"),
-     (["wallet", "refund", "{m}", "0.001"], "0.001", "0.00"),
-     (["purchase", "record", "{m}", "10.005"], "10.005", "10.01"),
-     (["purchase", "record", "{m}", "¥1,200.505"], "¥1,200.505", "1200.51")],
-)  # fmt: skip
+    [
+        (["wallet", "topup", "{m}", "12.345"], "12.345", "12.35"),
+        (["wallet", "topup", "{m}", "10", "--bonus", "1.005"], "1.005", "1.01"),
+        (["wallet", "pay", "{m}", "12.345"], "12.345", "12.35"),
+        (["wallet", "refund", "{m}", "0.001"], "0.001", "0.00"),
+        (["purchase", "record", "{m}", "10.005"], "10.005", "10.01"),
+        (["purchase", "record", "{m}", "¥1,200.505"], "¥1,200.505", "1200.51"),
+    ],
+)
 def test_more_than_two_decimals_is_invalid_not_rounded(run, engine, args, raw, cents):
     m = enroll(engine).member_no
     run.json("wallet", "topup", m, "50")
@@ -107,12 +112,14 @@ def test_tier_threshold_with_more_than_two_decimals_is_refused(run, engine, tmp_
 
 @pytest.mark.parametrize(
     ("n", "message"),
-    [("0", "0 is not a number of points"),
-     ("1000000001", "1000000001 points is more than one entry may hold"),
-     ("1" + "0" * 30, f"1{'0' * 30} points is more than one entry may hold"),
-     ("abc", "'abc' is not a whole number of points"),
-     ("1.5", "'1.5' is not a whole number of points")],
-)  # fmt: skip
+    [
+        ("0", "0 is not a number of points"),
+        ("1000000001", "1000000001 points is more than one entry may hold"),
+        ("1" + "0" * 30, f"1{'0' * 30} points is more than one entry may hold"),
+        ("abc", "'abc' is not a whole number of points"),
+        ("1.5", "'1.5' is not a whole number of points"),
+    ],
+)
 @pytest.mark.parametrize("command", ["add", "deduct"])
 def test_bad_points_are_invalid_input(run, engine, command, n, message):
     m = enroll(engine).member_no
@@ -167,9 +174,11 @@ def test_a_purchase_may_not_take_a_member_past_the_member_limit(run, engine):
     assert run.json("purchase", "record", m, "100", "--order-no", "A1")["points"] == 10**12
     before = snapshot(engine)
     failure(
-        run("purchase", "record", m, "1", "--order-no", "A2"), 5,
-        f"{m} would have 1000000000001 points", "at most 1,000,000,000,000 points",
-    )  # fmt: skip
+        run("purchase", "record", m, "1", "--order-no", "A2"),
+        5,
+        f"{m} would have 1000000000001 points",
+        "at most 1,000,000,000,000 points",
+    )
     assert snapshot(engine) == before
 
 

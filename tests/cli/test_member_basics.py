@@ -18,8 +18,12 @@ def test_enroll_returns_member_with_contract_defaults(run, session):
     assert data["member_no"] == "M000001"
     assert data["phone"] == "+8613800138000"
     assert (data["tier"], data["status"], data["points"], data["balance"], data["tags"]) == (
-        "basic", "active", 0, "0.00", [],
-    )  # fmt: skip
+        "basic",
+        "active",
+        0,
+        "0.00",
+        [],
+    )
     assert session.exec(select(Member.name)).all() == ["张三"]
     assert [e.action for e in session.exec(select(AuditEntry))] == ["member.enroll"]
 

@@ -14,9 +14,17 @@ from tests.factories import enroll, forget, member_row, snapshot
 
 @pytest.fixture
 def member(engine):
-    return enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
-                  email="zhang@example.com", address="北京", store="朝阳店",
-                  tags=["VIP", "老客户"])  # fmt: skip
+    return enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="男",
+        birthday="1990-05-06",
+        email="zhang@example.com",
+        address="北京",
+        store="朝阳店",
+        tags=["VIP", "老客户"],
+    )
 
 
 def tags_of(session, member_id):
@@ -26,14 +34,16 @@ def tags_of(session, member_id):
 
 @pytest.mark.parametrize(
     ("option", "value", "key", "shown", "stored"),
-    [("--name", " 张  三丰 ", "name", "张  三丰", "张  三丰"),  # as typed, ends stripped
-     ("--phone", "+86 139-0000-0001", "phone", "+8613900000001", "+8613900000001"),
-     ("--gender", "女", "gender", "female", "female"),
-     ("--birthday", "2001年2月3日", "birthday", "2001-02-03", dt.date(2001, 2, 3)),
-     ("--email", "new@example.cn", "email", "new@example.cn", "new@example.cn"),
-     ("--address", "上海市", "address", "上海市", "上海市"),
-     ("--store", "浦东店", "store", "浦东店", "浦东店")],
-)  # fmt: skip
+    [
+        ("--name", " 张  三丰 ", "name", "张  三丰", "张  三丰"),  # as typed, ends stripped
+        ("--phone", "+86 139-0000-0001", "phone", "+8613900000001", "+8613900000001"),
+        ("--gender", "女", "gender", "female", "female"),
+        ("--birthday", "2001年2月3日", "birthday", "2001-02-03", dt.date(2001, 2, 3)),
+        ("--email", "new@example.cn", "email", "new@example.cn", "new@example.cn"),
+        ("--address", "上海市", "address", "上海市", "上海市"),
+        ("--store", "浦东店", "store", "浦东店", "浦东店"),
+    ],
+)
 def test_edit_one_field(run, session, member, option, value, key, shown, stored):
     data = run.json("member", "edit", member.member_no, option, value)
     assert data[key] == shown
@@ -58,8 +68,9 @@ def test_empty_value_clears_an_optional_field(run, session, member, field):
 
 
 def test_several_fields_at_once_by_phone_reference(run, session, member):
-    data = run.json("member", "edit", "138 0013 8000", "--gender", "", "--email", "",
-                    "--store", "浦东店")  # fmt: skip
+    data = run.json(
+        "member", "edit", "138 0013 8000", "--gender", "", "--email", "", "--store", "浦东店"
+    )
     assert (data["gender"], data["email"], data["store"]) == (None, None, "浦东店")
     row = member_row(session, member.member_no)
     assert (row.gender, row.email, row.store, row.phone) == (None, None, "浦东店", "+8613800138000")
@@ -107,8 +118,10 @@ def test_add_and_remove_tags(run, session, member):
     assert tags_of(session, row.id) == data["tags"]
     entry = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
     assert entry.details == {
-        "fields": [], "tags_added": ["生日", "新客", "VIP"], "tags_removed": ["老客户", "没有的"],
-    }  # fmt: skip
+        "fields": [],
+        "tags_added": ["生日", "新客", "VIP"],
+        "tags_removed": ["老客户", "没有的"],
+    }
 
 
 def test_no_options_is_a_usage_error(run, engine, member):
@@ -120,18 +133,21 @@ def test_no_options_is_a_usage_error(run, engine, member):
 @pytest.mark.parametrize("field", ["name", "phone"])
 def test_name_and_phone_cannot_be_cleared(run, engine, member, field):
     before = snapshot(engine)
-    failure(run("member", "edit", member.member_no, f"--{field}", ""), 2,
-            f"--{field} cannot be empty")  # fmt: skip
+    failure(
+        run("member", "edit", member.member_no, f"--{field}", ""), 2, f"--{field} cannot be empty"
+    )
     assert snapshot(engine) == before
 
 
 @pytest.mark.parametrize(
     ("option", "value", "fragment"),
-    [("--phone", "12345", "'12345' is not a valid phone number"),
-     ("--birthday", "1990-02-30", "birthday '1990-02-30' does not exist"),
-     ("--gender", "未知", "gender '未知' is not understood"),
-     ("--email", "no-at-sign", "'no-at-sign' is not an e-mail address")],
-)  # fmt: skip
+    [
+        ("--phone", "12345", "'12345' is not a valid phone number"),
+        ("--birthday", "1990-02-30", "birthday '1990-02-30' does not exist"),
+        ("--gender", "未知", "gender '未知' is not understood"),
+        ("--email", "no-at-sign", "'no-at-sign' is not an e-mail address"),
+    ],
+)
 def test_invalid_value_exits_5_and_changes_nothing(run, engine, member, option, value, fragment):
     before = snapshot(engine)
     failure(run("member", "edit", member.member_no, "--name", "新名", option, value), 5, fragment)
@@ -147,6 +163,10 @@ def test_unknown_member_is_not_found(run, engine, member):  # noqa: ARG001
 def test_forgotten_member_cannot_be_edited(run, engine, member):
     forget(engine, member.member_no)
     before = snapshot(engine)
-    failure(run("member", "edit", member.member_no, "--name", "回来了"), 4,
-            f"cannot edit {member.member_no}", "personal data was erased")  # fmt: skip
+    failure(
+        run("member", "edit", member.member_no, "--name", "回来了"),
+        4,
+        f"cannot edit {member.member_no}",
+        "personal data was erased",
+    )
     assert snapshot(engine) == before

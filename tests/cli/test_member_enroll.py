@@ -20,14 +20,28 @@ def test_new_member_gets_contract_defaults_and_is_recorded(run, session):
     data = enroll_json(run)
     assert MEMBER_KEYS <= set(data)
     assert data == data | {
-        "member_no": "M000001", "name": "王五", "phone": "+8613800138000", "gender": None,
-        "birthday": None, "email": None, "tier": "basic", "status": "active", "points": 0,
-        "balance": "0.00", "store": None, "tags": [], "referrer": None,
-    }  # fmt: skip
+        "member_no": "M000001",
+        "name": "王五",
+        "phone": "+8613800138000",
+        "gender": None,
+        "birthday": None,
+        "email": None,
+        "tier": "basic",
+        "status": "active",
+        "points": 0,
+        "balance": "0.00",
+        "store": None,
+        "tags": [],
+        "referrer": None,
+    }
     row = member_row(session, "M000001")
     assert (row.name, row.phone, row.status, row.tier_code, row.points) == (
-        "王五", "+8613800138000", "active", "basic", 0,
-    )  # fmt: skip
+        "王五",
+        "+8613800138000",
+        "active",
+        "basic",
+        0,
+    )
     assert row.balance == 0
     assert dt.datetime.fromisoformat(data["joined_at"]) == row.joined_at
     change = session.exec(select(LifecycleChange)).one()
@@ -39,22 +53,50 @@ def test_new_member_gets_contract_defaults_and_is_recorded(run, session):
 def test_every_optional_field_is_stored(run, engine, session):
     enroll(engine, name="推荐人", phone="13900000001")
     data = enroll_json(
-        run, "--gender", "女", "--birthday", "1990-05-06", "--email", "wang@example.com",
-        "--address", "北京市朝阳区", "--tier", "GOLD", "--store", "朝阳店",
-        "--referrer", "M000001", "--tag", "VIP", "--member-no", "vip-007",
-        "--joined-at", "2024-03-01T09:30:00",
-    )  # fmt: skip
+        run,
+        "--gender",
+        "女",
+        "--birthday",
+        "1990-05-06",
+        "--email",
+        "wang@example.com",
+        "--address",
+        "北京市朝阳区",
+        "--tier",
+        "GOLD",
+        "--store",
+        "朝阳店",
+        "--referrer",
+        "M000001",
+        "--tag",
+        "VIP",
+        "--member-no",
+        "vip-007",
+        "--joined-at",
+        "2024-03-01T09:30:00",
+    )
     assert data == data | {
-        "member_no": "VIP-007", "gender": "female", "birthday": "1990-05-06",
-        "email": "wang@example.com", "address": "北京市朝阳区", "tier": "gold",
-        "store": "朝阳店", "referrer": "M000001", "tags": ["VIP"],
+        "member_no": "VIP-007",
+        "gender": "female",
+        "birthday": "1990-05-06",
+        "email": "wang@example.com",
+        "address": "北京市朝阳区",
+        "tier": "gold",
+        "store": "朝阳店",
+        "referrer": "M000001",
+        "tags": ["VIP"],
         "joined_at": "2024-03-01T09:30:00",
-    }  # fmt: skip
+    }
     row = member_row(session, "VIP-007")
     referrer = member_row(session, "M000001")
     assert (row.gender, row.birthday, row.email, row.address, row.tier_code, row.store) == (
-        "female", dt.date(1990, 5, 6), "wang@example.com", "北京市朝阳区", "gold", "朝阳店",
-    )  # fmt: skip
+        "female",
+        dt.date(1990, 5, 6),
+        "wang@example.com",
+        "北京市朝阳区",
+        "gold",
+        "朝阳店",
+    )
     assert row.referrer_id == referrer.id
     assert row.joined_at == dt.datetime(2024, 3, 1, 9, 30)
     assert session.exec(select(MemberTag.tag).where(MemberTag.member_id == row.id)).all() == ["VIP"]
@@ -70,7 +112,7 @@ def test_gender_forms(run, session, given, stored):
 @pytest.mark.parametrize(
     ("given", "stored"),
     [("2020年1月2日", dt.date(2020, 1, 2)), ("２０００－０２－２９", dt.date(2000, 2, 29))],
-)  # fmt: skip
+)
 def test_birthday_forms(run, session, given, stored):
     assert enroll_json(run, "--birthday", given)["birthday"] == stored.isoformat()
     assert member_row(session, "M000001").birthday == stored
@@ -111,8 +153,10 @@ def test_automatic_numbering_skips_a_number_given_by_hand(run, session):
     second = run.json("member", "enroll", "--name", "c", "--phone", "13800138003")
     assert (first["member_no"], second["member_no"]) == ("M000001", "M000003")
     assert sorted(session.exec(select(Member.member_no)).all()) == [
-        "M000001", "M000002", "M000003",
-    ]  # fmt: skip
+        "M000001",
+        "M000002",
+        "M000003",
+    ]
 
 
 @pytest.mark.parametrize("phone", ["13800138000", "+86 138-0013-8000", "１３８００１３８０００"])
@@ -128,8 +172,9 @@ def test_phone_of_another_member_in_any_form_is_refused(run, engine, phone):
 def test_member_number_already_used_is_refused(run, engine, member_no):
     enroll(engine)
     before = snapshot(engine)
-    result = run("member", "enroll", "--name", "李四", "--phone", "13800138000",
-                 "--member-no", member_no)  # fmt: skip
+    result = run(
+        "member", "enroll", "--name", "李四", "--phone", "13800138000", "--member-no", member_no
+    )
     failure(result, 4, "member number M000001 is already used")
     assert snapshot(engine) == before
 
@@ -166,11 +211,19 @@ def test_invalid_input_exits_5_and_writes_nothing(run, engine, option, value, fr
 
 @pytest.mark.parametrize(
     ("option", "value", "fragments"),
-    [("--tier", "diamond", ("no tier 'diamond'", "basic (普通会员), silver (银卡会员), "
-                                                 "gold (金卡会员), platinum (白金会员)")),
-     ("--referrer", "M000404", ("no member 'M000404'",)),
-     ("--referrer", "13900000404", ("no member '139****0404'",))],
-)  # fmt: skip
+    [
+        (
+            "--tier",
+            "diamond",
+            (
+                "no tier 'diamond'",
+                "basic (普通会员), silver (银卡会员), gold (金卡会员), platinum (白金会员)",
+            ),
+        ),
+        ("--referrer", "M000404", ("no member 'M000404'",)),
+        ("--referrer", "13900000404", ("no member '139****0404'",)),
+    ],
+)
 def test_unknown_tier_or_referrer_exits_3_and_writes_nothing(run, engine, option, value, fragments):
     before = snapshot(engine)
     result = run("member", "enroll", "--name", "李四", "--phone", "13800138000", option, value)
@@ -180,9 +233,8 @@ def test_unknown_tier_or_referrer_exits_3_and_writes_nothing(run, engine, option
 
 @pytest.mark.parametrize(
     ("args", "missing"),
-    [(("--phone", "13800138000"), "--name"), (("--name", "李四"), "--phone"),
-     ((), "--name")],
-)  # fmt: skip
+    [(("--phone", "13800138000"), "--name"), (("--name", "李四"), "--phone"), ((), "--name")],
+)
 def test_missing_name_or_phone_without_a_terminal_is_a_usage_error(run, engine, args, missing):
     before = snapshot(engine)
     failure(run("member", "enroll", *args), 2, f"missing {missing}", f"give {missing}")

@@ -33,8 +33,11 @@ def test_allowed_transition_is_applied_and_recorded(run, engine, session, start,
     assert row.status == to
     change = last_change(session, row.id)
     assert (change.kind, change.action, change.from_value, change.to_value) == (
-        "status", action, start, to,
-    )  # fmt: skip
+        "status",
+        action,
+        start,
+        to,
+    )
     assert (change.reason, change.operator) == ("客户要求", "tester")
     entry = last_audit(session)
     assert (entry.action, entry.operator, entry.member_id) == (f"member.{action}", "tester", row.id)
@@ -48,9 +51,12 @@ def test_forbidden_transition_is_refused_and_changes_nothing(run, engine, start,
     allowed = " or ".join(allowed_from(action))
     result = run("member", action, member_no, "--reason", "x")
     failure(
-        result, 4, f"cannot {action} {member_no}", f"the member is {start}",
+        result,
+        4,
+        f"cannot {action} {member_no}",
+        f"the member is {start}",
         f"{action} is allowed only for {allowed} members",
-    )  # fmt: skip
+    )
     assert snapshot(engine) == before
 
 
@@ -70,7 +76,7 @@ def test_transition_by_phone(run, engine, session):
 @pytest.mark.parametrize(
     ("command", "start", "to", "expected"),
     [("downgrade", "platinum", None, "gold"), ("upgrade", "silver", "GOLD", "gold")],
-)  # fmt: skip
+)
 def test_tier_move(run, engine, session, command, start, to, expected):
     member_no = enroll(engine, tier=start).member_no
     args = ["--to", to] if to else []
@@ -80,8 +86,12 @@ def test_tier_move(run, engine, session, command, start, to, expected):
     assert row.tier_code == expected
     change = last_change(session, row.id)
     assert (change.kind, change.action, change.from_value, change.to_value, change.reason) == (
-        "tier", command, start, expected, "年度评定",
-    )  # fmt: skip
+        "tier",
+        command,
+        start,
+        expected,
+        "年度评定",
+    )
     assert change.operator == "tester"
     entry = last_audit(session)
     assert (entry.action, entry.details) == (f"member.{command}", {"to": expected})
@@ -95,9 +105,15 @@ def test_frozen_member_can_still_change_tier(run, engine, session):
 
 @pytest.mark.parametrize(
     ("command", "start", "to", "fragments"),
-    [("upgrade", "gold", "silver", ("from 金卡会员 to 银卡会员", "银卡会员 is below 金卡会员",
-                                    "use member downgrade"))],
-)  # fmt: skip
+    [
+        (
+            "upgrade",
+            "gold",
+            "silver",
+            ("from 金卡会员 to 银卡会员", "银卡会员 is below 金卡会员", "use member downgrade"),
+        )
+    ],
+)
 def test_impossible_tier_move_is_refused(run, engine, command, start, to, fragments):
     member_no = enroll(engine, tier=start).member_no
     before = snapshot(engine)

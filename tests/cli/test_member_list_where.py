@@ -85,15 +85,21 @@ def test_table_output_lists_the_matching_members(run, shop):
         ("tier = gold and (", "error: expected a field after '(' at column 18"),
         ("foo > 1", f"error: unknown field 'foo' at column 1; fields are: {FIELD_NAMES}"),
         ("age = abc", "error: expected a whole number for age at column 7, found 'abc'"),
-        ("tier >= diamond",
-         "error: no tier 'diamond' at column 9; tiers are: basic (普通会员), silver (银卡会员), "
-         "gold (金卡会员), platinum (白金会员)"),
-        ("store < x",
-         "error: store cannot be compared with '<' at column 7; store takes =, !=, in or not in"),
-        ("tag = 'vip",
-         "error: expected a closing ' at column 11 for the string that starts at column 7"),
+        (
+            "tier >= diamond",
+            "error: no tier 'diamond' at column 9; tiers are: basic (普通会员), silver (银卡会员), "
+            "gold (金卡会员), platinum (白金会员)",
+        ),
+        (
+            "store < x",
+            "error: store cannot be compared with '<' at column 7; store takes =, !=, in or not in",
+        ),
+        (
+            "tag = 'vip",
+            "error: expected a closing ' at column 11 for the string that starts at column 7",
+        ),
     ],
-)  # fmt: skip
+)
 @pytest.mark.usefixtures("shop")
 def test_a_bad_expression_is_a_usage_error_pointing_at_the_column(run, expr, line):
     result = run("member", "list", "--where", expr, "-f", "json")

@@ -27,8 +27,9 @@ PHONE_IS_NUMBER = (
 def test_a_member_number_that_is_another_members_phone_is_refused(run, engine, number):
     enroll(engine, name="Alice", phone="13800138000")
     before = snapshot(engine)
-    result = run("member", "enroll", "--name", "Mallory", "--phone", "13700137000",
-                 "--member-no", number)  # fmt: skip
+    result = run(
+        "member", "enroll", "--name", "Mallory", "--phone", "13700137000", "--member-no", number
+    )
     assert (result.exit_code, error_line(result)) == (4, NUMBER_IS_PHONE)
     assert snapshot(engine) == before
 
@@ -46,8 +47,16 @@ def test_a_phone_that_is_another_members_number_is_refused_in_enrol_and_edit(run
 
 
 def test_the_phone_as_the_members_own_card_number_keeps_working(run):
-    data = run.json("member", "enroll", "--name", "Alice", "--phone", "138 0013 8000",
-                    "--member-no", "13800138000")  # fmt: skip
+    data = run.json(
+        "member",
+        "enroll",
+        "--name",
+        "Alice",
+        "--phone",
+        "138 0013 8000",
+        "--member-no",
+        "13800138000",
+    )
     assert (data["member_no"], data["phone"]) == ("13800138000", "+8613800138000")
     assert run.json("member", "edit", "13800138000", "--phone", "13800138000")["name"] == "Alice"
     sale = run.json("purchase", "record", "+86 138 0013 8000", "50")
@@ -68,10 +77,14 @@ def _legacy_clash(engine) -> tuple[str, str]:
 
 @pytest.mark.parametrize(
     "args",
-    [["purchase", "record", "{ref}", "500"], ["points", "add", "{ref}", "5", "--reason", "r"],
-     ["wallet", "topup", "{ref}", "10"], ["member", "show", "{ref}"]],
+    [
+        ["purchase", "record", "{ref}", "500"],
+        ["points", "add", "{ref}", "5", "--reason", "r"],
+        ["wallet", "topup", "{ref}", "10"],
+        ["member", "show", "{ref}"],
+    ],
     ids=lambda a: " ".join(a[:2]),
-)  # fmt: skip
+)
 @pytest.mark.parametrize("ref", ["13800138000", "１３８００１３８０００"])
 def test_a_reference_naming_two_members_is_refused_naming_both(run, engine, args, ref):
     alice, _mallory = _legacy_clash(engine)
@@ -102,16 +115,19 @@ def test_either_member_is_still_reached_unambiguously(run, engine, session):
 def test_an_import_rejects_numbers_and_phones_that_cross(run, engine, tmp_path):
     enroll(engine, name="Alice", phone="13800138000")  # M000001
     enroll(engine, name="Carol", phone="13600136000", member_no="13500135000")
-    path = write_csv(tmp_path / "m.csv", [
-        ["会员卡号", "姓名", "手机号"],
-        ["13800138000", "Mallory", "13700137000"],  # number = Alice's phone
-        ["", "Dave", "135 0013 5000"],  # phone = Carol's number
-        ["13100131000", "Erin", "13100131000"],  # her own phone as her number: fine
-        ["13200132000", "Frank", "13300133000"],
-        ["", "Grace", "13200132000"],  # phone = Frank's number, two rows up
-        ["13300133001", "Heidi", "13400134000"],
-        ["13400134000", "Ivan", "13900139000"],  # number = Heidi's phone, one row up
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["会员卡号", "姓名", "手机号"],
+            ["13800138000", "Mallory", "13700137000"],  # number = Alice's phone
+            ["", "Dave", "135 0013 5000"],  # phone = Carol's number
+            ["13100131000", "Erin", "13100131000"],  # her own phone as her number: fine
+            ["13200132000", "Frank", "13300133000"],
+            ["", "Grace", "13200132000"],  # phone = Frank's number, two rows up
+            ["13300133001", "Heidi", "13400134000"],
+            ["13400134000", "Ivan", "13900139000"],  # number = Heidi's phone, one row up
+        ],
+    )
     before = snapshot(engine)
     result = run("import", "members", str(path), "-f", "json")
     assert result.exit_code == 5

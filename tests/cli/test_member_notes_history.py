@@ -28,13 +28,19 @@ def test_note_of_each_kind_is_recorded(run, engine, session, kind):
     member_no = enroll(engine).member_no
     data = run.json("member", "note", member_no, "客户来电询问积分", "--kind", kind)
     assert data == data | {
-        "member_no": member_no, "kind": kind, "text": "客户来电询问积分", "operator": "tester",
-    }  # fmt: skip
+        "member_no": member_no,
+        "kind": kind,
+        "text": "客户来电询问积分",
+        "operator": "tester",
+    }
     row = member_row(session, member_no)
     saved = session.exec(select(Interaction)).one()
     assert (saved.member_id, saved.kind, saved.text, saved.operator) == (
-        row.id, kind, "客户来电询问积分", "tester",
-    )  # fmt: skip
+        row.id,
+        kind,
+        "客户来电询问积分",
+        "tester",
+    )
     assert data["id"] == saved.id
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "member.note")).one()
     assert entry.details == {"kind": kind, "note_id": saved.id}
@@ -51,8 +57,13 @@ def test_note_kind_defaults_to_note_and_works_for_any_status(run, engine, sessio
 def test_unknown_kind_is_a_usage_error(run, engine):
     member_no = enroll(engine).member_no
     before = snapshot(engine)
-    failure(run("member", "note", member_no, "x", "--kind", "gossip"), 2, "--kind",
-            "'gossip' is not one of", "complaint")  # fmt: skip
+    failure(
+        run("member", "note", member_no, "x", "--kind", "gossip"),
+        2,
+        "--kind",
+        "'gossip' is not one of",
+        "complaint",
+    )
     assert snapshot(engine) == before
 
 
@@ -121,21 +132,29 @@ def test_a_complaint_is_open_until_resolved(run, engine, session):
     data = run.json("member", "notes", "resolve", str(note_id), "--text", "已换货")
 
     assert data == data | {
-        "id": note_id, "member_no": member_no, "kind": "complaint", "text": "商品有破损",
-        "status": "resolved", "resolved_by": "tester", "resolution": "已换货",
-    }  # fmt: skip
+        "id": note_id,
+        "member_no": member_no,
+        "kind": "complaint",
+        "text": "商品有破损",
+        "status": "resolved",
+        "resolved_by": "tester",
+        "resolution": "已换货",
+    }
     session.rollback()
     complaint = session.get(Interaction, note_id)
     assert complaint.resolved_at is not None
     assert data["resolved_at"] == complaint.resolved_at.isoformat()
     resolution = session.exec(select(Interaction).where(Interaction.kind == "resolution")).one()
     assert (resolution.text, resolution.operator, resolution.at) == (
-        "已换货", "tester", complaint.resolved_at,
-    )  # fmt: skip
+        "已换货",
+        "tester",
+        complaint.resolved_at,
+    )
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "member.note.resolve")).one()
     assert (entry.operator, entry.details) == (
-        "tester", {"note_id": note_id, "resolution_id": resolution.id},
-    )  # fmt: skip
+        "tester",
+        {"note_id": note_id, "resolution_id": resolution.id},
+    )
     assert run.json("member", "notes", "--open") == []
     listed = run.json("member", "notes", "--kind", "complaint")
     assert [(n["id"], n["status"], n["resolved_by"], n["resolution"]) for n in listed] == [
@@ -159,10 +178,16 @@ def test_resolving_twice_or_a_non_complaint_is_refused(run, engine):
     call = run.json("member", "note", member_no, "来电", "--kind", "call")["id"]
     assert run("member", "notes", "resolve", str(note_id)).exit_code == 0
     before = snapshot(engine)
-    failure(run("member", "notes", "resolve", str(note_id)), 4,
-            f"complaint #{note_id} was already resolved on")  # fmt: skip
-    failure(run("member", "notes", "resolve", str(call), "--text", "x"), 4,
-            f"note #{call} is a call, not a complaint")  # fmt: skip
+    failure(
+        run("member", "notes", "resolve", str(note_id)),
+        4,
+        f"complaint #{note_id} was already resolved on",
+    )
+    failure(
+        run("member", "notes", "resolve", str(call), "--text", "x"),
+        4,
+        f"note #{call} is a call, not a complaint",
+    )
     assert snapshot(engine) == before
 
 
@@ -228,8 +253,11 @@ def test_a_forgotten_members_complaint_can_be_closed_but_not_written_to(run, eng
     member_no = enroll(engine).member_no
     note_id = _complaint(run, member_no)
     forget(engine, member_no)
-    failure(run("member", "notes", "resolve", str(note_id), "--text", "x"), 4,
-            "personal data was erased")  # fmt: skip
+    failure(
+        run("member", "notes", "resolve", str(note_id), "--text", "x"),
+        4,
+        "personal data was erased",
+    )
     assert run.json("member", "notes", "resolve", str(note_id))["status"] == "resolved"
 
 
@@ -258,5 +286,15 @@ def test_a_note_reads_as_labelled_rows(run, engine):
 
     assert result.exit_code == 0, result.stderr
     labels = [line.split("  ")[0] for line in result.stdout.splitlines()]
-    assert labels == ["Note", "Member no", "Kind", "State", "When", "Text", "By", "Resolved",
-                      "Resolved by", "Resolution"]  # fmt: skip
+    assert labels == [
+        "Note",
+        "Member no",
+        "Kind",
+        "State",
+        "When",
+        "Text",
+        "By",
+        "Resolved",
+        "Resolved by",
+        "Resolution",
+    ]

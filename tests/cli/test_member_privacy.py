@@ -17,9 +17,17 @@ PERSONAL = ("name", "phone", "email", "birthday", "address")
 
 @pytest.fixture
 def member(engine):
-    record = enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
-                    email="zhang@example.com", address="北京市朝阳区", store="朝阳店",
-                    tags=["VIP"])  # fmt: skip
+    record = enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="男",
+        birthday="1990-05-06",
+        email="zhang@example.com",
+        address="北京市朝阳区",
+        store="朝阳店",
+        tags=["VIP"],
+    )
     act(engine, record.member_no, "freeze")
     note(engine, record.member_no, "张三来电，手机 13800138000", kind="call")
     return record
@@ -49,14 +57,18 @@ def test_forget_erases_personal_data_and_keeps_the_anonymous_rows(run, engine, s
     assert [n.text for n in rows(session, Interaction, row.id)] == [None]
     changes = rows(session, LifecycleChange, row.id)
     assert [(c.action, c.to_value) for c in changes] == [
-        ("enroll", "active"), ("freeze", "frozen"), ("cancel", "cancelled"),
-    ]  # fmt: skip
+        ("enroll", "active"),
+        ("freeze", "frozen"),
+        ("cancel", "cancelled"),
+    ]
     assert changes[-1].reason == "forgotten" and changes[-1].operator == "tester"
     entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
     assert len(entries) == len(kept["audit_entry"]) + 1
     assert (entries[-1].action, entries[-1].operator, entries[-1].member_id) == (
-        "member.forget", "tester", row.id,
-    )  # fmt: skip
+        "member.forget",
+        "tester",
+        row.id,
+    )
     assert "13800138000" not in repr(snapshot(engine))
     assert "张三" not in repr(snapshot(engine))
 
@@ -79,12 +91,18 @@ def test_the_phone_of_a_forgotten_member_is_free_again(run, engine, session, mem
 
 @pytest.mark.parametrize(
     ("args", "doing"),
-    [(("edit", "{no}", "--name", "x"), "edit"), (("freeze", "{no}"), "freeze"),
-     (("unfreeze", "{no}"), "unfreeze"), (("cancel", "{no}"), "cancel"),
-     (("restore", "{no}"), "restore"), (("upgrade", "{no}"), "upgrade"),
-     (("downgrade", "{no}"), "downgrade"), (("note", "{no}", "hi"), "add a note to"),
-     (("forget", "{no}", "--yes"), "forget")],
-)  # fmt: skip
+    [
+        (("edit", "{no}", "--name", "x"), "edit"),
+        (("freeze", "{no}"), "freeze"),
+        (("unfreeze", "{no}"), "unfreeze"),
+        (("cancel", "{no}"), "cancel"),
+        (("restore", "{no}"), "restore"),
+        (("upgrade", "{no}"), "upgrade"),
+        (("downgrade", "{no}"), "downgrade"),
+        (("note", "{no}", "hi"), "add a note to"),
+        (("forget", "{no}", "--yes"), "forget"),
+    ],
+)
 def test_a_forgotten_member_can_no_longer_be_changed(run, engine, member, args, doing):
     forget(engine, member.member_no)
     before = snapshot(engine)
@@ -97,19 +115,32 @@ def test_export_data_holds_everything_and_is_audited(run, session, member):
     data = run.json("member", "export-data", member.member_no)
     assert set(data) >= {"member", "history", "audit"}
     assert data["member"] == data["member"] | {
-        "member_no": member.member_no, "name": "张三", "phone": "+8613800138000",
-        "email": "zhang@example.com", "birthday": "1990-05-06", "address": "北京市朝阳区",
-        "status": "frozen", "balance": "0.00", "tags": ["VIP"],
-    }  # fmt: skip
+        "member_no": member.member_no,
+        "name": "张三",
+        "phone": "+8613800138000",
+        "email": "zhang@example.com",
+        "birthday": "1990-05-06",
+        "address": "北京市朝阳区",
+        "status": "frozen",
+        "balance": "0.00",
+        "tags": ["VIP"],
+    }
     assert [(e["kind"], e["action"]) for e in data["history"]] == [
-        ("status", "enroll"), ("note", "call"), ("status", "freeze"),
-    ]  # fmt: skip
+        ("status", "enroll"),
+        ("note", "call"),
+        ("status", "freeze"),
+    ]
     assert data["audit"][0] == data["audit"][0] | {
-        "action": "member.export_data", "operator": "tester", "member_no": member.member_no,
-    }  # fmt: skip
+        "action": "member.export_data",
+        "operator": "tester",
+        "member_no": member.member_no,
+    }
     assert {e["action"] for e in data["audit"]} == {
-        "member.export_data", "member.enroll", "member.freeze", "member.note",
-    }  # fmt: skip
+        "member.export_data",
+        "member.enroll",
+        "member.freeze",
+        "member.note",
+    }
     row = member_row(session, member.member_no)
     exports = session.exec(
         select(AuditEntry).where(AuditEntry.action == "member.export_data")

@@ -21,31 +21,62 @@ CSV_HEADER = [
 
 @pytest.fixture
 def zhang(engine):
-    return enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
-                  store="朝阳店", tags=["VIP"])  # fmt: skip
+    return enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="男",
+        birthday="1990-05-06",
+        store="朝阳店",
+        tags=["VIP"],
+    )
 
 
 @pytest.mark.parametrize(
     "ref",
-    ["M000001", "m000001", " M000001 ", "13800138000", "138 0013 8000", "138-0013-8000",
-     "+86 138-0013-8000", "+8613800138000", "008613800138000", "１３８００１３８０００"],
-)  # fmt: skip
+    [
+        "M000001",
+        "m000001",
+        " M000001 ",
+        "13800138000",
+        "138 0013 8000",
+        "138-0013-8000",
+        "+86 138-0013-8000",
+        "+8613800138000",
+        "008613800138000",
+        "１３８００１３８０００",
+    ],
+)
 def test_show_by_member_no_or_any_phone_form(run, zhang, ref):
     data = run.json("member", "show", ref)
     assert MEMBER_KEYS <= set(data)
     assert data == data | {
-        "member_no": "M000001", "name": "张三", "phone": "+8613800138000", "gender": "male",
-        "birthday": "1990-05-06", "tier": "basic", "status": "active", "points": 0,
-        "balance": "0.00", "store": "朝阳店", "tags": ["VIP"], "referrer": None,
+        "member_no": "M000001",
+        "name": "张三",
+        "phone": "+8613800138000",
+        "gender": "male",
+        "birthday": "1990-05-06",
+        "tier": "basic",
+        "status": "active",
+        "points": 0,
+        "balance": "0.00",
+        "store": "朝阳店",
+        "tags": ["VIP"],
+        "referrer": None,
         "joined_at": zhang.joined_at.isoformat(),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(
     ("ref", "shown"),
-    [("M000404", "M000404"), ("13900000404", "139****0404"), ("138OO138OOO", "138OO138OOO"),
-     ("13800138000x", "138****8000x"), ("", "")],
-)  # fmt: skip
+    [
+        ("M000404", "M000404"),
+        ("13900000404", "139****0404"),
+        ("138OO138OOO", "138OO138OOO"),
+        ("13800138000x", "138****8000x"),
+        ("", ""),
+    ],
+)
 def test_show_unknown_member_is_not_found(run, zhang, ref, shown):  # noqa: ARG001
     # a phone number is masked (tests/cli/test_privacy_echo.py)
     failure(run("member", "show", ref), 3, f"no member '{shown}'", "member number such as M000001")
@@ -96,15 +127,22 @@ def test_same_joining_time_lists_later_enrolment_first(run, engine):
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [(("--status", "frozen"), ["M000002"]), (("--status", "active"), ["M000003", "M000001"]),
-     (("--status", "cancelled"), []), (("--tier", "gold"), ["M000002"]),
-     (("--tier", "GOLD"), ["M000002"]), (("--tier", "basic"), ["M000003", "M000001"]),
-     (("--tag", "VIP"), ["M000002", "M000001"]), (("--tag", " 生日 "), ["M000002"]),
-     (("--tag", "none"), []), (("--store", "朝阳店"), ["M000003", "M000001"]),
-     (("--limit", "2"), ["M000003", "M000002"]),
-     (("--store", "朝阳店", "--tag", "VIP"), ["M000001"]),
-     (("--status", "active", "--limit", "1"), ["M000003"])],
-)  # fmt: skip
+    [
+        (("--status", "frozen"), ["M000002"]),
+        (("--status", "active"), ["M000003", "M000001"]),
+        (("--status", "cancelled"), []),
+        (("--tier", "gold"), ["M000002"]),
+        (("--tier", "GOLD"), ["M000002"]),
+        (("--tier", "basic"), ["M000003", "M000001"]),
+        (("--tag", "VIP"), ["M000002", "M000001"]),
+        (("--tag", " 生日 "), ["M000002"]),
+        (("--tag", "none"), []),
+        (("--store", "朝阳店"), ["M000003", "M000001"]),
+        (("--limit", "2"), ["M000003", "M000002"]),
+        (("--store", "朝阳店", "--tag", "VIP"), ["M000001"]),
+        (("--status", "active", "--limit", "1"), ["M000003"]),
+    ],
+)
 def test_list_filters(run, three, args, expected):  # noqa: ARG001
     assert numbers(run.json("member", "list", *args)) == expected
 
@@ -115,19 +153,36 @@ def test_list_of_an_empty_database_is_an_empty_array(run):
 
 def test_list_csv_has_a_header_and_every_field(run, engine):
     referrer = enroll(engine, phone="13900000009")
-    enroll(engine, name="张三", phone="13800138000", gender="女", tags=["VIP", "生日"],
-           referrer=referrer.member_no, at=dt.datetime(2026, 1, 2, 3, 4, 5))  # fmt: skip
+    enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="女",
+        tags=["VIP", "生日"],
+        referrer=referrer.member_no,
+        at=dt.datetime(2026, 1, 2, 3, 4, 5),
+    )
     result = run("member", "list", "--status", "active", "--format", "csv")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == CSV_HEADER
     assert [row[0] for row in rows[1:]] == ["M000001", "M000002"]  # newest first
     assert dict(zip(CSV_HEADER, rows[2], strict=True)) == {
-        "member_no": "M000002", "name": "张三", "phone": "13800138000", "gender": "female",
-        "birthday": "", "email": "", "tier": "basic", "status": "active", "points": "0",
-        "balance": "0.00", "store": "", "tags": "VIP,生日", "joined_at": "2026-01-02T03:04:05",
+        "member_no": "M000002",
+        "name": "张三",
+        "phone": "13800138000",
+        "gender": "female",
+        "birthday": "",
+        "email": "",
+        "tier": "basic",
+        "status": "active",
+        "points": "0",
+        "balance": "0.00",
+        "store": "",
+        "tags": "VIP,生日",
+        "joined_at": "2026-01-02T03:04:05",
         "referrer": "M000001",
-    }  # fmt: skip
+    }
 
 
 def test_list_table_shows_national_phone_numbers(run, engine):
@@ -141,8 +196,13 @@ def test_list_table_shows_national_phone_numbers(run, engine):
 
 def test_list_bogus_status_is_a_usage_error(run, engine):
     before = snapshot(engine)
-    failure(run("member", "list", "--status", "bogus"), 2, "--status", "'bogus' is not one of",
-            "active, frozen, cancelled")  # fmt: skip
+    failure(
+        run("member", "list", "--status", "bogus"),
+        2,
+        "--status",
+        "'bogus' is not one of",
+        "active, frozen, cancelled",
+    )
     assert snapshot(engine) == before
 
 

@@ -109,8 +109,12 @@ def test_edit_and_forget_keep_the_initials_right(run, session, shop):  # noqa: A
 
 
 def test_imported_members_have_their_initials_at_once(run, session, tmp_path):
-    rows = [["姓名", "手机号"], ["欧阳娜娜", "13811112222"], ["Bob Li", "13811113333"],
-            ["。。", "13811114444"]]  # fmt: skip
+    rows = [
+        ["姓名", "手机号"],
+        ["欧阳娜娜", "13811112222"],
+        ["Bob Li", "13811113333"],
+        ["。。", "13811114444"],
+    ]
     path = write_csv(tmp_path / "m.csv", rows)
     assert run("import", "members", str(path)).exit_code == 0
     assert _initials(session) == {"M000001": "oynn", "M000002": "bl", "M000003": ""}
@@ -131,8 +135,9 @@ def test_a_search_never_writes_even_beside_missing_initials(run, engine, shop): 
     """A row whose initials are missing (written before imports set them) is found by its
     name, not by initials, and the search leaves it as it is: reads never write."""
     with engine.begin() as connection:
-        connection.execute(update(Member).where(Member.member_no == "M000002")
-                           .values(name_initials=None))  # fmt: skip
+        connection.execute(
+            update(Member).where(Member.member_no == "M000002").values(name_initials=None)
+        )
     before = snapshot(engine)
     assert _found(run, "zs") == ["M000001"]
     assert _found(run, "三丰") == ["M000002"]
@@ -144,8 +149,12 @@ def test_nightly_backfills_the_initials(run, engine, session, shop):  # noqa: AR
         connection.execute(update(Member).values(name_initials=None))
     result = run("nightly", "--as-of", "2026-11-25", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert _initials(session) == {"M000001": "zs", "M000002": "zsf", "M000003": "ls",
-                                  "M000004": "aw"}  # fmt: skip
+    assert _initials(session) == {
+        "M000001": "zs",
+        "M000002": "zsf",
+        "M000003": "ls",
+        "M000004": "aw",
+    }
 
 
 def test_a_search_with_nothing_to_backfill_writes_nothing(run, engine, shop):  # noqa: ARG001
@@ -156,9 +165,17 @@ def test_a_search_with_nothing_to_backfill_writes_nothing(run, engine, shop):  #
 
 @pytest.mark.parametrize(
     ("name", "initials"),
-    [("张三丰", "zsf"), ("Amy Wang", "aw"), ("Amy 王", "aw"), ("李2号", "l2h"), ("绿", "l"),
-     ("欧阳 娜娜", "oynn"), ("", None), (None, None)],
-)  # fmt: skip
+    [
+        ("张三丰", "zsf"),
+        ("Amy Wang", "aw"),
+        ("Amy 王", "aw"),
+        ("李2号", "l2h"),
+        ("绿", "l"),
+        ("欧阳 娜娜", "oynn"),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_initials(name, initials):
     assert names.initials(name) == initials
 
@@ -180,13 +197,31 @@ def test_db_upgrade_fills_the_initials_an_older_import_left_out(fresh_db_url):
         upgrade(engine, "0011")
         with engine.begin() as connection:
             member = Table("member", MetaData(), autoload_with=connection)
-            connection.execute(insert(member), [
-                {"id": i, "member_no": f"M00000{i}", "name": name, "phone": f"+861380000000{i}",
-                 "tier_code": "basic", "status": "active", "points": 0, "balance": 0,
-                 "joined_at": at, "created_at": at, "updated_at": at, "name_initials": initials}
-                for i, name, initials in [(1, "欧阳娜娜", None), (2, "张三", "zs"), (3, None, None),
-                                          (4, "。。", None)]
-            ])  # fmt: skip
+            connection.execute(
+                insert(member),
+                [
+                    {
+                        "id": i,
+                        "member_no": f"M00000{i}",
+                        "name": name,
+                        "phone": f"+861380000000{i}",
+                        "tier_code": "basic",
+                        "status": "active",
+                        "points": 0,
+                        "balance": 0,
+                        "joined_at": at,
+                        "created_at": at,
+                        "updated_at": at,
+                        "name_initials": initials,
+                    }
+                    for i, name, initials in [
+                        (1, "欧阳娜娜", None),
+                        (2, "张三", "zs"),
+                        (3, None, None),
+                        (4, "。。", None),
+                    ]
+                ],
+            )
         run = Run(fresh_db_url)
         assert run.json("db", "upgrade") == {"schema_revision": HEAD_REVISION}
         with engine.connect() as connection:

@@ -43,8 +43,9 @@ def shop(run, engine, tmp_path):
     """One member with lapsed points, one whose spend qualifies for gold, three campaigns: one
     for gold members, one that has not started, one for a tier that will be gone."""
     lapsed = enroll(engine)
-    ledgers.add(engine, lapsed.member_no, 50, at=dt.datetime(2024, 1, 1),
-                expires_on=dt.date(2024, 6, 30))  # fmt: skip
+    ledgers.add(
+        engine, lapsed.member_no, 50, at=dt.datetime(2024, 1, 1), expires_on=dt.date(2024, 6, 30)
+    )
     spender = enroll(engine)
     ledgers.buy(engine, spender.member_no, "6000", at=dt.datetime(2026, 11, 1, 12))
     add_campaign(run, tmp_path, "thanks")
@@ -63,15 +64,27 @@ def test_nightly_expires_evaluates_then_runs_due_campaigns(run, session, shop):
     data = nightly_json(run)
 
     assert data == {
-        "exit_code": 0, "as_of": "2026-11-25",
+        "exit_code": 0,
+        "as_of": "2026-11-25",
         "expired": {"entries": 1, "points": 50, "members": 1},
         "tiers": {"evaluated": 2, "upgrades": 1, "downgrades": 0, "in_grace": 0, "kept": 0},
-        "campaigns": [{
-            "campaign": "thanks", "period": "2026-11", "targeted": 1, "awarded": 1,
-            "already_awarded": 0, "points": 100, "coupons": 0, "dry_run": False,
-        }],
-        "ok": True, "errors": [], "backup": None, "checkpoint": CHECKPOINT,
-    }  # fmt: skip
+        "campaigns": [
+            {
+                "campaign": "thanks",
+                "period": "2026-11",
+                "targeted": 1,
+                "awarded": 1,
+                "already_awarded": 0,
+                "points": 100,
+                "coupons": 0,
+                "dry_run": False,
+            }
+        ],
+        "ok": True,
+        "errors": [],
+        "backup": None,
+        "checkpoint": CHECKPOINT,
+    }
     spender = member_row(session, shop["spender"])
     assert (spender.tier_code, spender.points) == ("gold", 6000 + 100)
     assert member_row(session, shop["lapsed"]).points == 0
@@ -86,11 +99,16 @@ def test_nightly_twice_for_one_day_changes_nothing_the_second_time(run, engine):
     second = nightly_json(run)
 
     assert second == {
-        "exit_code": 0, "as_of": "2026-11-25",
+        "exit_code": 0,
+        "as_of": "2026-11-25",
         "expired": {"entries": 0, "points": 0, "members": 0},
         "tiers": {"evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0, "kept": 0},
-        "campaigns": [], "ok": True, "errors": [], "backup": None, "checkpoint": CHECKPOINT,
-    }  # fmt: skip
+        "campaigns": [],
+        "ok": True,
+        "errors": [],
+        "backup": None,
+        "checkpoint": CHECKPOINT,
+    }
     assert snapshot(engine) == before
 
 
@@ -126,11 +144,14 @@ def test_a_failing_step_is_reported_and_the_others_stand(run, engine, session, t
 
     assert data["exit_code"] == 1
     assert data["ok"] is False
-    assert data["errors"] == [{
-        "step": "campaign diamonds",
-        "message": "no tier 'diamond' at column 8; tiers are: basic (普通会员), silver (银卡会员), "
-                   "gold (金卡会员), platinum (白金会员)",
-    }]  # fmt: skip
+    assert data["errors"] == [
+        {
+            "step": "campaign diamonds",
+            "message": "no tier 'diamond' at column 8; tiers are: basic (普通会员), "
+            "silver (银卡会员), "
+            "gold (金卡会员), platinum (白金会员)",
+        }
+    ]
     assert data["expired"]["points"] == 50
     assert [c["campaign"] for c in data["campaigns"]] == ["thanks"]
     session.rollback()
@@ -177,8 +198,15 @@ def test_table_output(run):
     assert result.exit_code == 0
     labels = [line.split("  ")[0] for line in result.stdout.splitlines()]
     # labelled rows, not JSON in cells
-    assert labels == ["As of", "All steps done", "Points expired", "Tiers", "Campaigns run",
-                      "Errors", "Backup"]  # fmt: skip
+    assert labels == [
+        "As of",
+        "All steps done",
+        "Points expired",
+        "Tiers",
+        "Campaigns run",
+        "Errors",
+        "Backup",
+    ]
     assert "{" not in result.stdout
 
 

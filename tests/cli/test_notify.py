@@ -46,18 +46,25 @@ def shop(engine, run):
 def test_render_writes_one_message_per_reachable_member(run, tmp_path, msg_file, shop):
     out = tmp_path / "out.csv"
 
-    data = run.json("notify", "render", "--template", str(msg_file), "--out", str(out),
-                    "--as-of", "2026-11-25")  # fmt: skip
+    data = run.json(
+        "notify", "render", "--template", str(msg_file), "--out", str(out), "--as-of", "2026-11-25"
+    )
 
     assert data == {"out": str(out), "as_of": "2026-11-25", "rows": 2, "skipped_opt_out": 1}
     assert read_csv(out) == [
         ["member_no", "phone", "message"],
-        [shop["gold"], "+8613800138000",
-         "张三您好，金卡会员(gold) M000001: 0分，0分30天内到期，余额0.00，"
-         "生日1990-11-05 {退订回T}"],
-        [shop["frozen"], "+8613800138001",
-         "李四您好，普通会员(basic) M000002: 0分，0分30天内到期，余额0.00，生日 {退订回T}"],
-    ]  # fmt: skip
+        [
+            shop["gold"],
+            "+8613800138000",
+            "张三您好，金卡会员(gold) M000001: 0分，0分30天内到期，余额0.00，"
+            "生日1990-11-05 {退订回T}",
+        ],
+        [
+            shop["frozen"],
+            "+8613800138001",
+            "李四您好，普通会员(basic) M000002: 0分，0分30天内到期，余额0.00，生日 {退订回T}",
+        ],
+    ]
 
 
 def test_expiring_points_count_lots_ending_within_30_days(run, engine, tmp_path):
@@ -86,13 +93,15 @@ def test_expiring_points_count_lots_ending_within_30_days(run, engine, tmp_path)
 
 def test_where_and_segment_select_members(run, tmp_path, msg_file, shop):
     out = tmp_path / "gold.csv"
-    run.json("notify", "render", "--template", str(msg_file), "--out", str(out),
-             "--where", "tier = gold")  # fmt: skip
+    run.json(
+        "notify", "render", "--template", str(msg_file), "--out", str(out), "--where", "tier = gold"
+    )
     assert [row[0] for row in read_csv(out)[1:]] == [shop["gold"]]
 
     assert run("segment", "save", "frozen", "status = frozen").exit_code == 0
-    run.json("notify", "render", "--template", str(msg_file), "--out", str(out),
-             "--segment", "frozen")  # fmt: skip
+    run.json(
+        "notify", "render", "--template", str(msg_file), "--out", str(out), "--segment", "frozen"
+    )
     assert [row[0] for row in read_csv(out)[1:]] == [shop["frozen"]]
 
 
@@ -131,15 +140,43 @@ def test_a_bad_placeholder_is_a_usage_error_and_no_file(run, tmp_path, text, exp
 
 
 def test_missing_template_or_folder_is_3(run, tmp_path, msg_file):
-    failure(run("notify", "render", "--template", str(tmp_path / "no.txt"), "--out",
-                str(tmp_path / "o.csv")), 3, "no template file")  # fmt: skip
-    failure(run("notify", "render", "--template", str(msg_file), "--out",
-                str(tmp_path / "nowhere" / "o.csv")), 3, "no folder")  # fmt: skip
+    failure(
+        run(
+            "notify",
+            "render",
+            "--template",
+            str(tmp_path / "no.txt"),
+            "--out",
+            str(tmp_path / "o.csv"),
+        ),
+        3,
+        "no template file",
+    )
+    failure(
+        run(
+            "notify",
+            "render",
+            "--template",
+            str(msg_file),
+            "--out",
+            str(tmp_path / "nowhere" / "o.csv"),
+        ),
+        3,
+        "no folder",
+    )
 
 
 def test_bad_where_is_2(run, tmp_path, msg_file):
-    result = run("notify", "render", "--template", str(msg_file), "--out",
-                 str(tmp_path / "o.csv"), "--where", "tier >")  # fmt: skip
+    result = run(
+        "notify",
+        "render",
+        "--template",
+        str(msg_file),
+        "--out",
+        str(tmp_path / "o.csv"),
+        "--where",
+        "tier >",
+    )
     failure(result, 2, "expected")
 
 

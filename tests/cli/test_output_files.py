@@ -46,22 +46,26 @@ WRITERS: dict[str, tuple[Args, str, int]] = {
     "template ods": (lambda out, _t: ["template", "members", str(out)], ".ods", 0),
     "notify": (
         lambda out, t: ["notify", "render", "--template", str(_template(t)), "--out", str(out)],
-        ".csv", 0,
+        ".csv",
+        0,
     ),
     "errors csv": (
         lambda out, t: ["import", "members", str(_import_source(t)), "--errors", str(out)],
-        ".csv", 5,
+        ".csv",
+        5,
     ),
     "errors xlsx": (
         lambda out, t: ["import", "members", str(_import_source(t)), "--errors", str(out)],
-        ".xlsx", 5,
+        ".xlsx",
+        5,
     ),
     "errors ods": (
         lambda out, t: ["import", "members", str(_import_source(t)), "--errors", str(out)],
-        ".ods", 5,
+        ".ods",
+        5,
     ),
     "db backup": (lambda out, _t: ["db", "backup", str(out)], ".backup", 0),
-}  # fmt: skip
+}
 
 
 def _writer(name: str, out: Path, tmp: Path) -> list[str]:
@@ -309,8 +313,9 @@ def test_a_bad_output_cap_is_a_usage_error(run, engine, tmp_path, value):
     enroll(engine, name="张三", phone="13800138000")
     template = _template(tmp_path)
     env = {"MEMBERCTL_MAX_OUTPUT_MB": value}
-    result = run("notify", "render", "--template", str(template), "--out",
-                 str(tmp_path / "o.csv"), env=env)  # fmt: skip
+    result = run(
+        "notify", "render", "--template", str(template), "--out", str(tmp_path / "o.csv"), env=env
+    )
     failure(result, 2)
     assert result.stderr.strip() == (
         f"error: MEMBERCTL_MAX_OUTPUT_MB must be a whole number of MB, at least 1 (not "

@@ -21,12 +21,18 @@ def test_add_credits_a_lot_and_returns_the_result(run, engine, session):
         "points", "add", m, "120", "--reason", "welcome gift", "--expires", "2030-01-31"
     )
     assert {k: data[k] for k in ("member_no", "points", "balance", "duplicate")} == {
-        "member_no": m, "points": 120, "balance": "0.00", "duplicate": False,
-    }  # fmt: skip
+        "member_no": m,
+        "points": 120,
+        "balance": "0.00",
+        "duplicate": False,
+    }
     assert {k: data["entry"][k] for k in ("kind", "points", "expires_on", "reason", "key")} == {
-        "kind": "adjust", "points": 120, "expires_on": "2030-01-31", "reason": "welcome gift",
+        "kind": "adjust",
+        "points": 120,
+        "expires_on": "2030-01-31",
+        "reason": "welcome gift",
         "key": None,
-    }  # fmt: skip
+    }
     assert member_row(session, m).points == 120
     assert session.exec(select(AuditEntry.action).where(AuditEntry.action == "points.add")).all()
 
@@ -103,8 +109,14 @@ def test_balance_shows_available_lapsed_and_next_expiry(run, engine):
     ledgers.add(engine, m, 15, expires_on=D(2026, 12, 31))
     ledgers.add(engine, m, 5, expires_on=None)
     data = run.json("points", "balance", m, "--as-of", "2026-12-01")
-    assert data == {"member_no": m, "points": 60, "available": 20, "lapsed": 40,
-                    "next_expiry_on": "2026-12-31", "next_expiry_points": 15}  # fmt: skip
+    assert data == {
+        "member_no": m,
+        "points": 60,
+        "available": 20,
+        "lapsed": 40,
+        "next_expiry_on": "2026-12-31",
+        "next_expiry_points": 15,
+    }
 
 
 def test_history_lists_the_ledger_with_what_is_left(run, engine):
@@ -113,8 +125,9 @@ def test_history_lists_the_ledger_with_what_is_left(run, engine):
     ledgers.deduct(engine, m, 15)
     rows = run.json("points", "history", m)
     assert [(r["kind"], r["points"], r["remaining"]) for r in rows] == [
-        ("adjust", 40, 25), ("redeem", -15, None),
-    ]  # fmt: skip
+        ("adjust", 40, 25),
+        ("redeem", -15, None),
+    ]
     table = run("points", "history", m)
     assert table.exit_code == 0 and "redeem" in table.stdout
 
@@ -161,10 +174,18 @@ def test_history_with_a_limit_reads_only_that_page_newest_last(run, engine):
     finally:
         event.remove(Engine, "after_cursor_execute", note_query)
     assert [(r["kind"], r["points"]) for r in rows] == [
-        ("adjust", 37), ("adjust", 38), ("adjust", 39), ("adjust", 40), ("redeem", -3),
-    ]  # fmt: skip
-    assert [r["at"][:13] for r in rows[:4]] == ["2026-01-01T18", "2026-01-01T18",
-                                                 "2026-01-01T19", "2026-01-01T19"]  # fmt: skip
+        ("adjust", 37),
+        ("adjust", 38),
+        ("adjust", 39),
+        ("adjust", 40),
+        ("redeem", -3),
+    ]
+    assert [r["at"][:13] for r in rows[:4]] == [
+        "2026-01-01T18",
+        "2026-01-01T18",
+        "2026-01-01T19",
+        "2026-01-01T19",
+    ]
     assert pages == [True], "one query for the page, with a LIMIT"
     whole = run.json("points", "history", m)
     assert len(whole) == 41 and whole[-5:] == rows

@@ -21,11 +21,14 @@ HINT = "; give a member number such as M000001 or the member's phone number"
 @pytest.mark.parametrize(
     ("ref", "shown"),
     [
-        ("13955556666", "139****6666"), ("+86 139-5555-6666", "139****6666"),
-        ("139 5555 6666", "139****6666"), ("1395555666", "139***5666"),
-        ("M000404", "M000404"), ("123456", "123456"),
+        ("13955556666", "139****6666"),
+        ("+86 139-5555-6666", "139****6666"),
+        ("139 5555 6666", "139****6666"),
+        ("1395555666", "139***5666"),
+        ("M000404", "M000404"),
+        ("123456", "123456"),
     ],
-)  # fmt: skip
+)
 def test_an_unknown_phone_is_masked_in_the_error(run, ref, shown):
     assert failure(run("member", "show", ref), 3) == f"error: no member '{shown}'{HINT}"
     line = failure(run("points", "add", ref, "5", "--reason", "r"), 3)
@@ -39,8 +42,14 @@ def test_audit_keeps_keys_as_a_hash_that_still_matches(run, engine, session):
     assert run("points", "add", no, "5", "--reason", "r", "--key", key).exit_code == 0
     assert run("wallet", "topup", no, "10", "--key", "w-13912345678").exit_code == 0
     with transaction(engine) as writing:  # as an older version wrote it
-        writing.add(AuditEntry(at=NOW, operator="legacy", action="points.add",
-                               details={"points": 1, "key": "old-13912345678"}))  # fmt: skip
+        writing.add(
+            AuditEntry(
+                at=NOW,
+                operator="legacy",
+                action="points.add",
+                details={"points": 1, "key": "old-13912345678"},
+            )
+        )
 
     stored = [e.details for e in session.exec(select(AuditEntry)).all() if "key" in e.details]
     shown = run.json("audit")

@@ -35,16 +35,24 @@ def test_export_data_has_every_section_filled(run, member):
 def test_export_data_holds_the_members_rows(run, member):
     data = run.json("member", "export-data", member.member_no)
     assert data["member"] == data["member"] | {
-        "member_no": member.member_no, "name": NAME, "phone": E164, "email": EMAIL,
-        "birthday": "1990-05-06", "address": ADDRESS, "gender": "female", "status": "frozen",
-        "name_initials": "oynn", "balance": "50.00",
-    }  # fmt: skip
+        "member_no": member.member_no,
+        "name": NAME,
+        "phone": E164,
+        "email": EMAIL,
+        "birthday": "1990-05-06",
+        "address": ADDRESS,
+        "gender": "female",
+        "status": "frozen",
+        "name_initials": "oynn",
+        "balance": "50.00",
+    }
     assert data["tags"] == data["member"]["tags"] and "vip" in data["tags"]
     assert len(data["tags"]) == 3
     assert data["tier"] == {"code": "basic", "name": "普通会员", "rank": 1}
     assert [(c["action"], c["to_value"]) for c in data["lifecycle"]] == [
-        ("enroll", "active"), ("freeze", "frozen"),
-    ]  # fmt: skip
+        ("enroll", "active"),
+        ("freeze", "frozen"),
+    ]
     assert [(n["kind"], n["text"][:4]) for n in data["interactions"]] == [("call", NAME)]
     assert sum(e["points"] for e in data["points"]) == data["member"]["points"]
     assert [(e["kind"], e["amount"]) for e in data["wallet"]] == [("topup", "50.00")]
@@ -59,14 +67,18 @@ def test_export_data_holds_survey_answers_audit_and_import_runs(run, member):
     [response] = data["survey_responses"]
     assert response["survey"] == "sat"
     assert [(a["question"], a["value"]) for a in response["answers"]][:4] == [
-        ("visit", "每周"), ("like", "咖啡"), ("like", "蛋糕"), ("score", "5"),
-    ]  # fmt: skip
+        ("visit", "每周"),
+        ("like", "咖啡"),
+        ("like", "蛋糕"),
+        ("score", "5"),
+    ]
     actions = [e["action"] for e in data["audit"]]
     assert actions[0] == "member.export_data"
     assert {"member.enroll", "member.edit", "member.note", "member.freeze"} <= set(actions)
     assert [(r["kind"], r["file_name"], r["status"]) for r in data["import_runs"]] == [
-        ("purchases", "purchases.csv", "done"), ("members", "members.csv", "done"),
-    ]  # fmt: skip
+        ("purchases", "purchases.csv", "done"),
+        ("members", "members.csv", "done"),
+    ]
 
 
 def test_import_runs_that_enrolled_the_member_are_exported(run, tmp_path):

@@ -54,8 +54,9 @@ def test_the_first_command_on_a_new_database_creates_it_owner_only(tmp_path):
     from memberctl.cli import app
 
     path = tmp_path / "first.db"
-    result = CliRunner().invoke(app, ["--db", f"sqlite:///{path}", "--no-input", "member",
-                                      "list", "-f", "json"])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["--db", f"sqlite:///{path}", "--no-input", "member", "list", "-f", "json"]
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "[]"
     modes = {p.name: mode(p) for p in tmp_path.iterdir() if p.name.startswith("first.db")}
@@ -82,8 +83,9 @@ def test_nightly_backups_are_owner_only(run, engine, tmp_path):
         result = run("nightly", "--as-of", day, "--backup-dir", str(folder), "--keep", "2")
         assert result.exit_code == 0, result.stderr
     assert {p.name: mode(p) for p in folder.iterdir()} == {
-        "memberctl-2026-11-24.backup": 0o600, "memberctl-2026-11-25.backup": 0o600,
-    }  # fmt: skip
+        "memberctl-2026-11-24.backup": 0o600,
+        "memberctl-2026-11-25.backup": 0o600,
+    }
 
 
 @sqlite_only

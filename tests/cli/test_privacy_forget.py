@@ -27,8 +27,15 @@ from tests.conftest import failure
 from tests.factories import snapshot
 from tests.privacydata import E164, PHONE, PII, populate
 
-ANONYMOUS = (PointsEntry, WalletEntry, Purchase, Coupon, CampaignAward, LifecycleChange,
-             Interaction)  # fmt: skip
+ANONYMOUS = (
+    PointsEntry,
+    WalletEntry,
+    Purchase,
+    Coupon,
+    CampaignAward,
+    LifecycleChange,
+    Interaction,
+)
 
 
 @pytest.fixture
@@ -92,12 +99,14 @@ def test_forget_erases_every_free_text_field(run, session, member):
     row = session.get(Member, mid)
     assert [getattr(row, f) for f in privacy.PERSONAL_FIELDS] == [None] * 6
     assert session.exec(select(MemberTag).where(MemberTag.member_id == mid)).all() == []
-    assert {n.text for n in session.exec(select(Interaction).where(Interaction.member_id == mid))
-            } == {None}  # fmt: skip
+    assert {
+        n.text for n in session.exec(select(Interaction).where(Interaction.member_id == mid))
+    } == {None}
     reasons = session.exec(
         select(LifecycleChange.action, LifecycleChange.reason)
-        .where(LifecycleChange.member_id == mid).order_by(col(LifecycleChange.id))
-    ).all()  # fmt: skip
+        .where(LifecycleChange.member_id == mid)
+        .order_by(col(LifecycleChange.id))
+    ).all()
     assert reasons[-2:] == [("freeze", None), ("cancel", "forgotten")]
     assert {r for _, r in reasons[:-1]} == {None}
     for ledger in (PointsEntry, WalletEntry):
@@ -111,31 +120,44 @@ def test_forget_erases_free_text_survey_answers_and_keeps_choices_and_ratings(ru
         select(SurveyAnswer.question, SurveyAnswer.value).order_by(col(SurveyAnswer.id))
     ).all()
     assert answers == [
-        ("visit", "每周"), ("like", "咖啡"), ("like", "蛋糕"), ("score", "5"), ("say", None),
-    ]  # fmt: skip
+        ("visit", "每周"),
+        ("like", "咖啡"),
+        ("like", "蛋糕"),
+        ("score", "5"),
+        ("say", None),
+    ]
 
 
 def test_forget_scrubs_audit_details_and_keeps_action_operator_and_time(run, session, member):
     run.json("member", "forget", member.member_no, "--yes")
     session.rollback()
     entries = session.exec(
-        select(AuditEntry).where(AuditEntry.member_id == member.member_id)
+        select(AuditEntry)
+        .where(AuditEntry.member_id == member.member_id)
         .order_by(col(AuditEntry.id))
-    ).all()  # fmt: skip
+    ).all()
     legacy = next(e for e in entries if e.operator == "legacy")
     assert (legacy.action, legacy.at) == ("member.edit", dt.datetime(2026, 11, 25, 10, 0))
     assert legacy.details == {
-        "phone": None, "fields": ["phone"], "comment": None, "nested": [{"email": None}],
+        "phone": None,
+        "fields": ["phone"],
+        "comment": None,
+        "nested": [{"email": None}],
         "points": 100,
-    }  # fmt: skip
+    }
     edit = next(e for e in entries if e.action == "member.edit" and e.operator == "tester")
     assert edit.details == {"fields": [], "tags_added": None, "tags_removed": None}
     last = entries[-1]
     assert (last.action, last.operator) == ("member.forget", "tester")
     assert last.details["erased"] == {
-        "notes": 1, "points_reasons": 3, "wallet_reasons": 1, "tags": 3, "import_changes": 2,
-        "survey_answers": 1, "audit_entries": 3,
-    }  # fmt: skip
+        "notes": 1,
+        "points_reasons": 3,
+        "wallet_reasons": 1,
+        "tags": 3,
+        "import_changes": 2,
+        "survey_answers": 1,
+        "audit_entries": 3,
+    }
 
 
 def test_a_forgotten_member_is_found_by_member_number_only(run, member):
@@ -181,13 +203,17 @@ def test_forget_on_a_survey_taken_through_the_cli_erases_only_the_free_text(run,
         "-a",
         "comments=王五说电话13700137000",
     )
-    assert result.exit_code == 0, result.stderr  # fmt: skip
+    assert result.exit_code == 0, result.stderr
     run.json("member", "forget", no, "--yes")
     session.rollback()
     answers = session.exec(
         select(SurveyAnswer.question, SurveyAnswer.value).order_by(col(SurveyAnswer.id))
     ).all()
     assert sorted(answers, key=lambda a: (a[0], a[1] or "")) == [
-        ("comments", None), ("liked", "商品质量"), ("liked", "服务态度"), ("overall", "4"),
-        ("recommend", "5"), ("visit_reason", "日常购物"),
-    ]  # fmt: skip
+        ("comments", None),
+        ("liked", "商品质量"),
+        ("liked", "服务态度"),
+        ("overall", "4"),
+        ("recommend", "5"),
+        ("visit_reason", "日常购物"),
+    ]

@@ -16,15 +16,23 @@ PII = (NAME, NEW_NAME, PHONE, "135 1234 5678", "+8613512345678", EMAIL, NEW_EMAI
 
 
 def day_of_commands(run, tmp_path) -> list[tuple[tuple[str, ...], int, str]]:
-    members = write_csv(tmp_path / "members.csv", [
-        ["姓名", "手机号", "邮箱", "生日"], [NAME, PHONE, EMAIL, "1990-05-06"],
-        ["赵六", "1351234567", "zhao@example.com", "1991-01-01"],
-    ])  # fmt: skip
+    members = write_csv(
+        tmp_path / "members.csv",
+        [
+            ["姓名", "手机号", "邮箱", "生日"],
+            [NAME, PHONE, EMAIL, "1990-05-06"],
+            ["赵六", "1351234567", "zhao@example.com", "1991-01-01"],
+        ],
+    )
     headerless = write_csv(tmp_path / "raw.csv", [[NAME, PHONE, EMAIL], ["李四", "139", ""]])
-    purchases = write_csv(tmp_path / "p.csv", [
-        ["手机号", "订单号", "金额", "时间"], [PHONE, "A1", "30", "2026-11-02 11:00"],
-        ["13700137000", "A2", "10", "2026-11-02 12:00"],
-    ])  # fmt: skip
+    purchases = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["手机号", "订单号", "金额", "时间"],
+            [PHONE, "A1", "30", "2026-11-02 11:00"],
+            ["13700137000", "A2", "10", "2026-11-02 12:00"],
+        ],
+    )
     again = write_csv(tmp_path / "p2.csv", [["手机号", "订单号", "金额"], [PHONE, "A3", "10"]])
     steps = [
         ("member", "enroll", "--name", NAME, "--phone", PHONE, "--email", EMAIL, "--tag", "vip"),

@@ -63,9 +63,7 @@ def test_a_reader_keeps_the_wal_until_the_nightly_wipes_it(run, engine, db_url, 
 
         blocked = run("nightly", "--as-of", "2026-11-25")
         assert blocked.exit_code == 0, blocked.stderr
-        assert json.loads(blocked.stdout)["checkpoint"] == {
-            "wal": "members.db-wal", "wiped": False
-        }  # fmt: skip
+        assert json.loads(blocked.stdout)["checkpoint"] == {"wal": "members.db-wal", "wiped": False}
         assert blocked.stderr.splitlines() == [
             "another program is reading the database, so members.db-wal could not be emptied; "
             "the next nightly tries again"

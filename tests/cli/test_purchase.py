@@ -21,23 +21,36 @@ def test_record_earns_points_by_the_tier_rule(run, engine, session):
     )
     assert KEYS <= set(data)
     assert data | {"at": None} == {
-        "member_no": m, "order_no": "A-1", "store": None, "amount": "19.99", "at": None,
-        "points_earned": 23, "points": 23, "duplicate": False,
-    }  # fmt: skip
+        "member_no": m,
+        "order_no": "A-1",
+        "store": None,
+        "amount": "19.99",
+        "at": None,
+        "points_earned": 23,
+        "points": 23,
+        "duplicate": False,
+    }
     assert data["at"] == "2026-11-02T15:30:00"
     sale = session.exec(select(Purchase)).one()
     assert (sale.store, sale.points_earned) == ("", 23)
     lot = session.exec(select(PointsEntry)).one()
     assert (lot.kind, lot.points, lot.purchase_id, str(lot.expires_on)) == (
-        "earn", 23, sale.id, "2028-11-30",
-    )  # fmt: skip
+        "earn",
+        23,
+        sale.id,
+        "2028-11-30",
+    )
 
 
 @pytest.mark.parametrize(
     ("at", "earned"),
-    [("2026-04-30T23:59:59", 50), ("2026-05-01T00:00:00", 100),
-     ("2026-05-31T23:59:59", 100), ("2026-06-01", 50)],
-)  # fmt: skip
+    [
+        ("2026-04-30T23:59:59", 50),
+        ("2026-05-01T00:00:00", 100),
+        ("2026-05-31T23:59:59", 100),
+        ("2026-06-01", 50),
+    ],
+)
 def test_birthday_month_doubles(run, engine, at, earned):
     m = enroll(engine, birthday="1990-05-06").member_no
     assert run.json("purchase", "record", m, "50", "--at", at)["points_earned"] == earned
@@ -54,8 +67,10 @@ def test_a_repeated_order_number_changes_nothing_and_says_so(run, engine):
     assert snapshot(engine) == before
     other_store = run.json("purchase", "record", m, "100", "--order-no", "X9", "--store", "north")
     assert (other_store["duplicate"], other_store["store"], other_store["points"]) == (
-        False, "north", 200,
-    )  # fmt: skip
+        False,
+        "north",
+        200,
+    )
 
 
 def test_orders_without_a_number_get_one(run, engine):
@@ -83,11 +98,24 @@ def test_refund_reverses_the_points_of_the_order(run, engine, session):
     m = enroll(engine).member_no
     run.json("purchase", "record", m, "88.80", "--order-no", "R-1")
     data = run.json("purchase", "refund", "R-1")
-    assert {k: data[k] for k in ("member_no", "points_earned", "points_reversed",
-                                 "points_not_reversed", "points", "duplicate")} == {
-        "member_no": m, "points_earned": 88, "points_reversed": 88, "points_not_reversed": 0,
-        "points": 0, "duplicate": False,
-    }  # fmt: skip
+    assert {
+        k: data[k]
+        for k in (
+            "member_no",
+            "points_earned",
+            "points_reversed",
+            "points_not_reversed",
+            "points",
+            "duplicate",
+        )
+    } == {
+        "member_no": m,
+        "points_earned": 88,
+        "points_reversed": 88,
+        "points_not_reversed": 0,
+        "points": 0,
+        "duplicate": False,
+    }
     assert session.exec(select(Purchase.refunded_at)).one() is not None
 
 

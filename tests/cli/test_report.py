@@ -58,9 +58,19 @@ def test_summary_on_an_earlier_day_leaves_out_what_came_later(run):
 def test_growth(run):
     rows = run.json("report", "growth", *DAY)
     assert [r["month"] for r in rows] == [
-        "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07",
-        "2026-08", "2026-09", "2026-10", "2026-11",
-    ]  # fmt: skip
+        "2025-12",
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        "2026-04",
+        "2026-05",
+        "2026-06",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+        "2026-11",
+    ]
     new = {r["month"]: r["new_members"] for r in rows if r["new_members"]}
     assert new == {"2026-01": 1, "2026-02": 1, "2026-11": 2}
     assert [r["total_members"] for r in rows][:3] == [3, 4, 5]
@@ -78,8 +88,9 @@ def test_growth_months_option(run):
 
 def test_rfm(run):
     rows = run.json("report", "rfm", *DAY)
-    scores = {r["member_no"]: (r["recency"], r["frequency"], r["monetary"], r["segment"])
-              for r in rows}  # fmt: skip
+    scores = {
+        r["member_no"]: (r["recency"], r["frequency"], r["monetary"], r["segment"]) for r in rows
+    }
     # recency by day of the last purchase: M4 < M5 < M3 < M2 < M1; frequency 1,1,1,1 then M1
     # with 3: the four tied share the NTILE at their middle place (2); monetary 790 (M3) < 850
     # (M2) < 900 (M5) < 1800 (M1) < 4500 (M4, 12 months only).
@@ -98,12 +109,14 @@ def test_rfm(run):
 
 def test_churn(run):
     rows = run.json("report", "churn", *DAY)
-    assert [(r["member_no"], r["last_purchase_at"], r["inactive_days"], r["purchases"],
-             r["spend"]) for r in rows] == [
+    assert [
+        (r["member_no"], r["last_purchase_at"], r["inactive_days"], r["purchases"], r["spend"])
+        for r in rows
+    ] == [
         ("M000003", "2026-10-26T18:00:00", 30, 1, "790.00"),
         ("M000005", "2026-09-01T10:00:00", 85, 1, "900.00"),
         ("M000004", "2025-12-01T10:00:00", 359, 2, "5500.00"),
-    ]  # fmt: skip
+    ]
     assert [r["member_no"] for r in run.json("report", "churn", *DAY, "--days", "90")] == [
         "M000004"
     ]
@@ -114,11 +127,12 @@ def test_churn(run):
 
 def test_upgrades(run):
     rows = run.json("report", "upgrades", *DAY)
-    assert [(r["member_no"], r["tier"], r["next_tier"], r["spend_12m"], r["threshold"])
-            for r in rows] == [
+    assert [
+        (r["member_no"], r["tier"], r["next_tier"], r["spend_12m"], r["threshold"]) for r in rows
+    ] == [
         ("M000004", "silver", "gold", "4500.00", "5000.00"),
         ("M000002", "basic", "silver", "850.00", "1000.00"),  # the 200.00 refund does not count
-    ]  # fmt: skip
+    ]
     wider = run.json("report", "upgrades", *DAY, "--within", "0.25")
     assert [r["member_no"] for r in wider] == ["M000004", "M000002", "M000003"]  # M5 is frozen
 
@@ -146,13 +160,23 @@ def test_kpi(run):
     assert (data["previous_start"], data["previous_end"]) == ("2026-09-27", "2026-10-26")
     current = {k: data[k] for k in data["previous"]}
     assert current == {
-        "active_members": 2, "repurchase_rate": 0.5, "average_order_value": "662.50",
-        "purchase_frequency": 2.0, "new_members": 2, "purchases": 4, "revenue": "2650.00",
-    }  # fmt: skip
+        "active_members": 2,
+        "repurchase_rate": 0.5,
+        "average_order_value": "662.50",
+        "purchase_frequency": 2.0,
+        "new_members": 2,
+        "purchases": 4,
+        "revenue": "2650.00",
+    }
     assert data["previous"] == {
-        "active_members": 1, "repurchase_rate": 0.0, "average_order_value": "790.00",
-        "purchase_frequency": 1.0, "new_members": 0, "purchases": 1, "revenue": "790.00",
-    }  # fmt: skip
+        "active_members": 1,
+        "repurchase_rate": 0.0,
+        "average_order_value": "790.00",
+        "purchase_frequency": 1.0,
+        "new_members": 0,
+        "purchases": 1,
+        "revenue": "790.00",
+    }
     assert data["change"]["average_order_value"] == "-127.50"
     assert data["change"]["active_members"] == 1
     assert data["change_pct"]["revenue"] == 235.4
@@ -277,8 +301,10 @@ def test_object_report_csv_is_one_flat_row(run):
     result = run("report", "summary", *DAY, "-f", "csv")
     (row,) = csv.DictReader(io.StringIO(result.stdout))
     assert (row["by_status.active"], row["by_tier.silver"], row["balance_liability"]) == (
-        "5", "2", "249.75"
-    )  # fmt: skip
+        "5",
+        "2",
+        "249.75",
+    )
 
 
 def test_json_to_file_and_format_from_suffix(run, tmp_path):
@@ -334,8 +360,16 @@ def test_xlsx_growth_has_the_numbers(run, tmp_path):
 
 
 def test_tables_render(run):
-    for report in ("summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi",
-                   "liability"):  # fmt: skip
+    for report in (
+        "summary",
+        "growth",
+        "rfm",
+        "churn",
+        "upgrades",
+        "birthdays",
+        "kpi",
+        "liability",
+    ):
         result = run("report", report, *DAY)
         assert result.exit_code == 0, (report, result.stderr)
         assert result.stdout.strip()

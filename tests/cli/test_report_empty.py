@@ -40,8 +40,12 @@ def test_empty_growth_lists_every_month_with_zero(run):
 
 def test_empty_kpi_and_liability(run):
     kpi = run.json("report", "kpi", *DAY)
-    assert (kpi["active_members"], kpi["repurchase_rate"], kpi["average_order_value"],
-            kpi["purchase_frequency"]) == (0, 0.0, "0.00", 0.0)  # fmt: skip
+    assert (
+        kpi["active_members"],
+        kpi["repurchase_rate"],
+        kpi["average_order_value"],
+        kpi["purchase_frequency"],
+    ) == (0, 0.0, "0.00", 0.0)
     assert run.json("report", "liability", *DAY) == {
         "as_of": "2026-11-25",
         "points": 0,

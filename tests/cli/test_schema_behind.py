@@ -40,11 +40,19 @@ def _old_database(url: str, revision: str) -> None:
             member = Table("member", MetaData(), autoload_with=connection)
             connection.execute(
                 insert(member).values(
-                    id=1, member_no="M000001", name="张三丰", phone="+8613800138000",
-                    tier_code="gold", status="active", points=0, balance=0,
-                    joined_at=AT, created_at=AT, updated_at=AT,
+                    id=1,
+                    member_no="M000001",
+                    name="张三丰",
+                    phone="+8613800138000",
+                    tier_code="gold",
+                    status="active",
+                    points=0,
+                    balance=0,
+                    joined_at=AT,
+                    created_at=AT,
+                    updated_at=AT,
                 )
-            )  # fmt: skip
+            )
     finally:
         engine.dispose()
 
@@ -128,8 +136,10 @@ def test_db_info_reports_it_without_migrating(old_db):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["schema_revision"], data["schema_head"], data["schema_known"]) == (
-        OLD, HEAD_REVISION, True,
-    )  # fmt: skip
+        OLD,
+        HEAD_REVISION,
+        True,
+    )
     assert data["rows"]["member"] == 1
     assert result.stderr.strip() == (
         f"the schema version {OLD} is older than this memberctl's {HEAD_REVISION}: run "

@@ -33,8 +33,10 @@ def test_save_checks_stores_and_audits(run, session):
     assert result.exit_code == 0, result.stderr
     saved = json.loads(result.stdout)
     assert (saved["name"], saved["expr"], saved["replaced"]) == (
-        "lapsed", "inactive_days > 90 and spend_12m > 0", False,
-    )  # fmt: skip
+        "lapsed",
+        "inactive_days > 90 and spend_12m > 0",
+        False,
+    )
     assert result.stderr.strip() == "segment 'lapsed' saved"
     assert segments_in_db(session) == {"lapsed": ("inactive_days > 90 and spend_12m > 0", "tester")}
     actions = session.exec(select(AuditEntry.action, AuditEntry.details)).all()
@@ -54,15 +56,19 @@ def test_saving_an_existing_name_replaces_it_and_says_so(run, session):
     [
         (("vip", "tag = vip and"), "error: expected a field after 'and' at column 14"),
         (("vip", "age = abc"), "error: expected a whole number for age at column 7, found 'abc'"),
-        (("vip", "tier = diamond"),
-         "error: no tier 'diamond' at column 8; tiers are: basic (普通会员), silver (银卡会员), "
-         "gold (金卡会员), platinum (白金会员)"),
+        (
+            ("vip", "tier = diamond"),
+            "error: no tier 'diamond' at column 8; tiers are: basic (普通会员), silver (银卡会员), "
+            "gold (金卡会员), platinum (白金会员)",
+        ),
         (("vip", ""), "error: expected a field at column 1; e.g. tier = gold"),
         (("", "tag = vip"), "error: the segment name is empty; give a name such as vip-lapsed"),
-        (("x" * 65, "tag = vip"),
-         f"error: segment name '{'x' * 65}' is not usable; use up to 64 printable characters"),
+        (
+            ("x" * 65, "tag = vip"),
+            f"error: segment name '{'x' * 65}' is not usable; use up to 64 printable characters",
+        ),
     ],
-)  # fmt: skip
+)
 def test_save_refuses_what_cannot_work_and_writes_nothing(run, engine, args, line):
     run("segment", "save", "vip", "tag = vip")
     before = snapshot(engine)
@@ -87,8 +93,10 @@ def test_show_counts_and_samples_at_as_of(run, shop):
     run("segment", "save", "adults", "age >= 18 and status != cancelled")
     view = run.json("segment", "show", "adults", *AS_OF)
     assert (view["name"], view["expr"], view["count"]) == (
-        "adults", "age >= 18 and status != cancelled", 3,
-    )  # fmt: skip
+        "adults",
+        "age >= 18 and status != cancelled",
+        3,
+    )
     assert [m["member_no"] for m in view["sample"]] == [shop["B"], shop["A"], shop["D"]]
     assert MEMBER_KEYS <= set(view["sample"][0])
     assert view["sample"][1]["tags"] == ["vip"]

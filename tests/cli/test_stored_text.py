@@ -63,8 +63,14 @@ def test_reasons_are_stored_as_typed(run, engine, session):
 def test_search_finds_names_typed_in_full_width(run, engine):
     amy = enroll(engine, "Ａｍｙ　王").member_no
     zhang = enroll(engine, "张三丰").member_no
-    for typed, found in [("aw", amy), ("Amy", amy), ("ＡＷ", amy), ("ｚｓｆ", zhang),
-                         ("zhangsan", zhang), ("三丰", zhang)]:  # fmt: skip
+    for typed, found in [
+        ("aw", amy),
+        ("Amy", amy),
+        ("ＡＷ", amy),
+        ("ｚｓｆ", zhang),
+        ("zhangsan", zhang),
+        ("三丰", zhang),
+    ]:
         assert [r["member_no"] for r in run.json("member", "search", typed)] == [found], typed
 
 
@@ -80,24 +86,35 @@ def test_matched_values_are_still_normalised(run, engine, session):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["member", "enroll", "--phone", "13900000009", "--name", "张\x01三"],
-      cannot("the name", "U+0001", 2)),
-     (["member", "edit", "{m}", "--name", "王\u202e五"], cannot("the name", "U+202E", 2)),
-     (["member", "edit", "{m}", "--address", "路\x1b1号"],
-      cannot("the address", "U+001B", 2, MULTI)),
-     (["member", "edit", "{m}", "--store", "A\nB"], cannot("the store", "U+000A", 2)),
-     (["member", "edit", "{m}", "--email", "a\x7f@b.cn"],
-      cannot("the e-mail address", "U+007F", 2)),
-     (["member", "edit", "{m}", "--store", "店\x9b"], cannot("the store", "U+009B", 2)),
-     (["member", "edit", "{m}", "--add-tag", "v\x07ip"], cannot("a tag", "U+0007", 2)),
-     (["member", "note", "{m}", "ok\x1b[31m"], cannot("the note", "U+001B", 3, MULTI)),
-     (["member", "note", "{m}", "ok\u2066x"], cannot("the note", "U+2066", 3, MULTI)),
-     (["member", "freeze", "{m}", "--reason", "a\tb"], cannot("the reason", "U+0009", 2)),
-     (["points", "add", "{m}", "5", "--reason", "x\x08"], cannot("the reason", "U+0008", 2)),
-     (["wallet", "topup", "{m}", "5", "--reason", "x\u202ay"], cannot("the reason", "U+202A", 2)),
-     (["purchase", "record", "{m}", "5", "--store", "A\x1fB"], cannot("the store", "U+001F", 2)),
-     (["segment", "save", "v\x01ip", "tier = gold"], cannot("the segment name", "U+0001", 2))],
-)  # fmt: skip
+    [
+        (
+            ["member", "enroll", "--phone", "13900000009", "--name", "张\x01三"],
+            cannot("the name", "U+0001", 2),
+        ),
+        (["member", "edit", "{m}", "--name", "王\u202e五"], cannot("the name", "U+202E", 2)),
+        (
+            ["member", "edit", "{m}", "--address", "路\x1b1号"],
+            cannot("the address", "U+001B", 2, MULTI),
+        ),
+        (["member", "edit", "{m}", "--store", "A\nB"], cannot("the store", "U+000A", 2)),
+        (
+            ["member", "edit", "{m}", "--email", "a\x7f@b.cn"],
+            cannot("the e-mail address", "U+007F", 2),
+        ),
+        (["member", "edit", "{m}", "--store", "店\x9b"], cannot("the store", "U+009B", 2)),
+        (["member", "edit", "{m}", "--add-tag", "v\x07ip"], cannot("a tag", "U+0007", 2)),
+        (["member", "note", "{m}", "ok\x1b[31m"], cannot("the note", "U+001B", 3, MULTI)),
+        (["member", "note", "{m}", "ok\u2066x"], cannot("the note", "U+2066", 3, MULTI)),
+        (["member", "freeze", "{m}", "--reason", "a\tb"], cannot("the reason", "U+0009", 2)),
+        (["points", "add", "{m}", "5", "--reason", "x\x08"], cannot("the reason", "U+0008", 2)),
+        (
+            ["wallet", "topup", "{m}", "5", "--reason", "x\u202ay"],
+            cannot("the reason", "U+202A", 2),
+        ),
+        (["purchase", "record", "{m}", "5", "--store", "A\x1fB"], cannot("the store", "U+001F", 2)),
+        (["segment", "save", "v\x01ip", "tier = gold"], cannot("the segment name", "U+0001", 2)),
+    ],
+)
 def test_control_characters_are_refused_naming_the_field(run, engine, args, message):
     m = enroll(engine).member_no
     before = snapshot(engine)
@@ -134,9 +151,10 @@ def test_a_survey_answer_with_a_control_character_is_refused(run, engine, sessio
     assert run("survey", "load", str(path)).exit_code == 0
     before = snapshot(engine)
     failure(
-        run("survey", "take", "visit", m, "-a", "comment=好\x00的"), 5,
+        run("survey", "take", "visit", m, "-a", "comment=好\x00的"),
+        5,
         "the answer to 'comment' holds a character that cannot be stored (U+0000) at character 2",
-    )  # fmt: skip
+    )
     assert snapshot(engine) == before
     result = run("survey", "take", "visit", m, "-a", "comment=很好（５分）\n谢谢")
     assert result.exit_code == 0, result.stderr
@@ -145,15 +163,25 @@ def test_a_survey_answer_with_a_control_character_is_refused(run, engine, sessio
 
 @pytest.mark.parametrize(
     ("command", "name", "text", "message"),
-    [("campaign", "c.toml",
-      'code = "c"\nname = "活动\\u0000"\naction = "award_points"\npoints = 1\n'
-      'where = "tier = gold"\nperiod = "once"\n',
-      "error: c.toml: 'name' holds a character that cannot be stored (U+0000) at character 3; "
-      "see templates/campaigns/"),
-     ("tier", "t.toml", '[[tier]]\ncode = "gold"\nname = "金卡\\u202e"\nrank = 3\n',
-      "error: t.toml: tier #1 (gold): name holds a character that cannot be stored (U+202E) "
-      "at character 3; see templates/tiers.toml")],
-)  # fmt: skip
+    [
+        (
+            "campaign",
+            "c.toml",
+            'code = "c"\nname = "活动\\u0000"\naction = "award_points"\npoints = 1\n'
+            'where = "tier = gold"\nperiod = "once"\n',
+            "error: c.toml: 'name' holds a character that cannot be stored (U+0000) "
+            "at character 3; "
+            "see templates/campaigns/",
+        ),
+        (
+            "tier",
+            "t.toml",
+            '[[tier]]\ncode = "gold"\nname = "金卡\\u202e"\nrank = 3\n',
+            "error: t.toml: tier #1 (gold): name holds a character that cannot be stored (U+202E) "
+            "at character 3; see templates/tiers.toml",
+        ),
+    ],
+)
 def test_names_in_files_with_control_characters_are_refused(
     run, engine, tmp_path, command, name, text, message
 ):

@@ -69,8 +69,14 @@ def answer(engine, member_no: str, at: dt.datetime = NOW, code: str = "visit", *
         survey = surveys.get(session, code)
         answers = surveys.check_given(surveys.questions_of(survey), given)
         member = refs.resolve(session, member_no)
-        surveys.take(session=session, survey=survey, member=member, answers=answers,
-                     operator="factory", at=at)  # fmt: skip
+        surveys.take(
+            session=session,
+            survey=survey,
+            member=member,
+            answers=answers,
+            operator="factory",
+            at=at,
+        )
 
 
 def stored(session) -> list[tuple[str, str | None]]:
@@ -82,8 +88,12 @@ def stored(session) -> list[tuple[str, str | None]]:
 # -- load, list, show --------------------------------------------------------------------------
 def test_template_loads_and_a_second_load_changes_nothing(run, session):
     data = run.json("survey", "load", str(TEMPLATE))
-    assert data == {"code": "satisfaction", "title": "顾客满意度调查", "questions": 5,
-                    "action": "created"}  # fmt: skip
+    assert data == {
+        "code": "satisfaction",
+        "title": "顾客满意度调查",
+        "questions": 5,
+        "action": "created",
+    }
     survey = session.exec(select(Survey)).one()
     kinds = [q["type"] for q in json.loads(survey.questions)]
     assert set(kinds) == {"single", "multiple", "rating", "text"}
@@ -91,8 +101,9 @@ def test_template_loads_and_a_second_load_changes_nothing(run, session):
 
     assert run.json("survey", "load", str(TEMPLATE))["action"] == "unchanged"
     session.rollback()
-    actions = session.exec(select(AuditEntry.action).where(
-        col(AuditEntry.action).startswith("survey."))).all()  # fmt: skip
+    actions = session.exec(
+        select(AuditEntry.action).where(col(AuditEntry.action).startswith("survey."))
+    ).all()
     assert actions == ["survey.created"]
 
 
@@ -100,13 +111,24 @@ def test_list_and_show(run, engine, tmp_path):
     load(engine, tmp_path)
     answer(engine, enroll(engine).member_no, score="2")
     assert run.json("survey", "list") == [
-        {"code": "visit", "title": "到店体验", "questions": 4, "responses": 1,
-         "updated_at": NOW.isoformat()},
-    ]  # fmt: skip
+        {
+            "code": "visit",
+            "title": "到店体验",
+            "questions": 4,
+            "responses": 1,
+            "updated_at": NOW.isoformat(),
+        },
+    ]
     shown = run.json("survey", "show", "visit")
     assert shown["responses"] == 1
-    assert shown["questions"][0] == {"key": "score", "text": "打分", "type": "rating",
-                                     "required": True, "options": [], "scale": 3}  # fmt: skip
+    assert shown["questions"][0] == {
+        "key": "score",
+        "text": "打分",
+        "type": "rating",
+        "required": True,
+        "options": [],
+        "scale": 3,
+    }
     assert shown["questions"][2]["options"] == ["价格", "服务", "环境"]
     table = run("survey", "show", "visit")
     assert (
@@ -125,30 +147,56 @@ BAD_FILES = [
     ('code = "X Y"\ntitle = "t"\n[[question]]\nkey="a"\ntext="a"\ntype="text"\n', "code must be"),
     ('code = "x"\n[[question]]\nkey="a"\ntext="a"\ntype="text"\n', "title must be"),
     ('code = "x"\ntitle = "t"\ncolour = 1\n', "unknown key 'colour'"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="single"\n',
-     "question 'q1': options must be a list of at least 2 texts"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="pick"\n',
-     "question 'q1': type must be one of single, multiple, rating, text"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="rating"\nscale=11\n',
-     "question 'q1': scale must be a whole number from 2 to 10"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="text"\nrequired="yes"\n',
-     "question 'q1': required must be true or false"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="multiple"\n'
-     'options=["a,b", "c"]\n', "question 'q1': option 'a,b' holds a comma"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="single"\n'
-     'options=["a", "a"]\n', "question 'q1': option 'a' appears twice"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="rating"\n'
-     'options=["a", "b"]\n', "question 'q1': only single and multiple choice questions have"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntype="text"\n',
-     "question 'q1': text must be a non-empty text"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="text"\nmax=3\n',
-     "question 'q1': unknown key 'max'"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="text"\n'
-     '[[question]]\nkey="q1"\ntext="b"\ntype="text"\n', "question 'q1' appears twice"),
-    ('code = "x"\ntitle = "t"\n[[question]]\nkey="Bad Key"\ntext="a"\ntype="text"\n',
-     "question #1: key must be like"),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="single"\n',
+        "question 'q1': options must be a list of at least 2 texts",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="pick"\n',
+        "question 'q1': type must be one of single, multiple, rating, text",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="rating"\nscale=11\n',
+        "question 'q1': scale must be a whole number from 2 to 10",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="text"\nrequired="yes"\n',
+        "question 'q1': required must be true or false",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="multiple"\n'
+        'options=["a,b", "c"]\n',
+        "question 'q1': option 'a,b' holds a comma",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="single"\n'
+        'options=["a", "a"]\n',
+        "question 'q1': option 'a' appears twice",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="rating"\n'
+        'options=["a", "b"]\n',
+        "question 'q1': only single and multiple choice questions have",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntype="text"\n',
+        "question 'q1': text must be a non-empty text",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="text"\nmax=3\n',
+        "question 'q1': unknown key 'max'",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="q1"\ntext="a"\ntype="text"\n'
+        '[[question]]\nkey="q1"\ntext="b"\ntype="text"\n',
+        "question 'q1' appears twice",
+    ),
+    (
+        'code = "x"\ntitle = "t"\n[[question]]\nkey="Bad Key"\ntext="a"\ntype="text"\n',
+        "question #1: key must be like",
+    ),
     ('code = "x"\ntitle = "t"\n[[question\n', "is not valid TOML"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("text", "fragment"), BAD_FILES, ids=[f for _, f in BAD_FILES])
@@ -184,14 +232,34 @@ def test_questions_change_freely_until_answered_then_only_the_title(run, engine,
 def test_take_with_answers_stores_one_response(run, engine, session, tmp_path):
     load(engine, tmp_path)
     member_no = enroll(engine).member_no
-    data = run.json("survey", "take", "visit", member_no, "-a", "score=3", "-a", "why=2",
-                    "--answer", "liked=价格，3", "-a", "say= 停车难 ")  # fmt: skip
+    data = run.json(
+        "survey",
+        "take",
+        "visit",
+        member_no,
+        "-a",
+        "score=3",
+        "-a",
+        "why=2",
+        "--answer",
+        "liked=价格，3",
+        "-a",
+        "say= 停车难 ",
+    )
     assert data == data | {
-        "survey": "visit", "member_no": member_no, "operator": "tester", "recorded": True,
+        "survey": "visit",
+        "member_no": member_no,
+        "operator": "tester",
+        "recorded": True,
         "answers": {"score": ["3"], "why": ["活动"], "liked": ["价格", "环境"], "say": ["停车难"]},
-    }  # fmt: skip
-    assert stored(session) == [("score", "3"), ("why", "活动"), ("liked", "价格"),
-                               ("liked", "环境"), ("say", "停车难")]  # fmt: skip
+    }
+    assert stored(session) == [
+        ("score", "3"),
+        ("why", "活动"),
+        ("liked", "价格"),
+        ("liked", "环境"),
+        ("say", "停车难"),
+    ]
     response = session.exec(select(SurveyResponse)).one()
     assert response.id == data["id"] and response.operator == "tester"
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "survey.take")).one()
@@ -210,8 +278,12 @@ def test_missing_required_answers_are_a_usage_error_naming_them(run, engine, tmp
     load(engine, tmp_path)
     member_no = enroll(engine).member_no
     before = snapshot(engine)
-    failure(run("survey", "take", "visit", member_no, "-a", "why=1"), 2,
-            "missing answers to required questions: score", "--answer")  # fmt: skip
+    failure(
+        run("survey", "take", "visit", member_no, "-a", "why=1"),
+        2,
+        "missing answers to required questions: score",
+        "--answer",
+    )
     assert snapshot(engine) == before
 
 
@@ -240,8 +312,11 @@ def test_bad_answers_write_nothing(run, engine, tmp_path, given, code, fragment)
 def test_the_same_key_twice_is_a_usage_error(run, engine, tmp_path):
     load(engine, tmp_path)
     member_no = enroll(engine).member_no
-    failure(run("survey", "take", "visit", member_no, "-a", "score=1", "-a", "score=2"), 2,
-            "'score' is answered twice")  # fmt: skip
+    failure(
+        run("survey", "take", "visit", member_no, "-a", "score=1", "-a", "score=2"),
+        2,
+        "'score' is answered twice",
+    )
 
 
 def test_unknown_survey_or_member_is_not_found(run, engine, tmp_path):
@@ -270,8 +345,9 @@ def test_a_forgotten_member_may_not_answer(run, engine, tmp_path):
     assert snapshot(engine) == before
 
 
-def test_a_paper_survey_recorded_twice_with_the_same_time_is_kept_once(run, engine, session,
-                                                                        tmp_path):  # fmt: skip
+def test_a_paper_survey_recorded_twice_with_the_same_time_is_kept_once(
+    run, engine, session, tmp_path
+):
     load(engine, tmp_path)
     member_no = enroll(engine).member_no
     args = ("survey", "take", "visit", member_no, "-a", "score=2", "--taken-at", "2026-11-01")
@@ -303,32 +379,50 @@ def test_report_numbers_by_hand(run, engine, tmp_path):
     a, b, c = _small_dataset(engine, tmp_path)
     data = run.json("report", "survey", "visit", "--as-of", "2026-11-26")
     assert {k: data[k] for k in ("survey", "title", "as_of", "responses", "respondents")} == {
-        "survey": "visit", "title": "到店体验", "as_of": "2026-11-26", "responses": 4,
+        "survey": "visit",
+        "title": "到店体验",
+        "as_of": "2026-11-26",
+        "responses": 4,
         "respondents": 3,
-    }  # fmt: skip
+    }
     score, why, liked, say = data["questions"]
     # score: 3, 1, 3, 2 -> mean 9/4 = 2.25; each share is of the 4 who answered
     assert (score["answered"], score["skipped"], score["mean"]) == (4, 0, 2.25)
-    assert score["answers"] == [{"answer": "1", "count": 1, "share": 0.25},
-                                {"answer": "2", "count": 1, "share": 0.25},
-                                {"answer": "3", "count": 2, "share": 0.5}]  # fmt: skip
+    assert score["answers"] == [
+        {"answer": "1", "count": 1, "share": 0.25},
+        {"answer": "2", "count": 1, "share": 0.25},
+        {"answer": "3", "count": 2, "share": 0.5},
+    ]
     # why: 路过, 活动, 路过 (c skipped it) -> 2/3 and 1/3
     assert (why["answered"], why["skipped"], why["mean"]) == (3, 1, None)
-    assert why["answers"] == [{"answer": "路过", "count": 2, "share": 0.6667},
-                              {"answer": "活动", "count": 1, "share": 0.3333},
-                              {"answer": "朋友", "count": 0, "share": 0.0}]  # fmt: skip
+    assert why["answers"] == [
+        {"answer": "路过", "count": 2, "share": 0.6667},
+        {"answer": "活动", "count": 1, "share": 0.3333},
+        {"answer": "朋友", "count": 0, "share": 0.0},
+    ]
     # liked (multiple): a 价格+服务, b 服务 -> 2 answered; 服务 by both
     assert (liked["answered"], liked["skipped"]) == (2, 2)
-    assert liked["answers"] == [{"answer": "价格", "count": 1, "share": 0.5},
-                                {"answer": "服务", "count": 2, "share": 1.0},
-                                {"answer": "环境", "count": 0, "share": 0.0}]  # fmt: skip
+    assert liked["answers"] == [
+        {"answer": "价格", "count": 1, "share": 0.5},
+        {"answer": "服务", "count": 2, "share": 1.0},
+        {"answer": "环境", "count": 0, "share": 0.0},
+    ]
     assert (say["answered"], say["answers"], say["mean"]) == (2, [], None)
     assert say["texts"] == [
         {"member_no": a, "taken_at": NOW.isoformat(), "text": "很好"},
         {"member_no": c, "taken_at": (NOW + dt.timedelta(hours=2)).isoformat(), "text": "停车难"},
     ]
-    assert set(score) == {"key", "text", "type", "required", "answered", "skipped", "answers",
-                          "mean", "texts"}  # fmt: skip
+    assert set(score) == {
+        "key",
+        "text",
+        "type",
+        "required",
+        "answered",
+        "skipped",
+        "answers",
+        "mean",
+        "texts",
+    }
 
 
 def test_report_as_of_and_scope(run, engine, tmp_path):
@@ -339,8 +433,9 @@ def test_report_as_of_and_scope(run, engine, tmp_path):
     assert (beijing["responses"], beijing["respondents"]) == (2, 2)
     assert beijing["questions"][0]["answers"][2] == {"answer": "3", "count": 2, "share": 1.0}
     assert [t["text"] for t in beijing["questions"][3]["texts"]] == ["很好", "停车难"]
-    where = run.json("report", "survey", "visit", "--as-of", "2026-11-25",
-                     "--where", "store = 上海店")  # fmt: skip
+    where = run.json(
+        "report", "survey", "visit", "--as-of", "2026-11-25", "--where", "store = 上海店"
+    )
     assert where["responses"] == 1 and where["questions"][1]["answers"][1]["count"] == 1
 
 
@@ -360,14 +455,29 @@ def test_report_csv_is_one_row_per_answer(run, engine, tmp_path):
     result = run("report", "survey", "visit", "--as-of", "2026-11-25", "-f", "csv")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["question", "type", "answer", "count", "share", "mean",
-                             "member_no", "taken_at"]  # fmt: skip
+    assert list(rows[0]) == [
+        "question",
+        "type",
+        "answer",
+        "count",
+        "share",
+        "mean",
+        "member_no",
+        "taken_at",
+    ]
     assert [(r["question"], r["answer"], r["count"], r["share"]) for r in rows] == [
-        ("score", "1", "1", "0.3333"), ("score", "2", "0", "0.0"), ("score", "3", "2", "0.6667"),
-        ("why", "路过", "1", "0.5"), ("why", "活动", "1", "0.5"), ("why", "朋友", "0", "0.0"),
-        ("liked", "价格", "1", "0.5"), ("liked", "服务", "2", "1.0"), ("liked", "环境", "0", "0.0"),
-        ("say", "很好", "1", ""), ("say", "停车难", "1", ""),
-    ]  # fmt: skip
+        ("score", "1", "1", "0.3333"),
+        ("score", "2", "0", "0.0"),
+        ("score", "3", "2", "0.6667"),
+        ("why", "路过", "1", "0.5"),
+        ("why", "活动", "1", "0.5"),
+        ("why", "朋友", "0", "0.0"),
+        ("liked", "价格", "1", "0.5"),
+        ("liked", "服务", "2", "1.0"),
+        ("liked", "环境", "0", "0.0"),
+        ("say", "很好", "1", ""),
+        ("say", "停车难", "1", ""),
+    ]
     assert rows[0]["mean"] == "2.33" and rows[3]["mean"] == ""
     assert (rows[-2]["member_no"], rows[-1]["member_no"]) == (a, c)
 
@@ -381,8 +491,12 @@ def test_report_xlsx_has_a_sheet_and_chart_per_question(run, engine, tmp_path):
     assert result.exit_code == 0, result.stderr
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["survey", "answers", "1 score", "2 why", "3 liked", "4 say"]
-    assert list(book["1 score"].values) == [("answer", "count", "share"), ("1", 1, 0.3333),
-                                            ("2", 0, 0), ("3", 2, 0.6667)]  # fmt: skip
+    assert list(book["1 score"].values) == [
+        ("answer", "count", "share"),
+        ("1", 1, 0.3333),
+        ("2", 0, 0),
+        ("3", 2, 0.6667),
+    ]
     assert [row[2] for row in book["4 say"].values] == ["text", "很好", "停车难"]
     assert len(book["answers"]["A"]) == 12  # header + 11 rows, as in the CSV
     names = zipfile.ZipFile(out).namelist()  # openpyxl does not read charts back

@@ -93,9 +93,13 @@ def _lines(text: str) -> str:
 
 @pytest.mark.parametrize(
     ("group", "lang", "expected"),
-    [("campaign", "en", CAMPAIGNS_EN), ("campaign", "zh", CAMPAIGNS_ZH),
-     ("coupon", "en", COUPONS_EN), ("coupon", "zh", COUPONS_ZH)],
-)  # fmt: skip
+    [
+        ("campaign", "en", CAMPAIGNS_EN),
+        ("campaign", "zh", CAMPAIGNS_ZH),
+        ("coupon", "en", COUPONS_EN),
+        ("coupon", "zh", COUPONS_ZH),
+    ],
+)
 def test_wide_tables_at_80_columns_keep_codes_and_dates_whole(shop, db_url, group, lang, expected):
     result = memberctl(db_url, "--lang", lang, group, "list", **NARROW)
 

@@ -54,13 +54,24 @@ print(json.dumps([[r.exit_code, r.stdout, r.stderr] for r in runs]))
 def run_wide(db_url: str, lang: str, commands: list[tuple[str, ...]]) -> list[list[Any]]:
     """[exit code, stdout, stderr] of each command, run on a 600-column terminal in `lang`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "COLUMNS"))}
-    env.update({"COLUMNS": "600", "TERMINAL_WIDTH": "600", "MEMBERCTL_LANG": lang,
-                "MEMBERCTL_OPERATOR": "tester"})  # fmt: skip
+    env.update(
+        {
+            "COLUMNS": "600",
+            "TERMINAL_WIDTH": "600",
+            "MEMBERCTL_LANG": lang,
+            "MEMBERCTL_OPERATOR": "tester",
+        }
+    )
     argv = [["--db", db_url, "--no-input", *command] for command in commands]
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, json.dumps(argv)],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=600, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -77,22 +88,29 @@ def hostile(run, engine, tmp_path) -> str:
     member = populate(run, engine, tmp_path)
     mine = {Interaction, PointsEntry, WalletEntry}
     with transaction(engine) as session:
-        session.exec(update(Member).where(col(Member.id) == member.member_id)
-                     .values(name=HOSTILE, store=HOSTILE))  # fmt: skip
+        session.exec(
+            update(Member)
+            .where(col(Member.id) == member.member_id)
+            .values(name=HOSTILE, store=HOSTILE)
+        )
         vip = (col(MemberTag.member_id) == member.member_id) & (col(MemberTag.tag) == "vip")
         session.exec(update(MemberTag).where(vip).values(tag=HOSTILE))
         for model in mine:
             column = "text" if model is Interaction else "reason"
-            session.exec(update(model).where(col(model.member_id) == member.member_id)
-                         .values({column: HOSTILE}))  # fmt: skip
+            session.exec(
+                update(model)
+                .where(col(model.member_id) == member.member_id)
+                .values({column: HOSTILE})
+            )
         for campaign in session.exec(select(Campaign)).all():
             campaign.name = HOSTILE
             campaign.definition = {**campaign.definition, "name": HOSTILE}
             session.add(campaign)
         session.exec(update(Tier).where(col(Tier.code) == "basic").values(name=HOSTILE))
         session.exec(update(Survey).values(title=HOSTILE))
-        session.exec(update(SurveyAnswer).where(col(SurveyAnswer.question) == "say")
-                     .values(value=HOSTILE))  # fmt: skip
+        session.exec(
+            update(SurveyAnswer).where(col(SurveyAnswer.question) == "say").values(value=HOSTILE)
+        )
         session.exec(update(AuditEntry).values(operator=HOSTILE, details={"comment": HOSTILE}))
     return member.member_no
 
@@ -101,19 +119,40 @@ def _commands(no: str, tmp_path) -> list[tuple[str, ...]]:
     template = tmp_path / "note.txt"
     template.write_text("Hi {name}", encoding="utf-8")
     return [
-        ("member", "list"), ("member", "show", no), ("member", "history", no),
-        ("member", "search", "Bob"), ("member", "notes"), ("points", "history", no),
-        ("points", "balance", no), ("wallet", "history", no), ("wallet", "balance", no),
-        ("tier", "list"), ("segment", "show", "vips"), ("segment", "list"),
-        ("campaign", "list"), ("campaign", "show", "drop"), ("campaign", "runs"),
-        ("coupon", "list"), ("coupon", "list", no), ("survey", "list"), ("survey", "show", "sat"),
-        ("report", "summary"), ("report", "growth"), ("report", "rfm"),
+        ("member", "list"),
+        ("member", "show", no),
+        ("member", "history", no),
+        ("member", "search", "Bob"),
+        ("member", "notes"),
+        ("points", "history", no),
+        ("points", "balance", no),
+        ("wallet", "history", no),
+        ("wallet", "balance", no),
+        ("tier", "list"),
+        ("segment", "show", "vips"),
+        ("segment", "list"),
+        ("campaign", "list"),
+        ("campaign", "show", "drop"),
+        ("campaign", "runs"),
+        ("coupon", "list"),
+        ("coupon", "list", no),
+        ("survey", "list"),
+        ("survey", "show", "sat"),
+        ("report", "summary"),
+        ("report", "growth"),
+        ("report", "rfm"),
         ("report", "churn", "--days", "1", "--as-of", "2026-11-25"),
-        ("report", "upgrades", "--within", "1"), ("report", "birthdays", "--month", "5"),
-        ("report", "kpi"), ("report", "liability"), ("report", "campaign", "drop"),
-        ("report", "survey", "sat"), ("audit",), ("db", "info"), ("db", "check"),
+        ("report", "upgrades", "--within", "1"),
+        ("report", "birthdays", "--month", "5"),
+        ("report", "kpi"),
+        ("report", "liability"),
+        ("report", "campaign", "drop"),
+        ("report", "survey", "sat"),
+        ("audit",),
+        ("db", "info"),
+        ("db", "check"),
         ("notify", "render", "--template", str(template), "--out", str(tmp_path / "out.csv")),
-    ]  # fmt: skip
+    ]
 
 
 # What each command shows of the hostile text (the others show the member by number only).

@@ -28,11 +28,21 @@ def test_without_apply_it_only_lists_the_changes(run, engine):
 
     assert snapshot(engine) == before
     assert (data["applied"], data["evaluated"], data["upgrades"], data["downgrades"]) == (
-        False, 1, 1, 0,
-    )  # fmt: skip
-    assert data["changes"] == [{"member_no": m, "action": "upgrade", "from_tier": "basic",
-                                "to_tier": "silver", "spend_12m": "1200.00",
-                                "below_since": None}]  # fmt: skip
+        False,
+        1,
+        1,
+        0,
+    )
+    assert data["changes"] == [
+        {
+            "member_no": m,
+            "action": "upgrade",
+            "from_tier": "basic",
+            "to_tier": "silver",
+            "spend_12m": "1200.00",
+            "below_since": None,
+        }
+    ]
     table = run("tier", "evaluate", "--as-of", "2026-11-25")
     assert table.exit_code == 0 and "upgrade" in table.stdout and "--apply" in table.stderr
 
@@ -45,8 +55,11 @@ def test_apply_upgrades_at_once_and_records_the_change(run, engine, session):
     assert member_row(session, m).tier_code == "gold"
     change = session.exec(select(LifecycleChange).where(LifecycleChange.kind == "tier")).one()
     assert (change.action, change.from_value, change.to_value, change.reason) == (
-        "upgrade", "basic", "gold", "evaluation",
-    )  # fmt: skip
+        "upgrade",
+        "basic",
+        "gold",
+        "evaluation",
+    )
     audited = session.exec(select(AuditEntry).where(AuditEntry.action == "member.upgrade")).one()
     assert audited.details == {"to": "gold", "by": "evaluation"}
     assert _evaluate(run, "2026-11-25", "--apply")["changes"] == []
@@ -61,9 +74,13 @@ def test_downgrade_waits_for_the_grace_period(run, engine, session):
     first = _evaluate(run, "2026-11-01", "--apply")
     assert first["changes"] == []
     assert first["in_grace"][0] | {"spend_12m": None} == {
-        "member_no": m, "tier": "gold", "qualifies_for": "silver", "spend_12m": None,
-        "below_since": "2026-11-01", "downgrade_on": "2026-12-01",
-    }  # fmt: skip
+        "member_no": m,
+        "tier": "gold",
+        "qualifies_for": "silver",
+        "spend_12m": None,
+        "below_since": "2026-11-01",
+        "downgrade_on": "2026-12-01",
+    }
     assert member_row(session, m).below_tier_since == dt.date(2026, 11, 1)
     assert _evaluate(run, "2026-11-30", "--apply")["changes"] == []
     assert member_row(session, m).tier_code == "gold"

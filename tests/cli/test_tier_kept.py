@@ -55,27 +55,42 @@ def tiers_of(session) -> dict[str, tuple[str, dt.date | None]]:
     return {m.name: (m.tier_code, m.tier_kept_until) for m in rows}
 
 
-THREE = [["张三", "13800138000", "gold"], ["李四", "13800138001", "silver"],
-         ["王五", "13800138002", "金卡会员"]]  # fmt: skip
+THREE = [
+    ["张三", "13800138000", "gold"],
+    ["李四", "13800138001", "silver"],
+    ["王五", "13800138002", "金卡会员"],
+]
 
 
 def test_imported_tiers_are_kept_a_full_window_then_the_grace_rules_apply(run, session, tmp_path):
     today = dt.date.today()
     kept = a_year_on(today)
     import_csv(run, tmp_path, THREE)
-    assert tiers_of(session) == {"张三": ("gold", kept), "李四": ("silver", kept),
-                                 "王五": ("gold", kept)}  # fmt: skip
+    assert tiers_of(session) == {
+        "张三": ("gold", kept),
+        "李四": ("silver", kept),
+        "王五": ("gold", kept),
+    }
 
     for day in (today + DAY, today + 40 * DAY, kept):  # the issue: downgraded a month later
         summary = nightly(run, day)["tiers"]
-        assert summary == {"evaluated": 3, "upgrades": 0, "downgrades": 0, "in_grace": 0,
-                           "kept": 3}, day  # fmt: skip
+        assert summary == {
+            "evaluated": 3,
+            "upgrades": 0,
+            "downgrades": 0,
+            "in_grace": 0,
+            "kept": 3,
+        }, day
     assert [t for t, _kept in tiers_of(session).values()] == ["gold", "silver", "gold"]
     assert all(m.below_tier_since is None for m in session.exec(select(Member)))
 
     assert nightly(run, kept + DAY)["tiers"] | {"evaluated": None} == {
-        "evaluated": None, "upgrades": 0, "downgrades": 0, "in_grace": 3, "kept": 0,
-    }  # fmt: skip
+        "evaluated": None,
+        "upgrades": 0,
+        "downgrades": 0,
+        "in_grace": 3,
+        "kept": 0,
+    }
     last = nightly(run, kept + 31 * DAY)  # about 13 months on: the 30 days of grace are over
     assert (last["tiers"]["downgrades"], last["tiers"]["in_grace"]) == (3, 0)
     assert [t for t, _kept in tiers_of(session).values()] == ["basic", "basic", "basic"]
@@ -90,11 +105,21 @@ def test_tier_evaluate_lists_the_kept_members_and_counts_them(run, engine, tmp_p
     data = run.json("tier", "evaluate", "--as-of", as_of, "--apply", "--allow-future")
     assert (data["changes"], data["in_grace"]) == ([], [])
     assert data["kept"] == [
-        {"member_no": "M000001", "tier": "gold", "qualifies_for": "basic", "spend_12m": "0.00",
-         "kept_until": (today + 60 * DAY).isoformat()},
-        {"member_no": "M000002", "tier": "silver", "qualifies_for": "basic", "spend_12m": "0.00",
-         "kept_until": (today + 60 * DAY).isoformat()},
-    ]  # fmt: skip
+        {
+            "member_no": "M000001",
+            "tier": "gold",
+            "qualifies_for": "basic",
+            "spend_12m": "0.00",
+            "kept_until": (today + 60 * DAY).isoformat(),
+        },
+        {
+            "member_no": "M000002",
+            "tier": "silver",
+            "qualifies_for": "basic",
+            "spend_12m": "0.00",
+            "kept_until": (today + 60 * DAY).isoformat(),
+        },
+    ]
     assert snapshot(engine) == before
     table = run("tier", "evaluate", "--as-of", as_of)
     assert table.exit_code == 0
@@ -118,8 +143,12 @@ def test_tier_until_on_import_and_no_tier_keeps_nothing(run, session, tmp_path):
     until = dt.date.today() + 200 * DAY
     rows = [*THREE[:2], ["赵六", "13800138003", "basic"], ["钱七", "13800138004", ""]]
     import_csv(run, tmp_path, rows, "--tier-until", until.isoformat())
-    assert tiers_of(session) == {"张三": ("gold", until), "李四": ("silver", until),
-                                 "赵六": ("basic", None), "钱七": ("basic", None)}  # fmt: skip
+    assert tiers_of(session) == {
+        "张三": ("gold", until),
+        "李四": ("silver", until),
+        "赵六": ("basic", None),
+        "钱七": ("basic", None),
+    }
 
 
 def test_a_setting_of_0_months_keeps_nothing(run, engine, session, tmp_path):
@@ -137,18 +166,26 @@ def test_update_keeps_a_changed_tier_only(run, engine, session, tmp_path):
             member.below_tier_since, member.tier_kept_until = dt.date(2026, 1, 1), None
             s.add(member)
 
-    data = import_csv(run, tmp_path, [["张三", "13800138000", "gold"],
-                                      ["张三", "13800138001", "silver"]],
-                      "--on-existing", "update")  # fmt: skip
+    data = import_csv(
+        run,
+        tmp_path,
+        [["张三", "13800138000", "gold"], ["张三", "13800138001", "silver"]],
+        "--on-existing",
+        "update",
+    )
 
     assert (data["updated"], data["skipped"]) == (1, 1)
     first, second = member_row(session, changed), member_row(session, same)
     assert (first.tier_code, first.tier_kept_until, first.below_tier_since) == (
-        "gold", a_year_on(dt.date.today()), None,
-    )  # fmt: skip
+        "gold",
+        a_year_on(dt.date.today()),
+        None,
+    )
     assert (second.tier_code, second.tier_kept_until, second.below_tier_since) == (
-        "silver", None, dt.date(2026, 1, 1),
-    )  # fmt: skip
+        "silver",
+        None,
+        dt.date(2026, 1, 1),
+    )
     change = session.exec(select(LifecycleChange).where(LifecycleChange.kind == "tier")).one()
     assert (change.from_value, change.to_value) == ("basic", "gold")
 
@@ -172,8 +209,18 @@ def test_upgrade_and_downgrade_by_hand_keep_the_tier(run, engine, session):
 def test_enroll_with_a_tier_keeps_it(run, session):
     until = dt.date.today() + 10 * DAY
     gold = run.json("member", "enroll", "--name", "A", "--phone", "13800138000", "--tier", "gold")
-    kept = run.json("member", "enroll", "--name", "B", "--phone", "13800138001", "--tier",
-                    "silver", "--tier-until", until.isoformat())  # fmt: skip
+    kept = run.json(
+        "member",
+        "enroll",
+        "--name",
+        "B",
+        "--phone",
+        "13800138001",
+        "--tier",
+        "silver",
+        "--tier-until",
+        until.isoformat(),
+    )
     plain = run.json("member", "enroll", "--name", "C", "--phone", "13800138002")
     assert member_row(session, gold["member_no"]).tier_kept_until == a_year_on(dt.date.today())
     assert member_row(session, kept["member_no"]).tier_kept_until == until
@@ -183,23 +230,52 @@ def test_enroll_with_a_tier_keeps_it(run, session):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["member", "enroll", "--name", "A", "--phone", "13800138000", "--tier-until",
-          "2099-01-01"], "error: --tier-until goes with --tier"),
-        (["member", "enroll", "--name", "A", "--phone", "13800138000", "--tier", "gold",
-          "--tier-until", "2000-01-01"],
-         "error: --tier-until 2000-01-01 is before today ({today}); give the last day the tier "
-         "is kept"),
-        (["member", "upgrade", "M000001", "--tier-until", "2000-01-01"],
-         "error: --tier-until 2000-01-01 is before today ({today}); give the last day the tier "
-         "is kept"),
-        (["member", "upgrade", "M000001", "--tier-until", "2026-02-30"],
-         "error: Invalid value for '--tier-until': Value error, '2026-02-30' does not match the "
-         "formats '%Y-%m-%d'. (see 'memberctl member upgrade --help')"),
-        (["import", "members", "{csv}", "--tier-until", "2000-01-01"],
-         "error: --tier-until 2000-01-01 is before today ({today}); give the last day the tier "
-         "is kept"),
+        (
+            [
+                "member",
+                "enroll",
+                "--name",
+                "A",
+                "--phone",
+                "13800138000",
+                "--tier-until",
+                "2099-01-01",
+            ],
+            "error: --tier-until goes with --tier",
+        ),
+        (
+            [
+                "member",
+                "enroll",
+                "--name",
+                "A",
+                "--phone",
+                "13800138000",
+                "--tier",
+                "gold",
+                "--tier-until",
+                "2000-01-01",
+            ],
+            "error: --tier-until 2000-01-01 is before today ({today}); give the last day the tier "
+            "is kept",
+        ),
+        (
+            ["member", "upgrade", "M000001", "--tier-until", "2000-01-01"],
+            "error: --tier-until 2000-01-01 is before today ({today}); give the last day the tier "
+            "is kept",
+        ),
+        (
+            ["member", "upgrade", "M000001", "--tier-until", "2026-02-30"],
+            "error: Invalid value for '--tier-until': Value error, '2026-02-30' does not match the "
+            "formats '%Y-%m-%d'. (see 'memberctl member upgrade --help')",
+        ),
+        (
+            ["import", "members", "{csv}", "--tier-until", "2000-01-01"],
+            "error: --tier-until 2000-01-01 is before today ({today}); give the last day the tier "
+            "is kept",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_tier_until_is_a_usage_error(run, engine, tmp_path, args, expected):
     enroll(engine, phone="13900139000")
     csv = write_csv(tmp_path / "m.csv", [["姓名", "手机号", "会员等级"], *THREE])

@@ -58,9 +58,11 @@ def test_list_export_where_and_segments_take_short_names(run, engine, tmp_path):
 def test_the_import_tier_column_takes_short_names(run, tmp_path, suffix):
     rows = [
         ["姓名", "手机号", "会员等级"],
-        ["甲", "13800138001", "金卡"], ["乙", "13800138002", "银卡会员"],
-        ["丙", "13800138003", "Platinum"], ["丁", "13800138004", "普通"],
-    ]  # fmt: skip
+        ["甲", "13800138001", "金卡"],
+        ["乙", "13800138002", "银卡会员"],
+        ["丙", "13800138003", "Platinum"],
+        ["丁", "13800138004", "普通"],
+    ]
     path = (write_csv if suffix == "csv" else write_xlsx)(tmp_path / f"m.{suffix}", rows)
     result = run("import", "members", str(path), "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -81,15 +83,19 @@ def test_an_unknown_import_tier_lists_codes_and_names(run, tmp_path):
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
-    [("en", f"error: no tier '钻石'; tiers are: {ALL_EN}"),
-     ("zh", f"错误：没有等级 '钻石'；现有等级：{ALL_ZH}")],
-)  # fmt: skip
+    [
+        ("en", f"error: no tier '钻石'; tiers are: {ALL_EN}"),
+        ("zh", f"错误：没有等级 '钻石'；现有等级：{ALL_ZH}"),
+    ],
+)
 @pytest.mark.parametrize(
     "command",
-    [("member", "enroll", "--name", "王五", "--phone", "13800138000", "--tier", "钻石"),
-     ("member", "list", "--tier", "钻石"),
-     ("member", "upgrade", "M000001", "--to", "钻石")],
-)  # fmt: skip
+    [
+        ("member", "enroll", "--name", "王五", "--phone", "13800138000", "--tier", "钻石"),
+        ("member", "list", "--tier", "钻石"),
+        ("member", "upgrade", "M000001", "--to", "钻石"),
+    ],
+)
 def test_an_unknown_tier_exits_3_naming_every_tier(run, engine, lang, expected, command):
     enroll(engine)
     before = snapshot(engine)
@@ -100,9 +106,11 @@ def test_an_unknown_tier_exits_3_naming_every_tier(run, engine, lang, expected, 
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
-    [("en", f"error: no tier '钻石' at column 8; tiers are: {ALL_EN}"),
-     ("zh", f"错误：第 8 列：没有等级 '钻石'；现有等级：{ALL_ZH}")],
-)  # fmt: skip
+    [
+        ("en", f"error: no tier '钻石' at column 8; tiers are: {ALL_EN}"),
+        ("zh", f"错误：第 8 列：没有等级 '钻石'；现有等级：{ALL_ZH}"),
+    ],
+)
 def test_an_unknown_tier_in_where_names_every_tier(run, lang, expected):
     result = run("--lang", lang, "member", "list", "--where", "tier = 钻石")
     assert (result.exit_code, error_line(result)) == (2, expected)
@@ -110,10 +118,12 @@ def test_an_unknown_tier_in_where_names_every_tier(run, lang, expected):
 
 @pytest.mark.parametrize(
     ("table", "spelling", "code"),
-    [('code = "vip"\nname = "金卡"\nrank = 5\nthreshold = "90000"', "金卡", "vip"),
-     ('code = "gold2"\nname = "GOLD"\nrank = 5\nthreshold = "90000"', "gold", "gold2"),
-     ('code = "vip"\nname = "白金会员 "\nrank = 5\nthreshold = "90000"', "白金会员", "vip")],
-)  # fmt: skip
+    [
+        ('code = "vip"\nname = "金卡"\nrank = 5\nthreshold = "90000"', "金卡", "vip"),
+        ('code = "gold2"\nname = "GOLD"\nrank = 5\nthreshold = "90000"', "gold", "gold2"),
+        ('code = "vip"\nname = "白金会员 "\nrank = 5\nthreshold = "90000"', "白金会员", "vip"),
+    ],
+)
 def test_load_refuses_two_tiers_written_alike(run, engine, tmp_path, table, spelling, code):
     path = tmp_path / "t.toml"
     path.write_text(f"[[tier]]\n{table}\n", encoding="utf-8")
@@ -133,5 +143,9 @@ def test_load_may_rename_tiers_so_their_spellings_swap(run, tmp_path):
     path.write_text(f"[[tier]]\n{gold}\n\n[[tier]]\n{platinum}\n", encoding="utf-8")
     result = run("tier", "load", str(path))
     assert result.exit_code == 0, result.stderr
-    assert run.json("member", "enroll", "--name", "甲", "--phone", "13800138000",
-                    "--tier", "金卡")["tier"] == "platinum"  # fmt: skip
+    assert (
+        run.json("member", "enroll", "--name", "甲", "--phone", "13800138000", "--tier", "金卡")[
+            "tier"
+        ]
+        == "platinum"
+    )

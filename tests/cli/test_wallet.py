@@ -17,9 +17,12 @@ def test_topup_with_bonus_writes_two_rows(run, engine, session):
     m = enroll(engine).member_no
     data = run.json("wallet", "topup", m, "200", "--bonus", "20.5", "--key", "t-1")
     assert {k: data[k] for k in ("member_no", "amount", "bonus", "balance", "duplicate")} == {
-        "member_no": m, "amount": "200.00", "bonus": "20.50", "balance": "220.50",
+        "member_no": m,
+        "amount": "200.00",
+        "bonus": "20.50",
+        "balance": "220.50",
         "duplicate": False,
-    }  # fmt: skip
+    }
     rows = session.exec(select(WalletEntry.kind, WalletEntry.amount).order_by(WalletEntry.id)).all()
     assert rows == [("topup", Decimal("200.00")), ("bonus", Decimal("20.50"))]
     assert member_row(session, m).balance == Decimal("220.50")

@@ -69,11 +69,22 @@ def _section(text: str, heading: str) -> str:
 
 def _cog_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cogapp", "--check", "--diff",
-         "--check-fail-msg=run `python -m cogapp -r docs/cli.md` to refresh the CLI reference",
-         "docs/cli.md"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "cogapp",
+            "--check",
+            "--diff",
+            "--check-fail-msg=run `python -m cogapp -r docs/cli.md` to refresh the CLI reference",
+            "docs/cli.md",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_reference_is_current():
@@ -83,9 +94,17 @@ def test_cli_reference_is_current():
 
 def test_cli_reference_does_not_depend_on_the_terminal_or_settings():
     """A narrow coloured terminal, another locale and MEMBERCTL_* settings change nothing."""
-    env = {**os.environ, "COLUMNS": "40", "TERMINAL_WIDTH": "200", "FORCE_COLOR": "1",
-           "GITHUB_ACTIONS": "true", "LANG": "zh_CN.UTF-8", "MEMBERCTL_DB": "/elsewhere/x.db",
-           "MEMBERCTL_OPERATOR": "someone", "MEMBERCTL_NO_INPUT": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "COLUMNS": "40",
+        "TERMINAL_WIDTH": "200",
+        "FORCE_COLOR": "1",
+        "GITHUB_ACTIONS": "true",
+        "LANG": "zh_CN.UTF-8",
+        "MEMBERCTL_DB": "/elsewhere/x.db",
+        "MEMBERCTL_OPERATOR": "someone",
+        "MEMBERCTL_NO_INPUT": "1",
+    }
     result = _cog_check(env)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -109,8 +128,11 @@ def test_every_command_is_mentioned_in_the_docs(path):
     )
 
 
-@pytest.mark.parametrize(("path", "group"), [(p, c) for p, c in TREE if hasattr(c, "commands")],
-                         ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "group"),
+    [(p, c) for p, c in TREE if hasattr(c, "commands")],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
+)
 def test_no_group_reaches_commands_it_does_not_list(path, group):
     """A command reachable only through a group's own routing (as `member note resolve` was) is
     missing from --help, the reference and this walk: groups resolve commands the standard way."""
@@ -498,8 +520,11 @@ def _known_options(command: Any) -> set[str]:
     return {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
 
 
-@pytest.mark.parametrize(("page", "words"), _example_commands(),
-                         ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else v)  # fmt: skip
+@pytest.mark.parametrize(
+    ("page", "words"),
+    _example_commands(),
+    ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else v,
+)
 def test_every_example_names_a_command_and_options_that_exist(page, words):
     """The examples in the docs name commands and options memberctl has (the tour runs too;
     these are checked by name, as their files are the reader's)."""

@@ -31,8 +31,15 @@ def runner(tmp_path):
 
 def test_the_tree_has_the_contract_groups():
     paths = {path for path, _ in TREE}
-    assert {("member",), ("member", "enroll"), ("member", "show"), ("tier", "list"),
-            ("tier", "load"), ("db", "upgrade"), ("audit",)} <= paths  # fmt: skip
+    assert {
+        ("member",),
+        ("member", "enroll"),
+        ("member", "show"),
+        ("tier", "list"),
+        ("tier", "load"),
+        ("db", "upgrade"),
+        ("audit",),
+    } <= paths
 
 
 @pytest.mark.parametrize(

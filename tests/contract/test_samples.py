@@ -36,9 +36,18 @@ def test_the_samples_are_what_the_script_makes(tmp_path):
 
 
 def test_the_readme_first_command_on_the_samples(run, tmp_path):
-    command = ["import", "members", str(SAMPLES / "members.xlsx"), "--skip-invalid",
-               "--on-existing", "skip", "-f", "json",
-               "--errors", str(tmp_path / "e.xlsx")]  # fmt: skip
+    command = [
+        "import",
+        "members",
+        str(SAMPLES / "members.xlsx"),
+        "--skip-invalid",
+        "--on-existing",
+        "skip",
+        "-f",
+        "json",
+        "--errors",
+        str(tmp_path / "e.xlsx"),
+    ]
     first = run(*command)
     assert first.exit_code == 0, first.stderr
     result = json.loads(first.stdout)
@@ -49,7 +58,15 @@ def test_the_readme_first_command_on_the_samples(run, tmp_path):
     assert len(run.json("member", "list", "--limit", "5")) == 5
     again = json.loads(run(*command).stdout)
     assert (again["inserted"], again["updated"], again["skipped"]) == (0, 0, 300 - planted)
-    purchases = run("import", "purchases", str(SAMPLES / "purchases.csv"), "--skip-invalid",
-                    "-f", "json", "--errors", str(tmp_path / "p.csv"))  # fmt: skip
+    purchases = run(
+        "import",
+        "purchases",
+        str(SAMPLES / "purchases.csv"),
+        "--skip-invalid",
+        "-f",
+        "json",
+        "--errors",
+        str(tmp_path / "p.csv"),
+    )
     assert purchases.exit_code == 0, purchases.stderr
     assert json.loads(purchases.stdout)["inserted"] > 0

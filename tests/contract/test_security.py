@@ -26,23 +26,43 @@ from memberctl.escaping import FORMULA_START
 from tests.factories import enroll
 
 ROOT = Path(__file__).resolve().parents[2]
-OWASP = ["=1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",
-         "＝1+1", "＋1+1", "－1+1", "＠SUM(A1)", "=HYPERLINK(\"http://x\",\"y\")"]  # fmt: skip
+OWASP = [
+    "=1+1",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",
+    "＋1+1",
+    "－1+1",
+    "＠SUM(A1)",
+    '=HYPERLINK("http://x","y")',
+]
 NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def unsafe(cells: list[object]) -> list[object]:
     """Text cells a spreadsheet could run: they start with a formula character (plain signed
     numbers such as -12.50 or +8613800138000 are numbers, not formulas)."""
-    return [c for c in cells if isinstance(c, str) and c.startswith(FORMULA_START)
-            and not NUMBER.fullmatch(c)]  # fmt: skip
+    return [
+        c
+        for c in cells
+        if isinstance(c, str) and c.startswith(FORMULA_START) and not NUMBER.fullmatch(c)
+    ]
 
 
 @pytest.fixture
 def shop(engine, run):
     for n, payload in enumerate(OWASP):
-        enroll(engine, name=f"{payload}", phone=f"1380013{n:04d}", birthday="1990-11-05",
-               store=payload.strip(), tags=[payload.strip().replace(",", ";")])  # fmt: skip
+        enroll(
+            engine,
+            name=f"{payload}",
+            phone=f"1380013{n:04d}",
+            birthday="1990-11-05",
+            store=payload.strip(),
+            tags=[payload.strip().replace(",", ";")],
+        )
     return run
 
 
@@ -192,11 +212,22 @@ main()
 
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unexpected_error_never_prints_locals(db_url, debug):
-    args = [*(["--debug"] if debug else []), "--db", db_url, "--no-input",
-            "member", "enroll", "--name", "Ann", "--phone", "13800138000"]  # fmt: skip
+    args = [
+        *(["--debug"] if debug else []),
+        "--db",
+        db_url,
+        "--no-input",
+        "member",
+        "enroll",
+        "--name",
+        "Ann",
+        "--phone",
+        "13800138000",
+    ]
     env = {**os.environ, "COLUMNS": "120", "MEMBERCTL_DEBUG": ""}
-    done = subprocess.run([sys.executable, "-c", BOOM, *args], capture_output=True, text=True,
-                          env=env, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", BOOM, *args], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 1, done.stderr
     assert "8613912345678" not in done.stderr + done.stdout
     assert "secret_phone =" not in done.stderr

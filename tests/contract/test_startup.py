@@ -40,8 +40,12 @@ def imported_modules(*args: str) -> tuple[subprocess.CompletedProcess[str], set[
     env["MEMBERCTL_DB"] = "/nonexistent/never-opened.db"  # help must not touch the database
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "memberctl", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     modules = {
         line.rsplit("|", 1)[1].strip()
         for line in result.stderr.splitlines()

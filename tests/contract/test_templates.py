@@ -15,25 +15,55 @@ TIER_KEYS = ("code", "name", "rank", "multiplier", "discount", "threshold")
 
 # The contract's default tiers: rank, code, name, points multiplier, price factor, 12-month spend.
 DEFAULT_TIERS = [
-    {"rank": 1, "code": "basic", "name": "普通会员",
-     "multiplier": "1.00", "discount": "1.00", "threshold": "0.00"},
-    {"rank": 2, "code": "silver", "name": "银卡会员",
-     "multiplier": "1.20", "discount": "0.98", "threshold": "1000.00"},
-    {"rank": 3, "code": "gold", "name": "金卡会员",
-     "multiplier": "1.50", "discount": "0.95", "threshold": "5000.00"},
-    {"rank": 4, "code": "platinum", "name": "白金会员",
-     "multiplier": "2.00", "discount": "0.90", "threshold": "20000.00"},
-]  # fmt: skip
+    {
+        "rank": 1,
+        "code": "basic",
+        "name": "普通会员",
+        "multiplier": "1.00",
+        "discount": "1.00",
+        "threshold": "0.00",
+    },
+    {
+        "rank": 2,
+        "code": "silver",
+        "name": "银卡会员",
+        "multiplier": "1.20",
+        "discount": "0.98",
+        "threshold": "1000.00",
+    },
+    {
+        "rank": 3,
+        "code": "gold",
+        "name": "金卡会员",
+        "multiplier": "1.50",
+        "discount": "0.95",
+        "threshold": "5000.00",
+    },
+    {
+        "rank": 4,
+        "code": "platinum",
+        "name": "白金会员",
+        "multiplier": "2.00",
+        "discount": "0.90",
+        "threshold": "20000.00",
+    },
+]
 
 
 def _tiers_in_db(session) -> list[dict[str, object]]:
     session.rollback()  # end the read transaction: see what the CLI committed
     rows = session.exec(select(Tier).order_by(col(Tier.rank))).all()
     return [
-        {"rank": t.rank, "code": t.code, "name": t.name, "multiplier": f"{t.multiplier:.2f}",
-         "discount": f"{t.discount:.2f}", "threshold": f"{t.threshold:.2f}"}
+        {
+            "rank": t.rank,
+            "code": t.code,
+            "name": t.name,
+            "multiplier": f"{t.multiplier:.2f}",
+            "discount": f"{t.discount:.2f}",
+            "threshold": f"{t.threshold:.2f}",
+        }
         for t in rows
-    ]  # fmt: skip
+    ]
 
 
 def test_tier_template_holds_the_default_tiers_and_loads_unchanged(run, session):
@@ -61,8 +91,14 @@ def test_tier_template_puts_edited_tiers_back_and_keeps_others(run, session, tmp
     result = run("tier", "load", str(TIERS_TOML), "--format", "json")
 
     assert result.exit_code == 0, result.stderr
-    diamond = {"rank": 5, "code": "diamond", "name": "钻石会员",
-               "multiplier": "3.00", "discount": "1.00", "threshold": "50000.00"}  # fmt: skip
+    diamond = {
+        "rank": 5,
+        "code": "diamond",
+        "name": "钻石会员",
+        "multiplier": "3.00",
+        "discount": "1.00",
+        "threshold": "50000.00",
+    }
     assert _tiers_in_db(session) == [*DEFAULT_TIERS, diamond]
 
 

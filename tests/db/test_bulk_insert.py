@@ -41,10 +41,17 @@ def statements(monkeypatch):
 @pytest.mark.parametrize("count", [1, 3, 7, 9])
 def test_every_row_lands_once_with_its_values(run, session, engine, statements, tmp_path, count):
     rows = [["姓名", "手机号", "生日", "积分", "余额", "标签", "注册时间"]] + [
-        [f"会员{i}", f"1380013{i:04d}", dt.date(1990, 1, 1 + i), 10 * i, 0.5 * i,
-         "vip，新客" if i % 2 else "", dt.datetime(2024, 1, 1, 9, i)]
+        [
+            f"会员{i}",
+            f"1380013{i:04d}",
+            dt.date(1990, 1, 1 + i),
+            10 * i,
+            0.5 * i,
+            "vip，新客" if i % 2 else "",
+            dt.datetime(2024, 1, 1, 9, i),
+        ]
         for i in range(count)
-    ]  # fmt: skip
+    ]
     result = run("import", "members", str(write_xlsx(tmp_path / "m.xlsx", rows)), "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == count
@@ -52,10 +59,16 @@ def test_every_row_lands_once_with_its_values(run, session, engine, statements, 
         assert set(statements) == ({3} if count >= 3 else set())  # multi-row when a batch is full
     members = session.exec(select(Member).order_by(Member.id)).all()
     assert [(m.name, m.phone, m.birthday, m.points, m.balance, m.joined_at) for m in members] == [
-        (f"会员{i}", f"+861380013{i:04d}", dt.date(1990, 1, 1 + i), 10 * i,
-         Decimal(5 * i) / 10, dt.datetime(2024, 1, 1, 9, i))
+        (
+            f"会员{i}",
+            f"+861380013{i:04d}",
+            dt.date(1990, 1, 1 + i),
+            10 * i,
+            Decimal(5 * i) / 10,
+            dt.datetime(2024, 1, 1, 9, i),
+        )
         for i in range(count)
-    ]  # fmt: skip
+    ]
     ids = {m.name: m.id for m in members}
     tags = session.exec(select(MemberTag.member_id, MemberTag.tag)).all()
     assert sorted(tags) == sorted(
@@ -95,10 +108,13 @@ def test_text_that_looks_like_copy_or_sql_syntax_lands_as_written(
 
     monkeypatch.setattr(bulk, "_copy_postgresql", counting)
     address = "路\t1号\\N\n二楼 \"东\" '门'; DROP TABLE member; --"
-    path = write_xlsx(tmp_path / "m.xlsx", [
-        ["姓名", "手机号", "地址", "门店", "标签"],
-        ["A\\NB", "13800138000", address, "\\.", "a\\b，\\N"],
-    ])  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "m.xlsx",
+        [
+            ["姓名", "手机号", "地址", "门店", "标签"],
+            ["A\\NB", "13800138000", address, "\\.", "a\\b，\\N"],
+        ],
+    )
     result = run("import", "members", str(path), "-f", "json")
     assert result.exit_code == 0, result.stderr
     member = run.json("member", "show", "13800138000")

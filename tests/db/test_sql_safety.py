@@ -43,8 +43,9 @@ def _sql_names(tree: ast.Module) -> set[str]:
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in {
-            "sqlalchemy", "sqlmodel",
-        }:  # fmt: skip
+            "sqlalchemy",
+            "sqlmodel",
+        }:
             names |= {a.asname or a.name for a in node.names if a.name in SQL_FUNCTIONS}
     return names
 
@@ -57,10 +58,17 @@ def offenders_in(source: str, where: str = "<test>") -> list[str]:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func
-        is_sql = (isinstance(func, ast.Attribute) and (func.attr in SQL_CALLS or (
-            func.attr in SQL_FUNCTIONS and isinstance(func.value, ast.Name)
-            and func.value.id in {"sa", "sqlalchemy"}))) or (
-            isinstance(func, ast.Name) and func.id in functions)  # fmt: skip
+        is_sql = (
+            isinstance(func, ast.Attribute)
+            and (
+                func.attr in SQL_CALLS
+                or (
+                    func.attr in SQL_FUNCTIONS
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in {"sa", "sqlalchemy"}
+                )
+            )
+        ) or (isinstance(func, ast.Name) and func.id in functions)
         if is_sql and _built(node.args[0]):
             found.append(f"{where}:{node.lineno}")
     return found
@@ -105,6 +113,10 @@ def test_ruff_s608_is_on_and_passes():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "S608" in config["tool"]["ruff"]["lint"]["select"]
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    done = subprocess.run([ruff, "check", "--select", "S608", "--no-cache", str(PACKAGE)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [ruff, "check", "--select", "S608", "--no-cache", str(PACKAGE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

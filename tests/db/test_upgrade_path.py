@@ -20,11 +20,19 @@ def test_upgrade_from_first_schema_keeps_members(fresh_db_url):
             tag = Table("member_tag", MetaData(), autoload_with=connection)
             connection.execute(
                 insert(member).values(
-                    id=1, member_no="M000001", name="张三", phone="+8613800138000",
-                    tier_code="gold", status="frozen", points=0, balance=0,
-                    joined_at=at, created_at=at, updated_at=at,
+                    id=1,
+                    member_no="M000001",
+                    name="张三",
+                    phone="+8613800138000",
+                    tier_code="gold",
+                    status="frozen",
+                    points=0,
+                    balance=0,
+                    joined_at=at,
+                    created_at=at,
+                    updated_at=at,
                 )
-            )  # fmt: skip
+            )
             connection.execute(insert(tag).values(member_id=1, tag="vip"))
 
         assert upgrade(engine) == HEAD_REVISION
@@ -32,13 +40,17 @@ def test_upgrade_from_first_schema_keeps_members(fresh_db_url):
         with engine.connect() as connection:
             member = Table("member", MetaData(), autoload_with=connection)
             row = connection.execute(select(member)).one()._mapping
-            tags = connection.execute(select(Table("member_tag", MetaData(),
-                                                   autoload_with=connection))).all()  # fmt: skip
+            tags = connection.execute(
+                select(Table("member_tag", MetaData(), autoload_with=connection))
+            ).all()
             if is_sqlite(engine):
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert (row["member_no"], row["name"], row["tier_code"], row["status"]) == (
-            "M000001", "张三", "gold", "frozen",
-        )  # fmt: skip
+            "M000001",
+            "张三",
+            "gold",
+            "frozen",
+        )
         assert row["joined_at"] == at
         assert row["opt_out"] in (False, 0)
         assert [tuple(t) for t in tags] == [(1, "vip")]

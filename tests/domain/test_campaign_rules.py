@@ -50,16 +50,29 @@ def test_period_keys_fit_the_column_and_change_only_at_a_boundary(day):
 
 
 def test_definition_is_normalised_json():
-    spec = campaigns.parse({
-        "code": "c", "action": "issue_coupon", "coupon_value": 20, "where": "tag = vip",
-        "period": "daily", "starts": dt.date(2026, 1, 1), "weekdays_only": True,
-    })  # fmt: skip
+    spec = campaigns.parse(
+        {
+            "code": "c",
+            "action": "issue_coupon",
+            "coupon_value": 20,
+            "where": "tag = vip",
+            "period": "daily",
+            "starts": dt.date(2026, 1, 1),
+            "weekdays_only": True,
+        }
+    )
 
     assert spec.definition() == {
-        "code": "c", "name": "c", "action": "issue_coupon", "coupon_value": "20.00",
-        "coupon_valid_days": 30, "weekdays_only": True, "where": "tag = vip", "period": "daily",
+        "code": "c",
+        "name": "c",
+        "action": "issue_coupon",
+        "coupon_value": "20.00",
+        "coupon_valid_days": 30,
+        "weekdays_only": True,
+        "where": "tag = vip",
+        "period": "daily",
         "starts": "2026-01-01",
-    }  # fmt: skip
+    }
     assert campaigns.parse(spec.definition()) == spec
     assert spec.coupon_value == Decimal("20.00")
 
@@ -85,10 +98,17 @@ def test_problems_are_collected():
 
 
 def test_is_active_on_is_inclusive():
-    spec = campaigns.parse({
-        "code": "c", "action": "award_points", "points": 1, "where": "x = 1", "period": "once",
-        "starts": D("2026-11-01"), "ends": D("2026-11-30"),
-    })  # fmt: skip
+    spec = campaigns.parse(
+        {
+            "code": "c",
+            "action": "award_points",
+            "points": 1,
+            "where": "x = 1",
+            "period": "once",
+            "starts": D("2026-11-01"),
+            "ends": D("2026-11-30"),
+        }
+    )
     days = ("2026-10-31", "2026-11-01", "2026-11-30", "2026-12-01")
     assert [spec.is_active_on(D(d)) for d in days] == [False, True, True, False]
 
@@ -111,9 +131,13 @@ def test_codes_are_read_the_way_people_type_them(typed):
 
 @pytest.mark.parametrize(
     ("day", "name"),
-    [("2026-10-01", "National Day"), ("2026-01-01", "New Year's Day"), ("2026-10-09", None),
-     ("2026-11-28", None)],
-)  # fmt: skip
+    [
+        ("2026-10-01", "National Day"),
+        ("2026-01-01", "New Year's Day"),
+        ("2026-10-09", None),
+        ("2026-11-28", None),
+    ],
+)
 def test_cn_holidays(day, name):
     assert coupons.holiday_name(D(day)) == name
 

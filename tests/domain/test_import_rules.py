@@ -91,8 +91,11 @@ def test_new_members_are_inserted_with_their_enrolment(engine, session):
     assert (report.inserted, report.rejected, report.rows) == (1, 0, 1)
     stored = session.exec(select(Member)).one()
     assert (stored.name, stored.phone, stored.points, stored.status) == (
-        "张三", "+8613800138000", 30, "active",
-    )  # fmt: skip
+        "张三",
+        "+8613800138000",
+        30,
+        "active",
+    )
     changes = session.exec(select(LifecycleChange.action, LifecycleChange.to_value)).all()
     assert changes == [("enroll", "active")]
     run = session.exec(select(ImportRun)).one()
@@ -160,18 +163,21 @@ def test_a_status_move_the_lifecycle_allows_is_recorded(engine, session):
     stored = session.exec(select(Member).where(Member.member_no == frozen.member_no)).one()
     assert stored.status == "active"
     moves = session.exec(
-        select(LifecycleChange.action, LifecycleChange.from_value, LifecycleChange.to_value)
-        .where(LifecycleChange.member_id == stored.id, LifecycleChange.action == "import")
-    ).all()  # fmt: skip
+        select(LifecycleChange.action, LifecycleChange.from_value, LifecycleChange.to_value).where(
+            LifecycleChange.member_id == stored.id, LifecycleChange.action == "import"
+        )
+    ).all()
     assert moves == [("import", "frozen", "active")]
 
 
 def test_a_referrer_further_down_is_linked_and_an_unknown_one_rejected(engine, session):
     source = members_source(
         [{"name": "甲", "phone": "+8613800138001", "referrer": (None, "+8613800138002")}],
-        [{"name": "乙", "phone": "+8613800138002"},
-         {"name": "丙", "phone": "+8613800138003", "referrer": ("M999999", None)}],
-    )  # fmt: skip
+        [
+            {"name": "乙", "phone": "+8613800138002"},
+            {"name": "丙", "phone": "+8613800138003", "referrer": ("M999999", None)},
+        ],
+    )
     report = run_members(engine, source, skip_invalid=True)
     message = (
         "referrer M999999 is not a member and not in this file; import the referrer first or "
@@ -187,8 +193,11 @@ def test_a_dry_run_checks_everything_and_writes_nothing(engine, session):
     source = members_source([{"name": "甲", "phone": "+8613800138000"}])
     report = run_members(engine, source, dry_run=True)
     assert (report.dry_run, report.discarded, report.inserted, report.would_insert) == (
-        True, True, 0, 1,
-    )  # fmt: skip
+        True,
+        True,
+        0,
+        1,
+    )
     assert session.exec(select(Member)).all() == []
 
 

@@ -17,10 +17,12 @@ FORBIDDEN = [(s, a) for s in STATUSES for a in ACTIONS if (s, a) not in TRANSITI
 
 def test_the_table_covers_the_contract():
     assert set(TRANSITIONS.items()) == {
-        (("active", "freeze"), "frozen"), (("frozen", "unfreeze"), "active"),
-        (("active", "cancel"), "cancelled"), (("frozen", "cancel"), "cancelled"),
+        (("active", "freeze"), "frozen"),
+        (("frozen", "unfreeze"), "active"),
+        (("active", "cancel"), "cancelled"),
+        (("frozen", "cancel"), "cancelled"),
         (("cancelled", "restore"), "active"),
-    }  # fmt: skip
+    }
     assert len(FORBIDDEN) == 7
 
 
@@ -29,12 +31,21 @@ def test_an_allowed_move_changes_the_status_and_is_recorded(engine, start, actio
     member_no = member_in(engine, start).member_no
     with transaction(engine) as session:
         member = refs.resolve(session, member_no)
-        change = lifecycle.transition(session=session, member=member, action=action,
-                                      reason="  客户要求 ", operator="clerk", at=NOW)  # fmt: skip
+        change = lifecycle.transition(
+            session=session,
+            member=member,
+            action=action,
+            reason="  客户要求 ",
+            operator="clerk",
+            at=NOW,
+        )
         assert member.status == TRANSITIONS[start, action]
         assert (change.kind, change.action, change.from_value, change.to_value) == (
-            "status", action, start, TRANSITIONS[start, action],
-        )  # fmt: skip
+            "status",
+            action,
+            start,
+            TRANSITIONS[start, action],
+        )
         assert (change.reason, change.operator, change.at) == ("客户要求", "clerk", NOW)
 
 
@@ -44,8 +55,9 @@ def test_a_forbidden_move_is_refused_naming_what_is_allowed(engine, start, actio
     with transaction(engine) as session:
         member = refs.resolve(session, member_no)
         with pytest.raises(RuleViolation) as refused:
-            lifecycle.transition(session=session, member=member, action=action, reason=None,
-                                 operator="clerk", at=NOW)  # fmt: skip
+            lifecycle.transition(
+                session=session, member=member, action=action, reason=None, operator="clerk", at=NOW
+            )
         assert member.status == start
     allowed = " or ".join(lifecycle.allowed_from(action))
     assert refused.value.exit_code == 4

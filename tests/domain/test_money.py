@@ -14,12 +14,23 @@ from memberctl.errors import InvalidInput
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("12.5", "12.50"), ("12.50", "12.50"), ("12", "12.00"), ("0", "0.00"), (".5", "0.50"),
-        ("¥12.50", "12.50"), ("12.5元", "12.50"), ("1,200", "1200.00"), ("1,200.50", "1200.50"),
-        ("１２．５", "12.50"), (" 7 ", "7.00"), ("+3", "3.00"), ("12.500", "12.50"),
-        (Decimal("1.1"), "1.10"), (5, "5.00"),
+        ("12.5", "12.50"),
+        ("12.50", "12.50"),
+        ("12", "12.00"),
+        ("0", "0.00"),
+        (".5", "0.50"),
+        ("¥12.50", "12.50"),
+        ("12.5元", "12.50"),
+        ("1,200", "1200.00"),
+        ("1,200.50", "1200.50"),
+        ("１２．５", "12.50"),
+        (" 7 ", "7.00"),
+        ("+3", "3.00"),
+        ("12.500", "12.50"),
+        (Decimal("1.1"), "1.10"),
+        (5, "5.00"),
     ],
-)  # fmt: skip
+)
 def test_amounts_in_the_forms_a_clerk_types(raw, expected):
     assert money.format(money.parse(raw)) == expected
 
@@ -53,8 +64,13 @@ def test_negative_only_where_allowed_and_never_past_the_limit():
 
 @pytest.mark.parametrize(
     ("amount", "shown"),
-    [(Decimal("0"), "0.00"), (Decimal("2.005"), "2.01"), (Decimal("-0.125"), "-0.13"),
-     (Decimal("1200"), "1200.00"), (None, None)],
-)  # fmt: skip
+    [
+        (Decimal("0"), "0.00"),
+        (Decimal("2.005"), "2.01"),
+        (Decimal("-0.125"), "-0.13"),
+        (Decimal("1200"), "1200.00"),
+        (None, None),
+    ],
+)
 def test_format_rounds_half_up_to_cents(amount, shown):
     assert money.format(amount) == shown

@@ -27,9 +27,11 @@ def test_deduct_spends_soonest_expiring_first_then_oldest_and_never_expiring_las
     result = ledgers.deduct(engine, m, 35)
 
     assert result.allocations == [
-        {"lot": soon, "points": 10}, {"lot": old_mid, "points": 10},
-        {"lot": new_mid, "points": 10}, {"lot": late, "points": 5},
-    ]  # fmt: skip
+        {"lot": soon, "points": 10},
+        {"lot": old_mid, "points": 10},
+        {"lot": new_mid, "points": 10},
+        {"lot": late, "points": 5},
+    ]
     assert ledgers.lots(engine, m) == {late: 5, never: 10}
     ledgers.deduct(engine, m, 15)
     assert ledgers.lots(engine, m) == {}
@@ -60,8 +62,12 @@ def test_expire_writes_off_only_what_is_left_and_twice_is_a_no_op(engine):
 
     assert (first.entries, first.points, first.members) == (1, 70, 1)
     assert (second.entries, second.points) == (0, 0)
-    assert ledgers.kinds(engine, m) == [("adjust", 100), ("adjust", 40), ("redeem", -30),
-                                        ("expire", -70)]  # fmt: skip
+    assert ledgers.kinds(engine, m) == [
+        ("adjust", 100),
+        ("adjust", 40),
+        ("redeem", -30),
+        ("expire", -70),
+    ]
     assert ledgers.lots(engine, m) == {keep: 40}
     assert lot not in ledgers.lots(engine, m)
     assert ledgers.cached_and_summed(engine, m) == (40, 40)

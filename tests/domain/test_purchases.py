@@ -81,16 +81,29 @@ def test_refund_reverses_the_remainder_of_a_partly_spent_lot(engine):
 
 def _import_run(engine, rows):
     with transaction(engine) as session:
-        run = ImportRun(kind="purchases", file_name="p.csv", file_sha256="0" * 64,
-                        operator="t", started_at=ledgers.NOW)  # fmt: skip
+        run = ImportRun(
+            kind="purchases",
+            file_name="p.csv",
+            file_sha256="0" * 64,
+            operator="t",
+            started_at=ledgers.NOW,
+        )
         session.add(run)
         session.flush()
         values = [
-            {"member_id": member_id, "order_no": f"I{run.id}-{i}", "store": "", "amount": amount,
-             "at": at, "points_earned": 0, "import_run_id": run.id, "operator": "t",
-             "created_at": ledgers.NOW}
+            {
+                "member_id": member_id,
+                "order_no": f"I{run.id}-{i}",
+                "store": "",
+                "amount": amount,
+                "at": at,
+                "points_earned": 0,
+                "import_run_id": run.id,
+                "operator": "t",
+                "created_at": ledgers.NOW,
+            }
             for i, (member_id, amount, at) in enumerate(rows)
-        ]  # fmt: skip
+        ]
         session.execute(insert(Purchase), values)
         return run.id
 
@@ -133,9 +146,11 @@ def test_earn_for_import_run_matches_record_and_runs_once(engine):
     assert ledgers.cached_and_summed(engine, silver) == (23, 23)
     assert ledgers.cached_and_summed(engine, frozen) == (0, 0)
     with Session(engine) as session:
-        expiry = dict(session.execute(
-            select(PointsEntry.points, PointsEntry.expires_on).where(PointsEntry.kind == "earn")
-        ).all())  # fmt: skip
+        expiry = dict(
+            session.execute(
+                select(PointsEntry.points, PointsEntry.expires_on).where(PointsEntry.kind == "earn")
+            ).all()
+        )
         assert expiry[23] == dt.date(2027, 12, 31) and expiry[10] == dt.date(2028, 4, 30)
         earned = sorted(session.execute(select(Purchase.points_earned)).scalars())
         assert earned == [0, 0, 10, 19, 23, 39]

@@ -16,12 +16,19 @@ from tests.reportdata import AS_OF, seed
 @pytest.mark.parametrize(
     ("scores", "segment"),
     [
-        ((5, 5, 5), "champions"), ((4, 4, 4), "champions"), ((5, 1, 1), "potential"),
-        ((4, 4, 3), "potential"), ((3, 4, 4), "loyal"), ((3, 1, 5), "needs_attention"),
-        ((2, 3, 3), "at_risk"), ((1, 5, 5), "at_risk"), ((2, 2, 3), "hibernating"),
-        ((1, 1, 1), "lost"), ((1, 3, 2), "lost"),
+        ((5, 5, 5), "champions"),
+        ((4, 4, 4), "champions"),
+        ((5, 1, 1), "potential"),
+        ((4, 4, 3), "potential"),
+        ((3, 4, 4), "loyal"),
+        ((3, 1, 5), "needs_attention"),
+        ((2, 3, 3), "at_risk"),
+        ((1, 5, 5), "at_risk"),
+        ((2, 2, 3), "hibernating"),
+        ((1, 1, 1), "lost"),
+        ((1, 3, 2), "lost"),
     ],
-)  # fmt: skip
+)
 def test_segment_rule(scores, segment):
     assert rfm.segment_of(*scores) == segment
 
@@ -86,8 +93,10 @@ def test_rfm_quintiles_over_many_members_are_balanced(engine, session):
 
     numbers = [factories.enroll(engine).member_no for _ in range(10)]
     with transaction(engine) as tx:
-        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
-               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        ids = {
+            i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+            for i, no in enumerate(numbers, start=1)
+        }
         rows = [(i, f"2026-{1 + i:02d}-10 10:00", f"{i * 10}.00", False) for i in ids]
         add_purchases(tx, ids, rows)
     result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
@@ -116,26 +125,38 @@ def test_rfm_scores_are_the_databases_own_ntile_with_ties_at_their_middle(engine
     from tests.reportdata import add_purchases
 
     # Member numbers in the opposite order to enrolment: ties follow the number, not the id.
-    numbers = [factories.enroll(engine, member_no=f"V{buyers - i:03d}").member_no
-               for i in range(buyers)]  # fmt: skip
+    numbers = [
+        factories.enroll(engine, member_no=f"V{buyers - i:03d}").member_no for i in range(buyers)
+    ]
     with transaction(engine) as tx:
-        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
-               for i, no in enumerate(numbers, start=1)}  # fmt: skip
-        rows = [(i, f"2026-{1 + i % 4:02d}-10 {10 + i % 5}:00", f"{(i % 3) * 10 + 5}.50", False)
-                for i in ids for _ in range(1 + i % 3)]  # fmt: skip
+        ids = {
+            i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+            for i, no in enumerate(numbers, start=1)
+        }
+        rows = [
+            (i, f"2026-{1 + i % 4:02d}-10 {10 + i % 5}:00", f"{(i % 3) * 10 + 5}.50", False)
+            for i in ids
+            for _ in range(1 + i % 3)
+        ]
         add_purchases(tx, ids, rows)
     per = (
-        select(col(Purchase.member_id).label("member_id"), func.max(Purchase.at).label("last"),
-               func.count().label("orders"), func.sum(Purchase.amount).label("spend"))
-        .group_by(col(Purchase.member_id)).subquery()
-    )  # fmt: skip
+        select(
+            col(Purchase.member_id).label("member_id"),
+            func.max(Purchase.at).label("last"),
+            func.count().label("orders"),
+            func.sum(Purchase.amount).label("spend"),
+        )
+        .group_by(col(Purchase.member_id))
+        .subquery()
+    )
     number = col(Member.member_no)
     expected: dict[str, list[int]] = {no: [] for no in numbers}
     for measure in (func.date(per.c.last), per.c.orders, per.c.spend):
         ranked = session.exec(
             select(number, measure, func.ntile(5).over(order_by=(measure, number)))
-            .join(per, per.c.member_id == col(Member.id)).order_by(measure, number)
-        ).all()  # fmt: skip
+            .join(per, per.c.member_id == col(Member.id))
+            .order_by(measure, number)
+        ).all()
         for _, tied in groupby(ranked, key=lambda row: row[1]):
             run = list(tied)
             middle = run[(len(run) - 1) // 2][2]
@@ -160,8 +181,10 @@ def test_rfm_gives_members_level_on_everything_the_same_middle_scores(engine, se
 
     numbers = [factories.enroll(engine).member_no for _ in range(5)]
     with transaction(engine) as tx:
-        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
-               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        ids = {
+            i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+            for i, no in enumerate(numbers, start=1)
+        }
         add_purchases(tx, ids, [(i, f"{AS_OF} 0{i}:00", "100.00", False) for i in ids])
     result = rfm.build(session=session, scope=reports.scope(session, as_of=AS_OF))
     assert sorted((r.member_no, r.recency, r.frequency, r.monetary, r.segment) for r in result) == [
@@ -182,11 +205,20 @@ def test_rfm_in_a_small_shop_scores_todays_buyers_most_recent(engine, session):
 
     numbers = [factories.enroll(engine).member_no for _ in range(30)]
     with transaction(engine) as tx:
-        ids = {i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
-               for i, no in enumerate(numbers, start=1)}  # fmt: skip
+        ids = {
+            i: tx.exec(select(Member.id).where(Member.member_no == no)).one()
+            for i, no in enumerate(numbers, start=1)
+        }
         day = AS_OF.toordinal()
-        rows = [(i, f"{dt.date.fromordinal(day - max(0, i - 6))} {'00:30' if i == 1 else '18:00'}",
-                 "50.00", False) for i in ids]  # fmt: skip
+        rows = [
+            (
+                i,
+                f"{dt.date.fromordinal(day - max(0, i - 6))} {'00:30' if i == 1 else '18:00'}",
+                "50.00",
+                False,
+            )
+            for i in ids
+        ]
         rows.append((30, f"{dt.date.fromordinal(day - 24)} 12:00", "50.00", False))
         add_purchases(tx, ids, rows)
     by_no = {

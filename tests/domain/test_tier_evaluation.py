@@ -25,11 +25,16 @@ def evaluate(engine) -> evaluation.Evaluation:
 
 @pytest.mark.parametrize(
     ("tier", "spend", "change"),
-    [("basic", "999.99", None), ("basic", "1000.00", ("upgrade", "silver")),
-     ("basic", "4999.99", ("upgrade", "silver")), ("basic", "5000.00", ("upgrade", "gold")),
-     ("silver", "20000.00", ("upgrade", "platinum")), ("gold", "5000.00", None),
-     ("platinum", "30000.00", None)],
-)  # fmt: skip
+    [
+        ("basic", "999.99", None),
+        ("basic", "1000.00", ("upgrade", "silver")),
+        ("basic", "4999.99", ("upgrade", "silver")),
+        ("basic", "5000.00", ("upgrade", "gold")),
+        ("silver", "20000.00", ("upgrade", "platinum")),
+        ("gold", "5000.00", None),
+        ("platinum", "30000.00", None),
+    ],
+)
 def test_the_tier_a_spend_reaches(engine, tier, spend, change):
     member_no = enroll(engine, tier=tier).member_no
     ledgers.buy(engine, member_no, spend, at=DT(2026, 6, 1))
@@ -52,9 +57,12 @@ def test_a_spend_below_the_tier_starts_the_grace_period_instead_of_a_downgrade(e
 
 @pytest.mark.parametrize(
     ("at", "counted"),
-    [(DT(2025, 11, 25, 23, 59), False), (DT(2025, 11, 26, 0, 0), True),
-     (DT(2026, 11, 25, 23, 59), True)],
-)  # fmt: skip
+    [
+        (DT(2025, 11, 25, 23, 59), False),
+        (DT(2025, 11, 26, 0, 0), True),
+        (DT(2026, 11, 25, 23, 59), True),
+    ],
+)
 def test_the_window_is_the_twelve_months_ending_with_the_day(engine, at, counted):
     member_no = enroll(engine).member_no
     ledgers.buy(engine, member_no, "1000.00", at=at)
@@ -63,9 +71,11 @@ def test_the_window_is_the_twelve_months_ending_with_the_day(engine, at, counted
 
 @pytest.mark.parametrize(
     ("as_of", "start", "end"),
-    [(dt.date(2026, 11, 25), DT(2025, 11, 26), DT(2026, 11, 26)),
-     (dt.date(2028, 2, 29), DT(2027, 3, 1), DT(2028, 3, 1)),
-     (dt.date(2026, 12, 31), DT(2026, 1, 1), DT(2027, 1, 1))],
-)  # fmt: skip
+    [
+        (dt.date(2026, 11, 25), DT(2025, 11, 26), DT(2026, 11, 26)),
+        (dt.date(2028, 2, 29), DT(2027, 3, 1), DT(2028, 3, 1)),
+        (dt.date(2026, 12, 31), DT(2026, 1, 1), DT(2027, 1, 1)),
+    ],
+)
 def test_window_bounds(as_of, start, end):
     assert evaluation.window(as_of) == (start, end)

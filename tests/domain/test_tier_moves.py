@@ -16,19 +16,32 @@ def move(engine, member_no: str, command: str, to: str | None) -> str:
     direction = {"upgrade": "up", "downgrade": "down"}[command]
     with transaction(engine) as session:
         member = refs.resolve(session, member_no)
-        tier = tiers.change_tier(session=session, member=member, direction=direction, to=to,
-                                 reason="年度评定", operator="clerk", at=NOW)  # fmt: skip
+        tier = tiers.change_tier(
+            session=session,
+            member=member,
+            direction=direction,
+            to=to,
+            reason="年度评定",
+            operator="clerk",
+            at=NOW,
+        )
         assert member.tier_code == tier.code
         return tier.code
 
 
 @pytest.mark.parametrize(
     ("direction", "start", "to", "expected"),
-    [("upgrade", "basic", None, "silver"), ("upgrade", "silver", None, "gold"),
-     ("upgrade", "gold", None, "platinum"), ("downgrade", "platinum", None, "gold"),
-     ("downgrade", "silver", None, "basic"), ("upgrade", "basic", "platinum", "platinum"),
-     ("upgrade", "silver", "GOLD", "gold"), ("downgrade", "platinum", "basic", "basic")],
-)  # fmt: skip
+    [
+        ("upgrade", "basic", None, "silver"),
+        ("upgrade", "silver", None, "gold"),
+        ("upgrade", "gold", None, "platinum"),
+        ("downgrade", "platinum", None, "gold"),
+        ("downgrade", "silver", None, "basic"),
+        ("upgrade", "basic", "platinum", "platinum"),
+        ("upgrade", "silver", "GOLD", "gold"),
+        ("downgrade", "platinum", "basic", "basic"),
+    ],
+)
 def test_a_move_goes_to_the_next_tier_by_rank_or_the_named_one(
     engine, direction, start, to, expected
 ):
@@ -38,19 +51,37 @@ def test_a_move_goes_to_the_next_tier_by_rank_or_the_named_one(
 
 @pytest.mark.parametrize(
     ("direction", "start", "to", "message"),
-    [("upgrade", "platinum", None,
-      "cannot upgrade M000001: 白金会员 is already the highest tier"),
-     ("downgrade", "basic", None,
-      "cannot downgrade M000001: 普通会员 is already the lowest tier"),
-     ("upgrade", "gold", "gold", "cannot upgrade M000001: it is already 金卡会员"),
-     ("downgrade", "gold", "gold", "cannot downgrade M000001: it is already 金卡会员"),
-     ("upgrade", "gold", "silver",
-      "cannot upgrade M000001 from 金卡会员 to 银卡会员: 银卡会员 is below 金卡会员; "
-      "use member downgrade"),
-     ("downgrade", "silver", "platinum",
-      "cannot downgrade M000001 from 银卡会员 to 白金会员: 白金会员 is above 银卡会员; "
-      "use member upgrade")],
-)  # fmt: skip
+    [
+        (
+            "upgrade",
+            "platinum",
+            None,
+            "cannot upgrade M000001: 白金会员 is already the highest tier",
+        ),
+        (
+            "downgrade",
+            "basic",
+            None,
+            "cannot downgrade M000001: 普通会员 is already the lowest tier",
+        ),
+        ("upgrade", "gold", "gold", "cannot upgrade M000001: it is already 金卡会员"),
+        ("downgrade", "gold", "gold", "cannot downgrade M000001: it is already 金卡会员"),
+        (
+            "upgrade",
+            "gold",
+            "silver",
+            "cannot upgrade M000001 from 金卡会员 to 银卡会员: 银卡会员 is below 金卡会员; "
+            "use member downgrade",
+        ),
+        (
+            "downgrade",
+            "silver",
+            "platinum",
+            "cannot downgrade M000001 from 银卡会员 to 白金会员: 白金会员 is above 银卡会员; "
+            "use member upgrade",
+        ),
+    ],
+)
 def test_an_impossible_move_is_refused_saying_why(engine, direction, start, to, message):
     member_no = enroll(engine, tier=start).member_no
     with pytest.raises(RuleViolation) as refused:

@@ -20,17 +20,23 @@ def laughs(levels: int = 9) -> bytes:
         lines.append(f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">')
     return (
         b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [\n' + "\n".join(lines).encode() + b"\n]>\n"
-        b"<worksheet " + NS + b'><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
-        + f"&lol{levels};".encode() + b"</t></is></c></row></sheetData></worksheet>"
-    )  # fmt: skip
+        b"<worksheet "
+        + NS
+        + b'><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+        + f"&lol{levels};".encode()
+        + b"</t></is></c></row></sheetData></worksheet>"
+    )
 
 
 def sheet_xml(rows: bytes, dimension: str = "A1") -> bytes:
     return (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet ' + NS + b">"
-        b'<dimension ref="' + dimension.encode() + b'"/><sheetData>' + rows
+        b'<dimension ref="'
+        + dimension.encode()
+        + b'"/><sheetData>'
+        + rows
         + b"</sheetData></worksheet>"
-    )  # fmt: skip
+    )
 
 
 def cell(ref: str, text: str, row: int | None = None) -> bytes:
@@ -75,8 +81,9 @@ def write_zip(path: Path, entries: list[Entry]) -> Path:
         central += struct.pack("<IH", 0x02014B50, 20)
         central += struct.pack("<HHHHHIIIHHHHHII", *fields, 0, 0, 0, 0, len(local)) + name
         local += struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields) + name + entry.raw
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central),
-                      len(local), 0)  # fmt: skip
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(local), 0
+    )
     path.write_bytes(bytes(local + central + end))
     return path
 
@@ -87,8 +94,9 @@ def replace_sheet(
     """`good` (an .xlsx with one sheet) with its sheet, and optionally other members, replaced."""
     with zipfile.ZipFile(good) as book:
         entries = [
-            sheet if info.filename == SHEET else Entry(info.filename, (other or {}).get(
-                info.filename, book.read(info.filename)))
+            sheet
+            if info.filename == SHEET
+            else Entry(info.filename, (other or {}).get(info.filename, book.read(info.filename)))
             for info in book.infolist()
-        ]  # fmt: skip
+        ]
     return write_zip(path, entries)

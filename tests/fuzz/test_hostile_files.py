@@ -16,9 +16,14 @@ from tests.spreadsheets.sheets import write_xlsx
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> Path:
-    return write_xlsx(tmp_path_factory.mktemp("hostile") / "good.xlsx", [
-        ["姓名", "手机号"], ["Ann", "13800138000"], ["Bob", "13900139000"],
-    ])  # fmt: skip
+    return write_xlsx(
+        tmp_path_factory.mktemp("hostile") / "good.xlsx",
+        [
+            ["姓名", "手机号"],
+            ["Ann", "13800138000"],
+            ["Bob", "13900139000"],
+        ],
+    )
 
 
 def _refused(run, engine, path: Path, code: int, *fragments: str, env=None) -> str:
@@ -39,8 +44,14 @@ def test_a_2_gib_zip_bomb_is_refused_before_it_is_unpacked(run, engine, good, tm
     bomb = hostile.Entry.bomb(hostile.SHEET, prefix, hostile.ROW * 1000, 2048, suffix)
     path = hostile.replace_sheet(good, tmp_path / "bomb.xlsx", bomb)
     assert path.stat().st_size < 8 * 1024 * 1024 and bomb.size > 2 * 1024**3 - 2 * 1024**2
-    _refused(run, engine, path, 5, "'bomb.xlsx' unpacks to 2046 MB, over the limit of 1024 MB",
-             "MEMBERCTL_MAX_SHEET_MB")  # fmt: skip
+    _refused(
+        run,
+        engine,
+        path,
+        5,
+        "'bomb.xlsx' unpacks to 2046 MB, over the limit of 1024 MB",
+        "MEMBERCTL_MAX_SHEET_MB",
+    )
 
 
 def test_the_size_limit_is_raised_by_its_environment_variable(run, engine, good, tmp_path):
@@ -58,8 +69,14 @@ def test_the_size_limit_is_raised_by_its_environment_variable(run, engine, good,
 
 @pytest.mark.parametrize("value", ["lots", "0", "-1", "1.5"])
 def test_a_bad_limit_is_a_usage_error(run, engine, good, value):
-    line = _refused(run, engine, good, 2, "MEMBERCTL_MAX_CELLS must be a positive whole number",
-                    env={"MEMBERCTL_MAX_CELLS": value})  # fmt: skip
+    line = _refused(
+        run,
+        engine,
+        good,
+        2,
+        "MEMBERCTL_MAX_CELLS must be a positive whole number",
+        env={"MEMBERCTL_MAX_CELLS": value},
+    )
     assert f"'{value}'" in line
 
 
@@ -87,14 +104,21 @@ FAR_ROW = b'<row r="50000000"><c t="inlineStr"><is><t>x</t></is></c></row>'  # n
 def test_a_sparse_sheet_is_refused_before_the_reader_allocates_it(
     run, engine, good, tmp_path, rows, size
 ):
-    path = hostile.replace_sheet(good, tmp_path / "far.xlsx", hostile.Entry(hostile.SHEET,
-                                 hostile.sheet_xml(rows)))  # fmt: skip
+    path = hostile.replace_sheet(
+        good, tmp_path / "far.xlsx", hostile.Entry(hostile.SHEET, hostile.sheet_xml(rows))
+    )
     _refused(run, engine, path, 5, size, "over the limit of 20000000 cells", "MEMBERCTL_MAX_CELLS")
 
 
 def test_the_cell_limit_is_raised_by_its_environment_variable(run, engine, good):
-    _refused(run, engine, good, 5, "3 rows x 2 columns, over the limit of 5 cells",
-             env={"MEMBERCTL_MAX_CELLS": "5"})  # fmt: skip
+    _refused(
+        run,
+        engine,
+        good,
+        5,
+        "3 rows x 2 columns, over the limit of 5 cells",
+        env={"MEMBERCTL_MAX_CELLS": "5"},
+    )
     result = run("import", "members", str(good), "-f", "json", env={"MEMBERCTL_MAX_CELLS": "6"})
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == 2
@@ -108,9 +132,11 @@ def test_billion_laughs_is_refused(run, engine, good, tmp_path, member):
         )
     else:
         path = hostile.replace_sheet(
-            good, tmp_path / "lol.xlsx", hostile.Entry(hostile.SHEET, hostile.sheet_xml(b"")),
+            good,
+            tmp_path / "lol.xlsx",
+            hostile.Entry(hostile.SHEET, hostile.sheet_xml(b"")),
             other={member: hostile.laughs().replace(b"worksheet", b"workbook")},
-        )  # fmt: skip
+        )
     line = _refused(run, engine, path, 5, "'lol.xlsx'")
     assert "lollol" not in line  # nothing was expanded
 
@@ -148,7 +174,7 @@ def test_openpyxl_reads_xml_through_defusedxml(good, tmp_path):
         ("empty.csv", b"", "'empty.csv' is empty"),
         ("nul.csv", b"\0" * 300, "no column for name, phone"),
     ],
-)  # fmt: skip
+)
 def test_files_that_only_pretend_to_be_sheets(run, engine, tmp_path, name, content, says):
     path = tmp_path / name
     path.write_bytes(content)

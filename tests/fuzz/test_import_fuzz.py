@@ -24,8 +24,25 @@ from tests.fuzz import fuzz_settings
 from tests.fuzz.outcome import check_clean_outcome, table_counts
 from tests.spreadsheets.sheets import write_xlsx
 
-KNOWN = ["姓名", "手机号", "性别", "生日", "积分", "余额", "标签", "会员等级", "会员卡号", "推荐人",
-         "门店", "邮箱", "注册时间", "name", "phone", "status", "状态"]  # fmt: skip
+KNOWN = [
+    "姓名",
+    "手机号",
+    "性别",
+    "生日",
+    "积分",
+    "余额",
+    "标签",
+    "会员等级",
+    "会员卡号",
+    "推荐人",
+    "门店",
+    "邮箱",
+    "注册时间",
+    "name",
+    "phone",
+    "status",
+    "状态",
+]
 ENCODINGS = ["utf-8", "utf-8-sig", "gbk", "gb18030", "latin-1", "utf-16", "garbage"]
 ALLOWED = {0, 5}
 
@@ -125,9 +142,14 @@ def test_random_xlsx_cells(run, engine, tmp_path, header, rows):
 @pytest.fixture(scope="module")
 def good_xlsx(tmp_path_factory) -> bytes:
     path = tmp_path_factory.mktemp("good") / "good.xlsx"
-    write_xlsx(path, [["姓名", "手机号", "生日", "积分"],
-                      ["Ann", "13800138000", dt.date(1990, 5, 6), 10],
-                      ["Bob", 13900139000, "1991/2/3", 5]])  # fmt: skip
+    write_xlsx(
+        path,
+        [
+            ["姓名", "手机号", "生日", "积分"],
+            ["Ann", "13800138000", dt.date(1990, 5, 6), 10],
+            ["Bob", 13900139000, "1991/2/3", 5],
+        ],
+    )
     return path.read_bytes()
 
 

@@ -18,8 +18,25 @@ from tests.factories import enroll
 from tests.fuzz import fuzz_settings
 from tests.fuzz.outcome import check_clean_outcome, table_counts
 
-HOSTILE = ["'); DROP TABLE member; --", "1 OR 1=1", "x' OR 'a'='a", "%", "_", "\\", "\0", "𝔘",
-           "会员", "\n", "''", '"', "NULL", "-- ", "/*", "*/", ";"]  # fmt: skip
+HOSTILE = [
+    "'); DROP TABLE member; --",
+    "1 OR 1=1",
+    "x' OR 'a'='a",
+    "%",
+    "_",
+    "\\",
+    "\0",
+    "𝔘",
+    "会员",
+    "\n",
+    "''",
+    '"',
+    "NULL",
+    "-- ",
+    "/*",
+    "*/",
+    ";",
+]
 OPERATORS = ["=", "!=", "<", "<=", ">", ">=", "in", "not in", "＝", "！＝"]
 
 
@@ -34,11 +51,13 @@ values = st.one_of(
     st.sampled_from(HOSTILE).map(quoted),
 )
 comparisons = st.builds(
-    lambda field, op, vals: f"{field} {op} ({', '.join(vals)})" if "in" in op else
-    f"{field} {op} {vals[0]}",
-    st.sampled_from([*FIELDS, "TAG", "nope"]), st.sampled_from(OPERATORS),
+    lambda field, op, vals: (
+        f"{field} {op} ({', '.join(vals)})" if "in" in op else f"{field} {op} {vals[0]}"
+    ),
+    st.sampled_from([*FIELDS, "TAG", "nope"]),
+    st.sampled_from(OPERATORS),
     st.lists(values, min_size=1, max_size=3),
-)  # fmt: skip
+)
 expressions = st.recursive(
     comparisons,
     lambda inner: st.one_of(
@@ -50,10 +69,11 @@ expressions = st.recursive(
     max_leaves=6,
 )
 soup = st.lists(
-    st.one_of(st.sampled_from([*FIELDS, "and", "or", "not", "in", "(", ")", ",", *OPERATORS]),
-              values),
+    st.one_of(
+        st.sampled_from([*FIELDS, "and", "or", "not", "in", "(", ")", ",", *OPERATORS]), values
+    ),
     max_size=12,
-).map(" ".join)  # fmt: skip
+).map(" ".join)
 
 
 @pytest.fixture

@@ -76,11 +76,19 @@ def test_the_catalog_is_not_fuzzy_and_has_a_plural_rule():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("zh", "zh"), ("zh_CN.UTF-8", "zh"), ("zh-Hans", "zh"), ("zh_TW", "zh"), ("ZH_cn", "zh"),
-        ("en", "en"), ("en_US.UTF-8", "en"), ("C.UTF-8", None), ("fr_FR", None), ("", None),
+        ("zh", "zh"),
+        ("zh_CN.UTF-8", "zh"),
+        ("zh-Hans", "zh"),
+        ("zh_TW", "zh"),
+        ("ZH_cn", "zh"),
+        ("en", "en"),
+        ("en_US.UTF-8", "en"),
+        ("C.UTF-8", None),
+        ("fr_FR", None),
+        ("", None),
         (None, None),
     ],
-)  # fmt: skip
+)
 def test_normalize(value, expected):
     assert i18n.normalize(value) == expected
 

@@ -42,9 +42,15 @@ def _child(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "LC_"))}
     clean.update({"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", **env})
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, encoding="utf-8", env=clean,
-        cwd=ROOT, timeout=120, check=True,
-    )  # fmt: skip
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=clean,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
 
 
 def _english_words(text: str) -> bool:

@@ -17,16 +17,18 @@ from tests.factories import enroll
 
 
 def memberctl(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("MEMBERCTL_", "LC_", "LANG"))
-    }  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "LC_", "LANG"))}
     clean.update({"COLUMNS": "120", "TERMINAL_WIDTH": "120", "MEMBERCTL_OPERATOR": "tester"})
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-m", "memberctl", "--db", db_url, "--no-input", *args],
-        capture_output=True, text=True, encoding="utf-8", env=clean, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=clean,
+        timeout=60,
+        check=False,
+    )
 
 
 NOT_FOUND = "error: no member 'M999999'; give a member number such as M000001"
@@ -103,8 +105,9 @@ def test_json_and_csv_are_byte_identical_in_both_languages(engine, db_url, args)
 def test_a_message_on_stderr_is_chinese_and_the_data_is_not(engine, db_url):
     enroll(engine, name="张三", phone="13800138000")
 
-    result = memberctl(db_url, "--lang", "zh", "points", "add", "M000001", "10",
-                       "--reason", "test", "-f", "json")  # fmt: skip
+    result = memberctl(
+        db_url, "--lang", "zh", "points", "add", "M000001", "10", "--reason", "test", "-f", "json"
+    )
 
     assert result.returncode == 0, result.stderr
     assert "积分" in result.stderr
@@ -112,8 +115,12 @@ def test_a_message_on_stderr_is_chinese_and_the_data_is_not(engine, db_url):
 
 
 def test_chinese_names_line_up_in_a_table(engine, db_url):
-    for name, phone in [("张三", "13800138000"), ("欧阳娜娜", "13900139000"),
-                        ("Li Lei", "13700137000"), ("王小明明明", "13600136000")]:  # fmt: skip
+    for name, phone in [
+        ("张三", "13800138000"),
+        ("欧阳娜娜", "13900139000"),
+        ("Li Lei", "13700137000"),
+        ("王小明明明", "13600136000"),
+    ]:
         enroll(engine, name=name, phone=phone, tags=["老客户"])
 
     result = memberctl(db_url, "--lang", "zh", "member", "list")

@@ -146,14 +146,26 @@ TERMS = {"CSV", "JSON", "xlsx", "csv", "SQLite", "sqlite", "PostgreSQL", "postgr
          "RFM", "KPI", "R", "F", "M", "UTF-8", "BOM", "gzip",
          "json"}  # `--format json`, as typed  # fmt: skip
 # Codes from the data above (campaign, survey and question codes; the operator; order numbers).
-CODES = {"birthday-double", "wake-up-coupon", "satisfaction", "overall", "visit_reason", "liked",
-         "recommend", "comments", "tester"}  # fmt: skip
-CODE_FORMS = [re.compile(p) for p in (
-    r"M\d{6}",  # member numbers
-    r"A\d+",  # order numbers
-    r"[A-Z0-9]{8}",  # coupon codes
-    r"memberctl",  # the command a message tells the clerk to type
-)]  # fmt: skip
+CODES = {
+    "birthday-double",
+    "wake-up-coupon",
+    "satisfaction",
+    "overall",
+    "visit_reason",
+    "liked",
+    "recommend",
+    "comments",
+    "tester",
+}
+CODE_FORMS = [
+    re.compile(p)
+    for p in (
+        r"M\d{6}",  # member numbers
+        r"A\d+",  # order numbers
+        r"[A-Z0-9]{8}",  # coupon codes
+        r"memberctl",  # the command a message tells the clerk to type
+    )
+]
 # What a command shows as code on purpose, and why.
 SHOWN_AS_CODE: dict[str, set[str]] = {
     # the tier table has a code column beside the names: the code is what --tier takes
@@ -209,9 +221,8 @@ def _english(path: str, text: str, places: tuple[str, str]) -> set[str]:
     allowed = TERMS | CODES | SHOWN_AS_CODE.get(path, set())
     words = {w for w in WORD.findall(text) if re.search("[A-Za-z]", w)}
     return {
-        w for w in words
-        if w not in allowed and not any(form.fullmatch(w) for form in CODE_FORMS)
-    }  # fmt: skip
+        w for w in words if w not in allowed and not any(form.fullmatch(w) for form in CODE_FORMS)
+    }
 
 
 DRIVER = r"""
@@ -248,12 +259,25 @@ def walked(tmp_path_factory, template):  # noqa: ARG001  (a migrated template ex
         "订单号,金额,时间,会员卡号\nB1,88.00,2026-11-22 10:00,M000002\n", encoding="utf-8"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "LC_", "LANG"))}
-    env.update({"MEMBERCTL_LANG": "zh", "COLUMNS": "200", "TERMINAL_WIDTH": "200",
-                "MEMBERCTL_OPERATOR": "tester", "PYTHONPATH": str(ROOT)})  # fmt: skip
+    env.update(
+        {
+            "MEMBERCTL_LANG": "zh",
+            "COLUMNS": "200",
+            "TERMINAL_WIDTH": "200",
+            "MEMBERCTL_OPERATOR": "tester",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     result = subprocess.run(
-        [sys.executable, "-c", DRIVER], input=json.dumps([db, str(tmp), STEPS]),
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=600, check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", DRIVER],
+        input=json.dumps([db, str(tmp), STEPS]),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return (str(tmp), db), json.loads(result.stdout)
 
@@ -305,9 +329,12 @@ def test_no_english_word_in_a_chinese_workbook(walked, report):
     places, _ = walked
     book = openpyxl.load_workbook(Path(places[0]) / f"{report}.xlsx", read_only=True)
     cells = " ".join(
-        str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
-        for value in row if isinstance(value, str)
-    )  # fmt: skip
+        str(value)
+        for sheet in book
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    )
     book.close()
     words = _english(f"xlsx {report}", cells, places)
     assert not words, f"English in the {report} workbook: {' '.join(sorted(words))}"

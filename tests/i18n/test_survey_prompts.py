@@ -24,24 +24,39 @@ DOWN, SPACE, ENTER = "\x1b[B", " ", "\r"
 
 def _env(lang: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBERCTL_", "LC_", "LANG"))}
-    return {**env, "MEMBERCTL_OPERATOR": "clerk", "MEMBERCTL_LANG": lang, "TERM": "xterm",
-            "COLUMNS": "100"}  # fmt: skip
+    return {
+        **env,
+        "MEMBERCTL_OPERATOR": "clerk",
+        "MEMBERCTL_LANG": lang,
+        "TERM": "xterm",
+        "COLUMNS": "100",
+    }
 
 
 def _take(tmp_path: Path, lang: str) -> str:
     db = tmp_path / "t.db"
     survey = tmp_path / "visit.toml"
     survey.write_text(SMALL, encoding="utf-8")
-    for args in (("survey", "load", str(survey)),
-                 ("member", "enroll", "--name", "张三", "--phone", "13800000001")):  # fmt: skip
-        child = pexpect.spawn(sys.executable, ["-m", "memberctl", "--db", str(db), "--no-input",
-                              *args], env=_env(lang), encoding="utf-8", timeout=60)  # fmt: skip
+    for args in (
+        ("survey", "load", str(survey)),
+        ("member", "enroll", "--name", "张三", "--phone", "13800000001"),
+    ):
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "memberctl", "--db", str(db), "--no-input", *args],
+            env=_env(lang),
+            encoding="utf-8",
+            timeout=60,
+        )
         child.expect(pexpect.EOF)
     child = pexpect.spawn(
-        sys.executable, ["-m", "memberctl", "--db", str(db), "survey", "take", "visit",
-                         "13800000001"],
-        env=_env(lang), encoding="utf-8", timeout=60, dimensions=(30, 100),
-    )  # fmt: skip
+        sys.executable,
+        ["-m", "memberctl", "--db", str(db), "survey", "take", "visit", "13800000001"],
+        env=_env(lang),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(30, 100),
+    )
     child.logfile_read = io.StringIO()
     child.expect("打分")
     child.send(DOWN + ENTER)

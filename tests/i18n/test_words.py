@@ -34,9 +34,18 @@ def test_rejections_in_chinese_keep_keys_columns_and_exit_code(db_url, tmp_path)
 
     assert result.returncode == 5, result.stderr
     report = json.loads(result.stdout)
-    assert list(report) == ["inserted", "updated", "skipped", "rejected", "would_insert",
-                            "would_update", "dry_run", "errors", "header_row",
-                            "total_rows"]  # fmt: skip
+    assert list(report) == [
+        "inserted",
+        "updated",
+        "skipped",
+        "rejected",
+        "would_insert",
+        "would_update",
+        "dry_run",
+        "errors",
+        "header_row",
+        "total_rows",
+    ]
     assert [list(e) for e in report["errors"]][0] == ["row", "column", "value", "message"]
     messages = {(e["row"], e["column"]): e["message"] for e in report["errors"]}
     assert messages == {
@@ -80,9 +89,11 @@ def test_a_purchase_for_no_member_is_rejected_in_chinese(db_url, tmp_path):
     assert result.returncode == 5, result.stderr
     [error] = json.loads(result.stdout)["errors"]
     assert error == {
-        "row": 2, "column": "会员卡号", "value": "M000009",
+        "row": 2,
+        "column": "会员卡号",
+        "value": "M000009",
         "message": "没有会员 M000009；请先导入或登记该会员",
-    }  # fmt: skip
+    }
 
 
 def _gold_woman(engine):
@@ -149,8 +160,9 @@ def test_a_workbook_in_chinese_has_chinese_headers_and_chart_titles(engine, db_u
     _gold_woman(engine)
     out = tmp_path / "growth.xlsx"
 
-    result = memberctl(db_url, "--lang", "zh", "report", "growth", "--as-of", "2026-11-25",
-                       "--out", str(out))  # fmt: skip
+    result = memberctl(
+        db_url, "--lang", "zh", "report", "growth", "--as-of", "2026-11-25", "--out", str(out)
+    )
 
     assert result.returncode == 0, result.stderr
     rows = list(openpyxl.load_workbook(out)["增长"].iter_rows(values_only=True))
@@ -165,38 +177,66 @@ def test_a_workbook_in_chinese_has_chinese_headers_and_chart_titles(engine, db_u
 @pytest.mark.parametrize(
     ("args", "chinese", "english"),
     [
-        (["member", "show"], "错误：缺少参数 'REF'。（参见 'memberctl member show --help'）",
-         "error: Missing argument 'REF'. (see 'memberctl member show --help')"),
-        (["member", "show", "A", "B"],
-         "错误：多余的参数（B）（参见 'memberctl member show --help'）",
-         "error: Got unexpected extra argument(s) (B) (see 'memberctl member show --help')"),
-        (["member", "list", "--bogus"],
-         "错误：没有选项 --bogus（参见 'memberctl member list --help'）",
-         "error: No such option: --bogus (see 'memberctl member list --help')"),
-        (["member", "list", "--limit", "abc"],
-         "错误：'--limit' 的值无效：请填写整数（参见 'memberctl member list --help'）",
-         "error: Invalid value for '--limit': "),
-        (["member", "list", "--limit", "0"],
-         "错误：'--limit' 的值无效：请填写 1 或更大的数（参见 'memberctl member list --help'）",
-         "error: Invalid value for '--limit': Input should be greater than or equal to 1"),
-        (["import", "members", "m.csv", "--header-row", "0"],
-         "错误：'--header-row' 的值无效：请填写 1 或更大的数"
-         "（参见 'memberctl import members --help'）",
-         "error: Invalid value for '--header-row': Input should be greater than or equal to 1"),
-        (["report", "growth", "--months", "601"],
-         "错误：'--months' 的值无效：请填写 600 或更小的数"
-         "（参见 'memberctl report growth --help'）",
-         "error: Invalid value for '--months': Input should be less than or equal to 600"),
-        (["member", "list", "--limit"], "错误：选项 '--limit' 需要一个值。",
-         "error: Option '--limit' requires an argument."),
-        (["member", "lst"],
-         "错误：没有命令 'lst'；是不是 'list'？（参见 'memberctl member --help'）",
-         "error: No such command 'lst'. Did you mean 'list'? (see 'memberctl member --help')"),
+        (
+            ["member", "show"],
+            "错误：缺少参数 'REF'。（参见 'memberctl member show --help'）",
+            "error: Missing argument 'REF'. (see 'memberctl member show --help')",
+        ),
+        (
+            ["member", "show", "A", "B"],
+            "错误：多余的参数（B）（参见 'memberctl member show --help'）",
+            "error: Got unexpected extra argument(s) (B) (see 'memberctl member show --help')",
+        ),
+        (
+            ["member", "list", "--bogus"],
+            "错误：没有选项 --bogus（参见 'memberctl member list --help'）",
+            "error: No such option: --bogus (see 'memberctl member list --help')",
+        ),
+        (
+            ["member", "list", "--limit", "abc"],
+            "错误：'--limit' 的值无效：请填写整数（参见 'memberctl member list --help'）",
+            "error: Invalid value for '--limit': ",
+        ),
+        (
+            ["member", "list", "--limit", "0"],
+            "错误：'--limit' 的值无效：请填写 1 或更大的数（参见 'memberctl member list --help'）",
+            "error: Invalid value for '--limit': Input should be greater than or equal to 1",
+        ),
+        (
+            ["import", "members", "m.csv", "--header-row", "0"],
+            "错误：'--header-row' 的值无效：请填写 1 或更大的数"
+            "（参见 'memberctl import members --help'）",
+            "error: Invalid value for '--header-row': Input should be greater than or equal to 1",
+        ),
+        (
+            ["report", "growth", "--months", "601"],
+            "错误：'--months' 的值无效：请填写 600 或更小的数"
+            "（参见 'memberctl report growth --help'）",
+            "error: Invalid value for '--months': Input should be less than or equal to 600",
+        ),
+        (
+            ["member", "list", "--limit"],
+            "错误：选项 '--limit' 需要一个值。",
+            "error: Option '--limit' requires an argument.",
+        ),
+        (
+            ["member", "lst"],
+            "错误：没有命令 'lst'；是不是 'list'？（参见 'memberctl member --help'）",
+            "error: No such command 'lst'. Did you mean 'list'? (see 'memberctl member --help')",
+        ),
     ],
-    ids=["missing-argument", "extra-argument", "no-such-option", "bad-integer", "too-small",
-         "too-small-header-row", "too-large", "no-value",
-         "no-such-command"],
-)  # fmt: skip
+    ids=[
+        "missing-argument",
+        "extra-argument",
+        "no-such-option",
+        "bad-integer",
+        "too-small",
+        "too-small-header-row",
+        "too-large",
+        "no-value",
+        "no-such-command",
+    ],
+)
 def test_usage_errors_in_chinese_keep_exit_2(db_url, args, chinese, english):
     zh = memberctl(db_url, "--lang", "zh", *args)
     en = memberctl(db_url, *args)

@@ -174,12 +174,23 @@ def test_kpi_rows_are_words_in_both_languages(engine, db_url, run):  # noqa: ARG
         return [line.split("  ")[0] for line in rows[start:]]
 
     assert labels(zh.stdout) == [
-        "活跃会员", "复购率", "客单价", "消费频次", "新会员", "消费笔数", "营业额",
-    ]  # fmt: skip
+        "活跃会员",
+        "复购率",
+        "客单价",
+        "消费频次",
+        "新会员",
+        "消费笔数",
+        "营业额",
+    ]
     assert labels(en.stdout) == [
-        "Active members", "Repurchase rate", "Average order value", "Purchase frequency",
-        "New members", "Purchases", "Revenue",
-    ]  # fmt: skip
+        "Active members",
+        "Repurchase rate",
+        "Average order value",
+        "Purchase frequency",
+        "New members",
+        "Purchases",
+        "Revenue",
+    ]
 
 
 def test_unnamed_records_read_as_labelled_rows_in_english(engine, run):
@@ -192,8 +203,13 @@ def test_unnamed_records_read_as_labelled_rows_in_english(engine, run):
         return [line.split("  ")[0] for line in _lines(result.stdout)]
 
     assert labels("points", "balance", "M000001") == [
-        "Member no", "Points", "Available", "Lapsed", "Next expiry", "Points expiring then",
-    ]  # fmt: skip
+        "Member no",
+        "Points",
+        "Available",
+        "Lapsed",
+        "Next expiry",
+        "Points expiring then",
+    ]
     assert labels("wallet", "balance", "M000001") == ["Member no", "Balance", "Refundable"]
     assert labels("report", "liability") == ["As of", "Points", "Balance"]
 
@@ -207,8 +223,11 @@ def test_db_info_is_a_table_of_labelled_rows_and_row_counts(engine, run):
     rows = _lines(result.stdout)
     labels = [line.split("  ")[0] for line in rows]  # a long value wraps onto lines of its own
     assert [label for label in labels if label][:4] == [
-        "Database", "Backend", "Schema version", "Newest schema version",
-    ]  # fmt: skip
+        "Database",
+        "Backend",
+        "Schema version",
+        "Newest schema version",
+    ]
     assert "{" not in result.stdout
     counts = {line.split()[0]: int(line.split()[1]) for line in rows if line[:1].islower()}
     assert counts["member"] == 1 and counts == data["rows"]
@@ -220,8 +239,9 @@ def test_notify_render_counts_rows_written(engine, db_url, tmp_path):
     template = tmp_path / "t.txt"
     template.write_text("{name}您好\n", encoding="utf-8")
 
-    zh = _zh(db_url, "notify", "render", "--template", str(template), "--out",
-             str(tmp_path / "n.csv"))  # fmt: skip
+    zh = _zh(
+        db_url, "notify", "render", "--template", str(template), "--out", str(tmp_path / "n.csv")
+    )
 
     labels = [line.split()[0] for line in _lines(zh.stdout)]
     assert labels == ["写入", "截至", "行数", "不接收营销（已跳过）"]

@@ -87,10 +87,15 @@ _truncate_after = killing.truncate_after  # an autouse fixture
 def _member_rows(k: int) -> list[list[Any]]:
     """File k: ROWS new members, phones 139kk000000 upwards, opening points and balance."""
     return [["姓名", "手机号", "积分", "余额", "标签"]] + [
-        [f"k{k}m{i}", f"139{k:02d}{i:06d}", i % 97, f"{i % 50}.{i % 100:02d}",
-         "vip,new" if i % 3 == 0 else ""]
+        [
+            f"k{k}m{i}",
+            f"139{k:02d}{i:06d}",
+            i % 97,
+            f"{i % 50}.{i % 100:02d}",
+            "vip,new" if i % 3 == 0 else "",
+        ]
         for i in range(ROWS)
-    ]  # fmt: skip
+    ]
 
 
 def _write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
@@ -115,8 +120,11 @@ def _member_file(tmp_path: Path, k: int, suffix: str) -> Path:
 
 def _expected(k: int) -> dict[str, Any]:
     rows = _member_rows(k)[1:]
-    return {"members": ROWS, "points": sum(r[2] for r in rows),
-            "balance": sum((Decimal(r[3]) for r in rows), Decimal("0.00"))}  # fmt: skip
+    return {
+        "members": ROWS,
+        "points": sum(r[2] for r in rows),
+        "balance": sum((Decimal(r[3]) for r in rows), Decimal("0.00")),
+    }
 
 
 def _purchase_rows(p: int) -> list[list[Any]]:
@@ -133,8 +141,12 @@ def _command(db_url: str, *args: str) -> list[str]:
 
 
 def _env(hold: int = 0) -> dict[str, str]:
-    return {**os.environ, "MEMBERCTL_OPERATOR": "killer", "KILL_CHUNK_ROWS": str(CHUNK_ROWS),
-            "KILL_HOLD_AFTER_CHUNK": str(hold)}  # fmt: skip
+    return {
+        **os.environ,
+        "MEMBERCTL_OPERATOR": "killer",
+        "KILL_CHUNK_ROWS": str(CHUNK_ROWS),
+        "KILL_HOLD_AFTER_CHUNK": str(hold),
+    }
 
 
 def _popen(command: list[str], hold: int = 0) -> subprocess.Popen[bytes]:
@@ -173,8 +185,9 @@ _db_check = killing.db_check
 
 
 def _record(test: str, backend: str, point: str, work: float, **what: Any) -> None:
-    OUTCOMES.append({"test": test, "backend": backend, "point": point, "work": round(work, 2),
-                     **what})  # fmt: skip
+    OUTCOMES.append(
+        {"test": test, "backend": backend, "point": point, "work": round(work, 2), **what}
+    )
     sys.stderr.write(f"{OUTCOMES[-1]}\n")
 
 
@@ -209,13 +222,23 @@ def _file_state(engine: Engine, k: int) -> dict[str, Any]:
         ledger_balance = session.exec(
             select(func.sum(WalletEntry.amount)).where(WalletEntry.member_id.in_(ids))  # type: ignore[attr-defined]
         ).one()[0]
-    return {"members": count, "points": points, "balance": balance,
-            "ledger_points": ledger_points, "ledger_balance": ledger_balance}  # fmt: skip
+    return {
+        "members": count,
+        "points": points,
+        "balance": balance,
+        "ledger_points": ledger_points,
+        "ledger_balance": ledger_balance,
+    }
 
 
 def _nothing() -> dict[str, Any]:
-    return {"members": 0, "points": None, "balance": None, "ledger_points": None,
-            "ledger_balance": None}  # fmt: skip
+    return {
+        "members": 0,
+        "points": None,
+        "balance": None,
+        "ledger_points": None,
+        "ledger_balance": None,
+    }
 
 
 def _all(k: int) -> dict[str, Any]:
@@ -274,8 +297,9 @@ def _import_members_killed(
         )
     for k, (point, kill) in enumerate(points, 1):
         outcome, committed = _members_round(run, engine, command(k), k, kill)
-        _record(test, backend, point, work, rows=ROWS, outcome=outcome,
-                committed_before_kill=committed)  # fmt: skip
+        _record(
+            test, backend, point, work, rows=ROWS, outcome=outcome, committed_before_kill=committed
+        )
     total = _totals(engine)
     assert total["members"] == (ROWS * (len(points) + 1),)
     assert total["runs"] == (("done", 2 * len(points) + 1),)
@@ -305,9 +329,12 @@ def _orders(engine: Engine, p: int) -> tuple[int, int, int, int]:
     mine = Purchase.order_no.like(f"P{p}-%")  # type: ignore[attr-defined]
     with transaction(engine, write=False) as session:
         rows, distinct, earned = session.exec(
-            select(func.count(), func.count(func.distinct(Purchase.order_no)),
-                   func.coalesce(func.sum(Purchase.points_earned), 0)).where(mine)
-        ).one()  # fmt: skip
+            select(
+                func.count(),
+                func.count(func.distinct(Purchase.order_no)),
+                func.coalesce(func.sum(Purchase.points_earned), 0),
+            ).where(mine)
+        ).one()
         ledger = session.exec(
             select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
                 PointsEntry.kind == "earn",
@@ -353,8 +380,15 @@ def test_sigkill_purchase_import_then_rerun(run, engine, db_url, tmp_path):
         assert after.pop("runs") != done.pop("runs")
         assert after == done  # nothing doubled, no points earned twice
         _db_check(run)
-        _record("import purchases", backend, f"random {delay:.2f}s", work, rows=ROWS,
-                outcome=outcome, committed_before_kill=committed)  # fmt: skip
+        _record(
+            "import purchases",
+            backend,
+            f"random {delay:.2f}s",
+            work,
+            rows=ROWS,
+            outcome=outcome,
+            committed_before_kill=committed,
+        )
     with transaction(engine, write=False) as session:
         cached = session.exec(select(func.sum(Member.points))).one()[0]
     assert cached == _expected(0)["points"] + earned * (max(1, KILLS) + 1)

@@ -66,8 +66,11 @@ def test_no_bar_for_a_small_file_or_for_json(db_url, engine, tmp_path, mid):  # 
 def test_no_bar_when_stderr_is_not_a_terminal(db_url, engine, mid):  # noqa: ARG001
     result = subprocess.run(
         [sys.executable, "-m", "memberctl", "--db", db_url, "import", "members", str(mid)],
-        capture_output=True, text=True, env=_env(), timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "importing" not in result.stderr and "━" not in result.stderr
     assert "5000" in result.stdout

@@ -75,12 +75,22 @@ _truncate_after = killing.truncate_after  # an autouse fixture
 
 def _members(count: int, tier: Any = "basic", below_since: Any = None) -> list[dict[str, Any]]:
     return [
-        {"member_no": f"K{i:07d}", "name": f"m{i}", "phone": f"+86137{i:08d}",
-         "tier_code": tier(i) if callable(tier) else tier, "status": "active", "points": 0,
-         "balance": Decimal("0.00"), "joined_at": NOW, "created_at": NOW, "updated_at": NOW,
-         "opt_out": False, "below_tier_since": below_since(i) if callable(below_since) else None}
+        {
+            "member_no": f"K{i:07d}",
+            "name": f"m{i}",
+            "phone": f"+86137{i:08d}",
+            "tier_code": tier(i) if callable(tier) else tier,
+            "status": "active",
+            "points": 0,
+            "balance": Decimal("0.00"),
+            "joined_at": NOW,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "opt_out": False,
+            "below_tier_since": below_since(i) if callable(below_since) else None,
+        }
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def _ids(session: Session) -> list[int]:
@@ -125,8 +135,16 @@ def _count(engine: Engine, query: Any) -> int:
 
 
 def _record(test: str, backend: str, day: dt.date, delay: float, work: float, **what: Any) -> None:
-    OUTCOMES.append({"test": test, "backend": backend, "day": day.isoformat(),
-                     "delay": round(delay, 2), "work": round(work, 2), **what})  # fmt: skip
+    OUTCOMES.append(
+        {
+            "test": test,
+            "backend": backend,
+            "day": day.isoformat(),
+            "delay": round(delay, 2),
+            "work": round(work, 2),
+            **what,
+        }
+    )
     sys.stderr.write(f"{OUTCOMES[-1]}\n")  # the figures for docs/reliability.md (-s)
 
 
@@ -149,9 +167,10 @@ def _day_counts(engine: Engine, code: str, day: dt.date) -> tuple[int, int, int]
     given = (
         select(func.count()).select_from(Coupon).where(Coupon.valid_from == day)
         if code == "voucher"
-        else select(func.count()).select_from(PointsEntry).where(
-            PointsEntry.kind == "campaign", PointsEntry.reason == f"campaign thanks {day}")
-    )  # fmt: skip
+        else select(func.count())
+        .select_from(PointsEntry)
+        .where(PointsEntry.kind == "campaign", PointsEntry.reason == f"campaign thanks {day}")
+    )
     return runs, awards, _count(engine, given)
 
 
@@ -183,8 +202,16 @@ def test_sigkill_campaign_runs_at_random_points_then_rerun(run, engine, db_url, 
         assert again["awarded"] == (0 if after_kill[0] else members), again
         assert again["already_awarded"] == (members if after_kill[0] else 0), again
         assert _day_counts(engine, code, day) == (1, members, members)
-        _record("campaign run", backend, day, delay, work[code], campaign=code, outcome=outcome,
-                committed_before_kill=bool(after_kill[0]))  # fmt: skip
+        _record(
+            "campaign run",
+            backend,
+            day,
+            delay,
+            work[code],
+            campaign=code,
+            outcome=outcome,
+            committed_before_kill=bool(after_kill[0]),
+        )
 
     thanks_days = 1 + sum(1 for k in range(1, KILLS + 1) if k % 2 == 0)
     voucher_days = 1 + KILLS + 1 - thanks_days
@@ -224,18 +251,33 @@ def _seed_nightly(engine: Engine, n: int) -> None:
         session.execute(insert(Member), rows)
         ids = _ids(session)
         lots = [
-            {"member_id": m, "kind": "adjust", "points": points, "reason": "seed",
-             "operator": "seed", "at": NOW, "expires_on": expires}
+            {
+                "member_id": m,
+                "kind": "adjust",
+                "points": points,
+                "reason": "seed",
+                "operator": "seed",
+                "at": NOW,
+                "expires_on": expires,
+            }
             for i, m in enumerate(ids)
             for points, expires in ((100, day(i) - dt.timedelta(days=1)), (50, None))
-        ]  # fmt: skip
+        ]
         session.execute(insert(PointsEntry), lots)
         bought = [
-            {"member_id": m, "order_no": f"K{i}", "store": "", "amount": Decimal("1500.00"),
-             "at": dt.datetime.combine(day(i), dt.time(10)), "points_earned": 0,
-             "operator": "seed", "created_at": NOW}
-            for i, m in enumerate(ids) if i % 4 == 0
-        ]  # fmt: skip
+            {
+                "member_id": m,
+                "order_no": f"K{i}",
+                "store": "",
+                "amount": Decimal("1500.00"),
+                "at": dt.datetime.combine(day(i), dt.time(10)),
+                "points_earned": 0,
+                "operator": "seed",
+                "created_at": NOW,
+            }
+            for i, m in enumerate(ids)
+            if i % 4 == 0
+        ]
         session.execute(insert(Purchase), bought)
 
 
@@ -300,8 +342,16 @@ def test_sigkill_nightly_at_random_points_then_rerun(run, engine, db_url, tmp_pa
         assert done["awards"][day.isoformat()] == n
         assert after_kill["tiers"] in (before["tiers"], done["tiers"])  # whole or not at all
         steps = [s for s in ("expire", "tiers", "awards") if after_kill[s] != before[s]]
-        _record("nightly", backend, day, delay, work, outcome=outcome, steps_done_before=steps,
-                rerun_campaigns=[c["campaign"] for c in again["campaigns"]])  # fmt: skip
+        _record(
+            "nightly",
+            backend,
+            day,
+            delay,
+            work,
+            outcome=outcome,
+            steps_done_before=steps,
+            rerun_campaigns=[c["campaign"] for c in again["campaigns"]],
+        )
 
     _db_check(run)
     final = _nightly_state(engine)
@@ -314,8 +364,13 @@ def test_sigkill_nightly_at_random_points_then_rerun(run, engine, db_url, tmp_pa
         rows = session.exec(select(Member.member_no, Member.tier_code, Member.points)).all()
     assert {no: tier for no, tier, _ in rows} == {f"K{i:07d}": _expected_tier(i) for i in range(n)}
     assert {p for _, _, p in rows} == {50 + 10 * DAYS}
-    assert _count(engine, select(func.count()).select_from(PointsEntry).where(
-        PointsEntry.kind == "expire")) == n  # fmt: skip
+    assert (
+        _count(
+            engine,
+            select(func.count()).select_from(PointsEntry).where(PointsEntry.kind == "expire"),
+        )
+        == n
+    )
 
 
 def _assert_steps_whole(

@@ -54,9 +54,13 @@ print(json.dumps(report), flush=True)
 def _start(db_url: str, who: str, verb: str, members: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, db_url, who, verb, ",".join(members)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, encoding="utf-8", cwd=ROOT,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+    )
 
 
 def _race(db_url: str, verb: str, members: list[str]) -> list[tuple[list, str]]:

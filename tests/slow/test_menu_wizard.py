@@ -21,15 +21,26 @@ BACKSPACE = "\x7f"
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERCTL_")}
-    return {**env, "MEMBERCTL_OPERATOR": "clerk", "TERM": "xterm", "COLUMNS": "100",
-            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", **extra}  # fmt: skip
+    return {
+        **env,
+        "MEMBERCTL_OPERATOR": "clerk",
+        "TERM": "xterm",
+        "COLUMNS": "100",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        **extra,
+    }
 
 
 def spawn(db_url: str, *args: str, **env: str) -> pexpect.spawn:
     return pexpect.spawn(
-        sys.executable, ["-m", "memberctl", "--db", db_url, *args],
-        env=_env(**env), encoding="utf-8", timeout=60, dimensions=(40, 120),
-    )  # fmt: skip
+        sys.executable,
+        ["-m", "memberctl", "--db", db_url, *args],
+        env=_env(**env),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 120),
+    )
 
 
 def finish(child: pexpect.spawn) -> tuple[int, str]:
@@ -41,8 +52,11 @@ def finish(child: pexpect.spawn) -> tuple[int, str]:
 def cli_json(db_url: str, *args: str) -> object:
     result = subprocess.run(
         [sys.executable, "-m", "memberctl", "--db", db_url, "--no-input", *args, "-f", "json"],
-        capture_output=True, text=True, env=_env(), timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -81,10 +95,20 @@ def test_wizard_asks_field_by_field_and_writes_on_yes(db_url, engine):  # noqa: 
     status, output = finish(child)
     assert status == 0, output
     member = cli_json(db_url, "member", "show", "13800138000")
-    assert member | {
-        "member_no": "M000001", "name": "张三丰", "gender": "female", "birthday": "1990-05-06",
-        "tier": "silver", "store": "朝阳店", "tags": ["vip", "新客"], "status": "active",
-    } == member  # fmt: skip
+    assert (
+        member
+        | {
+            "member_no": "M000001",
+            "name": "张三丰",
+            "gender": "female",
+            "birthday": "1990-05-06",
+            "tier": "silver",
+            "store": "朝阳店",
+            "tags": ["vip", "新客"],
+            "status": "active",
+        }
+        == member
+    )
 
 
 def test_wizard_writes_nothing_on_no(db_url, engine):
@@ -183,16 +207,24 @@ def test_ctrl_c_at_the_menu_leaves(db_url, engine):  # noqa: ARG001
 
 def test_no_terminal_or_no_input_shows_help_instead_of_the_menu(db_url, engine):  # noqa: ARG001
     piped = subprocess.run(
-        [sys.executable, "-m", "memberctl", "--db", db_url], stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, env=_env(), timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-m", "memberctl", "--db", db_url],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert piped.returncode == 2
     assert "What would you like to do" not in piped.stdout + piped.stderr
     assert "error: Missing command." in piped.stderr
     bare = subprocess.run(
-        [sys.executable, "-m", "memberctl"], stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, env=_env(), timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-m", "memberctl"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert bare.returncode == 2 and "Usage: " in bare.stdout
     child = spawn(db_url, MEMBERCTL_NO_INPUT="1")
     status, output = finish(child)

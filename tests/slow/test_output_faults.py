@@ -109,8 +109,13 @@ def test_a_full_disk_leaves_the_previous_file_and_nothing_else(db_url, shop, tmp
     folder = tmp_path / "out"
     folder.mkdir()
     reference = tmp_path / f"reference{SUFFIX[writer]}"
-    clean = subprocess.run(_command(db_url, _args(writer, reference, shop)), env=_env(),
-                           cwd=ROOT, capture_output=True, timeout=300)  # fmt: skip
+    clean = subprocess.run(
+        _command(db_url, _args(writer, reference, shop)),
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
     assert clean.returncode == CLEAN_EXIT.get(writer, 0), clean.stderr.decode()
     size = reference.stat().st_size
     limit = size // 2
@@ -119,8 +124,14 @@ def test_a_full_disk_leaves_the_previous_file_and_nothing_else(db_url, shop, tmp
     out.write_bytes(PREVIOUS)
     before_inputs = _names(shop)
 
-    full = subprocess.run(_command(db_url, _args(writer, out, shop)), env=_env(), cwd=ROOT,
-                          capture_output=True, timeout=300, preexec_fn=_limited(limit))  # fmt: skip
+    full = subprocess.run(
+        _command(db_url, _args(writer, out, shop)),
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+        preexec_fn=_limited(limit),
+    )
 
     reason = (
         "a write to the disk failed (is it full?)"
@@ -137,8 +148,9 @@ def test_a_full_disk_leaves_the_previous_file_and_nothing_else(db_url, shop, tmp
 
 
 def _start(db_url: str, args: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(_command(db_url, args), env=_env(), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        _command(db_url, args), env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def _wait_for_temporary(process: subprocess.Popen[bytes], folder: Path, name: str) -> bool:

@@ -23,10 +23,23 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_missing_name_without_a_terminal_is_a_usage_error(db_url):
     result = subprocess.run(
-        [sys.executable, "-m", "memberctl", "--db", db_url, "member", "enroll",
-         "--phone", "13800000001"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=_env(), timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "memberctl",
+            "--db",
+            db_url,
+            "member",
+            "enroll",
+            "--phone",
+            "13800000001",
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: missing --name; give --name (prompts need a terminal)"
@@ -38,10 +51,12 @@ def test_missing_name_without_a_terminal_is_a_usage_error(db_url):
 def test_no_input_env_never_prompts_even_on_a_terminal(tmp_path):
     db = tmp_path / "t.db"
     child = pexpect.spawn(
-        sys.executable, ["-m", "memberctl", "--db", str(db), "member", "enroll",
-                         "--phone", "13800000001"],
-        env=_env(MEMBERCTL_NO_INPUT="1"), encoding="utf-8", timeout=60,
-    )  # fmt: skip
+        sys.executable,
+        ["-m", "memberctl", "--db", str(db), "member", "enroll", "--phone", "13800000001"],
+        env=_env(MEMBERCTL_NO_INPUT="1"),
+        encoding="utf-8",
+        timeout=60,
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
@@ -52,18 +67,46 @@ def test_no_input_env_never_prompts_even_on_a_terminal(tmp_path):
 def test_a_terminal_is_asked_for_the_missing_name(tmp_path):
     db = tmp_path / "t.db"
     child = pexpect.spawn(
-        sys.executable, ["-m", "memberctl", "--db", str(db), "member", "enroll",
-                         "--phone", "13800000001", "-f", "json"],
-        env=_env(), encoding="utf-8", timeout=60, dimensions=(24, 100),
-    )  # fmt: skip
+        sys.executable,
+        [
+            "-m",
+            "memberctl",
+            "--db",
+            str(db),
+            "member",
+            "enroll",
+            "--phone",
+            "13800000001",
+            "-f",
+            "json",
+        ],
+        env=_env(),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, 100),
+    )
     child.expect("Name")
     child.send("Zhang San\r")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
     shown = subprocess.run(
-        [sys.executable, "-m", "memberctl", "--db", str(db), "--no-input", "member", "show",
-         "13800000001", "-f", "json"],
-        capture_output=True, text=True, env=_env(), timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "memberctl",
+            "--db",
+            str(db),
+            "--no-input",
+            "member",
+            "show",
+            "13800000001",
+            "-f",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert json.loads(shown.stdout)["name"] == "Zhang San"

@@ -79,9 +79,14 @@ class Model:
 def _memberctl(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "memberctl", "--db", db_url, "--no-input", *args, "-f", "json"],
-        env={**os.environ, "MEMBERCTL_OPERATOR": "clerk"}, cwd=ROOT, capture_output=True,
-        text=True, encoding="utf-8", timeout=300, check=False,
-    )  # fmt: skip
+        env={**os.environ, "MEMBERCTL_OPERATOR": "clerk"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
 
 
 def _timed(model: Model, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -100,28 +105,56 @@ def _ok(done: subprocess.CompletedProcess[str], what: str) -> Any:
 
 def _seed_bulk(engine: Engine, day0: dt.date) -> None:
     rows = [
-        {"member_no": f"B{i:06d}", "name": f"b{i}", "phone": f"+86136{i:08d}",
-         "tier_code": "basic", "status": "active", "points": 100, "balance": Decimal("0.00"),
-         "store": "bulk", "joined_at": NOW, "created_at": NOW, "updated_at": NOW,
-         "opt_out": False}
+        {
+            "member_no": f"B{i:06d}",
+            "name": f"b{i}",
+            "phone": f"+86136{i:08d}",
+            "tier_code": "basic",
+            "status": "active",
+            "points": 100,
+            "balance": Decimal("0.00"),
+            "store": "bulk",
+            "joined_at": NOW,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "opt_out": False,
+        }
         for i in range(BULK)
-    ]  # fmt: skip
+    ]
     with transaction(engine) as session:
         session.execute(insert(Member), rows)
         ids = session.exec(select(Member.id).order_by(Member.id)).scalars().all()
         lots = [
-            {"member_id": m, "kind": "adjust", "points": 100, "reason": "seed", "operator": "s",
-             "at": NOW, "expires_on": day0 + dt.timedelta(days=i % LAPSE_DAYS - 1)}
+            {
+                "member_id": m,
+                "kind": "adjust",
+                "points": 100,
+                "reason": "seed",
+                "operator": "s",
+                "at": NOW,
+                "expires_on": day0 + dt.timedelta(days=i % LAPSE_DAYS - 1),
+            }
             for i, m in enumerate(ids)
-        ]  # fmt: skip
+        ]
         session.execute(insert(PointsEntry), lots)
 
 
 # -- the clerk -------------------------------------------------------------------------------
 def _enroll(db_url: str, model: Model, rng: random.Random) -> None:
     phone = f"1380000{len(model.points):04d}"
-    data = _ok(_timed(model, db_url, "member", "enroll", "--name", f"顾客{len(model.points)}",
-                          "--phone", phone), "enroll")  # fmt: skip
+    data = _ok(
+        _timed(
+            model,
+            db_url,
+            "member",
+            "enroll",
+            "--name",
+            f"顾客{len(model.points)}",
+            "--phone",
+            phone,
+        ),
+        "enroll",
+    )
     no = data["member_no"]
     model.points[no], model.balance[no], model.spend[no] = 0, Decimal("0.00"), Decimal("0.00")
     del rng
@@ -132,8 +165,10 @@ def _purchase(db_url: str, model: Model, rng: random.Random, no: str) -> None:
     if model.spend[no] + amount >= SPEND_CAP:
         return _enroll(db_url, model, rng)
     order = f"S{len(model.orders):05d}"
-    data = _ok(_timed(model, db_url, "purchase", "record", no, str(amount), "--order-no", order),
-               "purchase")  # fmt: skip
+    data = _ok(
+        _timed(model, db_url, "purchase", "record", no, str(amount), "--order-no", order),
+        "purchase",
+    )
     earned = int(amount)  # basic tier, 1 point per 1.00, no birthday: floor(amount)
     assert (data["points_earned"], data["duplicate"]) == (earned, False), data
     model.points[no] += earned
@@ -228,10 +263,15 @@ def test_a_clerk_and_the_nightly_job_at_once(run, engine, db_url, tmp_path):
     _assert_bulk(engine, day0, days)
     result = run("db", "check", "-f", "json")
     assert (result.exit_code, json.loads(result.stdout)) == (0, {"ok": True, "problems": []})
-    figures = {"backend": engine.dialect.name, "seconds": SECONDS, "nightlies": len(days),
-               "clerk": model.counts, "members": len(model.points),
-               "slowest": round(max(model.seconds), 2),
-               "mean": round(sum(model.seconds) / len(model.seconds), 2)}  # fmt: skip
+    figures = {
+        "backend": engine.dialect.name,
+        "seconds": SECONDS,
+        "nightlies": len(days),
+        "clerk": model.counts,
+        "members": len(model.points),
+        "slowest": round(max(model.seconds), 2),
+        "mean": round(sum(model.seconds) / len(model.seconds), 2),
+    }
     sys.stderr.write(f"{figures}\n")  # the figures for docs/reliability.md (-s)
 
 

@@ -26,15 +26,24 @@ DOWN, SPACE, ENTER = "\x1b[B", " ", "\r"
 
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERCTL_")}
-    return {**env, "MEMBERCTL_OPERATOR": "clerk", "MEMBERCTL_LANG": "en", "TERM": "xterm",
-            "COLUMNS": "100"}  # fmt: skip
+    return {
+        **env,
+        "MEMBERCTL_OPERATOR": "clerk",
+        "MEMBERCTL_LANG": "en",
+        "TERM": "xterm",
+        "COLUMNS": "100",
+    }
 
 
 def _cli(db: Path, *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "memberctl", "--db", str(db), "--no-input", *args],
-        capture_output=True, text=True, env=_env(), timeout=60, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=True,
+    )
     return result.stdout
 
 
@@ -50,10 +59,13 @@ def db(tmp_path: Path) -> Path:
 
 def _spawn(db: Path, *args: str) -> pexpect.spawn:
     return pexpect.spawn(
-        sys.executable, ["-m", "memberctl", "--db", str(db), "survey", "take", "visit",
-                         "13800000001", *args],
-        env=_env(), encoding="utf-8", timeout=60, dimensions=(30, 100),
-    )  # fmt: skip
+        sys.executable,
+        ["-m", "memberctl", "--db", str(db), "survey", "take", "visit", "13800000001", *args],
+        env=_env(),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(30, 100),
+    )
 
 
 def _answers(db: Path) -> dict[str, object]:
@@ -80,8 +92,10 @@ def test_every_question_type_is_asked_and_stored(db):
     assert "survey visit recorded" in child.before
     answers = _answers(db)
     assert {k: answers[k] for k in ("score", "why", "liked")} == {
-        "score": {"3": 1}, "why": {"活动": 1}, "liked": {"价格": 1, "环境": 1},
-    }  # fmt: skip
+        "score": {"3": 1},
+        "why": {"活动": 1},
+        "liked": {"价格": 1, "环境": 1},
+    }
     assert [t["text"] for t in answers["say"]] == ["停车难"]  # type: ignore[union-attr]
 
 

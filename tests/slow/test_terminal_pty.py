@@ -35,8 +35,11 @@ def test_the_pick_list_shows_hostile_names_escaped(db_url, engine):
     first = enroll(engine, name="Bob", phone="13800138000").member_no
     enroll(engine, name="Bob", phone="13900139000")
     with transaction(engine) as session:  # old data: written before input was checked
-        session.exec(update(Member).where(col(Member.member_no) == first)
-                     .values(name="Bob [/]\x1b[2J\u202eevil"))  # fmt: skip
+        session.exec(
+            update(Member)
+            .where(col(Member.member_no) == first)
+            .values(name="Bob [/]\x1b[2J\u202eevil")
+        )
     child = spawn(db_url, "member", "search", "Bob")
     child.logfile_read = transcript = io.StringIO()
     child.expect("Which member")

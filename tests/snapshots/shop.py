@@ -65,8 +65,13 @@ def memberctl(db_url: str, *args: str, **env: str) -> subprocess.CompletedProces
     command = [str(script)] if script.exists() else [sys.executable, "-m", "memberctl"]
     return subprocess.run(
         [*command, "--db", db_url, "--no-input", *args],
-        capture_output=True, text=True, encoding="utf-8", env=clean, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=clean,
+        timeout=60,
+        check=False,
+    )
 
 
 def seed(engine: Engine) -> list[str]:
@@ -85,11 +90,25 @@ def seed(engine: Engine) -> list[str]:
         }
         reportdata.add_purchases(session, ids, reportdata.PURCHASES)
         for index, when, points in reportdata.POINTS:
-            session.add(PointsEntry(member_id=ids[index], kind="adjust", points=points,
-                                    operator="seed", at=reportdata.at(when)))  # fmt: skip
+            session.add(
+                PointsEntry(
+                    member_id=ids[index],
+                    kind="adjust",
+                    points=points,
+                    operator="seed",
+                    at=reportdata.at(when),
+                )
+            )
         for index, when, amount in reportdata.WALLET:
-            session.add(WalletEntry(member_id=ids[index], kind="adjust", amount=Decimal(amount),
-                                    operator="seed", at=reportdata.at(when)))  # fmt: skip
+            session.add(
+                WalletEntry(
+                    member_id=ids[index],
+                    kind="adjust",
+                    amount=Decimal(amount),
+                    operator="seed",
+                    at=reportdata.at(when),
+                )
+            )
         session.flush()
         reportdata.sync_caches(session)
     return numbers
@@ -104,8 +123,13 @@ def add_notes_and_moves(engine: Engine, numbers: list[str]) -> None:
 
 def add_segment(engine: Engine) -> None:
     with transaction(engine) as session:
-        segments.save(session=session, name="north-silver", expr="store = north and tier = silver",
-                      operator="factory", at=START)  # fmt: skip
+        segments.save(
+            session=session,
+            name="north-silver",
+            expr="store = north and tier = silver",
+            operator="factory",
+            at=START,
+        )
 
 
 def add_campaigns(run: Run) -> None:

@@ -37,10 +37,12 @@ def here(tmp_path, monkeypatch):
 
 
 def shots(english: Any, chinese: Any) -> dict[str, dict[str, Any]]:
-    return timeless({
-        "en": {"exit": english.exit_code, "stdout": english.stdout, "stderr": english.stderr},
-        "zh": {"exit": chinese.returncode, "stdout": chinese.stdout, "stderr": chinese.stderr},
-    })  # fmt: skip
+    return timeless(
+        {
+            "en": {"exit": english.exit_code, "stdout": english.stdout, "stderr": english.stderr},
+            "zh": {"exit": chinese.returncode, "stdout": chinese.stdout, "stderr": chinese.stderr},
+        }
+    )
 
 
 def timeless(shown: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -172,10 +174,29 @@ Would insert  Would update  Skipped  Rejected  Seconds  Rows/s
 def test_import_members_skipping_bad_rows(run, here):
     write_csv(here / "bad.csv", [HEADER, *NEW, *BAD])
     write_csv(here / "bad2.csv", [HEADER, *OTHERS, *BAD])
-    english = run("--lang", "en", "import", "members", "bad.csv", "--skip-invalid",
-                  "--errors", "errors.csv", env=builder.WIDE)  # fmt: skip
-    chinese = builder.memberctl(run.db_url, "--lang", "zh", "import", "members", "bad2.csv",
-                                "--skip-invalid", "--errors", "errors2.csv", **builder.WIDE)  # fmt: skip
+    english = run(
+        "--lang",
+        "en",
+        "import",
+        "members",
+        "bad.csv",
+        "--skip-invalid",
+        "--errors",
+        "errors.csv",
+        env=builder.WIDE,
+    )
+    chinese = builder.memberctl(
+        run.db_url,
+        "--lang",
+        "zh",
+        "import",
+        "members",
+        "bad2.csv",
+        "--skip-invalid",
+        "--errors",
+        "errors2.csv",
+        **builder.WIDE,
+    )
     assert shots(english, chinese) == snapshot(
         {
             "en": {
@@ -228,8 +249,14 @@ Inserted  Updated  Skipped  Rejected  Seconds  Rows/s
 
 
 def test_import_purchases_with_bad_rows(run, shop, here):
-    write_csv(here / "p.csv", [PURCHASE_HEADER, [shop[0], "P1", "12.345", "2026-11-20"],
-                               ["M999999", "P2", "80", "2026-13-01"]])  # fmt: skip
+    write_csv(
+        here / "p.csv",
+        [
+            PURCHASE_HEADER,
+            [shop[0], "P1", "12.345", "2026-11-20"],
+            ["M999999", "P2", "80", "2026-13-01"],
+        ],
+    )
     assert timeless(both(run, "import", "purchases", "p.csv")) == snapshot(
         {
             "en": {
@@ -449,8 +476,9 @@ def test_nightly(run, shop):  # noqa: ARG001
     builder.add_campaigns(run)
     args = ("nightly", "--format", "table")
     english = run("--lang", "en", *args, "--as-of", "2026-11-25", env=builder.WIDE)
-    chinese = builder.memberctl(run.db_url, "--lang", "zh", *args, "--as-of", "2026-11-26",
-                                **builder.WIDE)  # fmt: skip
+    chinese = builder.memberctl(
+        run.db_url, "--lang", "zh", *args, "--as-of", "2026-11-26", **builder.WIDE
+    )
     assert shots(english, chinese) == snapshot(
         {
             "en": {

@@ -405,15 +405,22 @@ def test_report_survey(run, engine, shop, tmp_path):
         {"score": "3", "say": "停车难"},
     ]
     with transaction(engine) as session:
-        surveys.load(session=session, definition=surveys.read_file(path), operator="factory",
-                     at=builder.START)  # fmt: skip
+        surveys.load(
+            session=session,
+            definition=surveys.read_file(path),
+            operator="factory",
+            at=builder.START,
+        )
         survey = surveys.get(session, "visit")
         for n, answers in enumerate(given):
             surveys.take(
-                session=session, survey=survey, member=refs.resolve(session, shop[n]),
+                session=session,
+                survey=survey,
+                member=refs.resolve(session, shop[n]),
                 answers=surveys.check_given(surveys.questions_of(survey), answers),
-                operator="factory", at=builder.START + dt.timedelta(hours=n),
-            )  # fmt: skip
+                operator="factory",
+                at=builder.START + dt.timedelta(hours=n),
+            )
     assert both(run, "report", "survey", "visit", *AS_OF) == snapshot(
         {
             "en": {

@@ -86,8 +86,11 @@ Repeat (nothing changed)  no       \n\
 
 
 def test_wallet_topup_and_pay(run, shop):
-    topup = each(run, ["wallet", "topup", shop[2], "50", "--bonus", "5"],
-                 ["wallet", "topup", shop[3], "50", "--bonus", "5"])  # fmt: skip
+    topup = each(
+        run,
+        ["wallet", "topup", shop[2], "50", "--bonus", "5"],
+        ["wallet", "topup", shop[3], "50", "--bonus", "5"],
+    )
     pay = each(run, ["wallet", "pay", shop[2], "12.50"], ["wallet", "pay", shop[3], "12.50"])
     assert {"topup": topup, "pay": pay} == snapshot(
         {
@@ -288,8 +291,12 @@ def test_survey_list_and_show(run, engine, tmp_path):
     path = tmp_path / "visit.toml"
     path.write_text(SMALL, encoding="utf-8")
     with transaction(engine) as session:  # the domain, to fix the time the list shows
-        surveys.load(session=session, definition=surveys.read_file(path), operator="factory",
-                     at=builder.START)  # fmt: skip
+        surveys.load(
+            session=session,
+            definition=surveys.read_file(path),
+            operator="factory",
+            at=builder.START,
+        )
     shown = {"list": both(run, "survey", "list"), "show": both(run, "survey", "show", "visit")}
     assert shown == snapshot(
         {

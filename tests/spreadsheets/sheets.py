@@ -42,8 +42,10 @@ def write_xls(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
     import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
-    styles = {dt.date: xlwt.easyxf(num_format_str="yyyy-mm-dd"),
-              dt.datetime: xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")}  # fmt: skip
+    styles = {
+        dt.date: xlwt.easyxf(num_format_str="yyyy-mm-dd"),
+        dt.datetime: xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm"),
+    }
     for name, rows in sheets.items():
         sheet = book.add_sheet(name)
         for r, row in enumerate(rows):

@@ -17,8 +17,24 @@ from memberctl.spreadsheets import normalize
 
 FILLER = 120  # distinct values added so that the bulk path is taken
 
-NAMES = ["张三", "  张三 ", "张  三", "Ann Lee", "ＡＢＣ", "'=1+2", "x" * 100, "x" * 101, "",
-         "王\u3000五", "李\t四", "e\u0301", "é", 12, 3.5, None]  # fmt: skip
+NAMES = [
+    "张三",
+    "  张三 ",
+    "张  三",
+    "Ann Lee",
+    "ＡＢＣ",
+    "'=1+2",
+    "x" * 100,
+    "x" * 101,
+    "",
+    "王\u3000五",
+    "李\t四",
+    "e\u0301",
+    "é",
+    12,
+    3.5,
+    None,
+]
 PHONES = ["13800138000", " 13800138000", "138 0013 8000", "１３８００１３８０００", "12800138000",
           "1380013800", 13800138000, 13800138000.0, "1.38001E+10", "+8613800138000", "",
           None]  # fmt: skip
@@ -52,13 +68,19 @@ def _one_by_one(values: list[Any], parse: Any) -> tuple[list[Any], list[str | No
         (normalize.name, NAMES, [f"会员{i}" for i in range(FILLER)]),
         (normalize.phone("CN"), PHONES, [f"139{i:08d}" for i in range(FILLER)]),
         (normalize.phone("HK"), PHONES, [f"139{i:08d}" for i in range(FILLER)]),
-        (normalize.datetime, MOMENTS, [f"2021-03-04 10:{i // 60:02d}:{i % 60:02d}"
-                                       for i in range(FILLER)]),
-        (normalize.date, MOMENTS, [dt.date(2000, 1, 1) + dt.timedelta(days=i)
-                                   for i in range(FILLER)]),
+        (
+            normalize.datetime,
+            MOMENTS,
+            [f"2021-03-04 10:{i // 60:02d}:{i % 60:02d}" for i in range(FILLER)],
+        ),
+        (
+            normalize.date,
+            MOMENTS,
+            [dt.date(2000, 1, 1) + dt.timedelta(days=i) for i in range(FILLER)],
+        ),
     ],
     ids=["name", "phone CN", "phone HK", "datetime", "date"],
-)  # fmt: skip
+)
 def test_bulk_path_equals_value_by_value(parse, values, filler):
     column = [*values, *filler, *values]
     assert len(set(map(repr, column))) > 100

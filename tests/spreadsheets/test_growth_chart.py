@@ -57,7 +57,10 @@ def test_libreoffice_reads_the_lines_as_straight(growth_xlsx, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed: the PDF was checked, not the PNG")
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "page")], check=True, timeout=TIMEOUT)  # fmt: skip
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+        timeout=TIMEOUT,
+    )
     [png] = tmp_path.glob("page*.png")
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 1000

@@ -115,8 +115,17 @@ def test_libreoffice_reads_our_xlsx_export_as_our_csv_export(run, engine, tmp_pa
     """Our .xlsx export saved as CSV by LibreOffice holds, cell for cell, what our own CSV export
     holds as import reads it (the CSV's `'` escape removed; the .xlsx has quote-prefixed cells)."""
     soffice()
-    enroll(engine, name="张三", phone="13800138000", gender="男", birthday="1990-05-06",
-           email="a@example.com", store="总店", tags=["vip", "新客"], tier="gold")  # fmt: skip
+    enroll(
+        engine,
+        name="张三",
+        phone="13800138000",
+        gender="男",
+        birthday="1990-05-06",
+        email="a@example.com",
+        store="总店",
+        tags=["vip", "新客"],
+        tier="gold",
+    )
     enroll(engine, name="=HYPERLINK(1)", phone="+86 10 6234 5678", tags=["-x"], address="@home")
     enroll(engine, name="李四", phone="+852 9123 4567", referrer="M000001")
     assert run("points", "add", "M000001", "120", "--reason", "test").exit_code == 0

@@ -15,20 +15,34 @@ from memberctl.spreadsheets import normalize
 
 @pytest.mark.parametrize(
     "raw",
-    ["13800138000", 13800138000, 13800138000.0, "138 0013 8000", "138-0013-8000",
-     "+86 138-0013-8000", "+8613800138000", "008613800138000", "１３８００１３８０００",
-     " 13800138000 ", "'+8613800138000"],
-)  # fmt: skip
+    [
+        "13800138000",
+        13800138000,
+        13800138000.0,
+        "138 0013 8000",
+        "138-0013-8000",
+        "+86 138-0013-8000",
+        "+8613800138000",
+        "008613800138000",
+        "１３８００１３８０００",
+        " 13800138000 ",
+        "'+8613800138000",
+    ],
+)
 def test_phone_forms_are_recovered(raw):
     assert normalize.phone("CN")(raw) == "+8613800138000"
 
 
 @pytest.mark.parametrize(
     ("raw", "why"),
-    [("1.38001E+10", "scientific notation"), ("1.38001e10", "scientific notation"),
-     ("12345", "not a valid phone"), (13800138000.5, "not a whole number"),
-     ("abc", "not a valid phone")],
-)  # fmt: skip
+    [
+        ("1.38001E+10", "scientific notation"),
+        ("1.38001e10", "scientific notation"),
+        ("12345", "not a valid phone"),
+        (13800138000.5, "not a whole number"),
+        ("abc", "not a valid phone"),
+    ],
+)
 def test_unrecoverable_phones_are_rejected(raw, why):
     with pytest.raises(InvalidInput, match=why):
         normalize.phone("CN")(raw)
@@ -40,9 +54,16 @@ def test_international_phone_keeps_its_country():
 
 @pytest.mark.parametrize(
     ("raw", "gender"),
-    [("男", "male"), ("女", "female"), ("M", "male"), ("f", "female"), ("Male", "male"),
-     ("FEMALE", "female"), ("", None)],
-)  # fmt: skip
+    [
+        ("男", "male"),
+        ("女", "female"),
+        ("M", "male"),
+        ("f", "female"),
+        ("Male", "male"),
+        ("FEMALE", "female"),
+        ("", None),
+    ],
+)
 def test_genders(raw, gender):
     assert normalize.gender(raw) == gender
 
@@ -54,19 +75,36 @@ def test_unknown_gender_is_rejected():
 
 @pytest.mark.parametrize(
     "raw",
-    [dt.date(2020, 1, 2), dt.datetime(2020, 1, 2), pd.Timestamp("2020-01-02"), 43832, 43832.0,
-     "43832", "2020/1/2", "2020-01-02", "2020年1月2日", "2020.01.02", "20200102",
-     "2020-01-02 00:00:00", "２０２０-０１-０２"],
-)  # fmt: skip
+    [
+        dt.date(2020, 1, 2),
+        dt.datetime(2020, 1, 2),
+        pd.Timestamp("2020-01-02"),
+        43832,
+        43832.0,
+        "43832",
+        "2020/1/2",
+        "2020-01-02",
+        "2020年1月2日",
+        "2020.01.02",
+        "20200102",
+        "2020-01-02 00:00:00",
+        "２０２０-０１-０２",
+    ],
+)
 def test_date_forms_are_recovered(raw):
     assert normalize.date(raw) == dt.date(2020, 1, 2)
 
 
 @pytest.mark.parametrize(
     ("raw", "why"),
-    [("1990-02-30", "does not exist"), ("2020-13-01", "does not exist"),
-     ("yesterday", "not a date"), (0, "not a date"), ("2020-01-02 25:00", "not understood")],
-)  # fmt: skip
+    [
+        ("1990-02-30", "does not exist"),
+        ("2020-13-01", "does not exist"),
+        ("yesterday", "not a date"),
+        (0, "not a date"),
+        ("2020-01-02 25:00", "not understood"),
+    ],
+)
 def test_bad_dates_are_rejected(raw, why):
     with pytest.raises(InvalidInput, match=why):
         normalize.date(raw)
@@ -74,30 +112,43 @@ def test_bad_dates_are_rejected(raw, why):
 
 @pytest.mark.parametrize(
     ("raw", "moment"),
-    [("2020-01-02 10:30", dt.datetime(2020, 1, 2, 10, 30)),
-     ("2020/1/2 9:05:07", dt.datetime(2020, 1, 2, 9, 5, 7)),
-     ("2020-01-02T10:30:00", dt.datetime(2020, 1, 2, 10, 30)),
-     (43832.4375, dt.datetime(2020, 1, 2, 10, 30)),
-     (dt.datetime(2020, 1, 2, 10, 29, 59, 999_600), dt.datetime(2020, 1, 2, 10, 30))],
-)  # fmt: skip
+    [
+        ("2020-01-02 10:30", dt.datetime(2020, 1, 2, 10, 30)),
+        ("2020/1/2 9:05:07", dt.datetime(2020, 1, 2, 9, 5, 7)),
+        ("2020-01-02T10:30:00", dt.datetime(2020, 1, 2, 10, 30)),
+        (43832.4375, dt.datetime(2020, 1, 2, 10, 30)),
+        (dt.datetime(2020, 1, 2, 10, 29, 59, 999_600), dt.datetime(2020, 1, 2, 10, 30)),
+    ],
+)
 def test_date_times(raw, moment):
     assert normalize.datetime(raw) == moment
 
 
 @pytest.mark.parametrize(
     ("raw", "tags"),
-    [("vip,新客", ["vip", "新客"]), ("vip，新客", ["vip", "新客"]),
-     ("a;b；c、d", ["a", "b", "c", "d"]), (" vip , vip ", ["vip"]), ("", [])],
-)  # fmt: skip
+    [
+        ("vip,新客", ["vip", "新客"]),
+        ("vip，新客", ["vip", "新客"]),
+        ("a;b；c、d", ["a", "b", "c", "d"]),
+        (" vip , vip ", ["vip"]),
+        ("", []),
+    ],
+)
 def test_tags_are_split(raw, tags):
     assert normalize.tags(raw) == tags
 
 
 @pytest.mark.parametrize(
     ("raw", "amount"),
-    [("12.5", "12.50"), (12.5, "12.50"), (0.1, "0.10"), (100, "100.00"), ("¥1,200", "1200.00"),
-     ("", None)],
-)  # fmt: skip
+    [
+        ("12.5", "12.50"),
+        (12.5, "12.50"),
+        (0.1, "0.10"),
+        (100, "100.00"),
+        ("¥1,200", "1200.00"),
+        ("", None),
+    ],
+)
 def test_money_is_exact(raw, amount):
     value = normalize.amount(raw)
     assert value == (Decimal(amount) if amount else None)

@@ -72,9 +72,14 @@ def test_a_file_changed_after_the_read_began_is_read_again(tmp_path, threads):
 
 
 def test_a_read_ahead_of_another_sheet_is_not_used(tmp_path, threads):
-    path = write_xlsx(tmp_path / "m.xlsx", [], sheets={
-        "一": [HEADER, ["张三", "13800138000"]], "二": [HEADER, ["李四", "13900139000"]],
-    })  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "m.xlsx",
+        [],
+        sheets={
+            "一": [HEADER, ["张三", "13800138000"]],
+            "二": [HEADER, ["李四", "13900139000"]],
+        },
+    )
     excel.read_ahead(path, "一")
     assert excel.sheet_rows(path, "二") == ("二", [HEADER, ["李四", "13900139000"]])
     assert excel._ahead is None  # taken, whether used or not

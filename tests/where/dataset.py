@@ -41,16 +41,38 @@ AS_OF = dt.date(2026, 11, 25)
 T = dt.datetime
 
 MEMBERS: dict[str, dict[str, object]] = {
-    "A": {"tier": "gold", "gender": "女", "birthday": "1990-11-30", "store": "旗舰店",
-          "tags": ["vip"], "joined_at": "2024-01-10T09:00"},
-    "B": {"tier": "silver", "gender": "male", "birthday": "2000-02-29", "store": "二店",
-          "tags": ["vip", "新客"], "joined_at": "2026-11-25T09:00"},
+    "A": {
+        "tier": "gold",
+        "gender": "女",
+        "birthday": "1990-11-30",
+        "store": "旗舰店",
+        "tags": ["vip"],
+        "joined_at": "2024-01-10T09:00",
+    },
+    "B": {
+        "tier": "silver",
+        "gender": "male",
+        "birthday": "2000-02-29",
+        "store": "二店",
+        "tags": ["vip", "新客"],
+        "joined_at": "2026-11-25T09:00",
+    },
     "C": {"joined_at": "2025-01-01T12:00"},
-    "D": {"tier": "platinum", "gender": "M", "birthday": "1960-11-25", "store": "旗舰店",
-          "tags": ["VIP club"], "joined_at": "2020-05-05T10:00"},
-    "E": {"gender": "female", "birthday": "2010-01-15", "store": "二店",
-          "joined_at": "2026-10-26T18:30"},
-}  # fmt: skip
+    "D": {
+        "tier": "platinum",
+        "gender": "M",
+        "birthday": "1960-11-25",
+        "store": "旗舰店",
+        "tags": ["VIP club"],
+        "joined_at": "2020-05-05T10:00",
+    },
+    "E": {
+        "gender": "female",
+        "birthday": "2010-01-15",
+        "store": "二店",
+        "joined_at": "2026-10-26T18:30",
+    },
+}
 STATUS_ACTIONS = {"D": ("freeze",), "E": ("cancel",)}
 # (member, amount, at, refunded)
 PURCHASES = [
@@ -81,11 +103,15 @@ def build(engine: Engine) -> dict[str, str]:
         for index, (letter, amount, at, refunded) in enumerate(PURCHASES, start=1):
             session.add(
                 Purchase(
-                    member_id=ids[numbers[letter]], order_no=f"O{index:04d}",
-                    amount=Decimal(amount), at=at, operator="factory", created_at=at,
+                    member_id=ids[numbers[letter]],
+                    order_no=f"O{index:04d}",
+                    amount=Decimal(amount),
+                    at=at,
+                    operator="factory",
+                    created_at=at,
                     refunded_at=at + dt.timedelta(days=1) if refunded else None,
                 )
-            )  # fmt: skip
+            )
         for letter, (points, balance) in CACHES.items():
             session.exec(
                 update(Member)

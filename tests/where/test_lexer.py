@@ -13,10 +13,19 @@ def kinds_and_texts(text):
 
 def test_words_operators_and_punctuation_with_offsets():
     assert kinds_and_texts("tier>=silver and tag in (a,b)") == [
-        ("word", "tier", 0), ("op", ">=", 4), ("word", "silver", 6), ("word", "and", 13),
-        ("word", "tag", 17), ("word", "in", 21), ("lparen", "(", 24), ("word", "a", 25),
-        ("comma", ",", 26), ("word", "b", 27), ("rparen", ")", 28), ("end", "", 29),
-    ]  # fmt: skip
+        ("word", "tier", 0),
+        ("op", ">=", 4),
+        ("word", "silver", 6),
+        ("word", "and", 13),
+        ("word", "tag", 17),
+        ("word", "in", 21),
+        ("lparen", "(", 24),
+        ("word", "a", 25),
+        ("comma", ",", 26),
+        ("word", "b", 27),
+        ("rparen", ")", 28),
+        ("end", "", 29),
+    ]
 
 
 @pytest.mark.parametrize("op", ["=", "!=", "<", "<=", ">", ">="])
@@ -50,27 +59,43 @@ def test_bare_words_hold_chinese_decimals_signs_and_dashes():
 def test_full_width_punctuation_reads_as_ascii_and_keeps_offsets():
     tokens = tokenize("tag　in（“新客”，会员）")
     assert [(t.kind.value, t.text, t.pos) for t in tokens] == [
-        ("word", "tag", 0), ("word", "in", 4), ("lparen", "(", 6), ("string", "新客", 7),
-        ("comma", ",", 11), ("word", "会员", 12), ("rparen", ")", 14), ("end", "", 15),
-    ]  # fmt: skip
+        ("word", "tag", 0),
+        ("word", "in", 4),
+        ("lparen", "(", 6),
+        ("string", "新客", 7),
+        ("comma", ",", 11),
+        ("word", "会员", 12),
+        ("rparen", ")", 14),
+        ("end", "", 15),
+    ]
 
 
 def test_keywords_are_recognised_in_any_case():
     assert [t.keyword() for t in tokenize("AND Or nOt IN andy")][:5] == [
-        "and", "or", "not", "in", None,
-    ]  # fmt: skip
+        "and",
+        "or",
+        "not",
+        "in",
+        None,
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "message", "column"),
     [
-        ("tag = 'vip", "expected a closing ' at column 11 for the string that starts at column 7",
-         11),
-        ('tag = "a""', 'expected a closing " at column 11 for the string that starts at column 7',
-         11),
+        (
+            "tag = 'vip",
+            "expected a closing ' at column 11 for the string that starts at column 7",
+            11,
+        ),
+        (
+            'tag = "a""',
+            'expected a closing " at column 11 for the string that starts at column 7',
+            11,
+        ),
         ("tier ! gold", "expected '!=' at column 6, found '!'", 6),
     ],
-)  # fmt: skip
+)
 def test_lexical_errors_name_the_column(text, message, column):
     with pytest.raises(ExpressionError) as caught:
         tokenize(text)

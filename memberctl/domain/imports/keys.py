@@ -28,9 +28,11 @@ class KeysApart:
         self.in_file = False
 
     def check(
-        self, rows: list[SourceRow], rejects: Rejections,
+        self,
+        rows: list[SourceRow],
+        rejects: Rejections,
         first_rows: tuple[dict[Any, int], dict[Any, int]],
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Reject the rows of `rows` (not yet rejected) that clash; `first_rows` maps each
         member number and each phone of the file to the row it first appeared in."""
         numbers, phone_rows = first_rows
@@ -71,10 +73,14 @@ class KeysApart:
 
     def _phones(self, rows: list[SourceRow], rejects: Rejections, numbers: dict[Any, int]) -> None:
         forms = {
-            row: [n for n in refs.numbers_for_phone(rec["phone"], self.region)
-                  if n != rec["member_no"]]
-            for row, rec in rows if rec["phone"] and row not in rejects
-        }  # fmt: skip
+            row: [
+                n
+                for n in refs.numbers_for_phone(rec["phone"], self.region)
+                if n != rec["member_no"]
+            ]
+            for row, rec in rows
+            if rec["phone"] and row not in rejects
+        }
         wanted = {n for found in forms.values() for n in found}
         holders = store.members_by(self.session, "member_no", wanted) if self.in_database else {}
         for row, rec in rows:

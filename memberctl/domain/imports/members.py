@@ -44,8 +44,18 @@ from memberctl.domain.lifecycle import TRANSITIONS, refusal
 from memberctl.i18n import _
 
 ZERO = Decimal("0.00")
-UPDATABLE = ("name", "phone", "gender", "birthday", "email", "address", "tier_code", "status",
-             "store", "joined_at")  # fmt: skip
+UPDATABLE = (
+    "name",
+    "phone",
+    "gender",
+    "birthday",
+    "email",
+    "address",
+    "tier_code",
+    "status",
+    "store",
+    "joined_at",
+)
 RefKey = tuple[str | None, str | None]
 
 
@@ -76,16 +86,26 @@ def import_members(*, session: Session, source: Source, options: Options) -> Rep
         job.add(rows)
     job.finish()
     return runs.settle(
-        session=session, kind="members", run_id=run_id, report=job.report, source=source,
-        options=options, began=began,
-    )  # fmt: skip
+        session=session,
+        kind="members",
+        run_id=run_id,
+        report=job.report,
+        source=source,
+        options=options,
+        began=began,
+    )
 
 
 class MemberJob:
     def __init__(
-        self, session: Session, options: Options, fields: frozenset[str], rejects: Rejections,
-        run_id: int, source_name: str,
-    ) -> None:  # fmt: skip
+        self,
+        session: Session,
+        options: Options,
+        fields: frozenset[str],
+        rejects: Rejections,
+        run_id: int,
+        source_name: str,
+    ) -> None:
         self.session, self.options, self.fields, self.rejects = session, options, fields, rejects
         self.run_id, self.source_name = run_id, source_name
         self.tiers = store.tiers(session)
@@ -139,8 +159,10 @@ class MemberJob:
         numbers, phones = self.numbers.rows, self.phones.rows  # FirstSeen.claim, inlined
         duplicate = _("duplicate of row {first} in this file")  # translated once, not per row
         for row, rec in rows:
-            for seen, key, name in ((numbers, rec["member_no"], "member_no"),
-                                    (phones, rec["phone"], "phone")):  # fmt: skip
+            for seen, key, name in (
+                (numbers, rec["member_no"], "member_no"),
+                (phones, rec["phone"], "phone"),
+            ):
                 if key is None:
                     continue
                 first = seen.setdefault(key, row)
@@ -204,8 +226,10 @@ class MemberJob:
         key = "member_no" if rec["member_no"] else "phone"
         mode = self.options.on_existing
         if existing.forgotten_at is not None and mode != "skip":
-            message = _("member {member_no} was forgotten (personal data erased) and cannot be "
-                        "imported again")  # fmt: skip
+            message = _(
+                "member {member_no} was forgotten (personal data erased) and cannot be "
+                "imported again"
+            )
             self.rejects.reject(row, key, message.format(member_no=existing.member_no))
             return None
         if mode == "error":
@@ -214,8 +238,11 @@ class MemberJob:
             return None
         action = Action(row, rec, existing)
         if mode == "update":
-            action.changes = {k: v for k, v in self._fields(rec).items()
-                              if v is not None and v != getattr(existing, k)}  # fmt: skip
+            action.changes = {
+                k: v
+                for k, v in self._fields(rec).items()
+                if v is not None and v != getattr(existing, k)
+            }
             if "status" in action.changes and (refused := _refused_move(existing, rec)):
                 self.rejects.reject(row, "status", refused)
                 return None
@@ -295,8 +322,10 @@ class MemberJob:
                     self._queue(action, inserts, updates)
             self.held = [a for a, ok in zip(self.held, ready, strict=True) if not ok]
             progress = any(ready)
-        unknown = _("referrer {referrer} is not a member and not in this file; import the "
-                    "referrer first or leave it empty")  # fmt: skip
+        unknown = _(
+            "referrer {referrer} is not a member and not in this file; import the "
+            "referrer first or leave it empty"
+        )
         for action in self.held:
             number, phone = action.rec["referrer"]
             self.rejects.reject(action.row, "referrer", unknown.format(referrer=number or phone))
@@ -330,9 +359,14 @@ class MemberJob:
         ids = store.insert_members(self.session, columns)
         import_runs.record_inserted(self.session, self.run_id, ids)
         tagged = [(i, tag) for i, rec in zip(ids, recs, strict=True) for tag in rec["tags"]]
-        insert_columns(self.session, store.TAG, {
-            "member_id": [i for i, _tag in tagged], "tag": [tag for _id, tag in tagged],
-        })  # fmt: skip
+        insert_columns(
+            self.session,
+            store.TAG,
+            {
+                "member_id": [i for i, _tag in tagged],
+                "tag": [tag for _id, tag in tagged],
+            },
+        )
         enrolled = store.enrolments(ids, columns["status"], self.options.operator, at)
         insert_columns(self.session, store.LIFECYCLE, enrolled)
         ledger = self._opening()
@@ -360,8 +394,11 @@ class MemberJob:
         if not actions:
             return
         at, operator = self.options.at, self.options.operator
-        changes = [{"member_id": a.existing.id, **a.changes, "updated_at": at}
-                   for a in actions if a.existing is not None]  # fmt: skip
+        changes = [
+            {"member_id": a.existing.id, **a.changes, "updated_at": at}
+            for a in actions
+            if a.existing is not None
+        ]
         import_runs.record_updated(self.session, self.run_id, _old_values(actions))
         store.update_members(self.session, changes)
         moves = []
@@ -369,8 +406,9 @@ class MemberJob:
             assert a.existing is not None
             for kind, column in (("status", "status"), ("tier", "tier_code")):
                 if column in a.changes:
-                    moves.append((a.existing.id, kind, getattr(a.existing, column),
-                                  a.changes[column]))  # fmt: skip
+                    moves.append(
+                        (a.existing.id, kind, getattr(a.existing, column), a.changes[column])
+                    )
         insert_rows(self.session, store.LIFECYCLE, store.change_rows(moves, operator, at))
         store.replace_tags(
             self.session,
@@ -436,12 +474,22 @@ def _member_columns(
 
     count = len(recs)
     return {
-        "member_no": numbers, "name": field("name"), "phone": field("phone"),
-        "gender": field("gender"), "birthday": field("birthday"), "email": field("email"),
-        "address": field("address"), "tier_code": field("tier", lowest),
-        "status": field("status", "active"), "points": field("points", 0),
-        "balance": field("balance", ZERO), "store": field("store"), "referrer_id": [None] * count,
-        "joined_at": field("joined_at", at), "created_at": [at] * count,
-        "updated_at": [at] * count, "forgotten_at": [None] * count,
+        "member_no": numbers,
+        "name": field("name"),
+        "phone": field("phone"),
+        "gender": field("gender"),
+        "birthday": field("birthday"),
+        "email": field("email"),
+        "address": field("address"),
+        "tier_code": field("tier", lowest),
+        "status": field("status", "active"),
+        "points": field("points", 0),
+        "balance": field("balance", ZERO),
+        "store": field("store"),
+        "referrer_id": [None] * count,
+        "joined_at": field("joined_at", at),
+        "created_at": [at] * count,
+        "updated_at": [at] * count,
+        "forgotten_at": [None] * count,
         "below_tier_since": [None] * count,
-    }  # fmt: skip
+    }

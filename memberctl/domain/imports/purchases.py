@@ -40,9 +40,14 @@ def import_purchases(*, session: Session, source: Source, options: Options) -> R
             session=session, import_run_id=run_id, operator=options.operator, at=options.at
         )
     return runs.settle(
-        session=session, kind="purchases", run_id=run_id, report=job.report, source=source,
-        options=options, began=began,
-    )  # fmt: skip
+        session=session,
+        kind="purchases",
+        run_id=run_id,
+        report=job.report,
+        source=source,
+        options=options,
+        began=began,
+    )
 
 
 class PurchaseJob:
@@ -116,11 +121,18 @@ class PurchaseJob:
 
     def _row(self, rec: dict[str, Any], member_id: int) -> dict[str, Any]:
         return {
-            "member_id": member_id, "order_no": rec["order_no"], "store": rec["store"] or "",
-            "amount": rec["amount"], "at": rec["at"], "category": rec["category"],
-            "points_earned": 0, "refunded_at": None, "import_run_id": self.run_id,
-            "operator": self.options.operator, "created_at": self.options.at,
-        }  # fmt: skip
+            "member_id": member_id,
+            "order_no": rec["order_no"],
+            "store": rec["store"] or "",
+            "amount": rec["amount"],
+            "at": rec["at"],
+            "category": rec["category"],
+            "points_earned": 0,
+            "refunded_at": None,
+            "import_run_id": self.run_id,
+            "operator": self.options.operator,
+            "created_at": self.options.at,
+        }
 
 
 def _not_active(member: Any) -> str | None:

@@ -38,9 +38,15 @@ def start(session: Session, kind: str, source: Source, options: Options) -> int:
 
 
 def settle(
-    *, session: Session, kind: str, run_id: int, report: Report, source: Source,
-    options: Options, began: float,
-) -> Report:  # fmt: skip
+    *,
+    session: Session,
+    kind: str,
+    run_id: int,
+    report: Report,
+    source: Source,
+    options: Options,
+    began: float,
+) -> Report:
     """Counts into the report and the run; the errors file; Discarded if nothing may stay."""
     report.rejected = len(source.rejections)
     report.errors = source.rejections.sorted_errors()
@@ -54,15 +60,29 @@ def settle(
         report.discarded = True
         raise Discarded(report)
     store.finish_run(
-        session, run_id, status="done", rows_total=report.rows, inserted=report.inserted,
-        updated=report.updated, skipped=report.skipped, rejected=report.rejected,
+        session,
+        run_id,
+        status="done",
+        rows_total=report.rows,
+        inserted=report.inserted,
+        updated=report.updated,
+        skipped=report.skipped,
+        rejected=report.rejected,
         finished_at=options.at,
-    )  # fmt: skip
+    )
     import_runs.finish_marks(session, run_id)  # what is newer than this import, for `import undo`
     audit.record(
-        session=session, operator=options.operator, action=f"import.{kind}", at=options.at,
-        details={"file": source.name, "import_run": run_id, "inserted": report.inserted,
-                 "updated": report.updated, "skipped": report.skipped,
-                 "rejected": report.rejected},
-    )  # fmt: skip
+        session=session,
+        operator=options.operator,
+        action=f"import.{kind}",
+        at=options.at,
+        details={
+            "file": source.name,
+            "import_run": run_id,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "skipped": report.skipped,
+            "rejected": report.rejected,
+        },
+    )
     return report

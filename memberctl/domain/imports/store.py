@@ -121,10 +121,15 @@ def enrolments(
     """Lifecycle rows (column by column) enrolling imported members in their first status."""
     count = len(member_ids)
     return {
-        "member_id": member_ids, "kind": ["status"] * count, "action": ["enroll"] * count,
-        "from_value": [None] * count, "to_value": statuses, "reason": ["import"] * count,
-        "operator": [operator] * count, "at": [at] * count,
-    }  # fmt: skip
+        "member_id": member_ids,
+        "kind": ["status"] * count,
+        "action": ["enroll"] * count,
+        "from_value": [None] * count,
+        "to_value": statuses,
+        "reason": ["import"] * count,
+        "operator": [operator] * count,
+        "at": [at] * count,
+    }
 
 
 def change_rows(
@@ -132,10 +137,18 @@ def change_rows(
 ) -> list[dict[str, Any]]:
     """Lifecycle rows for (member_id, kind, from, to) status or tier changes made by an import."""
     return [
-        {"member_id": member_id, "kind": kind, "action": "import", "from_value": old,
-         "to_value": new, "reason": "import", "operator": operator, "at": at}
+        {
+            "member_id": member_id,
+            "kind": kind,
+            "action": "import",
+            "from_value": old,
+            "to_value": new,
+            "reason": "import",
+            "operator": operator,
+            "at": at,
+        }
         for member_id, kind, old, new in changes
-    ]  # fmt: skip
+    ]
 
 
 @dataclass(frozen=True)
@@ -154,23 +167,27 @@ class Opening:
         return {
             "member_id": [member_id for member_id, _ in pairs],
             "points": [p for _, p in pairs],
-            "expires_on": [self.expires_on] * len(pairs), **self._common(len(pairs)),
-        }  # fmt: skip
+            "expires_on": [self.expires_on] * len(pairs),
+            **self._common(len(pairs)),
+        }
 
     def wallet_rows(self, member_ids: list[int], amounts: list[Decimal]) -> dict[str, list[Any]]:
         """Wallet entries (column by column) for the members with an opening balance."""
         pairs = [(member_id, a) for member_id, a in zip(member_ids, amounts, strict=True) if a]
         return {
             "member_id": [member_id for member_id, _ in pairs],
-            "amount": [a for _, a in pairs], **self._common(len(pairs)),
-        }  # fmt: skip
+            "amount": [a for _, a in pairs],
+            **self._common(len(pairs)),
+        }
 
     def _common(self, count: int) -> dict[str, list[Any]]:
         return {
-            "kind": ["import"] * count, "reason": [self.reason] * count,
-            "operator": [self.operator] * count, "at": [self.at] * count,
+            "kind": ["import"] * count,
+            "reason": [self.reason] * count,
+            "operator": [self.operator] * count,
+            "at": [self.at] * count,
             "import_run_id": [self.import_run_id] * count,
-        }  # fmt: skip
+        }
 
 
 def update_members(session: Session, changes: list[dict[str, Any]]) -> None:

@@ -77,9 +77,12 @@ def scope(
 def record_pii(*, session: Session, report: str, operator: str, at: dt.datetime) -> None:
     """`--show-pii` is a disclosure: who saw unmasked phones in which report, and when."""
     audit.record(
-        session=session, operator=operator, action="report.show_pii", at=at,
+        session=session,
+        operator=operator,
+        action="report.show_pii",
+        at=at,
         details={"report": report},
-    )  # fmt: skip
+    )
 
 
 def fetch(session: Session, query: Any) -> Any:

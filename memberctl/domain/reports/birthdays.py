@@ -100,8 +100,17 @@ def build(
     for no, name, phone, birthday, tier, status, points in session.execute(query):
         coming = _next(birthday, since)
         rows.append(
-            BirthdayRow(no, name, scope.phone(phone), birthday, coming, coming.year - birthday.year,
-                        tier, status, points)
-        )  # fmt: skip
+            BirthdayRow(
+                no,
+                name,
+                scope.phone(phone),
+                birthday,
+                coming,
+                coming.year - birthday.year,
+                tier,
+                status,
+                points,
+            )
+        )
     rows.sort(key=lambda r: (r.next_birthday, r.member_no))
     return rows

@@ -64,15 +64,20 @@ class CampaignReport:
 def _reached(campaign: Campaign, scope: Scope) -> Any:
     """(member_id, time of the first award) for members in scope awarded up to `as_of`."""
     return (
-        select(col(CampaignAward.member_id).label("member_id"),
-               func.min(col(CampaignRun.at)).label("first"))
+        select(
+            col(CampaignAward.member_id).label("member_id"),
+            func.min(col(CampaignRun.at)).label("first"),
+        )
         .join(CampaignRun, col(CampaignRun.id) == col(CampaignAward.run_id))
         .join(Member, col(Member.id) == col(CampaignAward.member_id))
-        .where(col(CampaignAward.campaign_id) == campaign.id, col(CampaignRun.as_of) <= scope.as_of,
-               scope.members)
+        .where(
+            col(CampaignAward.campaign_id) == campaign.id,
+            col(CampaignRun.as_of) <= scope.as_of,
+            scope.members,
+        )
         .group_by(col(CampaignAward.member_id))
         .subquery("reached")
-    )  # fmt: skip
+    )
 
 
 def _windows(session: Session, reached: Any, days: int, after: bool) -> Any:
@@ -86,9 +91,12 @@ def _windows(session: Session, reached: Any, days: int, after: bool) -> Any:
     for first in firsts:
         low, high = (first, first + span) if after else (first - span, first)
         selects.append(
-            select(literal(first, DateTime).label("first"), literal(low, DateTime).label("low"),
-                   literal(high, DateTime).label("high"))
-        )  # fmt: skip
+            select(
+                literal(first, DateTime).label("first"),
+                literal(low, DateTime).label("low"),
+                literal(high, DateTime).label("high"),
+            )
+        )
     table = union_all(*selects) if len(selects) > 1 else selects[0]
     return table.subquery("windows")
 
@@ -102,41 +110,64 @@ def _purchases(
         return 0, 0, Decimal("0.00")
     at = col(Purchase.at)
     count, buyers, spend = session.exec(
-        select(func.count(), func.count(distinct(col(Purchase.member_id))),
-               func.round(func.sum(col(Purchase.amount)), 2))
+        select(
+            func.count(),
+            func.count(distinct(col(Purchase.member_id))),
+            func.round(func.sum(col(Purchase.amount)), 2),
+        )
         .join(reached, reached.c.member_id == col(Purchase.member_id))
         .join(windows, windows.c.first == reached.c.first)
         .where(counted(), at < scope.day_after, at >= windows.c.low, at < windows.c.high)
-    ).one()  # fmt: skip
+    ).one()
     return int(count), int(buyers), cents(spend)
 
 
 def build(*, session: Session, scope: Scope, code: str, days: int = DEFAULT_DAYS) -> CampaignReport:
     campaign = campaigns.get(session, code)
     runs = session.exec(
-        select(func.count(), func.min(col(CampaignRun.as_of)), func.max(col(CampaignRun.as_of)))
-        .where(col(CampaignRun.campaign_id) == campaign.id, col(CampaignRun.as_of) <= scope.as_of)
-    ).one()  # fmt: skip
+        select(
+            func.count(), func.min(col(CampaignRun.as_of)), func.max(col(CampaignRun.as_of))
+        ).where(col(CampaignRun.campaign_id) == campaign.id, col(CampaignRun.as_of) <= scope.as_of)
+    ).one()
     reached = _reached(campaign, scope)
     members = session.exec(select(func.count()).select_from(reached)).one()
     points = session.exec(
         select(func.coalesce(func.sum(col(PointsEntry.points)), 0))
         .join(CampaignRun, col(CampaignRun.id) == col(PointsEntry.campaign_run_id))
         .join(reached, reached.c.member_id == col(PointsEntry.member_id))
-        .where(col(CampaignRun.campaign_id) == campaign.id, col(PointsEntry.kind) == "campaign",
-               col(CampaignRun.as_of) <= scope.as_of)
-    ).one()  # fmt: skip
+        .where(
+            col(CampaignRun.campaign_id) == campaign.id,
+            col(PointsEntry.kind) == "campaign",
+            col(CampaignRun.as_of) <= scope.as_of,
+        )
+    ).one()
     redeemed = col(Coupon.redeemed_at)
     issued, used = session.exec(
         select(func.count(), func.count().filter(redeemed < scope.day_after))
         .join(reached, reached.c.member_id == col(Coupon.member_id))
         .join(CampaignRun, col(CampaignRun.id) == col(Coupon.run_id))
         .where(col(Coupon.campaign_id) == campaign.id, col(CampaignRun.as_of) <= scope.as_of)
-    ).one()  # fmt: skip
+    ).one()
     before = _purchases(session, scope, reached, days, after=False)
     after = _purchases(session, scope, reached, days, after=True)
     return CampaignReport(
-        campaign.code, campaign.name, campaign.action, scope.as_of, days, int(runs[0]), runs[1],
-        runs[2], int(members), int(points), int(issued), int(used), ratio(used, issued),
-        before[0], after[0], before[1], after[1], before[2], after[2],
-    )  # fmt: skip
+        campaign.code,
+        campaign.name,
+        campaign.action,
+        scope.as_of,
+        days,
+        int(runs[0]),
+        runs[1],
+        runs[2],
+        int(members),
+        int(points),
+        int(issued),
+        int(used),
+        ratio(used, issued),
+        before[0],
+        after[0],
+        before[1],
+        after[1],
+        before[2],
+        after[2],
+    )

@@ -41,22 +41,43 @@ class ChurnRow:
 def build(*, session: Session, scope: Scope, days: int = DEFAULT_DAYS) -> list[ChurnRow]:
     last = func.max(col(Purchase.at))
     per = (
-        select(col(Purchase.member_id).label("member_id"), last.label("last"),
-               func.count().label("orders"), func.round(func.sum(col(Purchase.amount)), 2))
+        select(
+            col(Purchase.member_id).label("member_id"),
+            last.label("last"),
+            func.count().label("orders"),
+            func.round(func.sum(col(Purchase.amount)), 2),
+        )
         .where(counted(), col(Purchase.at) < scope.day_after)
         .group_by(col(Purchase.member_id))
         .having(last < scope.since(days))
         .subquery("per_member")
-    )  # fmt: skip
+    )
     query = (
-        core_select(col(Member.member_no), col(Member.name), col(Member.phone),
-                    col(Member.tier_code), col(Member.status), col(Member.points), *per.c[1:])
+        core_select(
+            col(Member.member_no),
+            col(Member.name),
+            col(Member.phone),
+            col(Member.tier_code),
+            col(Member.status),
+            col(Member.points),
+            *per.c[1:],
+        )
         .join(per, per.c.member_id == col(Member.id))
         .where(scope.members, col(Member.status) != lifecycle.CANCELLED)
         .order_by(per.c.last.desc(), col(Member.member_no))
-    )  # fmt: skip
+    )
     return [
-        ChurnRow(no, name, scope.phone(phone), tier, status, at, (scope.as_of - at.date()).days,
-                 orders, cents(spend), points)
+        ChurnRow(
+            no,
+            name,
+            scope.phone(phone),
+            tier,
+            status,
+            at,
+            (scope.as_of - at.date()).days,
+            orders,
+            cents(spend),
+            points,
+        )
         for no, name, phone, tier, status, points, at, orders, spend in fetch(session, query)
-    ]  # fmt: skip
+    ]

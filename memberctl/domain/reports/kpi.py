@@ -83,9 +83,13 @@ def values(session: Session, scope: Scope, start: dt.date, end: dt.date) -> KpiV
         .subquery("per_member")
     )
     buyers, repeaters, orders, spend = session.exec(
-        select(func.count(), func.count().filter(per.c.orders >= 2),
-               func.coalesce(func.sum(per.c.orders), 0), func.round(func.sum(per.c.spend), 2))
-    ).one()  # fmt: skip
+        select(
+            func.count(),
+            func.count().filter(per.c.orders >= 2),
+            func.coalesce(func.sum(per.c.orders), 0),
+            func.round(func.sum(per.c.spend), 2),
+        )
+    ).one()
     joined = col(Member.joined_at)
     new = session.exec(
         select(func.count()).select_from(Member).where(scope.members, joined >= low, joined < high)
@@ -93,9 +97,14 @@ def values(session: Session, scope: Scope, start: dt.date, end: dt.date) -> KpiV
     revenue = cents(spend)
     aov = cents(revenue / orders) if orders else Decimal("0.00")
     return KpiValues(
-        int(buyers), ratio(repeaters, buyers), aov, ratio(orders, buyers), int(new), int(orders),
+        int(buyers),
+        ratio(repeaters, buyers),
+        aov,
+        ratio(orders, buyers),
+        int(new),
+        int(orders),
         revenue,
-    )  # fmt: skip
+    )
 
 
 def _difference(now: Any, before: Any) -> Any:
@@ -122,5 +131,13 @@ def build(
     names = [f.name for f in fields(KpiValues)]
     change = KpiValues(*(_difference(getattr(now, n), getattr(before, n)) for n in names))
     pct = {n: _percent(getattr(now, n), getattr(before, n)) for n in names}
-    return Kpi(start, end, previous_start, previous_end, **{n: getattr(now, n) for n in names},
-               previous=before, change=change, change_pct=pct)  # fmt: skip
+    return Kpi(
+        start,
+        end,
+        previous_start,
+        previous_end,
+        **{n: getattr(now, n) for n in names},
+        previous=before,
+        change=change,
+        change_pct=pct,
+    )

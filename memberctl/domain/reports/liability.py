@@ -40,11 +40,19 @@ def _owed(session: Session, scope: Scope, cache: Any, amount: Any, member_id: An
 
 def build(*, session: Session, scope: Scope) -> Liability:
     points = _owed(
-        session, scope, col(Member.points), col(PointsEntry.points), col(PointsEntry.member_id),
+        session,
+        scope,
+        col(Member.points),
+        col(PointsEntry.points),
+        col(PointsEntry.member_id),
         col(PointsEntry.at),
-    )  # fmt: skip
+    )
     balance = _owed(
-        session, scope, col(Member.balance), col(WalletEntry.amount), col(WalletEntry.member_id),
+        session,
+        scope,
+        col(Member.balance),
+        col(WalletEntry.amount),
+        col(WalletEntry.member_id),
         col(WalletEntry.at),
-    )  # fmt: skip
+    )
     return Liability(scope.as_of, int(points), cents(balance))

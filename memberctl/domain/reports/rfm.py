@@ -101,16 +101,29 @@ def build(*, session: Session, scope: Scope) -> list[RfmRow]:
     start, end = window(scope.as_of)
     spend = func.round(func.sum(col(Purchase.amount)), 2)
     per = (
-        select(col(Purchase.member_id).label("member_id"), func.max(col(Purchase.at)).label("last"),
-               func.count().label("orders"), spend.label("spend"))
+        select(
+            col(Purchase.member_id).label("member_id"),
+            func.max(col(Purchase.at)).label("last"),
+            func.count().label("orders"),
+            spend.label("spend"),
+        )
         .where(counted(), col(Purchase.at) >= start, col(Purchase.at) < end)
         .group_by(col(Purchase.member_id))
         .subquery("per_member")
-    )  # fmt: skip
-    measured = core_select(
-        col(Member.member_no), col(Member.name), col(Member.phone), col(Member.tier_code),
-        per.c.last, per.c.orders, per.c.spend,
-    ).join(per, per.c.member_id == col(Member.id)).where(scope.members)  # fmt: skip
+    )
+    measured = (
+        core_select(
+            col(Member.member_no),
+            col(Member.name),
+            col(Member.phone),
+            col(Member.tier_code),
+            per.c.last,
+            per.c.orders,
+            per.c.spend,
+        )
+        .join(per, per.c.member_id == col(Member.id))
+        .where(scope.members)
+    )
     day = scope.as_of.toordinal()
     phone = scope.phone
     with _collector_paused():
@@ -124,9 +137,21 @@ def build(*, session: Session, scope: Scope) -> list[RfmRow]:
         for i in sorted(by_number, key=totals.__getitem__):  # best first, then by number
             no, name, e164, tier, last, orders, amount = found[i]
             rows.append(
-                RfmRow(no, name, phone(e164), tier, r[i], f[i], m[i], _SEGMENT[r[i], f[i], m[i]],
-                       last, day - last.toordinal(), orders, _cents(amount))
-            )  # fmt: skip
+                RfmRow(
+                    no,
+                    name,
+                    phone(e164),
+                    tier,
+                    r[i],
+                    f[i],
+                    m[i],
+                    _SEGMENT[r[i], f[i], m[i]],
+                    last,
+                    day - last.toordinal(),
+                    orders,
+                    _cents(amount),
+                )
+            )
         return rows
 
 

@@ -42,11 +42,15 @@ def build(*, session: Session, scope: Scope) -> Summary:
     by_tier = dict.fromkeys(tiers, 0)
     month_start = midnight(scope.as_of.replace(day=1))
     rows = session.exec(
-        select(Member.status, Member.tier_code, func.count(),
-               func.count().filter(col(Member.joined_at) >= month_start))
+        select(
+            Member.status,
+            Member.tier_code,
+            func.count(),
+            func.count().filter(col(Member.joined_at) >= month_start),
+        )
         .where(scope.members, col(Member.joined_at) < scope.day_after)
         .group_by(Member.status, Member.tier_code)
-    ).all()  # fmt: skip
+    ).all()
     new = 0
     for status, tier, count, joined in rows:
         by_status[status] = by_status.get(status, 0) + count
@@ -55,9 +59,15 @@ def build(*, session: Session, scope: Scope) -> Summary:
         new += joined
     owed = liability.build(session=session, scope=scope)
     return Summary(
-        scope.as_of, by_status, by_tier, new, active_members(session, scope), owed.points,
-        owed.balance, sum(by_status.values()),
-    )  # fmt: skip
+        scope.as_of,
+        by_status,
+        by_tier,
+        new,
+        active_members(session, scope),
+        owed.points,
+        owed.balance,
+        sum(by_status.values()),
+    )
 
 
 def active_members(session: Session, scope: Scope, days: int = ACTIVE_DAYS) -> int:

@@ -109,43 +109,62 @@ def build(*, session: Session, scope: Scope, code: str) -> SurveyReport:
         session.exec(
             _scoped(
                 _answers(select(answer, func.count(distinct(col(SurveyAnswer.response_id))))),
-                survey.id, scope,
+                survey.id,
+                scope,
             ).group_by(answer)
         ).all()
-    )  # fmt: skip
+    )
     counts: dict[str, dict[str, int]] = {}
     for key, given, count in session.exec(
         _scoped(_answers(select(answer, value, func.count())), survey.id, scope)
         .where(answer.in_([q.key for q in questions if q.type != "text"]))
         .group_by(answer, value)
-    ):  # fmt: skip
+    ):
         counts.setdefault(key, {})[given] = int(count)
     texts: dict[str, list[FreeText]] = {}
     for key, member_no, taken_at, text in session.exec(
-        _scoped(_answers(select(answer, Member.member_no, SurveyResponse.taken_at, value)),
-                survey.id, scope)
+        _scoped(
+            _answers(select(answer, Member.member_no, SurveyResponse.taken_at, value)),
+            survey.id,
+            scope,
+        )
         .where(answer.in_([q.key for q in questions if q.type == "text"]))
         .order_by(col(SurveyResponse.taken_at), col(SurveyAnswer.id))
-    ):  # fmt: skip
+    ):
         texts.setdefault(key, []).append(FreeText(member_no, taken_at, text))
     results = [
-        _result(q, int(answered.get(q.key, 0)), int(responses), counts.get(q.key, {}),
-                texts.get(q.key, []))
+        _result(
+            q,
+            int(answered.get(q.key, 0)),
+            int(responses),
+            counts.get(q.key, {}),
+            texts.get(q.key, []),
+        )
         for q in questions
-    ]  # fmt: skip
+    ]
     return SurveyReport(
         survey.code, survey.title, scope.as_of, int(responses), int(respondents), results
     )
 
 
 def _result(
-    question: Question, answered: int, responses: int, counts: dict[str, int],
+    question: Question,
+    answered: int,
+    responses: int,
+    counts: dict[str, int],
     texts: list[FreeText],
-) -> QuestionResult:  # fmt: skip
+) -> QuestionResult:
     skipped = max(responses - answered, 0)
     if question.type == "text":
-        return QuestionResult(question.key, question.text, question.type, question.required,
-                              answered, skipped, texts=texts)  # fmt: skip
+        return QuestionResult(
+            question.key,
+            question.text,
+            question.type,
+            question.required,
+            answered,
+            skipped,
+            texts=texts,
+        )
     known = question.choices()
     order = known + sorted(set(counts) - set(known))  # values no longer offered come last
     answers = [AnswerCount(v, counts.get(v, 0), ratio(counts.get(v, 0), answered)) for v in order]
@@ -154,8 +173,16 @@ def _result(
         total = sum(int(v) * n for v, n in counts.items() if v.isdigit())
         number = sum(n for v, n in counts.items() if v.isdigit())
         mean = float(round(Decimal(total) / Decimal(number), 2)) if number else None
-    return QuestionResult(question.key, question.text, question.type, question.required,
-                          answered, skipped, answers, mean)  # fmt: skip
+    return QuestionResult(
+        question.key,
+        question.text,
+        question.type,
+        question.required,
+        answered,
+        skipped,
+        answers,
+        mean,
+    )
 
 
 def rows(report: SurveyReport) -> list[SurveyRow]:

@@ -54,11 +54,14 @@ def build(*, session: Session, scope: Scope, within: Decimal = DEFAULT_WITHIN) -
     near = or_(
         false(),
         *(
-            and_(col(Member.tier_code) == code, spent >= lowest(tier.threshold, within),
-                 spent < tier.threshold)
+            and_(
+                col(Member.tier_code) == code,
+                spent >= lowest(tier.threshold, within),
+                spent < tier.threshold,
+            )
             for code, tier in above.items()
         ),
-    )  # fmt: skip
+    )
     query = (
         core_select(
             col(Member.member_no), col(Member.name), col(Member.phone), col(Member.tier_code), spent
@@ -71,8 +74,16 @@ def build(*, session: Session, scope: Scope, within: Decimal = DEFAULT_WITHIN) -
         target = above[tier]
         spent_12m = cents(amount)
         rows.append(
-            UpgradeRow(no, name, scope.phone(phone), tier, target.code, spent_12m,
-                       cents(target.threshold), cents(target.threshold - spent_12m))
-        )  # fmt: skip
+            UpgradeRow(
+                no,
+                name,
+                scope.phone(phone),
+                tier,
+                target.code,
+                spent_12m,
+                cents(target.threshold),
+                cents(target.threshold - spent_12m),
+            )
+        )
     rows.sort(key=lambda r: (-(r.spend_12m / r.threshold) if r.threshold else 0, r.member_no))
     return rows

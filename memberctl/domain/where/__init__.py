@@ -17,9 +17,15 @@ from memberctl.domain.where.lexer import ExpressionError
 from memberctl.domain.where.parser import Node, parse
 
 __all__ = [
-    "FIELDS", "FIELD_NAMES", "Clause", "ExpressionError", "Node", "member_filter", "parse",
+    "FIELDS",
+    "FIELD_NAMES",
+    "Clause",
+    "ExpressionError",
+    "Node",
+    "member_filter",
+    "parse",
     "to_clause",
-]  # fmt: skip
+]
 
 
 def member_filter(session: Session, expr: str, as_of: dt.date) -> Clause:
