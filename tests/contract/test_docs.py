@@ -26,7 +26,6 @@ DOCS = ROOT / "docs"
 CLI_PAGE = DOCS / "cli.md"
 COG_START = "<!-- [[[cog"
 COG_END = "<!-- [[[end]]] -->"
-# docs/_pending/ holds notes other work left for placing; it is not part of the documentation
 PAGES = sorted(DOCS.glob("*.md"))
 
 
