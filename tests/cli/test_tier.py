@@ -11,43 +11,11 @@ from sqlmodel import col, select
 
 from memberctl.models import AuditEntry, Tier
 from tests.conftest import error_line, failure
+from tests.contract.test_templates import DEFAULT_TIERS
 from tests.factories import snapshot
 
 TEMPLATE = Path(__file__).parents[2] / "templates" / "tiers.toml"
-DEFAULTS = [
-    {
-        "rank": 1,
-        "code": "basic",
-        "name": "普通会员",
-        "multiplier": "1.00",
-        "discount": "1.00",
-        "threshold": "0.00",
-    },
-    {
-        "rank": 2,
-        "code": "silver",
-        "name": "银卡会员",
-        "multiplier": "1.20",
-        "discount": "0.98",
-        "threshold": "1000.00",
-    },
-    {
-        "rank": 3,
-        "code": "gold",
-        "name": "金卡会员",
-        "multiplier": "1.50",
-        "discount": "0.95",
-        "threshold": "5000.00",
-    },
-    {
-        "rank": 4,
-        "code": "platinum",
-        "name": "白金会员",
-        "multiplier": "2.00",
-        "discount": "0.90",
-        "threshold": "20000.00",
-    },
-]
+DEFAULTS = DEFAULT_TIERS  # the contract's default tiers, one copy
 
 
 def tier_rows(session):
