@@ -144,8 +144,9 @@ def deliver(
     _report_output.deliver(name, data, fmt.value, request.out)
 
 
-def show_default(app: AppContext, name: str) -> None:
-    """summary, upgrades, churn or birthdays as the command shows it with no option (the menu)."""
+def show_default(app: AppContext, name: str, fmt: ReportFormat | None = None) -> None:
+    """summary, upgrades, churn or birthdays as the command shows it with no other option (the
+    menu shows the table)."""
     from decimal import Decimal
 
     from memberctl.domain.reports import birthdays, churn, summary, upgrades
@@ -160,7 +161,7 @@ def show_default(app: AppContext, name: str) -> None:
             session=s, scope=scope, month=None, days=None
         ),
     }
-    deliver(app, name, Request(fmt=None, out=None), builds[name])
+    deliver(app, name, Request(fmt=fmt, out=None), builds[name])
 
 
 @report_app.command(

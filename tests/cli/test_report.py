@@ -5,6 +5,7 @@ hand from the table in that module's docstring."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -431,3 +432,39 @@ def test_json_rows_with_odd_values(monkeypatch):
     ]
     lines = ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in json.loads(text))
     assert text == "[\n" + lines + "\n]\n"
+
+
+@pytest.mark.parametrize("name", ["summary", "upgrades", "churn", "birthdays"])
+def test_the_menu_shows_a_report_as_the_command_does_with_no_option(run, db_url, name, capsys):
+    """The menu's Reports item runs report.show_default: the same figures as `report NAME`."""
+    from memberctl import config
+    from memberctl.cli import report
+    from memberctl.cli._context import AppContext
+
+    today = dt.date.today()
+    run(
+        "member",
+        "enroll",
+        "--name",
+        "张三",
+        "--phone",
+        "13800138000",
+        "--birthday",
+        today.replace(year=1990, day=1).isoformat(),
+    )
+    run("member", "enroll", "--name", "李四", "--phone", "13900139000")
+    run(
+        "purchase",
+        "record",
+        "13800138000",
+        "900",
+        "--at",
+        (today - dt.timedelta(days=40)).isoformat(),
+    )
+    run("purchase", "record", "13900139000", "50")
+    expected = run.json("report", name)
+    app = AppContext(config.resolve(db=db_url, operator="t", no_input=True, debug=False))
+    capsys.readouterr()
+    report.show_default(app, name, report.ReportFormat.json)
+    assert json.loads(capsys.readouterr().out) == expected
+    assert expected  # the shop above gives each report something to show

@@ -110,11 +110,9 @@ class Source(Protocol):
     def batches(self, tiers: TierNames | None) -> Iterator[list[Row]]:
         """Normalised rows, a batch at a time; cells that do not parse are already rejected.
         `tiers` names the tiers a tier cell may give (members)."""
-        ...
 
     def write_errors(self) -> Path | None:
         """The rejected rows written out beside the source, if any."""
-        ...
 
 
 @dataclass
