@@ -465,6 +465,9 @@ def test_the_menu_shows_a_report_as_the_command_does_with_no_option(run, db_url,
     expected = run.json("report", name)
     app = AppContext(config.resolve(db=db_url, operator="t", no_input=True, debug=False))
     capsys.readouterr()
-    report.show_default(app, name, report.ReportFormat.json)
+    try:
+        report.show_default(app, name, report.ReportFormat.json)
+    finally:
+        app.close()  # its own engine: no connection left open for the next test
     assert json.loads(capsys.readouterr().out) == expected
     assert expected  # the shop above gives each report something to show
