@@ -10,6 +10,14 @@
   or imported with the members is kept this many months, a full evaluation window: evaluation
   only upgrades the member through the day before the same date that many months later
   (default 12; 0 keeps nothing).
+- `points.per_unit`: points earned per 1.00 paid, before the tier's multiplier, for every tier
+  that does not set its own `points_per_unit` (default 1).
+- `points.redeem_rate`: how many points pay 1.00 at the till (default 100: 1 point = 0.01).
+- `points.redeem_max_share`: the largest share of a bill points may pay, after the tier price and
+  the coupon (default 0.5; 1 lets points pay it all, 0 switches paying with points off).
+- `price.rounding`: how the tier's price factor is taken to the cent: `half-up` (default: to the
+  nearest cent, a half cent up, as a till rounds), `down` (in the member's favour) or `up` (in
+  the shop's favour).
 """
 
 from __future__ import annotations
@@ -30,7 +38,12 @@ DEFAULTS = {
     "points.birthday_multiplier": "2",
     "tier.grace_days": "30",
     "tier.kept_months": "12",
+    "points.per_unit": "1",
+    "points.redeem_rate": "100",
+    "points.redeem_max_share": "0.5",
+    "price.rounding": "half-up",
 }
+ROUNDINGS = ("half-up", "down", "up")
 MAX_KEPT_MONTHS = 120
 
 
@@ -40,6 +53,10 @@ class Policy:
     birthday_multiplier: Decimal
     grace_days: int
     kept_months: int = 12
+    per_unit: Decimal = Decimal("1")
+    redeem_rate: int = 100  # points that pay 1.00
+    redeem_max_share: Decimal = Decimal("0.5")
+    rounding: str = "half-up"
 
     def kept_until(self, day: dt.date) -> dt.date | None:
         """The last day a tier set or imported on `day` is kept, or None when nothing is kept:
@@ -75,6 +92,10 @@ def _parse(values: dict[str, str]) -> Policy:
             birthday_multiplier=Decimal(values["points.birthday_multiplier"]),
             grace_days=int(values["tier.grace_days"]),
             kept_months=_kept_months(values["tier.kept_months"]),
+            per_unit=_per_unit(values["points.per_unit"]),
+            redeem_rate=_redeem_rate(values["points.redeem_rate"]),
+            redeem_max_share=_share(values["points.redeem_max_share"]),
+            rounding=_rounding(values["price.rounding"]),
         )
     except (ValueError, ArithmeticError):
         raise InvalidInput(
@@ -88,6 +109,33 @@ def _kept_months(value: str) -> int:
     if not 0 <= months <= MAX_KEPT_MONTHS:
         raise ValueError(value)
     return months
+
+
+def _per_unit(value: str) -> Decimal:
+    rate = Decimal(value.strip())
+    if not (rate.is_finite() and 0 <= rate <= 1000 and rate == rate.quantize(Decimal("0.01"))):
+        raise ValueError(value)
+    return rate
+
+
+def _redeem_rate(value: str) -> int:
+    rate = int(value.strip())
+    if not 1 <= rate <= 1_000_000:
+        raise ValueError(value)
+    return rate
+
+
+def _share(value: str) -> Decimal:
+    share = Decimal(value.strip())
+    if not (share.is_finite() and 0 <= share <= 1):
+        raise ValueError(value)
+    return share
+
+
+def _rounding(value: str) -> str:
+    if value.strip().lower() not in ROUNDINGS:
+        raise ValueError(value)
+    return value.strip().lower()
 
 
 def set_value(session: Session, key: str, value: str) -> Policy:

@@ -1,6 +1,7 @@
 """Purchases and the points they earn.
 
-A purchase earns `floor(amount x tier.points_per_unit x tier.multiplier x birthday)` points,
+A purchase earns `floor(amount x per_unit x tier.multiplier x birthday)` points, where `per_unit`
+is the tier's `points_per_unit`, or the shop's `points.per_unit` setting when the tier sets none,
 where `birthday` is the shop's birthday multiplier (default 2) when the purchase falls in the
 member's birthday month and 1 otherwise. Each factor is taken to the cent (two decimals) and the
 product is computed exactly in whole hundredths, then rounded down: 19.99 at 1.20 earns 23,
@@ -73,6 +74,11 @@ def points_for(amount: Decimal, per_unit: Decimal, multiplier: Decimal, bonus: D
     """Points for `amount`: the exact product of the factors (each to the cent), rounded down."""
     product = hundredths(amount) * hundredths(per_unit) * hundredths(multiplier)
     return product * hundredths(bonus) // SCALE
+
+
+def earn_rate(tier: Tier, rules: policy.Policy) -> Decimal:
+    """Points per 1.00 for `tier`: its own rate, else the shop's `points.per_unit`."""
+    return tier.points_per_unit if tier.points_per_unit is not None else rules.per_unit
 
 
 def in_birthday_month(member: Member, at: dt.datetime) -> bool:
@@ -260,7 +266,7 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
     tier = session.exec(select(Tier).where(Tier.code == member.tier_code)).one()
     rules = policy.load(session)
     bonus = rules.birthday_multiplier if in_birthday_month(member, purchase.at) else Decimal(1)
-    earned = points_for(purchase.amount, tier.points_per_unit, tier.multiplier, bonus)
+    earned = points_for(purchase.amount, earn_rate(tier, rules), tier.multiplier, bonus)
     _check_earning(member, purchase, earned)
     if earned > 0:
         session.add(
@@ -394,7 +400,7 @@ def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:
     bonus = case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
     earned = (
         _in_hundredths(Purchase.amount)
-        * _in_hundredths(Tier.points_per_unit)
+        * _in_hundredths(func.coalesce(col(Tier.points_per_unit), rules.per_unit))
         * _in_hundredths(Tier.multiplier)
         * bonus
     ) // SCALE

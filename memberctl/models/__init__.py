@@ -10,8 +10,10 @@ from memberctl.models.ledger import PointsAllocation, PointsEntry, WalletEntry
 from memberctl.models.lifecycle import LifecycleChange
 from memberctl.models.member import Member, MemberTag
 from memberctl.models.purchase import Purchase
+from memberctl.models.sale import Sale, SaleLine
 from memberctl.models.segment import Segment
 from memberctl.models.setting import Setting
+from memberctl.models.store import Store
 from memberctl.models.survey import Survey, SurveyAnswer, SurveyResponse
 from memberctl.models.tier import Tier
 
@@ -32,8 +34,11 @@ __all__ = [
     "PointsAllocation",
     "PointsEntry",
     "Purchase",
+    "Sale",
+    "SaleLine",
     "Segment",
     "Setting",
+    "Store",
     "Survey",
     "SurveyAnswer",
     "SurveyResponse",

@@ -10,8 +10,8 @@ class Tier(SQLModel, table=True):
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=64)
     rank: int = Field(index=True)
-    # Points earned per 1.00 spent (before the multiplier).
-    points_per_unit: Decimal = Field(default=Decimal("1.00"), max_digits=8, decimal_places=2)
+    # Points earned per 1.00 spent (before the multiplier); NULL: the shop's `points.per_unit`.
+    points_per_unit: Decimal | None = Field(default=None, max_digits=8, decimal_places=2)
     # Points earned per 1.00 spent are multiplied by this.
     multiplier: Decimal = Field(default=Decimal("1.00"), max_digits=6, decimal_places=2)
     # Price factor: 0.95 means members of this tier pay 95% (9.5 折).

@@ -320,7 +320,7 @@ def _earned(engine: Engine, rows: list[list[Any]]) -> int:
     """The points the orders earn: basic members, no birthday, amount x rate x multiplier."""
     with transaction(engine, write=False) as session:
         tier = session.exec(select(Tier).where(Tier.code == "basic")).scalars().one()
-        rate = tier.points_per_unit * tier.multiplier
+        rate = (tier.points_per_unit or Decimal(1)) * tier.multiplier
     return sum(int(Decimal(r[2]) * rate // 1) for r in rows[1:])
 
 

@@ -1,0 +1,146 @@
+"""The shop's stores: a list the owner keeps (`store add`, `store rename`).
+
+`member.store` and `purchase.store` hold a store's code. Every `--store` names a registered store,
+by its code or by its name (case and full-width forms folded): a typo is "not found" (exit 3)
+with the list of stores and the command that adds one, never a new store made up on the spot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from memberctl.domain import audit, fields
+from memberctl.errors import NotFound, RuleViolation, UsageProblem
+from memberctl.i18n import _
+from memberctl.models import Member, Purchase, Store
+
+MAX_CODE = 64
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    code: str
+    name: str
+    members: int = 0
+    purchases: int = 0
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def _all(session: Session) -> list[Store]:
+    return list(session.exec(select(Store).order_by(col(Store.code))))
+
+
+def find(session: Session, raw: str) -> Store | None:
+    """The store `raw` names by code or by name, or None."""
+    wanted = fold(raw)
+    stores = _all(session)
+    by_code = [store for store in stores if fold(store.code) == wanted]
+    by_name = [store for store in stores if fold(store.name) == wanted]
+    for found in (by_code, by_name):
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def not_found(session: Session, raw: str) -> NotFound:
+    known = ", ".join(s.code for s in _all(session))
+    listed = (
+        _("the stores are: {known}").format(known=known) if known else _("no store is registered")
+    )
+    return NotFound(
+        _("no store '{raw}' ({listed})").format(raw=raw, listed=listed),
+        _("check the spelling, or add it: memberctl store add CODE --name NAME"),
+    )
+
+
+def resolve(session: Session, raw: str | None) -> str | None:
+    """`--store` as typed -> the store's code (None stays None); unknown -> NotFound (exit 3)."""
+    if raw is None:
+        return None
+    store = find(session, raw)
+    if store is None:
+        raise not_found(session, raw)
+    return store.code
+
+
+def list_stores(*, session: Session) -> list[StoreRecord]:
+    from sqlalchemy import func
+
+    members = dict(
+        session.exec(
+            select(Member.store, func.count())
+            .where(col(Member.store).is_not(None))
+            .group_by(col(Member.store))
+        ).all()
+    )
+    purchases = dict(
+        session.exec(select(Purchase.store, func.count()).group_by(col(Purchase.store))).all()
+    )
+    return [
+        StoreRecord(s.code, s.name, int(members.get(s.code, 0)), int(purchases.get(s.code, 0)))
+        for s in _all(session)
+    ]
+
+
+def add(
+    *, session: Session, code: str, name: str | None, operator: str, at: dt.datetime
+) -> StoreRecord:
+    """Register a store; a code or name another store already has is refused (exit 4)."""
+    code_text = fields.parse_label(code, _("the store code"), MAX_CODE)
+    if code_text is None:
+        raise UsageProblem(_("the store code is empty"), _("give a code such as S01"))
+    name_text = fields.parse_label(name, _("the store name"), MAX_NAME) if name else None
+    name_text = name_text or code_text
+    _refuse_taken(session, code_text, name_text, None)
+    session.add(Store(code=code_text, name=name_text, created_at=at))
+    session.flush()
+    audit.record(
+        session=session,
+        operator=operator,
+        action="store.add",
+        at=at,
+        details={"code": code_text, "name": name_text},
+    )
+    return StoreRecord(code_text, name_text)
+
+
+def rename(*, session: Session, ref: str, name: str, operator: str, at: dt.datetime) -> StoreRecord:
+    """A store's new name; its code (what members and purchases hold) stays."""
+    store = find(session, ref)
+    if store is None:
+        raise not_found(session, ref)
+    new = fields.parse_label(name, _("the store name"), MAX_NAME)
+    if new is None:
+        raise UsageProblem(_("the store name is empty"), _("give the store's new name"))
+    _refuse_taken(session, None, new, store.id)
+    old, store.name = store.name, new
+    session.add(store)
+    audit.record(
+        session=session,
+        operator=operator,
+        action="store.rename",
+        at=at,
+        details={"code": store.code, "from": old, "to": new},
+    )
+    return StoreRecord(store.code, store.name)
+
+
+def _refuse_taken(session: Session, code: str | None, name: str, own_id: int | None) -> None:
+    for store in _all(session):
+        if store.id == own_id:
+            continue
+        spellings = {fold(store.code), fold(store.name)}
+        for given in (code, name):
+            if given is not None and fold(given) in spellings:
+                raise RuleViolation(
+                    _("'{given}' already names store {code}").format(given=given, code=store.code),
+                    _("choose another code or name"),
+                )
