@@ -39,12 +39,6 @@ def _check_birthday(typed: str) -> object:
     return fields.parse_birthday(typed, clock.today())
 
 
-def _check_store(typed: str) -> object:
-    from memberctl.domain import fields
-
-    return fields.parse_label(typed, "the store", 64)
-
-
 def _check_tags(typed: str) -> object:
     from memberctl.domain import fields
 
@@ -59,6 +53,18 @@ def _tier_choices(app: AppContext) -> list[tuple[str, str]]:
     return [(f"{t.code}  {t.name}", t.code) for t in rows]
 
 
+def _store_choices(app: AppContext) -> list[tuple[str, str]]:
+    """The registered stores to pick from, "(no store)" first; empty when none is registered."""
+    from memberctl.domain import stores
+
+    with app.read() as session:
+        rows = stores.known(session)
+    if not rows:
+        return []
+    named = [(s.code if s.name == s.code else f"{s.code}  {s.name}", s.code) for s in rows]
+    return [(_("(no store)"), ""), *named]
+
+
 def enrol_answers(app: AppContext) -> tuple[dict[str, str | None], list[str]]:
     """Ask for a new member field by field: the raw values `member enroll` takes, and tags."""
     name = text(_("Name:"), check=_check_name, required=True)
@@ -70,7 +76,9 @@ def enrol_answers(app: AppContext) -> tuple[dict[str, str | None], list[str]]:
     birthday = text(_("Birthday (YYYY-MM-DD, optional):"), check=_check_birthday)
     choices = _tier_choices(app)
     tier = pick(_("Tier:"), choices, default=choices[0][1])
-    store = text(_("Store (optional):"), check=_check_store)
+    # A store is picked from the registered ones; a shop without stores is not asked.
+    store_choices = _store_choices(app)
+    store = pick(_("Store:"), store_choices, default="") if store_choices else ""
     tags = text(_("Tags (comma separated, optional):"), check=_check_tags)
     raw: dict[str, str | None] = {
         "name": name,
@@ -78,7 +86,7 @@ def enrol_answers(app: AppContext) -> tuple[dict[str, str | None], list[str]]:
         "gender": gender or None,
         "birthday": birthday,
         "tier": tier,
-        "store": store,
+        "store": store or None,
     }
     return raw, [tags] if tags else []
 

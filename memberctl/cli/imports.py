@@ -52,6 +52,13 @@ ErrorsOpt = Annotated[
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check everything, write nothing."))]
+AddStoresOpt = Annotated[
+    bool,
+    typer.Option(
+        "--add-stores",
+        help=_("Register the stores the file names that are not registered (else: rejected rows)."),
+    ),
+]
 HeaderRowOpt = Annotated[
     int | None,
     typer.Option(
@@ -145,6 +152,16 @@ def _notes(report: Report) -> None:
     if report.total_rows:
         rows = ", ".join(str(row) for row in report.total_rows)
         _note(_("total row(s) left out, not imported: row {rows}").format(rows=rows))
+    if report.stores_added:
+        added = ", ".join(report.stores_added)
+        if report.discarded:
+            _note(
+                _("stores that would be registered (nothing written): {stores}").format(
+                    stores=added
+                )
+            )
+        else:
+            _note(_("stores registered: {stores}").format(stores=added))
 
 
 def _options(app: AppContext, **values: Any) -> Options:
@@ -247,6 +264,7 @@ def members(
     dry_run: DryRunOpt = False,
     tier_until: TierUntilOpt = None,
     header_row: HeaderRowOpt = None,
+    add_stores: AddStoresOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
@@ -256,6 +274,7 @@ def members(
         on_existing=on_existing.value,
         skip_invalid=skip_invalid,
         dry_run=dry_run,
+        add_stores=add_stores,
         tier_until=tier_until.date() if tier_until else None,
     )
     reading = _sheet_options(
@@ -282,11 +301,12 @@ def purchases(
     errors: ErrorsOpt = None,
     dry_run: DryRunOpt = False,
     header_row: HeaderRowOpt = None,
+    add_stores: AddStoresOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     _read_ahead(file, sheet)
     app = app_context(ctx)
-    options = _options(app, skip_invalid=skip_invalid, dry_run=dry_run)
+    options = _options(app, skip_invalid=skip_invalid, dry_run=dry_run, add_stores=add_stores)
     reading = _sheet_options(
         sheet=sheet, header_row=header_row, mapping=mapping, errors_path=errors
     )

@@ -89,7 +89,7 @@ def record_purchase(
             member=member,
             amount=money.parse(amount),
             order_no=number,
-            store=fields.parse_label(store, _("the store"), 64),
+            store=store,
             operator=app.operator,
             at=when,
             now=clock.now(),

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select, update
 
 from memberctl import clock
-from memberctl.domain import audit, fields, lifecycle, names, phones, refs, tiers
+from memberctl.domain import audit, fields, lifecycle, names, phones, refs, stores, tiers
 from memberctl.errors import RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Counter, Member, MemberTag, Tier
@@ -349,9 +349,9 @@ def member_conditions(
     if tags:  # the same normalisation as when tags are written
         tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
         conditions.append(col(Member.id).in_(tagged))
-    store = fields.parse_label(store, _("the store"), 64)
-    if store:
-        conditions.append(col(Member.store) == store)
+    code = stores.resolve(session, store)  # a store that is not registered: exit 3
+    if code:
+        conditions.append(col(Member.store) == code)
     return conditions
 
 
@@ -406,7 +406,7 @@ def _parse_field(session: Session, key: str, text: str, region: str) -> object:
         "birthday": lambda t: fields.parse_birthday(t, clock.today()),
         "email": fields.parse_email,
         "address": lambda t: fields.parse_free_text(t, _("the address"), 500, multiline=True),
-        "store": lambda t: fields.parse_label(t, _("the store"), 64),
+        "store": lambda t: stores.resolve(session, t),  # '' clears it (member edit)
         "tier": lambda t: tiers.get(session, t).code,
         "referrer": lambda t: refs.resolve(session, t, region=region),
         "member_no": fields.parse_member_no,

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from memberctl.db import statistics
-from memberctl.domain import audit, fields, limits, money, points, policy, refs
+from memberctl.domain import audit, fields, limits, money, points, policy, refs, stores
 from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, PointsEntry, Purchase, Tier
@@ -221,7 +221,9 @@ def record(
     store: str | None = None,
 ) -> PurchaseResult:
     """`purchase record`: a purchase and the points it earns (`at` None: now). The same order
-    again changes nothing; its number for a different purchase is refused (exit 4)."""
+    again changes nothing; its number for a different purchase is refused (exit 4). `store` is
+    a registered store's code or name (else exit 3)."""
+    store = stores.resolve(session, store)
     existing = find(session, order_no, store) if order_no else None
     if existing is not None:
         return _same_order(session, existing, member, amount, at)
@@ -308,7 +310,9 @@ def refund(
     operator: str,
     at: dt.datetime,
 ) -> RefundResult:
-    """`purchase refund`: mark the order refunded and reverse what is left of its points."""
+    """`purchase refund`: mark the order refunded and reverse what is left of its points.
+    `store` is a registered store's code or name (else exit 3)."""
+    store = stores.resolve(session, store)
     purchase = find(session, order_no, store)
     if purchase is None:
         where = _(" in store '{store}'").format(store=store) if store else ""

@@ -38,20 +38,43 @@ def _all(session: Session) -> list[Store]:
     return list(session.exec(select(Store).order_by(col(Store.code))))
 
 
-def find(session: Session, raw: str) -> Store | None:
-    """The store `raw` names by code or by name, or None."""
-    wanted = fold(raw)
-    stores = _all(session)
-    by_code = [store for store in stores if fold(store.code) == wanted]
-    by_name = [store for store in stores if fold(store.name) == wanted]
-    for found in (by_code, by_name):
-        if len(found) == 1:
-            return found[0]
+def _match(stores: list[Store], raw: str) -> Store | None:
+    """The store `raw` names: its exact code, else its exact name, else the one store whose code
+    (then name) it is with case and full-width forms folded. Two stores folding alike (a
+    database that had both 'S01' and 's01' in use before 0013) are told apart by the exact text."""
+    typed = unicodedata.normalize("NFKC", raw).strip()
+    for exact in (
+        [store for store in stores if store.code == typed],
+        [store for store in stores if store.name == typed],
+    ):
+        if len(exact) == 1:
+            return exact[0]
+    wanted = typed.casefold()
+    for folded in (
+        [store for store in stores if fold(store.code) == wanted],
+        [store for store in stores if fold(store.name) == wanted],
+    ):
+        if len(folded) == 1:
+            return folded[0]
     return None
 
 
+def find(session: Session, raw: str) -> Store | None:
+    """The store `raw` names by code or by name, or None."""
+    return _match(_all(session), raw)
+
+
+SHOWN = 20  # stores named in a "not found" line; more are counted
+
+
 def not_found(session: Session, raw: str) -> NotFound:
-    known = ", ".join(s.code for s in _all(session))
+    """Exit 3 for a store that is not registered, naming the stores there are (the first
+    `SHOWN`) and the command that adds one."""
+    every = _all(session)
+    shown = [s.code if s.name == s.code else f"{s.code} {s.name}" for s in every[:SHOWN]]
+    known = ", ".join(shown)
+    if len(every) > SHOWN:
+        known += _(" and {count} more (memberctl store list)").format(count=len(every) - SHOWN)
     listed = (
         _("the stores are: {known}").format(known=known) if known else _("no store is registered")
     )
@@ -62,13 +85,22 @@ def not_found(session: Session, raw: str) -> NotFound:
 
 
 def resolve(session: Session, raw: str | None) -> str | None:
-    """`--store` as typed -> the store's code (None stays None); unknown -> NotFound (exit 3)."""
-    if raw is None:
+    """`--store` as typed -> the store's code; None or blank stays None (no store, no filter);
+    a store that is not registered -> NotFound (exit 3) listing the stores.
+
+    The one place a typed store becomes a code: `member enroll/edit/list`, `export members`,
+    `purchase record/refund`, the reports' `--store` and the enrol wizard call it."""
+    if raw is None or not unicodedata.normalize("NFKC", raw).strip():
         return None
     store = find(session, raw)
     if store is None:
-        raise not_found(session, raw)
+        raise not_found(session, raw.strip())
     return store.code
+
+
+def known(session: Session) -> list[StoreRecord]:
+    """The registered stores, by code, without counting their members (the enrol wizard's list)."""
+    return [StoreRecord(s.code, s.name) for s in _all(session)]
 
 
 def list_stores(*, session: Session) -> list[StoreRecord]:
@@ -97,8 +129,11 @@ def add(
     code_text = fields.parse_label(code, _("the store code"), MAX_CODE)
     if code_text is None:
         raise UsageProblem(_("the store code is empty"), _("give a code such as S01"))
-    name_text = fields.parse_label(name, _("the store name"), MAX_NAME) if name else None
-    name_text = name_text or code_text
+    name_text = code_text
+    if name is not None:
+        name_text = fields.parse_label(name, _("the store name"), MAX_NAME) or ""
+        if not name_text:
+            raise UsageProblem(_("the store name is empty"), _("give a name, or leave out --name"))
     _refuse_taken(session, code_text, name_text, None)
     session.add(Store(code=code_text, name=name_text, created_at=at))
     session.flush()
@@ -144,3 +179,23 @@ def _refuse_taken(session: Session, code: str | None, name: str, own_id: int | N
                     _("'{given}' already names store {code}").format(given=given, code=store.code),
                     _("choose another code or name"),
                 )
+
+
+class Directory:
+    """The registered stores, read once: a bulk import looks each distinct store text up here
+    instead of querying per row (`imports/store_cells.py`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.stores = _all(session)
+
+    def code_of(self, raw: str) -> str | None:
+        store = _match(self.stores, raw)
+        return store.code if store is not None else None
+
+    def register(self, text: str, *, operator: str, at: dt.datetime) -> str:
+        """Add `text` as a new store (code and name), as `store add` does; refused (exit 4) when
+        another store already has it."""
+        record = add(session=self.session, code=text, name=None, operator=operator, at=at)
+        self.stores = _all(self.session)
+        return record.code

@@ -63,7 +63,7 @@ def cli_json(db_url: str, *args: str) -> object:
 
 def answer_wizard(child: pexpect.spawn, name: str, phone: str) -> None:
     """Name, a bad phone (re-asked), then the phone, gender female, a bad birthday (re-asked),
-    the birthday, the second tier, a store and two tags."""
+    the birthday, the second tier, the store picked from the registered ones, and two tags."""
     child.expect("Name:")
     child.send(f"{name}\r")
     child.expect("Phone:")
@@ -79,13 +79,15 @@ def answer_wizard(child: pexpect.spawn, name: str, phone: str) -> None:
     child.expect("Tier:")
     child.send(f"{DOWN}\r")
     child.expect("Store")
-    child.send("朝阳店\r")
+    child.expect("朝阳店")  # the registered stores, after "(no store)"
+    child.send(f"{DOWN}\r")
     child.expect("Tags")
     child.send("vip, 新客\r")
     child.expect("New member")
 
 
 def test_wizard_asks_field_by_field_and_writes_on_yes(db_url, engine):  # noqa: ARG001
+    cli_json(db_url, "store", "add", "朝阳店")
     child = spawn(db_url, "member", "enroll", "-f", "json")
     answer_wizard(child, "张三丰", "13800138000")
     child.expect("138 0013 8000")  # the preview, before anything is written
@@ -112,6 +114,7 @@ def test_wizard_asks_field_by_field_and_writes_on_yes(db_url, engine):  # noqa: 
 
 
 def test_wizard_writes_nothing_on_no(db_url, engine):
+    cli_json(db_url, "store", "add", "朝阳店")
     before = snapshot(engine)
     child = spawn(db_url, "member", "enroll")
     answer_wizard(child, "李四", "13900139000")
@@ -139,6 +142,7 @@ def _menu(child: pexpect.spawn, item: str) -> None:
 
 
 def test_menu_enrols_finds_sells_and_quits(db_url, engine):  # noqa: ARG001
+    cli_json(db_url, "store", "add", "朝阳店")
     child = spawn(db_url)
     _menu(child, "1")  # enrol a member: the wizard
     answer_wizard(child, "张三", "13800138000")

@@ -40,6 +40,7 @@ from memberctl.domain.imports import runs, store
 from memberctl.domain.imports.keys import KeysApart
 from memberctl.domain.imports.report import FirstSeen, Options, Rejections, Report, Source
 from memberctl.domain.imports.report import Row as SourceRow
+from memberctl.domain.imports.store_cells import StoreCells
 from memberctl.domain.lifecycle import TRANSITIONS, refusal
 from memberctl.i18n import _
 
@@ -85,6 +86,7 @@ def import_members(*, session: Session, source: Source, options: Options) -> Rep
     for rows in source.batches(job.tiers.names):
         job.add(rows)
     job.finish()
+    job.report.stores_added = job.stores.added
     return runs.settle(
         session=session,
         kind="members",
@@ -125,6 +127,7 @@ class MemberJob:
         # Numbers this import gave to rows without one, while the file has a number column:
         # one of them given explicitly in a later chunk is taken back (see `_give_way`).
         self.generated: set[str] | None = set() if "member_no" in fields else None
+        self.stores = StoreCells(session, options)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -132,6 +135,7 @@ class MemberJob:
         """One batch of rows (`name` and `phone` required: rows without them already rejected)."""
         self.report.rows += len(rows)
         records = [rec for _row, rec in rows]
+        self.stores.check(rows, self.rejects)
         self._claim_keys(rows)
         self.keys_apart.check(rows, self.rejects, (self.numbers.rows, self.phones.rows))
         self._give_way(records)

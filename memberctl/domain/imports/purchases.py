@@ -22,6 +22,7 @@ from memberctl.domain import phones
 from memberctl.domain.imports import runs, store
 from memberctl.domain.imports.report import FirstSeen, Options, Rejections, Report, Source
 from memberctl.domain.imports.report import Row as SourceRow
+from memberctl.domain.imports.store_cells import StoreCells
 from memberctl.domain.points import ensure_active
 from memberctl.domain.purchases import earn_for_import_run, order_conflict, stored_orders
 from memberctl.errors import MemberctlError
@@ -34,6 +35,7 @@ def import_purchases(*, session: Session, source: Source, options: Options) -> R
     job = PurchaseJob(session, options, source.rejections, run_id)
     for rows in source.batches(None):
         job.add(rows)
+    job.report.stores_added = job.stores.added
     rejects = source.rejections
     if job.writing and job.report.inserted and not (len(rejects) and not options.skip_invalid):
         earn_for_import_run(
@@ -58,11 +60,13 @@ class PurchaseJob:
         self.orders = FirstSeen()
         self.report = Report()
         self.writing = not options.dry_run
+        self.stores = StoreCells(session, options)
 
     def add(self, rows: list[SourceRow]) -> None:
         """One batch of rows (order number, amount and time required: rows without them are
         already rejected)."""
         self.report.rows += len(rows)
+        self.stores.check(rows, self.rejects)  # before the order numbers: they are per store
         members = self._members(rows)
         candidates = self._candidates(rows)
         known = stored_orders(

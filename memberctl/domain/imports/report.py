@@ -31,6 +31,7 @@ class Options:
     skip_invalid: bool = False
     dry_run: bool = False
     tier_until: dt.date | None = None  # members: the last day an imported tier is kept
+    add_stores: bool = False  # register the stores the file names that are not registered
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Report:
     errors_file: Path | None = None
     header_row: int = 1  # spreadsheet row of the headers
     total_rows: list[int] = field(default_factory=list)  # rows left out as totals
+    stores_added: list[str] = field(default_factory=list)  # --add-stores: the codes registered
 
     def result(self) -> dict[str, Any]:
         """The contract's JSON result: exactly these keys. `inserted` and `updated` say what was

@@ -22,6 +22,7 @@ def start(session: Session, kind: str, source: Source, options: Options) -> int:
         "on_existing": options.on_existing,
         "skip_invalid": options.skip_invalid,
         "dry_run": options.dry_run,
+        "add_stores": options.add_stores,
         **source.settings,
     }
     return store.start_run(

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import Session, col
 
-from memberctl.domain import audit, money, phones, segments
+from memberctl.domain import audit, money, phones, segments, stores
 from memberctl.models import Member, Purchase
 
 NAMES = (
@@ -68,8 +68,9 @@ def scope(
     clause = segments.resolve_filter(session, where, segment, as_of)
     if clause is not None:
         clauses.append(clause)
-    if store is not None:
-        clauses.append(col(Member.store) == store.strip())
+    code = stores.resolve(session, store)  # a store that is not registered: exit 3
+    if code is not None:
+        clauses.append(col(Member.store) == code)
     members = and_(*clauses) if clauses else true()
     return Scope(as_of=as_of, members=members, filtered=bool(clauses), show_pii=show_pii)
 
