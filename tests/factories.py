@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, select
 
 import memberctl.models  # noqa: F401  (every table in the metadata, for `snapshot`)
 from memberctl.db.session import transaction
-from memberctl.domain import interactions, members, privacy, refs, tiers
+from memberctl.domain import interactions, members, privacy, refs, stores, tiers
 from memberctl.domain.members import MemberRecord
 from memberctl.models import Member
 
@@ -23,12 +23,23 @@ def next_phone() -> str:
     return f"139{next(_phone_seq):08d}"
 
 
+def add_store(engine: Engine, code: str, name: str | None = None) -> None:
+    """Register a store (`store add`), unless a store of that code or name is registered."""
+    with transaction(engine) as session:
+        if stores.find(session, code) is None:
+            stores.add(session=session, code=code, name=name, operator="factory", at=NOW)
+
+
 def enroll(
     engine: Engine, name: str = "张三", phone: str | None = None, **raw: Any
 ) -> MemberRecord:
+    """A new member; a `store` given is registered first (as `store add` would), since every
+    store a member names is a registered one."""
     tags = raw.pop("tags", [])
     at = raw.pop("at", NOW)
     values = {"name": name, "phone": phone or next_phone(), **{k: str(v) for k, v in raw.items()}}
+    if raw.get("store"):
+        add_store(engine, str(raw["store"]))
     with transaction(engine) as session:
         data, _ = members.parse_input(session, region="CN", raw=values, tags=tags)
         return members.enroll(session=session, data=data, operator="factory", at=at)

@@ -90,11 +90,12 @@ def resolve(session: Session, raw: str | None) -> str | None:
 
     The one place a typed store becomes a code: `member enroll/edit/list`, `export members`,
     `purchase record/refund`, the reports' `--store` and the enrol wizard call it."""
-    if raw is None or not unicodedata.normalize("NFKC", raw).strip():
+    typed = fields.parse_label(raw, _("the store"), MAX_NAME)  # control characters: exit 5
+    if typed is None:
         return None
-    store = find(session, raw)
+    store = find(session, typed)
     if store is None:
-        raise not_found(session, raw.strip())
+        raise not_found(session, typed)
     return store.code
 
 

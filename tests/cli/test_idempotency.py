@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.conftest import error_line
-from tests.factories import enroll, snapshot
+from tests.factories import add_store, enroll, snapshot
 
 EMPTY_KEY = (
     "error: the --key is empty; give the key of this write, or leave --key out for a write "
@@ -217,6 +217,7 @@ def test_only_an_exact_repeat_of_an_order_is_a_duplicate(run, engine, args):
 def test_the_order_numbers_store_is_named_and_a_phone_shaped_member_number_masked(run, engine):
     m = enroll(engine, member_no="13800138000").member_no
     o = enroll(engine).member_no
+    add_store(engine, "north")
     run.json("purchase", "record", m, "10", "--order-no", "B7", "--store", "north")
     result = run("purchase", "record", o, "10", "--order-no", "B7", "--store", "north")
     assert result.exit_code == 4

@@ -21,7 +21,7 @@ from memberctl.models import (
     WalletEntry,
 )
 from tests.conftest import PG_URL, failure
-from tests.factories import enroll, member_row, snapshot
+from tests.factories import add_store, enroll, member_row, snapshot
 
 ONE_LINE = "retype it on one line without control characters or text-direction marks"
 MULTI = "retype it without control characters; line breaks and tabs are allowed"
@@ -75,6 +75,7 @@ def test_search_finds_names_typed_in_full_width(run, engine):
 
 
 def test_matched_values_are_still_normalised(run, engine, session):
+    add_store(engine, "A店")
     m = enroll(engine).member_no
     data = run.json("member", "edit", m, "--store", "Ａ店", "--add-tag", "ＶＩＰ", "--gender", "Ｍ")
     assert (data["store"], data["tags"], data["gender"]) == ("A店", ["VIP"], "male")

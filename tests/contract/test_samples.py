@@ -43,6 +43,7 @@ def test_the_readme_first_command_on_the_samples(run, tmp_path):
         "--skip-invalid",
         "--on-existing",
         "skip",
+        "--add-stores",  # the sheet's stores (总店, 朝阳店...) are registered by the import
         "-f",
         "json",
         "--errors",
