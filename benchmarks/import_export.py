@@ -280,7 +280,7 @@ def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
     for db in ("x.db", "c.db"):
         measured(memberctl(work / db, "db", "upgrade"))  # the schema in place, untimed
     wall, cpu, rss, _ = measured(
-        memberctl(work / "x.db", "import", "members", str(xlsx), "-f", "json")
+        memberctl(work / "x.db", "import", "members", str(xlsx), "--add-stores", "-f", "json")
     )
     command = [sys.executable, "-c", SCHEMA_FLOOR, str(xlsx), str(work / "x.db")]
     schema = tuple(map(float, measured([*command, str(work / "s.db")])[3].split()))
@@ -288,7 +288,7 @@ def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
     note = f"{ratio(wall, cpu, floor, 'the floor')}, {ratio(wall, cpu, schema, 'schema floor')}"
     cpu_line("memberctl import members (.xlsx)", rows, wall, cpu, rss, note)
     wall, cpu, rss, _ = measured(
-        memberctl(work / "c.db", "import", "members", str(small_csv), "-f", "json")
+        memberctl(work / "c.db", "import", "members", str(small_csv), "--add-stores", "-f", "json")
     )
     cpu_line("memberctl import members (.csv)", rows, wall, cpu, rss)
     tool = shutil.which("sqlite-utils") or shutil.which(
@@ -313,7 +313,7 @@ def ods_import(work: Path, rows: int) -> None:
     cpu_line("floor (.ods): read + insert", rows, *floor)
     measured(memberctl(work / "o.db", "db", "upgrade"))
     wall, cpu, rss, _ = measured(
-        memberctl(work / "o.db", "import", "members", str(ods), "-f", "json")
+        memberctl(work / "o.db", "import", "members", str(ods), "--add-stores", "-f", "json")
     )
     cpu_line(
         "memberctl import members (.ods)",
@@ -331,7 +331,7 @@ def big_import(work: Path, big_csv: Path, csv_rows: int) -> None:
     cpu_line("floor: pandas chunks + raw executemany", csv_rows, *floor)
     measured(memberctl(work / "big.db", "db", "upgrade"))
     wall, cpu, rss, _ = measured(
-        memberctl(work / "big.db", "import", "members", str(big_csv), "-f", "json")
+        memberctl(work / "big.db", "import", "members", str(big_csv), "--add-stores", "-f", "json")
     )
     note = ratio(wall, cpu, floor, "its floor")
     cpu_line("memberctl import members (big .csv, streamed)", csv_rows, wall, cpu, rss, note)

@@ -11,6 +11,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, fields
@@ -136,8 +137,12 @@ def add(
         if not name_text:
             raise UsageProblem(_("the store name is empty"), _("give a name, or leave out --name"))
     _refuse_taken(session, code_text, name_text, None)
-    session.add(Store(code=code_text, name=name_text, created_at=at))
-    session.flush()
+    try:
+        with session.begin_nested():  # another process adding the same code just now
+            session.add(Store(code=code_text, name=name_text, created_at=at))
+    except IntegrityError:
+        _refuse_taken(session, code_text, name_text, None)
+        raise
     audit.record(
         session=session,
         operator=operator,

@@ -39,7 +39,9 @@ def test_export_imports_back_unchanged(shop, tmp_path, suffix):
     before = shop.json("member", "list")
     fresh = tmp_path / "fresh.db"
     other = Run(f"sqlite:///{fresh}")
-    result = other("import", "members", str(path), "--on-existing", "error", "--format", "json")
+    result = other(
+        "import", "members", str(path), "--on-existing", "error", "--add-stores", "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == 3
     assert other.json("member", "list") == before
@@ -80,7 +82,7 @@ def test_formula_like_text_is_a_quote_prefixed_string_in_xlsx(shop, engine, tmp_
     assert not any(text.startswith("'") for text in cells)
     before = shop.json("member", "list")
     other = Run(f"sqlite:///{tmp_path / 'fresh.db'}")
-    assert other("import", "members", str(path), "-f", "json").exit_code == 0
+    assert other("import", "members", str(path), "--add-stores", "-f", "json").exit_code == 0
     assert other.json("member", "list") == before
 
 
@@ -180,7 +182,7 @@ def test_quoted_and_full_width_formulas_round_trip(run, engine, tmp_path):
     assert read_rows(path)[2][14] == "'plain"
     before = run.json("member", "list")
     other = Run(f"sqlite:///{tmp_path / 'fresh.db'}")
-    assert other("import", "members", str(path), "-f", "json").exit_code == 0
+    assert other("import", "members", str(path), "--add-stores", "-f", "json").exit_code == 0
     assert other.json("member", "list") == before
 
 

@@ -105,7 +105,7 @@ def test_ods_export_imports_back_unchanged(shop, tmp_path):
     assert shop("export", "members", str(path)).exit_code == 0
     before = shop.json("member", "list")
     other = Run(f"sqlite:///{tmp_path / 'fresh.db'}")
-    result = other("import", "members", str(path), "--format", "json")
+    result = other("import", "members", str(path), "--add-stores", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == 3
     assert other.json("member", "list") == before
@@ -128,7 +128,7 @@ def test_template_to_ods_imports_its_example_row(run, tmp_path):
     rows = _cells(path)
     assert rows[0][:4] == ["姓名", "手机号", "性别", "生日"]
     assert rows[1][:4] == ["张三", "13800138000", "男", dt.date(1990, 5, 6)]
-    result = run("import", "members", str(path), "--format", "json")
+    result = run("import", "members", str(path), "--add-stores", "--format", "json")
     assert result.exit_code == 0, result.stderr
     member = run.json("member", "show", "13800138000")
     assert (member["points"], member["balance"], member["tags"]) == (100, "50.00", ["vip", "新客"])

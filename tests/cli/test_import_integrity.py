@@ -394,7 +394,7 @@ def test_control_characters_are_rejected_cells_on_every_database(run, session, t
             ["F\tay", "13800138006", "", "", ""],
         ],
     )
-    result, data = _import(run, "members", path, "--skip-invalid")
+    result, data = _import(run, "members", path, "--skip-invalid", "--add-stores")
     assert result.exit_code == 0, result.stderr
     assert [(e["row"], e["column"], e["message"]) for e in data["errors"]] == [
         (

@@ -330,7 +330,7 @@ def test_gbk_and_bom_csv(run, tmp_path):
     assert "张三".encode("gbk") in gbk.read_bytes()
     bom_rows = [["姓名", "手机号"], ["李四", "13900139000"]]
     bom = write_csv(tmp_path / "bom.csv", bom_rows, "utf-8-sig")
-    assert _import(run, gbk)[0].exit_code == 0
+    assert _import(run, gbk, "--add-stores")[0].exit_code == 0
     assert _import(run, bom)[0].exit_code == 0
     names = {m["name"]: m["store"] for m in run.json("member", "list")}
     assert names == {"张三": "朝阳店", "李四": None}

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from memberctl.models import Purchase
-from tests.factories import enroll
+from tests.factories import add_store, enroll
 from tests.spreadsheets.sheets import write_csv, write_xlsx
 
 HEADER = ["手机号", "会员卡号", "订单号", "金额", "时间", "门店", "品类"]
@@ -20,6 +20,8 @@ def _import(run, path, *options):
 
 
 def test_purchases_are_recorded_once_and_earn_points(run, engine, tmp_path, session):
+    add_store(engine, "总店")
+    add_store(engine, "分店")
     enroll(engine, phone="13800138000")
     enroll(engine, phone="13900139000")
     path = write_csv(

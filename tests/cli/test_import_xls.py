@@ -131,7 +131,7 @@ def test_purchases_from_an_xls(run, session, tmp_path):
             ]
         },
     )
-    result, data = _import(run, path, kind="purchases")
+    result, data = _import(run, path, "--add-stores", kind="purchases")
     assert result.exit_code == 0, result.stderr
     assert data["inserted"] == 1
     purchase = session.exec(select(Purchase)).one()

@@ -9,11 +9,12 @@ from sqlmodel import col, select
 
 from memberctl.models import AuditEntry, MemberTag
 from tests.conftest import failure
-from tests.factories import enroll, forget, member_row, snapshot
+from tests.factories import add_store, enroll, forget, member_row, snapshot
 
 
 @pytest.fixture
 def member(engine):
+    add_store(engine, "浦东店")  # the store the edits below move the member to
     return enroll(
         engine,
         name="张三",

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from memberctl.models import AuditEntry, LifecycleChange, Member, MemberTag
 from tests.conftest import failure
-from tests.factories import MEMBER_KEYS, enroll, member_row, snapshot
+from tests.factories import MEMBER_KEYS, add_store, enroll, member_row, snapshot
 
 
 def enroll_json(run, *args: str) -> dict:
@@ -52,6 +52,7 @@ def test_new_member_gets_contract_defaults_and_is_recorded(run, session):
 
 def test_every_optional_field_is_stored(run, engine, session):
     enroll(engine, name="推荐人", phone="13900000001")
+    add_store(engine, "朝阳店")
     data = enroll_json(
         run,
         "--gender",

@@ -8,7 +8,7 @@ from sqlmodel import select
 from memberctl.models import PointsEntry, Purchase
 from tests import ledgers
 from tests.conftest import failure
-from tests.factories import enroll, member_in, member_row, move_tier, snapshot
+from tests.factories import add_store, enroll, member_in, member_row, move_tier, snapshot
 
 KEYS = {"member_no", "order_no", "store", "amount", "at", "points_earned", "points", "duplicate"}
 
@@ -65,6 +65,7 @@ def test_a_repeated_order_number_changes_nothing_and_says_so(run, engine):
     assert "already recorded" in result.stderr and "nothing changed" in result.stderr
     assert '"duplicate": true' in result.stdout
     assert snapshot(engine) == before
+    add_store(engine, "north")
     other_store = run.json("purchase", "record", m, "100", "--order-no", "X9", "--store", "north")
     assert (other_store["duplicate"], other_store["store"], other_store["points"]) == (
         False,

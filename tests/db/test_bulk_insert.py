@@ -115,10 +115,11 @@ def test_text_that_looks_like_copy_or_sql_syntax_lands_as_written(
             ["A\\NB", "13800138000", address, "\\.", "a\\b，\\N"],
         ],
     )
-    result = run("import", "members", str(path), "-f", "json")
+    result = run("import", "members", str(path), "--add-stores", "-f", "json")
     assert result.exit_code == 0, result.stderr
     member = run.json("member", "show", "13800138000")
     assert (member["name"], member["address"], member["store"]) == ("A\\NB", address, "\\.")
+    assert run.json("store", "list")[0]["code"] == "\\."  # registered as written
     assert sorted(member["tags"]) == ["\\N", "a\\b"]
     if engine.dialect.name == "postgresql":
         assert {"member", "member_tag", "lifecycle_change"} <= set(copies)

@@ -25,7 +25,7 @@ from memberctl.domain.imports.purchases import import_purchases
 from memberctl.domain.imports.report import Discarded, Options, Report, RowErrors
 from memberctl.domain.tiers import TierNames
 from memberctl.models import ImportRun, LifecycleChange, Member, Purchase
-from tests.factories import NOW, enroll, member_in
+from tests.factories import NOW, add_store, enroll, member_in
 
 MEMBER_FIELDS = (
     "name", "phone", "gender", "birthday", "email", "address", "tier", "points", "balance",
@@ -239,6 +239,7 @@ def test_a_purchase_for_an_unknown_member_is_rejected(engine, session):
 
 def test_a_purchase_recorded_before_is_skipped_and_a_clash_rejected(engine, session):
     enroll(engine, phone="13800138000")
+    add_store(engine, "东店")
     run_purchases(engine, purchases_source(purchase("A1", phone="+8613800138000")))
     again = purchases_source(
         purchase("A1", phone="+8613800138000"),

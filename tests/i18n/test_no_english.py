@@ -37,6 +37,10 @@ XLSX_REPORTS = {
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
 STEPS: list[tuple[str, tuple[str, ...]]] = [
+    ("store add", ("一店", "--name", "第一店")),
+    ("store add", ("二店",)),
+    ("store rename", ("一店", "一号店")),
+    ("store list", ()),
     ("member enroll", ("--name", "张三", "--phone", "13800138001", "--birthday", "1990-11-05",
                        "--gender", "male", "--joined-at", "2025-01-01", "--tag", "常客",
                        "--store", "一店")),

@@ -79,8 +79,9 @@ def test_the_fixtures_are_what_a_calc_user_has():
 @pytest.mark.parametrize("name", MEMBER_FILES)
 def test_a_libreoffice_file_imports(run, tmp_path, name):
     """The title row is skipped (headers on row 2), the total row is reported, not rejected; the
-    ten members come in with their phones, genders, birthdays, points and stores."""
-    result = run("import", "members", str(_copy(name, tmp_path)), "-f", "json")
+    ten members come in with their phones, genders, birthdays, points and stores (registered by
+    --add-stores)."""
+    result = run("import", "members", str(_copy(name, tmp_path)), "--add-stores", "-f", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["inserted"], data["rejected"], data["errors"]) == (10, 0, [])
