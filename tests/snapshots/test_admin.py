@@ -324,15 +324,15 @@ def test_audit_list(run, engine, shop):  # noqa: ARG001
                 "stdout": """\
 When                 By       Action          Member   Details                            For day   \n\
 ────────────────────────────────────────────────────────────────────────────────────────────────────
-2026-11-25 09:11:00  factory  member.upgrade  M000002  {"to": "silver"}                   2026-11-25
-2026-11-25 09:10:00  factory  member.note     M000001  {"kind": "complaint", "note_id":   2026-11-25
+2026-11-25 09:13:00  factory  member.upgrade  M000002  {"to": "silver"}                   2026-11-25
+2026-11-25 09:12:00  factory  member.note     M000001  {"kind": "complaint", "note_id":   2026-11-25
                                                        2}                                           \n\
-2026-11-25 09:09:00  factory  member.note     M000001  {"kind": "call", "note_id": 1}     2026-11-25
-2026-11-25 09:08:00  factory  member.enroll   M000007  {}                                 2026-11-25
-2026-11-25 09:07:00  factory  member.cancel   M000006  {"status": "cancelled"}            2026-11-25
-2026-11-25 09:06:00  factory  member.enroll   M000006  {}                                 2026-11-25
-2026-11-25 09:05:00  factory  member.freeze   M000005  {"status": "frozen"}               2026-11-25
-2026-11-25 09:04:00  factory  member.enroll   M000005  {}                                 2026-11-25
+2026-11-25 09:11:00  factory  member.note     M000001  {"kind": "call", "note_id": 1}     2026-11-25
+2026-11-25 09:10:00  factory  member.enroll   M000007  {}                                 2026-11-25
+2026-11-25 09:09:00  factory  member.cancel   M000006  {"status": "cancelled"}            2026-11-25
+2026-11-25 09:08:00  factory  member.enroll   M000006  {}                                 2026-11-25
+2026-11-25 09:07:00  factory  member.freeze   M000005  {"status": "frozen"}               2026-11-25
+2026-11-25 09:06:00  factory  member.enroll   M000005  {}                                 2026-11-25
 """,
                 "stderr": "",
             },
@@ -341,14 +341,14 @@ When                 By       Action          Member   Details                  
                 "stdout": """\
 时间                 操作人   操作      会员     详情                                 业务日期  \n\
 ────────────────────────────────────────────────────────────────────────────────────────────────
-2026-11-25 09:11:00  factory  会员升级  M000002  {"to": "silver"}                     2026-11-25
-2026-11-25 09:10:00  factory  添加备注  M000001  {"kind": "complaint", "note_id": 2}  2026-11-25
-2026-11-25 09:09:00  factory  添加备注  M000001  {"kind": "call", "note_id": 1}       2026-11-25
-2026-11-25 09:08:00  factory  会员入会  M000007  {}                                   2026-11-25
-2026-11-25 09:07:00  factory  注销会员  M000006  {"status": "cancelled"}              2026-11-25
-2026-11-25 09:06:00  factory  会员入会  M000006  {}                                   2026-11-25
-2026-11-25 09:05:00  factory  冻结会员  M000005  {"status": "frozen"}                 2026-11-25
-2026-11-25 09:04:00  factory  会员入会  M000005  {}                                   2026-11-25
+2026-11-25 09:13:00  factory  会员升级  M000002  {"to": "silver"}                     2026-11-25
+2026-11-25 09:12:00  factory  添加备注  M000001  {"kind": "complaint", "note_id": 2}  2026-11-25
+2026-11-25 09:11:00  factory  添加备注  M000001  {"kind": "call", "note_id": 1}       2026-11-25
+2026-11-25 09:10:00  factory  会员入会  M000007  {}                                   2026-11-25
+2026-11-25 09:09:00  factory  注销会员  M000006  {"status": "cancelled"}              2026-11-25
+2026-11-25 09:08:00  factory  会员入会  M000006  {}                                   2026-11-25
+2026-11-25 09:07:00  factory  冻结会员  M000005  {"status": "frozen"}                 2026-11-25
+2026-11-25 09:06:00  factory  会员入会  M000005  {}                                   2026-11-25
 """,
                 "stderr": "",
             },
@@ -365,8 +365,8 @@ def test_audit_of_one_member(run, engine, shop):
                 "stdout": """\
 When                 By       Action          Member   Details           For day   \n\
 ───────────────────────────────────────────────────────────────────────────────────
-2026-11-25 09:11:00  factory  member.upgrade  M000002  {"to": "silver"}  2026-11-25
-2026-11-25 09:01:00  factory  member.enroll   M000002  {}                2026-11-25
+2026-11-25 09:13:00  factory  member.upgrade  M000002  {"to": "silver"}  2026-11-25
+2026-11-25 09:02:00  factory  member.enroll   M000002  {}                2026-11-25
 """,
                 "stderr": "",
             },
@@ -375,8 +375,8 @@ When                 By       Action          Member   Details           For day
                 "stdout": """\
 时间                 操作人   操作      会员     详情              业务日期  \n\
 ─────────────────────────────────────────────────────────────────────────────
-2026-11-25 09:11:00  factory  会员升级  M000002  {"to": "silver"}  2026-11-25
-2026-11-25 09:01:00  factory  会员入会  M000002  {}                2026-11-25
+2026-11-25 09:13:00  factory  会员升级  M000002  {"to": "silver"}  2026-11-25
+2026-11-25 09:02:00  factory  会员入会  M000002  {}                2026-11-25
 """,
                 "stderr": "",
             },
@@ -398,13 +398,13 @@ def test_db_info(run, shop):  # noqa: ARG001
                 "stdout": """\
 Database               sqlite:///<db>
 Backend                sqlite
-Schema version         0012
-Newest schema version  0012
+Schema version         0013
+Newest schema version  0013
 Schema known           yes
-File size (bytes)      364544
+File size (bytes)      401408
 Table              Rows
 ───────────────────────
-audit_entry          12
+audit_entry          14
 campaign              0
 campaign_award        0
 campaign_run          0
@@ -420,8 +420,11 @@ member_tag            0
 points_allocation     0
 points_entry          4
 purchase             12
+sale                  0
+sale_line             0
 segment               0
 setting               0
+store                 2
 survey                0
 survey_answer         0
 survey_response       0
@@ -435,13 +438,13 @@ wallet_entry          3
                 "stdout": """\
 数据库            sqlite:///<db>
 数据库类型        sqlite
-结构版本          0012
-最新结构版本      0012
+结构版本          0013
+最新结构版本      0013
 结构版本可识别    是
-文件大小（字节）  364544
+文件大小（字节）  401408
 表                 行数
 ───────────────────────
-audit_entry          12
+audit_entry          14
 campaign              0
 campaign_award        0
 campaign_run          0
@@ -457,8 +460,11 @@ member_tag            0
 points_allocation     0
 points_entry          4
 purchase             12
+sale                  0
+sale_line             0
 segment               0
 setting               0
+store                 2
 survey                0
 survey_answer         0
 survey_response       0
