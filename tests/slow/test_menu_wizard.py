@@ -126,6 +126,28 @@ def test_wizard_writes_nothing_on_no(db_url, engine):
     assert snapshot(engine) == before
 
 
+def test_a_shop_without_stores_is_not_asked_for_one(db_url, engine):  # noqa: ARG001
+    child = spawn(db_url, "member", "enroll", "-f", "json")
+    child.expect("Name:")
+    child.send("周九\r")
+    child.expect("Phone:")
+    child.send("13600136000\r")
+    child.expect("Gender:")
+    child.send("\r")
+    child.expect("Birthday")
+    child.send("\r")
+    child.expect("Tier:")
+    child.send("\r")
+    child.expect("Tags")  # no store question: none is registered
+    assert "Store" not in child.before
+    child.send("\r")
+    child.expect("Enrol this member")
+    child.send("y")
+    status, output = finish(child)
+    assert status == 0, output
+    assert cli_json(db_url, "member", "show", "13600136000")["store"] is None
+
+
 def test_with_an_option_given_only_the_missing_required_value_is_asked(db_url, engine):  # noqa: ARG001
     child = spawn(db_url, "member", "enroll", "--name", "王五", "-f", "json")
     child.expect("Phone:")
