@@ -102,3 +102,15 @@ def segment_names(ctx: typer.Context, incomplete: str) -> list[str]:
         ctx,
         lambda s: _starting([g.name for g in segments.list_segments(session=s)], incomplete),
     )
+
+
+def store_codes(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Registered store codes; once something is typed, store names too (旗: 旗舰店)."""
+    from memberctl.domain import stores
+
+    def offered(session: Any) -> list[str]:
+        found = stores.known(session)
+        values = [s.code for s in found] + ([s.name for s in found] if incomplete else [])
+        return _starting(list(dict.fromkeys(values)), incomplete)
+
+    return _complete(ctx, offered)

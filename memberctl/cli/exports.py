@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from memberctl.cli import _completion
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AsOfOpt, FormatOpt, SegmentOpt, WhereOpt
 from memberctl.cli._output import Format, emit, message
@@ -37,7 +38,10 @@ def members(
         str | None, typer.Option(help=_("Tier: its code or name (gold, 金卡会员, 金卡)."))
     ] = None,
     tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,
-    store: Annotated[str | None, typer.Option(help=_("Members of this store."))] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help=_("Members of this store."), autocompletion=_completion.store_codes),
+    ] = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
     as_of: AsOfOpt = None,

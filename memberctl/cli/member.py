@@ -35,7 +35,10 @@ MaskPhoneOpt = Annotated[
 ]
 EmailOpt = Annotated[str | None, typer.Option(help=_("E-mail address."))]
 AddressOpt = Annotated[str | None, typer.Option(help=_("Postal address."))]
-StoreOpt = Annotated[str | None, typer.Option(help=_("The member's home store."))]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(help=_("The member's home store."), autocompletion=_completion.store_codes),
+]
 
 
 @member_app.command(
@@ -166,7 +169,10 @@ def list_(
         ),
     ] = None,
     tag: Annotated[str | None, typer.Option(help=_("Members with this tag."))] = None,
-    store: Annotated[str | None, typer.Option(help=_("Members of this store."))] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help=_("Members of this store."), autocompletion=_completion.store_codes),
+    ] = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
     as_of: AsOfOpt = None,

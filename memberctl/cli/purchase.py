@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from memberctl.cli import _completion
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
@@ -15,7 +16,13 @@ purchase_app = typer.Typer(
     no_args_is_help=True, help=_("Purchases: record them (they earn points) and refund them.")
 )
 
-StoreOpt = Annotated[str | None, typer.Option(help=_("Store; order numbers are unique per store."))]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=_("Store; order numbers are unique per store."),
+        autocompletion=_completion.store_codes,
+    ),
+]
 COLUMNS = [
     Column("member_no", _("Member")),
     Column("order_no", _("Order")),

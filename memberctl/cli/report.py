@@ -56,7 +56,10 @@ OutOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", metavar="FILE", help=_("Write json, csv, xlsx or ods to FILE.")),
 ]
-StoreOpt = Annotated[str | None, typer.Option(help=_("Only members of this store."))]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(help=_("Only members of this store."), autocompletion=_completion.store_codes),
+]
 ShowPiiOpt = Annotated[
     bool,
     typer.Option("--show-pii", help=_("Show phone numbers unmasked (recorded in the audit log).")),

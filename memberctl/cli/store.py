@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from memberctl.cli import _completion
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt
 from memberctl.cli._output import Column, Format, emit, message
@@ -73,7 +74,14 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 )
 def rename(
     ctx: typer.Context,
-    store: Annotated[str, typer.Argument(metavar="STORE", help=_("The store's code or name."))],
+    store: Annotated[
+        str,
+        typer.Argument(
+            metavar="STORE",
+            help=_("The store's code or name."),
+            autocompletion=_completion.store_codes,
+        ),
+    ],
     new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help=_("Its new name."))],
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -100,6 +100,14 @@ def test_campaign_codes(db_url, shop):  # noqa: ARG001
     assert complete(f"memberctl --db {db_url} campaign show x") == []
 
 
+def test_store_codes_and_names(db_url, shop, run):  # noqa: ARG001
+    assert run("store", "add", "S01", "--name", "旗舰店").exit_code == 0
+    assert run("store", "add", "S02").exit_code == 0
+    assert complete(f"memberctl --db {db_url} member enroll --store ") == ["S01", "S02"]
+    assert complete(f"memberctl --db {db_url} purchase record M000001 1 --store 旗") == ["旗舰店"]
+    assert complete(f"memberctl --db {db_url} store rename S") == ["S01", "S02"]
+
+
 def test_segment_names(db_url, shop):  # noqa: ARG001
     assert sorted(complete(f"memberctl --db {db_url} segment show ")) == ["lapsed", "vip"]
     assert complete(f"memberctl --db {db_url} member list --segment v") == ["vip"]
