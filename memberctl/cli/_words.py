@@ -249,6 +249,8 @@ def _audit_actions() -> dict[str, str]:
         "survey.updated": pgettext("audit", "update a survey"),
         "survey.take": pgettext("audit", "record survey answers"),
         "tier.load": pgettext("audit", "load tiers"),
+        "settings.set": pgettext("audit", "change a setting"),
+        "settings.reset": pgettext("audit", "reset a setting"),
         "report.show_pii": pgettext("audit", "show personal data in a report"),
     }
     return {**{f"member.{k}": v for k, v in member.items()}, **others}
