@@ -66,6 +66,7 @@ def get(ctx: typer.Context, key: KeyArg, fmt: FormatOpt = Format.table) -> None:
 
 @settings_app.command(
     "set",
+    context_settings={"ignore_unknown_options": True},  # a negative VALUE is a value, not an option
     help=_(
         "Change a setting (checked first: a value not allowed is exit 5 and says what is). Audited."
     ),
