@@ -122,6 +122,12 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("survey list", ()),
     ("survey show", ("satisfaction",)),
     ("audit", ("--limit", "20")),
+    # after the audit step: the settings' audit details are keys and values shown as recorded
+    ("settings set", ("points.redeem_rate", "200")),
+    ("settings set", ("points.redeem_rate", "200")),  # nothing changed
+    ("settings get", ("points.redeem_rate",)),
+    ("settings list", ()),
+    ("settings reset", ("points.redeem_rate",)),
     ("nightly", (*AS_OF, "-f", "table")),
     ("notify render", ("--template", "{tmp}/message.txt", "--out", "{tmp}/messages.csv")),
     ("template members", ("{tmp}/template.xlsx",)),
@@ -169,8 +175,17 @@ CODE_FORMS = [
 # What a command shows as code on purpose, and why.
 SHOWN_AS_CODE: dict[str, set[str]] = {
     # the tier table has a code column beside the names: the code is what --tier takes
-    "tier list": {"basic", "silver", "gold", "platinum"},
-    "tier load": {"basic", "silver", "gold", "platinum"},
+    # ... and the setting its "(shop)" rate follows, named as `settings set` takes it
+    "tier list": {"basic", "silver", "gold", "platinum", "points.per_unit"},
+    "tier load": {"basic", "silver", "gold", "platinum", "points.per_unit"},
+    # setting keys and their coded values are typed as shown (settings set KEY VALUE)
+    "settings list": {"points.expiry_months", "points.birthday_multiplier", "tier.grace_days",
+                      "tier.kept_months", "points.per_unit", "points.redeem_rate",
+                      "points.redeem_max_share", "price.rounding", "half-up", "down", "up",
+                      "never", "points_per_unit"},
+    "settings get": {"points.redeem_rate"},
+    "settings set": {"points.redeem_rate"},
+    "settings reset": {"points.redeem_rate"},
     # filter expressions are the small filter language, typed as shown
     "segment save": {"tier", "gold", "status", "frozen"},
     "segment delete": {"status", "frozen"},
