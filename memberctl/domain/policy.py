@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from memberctl.domain import audit
@@ -57,6 +58,7 @@ NEVER = "never"
 _WHOLE = re.compile(r"[0-9]{1,9}")
 _NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12}")
 _SHOWN = 40  # characters of a refused value quoted back
+_LOCK_ID = 0x6D736574  # "mset": PostgreSQL advisory lock serialising settings changes
 
 
 def _text(value: str) -> str:
@@ -375,6 +377,10 @@ def reset(*, session: Session, key: str, operator: str, at: dt.datetime) -> Sett
 def _write(
     session: Session, key: str, new: str, action: str, operator: str, at: dt.datetime
 ) -> SettingChange:
+    if session.get_bind().dialect.name == "postgresql":
+        # two changes at once queue (SQLite's writer already holds the database's write lock):
+        # the second reads what the first stored, so no insert clashes and `old` is true
+        session.execute(select(func.pg_advisory_xact_lock(_LOCK_ID)))
     old = _current(session)[key]
     row = session.get(Setting, key)
     default = KEYS[key].read(KEYS[key].default)

@@ -6,6 +6,7 @@ them), one stored spelling per value, every change audited, and the rules read b
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -91,7 +92,7 @@ def test_set_stores_checks_and_audits(run, session):
     result = run("settings", "set", "points.per_unit", "2.50", "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "points.per_unit changed from 1 to 2.5\n"
-    data = __import__("json").loads(result.stdout)
+    data = json.loads(result.stdout)
     assert (data["key"], data["value"], data["default"], data["changed"]) == (
         "points.per_unit",
         "2.5",
@@ -314,3 +315,28 @@ def test_the_audit_log_shows_setting_changes_in_words(run):
         ("settings.set", {"setting": "points.redeem_rate", "old": "100", "new": "200"})
     ]
     assert dt.date.fromisoformat(entries[0]["at"][:10])
+
+
+def test_a_missing_value_is_a_usage_error(run, engine):
+    before = snapshot(engine)
+    result = run("settings", "set", "points.per_unit")
+    assert result.exit_code == 2
+    assert "VALUE" in result.stderr and result.stdout == ""
+    assert run("settings", "get").exit_code == 2
+    assert snapshot(engine) == before
+
+
+def test_json_of_a_change_is_one_document_and_the_message_goes_to_stderr(run):
+    result = run("settings", "reset", "points.per_unit", "-f", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "key": "points.per_unit",
+        "value": "1",
+        "default": "1",
+        "changed": False,
+        "description": "Points earned per 1.00 paid, before the tier's multiplier, by every "
+        "tier without its own points_per_unit.",
+        "previous": "1",
+        "updated": False,
+    }
+    assert result.stderr == "points.per_unit is already its default, 1: nothing changed\n"
