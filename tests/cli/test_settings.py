@@ -340,3 +340,11 @@ def test_json_of_a_change_is_one_document_and_the_message_goes_to_stderr(run):
         "updated": False,
     }
     assert result.stderr == "points.per_unit is already its default, 1: nothing changed\n"
+
+
+def test_keys_complete_by_prefix():
+    from memberctl.cli.settings import _complete_key
+
+    assert _complete_key("points.r") == ["points.redeem_rate", "points.redeem_max_share"]
+    assert _complete_key("TIER.") == ["tier.grace_days", "tier.kept_months"]
+    assert _complete_key("") == KEYS
