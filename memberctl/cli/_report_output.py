@@ -375,7 +375,67 @@ def _survey_table(data: Any) -> None:
     _survey_report.table(data)
 
 
+def _methods() -> dict[str, str]:
+    return {
+        "cash": _("Cash"),
+        "card": _("Card"),
+        "wechat": _("WeChat Pay"),
+        "alipay": _("Alipay"),
+        "other": _("Other"),
+    }
+
+
+def _daily(data: Any) -> None:
+    """Closing the till, section by section; stored value sold shown apart from the takings."""
+    methods, refunds, topups = _methods(), data.refunds, data.topups
+    sections = {
+        _("Sales"): [
+            (_("Sales made"), data.sales), (_("List total"), data.list_total),
+            (_("Tier discount"), data.tier_discount), (_("Coupons used"), data.coupons_used),
+            (_("Coupon value"), data.coupon_value), (_("Points redeemed"), data.points_redeemed),
+            (_("Points value"), data.points_value), (_("Stored value paid"), data.wallet_paid),
+        ],
+        _("Payments"): [
+            *((methods[m], amount) for m, amount in data.tendered.items()),
+            (_("Tendered in all"), data.tendered_total),
+        ],
+        _("Refunds"): [
+            (_("Sales refunded"), refunds.count),
+            *((methods[m], amount) for m, amount in refunds.tendered_by_method.items() if amount),
+            (_("Tendered back"), refunds.tendered), (_("Stored value back"), refunds.wallet),
+            (_("Points returned"), refunds.points_returned),
+        ],
+        _("Net"): [
+            (_("Net takings (tendered less refunded)"), data.net_takings),
+            (_("Purchases without the till"), data.other_purchases.count),
+            (_("Their amount"), data.other_purchases.amount),
+        ],
+        _("Members and stored value"): [
+            (_("New members"), data.new_members), (_("Top-ups"), topups.count),
+            (_("Stored value sold (a liability, not revenue)"), topups.amount),
+            (_("Bonus given with it"), topups.bonus),
+        ],
+    }  # fmt: skip
+    rows = [
+        {"section": section if i == 0 else "", "figure": figure, "value": value}
+        for section, figures in sections.items()
+        for i, (figure, value) in enumerate(figures)
+    ]
+    where = data.store if data.store is not None else _("all stores")
+    columns = [
+        Column("section", _("Section")),
+        Column("figure", _("Figure")),
+        _right("value", _("Value")),
+    ]
+    emit(rows, Format.table, columns, title=_("Till for {date}, {where}").format(
+        date=data.date, where=where
+    ))  # fmt: skip
+    if topups.whole_shop:
+        message(_("top-ups carry no store: they are the whole shop's"))
+
+
 TABLES: dict[str, Callable[[Any], None]] = {
+    "daily": _daily,
     "summary": _summary,
     "growth": _growth,
     "rfm": _rfm,
