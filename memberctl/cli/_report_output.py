@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from memberctl.cli._bars import bar
 from memberctl.cli._output import Column, Format, emit, message, plain
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 TABLE_ROWS = 200  # a terminal table shows this many rows; csv, json and xlsx hold them all
 CHUNK_ROWS = 20_000  # JSON rows rendered and written at a time
@@ -375,62 +375,52 @@ def _survey_table(data: Any) -> None:
     _survey_report.table(data)
 
 
-def _methods() -> dict[str, str]:
+def _daily_sections(methods: list[str]) -> dict[str, list[str]]:
+    """The figures of `report daily`'s table by section, by their (dotted) keys."""
     return {
-        "cash": _("Cash"),
-        "card": _("Card"),
-        "wechat": _("WeChat Pay"),
-        "alipay": _("Alipay"),
-        "other": _("Other"),
-    }
+        "sales": [
+            "sales", "list_total", "tier_discount", "coupons_used", "coupon_value",
+            "points_redeemed", "points_value", "wallet_paid",
+        ],
+        "payments": [*(f"tendered.{m}" for m in methods), "tendered_total"],
+        "refunds": [
+            "refunds.count", *(f"refunds.tendered_by_method.{m}" for m in methods),
+            "refunds.tendered", "refunds.wallet", "refunds.points_returned",
+        ],
+        "net": ["net_takings", "other_purchases.count", "other_purchases.amount"],
+        "members": ["new_members", "topups.count", "topups.amount", "topups.bonus"],
+    }  # fmt: skip
 
 
 def _daily(data: Any) -> None:
-    """Closing the till, section by section; stored value sold shown apart from the takings."""
-    methods, refunds, topups = _methods(), data.refunds, data.topups
+    """Closing the till: one table, section by section (a refund's methods only when used); the
+    stored value sold is shown apart from the takings (a liability, not revenue)."""
+    from memberctl.cli._words import daily_keys
+
+    labels, figures = daily_keys(), _flatten(dataclasses.asdict(data))
     sections = {
-        _("Sales"): [
-            (_("Sales made"), data.sales), (_("List total"), data.list_total),
-            (_("Tier discount"), data.tier_discount), (_("Coupons used"), data.coupons_used),
-            (_("Coupon value"), data.coupon_value), (_("Points redeemed"), data.points_redeemed),
-            (_("Points value"), data.points_value), (_("Stored value paid"), data.wallet_paid),
-        ],
-        _("Payments"): [
-            *((methods[m], amount) for m, amount in data.tendered.items()),
-            (_("Tendered in all"), data.tendered_total),
-        ],
-        _("Refunds"): [
-            (_("Sales refunded"), refunds.count),
-            *((methods[m], amount) for m, amount in refunds.tendered_by_method.items() if amount),
-            (_("Tendered back"), refunds.tendered), (_("Stored value back"), refunds.wallet),
-            (_("Points returned"), refunds.points_returned),
-        ],
-        _("Net"): [
-            (_("Net takings (tendered less refunded)"), data.net_takings),
-            (_("Purchases without the till"), data.other_purchases.count),
-            (_("Their amount"), data.other_purchases.amount),
-        ],
-        _("Members and stored value"): [
-            (_("New members"), data.new_members), (_("Top-ups"), topups.count),
-            (_("Stored value sold (a liability, not revenue)"), topups.amount),
-            (_("Bonus given with it"), topups.bonus),
-        ],
-    }  # fmt: skip
-    rows = [
-        {"section": section if i == 0 else "", "figure": figure, "value": value}
-        for section, figures in sections.items()
-        for i, (figure, value) in enumerate(figures)
-    ]
+        "sales": pgettext("daily", "Sales"),
+        "payments": pgettext("daily", "Payments"),
+        "refunds": pgettext("daily", "Refunds"),
+        "net": pgettext("daily", "Net"),
+        "members": pgettext("daily", "Members and stored value"),
+    }
+    rows = []
+    for section, keys in _daily_sections(list(data.tendered)).items():
+        shown = [k for k in keys if not k.startswith("refunds.tendered_by_method.") or figures[k]]
+        rows += [
+            {"section": "" if i else sections[section], "figure": labels[k], "value": figures[k]}
+            for i, k in enumerate(shown)
+        ]
     where = data.store if data.store is not None else _("all stores")
     columns = [
-        Column("section", _("Section")),
-        Column("figure", _("Figure")),
-        _right("value", _("Value")),
+        Column("section", pgettext("daily", "Section")),
+        Column("figure", pgettext("daily", "Figure")),
+        _right("value", pgettext("daily", "Amount")),
     ]
-    emit(rows, Format.table, columns, title=_("Till for {date}, {where}").format(
-        date=data.date, where=where
-    ))  # fmt: skip
-    if topups.whole_shop:
+    title = _("Till for {date}, {where}").format(date=data.date, where=where)
+    emit(rows, Format.table, columns, title=title)
+    if data.topups.whole_shop:
         message(_("top-ups carry no store: they are the whole shop's"))
 
 

@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 report_app = typer.Typer(
     no_args_is_help=True,
     help=_(
-        "Reports: summary, growth, RFM, churn, upgrades, birthdays, KPIs, liability, campaigns, "
-        "the day's till."
+        "Reports: summary, growth, RFM, churn, upgrades, birthdays, KPIs, liability, campaigns."
     ),
 )
 
