@@ -279,3 +279,27 @@ def test_a_bad_date_is_a_usage_error(run, bad):
     assert result.exit_code == 2, result.stderr
     assert result.stdout == ""
     assert "--date" in result.stderr
+
+
+def test_a_sale_refunded_the_day_it_was_made_nets_to_nothing(run, engine):
+    member = run.json("member", "enroll", "--name", "甲", "--phone", "13800000001")["member_no"]
+    at = dt.datetime(2026, 3, 2, 10, 0)
+    with transaction(engine) as session:
+        add_sale(
+            session, member_no=member, order_no="R1", at=at, list_total="99.90",
+            pay_method="alipay", points_earned=99,
+        )  # fmt: skip
+        # a method the till does not know counts as other
+        add_sale(
+            session, member_no=member, order_no="R2", at=at, list_total="5.00",
+            pay_method="voucher",
+        )  # fmt: skip
+        refund_sale(session, order_no="R1", at=at + dt.timedelta(hours=2))
+    data = run.json("report", "daily", "--date", "2026-03-02")
+    assert data["sales"] == 2
+    assert data["tendered"] == {**NO_MONEY, "alipay": "99.90", "other": "5.00"}
+    assert data["tendered_total"] == "104.90"
+    assert data["refunds"]["count"] == 1
+    assert data["refunds"]["tendered_by_method"] == {**NO_MONEY, "alipay": "99.90"}
+    assert data["net_takings"] == "5.00"  # 104.90 - 99.90
+    assert data["other_purchases"] == {"count": 0, "amount": "0.00"}  # sales are not "other"
