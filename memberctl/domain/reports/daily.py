@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, true
+from sqlalchemy import ColumnElement, and_, case, func, true
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -166,7 +166,7 @@ def _topups(session: Session, low: dt.datetime, high: dt.datetime, whole_shop: b
 
 
 def _between(column: Any, low: dt.datetime, high: dt.datetime) -> ColumnElement[bool]:
-    return (column >= low) & (column < high)  # type: ignore[no-any-return]
+    return and_(column >= low, column < high)
 
 
 def build(*, session: Session, scope: Scope, store: str | None = None) -> Daily:
@@ -176,14 +176,13 @@ def build(*, session: Session, scope: Scope, store: str | None = None) -> Daily:
     low, high = midnight(scope.as_of), midnight(scope.as_of + dt.timedelta(days=1))
     everywhere = true()
     in_store = col(Purchase.store) == code if code is not None else everywhere
-    sales = _sales(session, _between(col(Purchase.at), low, high), in_store)
+    sold = _sales(session, _between(col(Purchase.at), low, high), in_store)
+    count, list_total, discount, coupons, coupon_value, points, points_value, wallet, *rest = sold
+    total, *methods = rest
     refunds = _refunds(session, _between(col(Purchase.refunded_at), low, high), in_store)
     joined = _between(col(Member.joined_at), low, high)
     home = col(Member.store) == code if code is not None else everywhere
     new_members = session.exec(select(func.count()).select_from(Member).where(joined, home)).one()
-    count, list_total, discount, coupons, coupon_value, points, points_value, wallet, total = sales[
-        :9
-    ]
     tendered_total = cents(total)
     return Daily(
         date=scope.as_of,
@@ -196,7 +195,7 @@ def build(*, session: Session, scope: Scope, store: str | None = None) -> Daily:
         points_redeemed=int(points),
         points_value=cents(points_value),
         wallet_paid=cents(wallet),
-        tendered=_methods(sales[9:]),
+        tendered=_methods(methods),
         tendered_total=tendered_total,
         refunds=refunds,
         net_takings=tendered_total - refunds.tendered,
