@@ -202,3 +202,20 @@ Members and stored value  New members                                        0
             },
         }
     )
+
+
+def test_report_daily_for_an_unknown_store(run, till):  # noqa: ARG001
+    assert both(run, "report", "daily", "--store", "东店") == snapshot(
+        {
+            "en": {
+                "exit": 3,
+                "stdout": "",
+                "stderr": "error: no store '东店' (the stores are: north, south); check the spelling, or add it: memberctl store add CODE --name NAME\n",
+            },
+            "zh": {
+                "exit": 3,
+                "stdout": "",
+                "stderr": "错误：没有门店 '东店'（现有门店：north, south）；请检查拼写，或先添加：memberctl store add 代码 --name 名称\n",
+            },
+        }
+    )
