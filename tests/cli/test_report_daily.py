@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -303,3 +304,26 @@ def test_a_sale_refunded_the_day_it_was_made_nets_to_nothing(run, engine):
     assert data["refunds"]["tendered_by_method"] == {**NO_MONEY, "alipay": "99.90"}
     assert data["net_takings"] == "5.00"  # 104.90 - 99.90
     assert data["other_purchases"] == {"count": 0, "amount": "0.00"}  # sales are not "other"
+
+
+def test_the_stores_add_up_to_the_whole_shop(run, day):
+    """Every sale, refund, purchase and new member of the day is in exactly one store here."""
+    date = ("--date", day.isoformat())
+    whole = run.json("report", "daily", *date)
+    parts = [run.json("report", "daily", *date, "--store", s) for s in ("north", "south")]
+
+    def flat(data, prefix=""):
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            elif not isinstance(value, bool) and key not in ("date", "store"):
+                out[prefix + key] = value
+        return out
+
+    for key, value in flat(whole).items():
+        if key.startswith("topups."):
+            assert all(flat(p)[key] == value for p in parts), key  # the whole shop's in each
+            continue
+        added = sum(Decimal(str(flat(p)[key])) for p in parts)
+        assert added == Decimal(str(value)), key
