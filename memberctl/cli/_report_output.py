@@ -412,7 +412,7 @@ def _daily(data: Any) -> None:
             {"section": "" if i else sections[section], "figure": labels[k], "value": figures[k]}
             for i, k in enumerate(shown)
         ]
-    where = data.store if data.store is not None else _("all stores")
+    where = data.store_name if data.store_name is not None else _("all stores")
     columns = [
         Column("section", pgettext("daily", "Section")),
         Column("figure", pgettext("daily", "Figure")),

@@ -197,6 +197,7 @@ def daily_keys() -> dict[str, str]:
     return {
         "date": pgettext("daily", "Day"),
         "store": pgettext("daily", "Store"),
+        "store_name": pgettext("daily", "Store name"),
         "sales": pgettext("daily", "Sales made"),
         "list_total": pgettext("daily", "List total"),
         "tier_discount": pgettext("daily", "Tier discount"),

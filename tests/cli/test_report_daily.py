@@ -98,6 +98,7 @@ def test_the_day_by_hand(run, day):
     assert run.json("report", "daily", "--date", day.isoformat()) == {
         "date": day.isoformat(),
         "store": None,
+        "store_name": None,
         "sales": 3,  # S1, S2, S3 (S9 was yesterday; S0 three days ago)
         "list_total": "508.00",  # 120.00 + 88.00 + 300.00
         "tier_discount": "21.00",  # 120.00 - 114.00 + 300.00 - 285.00
@@ -145,6 +146,7 @@ def test_one_store_counts_where_the_sale_was_made(run, day):
     assert north == {
         "date": day.isoformat(),
         "store": "north",  # the store's code, named by its name
+        "store_name": "North",
         "sales": 2,  # S1, S3
         "list_total": "420.00",  # 120.00 + 300.00
         "tier_discount": "21.00",
@@ -192,6 +194,7 @@ def test_an_empty_day_is_all_zeros(run):
     assert run.json("report", "daily", "--date", "2026-01-05") == {
         "date": "2026-01-05",
         "store": None,
+        "store_name": None,
         "sales": 0,
         "list_total": "0.00",
         "tier_discount": "0.00",
@@ -246,7 +249,7 @@ def test_xlsx(run, day, tmp_path):
         book.close()
     # A row whose value is empty (store: all stores) reads back as the key alone.
     rows = {row[0]: (*row, None)[1] for row in cells}
-    assert rows["store"] is None
+    assert rows["store"] is None and rows["store_name"] is None
     assert rows["date"] == dt.datetime.combine(day, dt.time())
     assert (rows["sales"], rows["list_total"], rows["tendered_total"]) == (3, 508.0, 407.0)
     assert (rows["tendered.cash"], rows["tendered.wechat"], rows["tendered.card"]) == (
@@ -317,7 +320,7 @@ def test_the_stores_add_up_to_the_whole_shop(run, day):
         for key, value in data.items():
             if isinstance(value, dict):
                 out.update(flat(value, f"{prefix}{key}."))
-            elif not isinstance(value, bool) and key not in ("date", "store"):
+            elif not isinstance(value, bool) and key not in ("date", "store", "store_name"):
                 out[prefix + key] = value
         return out
 

@@ -135,7 +135,7 @@ def test_report_daily_for_one_store(run, till):  # noqa: ARG001
             "en": {
                 "exit": 0,
                 "stdout": """\
-                          Till for 2026-11-25, north                          \n\
+                          Till for 2026-11-25, North                          \n\
 Section                   Figure                                        Amount
 ──────────────────────────────────────────────────────────────────────────────
 Sales                     Sales made                                         2
@@ -169,7 +169,7 @@ Members and stored value  New members                                        0
             "zh": {
                 "exit": 0,
                 "stdout": """\
-            2026-11-25 收银日结，north            \n\
+            2026-11-25 收银日结，North            \n\
 类别        项目                              数额
 ──────────────────────────────────────────────────
 销售        销售笔数                             2

@@ -14,6 +14,7 @@ database in five aggregate queries:
 - `other_purchases`: purchases without a sale row made that day (`purchase record`, imports):
   no till figures, counted apart, refunded or not.
 - `new_members`: members who joined that day, in their home store (`member.store`).
+- `store_name`: the store's name beside its code (`store`), null for the whole shop.
 - `topups`: stored value sold that day (wallet rows `topup`) and the bonus given with it
   (`bonus`): money received for a liability, not revenue. Wallet rows carry no store, so with a
   store the top-ups are still the whole shop's, and `topups.whole_shop` says so.
@@ -64,6 +65,7 @@ class TopUps:
 class Daily:
     date: dt.date
     store: str | None
+    store_name: str | None  # the store's name, for the reader (`store` is its code)
     sales: int
     list_total: Decimal
     tier_discount: Decimal
@@ -172,7 +174,10 @@ def _between(column: Any, low: dt.datetime, high: dt.datetime) -> ColumnElement[
 def build(*, session: Session, scope: Scope, store: str | None = None) -> Daily:
     """The day `scope.as_of`, for the store `store` names (code or name; unknown: exit 3) or,
     with None, the whole shop."""
-    code = stores.resolve(session, store)
+    found = stores.find(session, store) if store is not None else None
+    if store is not None and found is None:
+        raise stores.not_found(session, store)
+    code = found.code if found is not None else None
     low, high = midnight(scope.as_of), midnight(scope.as_of + dt.timedelta(days=1))
     everywhere = true()
     in_store = col(Purchase.store) == code if code is not None else everywhere
@@ -187,6 +192,7 @@ def build(*, session: Session, scope: Scope, store: str | None = None) -> Daily:
     return Daily(
         date=scope.as_of,
         store=code,
+        store_name=found.name if found is not None else None,
         sales=int(count),
         list_total=cents(list_total),
         tier_discount=cents(discount),
