@@ -33,6 +33,7 @@ XLSX_REPORTS = {
     "summary": AS_OF, "rfm": AS_OF, "churn": AS_OF, "liability": AS_OF,
     "kpi": ("--from", "2026-09-01", "--to", "2026-11-25"),
     "campaign": ("wake-up-coupon", *AS_OF), "survey": ("satisfaction",),
+    "daily": ("--date", "2026-11-20"),
 }  # fmt: skip
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
@@ -117,6 +118,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report liability", AS_OF),
     ("report campaign", ("wake-up-coupon", *AS_OF)),
     ("report survey", ("satisfaction",)),
+    ("report daily", ("--date", "2026-11-20")),
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
@@ -208,6 +210,7 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
             "counter", "coupon", "import_change", "import_run", "interaction", "lifecycle_change",
             "member", "member_tag", "points_allocation", "points_entry", "purchase", "segment",
             "setting", "survey", "survey_answer", "survey_response", "tier", "wallet_entry",
+            "sale", "sale_line", "store",
         }
         for name in ("info", "backup", "restore")
     },
