@@ -26,6 +26,7 @@ from memberctl.cli import (
     purchase,
     report,
     segment,
+    settings,
     store,
     survey,
     template,
@@ -68,6 +69,7 @@ app.add_typer(report.report_app, name="report")
 app.command("nightly", help=nightly.HELP)(nightly.nightly)
 app.add_typer(notify.notify_app, name="notify")
 app.add_typer(survey.survey_app, name="survey")
+app.add_typer(settings.settings_app, name="settings")
 app.add_typer(store.store_app, name="store")
 for _group in app.registered_groups:  # never print locals (phone numbers), whichever app runs
     if _group.typer_instance is not None:

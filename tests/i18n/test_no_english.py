@@ -33,6 +33,7 @@ XLSX_REPORTS = {
     "summary": AS_OF, "rfm": AS_OF, "churn": AS_OF, "liability": AS_OF,
     "kpi": ("--from", "2026-09-01", "--to", "2026-11-25"),
     "campaign": ("wake-up-coupon", *AS_OF), "survey": ("satisfaction",),
+    "daily": ("--date", "2026-11-20"),
 }  # fmt: skip
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
@@ -121,11 +122,18 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report liability", AS_OF),
     ("report campaign", ("wake-up-coupon", *AS_OF)),
     ("report survey", ("satisfaction",)),
+    ("report daily", ("--date", "2026-11-20")),
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
     ("survey show", ("satisfaction",)),
     ("audit", ("--limit", "20")),
+    # after the audit step: the settings' audit details are keys and values shown as recorded
+    ("settings set", ("points.redeem_rate", "200")),
+    ("settings set", ("points.redeem_rate", "200")),  # nothing changed
+    ("settings get", ("points.redeem_rate",)),
+    ("settings list", ()),
+    ("settings reset", ("points.redeem_rate",)),
     ("nightly", (*AS_OF, "-f", "table")),
     ("notify render", ("--template", "{tmp}/message.txt", "--out", "{tmp}/messages.csv")),
     ("template members", ("{tmp}/template.xlsx",)),
@@ -173,8 +181,17 @@ CODE_FORMS = [
 # What a command shows as code on purpose, and why.
 SHOWN_AS_CODE: dict[str, set[str]] = {
     # the tier table has a code column beside the names: the code is what --tier takes
-    "tier list": {"basic", "silver", "gold", "platinum"},
-    "tier load": {"basic", "silver", "gold", "platinum"},
+    # ... and the setting its "(shop)" rate follows, named as `settings set` takes it
+    "tier list": {"basic", "silver", "gold", "platinum", "points.per_unit"},
+    "tier load": {"basic", "silver", "gold", "platinum", "points.per_unit"},
+    # setting keys and their coded values are typed as shown (settings set KEY VALUE)
+    "settings list": {"points.expiry_months", "points.birthday_multiplier", "tier.grace_days",
+                      "tier.kept_months", "points.per_unit", "points.redeem_rate",
+                      "points.redeem_max_share", "price.rounding", "half-up", "down", "up",
+                      "never", "points_per_unit"},
+    "settings get": {"points.redeem_rate"},
+    "settings set": {"points.redeem_rate"},
+    "settings reset": {"points.redeem_rate"},
     # filter expressions are the small filter language, typed as shown
     "segment save": {"tier", "gold", "status", "frozen"},
     "segment delete": {"status", "frozen"},
@@ -197,7 +214,7 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
             "counter", "coupon", "import_change", "import_run", "interaction", "lifecycle_change",
             "member", "member_tag", "points_allocation", "points_entry", "purchase", "segment",
             "setting", "survey", "survey_answer", "survey_response", "tier", "wallet_entry",
-            "sale", "sale_line", "store",  # migration 0013 (issue 17)
+            "sale", "sale_line", "store",
         }
         for name in ("info", "backup", "restore")
     },
