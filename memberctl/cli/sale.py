@@ -279,7 +279,7 @@ REFUND_COLUMNS = [
     Column("order_no", _("Order")),
     Column("store", _("Store")),
     Column("tendered_back", _("Money back"), justify="right"),
-    Column("pay_method", _("Paid by")),
+    Column("pay_method", _("Paid by"), show=lambda method: pay_words().get(method, method)),
     Column("wallet_back", _("Stored value back"), justify="right"),
     Column("points_returned", _("Points returned"), justify="right"),
     Column("points_reversed", _("Points reversed"), justify="right"),
