@@ -321,7 +321,10 @@ def _plan_points(session: Session, plan: _Plan, wanted: int | Literal["max"] | N
             ),
             _("use fewer points, or --points max"),
         )
-    plan.spend = points.plan_spend(session, plan.member, wanted, plan.at.date())
+    try:
+        plan.spend = points.plan_spend(session, plan.member, wanted, plan.at.date())
+    except RuleViolation as exc:  # its hint is `points deduct`'s
+        raise RuleViolation(exc.message, _("use fewer points, or --points max")) from None
     plan.points_used = wanted
     plan.points_value = _cents(wanted, rate)
 

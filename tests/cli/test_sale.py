@@ -481,3 +481,19 @@ def test_time_is_kept(run, session, gold):
         "adjust",
         "earn",
     ]
+
+
+def test_csv_is_one_row_of_the_receipt(run, gold):
+    result = run("sale", gold, "--item", "A:2:5.00:x", "--pay", "cash", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert set(header.split(",")) == RECEIPT_KEYS
+    assert ",10.00,0.95,0.50,9.50," in row
+
+
+def test_points_refused_for_want_of_points_name_the_till_remedy(run, gold):
+    failure(
+        sale(run, gold, "--amount", "300", "--points", "5000", "--pay", "cash"),
+        4,
+        f"{gold} has 1000 points to spend, not 5000; use fewer points, or --points max",
+    )
