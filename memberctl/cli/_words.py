@@ -237,6 +237,8 @@ def _audit_actions() -> dict[str, str]:
         "points.expire": pgettext("audit", "expire points"),
         "purchase.record": pgettext("audit", "record a purchase"),
         "purchase.refund": pgettext("audit", "refund a purchase"),
+        "sale.record": pgettext("audit", "sell at the till"),
+        "sale.refund": pgettext("audit", "refund a sale"),
         "wallet.topup": pgettext("audit", "top up stored value"),
         "wallet.pay": pgettext("audit", "pay from stored value"),
         "wallet.refund": pgettext("audit", "refund to stored value"),
