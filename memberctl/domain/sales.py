@@ -114,7 +114,7 @@ class Receipt:
     balance: Decimal  # the member's stored value after
     duplicate: bool
     dry_run: bool
-    tier: str = dataclasses.field(default="", metadata={"json": False})
+    tier: str = ""  # the tier's code, for the table's "member price (金卡会员 0.95)" row
 
 
 @dataclass(frozen=True)

@@ -272,10 +272,13 @@ def test_refusals_write_nothing(run, engine, gold, args, fragment):
     assert snapshot(engine) == before
 
 
-def test_a_frozen_member_buys_nothing(run, engine, gold):
-    act(engine, gold, "freeze")
+@pytest.mark.parametrize(
+    ("actions", "status"), [(("freeze",), "frozen"), (("cancel",), "cancelled")]
+)
+def test_a_frozen_or_cancelled_member_buys_nothing(run, engine, gold, actions, status):
+    act(engine, gold, *actions)
     before = snapshot(engine)
-    failure(sale(run, gold, "--amount", "10", "--pay", "cash"), 4, "the member is frozen")
+    failure(sale(run, gold, "--amount", "10", "--pay", "cash"), 4, f"the member is {status}")
     assert snapshot(engine) == before
 
 

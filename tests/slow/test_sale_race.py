@@ -43,13 +43,15 @@ for pair in pairs:
         "wallet": ["--amount", "100", "--wallet", "50", "--pay", "cash"],
         "coupon": ["--amount", "300", "--coupon", code, "--pay", "cash",
                    "--at", "2026-11-26T10:30"],
+        "order": ["--amount", "10", "--pay", "cash", "--order-no", f"O-{member_no}"],
     }[verb]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code_ = command.main(["--db", db_url, "--no-input", "--operator", who, "sale", member_no,
                               *args, "--format", "json"],
                              prog_name="memberctl", standalone_mode=False)
-    report.append(code_)
+    data = json.loads(out.getvalue()) if code_ == 0 else None
+    report.append([code_, data and data["duplicate"]])
 print(json.dumps(report), flush=True)
 """
 
@@ -66,7 +68,7 @@ def _start(db_url: str, who: str, verb: str, pairs: list[str]) -> subprocess.Pop
     )
 
 
-def _race(db_url: str, verb: str, pairs: list[str]) -> list[tuple[list[int], str]]:
+def _race(db_url: str, verb: str, pairs: list[str]) -> list[tuple[list[list], str]]:
     children = [_start(db_url, "a", verb, pairs), _start(db_url, "b", verb, pairs)]
     try:
         for child in children:
@@ -90,10 +92,10 @@ def _race(db_url: str, verb: str, pairs: list[str]) -> list[tuple[list[int], str
     return results
 
 
-def _one_wins(results: list[tuple[list[int], str]], refusal: str) -> None:
+def _one_wins(results: list[tuple[list[list], str]], refusal: str) -> None:
     (a, a_err), (b, b_err) = results
     for i in range(MEMBERS):
-        assert sorted([a[i], b[i]]) == [0, 4], (a_err, b_err)
+        assert sorted([a[i][0], b[i][0]]) == [0, 4], (a_err, b_err)
     assert a_err.count(refusal) + b_err.count(refusal) == MEMBERS, (a_err, b_err)
 
 
@@ -117,15 +119,21 @@ def test_two_tills_race_for_the_last_points_balance_and_coupon(engine, run, db_u
     # each sale takes the whole 50.00 balance and earns 100
     _one_wins(_race(db_url, "wallet", pairs), "has 0.00 in the wallet, not 50.00")
     _one_wins(_race(db_url, "coupon", pairs), "was already used")
+    # the same order number at both tills: one sale, the other till gets its receipt again
+    (a, a_err), (b, b_err) = _race(db_url, "order", pairs)
+    for i in range(MEMBERS):
+        assert [a[i][0], b[i][0]] == [0, 0], (a_err, b_err)
+        assert sorted([a[i][1], b[i][1]]) == [False, True]
 
     with Session(engine) as session:
-        assert len(session.exec(select(Sale)).all()) == 3 * MEMBERS
-        assert len(session.exec(select(Purchase)).all()) == 3 * MEMBERS
+        assert len(session.exec(select(Sale)).all()) == 4 * MEMBERS
+        assert len(session.exec(select(Purchase)).all()) == 4 * MEMBERS
         redeems = session.exec(select(PointsEntry).where(PointsEntry.kind == "redeem")).all()
         assert len(redeems) == MEMBERS
         pays = session.exec(select(WalletEntry).where(WalletEntry.kind == "pay")).all()
         assert len(pays) == MEMBERS
         assert all(c.redeemed_at is not None for c in session.exec(select(Coupon)))
     # points: 1000 - 1000 + 90 (points sale) + 100 (wallet sale) + 280 (300.00 - 20.00 coupon)
-    assert all(ledgers.cached_and_summed(engine, m) == (470, 470) for m in members)
+    # + 10 (the one sale of the shared order number)
+    assert all(ledgers.cached_and_summed(engine, m) == (480, 480) for m in members)
     assert ledgers.problems(engine) == []
