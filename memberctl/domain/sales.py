@@ -435,6 +435,7 @@ def _write(
             "purchase_id": purchase.id,
             "order_no": purchase.order_no,
             "amount": money.format(plan.amount),
+            "coupon": plan.coupon.code if plan.coupon else None,
             "points_used": plan.points_used,
             "wallet_paid": money.format(plan.wallet_paid),
             "tendered": money.format(plan.tendered),

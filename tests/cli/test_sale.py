@@ -122,7 +122,7 @@ def test_the_worked_example(run, session, tmp_path, gold):
     linked = session.exec(select(WalletEntry).where(WalletEntry.kind == "pay")).one()
     assert linked.purchase_id == purchase.id
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "sale.record")).one()
-    assert audit.details["points_earned"] == 382
+    assert (audit.details["points_earned"], audit.details["coupon"]) == (382, code)
     assert run.json("db", "check") == {"ok": True, "problems": []}
 
 
