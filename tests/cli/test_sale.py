@@ -500,3 +500,32 @@ def test_points_refused_for_want_of_points_name_the_till_remedy(run, gold):
         4,
         f"{gold} has 1000 points to spend, not 5000; use fewer points, or --points max",
     )
+
+
+def test_a_no_holidays_coupon_on_national_day(run, engine, session, tmp_path, gold):
+    path = tmp_path / "drop.toml"
+    text = CAMPAIGN.format(days=30, weekdays="false").replace(
+        "no_holidays = false", "no_holidays = true"
+    )
+    path.write_text(text, encoding="utf-8")
+    assert run("campaign", "add", str(path)).exit_code == 0
+    assert run.json("campaign", "run", "drop", "--as-of", "2026-09-28")["coupons"] == 1
+    code = code_of(session, gold)
+    before = snapshot(engine)
+    failure(
+        sale(
+            run,
+            gold,
+            "--amount",
+            "300",
+            "--coupon",
+            code,
+            "--pay",
+            "cash",
+            "--at",
+            "2026-10-01T10:00",
+        ),
+        4,
+        f"coupon {code} is not valid on public holidays, and 2026-10-01 is",
+    )
+    assert snapshot(engine) == before
