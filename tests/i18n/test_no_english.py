@@ -82,6 +82,10 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("campaign run", ("wake-up-coupon", *AS_OF)),
     ("coupon redeem", ("{coupon}", "--at", "2026-11-26T10:00", "--amount", "150",
                        "--order-no", "A5")),
+    ("sale record", ("M000002", "--amount", "300", "--points", "max", "--wallet", "max",
+                     "--pay", "wechat", "--order-no", "A6", "--at", "2026-11-26T11:00")),
+    ("sale record", ("M000002", "--item", "衬衫:2:99.50:服装", "--pay", "cash", "--dry-run")),
+    ("sale refund", ("A6",)),
     ("member note", ("M000001", "电话回访", "--kind", "call")),
     ("member note", ("M000002", "投诉服务", "--kind", "complaint")),
     ("member notes resolve", ("2", "--text", "已道歉")),
@@ -206,7 +210,8 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
               "gold", "key", "kind", "note_id", "null", "platinum", "points", "points_reversed",
               "purchase_id", "replaced", "resolution_id", "response_id", "segment", "silver",
               "survey", "to", "version", "campaign", "awarded", "coupon", "coupons", "order_no",
-              "period", "run_id"},
+              "period", "run_id", "coupon_returned", "points_earned", "points_returned",
+              "points_used", "tendered", "tendered_back", "wallet_back", "wallet_paid"},
     # database table names (db info, backup, restore count rows per table)
     **{
         f"db {name}": {
