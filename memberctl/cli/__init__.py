@@ -25,6 +25,7 @@ from memberctl.cli import (
     points,
     purchase,
     report,
+    sale,
     segment,
     survey,
     template,
@@ -57,6 +58,7 @@ app.command("audit", help=audit.HELP)(audit.audit)
 app.add_typer(db.db_app, name="db")
 app.add_typer(points.points_app, name="points")
 app.add_typer(purchase.purchase_app, name="purchase")
+app.add_typer(sale.sale_app, name="sale")
 app.add_typer(wallet.wallet_app, name="wallet")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(exports.export_app, name="export")

@@ -54,6 +54,7 @@ def _kinds() -> dict[str, str]:
         "transfer": pgettext("kind", "transfer"),
         "redeem": pgettext("kind", "redeem"),
         "refund": pgettext("kind", "refund"),
+        "return": pgettext("kind", "return"),
         "expire": pgettext("kind", "expire"),
         "topup": pgettext("kind", "topup"),
         "bonus": pgettext("kind", "bonus"),

@@ -288,20 +288,8 @@ def redeem(
     coupon = get(session, code)
     member = session.get(Member, coupon.member_id)
     assert member is not None  # a foreign key
-    refusal = _refusal(coupon, member, at, amount)
-    if refusal is not None:
-        raise RuleViolation(
-            _("coupon {code} {refusal}").format(code=coupon.code, refusal=refusal[0]), refusal[1]
-        )
-    done = session.exec(
-        update(_COUPON)
-        .where(_COUPON.c.id == coupon.id, _COUPON.c.redeemed_at.is_(None))
-        .values(redeemed_at=at, redeemed_order=order_no)
-    )
-    session.refresh(coupon)
-    if done.rowcount != 1:  # redeemed by someone else since it was read
-        why, hint = _refusal(coupon, member, at, amount) or ("was already used", None)
-        raise RuleViolation(_("coupon {code} {why}").format(code=coupon.code, why=why), hint)
+    check(coupon, member, at, amount)
+    use(session, coupon, member, at, order_no, amount)
     audit.record(
         session=session,
         operator=operator,
@@ -312,3 +300,44 @@ def redeem(
     )
     campaign = session.get(Campaign, coupon.campaign_id) if coupon.campaign_id else None
     return _record(coupon, member.member_no, campaign.code if campaign else None, at.date())
+
+
+def check(coupon: Coupon, member: Member, at: dt.datetime, amount: Decimal | None) -> None:
+    """RuleViolation (exit 4) when `coupon` cannot be used at `at` for a spend of `amount`:
+    used, frozen or cancelled member, outside its days, below its minimum."""
+    refusal = _refusal(coupon, member, at, amount)
+    if refusal is not None:
+        raise RuleViolation(
+            _("coupon {code} {refusal}").format(code=coupon.code, refusal=refusal[0]), refusal[1]
+        )
+
+
+def use(
+    session: Session,
+    coupon: Coupon,
+    member: Member,
+    at: dt.datetime,
+    order_no: str | None,
+    amount: Decimal | None,
+) -> None:
+    """Mark `coupon` used, conditional on it still being unused: of two tills using it at once,
+    one wins and the other is refused (exit 4)."""
+    done = session.exec(
+        update(_COUPON)
+        .where(_COUPON.c.id == coupon.id, _COUPON.c.redeemed_at.is_(None))
+        .values(redeemed_at=at, redeemed_order=order_no)
+    )
+    session.refresh(coupon)
+    if done.rowcount != 1:  # redeemed by someone else since it was read
+        why, hint = _refusal(coupon, member, at, amount) or ("was already used", None)
+        raise RuleViolation(_("coupon {code} {why}").format(code=coupon.code, why=why), hint)
+
+
+def give_back(session: Session, coupon: Coupon) -> None:
+    """A refunded sale's coupon is unused again (its use cleared)."""
+    session.exec(
+        update(_COUPON)
+        .where(_COUPON.c.id == coupon.id)
+        .values(redeemed_at=None, redeemed_order=None)
+    )
+    session.refresh(coupon)

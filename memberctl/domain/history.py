@@ -28,6 +28,8 @@ from memberctl.models import (
 _SYSTEM_REASONS = (
     (re.compile(r"order (?P<order_no>\S+)"), N_("order {order_no}")),
     (re.compile(r"refund of order (?P<order_no>\S+)"), N_("refund of order {order_no}")),
+    (re.compile(r"sale (?P<order_no>\S+)"), N_("sale {order_no}")),
+    (re.compile(r"refund of sale (?P<order_no>\S+)"), N_("refund of sale {order_no}")),
     (re.compile(r"campaign (?P<code>\S+) (?P<period>\S+)"), N_("campaign {code} {period}")),
     (re.compile(r"campaign (?P<code>\S+)"), N_("campaign {code}")),
 )

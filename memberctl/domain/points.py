@@ -1,12 +1,13 @@
 """The points ledger: credits (lots), debits and what each debit consumed.
 
 Every change is a `points_entry` row, never updated or deleted: credits (`adjust` from
-`points add`, `earn` from purchases, `import`, `campaign`, `transfer`) carry an expiry date
-(`expires_on`, the last day they can be spent; NULL never expires); debits (`redeem` from
-`points deduct`, `expire`, `refund`) record in `points_allocation` which lots they consumed, so
-what is left of a lot is `points - sum(allocations)` and a member's points are the sum of the
-ledger. `member.points` is a cache of that sum, written in the same transaction (`db check`
-proves it).
+`points add`, `earn` from purchases, `import`, `campaign`, `transfer`, `return`: points
+spent on a sale given back by `sale refund`, with the expiry of the lot they came from) carry
+an expiry date (`expires_on`, the last day they can be spent; NULL never expires); debits
+(`redeem` from `points deduct` or a sale, `expire`, `refund`) record in `points_allocation`
+which lots they consumed, so what is left of a lot is `points - sum(allocations)` and a
+member's points are the sum of the ledger. `member.points` is a cache of that sum, written in
+the same transaction (`db check` proves it).
 
 Spending order: the soonest-expiring lot first, then the oldest, never-expiring lots last. Lots
 past their expiry date are not spent; `expire` writes one `expire` row for what is left of each
@@ -43,7 +44,7 @@ from memberctl.i18n import _, pgettext
 from memberctl.models import Member, PointsAllocation, PointsEntry
 
 POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
-CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer")
+CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer", "return")
 MAX_POINTS = limits.MAX_ENTRY_POINTS
 _WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _EXPIRE_LOCK_ID = 0x6D657870  # "mexp": one `points expire` at a time on PostgreSQL

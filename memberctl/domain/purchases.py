@@ -35,7 +35,7 @@ from memberctl.db import statistics
 from memberctl.domain import audit, fields, limits, money, points, policy, refs
 from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
-from memberctl.models import Member, PointsEntry, Purchase, Tier
+from memberctl.models import Member, PointsEntry, Purchase, Sale, Tier
 
 SCALE = 10**8  # four factors, each in hundredths
 
@@ -86,6 +86,7 @@ def in_birthday_month(member: Member, at: dt.datetime) -> bool:
 
 
 def find(session: Session, order_no: str, store: str | None) -> Purchase | None:
+    """The purchase (or sale) recorded under `order_no` in `store`, or None."""
     return session.exec(
         select(Purchase).where(Purchase.order_no == order_no, Purchase.store == (store or ""))
     ).first()
@@ -190,7 +191,7 @@ def _same_order(
     return _result(session, purchase, True)
 
 
-def _generated_order_no(at: dt.datetime) -> str:
+def generated_order_no(at: dt.datetime) -> str:
     return f"A{at:%Y%m%d%H%M%S}-{secrets.token_hex(3).upper()}"
 
 
@@ -234,7 +235,7 @@ def record(
     when = at or now
     purchase = Purchase(
         member_id=member.id or 0,
-        order_no=order_no or _generated_order_no(when),
+        order_no=order_no or generated_order_no(when),
         store=store or "",
         amount=amount,
         at=when,
@@ -287,11 +288,15 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
 
 
 def _check_earning(member: Member, purchase: Purchase, earned: int) -> None:
+    check_earning(member, purchase.order_no, earned)
+
+
+def check_earning(member: Member, order_no: str, earned: int) -> None:
     """One earning is one points entry: at most `limits.MAX_ENTRY_POINTS` (exit 5 past it)."""
     if earned > limits.MAX_ENTRY_POINTS:
         raise InvalidInput(
             _("order {order_no} would earn {earned} points, more than one entry may hold").format(
-                order_no=purchase.order_no, earned=earned
+                order_no=order_no, earned=earned
             ),
             _("one entry holds at most {limit} points").format(
                 limit=limits.shown(limits.MAX_ENTRY_POINTS)
@@ -309,39 +314,19 @@ def refund(
     at: dt.datetime,
 ) -> RefundResult:
     """`purchase refund`: mark the order refunded and reverse what is left of its points."""
-    purchase = find(session, order_no, store)
-    if purchase is None:
-        where = _(" in store '{store}'").format(store=store) if store else ""
-        raise NotFound(
-            _("no order '{order_no}'{where}").format(order_no=order_no, where=where),
-            _("check the order number and --store"),
+    purchase = order_to_refund(session, order_no, store)
+    if session.exec(select(Sale.id).where(Sale.purchase_id == purchase.id)).first() is not None:
+        raise RuleViolation(
+            _("order {order_no} is a sale from the till: refund it as a sale").format(
+                order_no=purchase.order_no
+            ),
+            _("memberctl sale refund {order_no}").format(order_no=purchase.order_no),
         )
-    member = session.exec(
-        select(Member).where(Member.id == purchase.member_id).with_for_update()
-    ).one()
-    session.refresh(purchase)  # after the lock: a refund that just finished is seen
+    member = lock_buyer(session, purchase)
     if purchase.refunded_at is not None:
         reversed_ = -_refunded_points(session, purchase)
         return _refund_result(member, purchase, reversed_, True)
-    reversed_ = 0
-    earn = session.exec(
-        select(PointsEntry).where(
-            PointsEntry.purchase_id == purchase.id, PointsEntry.kind == "earn"
-        )
-    ).first()
-    if earn is not None and (left := points.lot_remaining(session, earn.id or 0)) > 0:
-        reversed_ = min(left, earn.points)
-        points.post_debit(
-            session,
-            member,
-            [(earn.id or 0, reversed_)],
-            kind="refund",
-            reason=f"refund of order {purchase.order_no}",
-            operator=operator,
-            at=at,
-            purchase_id=purchase.id,
-            reverses_id=earn.id,
-        )
+    reversed_ = reverse_earning(session, member, purchase, operator, at)
     purchase.refunded_at = at
     session.add(purchase)
     points.refresh_cache(session, member)
@@ -354,6 +339,60 @@ def refund(
         details={"purchase_id": purchase.id, "points_reversed": reversed_},
     )
     return _refund_result(member, purchase, reversed_, False)
+
+
+def order_to_refund(session: Session, order_no: str, store: str | None) -> Purchase:
+    """The purchase `order_no` names in `store`; NotFound (exit 3) otherwise."""
+    purchase = find(session, order_no, store)
+    if purchase is None:
+        where = _(" in store '{store}'").format(store=store) if store else ""
+        raise NotFound(
+            _("no order '{order_no}'{where}").format(order_no=order_no, where=where),
+            _("check the order number and --store"),
+        )
+    return purchase
+
+
+def lock_buyer(session: Session, purchase: Purchase) -> Member:
+    """Lock the purchase's member, then read the purchase again: a refund that just finished
+    is seen."""
+    member = session.exec(
+        select(Member).where(Member.id == purchase.member_id).with_for_update()
+    ).one()
+    session.refresh(purchase)
+    return member
+
+
+def reverse_earning(
+    session: Session, member: Member, purchase: Purchase, operator: str, at: dt.datetime
+) -> int:
+    """Take back what is left of the purchase's own earn lot (a `refund` debit); returns the
+    points reversed. Points already spent or expired are not taken from other lots."""
+    earn = session.exec(
+        select(PointsEntry).where(
+            PointsEntry.purchase_id == purchase.id, PointsEntry.kind == "earn"
+        )
+    ).first()
+    if earn is None or (left := points.lot_remaining(session, earn.id or 0)) <= 0:
+        return 0
+    reversed_ = min(left, earn.points)
+    points.post_debit(
+        session,
+        member,
+        [(earn.id or 0, reversed_)],
+        kind="refund",
+        reason=f"refund of order {purchase.order_no}",
+        operator=operator,
+        at=at,
+        purchase_id=purchase.id,
+        reverses_id=earn.id,
+    )
+    return reversed_
+
+
+def refunded_points(session: Session, purchase: Purchase) -> int:
+    """The points the purchase's refund took back (a positive number)."""
+    return -_refunded_points(session, purchase)
 
 
 def _refunded_points(session: Session, purchase: Purchase) -> int:
