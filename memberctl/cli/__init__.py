@@ -27,6 +27,7 @@ from memberctl.cli import (
     report,
     sale,
     segment,
+    settings,
     survey,
     template,
     tier,
@@ -69,6 +70,7 @@ app.add_typer(report.report_app, name="report")
 app.command("nightly", help=nightly.HELP)(nightly.nightly)
 app.add_typer(notify.notify_app, name="notify")
 app.add_typer(survey.survey_app, name="survey")
+app.add_typer(settings.settings_app, name="settings")
 for _group in app.registered_groups:  # never print locals (phone numbers), whichever app runs
     if _group.typer_instance is not None:
         _group.typer_instance.pretty_exceptions_enable = False

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from memberctl.cli._bars import bar
 from memberctl.cli._output import Column, Format, emit, message, plain
-from memberctl.i18n import _
+from memberctl.i18n import _, pgettext
 
 TABLE_ROWS = 200  # a terminal table shows this many rows; csv, json and xlsx hold them all
 CHUNK_ROWS = 20_000  # JSON rows rendered and written at a time
@@ -375,7 +375,57 @@ def _survey_table(data: Any) -> None:
     _survey_report.table(data)
 
 
+def _daily_sections(methods: list[str]) -> dict[str, list[str]]:
+    """The figures of `report daily`'s table by section, by their (dotted) keys."""
+    return {
+        "sales": [
+            "sales", "list_total", "tier_discount", "coupons_used", "coupon_value",
+            "points_redeemed", "points_value", "wallet_paid",
+        ],
+        "payments": [*(f"tendered.{m}" for m in methods), "tendered_total"],
+        "refunds": [
+            "refunds.count", *(f"refunds.tendered_by_method.{m}" for m in methods),
+            "refunds.tendered", "refunds.wallet", "refunds.points_returned",
+        ],
+        "net": ["net_takings", "other_purchases.count", "other_purchases.amount"],
+        "members": ["new_members", "topups.count", "topups.amount", "topups.bonus"],
+    }  # fmt: skip
+
+
+def _daily(data: Any) -> None:
+    """Closing the till: one table, section by section (a refund's methods only when used); the
+    stored value sold is shown apart from the takings (a liability, not revenue)."""
+    from memberctl.cli._words import daily_keys
+
+    labels, figures = daily_keys(), _flatten(dataclasses.asdict(data))
+    sections = {
+        "sales": pgettext("daily", "Sales"),
+        "payments": pgettext("daily", "Payments"),
+        "refunds": pgettext("daily", "Refunds"),
+        "net": pgettext("daily", "Net"),
+        "members": pgettext("daily", "Members and stored value"),
+    }
+    rows = []
+    for section, keys in _daily_sections(list(data.tendered)).items():
+        shown = [k for k in keys if not k.startswith("refunds.tendered_by_method.") or figures[k]]
+        rows += [
+            {"section": "" if i else sections[section], "figure": labels[k], "value": figures[k]}
+            for i, k in enumerate(shown)
+        ]
+    where = data.store_name if data.store_name is not None else _("all stores")
+    columns = [
+        Column("section", pgettext("daily", "Section")),
+        Column("figure", pgettext("daily", "Figure")),
+        _right("value", pgettext("daily", "Amount")),
+    ]
+    title = _("Till for {date}, {where}").format(date=data.date, where=where)
+    emit(rows, Format.table, columns, title=title)
+    if data.topups.whole_shop:
+        message(_("top-ups carry no store: they are the whole shop's"))
+
+
 TABLES: dict[str, Callable[[Any], None]] = {
+    "daily": _daily,
     "summary": _summary,
     "growth": _growth,
     "rfm": _rfm,

@@ -175,6 +175,56 @@ def workbook_keys() -> dict[str, str]:
         "survey": pgettext("key", "survey"),
         "responses": pgettext("key", "responses"),
         "respondents": pgettext("key", "respondents"),
+        **daily_keys(),
+    }
+
+
+def pay_methods() -> dict[str, str]:
+    """How a sale was paid (`sale.pay_method`)."""
+    return {
+        "cash": pgettext("daily", "Cash"),
+        "card": pgettext("daily", "Card"),
+        "wechat": pgettext("daily", "WeChat Pay"),
+        "alipay": pgettext("daily", "Alipay"),
+        "other": pgettext("daily", "Other"),
+    }
+
+
+def daily_keys() -> dict[str, str]:
+    """`report daily`'s figures by their key, nested ones dotted (`tendered.cash`): the rows of
+    its table and the first column of its workbook, in both languages."""
+    methods = pay_methods()
+    back = pgettext("daily", "Tendered back: {method}")
+    return {
+        "date": pgettext("daily", "Day"),
+        "store": pgettext("daily", "Store"),
+        "store_name": pgettext("daily", "Store name"),
+        "sales": pgettext("daily", "Sales made"),
+        "list_total": pgettext("daily", "List total"),
+        "tier_discount": pgettext("daily", "Tier discount"),
+        "coupons_used": pgettext("daily", "Coupons used"),
+        "coupon_value": pgettext("daily", "Coupon value"),
+        "points_redeemed": pgettext("daily", "Points redeemed"),
+        "points_value": pgettext("daily", "Points value"),
+        "wallet_paid": pgettext("daily", "Stored value paid"),
+        **{f"tendered.{code}": word for code, word in methods.items()},
+        "tendered_total": pgettext("daily", "Tendered in all"),
+        "refunds.count": pgettext("daily", "Sales refunded"),
+        "refunds.tendered": pgettext("daily", "Tendered back"),
+        "refunds.wallet": pgettext("daily", "Stored value back"),
+        "refunds.points_returned": pgettext("daily", "Points returned"),
+        **{
+            f"refunds.tendered_by_method.{code}": back.format(method=word)
+            for code, word in methods.items()
+        },
+        "net_takings": pgettext("daily", "Net takings (tendered less refunded)"),
+        "other_purchases.count": pgettext("daily", "Purchases without the till"),
+        "other_purchases.amount": pgettext("daily", "Their amount"),
+        "new_members": pgettext("daily", "New members"),
+        "topups.count": pgettext("daily", "Top-ups"),
+        "topups.amount": pgettext("daily", "Stored value sold (a liability, not revenue)"),
+        "topups.bonus": pgettext("daily", "Bonus given with it"),
+        "topups.whole_shop": pgettext("daily", "Top-ups of the whole shop"),
     }
 
 
@@ -198,6 +248,7 @@ def sheet_names() -> dict[str, str]:
         "campaign": pgettext("sheet", "campaign"),
         "survey": pgettext("sheet", "survey"),
         "answers": pgettext("sheet", "answers"),
+        "daily": pgettext("sheet", "till"),
     }
 
 
@@ -237,6 +288,8 @@ def _audit_actions() -> dict[str, str]:
         "points.expire": pgettext("audit", "expire points"),
         "purchase.record": pgettext("audit", "record a purchase"),
         "purchase.refund": pgettext("audit", "refund a purchase"),
+        "sale.record": pgettext("audit", "sell at the till"),
+        "sale.refund": pgettext("audit", "refund a sale"),
         "wallet.topup": pgettext("audit", "top up stored value"),
         "wallet.pay": pgettext("audit", "pay from stored value"),
         "wallet.refund": pgettext("audit", "refund to stored value"),
@@ -250,6 +303,8 @@ def _audit_actions() -> dict[str, str]:
         "survey.updated": pgettext("audit", "update a survey"),
         "survey.take": pgettext("audit", "record survey answers"),
         "tier.load": pgettext("audit", "load tiers"),
+        "settings.set": pgettext("audit", "change a setting"),
+        "settings.reset": pgettext("audit", "reset a setting"),
         "report.show_pii": pgettext("audit", "show personal data in a report"),
     }
     return {**{f"member.{k}": v for k, v in member.items()}, **others}

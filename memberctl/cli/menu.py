@@ -3,7 +3,9 @@
 Every menu item asks what it needs (checked as it is typed) and then runs what a script would
 run, so the rules, the messages and the output are the commands' own: the items call the plain
 functions the commands wrap (cli/_members.py, cli/_enrol_wizard.py, purchase.record_purchase,
-points.deduct_points, wallet.top_up, report.show_default), never a Typer command function. An
+points.deduct_points, wallet.top_up, report.show_default, sale.sell), never a Typer command
+function. The checkout (收银) shows the sale's receipt as a preview (`sale --dry-run`) and sells
+only after a yes. An
 error is shown as one line and the menu comes back. Nothing here runs without a terminal: the
 root callback calls in only when `_prompt.interactive()` says so.
 """
@@ -52,6 +54,14 @@ def _check_points(typed: str) -> object:
     return int(typed)
 
 
+def _check_points_or_max(typed: str) -> object:
+    return typed if typed.strip().lower() == "max" else _check_points(typed)
+
+
+def _check_amount_or_max(typed: str) -> object:
+    return typed if typed.strip().lower() == "max" else _check_amount(typed)
+
+
 def _enrol(ctx: typer.Context) -> None:
     app = app_context(ctx)
     raw, tags = _enrol_wizard.enrol_wizard(app)
@@ -89,6 +99,37 @@ def _topup(ctx: typer.Context) -> None:
     wallet.top_up(app_context(ctx), ref, amount or "", bonus=bonus)
 
 
+def _checkout(ctx: typer.Context) -> None:
+    """收银: the sale's questions, its receipt as a preview, a yes, then the sale itself."""
+    from memberctl.cli import sale
+    from memberctl.cli._prompt import agree
+
+    app = app_context(ctx)
+    ref = _member_ref(ctx)
+    amount = text(_("List total:"), check=_check_amount, required=True)
+    coupon = text(_("Coupon code (optional):"))
+    points = text(_("Points to use (optional, a number or max):"), check=_check_points_or_max)
+    wallet = text(
+        _("Stored value to use (optional, an amount or max):"), check=_check_amount_or_max
+    )
+    pay = pick(
+        _("How is the rest paid?"), [(word, code) for code, word in sale.pay_words().items()]
+    )
+
+    def sell(dry_run: bool) -> None:
+        receipt = sale.sell(
+            app, ref, amount=amount, coupon=coupon, points=points, wallet=wallet, pay=pay,
+            dry_run=dry_run,
+        )  # fmt: skip
+        sale.show_receipt(receipt, Format.table, app.tier_names())
+
+    sell(dry_run=True)
+    if not agree(_("Complete this sale?")):
+        message(_("Cancelled; nothing was changed."))
+        return
+    sell(dry_run=False)
+
+
 def _reports(ctx: typer.Context) -> None:
     from memberctl.cli import report
 
@@ -110,6 +151,7 @@ ACTIONS: dict[str, Callable[[typer.Context], None]] = {
     "purchase": _purchase,
     "redeem": _redeem,
     "topup": _topup,
+    "checkout": _checkout,
     "reports": _reports,
 }
 
@@ -122,6 +164,7 @@ def _menu_choices() -> list[tuple[str, str]]:
         (_("Redeem points"), "redeem"),
         (_("Top up stored value"), "topup"),
         (_("Reports"), "reports"),
+        (_("Checkout"), "checkout"),
         (_("Quit"), "quit"),
     ]
 

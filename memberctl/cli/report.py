@@ -446,3 +446,43 @@ def survey(
     _report(
         ctx, "survey", request, lambda s, scope: report.build(session=s, scope=scope, code=code)
     )
+
+
+@report_app.command(
+    help=_(
+        "Closing the till: one day's sales, payments by method, refunds, net takings, new "
+        "members and top-ups.\n"
+        "\n"
+        "Sales and refunds count in the store where the sale was made, new members in their home "
+        "store;\n"
+        "top-ups carry no store (with --store they are the whole shop's). See docs/reports.md."
+    )
+)
+def daily(
+    ctx: typer.Context,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date",
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("The day; default today."),
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Only this store (code or name): the sales made there, the members it enrolled.")
+        ),
+    ] = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
+    from memberctl.domain.reports import daily as report
+
+    request = Request(fmt, out, date)
+    _report(
+        ctx, "daily", request, lambda s, scope: report.build(session=s, scope=scope, store=store)
+    )

@@ -17,7 +17,8 @@ from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, current
 
 if TYPE_CHECKING:
-    from memberctl.domain.sales import Receipt, SaleRefund
+    from memberctl.domain.sale_refunds import SaleRefund
+    from memberctl.domain.sales import Receipt
 
 DEFAULT = "record"
 
@@ -279,7 +280,7 @@ REFUND_COLUMNS = [
     Column("order_no", _("Order")),
     Column("store", _("Store")),
     Column("tendered_back", _("Money back"), justify="right"),
-    Column("pay_method", _("Paid by")),
+    Column("pay_method", _("Paid by"), show=lambda method: pay_words().get(method, method)),
     Column("wallet_back", _("Stored value back"), justify="right"),
     Column("points_returned", _("Points returned"), justify="right"),
     Column("points_reversed", _("Points reversed"), justify="right"),
@@ -315,11 +316,11 @@ def refund_sale(
     app: AppContext, order: str, *, store: str | None = None, at: str | None = None
 ) -> SaleRefund:
     from memberctl import clock
-    from memberctl.domain import fields, sales, stores
+    from memberctl.domain import fields, sale_refunds, stores
 
     when = fields.parse_datetime(at, "--at") if at else clock.now()
     with app.write() as session:
-        result = sales.refund(
+        result = sale_refunds.refund(
             session=session,
             order_no=order.strip(),
             store=stores.resolve(session, store),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,16 +13,44 @@ from memberctl.cli._options import AllowFutureOpt, AsOfOpt, FormatOpt
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, pgettext
 
+if TYPE_CHECKING:
+    from memberctl.domain.tiers import TierRecord
+
 tier_app = typer.Typer(no_args_is_help=True, help=_("List and load membership tiers."))
 
 TIER_COLUMNS = [
     Column("rank", _("Rank"), justify="right"),
     Column("code", _("Code")),
     Column("name", pgettext("thing", "Name")),
+    Column("earn_rate", _("Points per 1.00"), justify="right", no_wrap=True),
     Column("multiplier", _("Points x"), justify="right"),
     Column("discount", _("Price factor"), justify="right"),
     Column("threshold", _("12-month spend"), justify="right"),
 ]
+# CSV: the data, the tier's own rate (empty: the shop's) beside the rate it earns at
+CSV_COLUMNS = [
+    *(c for c in TIER_COLUMNS if c.key != "earn_rate"),
+    Column("points_per_unit", "points_per_unit"),
+    Column("earn_rate", "earn_rate"),
+]
+
+
+def _emit_tiers(rows: list[TierRecord], fmt: Format) -> None:
+    """Tiers as a table (a rate that follows the shop's points.per_unit marked so), JSON or CSV."""
+    if fmt != Format.table:
+        emit(rows, fmt, CSV_COLUMNS)
+        return
+    from memberctl.domain import money
+
+    shown: list[dict[str, Any]] = []
+    for row in rows:
+        rate = money.format(row.earn_rate)
+        if row.points_per_unit is None:
+            rate = _("{rate} (shop)").format(rate=rate)
+        shown.append({**dataclasses.asdict(row), "earn_rate": rate})
+    emit(shown, fmt, TIER_COLUMNS)
+    if any(row.points_per_unit is None for row in rows):
+        message(_("(shop): the tier earns at the shop's rate, setting points.per_unit"))
 
 
 @tier_app.command("list", help=_("List the tiers, lowest rank first."))
@@ -30,7 +59,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     with app_context(ctx).read() as session:
         rows = tiers.list_tiers(session=session)
-    emit(rows, fmt, TIER_COLUMNS)
+    _emit_tiers(rows, fmt)
 
 
 @tier_app.command(
@@ -48,7 +77,7 @@ def load(
     with app.write() as session:
         rows = tiers.load(session=session, path=file, operator=app.operator, at=clock.now())
     message(_("loaded {name}").format(name=file.name))
-    emit(rows, fmt, TIER_COLUMNS)
+    _emit_tiers(rows, fmt)
 
 
 EVALUATE_COLUMNS = [

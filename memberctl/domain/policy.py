@@ -1,50 +1,199 @@
-"""Shop-wide rules kept in the `setting` table, with their defaults.
+"""Shop-wide rules kept in the `setting` table, with their defaults, what each allows and
+what it means; `memberctl settings list|get|set|reset` shows and changes them.
 
 - `points.expiry_months`: credits without an explicit expiry date expire at the end of the Nth
-  month after the month they were earned (default 24); `never` means they do not expire.
+  month after the month they were earned (default 24; a whole number from 1 to 120); `never`
+  (also written `none` or `0`) means they do not expire.
 - `points.birthday_multiplier`: purchases in the member's birthday month earn this many times
-  the points (default 2).
+  the points (default 2; 1 to 100, at most two decimals; 1 switches the bonus off).
 - `tier.grace_days`: a member stays in a tier this many days after falling below its threshold
-  before tier evaluation downgrades them (default 30).
+  before tier evaluation downgrades them (default 30; 0 to 365).
 - `tier.kept_months`: a tier set by hand (`member upgrade/downgrade --to`, `member enroll --tier`)
   or imported with the members is kept this many months, a full evaluation window: evaluation
   only upgrades the member through the day before the same date that many months later
-  (default 12; 0 keeps nothing).
+  (default 12; 0 to 120; 0 keeps nothing).
 - `points.per_unit`: points earned per 1.00 paid, before the tier's multiplier, for every tier
-  that does not set its own `points_per_unit` (default 1).
-- `points.redeem_rate`: how many points pay 1.00 at the till (default 100: 1 point = 0.01).
+  that does not set its own `points_per_unit` (default 1; 0 to 1000, at most two decimals).
+- `points.redeem_rate`: how many points pay 1.00 at the till (default 100: 1 point = 0.01;
+  a whole number from 1 to 1,000,000).
 - `points.redeem_max_share`: the largest share of a bill points may pay, after the tier price and
-  the coupon (default 0.5; 1 lets points pay it all, 0 switches paying with points off).
+  the coupon (default 0.5; 0 to 1; 1 lets points pay it all, 0 switches paying with points off).
 - `price.rounding`: how the tier's price factor is taken to the cent: `half-up` (default: to the
   nearest cent, a half cent up, as a till rounds), `down` (in the member's favour) or `up` (in
   the shop's favour).
+
+A value is checked before it is stored and stored in one spelling (`0.50` is kept as `0.5`,
+`0` months as `never`), so setting what is already there changes nothing. A value equal to the
+default is not stored: the key simply follows the default again. Every change is audited
+(`settings.set`, `settings.reset`, details `setting`, `old`, `new`). Full-width digits are read
+as digits (NFKC). A stored value that is not valid (written by hand in the database) stops
+`load` with exit 5 naming the key and how to mend it.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from memberctl.errors import InvalidInput
-from memberctl.i18n import _
+from memberctl.domain import audit
+from memberctl.errors import InvalidInput, NotFound
+from memberctl.i18n import N_, _
 from memberctl.models import Setting
 
-DEFAULTS = {
-    "points.expiry_months": "24",
-    "points.birthday_multiplier": "2",
-    "tier.grace_days": "30",
-    "tier.kept_months": "12",
-    "points.per_unit": "1",
-    "points.redeem_rate": "100",
-    "points.redeem_max_share": "0.5",
-    "price.rounding": "half-up",
-}
 ROUNDINGS = ("half-up", "down", "up")
 MAX_KEPT_MONTHS = 120
+MAX_EXPIRY_MONTHS = 120
+MAX_GRACE_DAYS = 365
+MAX_PER_UNIT = Decimal("1000")
+MAX_REDEEM_RATE = 1_000_000
+NEVER = "never"
+_WHOLE = re.compile(r"[0-9]{1,9}")
+_NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12}")
+_SHOWN = 40  # characters of a refused value quoted back
+_LOCK_ID = 0x6D736574  # "mset": PostgreSQL advisory lock serialising settings changes
+
+
+def _text(value: str) -> str:
+    """The value as typed, full-width digits and letters folded (NFKC), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
+def _whole(value: str, low: int, high: int) -> int:
+    text = _text(value)
+    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
+        raise ValueError(value)
+    return int(text)
+
+
+def _decimal(value: str, low: Decimal, high: Decimal, places: int | None = 2) -> Decimal:
+    """A plain decimal number (no sign, exponent, NaN or infinity) within [low, high], with at
+    most `places` decimals (None: any), never rounded."""
+    text = _text(value)
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(value)
+    number = Decimal(text)
+    if not low <= number <= high:
+        raise ValueError(value)
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(value)
+    return number
+
+
+def _plain(number: Decimal) -> str:
+    """The one spelling a number is stored in: `0.50` -> `0.5`, `100.00` -> `100`."""
+    return format(number.normalize(), "f")
+
+
+def _expiry_text(value: str) -> str:
+    if _text(value) in {"never", "none", "0"}:
+        return NEVER
+    return str(_whole(value, 1, MAX_EXPIRY_MONTHS))
+
+
+def _rounding_text(value: str) -> str:
+    text = _text(value).replace("_", "-")
+    if text not in ROUNDINGS:
+        raise ValueError(value)
+    return text
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its default, how a value is read into its stored spelling (ValueError when
+    it is not allowed), the rule a refused value is told, and its meaning (both msgids)."""
+
+    default: str
+    read: Callable[[str], str]
+    rule: str
+    meaning: str
+
+
+KEYS: dict[str, Key] = {
+    "points.expiry_months": Key(
+        "24",
+        _expiry_text,
+        N_(
+            "points.expiry_months must be a whole number of months from 1 to 120, or never "
+            "(0 also means never), such as 24"
+        ),
+        N_(
+            "Points expire at the end of this many months after the month they were earned "
+            "(never: they do not expire)."
+        ),
+    ),
+    "points.birthday_multiplier": Key(
+        "2",
+        lambda v: _plain(_decimal(v, Decimal(1), Decimal(100))),
+        N_(
+            "points.birthday_multiplier must be a number from 1 to 100 with at most two "
+            "decimals, such as 2 (1 switches the birthday bonus off)"
+        ),
+        N_("Purchases in the member's birthday month earn this many times the points."),
+    ),
+    "tier.grace_days": Key(
+        "30",
+        lambda v: str(_whole(v, 0, MAX_GRACE_DAYS)),
+        N_("tier.grace_days must be a whole number of days from 0 to 365, such as 30"),
+        N_(
+            "Days a member keeps a tier after falling below its threshold, before tier "
+            "evaluation downgrades them."
+        ),
+    ),
+    "tier.kept_months": Key(
+        "12",
+        lambda v: str(_whole(v, 0, MAX_KEPT_MONTHS)),
+        N_(
+            "tier.kept_months must be a whole number of months from 0 to 120, such as 12 "
+            "(0 keeps nothing)"
+        ),
+        N_(
+            "Months a tier set by hand or imported is kept: evaluation only upgrades the "
+            "member until then."
+        ),
+    ),
+    "points.per_unit": Key(
+        "1",
+        lambda v: _plain(_decimal(v, Decimal(0), MAX_PER_UNIT)),
+        N_("points.per_unit must be a number from 0 to 1000 with at most two decimals, such as 1"),
+        N_(
+            "Points earned per 1.00 paid, before the tier's multiplier, by every tier without "
+            "its own points_per_unit."
+        ),
+    ),
+    "points.redeem_rate": Key(
+        "100",
+        lambda v: str(_whole(v, 1, MAX_REDEEM_RATE)),
+        N_("points.redeem_rate must be a whole number from 1 to 1000000, such as 100"),
+        N_("Points that pay 1.00 at the till (100: one point is worth 0.01)."),
+    ),
+    "points.redeem_max_share": Key(
+        "0.5",
+        lambda v: _plain(_decimal(v, Decimal(0), Decimal(1), places=None)),
+        N_("points.redeem_max_share must be a number from 0 to 1, such as 0.5"),
+        N_(
+            "The largest share of a bill points may pay, after the tier price and the coupon "
+            "(0: never)."
+        ),
+    ),
+    "price.rounding": Key(
+        "half-up",
+        _rounding_text,
+        N_("price.rounding must be half-up, down or up"),
+        N_(
+            "How the tier price is taken to the cent: half-up (nearest), down (the member's "
+            "favour) or up (the shop's)."
+        ),
+    ),
+}
+DEFAULTS = {key: spec.default for key, spec in KEYS.items()}
 
 
 @dataclass(frozen=True)
@@ -78,77 +227,200 @@ class Policy:
         return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
 
+def _stored(session: Session) -> dict[str, str]:
+    """The stored values of the known keys (rows of other keys are left alone)."""
+    return {s.key: s.value for s in session.exec(select(Setting)) if s.key in KEYS}
+
+
+def _checked(values: dict[str, str]) -> dict[str, str]:
+    """Every key's value in its stored spelling; InvalidInput (exit 5) naming the first stored
+    value that is not allowed and how to mend it."""
+    checked = {}
+    for key, spec in KEYS.items():
+        raw = values.get(key, spec.default)
+        try:
+            checked[key] = spec.read(raw)
+        except (ValueError, ArithmeticError):
+            raise InvalidInput(
+                _("the stored setting {key} is '{value}', which is not valid: {rule}").format(
+                    key=key, value=_quoted(raw), rule=_(spec.rule)
+                ),
+                _(
+                    "mend it with 'memberctl settings set {key} VALUE' or 'settings reset {key}'"
+                ).format(key=key),
+            ) from None
+    return checked
+
+
+def _current(session: Session) -> dict[str, str]:
+    """Every key's value as `settings` shows it: in its stored spelling, or as stored when it
+    is not valid (so it can be seen and mended)."""
+    values = {}
+    for key, raw in {**DEFAULTS, **_stored(session)}.items():
+        try:
+            values[key] = KEYS[key].read(raw)
+        except (ValueError, ArithmeticError):
+            values[key] = raw
+    return values
+
+
 def load(session: Session) -> Policy:
-    values = dict(DEFAULTS)
-    values.update({s.key: s.value for s in session.exec(select(Setting))})
-    return _parse(values)
+    return _policy(_checked(_stored(session)))
 
 
-def _parse(values: dict[str, str]) -> Policy:
-    expiry = values["points.expiry_months"].strip().lower()
-    try:
-        return Policy(
-            expiry_months=None if expiry in {"never", "none", "0"} else int(expiry),
-            birthday_multiplier=Decimal(values["points.birthday_multiplier"]),
-            grace_days=int(values["tier.grace_days"]),
-            kept_months=_kept_months(values["tier.kept_months"]),
-            per_unit=_per_unit(values["points.per_unit"]),
-            redeem_rate=_redeem_rate(values["points.redeem_rate"]),
-            redeem_max_share=_share(values["points.redeem_max_share"]),
-            rounding=_rounding(values["price.rounding"]),
+def _policy(values: dict[str, str]) -> Policy:
+    """The rules from values already checked (`_checked`)."""
+    expiry = values["points.expiry_months"]
+    return Policy(
+        expiry_months=None if expiry == NEVER else int(expiry),
+        birthday_multiplier=Decimal(values["points.birthday_multiplier"]),
+        grace_days=int(values["tier.grace_days"]),
+        kept_months=int(values["tier.kept_months"]),
+        per_unit=Decimal(values["points.per_unit"]),
+        redeem_rate=int(values["points.redeem_rate"]),
+        redeem_max_share=Decimal(values["points.redeem_max_share"]),
+        rounding=values["price.rounding"],
+    )
+
+
+def shop_per_unit(session: Session) -> Decimal:
+    """The shop's `points.per_unit` alone (one row read), for showing what tiers earn."""
+    row = session.get(Setting, "points.per_unit")
+    return Decimal(_checked({"points.per_unit": row.value} if row else {})["points.per_unit"])
+
+
+# -- settings list / get / set / reset ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingRecord:
+    key: str
+    value: str
+    default: str
+    changed: bool  # the value is not the default
+    description: str  # in the clerk's language
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    key: str
+    value: str
+    default: str
+    changed: bool
+    description: str
+    previous: str  # the value before
+    updated: bool  # False: the value was already that, nothing was written
+
+
+def _quoted(value: str) -> str:
+    return value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…"
+
+
+def known_key(key: str) -> str:
+    """`key` as one of KEYS (any case, surrounding spaces ignored); NotFound (exit 3) naming
+    every key."""
+    found = _text(key)
+    if found not in KEYS:
+        raise NotFound(
+            _("no setting '{key}'").format(key=_quoted(key.strip())),
+            _("settings are: {DEFAULTS}").format(DEFAULTS=", ".join(KEYS)),
         )
+    return found
+
+
+def checked_value(key: str, value: str) -> str:
+    """`value` for `key` in its stored spelling; InvalidInput (exit 5) saying what is allowed."""
+    try:
+        return KEYS[key].read(value)
     except (ValueError, ArithmeticError):
         raise InvalidInput(
-            _("a stored setting is not valid"),
-            _("check the settings table: {values}").format(values=values),
+            _(KEYS[key].rule), _("not '{value}'").format(value=_quoted(value))
         ) from None
 
 
-def _kept_months(value: str) -> int:
-    months = int(value)
-    if not 0 <= months <= MAX_KEPT_MONTHS:
-        raise ValueError(value)
-    return months
+def _record(key: str, values: dict[str, str]) -> SettingRecord:
+    spec = KEYS[key]
+    value = values[key]
+    default = spec.read(spec.default)
+    return SettingRecord(key, value, default, value != default, _(spec.meaning))
 
 
-def _per_unit(value: str) -> Decimal:
-    rate = Decimal(value.strip())
-    if not (rate.is_finite() and 0 <= rate <= 1000 and rate == rate.quantize(Decimal("0.01"))):
-        raise ValueError(value)
-    return rate
+def list_settings(*, session: Session) -> list[SettingRecord]:
+    """Every setting, in the order of KEYS, with its value, default and meaning."""
+    values = _current(session)
+    return [_record(key, values) for key in KEYS]
 
 
-def _redeem_rate(value: str) -> int:
-    rate = int(value.strip())
-    if not 1 <= rate <= 1_000_000:
-        raise ValueError(value)
-    return rate
+def get_setting(*, session: Session, key: str) -> SettingRecord:
+    found = known_key(key)
+    return _record(found, _current(session))
 
 
-def _share(value: str) -> Decimal:
-    share = Decimal(value.strip())
-    if not (share.is_finite() and 0 <= share <= 1):
-        raise ValueError(value)
-    return share
+def change(
+    *, session: Session, key: str, value: str, operator: str, at: dt.datetime
+) -> SettingChange:
+    """`settings set KEY VALUE`: the key must exist (3) and the value be allowed (5); the same
+    value again writes nothing (`updated` False). A value equal to the default is not stored."""
+    found = known_key(key)
+    new = checked_value(found, value)
+    return _write(session, found, new, "settings.set", operator, at)
 
 
-def _rounding(value: str) -> str:
-    if value.strip().lower() not in ROUNDINGS:
-        raise ValueError(value)
-    return value.strip().lower()
+def reset(*, session: Session, key: str, operator: str, at: dt.datetime) -> SettingChange:
+    """`settings reset KEY`: back to the default; nothing written when it is already there."""
+    found = known_key(key)
+    return _write(
+        session, found, KEYS[found].read(KEYS[found].default), "settings.reset", operator, at
+    )
 
 
-def set_value(session: Session, key: str, value: str) -> Policy:
-    """Change one setting; it is checked before it is stored."""
-    if key not in DEFAULTS:
-        raise InvalidInput(
-            _("no setting '{key}'").format(key=key),
-            _("settings are: {DEFAULTS}").format(DEFAULTS=", ".join(DEFAULTS)),
+def _write(
+    session: Session, key: str, new: str, action: str, operator: str, at: dt.datetime
+) -> SettingChange:
+    if session.get_bind().dialect.name == "postgresql":
+        # two changes at once queue (SQLite's writer already holds the database's write lock):
+        # the second reads what the first stored, so no insert clashes and `old` is true
+        session.execute(select(func.pg_advisory_xact_lock(_LOCK_ID)))
+    old = _current(session)[key]
+    row = session.get(Setting, key)
+    default = KEYS[key].read(KEYS[key].default)
+    if old != new or (row is not None and new == default):
+        if new == default:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(Setting(key=key, value=new))
+        else:
+            row.value = new
+            session.add(row)
+        session.flush()
+    updated = old != new
+    if updated:
+        audit.record(
+            session=session,
+            operator=operator,
+            action=action,
+            at=at,
+            details={"setting": key, "old": old, "new": new},
         )
-    current = {**DEFAULTS, **{s.key: s.value for s in session.exec(select(Setting))}}
-    current[key] = value
-    policy = _parse(current)
-    row = session.get(Setting, key) or Setting(key=key, value=value)
-    row.value = value
-    session.add(row)
-    return policy
+    record = _record(key, {key: new})
+    return SettingChange(*_fields(record), previous=old, updated=updated)
+
+
+def _fields(record: SettingRecord) -> tuple[str, str, str, bool, str]:
+    return record.key, record.value, record.default, record.changed, record.description
+
+
+def set_value(
+    session: Session,
+    key: str,
+    value: str,
+    *,
+    operator: str = "memberctl",
+    at: dt.datetime | None = None,
+) -> Policy:
+    """Change one setting as `settings set` does (checked, audited); returns the new rules."""
+    from memberctl import clock
+
+    change(session=session, key=key, value=value, operator=operator, at=at or clock.now())
+    return load(session)

@@ -20,10 +20,7 @@ purchase's id. Everything is one transaction after the member's row is locked: a
 writes nothing. The same order number again for the same member and list total changes nothing
 and gives the stored receipt again (`duplicate`).
 
-`refund` reverses a whole sale (no partial refunds): the money tendered back, the stored value
-back (a wallet `refund`), the points spent returned as `return` credits with the expiry of the
-lots they came from, what is left of the points earned reversed (as `purchase refund` does), and
-the coupon unused again while it is still valid. A second refund changes nothing.
+Refunds are in `sale_refunds.py`.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -47,7 +43,6 @@ from memberctl.i18n import _
 from memberctl.models import (
     Coupon,
     Member,
-    PointsAllocation,
     PointsEntry,
     Purchase,
     Sale,
@@ -114,27 +109,7 @@ class Receipt:
     balance: Decimal  # the member's stored value after
     duplicate: bool
     dry_run: bool
-    tier: str = dataclasses.field(default="", metadata={"json": False})
-
-
-@dataclass(frozen=True)
-class SaleRefund:
-    member_no: str
-    order_no: str
-    store: str | None
-    refunded_at: dt.datetime
-    tendered_back: Decimal
-    pay_method: str | None
-    wallet_back: Decimal
-    points_returned: int
-    points_earned: int
-    points_reversed: int
-    points_not_reversed: int
-    coupon: str | None
-    coupon_returned: bool
-    points: int
-    balance: Decimal
-    duplicate: bool
+    tier: str = ""  # the tier's code, for the table's "member price (金卡会员 0.95)" row
 
 
 # -- input -----------------------------------------------------------------------------------
@@ -321,7 +296,10 @@ def _plan_points(session: Session, plan: _Plan, wanted: int | Literal["max"] | N
             ),
             _("use fewer points, or --points max"),
         )
-    plan.spend = points.plan_spend(session, plan.member, wanted, plan.at.date())
+    try:
+        plan.spend = points.plan_spend(session, plan.member, wanted, plan.at.date())
+    except RuleViolation as exc:  # its hint is `points deduct`'s
+        raise RuleViolation(exc.message, _("use fewer points, or --points max")) from None
     plan.points_used = wanted
     plan.points_value = _cents(wanted, rate)
 
@@ -445,7 +423,7 @@ def _write(
     session.flush()
     for number, line in enumerate(lines, start=1):
         session.add(_line_row(sale.id or 0, number, line))
-    _refresh_caches(session, member)
+    refresh_caches(session, member)
     audit.record(
         session=session,
         operator=operator,
@@ -457,6 +435,7 @@ def _write(
             "purchase_id": purchase.id,
             "order_no": purchase.order_no,
             "amount": money.format(plan.amount),
+            "coupon": plan.coupon.code if plan.coupon else None,
             "points_used": plan.points_used,
             "wallet_paid": money.format(plan.wallet_paid),
             "tendered": money.format(plan.tendered),
@@ -495,7 +474,8 @@ def _line_row(sale_id: int, number: int, line: Line) -> SaleLine:
     )
 
 
-def _refresh_caches(session: Session, member: Member) -> None:
+def refresh_caches(session: Session, member: Member) -> None:
+    """The member's cached points and stored value, from the ledgers (same transaction)."""
     points.refresh_cache(session, member)
     member.balance = wallet.balance(session=session, member=member).balance
     session.add(member)
@@ -585,113 +565,3 @@ def stored_receipt(
         dry_run,
         member.tier_code,
     )
-
-
-# -- refunds ---------------------------------------------------------------------------------
-def refund(
-    *, session: Session, order_no: str, store: str | None, operator: str, at: dt.datetime
-) -> SaleRefund:
-    """`sale refund`: reverse the whole sale in one transaction; a second time changes nothing."""
-    purchase = purchases.order_to_refund(session, order_no, store)
-    sale = session.exec(select(Sale).where(Sale.purchase_id == purchase.id)).first()
-    if sale is None:
-        raise RuleViolation(
-            _("order {order_no} is a purchase, not a sale from the till").format(
-                order_no=purchase.order_no
-            ),
-            _("memberctl purchase refund {order_no}").format(order_no=purchase.order_no),
-        )
-    member = purchases.lock_buyer(session, purchase)
-    coupon = session.get(Coupon, sale.coupon_id) if sale.coupon_id else None
-    if purchase.refunded_at is not None:
-        return _refund_result(session, purchase, sale, member, coupon, True)
-    _return_points(session, member, purchase, operator, at)
-    purchases.reverse_earning(session, member, purchase, operator, at)
-    if sale.wallet_paid:
-        session.add(
-            WalletEntry(
-                member_id=member.id or 0, kind="refund", amount=sale.wallet_paid,
-                reason=f"refund of sale {purchase.order_no}", operator=operator, at=at,
-                purchase_id=purchase.id,
-            )
-        )  # fmt: skip
-    if coupon is not None and coupon.valid_to >= at.date() and _used_by(coupon, purchase):
-        coupons.give_back(session, coupon)
-    purchase.refunded_at = at
-    session.add(purchase)
-    _refresh_caches(session, member)
-    result = _refund_result(session, purchase, sale, member, coupon, False)
-    audit.record(
-        session=session,
-        operator=operator,
-        action="sale.refund",
-        at=at,
-        member=member,
-        details={
-            "purchase_id": purchase.id,
-            "order_no": purchase.order_no,
-            "tendered_back": money.format(result.tendered_back),
-            "wallet_back": money.format(result.wallet_back),
-            "points_returned": result.points_returned,
-            "points_reversed": result.points_reversed,
-            "coupon_returned": result.coupon_returned,
-        },
-    )
-    return result
-
-
-def _used_by(coupon: Coupon, purchase: Purchase) -> bool:
-    return coupon.redeemed_at == purchase.at and coupon.redeemed_order == purchase.order_no
-
-
-def _return_points(
-    session: Session, member: Member, purchase: Purchase, operator: str, at: dt.datetime
-) -> None:
-    """One `return` credit per lot the sale's redeem consumed, with that lot's expiry."""
-    debit = session.exec(
-        select(PointsEntry).where(
-            PointsEntry.purchase_id == purchase.id, PointsEntry.kind == "redeem"
-        )
-    ).first()
-    if debit is None:
-        return
-    used = session.exec(
-        select(col(PointsAllocation.points), col(PointsEntry.expires_on))
-        .join(PointsEntry, col(PointsEntry.id) == PointsAllocation.credit_id)
-        .where(PointsAllocation.debit_id == debit.id)
-        .order_by(col(PointsAllocation.credit_id))
-    ).all()
-    for spent, expires_on in used:
-        session.add(
-            PointsEntry(
-                member_id=member.id or 0, kind="return", points=spent, expires_on=expires_on,
-                reason=f"refund of sale {purchase.order_no}", operator=operator, at=at,
-                purchase_id=purchase.id, reverses_id=debit.id,
-            )
-        )  # fmt: skip
-
-
-def _refund_result(
-    session: Session,
-    purchase: Purchase,
-    sale: Sale,
-    member: Member,
-    coupon: Coupon | None,
-    duplicate: bool,
-) -> SaleRefund:
-    session.flush()
-    returned = session.exec(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-            PointsEntry.purchase_id == purchase.id, PointsEntry.kind == "return"
-        )
-    ).one()
-    reversed_ = purchases.refunded_points(session, purchase)
-    assert purchase.refunded_at is not None
-    return SaleRefund(
-        member.member_no, purchase.order_no, purchase.store or None, purchase.refunded_at,
-        money.quantize(sale.tendered), sale.pay_method, money.quantize(sale.wallet_paid),
-        int(returned), purchase.points_earned, reversed_, purchase.points_earned - reversed_,
-        coupon.code if coupon else None,
-        coupon is not None and not _used_by(coupon, purchase),
-        member.points, money.quantize(member.balance), duplicate,
-    )  # fmt: skip

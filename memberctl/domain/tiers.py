@@ -9,6 +9,10 @@ A tier file is a list of `[[tier]]` tables (see templates/tiers.toml); loading u
 keeps tiers the file does not mention and, for a tier it updates, the keys its table leaves out.
 Ranks are 1 to 99 and stay distinct, and thresholds rise strictly with rank, over the tiers the
 load leaves (stored and loaded together), so evaluation can never put a small spender at the top.
+
+A tier earns `points_per_unit` points per 1.00 (0 to 1000, two decimals) when it sets one, else
+the shop's `points.per_unit` setting (NULL in `tier.points_per_unit`; `points_per_unit = "shop"`
+in a file puts a tier back on the shop's rate). `TierRecord.earn_rate` is the rate it earns at.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from memberctl.i18n import _, current
 from memberctl.models import Member, Tier
 
 _CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-_KNOWN_KEYS = {"code", "name", "rank", "multiplier", "discount", "threshold"}
+_KNOWN_KEYS = {"code", "name", "rank", "points_per_unit", "multiplier", "discount", "threshold"}
+SHOP = "shop"  # points_per_unit = "shop": the tier earns at the shop's points.per_unit
 MAX_RANK = 99
 CENT = Decimal("0.01")
 SUFFIX = "会员"  # 金卡会员 is also written 金卡
@@ -42,6 +47,7 @@ _NUMBERS = {
     "discount": ("1", Decimal("0"), Decimal("1")),  # above 0
     "threshold": ("0", Decimal("0"), Decimal("999999999.99")),
 }
+PER_UNIT_LIMITS = (Decimal("0"), policy.MAX_PER_UNIT)
 
 
 @dataclass(frozen=True)
@@ -52,16 +58,27 @@ class TierRecord:
     multiplier: Decimal
     discount: Decimal
     threshold: Decimal
+    points_per_unit: Decimal | None  # None: the tier earns at the shop's points.per_unit
+    earn_rate: Decimal  # points per 1.00 the tier earns at: its own, else the shop's
 
 
-def _record(tier: Tier) -> TierRecord:
+def _record(tier: Tier, shop_rate: Decimal) -> TierRecord:
+    own = tier.points_per_unit
     return TierRecord(
-        tier.rank, tier.code, tier.name, tier.multiplier, tier.discount, tier.threshold
+        tier.rank,
+        tier.code,
+        tier.name,
+        tier.multiplier,
+        tier.discount,
+        tier.threshold,
+        own,
+        own if own is not None else shop_rate,
     )
 
 
 def list_tiers(*, session: Session) -> list[TierRecord]:
-    return [_record(t) for t in session.exec(select(Tier).order_by(col(Tier.rank)))]
+    shop_rate = policy.shop_per_unit(session)
+    return [_record(t, shop_rate) for t in session.exec(select(Tier).order_by(col(Tier.rank)))]
 
 
 def spellings(code: str, name: str) -> list[str]:
@@ -321,12 +338,39 @@ def _parse_tier(
     rank = _rank(index, row, where, new, problems)
     if rank is not None:
         values["rank"] = rank
+    _numbers(index, row, where, new, problems, values)
+    return values
+
+
+def _numbers(
+    index: int,
+    row: dict[str, Any],
+    where: str,
+    new: bool,
+    problems: Problems,
+    values: dict[str, Any],
+) -> None:
+    """The numbers of one [[tier]] table into `values`: those given, and for a new tier the
+    defaults of the others (points_per_unit's is NULL, the column's own)."""
     for key, (default, low, high) in _NUMBERS.items():
         if key in row or new:
             value = _number(index, row.get(key, default), key, (low, high), where, problems)
             if value is not None:
                 values[key] = value
-    return values
+    if "points_per_unit" in row:
+        _per_unit(index, row["points_per_unit"], where, problems, values)
+
+
+def _per_unit(index: int, raw: Any, where: str, problems: Problems, values: dict[str, Any]) -> None:
+    """`points_per_unit`: a number like `multiplier`'s (0 to 1000, two decimals), or "shop"
+    (the tier follows the shop's points.per_unit again: NULL). A new tier without it follows
+    the shop (the column's default)."""
+    if isinstance(raw, str) and fold(raw) == SHOP:
+        values["points_per_unit"] = None
+        return
+    value = _number(index, raw, "points_per_unit", PER_UNIT_LIMITS, where, problems)
+    if value is not None:
+        values["points_per_unit"] = value
 
 
 def _name(index: int, row: dict[str, Any], where: str, new: bool, problems: Problems) -> Any:
@@ -383,8 +427,9 @@ def _number(
     where: str,
     problems: Problems,
 ) -> Decimal | None:
-    """A multiplier, discount or threshold: a number (or a string of one) within `limits`
-    (the discount's low end excluded), with at most two decimals, never rounded."""
+    """A multiplier, discount, threshold or points_per_unit: a number (or a string of one)
+    within `limits` (the discount's low end excluded), with at most two decimals, never
+    rounded."""
     low, high = limits
     try:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
@@ -398,6 +443,11 @@ def _number(
         message = (
             _("{where}: discount must be more than 0 and at most 1")
             if key == "discount"
+            else _(
+                '{where}: points_per_unit must be a number from {low} to {high}, or "shop" to '
+                "earn at the shop's points.per_unit"
+            )
+            if key == "points_per_unit"
             else _("{where}: {key} must be a number from {low} to {high}")
         )
         problems.add(index, key, raw, message.format(where=where, key=key, low=low, high=high))

@@ -135,7 +135,24 @@ def _survey(data: Any) -> list[Sheet]:
     return sheets
 
 
+def _daily(data: Any) -> list[Sheet]:
+    """Closing the till: every figure on one key/value sheet, nested ones by a dotted key
+    (`tendered.cash`, `refunds.tendered_by_method.card`), as in its CSV."""
+
+    def flat(value: Any, prefix: str) -> list[list[Any]]:
+        rows: list[list[Any]] = []
+        for key, item in _as_dict(value).items():
+            if isinstance(item, dict) or dataclasses.is_dataclass(item):
+                rows += flat(item, f"{prefix}{key}.")
+            else:
+                rows.append([f"{prefix}{key}", item])
+        return rows
+
+    return [Sheet("daily", ["key", "value"], flat(data, ""))]
+
+
 LAYOUTS: dict[str, Callable[[Any], list[Sheet]]] = {
+    "daily": _daily,
     "summary": _summary,
     "growth": _growth,
     "rfm": _rfm,

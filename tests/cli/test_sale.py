@@ -122,7 +122,7 @@ def test_the_worked_example(run, session, tmp_path, gold):
     linked = session.exec(select(WalletEntry).where(WalletEntry.kind == "pay")).one()
     assert linked.purchase_id == purchase.id
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "sale.record")).one()
-    assert audit.details["points_earned"] == 382
+    assert (audit.details["points_earned"], audit.details["coupon"]) == (382, code)
     assert run.json("db", "check") == {"ok": True, "problems": []}
 
 
@@ -272,10 +272,13 @@ def test_refusals_write_nothing(run, engine, gold, args, fragment):
     assert snapshot(engine) == before
 
 
-def test_a_frozen_member_buys_nothing(run, engine, gold):
-    act(engine, gold, "freeze")
+@pytest.mark.parametrize(
+    ("actions", "status"), [(("freeze",), "frozen"), (("cancel",), "cancelled")]
+)
+def test_a_frozen_or_cancelled_member_buys_nothing(run, engine, gold, actions, status):
+    act(engine, gold, *actions)
     before = snapshot(engine)
-    failure(sale(run, gold, "--amount", "10", "--pay", "cash"), 4, "the member is frozen")
+    failure(sale(run, gold, "--amount", "10", "--pay", "cash"), 4, f"the member is {status}")
     assert snapshot(engine) == before
 
 
@@ -481,3 +484,48 @@ def test_time_is_kept(run, session, gold):
         "adjust",
         "earn",
     ]
+
+
+def test_csv_is_one_row_of_the_receipt(run, gold):
+    result = run("sale", gold, "--item", "A:2:5.00:x", "--pay", "cash", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert set(header.split(",")) == RECEIPT_KEYS
+    assert ",10.00,0.95,0.50,9.50," in row
+
+
+def test_points_refused_for_want_of_points_name_the_till_remedy(run, gold):
+    failure(
+        sale(run, gold, "--amount", "300", "--points", "5000", "--pay", "cash"),
+        4,
+        f"{gold} has 1000 points to spend, not 5000; use fewer points, or --points max",
+    )
+
+
+def test_a_no_holidays_coupon_on_national_day(run, engine, session, tmp_path, gold):
+    path = tmp_path / "drop.toml"
+    text = CAMPAIGN.format(days=30, weekdays="false").replace(
+        "no_holidays = false", "no_holidays = true"
+    )
+    path.write_text(text, encoding="utf-8")
+    assert run("campaign", "add", str(path)).exit_code == 0
+    assert run.json("campaign", "run", "drop", "--as-of", "2026-09-28")["coupons"] == 1
+    code = code_of(session, gold)
+    before = snapshot(engine)
+    failure(
+        sale(
+            run,
+            gold,
+            "--amount",
+            "300",
+            "--coupon",
+            code,
+            "--pay",
+            "cash",
+            "--at",
+            "2026-10-01T10:00",
+        ),
+        4,
+        f"coupon {code} is not valid on public holidays, and 2026-10-01 is",
+    )
+    assert snapshot(engine) == before

@@ -146,3 +146,18 @@ def test_each_refund_refuses_the_others_orders(run, engine):
     failure(refund(run, "NOPE"), 3, "no order 'NOPE'")
     failure(refund(run, "S-1", "--store", "nowhere"), 3, "no store 'nowhere'")
     assert snapshot(engine) == before
+
+
+def test_a_sale_in_a_store_is_refunded_by_its_store(run, engine):
+    from memberctl.db.session import transaction
+    from memberctl.domain import stores
+    from tests.factories import NOW
+
+    with transaction(engine) as session:
+        stores.add(session=session, code="S01", name="Main street", operator="t", at=NOW)
+    m = customer(engine, tier="basic")
+    sold = sale(run, m, "--amount", "10", "--pay", "cash", "--order-no", "X-1", "--store", "S01")
+    assert sold.exit_code == 0, sold.stderr
+    failure(refund(run, "X-1"), 3, "no order 'X-1'")  # the number is the store's
+    data = json.loads(refund(run, "X-1", "--store", "main street").stdout)
+    assert (data["store"], data["tendered_back"], data["duplicate"]) == ("S01", "10.00", False)

@@ -41,11 +41,11 @@ def test_tier_list_table_and_csv(run):
     result = run("tier", "list", "-f", "csv")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "rank,code,name,multiplier,discount,threshold",
-        "1,basic,普通会员,1.00,1.00,0.00",
-        "2,silver,银卡会员,1.20,0.98,1000.00",
-        "3,gold,金卡会员,1.50,0.95,5000.00",
-        "4,platinum,白金会员,2.00,0.90,20000.00",
+        "rank,code,name,multiplier,discount,threshold,points_per_unit,earn_rate",
+        "1,basic,普通会员,1.00,1.00,0.00,,1.00",
+        "2,silver,银卡会员,1.20,0.98,1000.00,,1.00",
+        "3,gold,金卡会员,1.50,0.95,5000.00,,1.00",
+        "4,platinum,白金会员,2.00,0.90,20000.00,,1.00",
     ]
 
 
@@ -79,6 +79,8 @@ def test_load_updates_by_code_adds_new_and_keeps_the_rest(run, session, tmp_path
         "multiplier": "1.80",
         "discount": "0.90",
         "threshold": "6000.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     }
     assert data[4] == {
         "rank": 5,
@@ -87,6 +89,8 @@ def test_load_updates_by_code_adds_new_and_keeps_the_rest(run, session, tmp_path
         "multiplier": "3.00",
         "discount": "1.00",
         "threshold": "50000.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     }
     rows = tier_rows(session)
     assert (rows["gold"].name, rows["gold"].multiplier, rows["gold"].threshold) == (
@@ -313,6 +317,8 @@ def test_reloading_some_keys_of_a_tier_keeps_the_others(run, session, tmp_path):
         "multiplier": "1.20",
         "discount": "0.98",
         "threshold": "1500.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     }
     silver = tier_rows(session)["silver"]
     assert (silver.multiplier, silver.discount) == (Decimal("1.20"), Decimal("0.98"))

@@ -12,6 +12,7 @@ from memberctl.models import AuditEntry, Tier
 ROOT = Path(__file__).resolve().parents[2]
 TIERS_TOML = ROOT / "templates" / "tiers.toml"
 TIER_KEYS = ("code", "name", "rank", "multiplier", "discount", "threshold")
+OPTIONAL_TIER_KEYS = ("points_per_unit",)  # documented, and commented out in every table
 
 # The contract's default tiers: rank, code, name, points multiplier, price factor, 12-month spend.
 DEFAULT_TIERS = [
@@ -22,6 +23,8 @@ DEFAULT_TIERS = [
         "multiplier": "1.00",
         "discount": "1.00",
         "threshold": "0.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     },
     {
         "rank": 2,
@@ -30,6 +33,8 @@ DEFAULT_TIERS = [
         "multiplier": "1.20",
         "discount": "0.98",
         "threshold": "1000.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     },
     {
         "rank": 3,
@@ -38,6 +43,8 @@ DEFAULT_TIERS = [
         "multiplier": "1.50",
         "discount": "0.95",
         "threshold": "5000.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     },
     {
         "rank": 4,
@@ -46,6 +53,8 @@ DEFAULT_TIERS = [
         "multiplier": "2.00",
         "discount": "0.90",
         "threshold": "20000.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     },
 ]
 
@@ -61,6 +70,8 @@ def _tiers_in_db(session) -> list[dict[str, object]]:
             "multiplier": f"{t.multiplier:.2f}",
             "discount": f"{t.discount:.2f}",
             "threshold": f"{t.threshold:.2f}",
+            "points_per_unit": None if t.points_per_unit is None else f"{t.points_per_unit:.2f}",
+            "earn_rate": "1.00" if t.points_per_unit is None else f"{t.points_per_unit:.2f}",
         }
         for t in rows
     ]
@@ -98,6 +109,8 @@ def test_tier_template_puts_edited_tiers_back_and_keeps_others(run, session, tmp
         "multiplier": "3.00",
         "discount": "1.00",
         "threshold": "50000.00",
+        "points_per_unit": None,
+        "earn_rate": "1.00",
     }
     assert _tiers_in_db(session) == [*DEFAULT_TIERS, diamond]
 
@@ -107,8 +120,15 @@ def test_tier_template_documents_every_key_in_english_and_chinese():
     document = tomllib.loads(text)
     assert [set(row) for row in document["tier"]] == [set(TIER_KEYS)] * 4
     comments = [line for line in text.splitlines() if line.startswith("#")]
-    for key in TIER_KEYS:
+    for table in text.split("\n[[tier]]\n")[1:]:
+        assert [line for line in table.splitlines() if line.startswith("#")] == [
+            f'# {key} = "1.00"' for key in OPTIONAL_TIER_KEYS
+        ]
+    for key in TIER_KEYS + OPTIONAL_TIER_KEYS:
         start = next(i for i, line in enumerate(comments) if line.startswith(f"#   {key} "))
-        block = "\n".join(comments[start : start + 3])
+        end = next(  # the next key's entry, or the blank comment line after the list
+            i for i in range(start + 1, len(comments)) if not comments[i].startswith("#    ")
+        )
+        block = "\n".join(comments[start:end])
         assert any("\u4e00" <= ch <= "\u9fff" for ch in block), f"{key}: no Chinese comment"
         assert any(ch.isascii() and ch.isalpha() for ch in block.split(key, 1)[1]), key

@@ -33,6 +33,7 @@ XLSX_REPORTS = {
     "summary": AS_OF, "rfm": AS_OF, "churn": AS_OF, "liability": AS_OF,
     "kpi": ("--from", "2026-09-01", "--to", "2026-11-25"),
     "campaign": ("wake-up-coupon", *AS_OF), "survey": ("satisfaction",),
+    "daily": ("--date", "2026-11-20"),
 }  # fmt: skip
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
@@ -77,6 +78,10 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("campaign run", ("wake-up-coupon", *AS_OF)),
     ("coupon redeem", ("{coupon}", "--at", "2026-11-26T10:00", "--amount", "150",
                        "--order-no", "A5")),
+    ("sale record", ("M000002", "--amount", "300", "--points", "max", "--wallet", "max",
+                     "--pay", "wechat", "--order-no", "A6", "--at", "2026-11-26T11:00")),
+    ("sale record", ("M000002", "--item", "衬衫:2:99.50:服装", "--pay", "cash", "--dry-run")),
+    ("sale refund", ("A6",)),
     ("member note", ("M000001", "电话回访", "--kind", "call")),
     ("member note", ("M000002", "投诉服务", "--kind", "complaint")),
     ("member notes resolve", ("2", "--text", "已道歉")),
@@ -117,11 +122,18 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report liability", AS_OF),
     ("report campaign", ("wake-up-coupon", *AS_OF)),
     ("report survey", ("satisfaction",)),
+    ("report daily", ("--date", "2026-11-20")),
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
     ("survey show", ("satisfaction",)),
     ("audit", ("--limit", "20")),
+    # after the audit step: the settings' audit details are keys and values shown as recorded
+    ("settings set", ("points.redeem_rate", "200")),
+    ("settings set", ("points.redeem_rate", "200")),  # nothing changed
+    ("settings get", ("points.redeem_rate",)),
+    ("settings list", ()),
+    ("settings reset", ("points.redeem_rate",)),
     ("nightly", (*AS_OF, "-f", "table")),
     ("notify render", ("--template", "{tmp}/message.txt", "--out", "{tmp}/messages.csv")),
     ("template members", ("{tmp}/template.xlsx",)),
@@ -169,8 +181,17 @@ CODE_FORMS = [
 # What a command shows as code on purpose, and why.
 SHOWN_AS_CODE: dict[str, set[str]] = {
     # the tier table has a code column beside the names: the code is what --tier takes
-    "tier list": {"basic", "silver", "gold", "platinum"},
-    "tier load": {"basic", "silver", "gold", "platinum"},
+    # ... and the setting its "(shop)" rate follows, named as `settings set` takes it
+    "tier list": {"basic", "silver", "gold", "platinum", "points.per_unit"},
+    "tier load": {"basic", "silver", "gold", "platinum", "points.per_unit"},
+    # setting keys and their coded values are typed as shown (settings set KEY VALUE)
+    "settings list": {"points.expiry_months", "points.birthday_multiplier", "tier.grace_days",
+                      "tier.kept_months", "points.per_unit", "points.redeem_rate",
+                      "points.redeem_max_share", "price.rounding", "half-up", "down", "up",
+                      "never", "points_per_unit"},
+    "settings get": {"points.redeem_rate"},
+    "settings set": {"points.redeem_rate"},
+    "settings reset": {"points.redeem_rate"},
     # filter expressions are the small filter language, typed as shown
     "segment save": {"tier", "gold", "status", "frozen"},
     "segment delete": {"status", "frozen"},
@@ -185,7 +206,8 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
               "gold", "key", "kind", "note_id", "null", "platinum", "points", "points_reversed",
               "purchase_id", "replaced", "resolution_id", "response_id", "segment", "silver",
               "survey", "to", "version", "campaign", "awarded", "coupon", "coupons", "order_no",
-              "period", "run_id"},
+              "period", "run_id", "coupon_returned", "points_earned", "points_returned",
+              "points_used", "tendered", "tendered_back", "wallet_back", "wallet_paid"},
     # database table names (db info, backup, restore count rows per table)
     **{
         f"db {name}": {
@@ -193,6 +215,7 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
             "counter", "coupon", "import_change", "import_run", "interaction", "lifecycle_change",
             "member", "member_tag", "points_allocation", "points_entry", "purchase", "segment",
             "setting", "survey", "survey_answer", "survey_response", "tier", "wallet_entry",
+            "sale", "sale_line", "store",
         }
         for name in ("info", "backup", "restore")
     },

@@ -167,7 +167,7 @@ def test_menu_enrols_finds_sells_and_quits(db_url, engine):  # noqa: ARG001
     child.expect("Reason")
     child.send("gift\r")
     child.expect("error: ")
-    _menu(child, "7")  # quit
+    _menu(child, "8")  # quit
     status, output = finish(child)
     assert status == 0, output
     member = cli_json(db_url, "member", "show", "M000001")
@@ -191,7 +191,7 @@ def test_menu_reports_and_top_up(db_url, engine):
     child.expect("Which report")
     child.send("1\r")
     child.expect("120.00")  # the balance owed, in the summary
-    _menu(child, "7")
+    _menu(child, "8")  # quit
     status, output = finish(child)
     assert status == 0, output
     assert cli_json(db_url, "wallet", "balance", "M000001")["balance"] == "120.00"

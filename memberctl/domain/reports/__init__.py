@@ -29,7 +29,7 @@ from memberctl.models import Member, Purchase
 
 NAMES = (
     "summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability", "campaign",
-    "survey",
+    "survey", "daily",
 )  # fmt: skip
 ACTIVE_DAYS = 90
 
