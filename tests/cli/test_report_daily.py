@@ -330,3 +330,42 @@ def test_the_stores_add_up_to_the_whole_shop(run, day):
             continue
         added = sum(Decimal(str(flat(p)[key])) for p in parts)
         assert added == Decimal(str(value)), key
+
+
+def test_the_day_as_the_real_till_wrote_it(run, session, tmp_path):
+    """End to end: the sales are made by `memberctl sale` and refunded by `sale refund`, not by
+    tests/sales.py, so the report and the till agree on how a sale is stored."""
+    from tests.cli.test_sale import code_of, issue
+
+    gold = run.json("member", "enroll", "--name", "王芳", "--phone", "13800138000",
+                    "--tier", "gold", "--tag", "vip")["member_no"]  # fmt: skip
+    issue(run, tmp_path)
+    assert run("points", "add", gold, "1000", "--reason", "opening").exit_code == 0
+    assert run("wallet", "topup", gold, "100").exit_code == 0  # today: not on 2026-11-26
+    code = code_of(session, gold)
+    sales = [
+        ("T-1", "300", "--coupon", code, "--points", "1000", "--wallet", "50", "--pay", "wechat",
+         "--at", "2026-11-26T10:30"),
+        ("T-2", "100", "--pay", "cash", "--at", "2026-11-26T11:00"),
+    ]  # fmt: skip
+    for order_no, amount, *rest in sales:
+        done = run("sale", gold, "--amount", amount, "--order-no", order_no, *rest)
+        assert done.exit_code == 0, done.stderr
+    assert run("sale", "refund", "T-2", "--at", "2026-11-26T12:00").exit_code == 0
+    report = run.json("report", "daily", "--date", "2026-11-26")
+    # T-1: the worked example (300.00 -> 285.00 -> coupon 265.00 -> points 10.00 -> wallet 50.00
+    # -> 205.00 WeChat); T-2: 100.00 x 0.95 = 95.00 cash, refunded the same day.
+    assert {k: report[k] for k in ("sales", "list_total", "tier_discount", "coupons_used",
+                                   "coupon_value", "points_redeemed", "points_value",
+                                   "wallet_paid", "tendered_total", "net_takings")} == {
+        "sales": 2, "list_total": "400.00", "tier_discount": "20.00",  # 15.00 + 5.00
+        "coupons_used": 1, "coupon_value": "20.00", "points_redeemed": 1000,
+        "points_value": "10.00", "wallet_paid": "50.00",
+        "tendered_total": "300.00",  # 205.00 + 95.00
+        "net_takings": "205.00",  # 300.00 - 95.00 given back
+    }  # fmt: skip
+    assert (report["tendered"]["wechat"], report["tendered"]["cash"]) == ("205.00", "95.00")
+    refunds = report["refunds"]
+    assert (refunds["count"], refunds["tendered"], refunds["wallet"]) == (1, "95.00", "0.00")
+    assert refunds["tendered_by_method"]["cash"] == "95.00"
+    assert (report["new_members"], report["topups"]["count"]) == (0, 0)
