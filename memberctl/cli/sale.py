@@ -27,9 +27,11 @@ class SaleGroup(TyperGroup):
     """`sale REF ...` runs `sale record REF ...`: a first word that is not a sub-command (nor
     -h/--help) gets the default sub-command's name put in front of it."""
 
+    default_command = DEFAULT
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
-            args = [DEFAULT, *args]
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 

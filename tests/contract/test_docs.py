@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -193,8 +194,10 @@ def test_the_readme_links_every_docs_page():
 
 
 def _slug(heading: str) -> str:
-    """The anchor Python-Markdown's toc (and so mkdocs) gives a heading."""
-    text = re.sub(r"[^\w\s-]", "", heading.replace("`", "")).strip().lower()
+    """The anchor Python-Markdown's toc (and so mkdocs) gives a heading: folded to ASCII first,
+    so Chinese words drop out ("收银 / Checkout" -> "checkout")."""
+    folded = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", folded.replace("`", "")).strip().lower()
     return re.sub(r"[-\s]+", "-", text)
 
 
@@ -535,6 +538,9 @@ def test_every_example_names_a_command_and_options_that_exist(page, words):
         if word.startswith("-"):
             assert word.split("=")[0] in known, f"{page}: no global option {word}"
             continue
+        if word not in command.commands and hasattr(command, "default_command"):
+            rest.insert(0, word)  # `sale REF ...` is `sale record REF ...`
+            word = command.default_command
         assert word in command.commands, f"{page}: memberctl has no command {word!r}: {words}"
         command = command.commands[word]
         known = _known_options(command) | {"-h", "--help"}
