@@ -11,9 +11,6 @@ against a fresh schema.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -22,9 +19,9 @@ from sqlmodel import Session, col, select
 from memberctl.db.engine import make_engine
 from memberctl.db.migrate import HEAD_REVISION, current_revision
 from memberctl.models import Counter, Member
+from tests.slow.racing import race
 
 PER_PROCESS = 50
-ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
 import contextlib, io, json, sys
@@ -50,42 +47,14 @@ print(json.dumps({"codes": codes, "numbers": numbers}), flush=True)
 """
 
 
-def _start(db_url: str, digit: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, digit, str(PER_PROCESS)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-    )
-
-
 @pytest.mark.slow
 def test_two_processes_enrolling_at_once_get_distinct_numbers(fresh_db_url, tmp_path):
     db_url = fresh_db_url
     if db_url.startswith("sqlite"):
         assert not (tmp_path / "fresh.db").exists(), "the race must include the first use"
-    children = [_start(db_url, "8"), _start(db_url, "9")]
-    try:
-        for child in children:
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "ready", child.stderr.read()
-        for child in children:  # both are waiting on stdin: start them together
-            assert child.stdin is not None
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        outputs = [child.communicate(timeout=300) for child in children]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-
+    argvs = [[db_url, digit, str(PER_PROCESS)] for digit in ("8", "9")]
     numbers = []
-    for child, (stdout, stderr) in zip(children, outputs, strict=True):
-        assert child.returncode == 0, stderr
+    for stdout, stderr in race(CHILD, *argvs):
         assert "locked" not in stderr.lower(), stderr
         assert "Traceback" not in stderr, stderr
         report = json.loads(stdout)

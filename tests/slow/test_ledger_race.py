@@ -10,9 +10,6 @@ the SQLite file or the PostgreSQL schema of the `db_url` fixture.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -20,9 +17,9 @@ from sqlmodel import Session, select
 from memberctl.models import Member, Purchase
 from tests import ledgers
 from tests.factories import enroll
+from tests.slow.racing import race
 
 MEMBERS = 15
-ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
 import contextlib, io, json, sys
@@ -51,40 +48,9 @@ print(json.dumps(report), flush=True)
 """
 
 
-def _start(db_url: str, who: str, verb: str, members: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, who, verb, ",".join(members)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-    )
-
-
 def _race(db_url: str, verb: str, members: list[str]) -> list[tuple[list, str]]:
-    children = [_start(db_url, "a", verb, members), _start(db_url, "b", verb, members)]
-    try:
-        for child in children:
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "ready", child.stderr.read()
-        for child in children:
-            assert child.stdin is not None
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        outputs = [child.communicate(timeout=300) for child in children]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-    results = []
-    for child, (stdout, stderr) in zip(children, outputs, strict=True):
-        assert child.returncode == 0, stderr
-        assert "Traceback" not in stderr and "unexpected" not in stderr, stderr
-        results.append((json.loads(stdout), stderr))
-    return results
+    argvs = [[db_url, who, verb, ",".join(members)] for who in ("a", "b")]
+    return [(json.loads(stdout), stderr) for stdout, stderr in race(CHILD, *argvs)]
 
 
 @pytest.mark.slow

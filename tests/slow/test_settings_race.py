@@ -10,17 +10,14 @@ SQLite on the database's write lock.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
 
 from memberctl.models import AuditEntry, Setting
+from tests.slow.racing import race
 
 PER_PROCESS = 25
-ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
 import contextlib, io, sys
@@ -42,38 +39,10 @@ print(codes, flush=True)
 """
 
 
-def _start(db_url: str, base: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, str(base), str(PER_PROCESS)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-    )
-
-
 @pytest.mark.slow
 def test_two_processes_changing_a_setting_at_once_queue(db_url, engine):
-    children = [_start(db_url, 200), _start(db_url, 300)]
-    try:
-        for child in children:
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "ready", child.stderr.read()
-        for child in children:
-            assert child.stdin is not None
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        outputs = [child.communicate(timeout=300) for child in children]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-    for child, (stdout, stderr) in zip(children, outputs, strict=True):
-        assert child.returncode == 0, stderr
-        assert "Traceback" not in stderr, stderr
+    argvs = [[db_url, str(base), str(PER_PROCESS)] for base in (200, 300)]
+    for stdout, stderr in race(CHILD, *argvs):
         assert json.loads(stdout) == [0] * PER_PROCESS, stderr
 
     with Session(engine) as session:
