@@ -24,8 +24,12 @@ def test_template_has_headers_validation_and_formats(run, tmp_path):
 def test_template_example_row_imports(run, tmp_path):
     path = tmp_path / "t.xlsx"
     run("template", "members", str(path), "--lang", "en")
-    result = run("import", "members", str(path), "--format", "json")
+    refused = run("import", "members", str(path), "--format", "json")
+    assert refused.exit_code == 5  # its example store is not registered in a new shop
+    assert "no store '总店' is registered" in refused.stderr
+    result = run("import", "members", str(path), "--add-stores", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == 1
     member = run.json("member", "show", "13800138000")
     assert (member["points"], member["balance"], member["tags"]) == (100, "50.00", ["vip", "新客"])
+    assert member["store"] == "总店"
