@@ -67,7 +67,9 @@ def _leftovers() -> list[Path]:
 
 
 def test_encrypted_round_trip(run, engine, tmp_path):
+    leftovers = _leftovers()
     target, before = _backed_up(run, engine, tmp_path)
+    assert _leftovers() == leftovers  # the plain copy that was sealed is gone
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
 
