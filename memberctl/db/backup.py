@@ -246,6 +246,8 @@ def _opened_backup(
         elif magic.startswith(GZIP_MAGIC):
             _load_logical(source, scratch, path)
             kind = "logical"
+        elif crypt.looks_encrypted(path):  # its first line damaged
+            raise undecryptable(path)
         else:
             raise _not_a_backup(path)
         engine = make_engine(f"sqlite:///{scratch}")

@@ -72,6 +72,18 @@ def is_encrypted(path: Path) -> bool:
         return False
 
 
+def looks_encrypted(path: Path) -> bool:
+    """Whether `path` starts with the magic line give or take a few changed bytes: a damaged
+    encrypted backup (a flipped bit in its first line), to be reported as one."""
+    try:
+        with Path(path).open("rb") as handle:
+            start = handle.read(len(MAGIC))
+    except OSError:
+        return False
+    changed = sum(a != b for a, b in zip(start, MAGIC, strict=False))
+    return len(start) == len(MAGIC) and changed <= 3
+
+
 def check_passphrase(passphrase: str) -> str:
     """A passphrase good enough to encrypt with (at least 8 characters), else exit 5."""
     if not passphrase:

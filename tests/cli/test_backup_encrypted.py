@@ -141,6 +141,7 @@ def _tamper(data: bytes, how: str) -> bytes:
 
 
 TAMPERING = [
+    "flip-in-magic",
     "flip-in-header",
     "flip-in-a-chunk",
     "flip-in-the-last-chunk",
