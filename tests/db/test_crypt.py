@@ -8,6 +8,8 @@ import os
 import tracemalloc
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from memberctl.db import crypt
 
@@ -173,3 +175,29 @@ def test_passphrase_rules(tmp_path):
         crypt.read_passphrase_file(file)
     with pytest.raises(NotFound):
         crypt.read_passphrase_file(tmp_path / "missing")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    plain=st.binary(max_size=400),
+    edit=st.one_of(
+        st.tuples(st.just("flip"), st.integers(min_value=0), st.integers(1, 255)),
+        st.tuples(st.just("cut"), st.integers(min_value=1), st.just(0)),
+        st.tuples(st.just("append"), st.integers(1, 100), st.just(0)),
+    ),
+)
+def test_property_no_edit_of_the_file_decrypts(tmp_path, small_chunks, plain, edit):  # noqa: ARG001
+    """Any changed byte (any position, any bit pattern), any cut and any appendix fails."""
+    sealed = _seal(tmp_path, plain)
+    kind, at, mask = edit
+    if kind == "flip":
+        at %= len(sealed)
+        changed = sealed[:at] + bytes([sealed[at] ^ mask]) + sealed[at + 1 :]
+    elif kind == "cut":
+        changed = sealed[: len(sealed) - 1 - (at % len(sealed))]
+    else:
+        changed = sealed + bytes(at)
+    with pytest.raises(crypt.CannotDecrypt):
+        _open(tmp_path, changed)
