@@ -35,16 +35,6 @@ PassphraseFileOpt = Annotated[
 ]
 
 
-def _from_file_or_none(file: Path | None, no_input: bool) -> str | None:
-    from memberctl.db import crypt
-
-    if file is not None:
-        return crypt.read_passphrase_file(file)
-    if not _prompt.interactive(no_input):
-        return None
-    return ""
-
-
 def for_backup(encrypt: bool, file: Path | None, *, no_input: bool) -> str | None:
     """The passphrase to encrypt a backup with, or None for a plain backup."""
     from memberctl.db import crypt
@@ -56,14 +46,13 @@ def for_backup(encrypt: bool, file: Path | None, *, no_input: bool) -> str | Non
                 _("add --encrypt, or leave out --passphrase-file"),
             )
         return None
-    passphrase = _from_file_or_none(file, no_input)
-    if passphrase is None:
+    if file is not None:
+        return crypt.check_passphrase(crypt.read_passphrase_file(file))
+    if not _prompt.interactive(no_input):
         raise UsageProblem(
             _("--encrypt needs a passphrase"),
             _("give --passphrase-file (prompts need a terminal)"),
         )
-    if file is not None:
-        return crypt.check_passphrase(passphrase)
     first = crypt.check_passphrase(_prompt.secret(_("Passphrase for the backup:")))
     if _prompt.secret(_("The same passphrase again:")) != first:
         raise InvalidInput(
@@ -78,14 +67,14 @@ def for_restore(path: Path, file: Path | None, *, no_input: bool) -> str | None:
 
     if not crypt.is_encrypted(path):
         return None
-    passphrase = _from_file_or_none(file, no_input)
-    if passphrase is None:
+    if file is not None:
+        return crypt.read_passphrase_file(file)
+    if not _prompt.interactive(no_input):
         raise UsageProblem(
             _("the backup '{name}' is encrypted").format(name=path.name),
             _("give --passphrase-file (prompts need a terminal)"),
         )
-    if file is None:
-        passphrase = _prompt.secret(_("Passphrase of {name}:").format(name=path.name))
-        if not passphrase:
-            raise InvalidInput(_("the passphrase is empty"), _("run the command again"))
+    passphrase = _prompt.secret(_("Passphrase of {name}:").format(name=path.name))
+    if not passphrase:
+        raise InvalidInput(_("the passphrase is empty"), _("run the command again"))
     return passphrase

@@ -160,9 +160,8 @@ def restore(
         yes=yes,
         no_input=app.no_input,
     )
-    info = restore_backup(
-        app.open(behind_ok=True), file, passphrase
-    )  # it upgrades the database first
+    # it upgrades the database first
+    info = restore_backup(app.open(behind_ok=True), file, passphrase)
     message(
         _("restored {file} (schema {schema_revision})").format(
             file=file, schema_revision=info.schema_revision

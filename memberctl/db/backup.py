@@ -250,6 +250,8 @@ def _opened_backup(
             raise undecryptable(path)
         else:
             raise _not_a_backup(path)
+        if source != path:
+            source.unlink()  # now in `scratch`: the decrypted copy is not kept twice
         engine = make_engine(f"sqlite:///{scratch}")
         try:
             _check_whole(engine, path)
