@@ -159,3 +159,10 @@ def agree(question: str, *, default: bool = False) -> bool:
     import questionary
 
     return bool(_answer(questionary.confirm(question, default=default)))
+
+
+def secret(label: str) -> str:
+    """Hidden input on a terminal (a passphrase): nothing typed is echoed; Ctrl-C stops."""
+    import questionary
+
+    return str(_answer(questionary.password(label)))

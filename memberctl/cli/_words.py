@@ -136,6 +136,7 @@ def key_labels() -> dict[str, str]:
         "file": pgettext("key", "file"),
         "format": pgettext("key", "format"),
         "bytes": pgettext("key", "size (bytes)"),
+        "encrypted": pgettext("key", "encrypted"),
         "out": pgettext("key", "written to"),
         "skipped_opt_out": pgettext("key", "opted out (skipped)"),
         # report campaign

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from memberctl.cli import _passphrase
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt, YesOpt
 from memberctl.cli._output import Column, Format, console, emit, message, visible
@@ -100,13 +101,25 @@ BackupFile = Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup f
         "SQLite: a copy made with SQLite's online backup API. PostgreSQL: a "
         "logical export (gzip,\n"
         "one JSON document per table), no pg_dump needed; it restores into "
-        "SQLite too."
+        "SQLite too.\n"
+        "\n"
+        "--encrypt seals it with a passphrase (AES-256-GCM, key from scrypt); "
+        "a lost passphrase\n"
+        "cannot be recovered."
     )
 )
-def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) -> None:
+def backup(
+    ctx: typer.Context,
+    file: BackupFile,
+    encrypt: _passphrase.EncryptOpt = False,
+    passphrase_file: _passphrase.PassphraseFileOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
     from memberctl.db.backup import backup as write_backup
 
-    info = write_backup(app_context(ctx).open(behind_ok=True), file)  # before an upgrade too
+    app = app_context(ctx)
+    passphrase = _passphrase.for_backup(encrypt, passphrase_file, no_input=app.no_input)
+    info = write_backup(app.open(behind_ok=True), file, passphrase)  # before an upgrade too
     message(
         _("backed up to {file} ({bytes} bytes, schema {schema_revision})").format(
             file=file, bytes=info.bytes, schema_revision=info.schema_revision
@@ -121,11 +134,18 @@ def backup(ctx: typer.Context, file: BackupFile, fmt: FormatOpt = Format.table) 
         "\n"
         "Refuses files that are not memberctl backups (exit 5) or come from a "
         "newer memberctl (4).\n"
-        "An older backup is upgraded to this version's schema as it is restored."
+        "An older backup is upgraded to this version's schema as it is restored.\n"
+        "An encrypted backup asks for its passphrase (or give --passphrase-file); "
+        "a wrong one\n"
+        "restores nothing (exit 5)."
     )
 )
 def restore(
-    ctx: typer.Context, file: BackupFile, yes: YesOpt = False, fmt: FormatOpt = Format.table
+    ctx: typer.Context,
+    file: BackupFile,
+    passphrase_file: _passphrase.PassphraseFileOpt = None,
+    yes: YesOpt = False,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl.db.backup import restore as restore_backup
 
@@ -134,12 +154,14 @@ def restore(
         from memberctl.errors import NotFound
 
         raise NotFound(_("no file '{file}'").format(file=file), _("check the path of the backup"))
+    passphrase = _passphrase.for_restore(file, passphrase_file, no_input=app.no_input)
     confirm(
         _("Replace everything in the database with {name}?").format(name=file.name),
         yes=yes,
         no_input=app.no_input,
     )
-    info = restore_backup(app.open(behind_ok=True), file)  # it upgrades the database first
+    # it upgrades the database first
+    info = restore_backup(app.open(behind_ok=True), file, passphrase)
     message(
         _("restored {file} (schema {schema_revision})").format(
             file=file, schema_revision=info.schema_revision

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from memberctl.cli import _passphrase
 from memberctl.cli._context import app_context
 from memberctl.cli._options import AllowFutureOpt, AsOfOpt
 from memberctl.cli._output import Column, Format, emit, message
@@ -43,6 +44,8 @@ def nightly(
     keep: Annotated[
         int, typer.Option(min=1, help=_("With --backup-dir: keep the newest N backups."))
     ] = 7,
+    encrypt: _passphrase.EncryptOpt = False,
+    passphrase_file: _passphrase.PassphraseFileOpt = None,
     allow_future: AllowFutureOpt = False,
     fmt: JsonFirstOpt = Format.json,
 ) -> None:
@@ -56,6 +59,13 @@ def nightly(
     from memberctl.domain import nightly as job
 
     app = app_context(ctx)
+    if (encrypt or passphrase_file is not None) and backup_dir is None:
+        from memberctl.errors import UsageProblem
+
+        raise UsageProblem(
+            _("--encrypt and --passphrase-file need --backup-dir"), _("add --backup-dir DIR")
+        )
+    passphrase = _passphrase.for_backup(encrypt, passphrase_file, no_input=app.no_input)
     day = clock.writing_day(as_of.date() if as_of else None, allow_future=allow_future)
     result = job.run(
         engine=app.engine,
@@ -65,6 +75,7 @@ def nightly(
         wait=wait,
         backup_dir=backup_dir,
         keep=keep,
+        passphrase=passphrase,
     )
     if isinstance(result, job.Skipped):
         message(_("{reason}; nothing done").format(reason=result.reason))

@@ -10,6 +10,11 @@ A restore first builds the backup into a private temporary SQLite database, upgr
 current schema, and only then replaces the target's contents in one transaction: a bad file
 never leaves the target half-restored. Files that are not memberctl backups, or that come from
 a newer memberctl, are refused.
+
+With a passphrase, a backup is written encrypted (memberctl/db/crypt.py describes the format):
+the plain backup is made in a private temporary folder, sealed into the target, and removed. A
+restore recognises an encrypted backup by its first line, decrypts and verifies all of it into a
+private temporary folder, and only then restores that as it would a plain backup.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ class BackupInfo:
     schema_revision: str | None
     rows: dict[str, int]
     bytes: int
+    encrypted: bool = False
 
 
 def _private_file(path: Path) -> None:
@@ -83,10 +89,13 @@ def _revision_order(revision: str | None) -> int:
     return int(revision) if revision and revision.isdigit() else -1
 
 
-def backup(engine: Engine, path: Path) -> BackupInfo:
+def backup(engine: Engine, path: Path, passphrase: str | None = None) -> BackupInfo:
     """Write a consistent backup of the database behind `engine` to `path` (0600). It is
     written to a temporary file beside `path`, read back, and only then renamed over `path`: an
-    interrupted or failed backup leaves an earlier backup at `path` as it was."""
+    interrupted or failed backup leaves an earlier backup at `path` as it was. With
+    `passphrase`, the file is encrypted."""
+    if passphrase is not None:
+        return _encrypted_backup(engine, path, passphrase)
     with atomic_path(path, private=True) as scratch:
         if is_sqlite(engine):
             _backup_sqlite(engine, scratch)
@@ -98,6 +107,21 @@ def backup(engine: Engine, path: Path) -> BackupInfo:
             rows = _row_counts(backup_engine)
         size = scratch.stat().st_size
     return BackupInfo(str(path), kind, revision, rows, size)
+
+
+def _encrypted_backup(engine: Engine, path: Path, passphrase: str) -> BackupInfo:
+    from memberctl.atomic import atomic_output
+    from memberctl.db import crypt
+
+    crypt.check_passphrase(passphrase)
+    with (
+        tempfile.TemporaryDirectory(prefix="memberctl-backup-") as folder,  # 0700, removed
+        atomic_output(path, private=True) as sealed,  # the output path is checked first
+    ):
+        plain = backup(engine, Path(folder) / "plain.backup")
+        crypt.encrypt(Path(plain.file), sealed, passphrase)
+    size = path.stat().st_size
+    return BackupInfo(str(path), plain.format, plain.schema_revision, plain.rows, size, True)
 
 
 BACKUP_STEP_PAGES = 1024  # pages copied per step: a signal is handled between steps
@@ -169,23 +193,65 @@ def _typed_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     return typed
 
 
+def undecryptable(path: Path) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "the backup '{name}' could not be decrypted: wrong passphrase, or the file is "
+            "damaged; nothing was restored"
+        ).format(name=path.name),
+        _("check the passphrase, or restore an older backup"),
+    )
+
+
+def _decrypted(path: Path, folder: Path, passphrase: str | None) -> Path:
+    """The plain backup inside the encrypted backup `path`, whole and verified, in `folder`."""
+    from memberctl.db import crypt
+
+    if passphrase is None:
+        from memberctl.errors import UsageProblem
+
+        raise UsageProblem(
+            _("the backup '{name}' is encrypted").format(name=path.name),
+            _("give --passphrase-file (prompts need a terminal)"),
+        )
+    plain = folder / "decrypted.backup"
+    _private_file(plain)
+    try:
+        with plain.open("wb") as out:
+            crypt.decrypt(path, out, passphrase)
+    except crypt.CannotDecrypt:
+        raise undecryptable(path) from None
+    return plain
+
+
 @contextmanager
-def _opened_backup(path: Path) -> Iterator[tuple[Engine, str | None, str]]:
+def _opened_backup(
+    path: Path, passphrase: str | None = None
+) -> Iterator[tuple[Engine, str | None, str]]:
     """The backup as a private temporary SQLite database (at the backup's own revision)."""
+    from memberctl.db import crypt
+
     if not path.is_file():
         raise NotFound(_("no file '{path}'").format(path=path), _("check the path of the backup"))
-    with path.open("rb") as handle:
-        magic = handle.read(16)
     with tempfile.TemporaryDirectory(prefix="memberctl-restore-") as folder:
         scratch = Path(folder) / "restore.db"
+        source = path
+        if crypt.is_encrypted(path):
+            source = _decrypted(path, Path(folder), passphrase)
+        with source.open("rb") as handle:
+            magic = handle.read(16)
         if magic.startswith(SQLITE_MAGIC):
-            _copy_sqlite_file(path, scratch)
+            _copy_sqlite_file(source, scratch, path)
             kind = "sqlite"
         elif magic.startswith(GZIP_MAGIC):
-            _load_logical(path, scratch)
+            _load_logical(source, scratch, path)
             kind = "logical"
+        elif crypt.looks_encrypted(path):  # its first line damaged
+            raise undecryptable(path)
         else:
             raise _not_a_backup(path)
+        if source != path:
+            source.unlink()  # now in `scratch`: the decrypted copy is not kept twice
         engine = make_engine(f"sqlite:///{scratch}")
         try:
             _check_whole(engine, path)
@@ -231,9 +297,10 @@ def _not_a_backup(path: Path, why: str = "") -> InvalidInput:
     )
 
 
-def _copy_sqlite_file(path: Path, scratch: Path) -> None:
+def _copy_sqlite_file(file: Path, scratch: Path, path: Path) -> None:
+    """`file` (the backup, or what was decrypted from it) into `scratch`; `path` names it."""
     _private_file(scratch)
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    source = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
     target = sqlite3.connect(scratch)
     try:
         source.backup(target)
@@ -252,9 +319,9 @@ def _backup_revision(engine: Engine, path: Path) -> str | None:
         return current_revision(connection)
 
 
-def _read_logical(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _read_logical(file: Path, path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
+        with gzip.open(file, "rt", encoding="utf-8") as lines:
             header = json.loads(next(lines))
             tables = [json.loads(line) for line in lines]
     except (OSError, EOFError, ValueError, StopIteration, UnicodeDecodeError):
@@ -264,8 +331,8 @@ def _read_logical(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return header, tables
 
 
-def _load_logical(path: Path, scratch: Path) -> None:
-    header, tables = _read_logical(path)
+def _load_logical(file: Path, scratch: Path, path: Path) -> None:
+    header, tables = _read_logical(file, path)
     revision = header.get("schema_revision")
     _refuse_newer(revision, path)
     engine = make_engine(f"sqlite:///{scratch}")
@@ -309,16 +376,20 @@ def _refuse_newer(revision: str | None, path: Path) -> None:
         )
 
 
-def restore(engine: Engine, path: Path) -> BackupInfo:
-    """Replace everything in the target database with the backup's contents."""
-    with _opened_backup(path) as (source, revision, kind):
+def restore(engine: Engine, path: Path, passphrase: str | None = None) -> BackupInfo:
+    """Replace everything in the target database with the backup's contents (`passphrase`
+    decrypts an encrypted backup)."""
+    from memberctl.db import crypt
+
+    encrypted = crypt.is_encrypted(path)
+    with _opened_backup(path, passphrase) as (source, revision, kind):
         _refuse_newer(revision, path)
         upgrade(source)
         if engine.dialect.name == "postgresql":
             _refuse_nul(source, path)
         _copy_all(source, engine, path)
         rows = _row_counts(source)
-    return BackupInfo(str(path), kind, revision, rows, path.stat().st_size)
+    return BackupInfo(str(path), kind, revision, rows, path.stat().st_size, encrypted)
 
 
 def _refuse_nul(source: Engine, path: Path) -> None:
@@ -419,12 +490,16 @@ class Rotation:
     removed: list[str]
 
 
-def rotate(engine: Engine, folder: Path, day: dt.date, keep: int) -> Rotation:
+def rotate(
+    engine: Engine, folder: Path, day: dt.date, keep: int, passphrase: str | None = None
+) -> Rotation:
     """Back up to `folder/memberctl-DAY.backup` (a re-run of the same day replaces it) and keep
-    only the newest `keep` such files."""
+    only the newest `keep` such files (encrypted with `passphrase` when given)."""
     target = folder / f"{BACKUP_PREFIX}{day.isoformat()}{BACKUP_SUFFIX}"
     make_folder(folder)
-    info = backup(engine, target)  # a crash mid-backup never leaves a half-written dated file
+    info = backup(
+        engine, target, passphrase
+    )  # a crash mid-backup never leaves a half-written dated file
     dated = sorted(folder.glob(f"{BACKUP_PREFIX}????-??-??{BACKUP_SUFFIX}"))
     removed = dated[:-keep] if keep > 0 else []
     for old in removed:

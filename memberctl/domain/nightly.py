@@ -158,25 +158,32 @@ def run(
     wait: float = 0.0,
     backup_dir: Path | None = None,
     keep: int = 7,
+    passphrase: str | None = None,
 ) -> NightlyResult | Skipped:
     """The nightly job for `as_of` under the lock; `Skipped` when another copy holds it.
 
-    With `backup_dir`, the database is first backed up there (the newest `keep` kept)."""
+    With `backup_dir`, the database is first backed up there (the newest `keep` kept),
+    encrypted with `passphrase` when one is given."""
     try:
         with lock(engine, wait):
             result = NightlyResult(as_of)
             if backup_dir is not None:
-                _backup_first(result, engine, backup_dir, as_of, keep)
+                _backup_first(result, engine, backup_dir, as_of, keep, passphrase)
             return _steps(result, engine, as_of, operator, at)
     except LockBusy as busy:
         return Skipped(True, str(busy))
 
 
 def _backup_first(
-    result: NightlyResult, engine: Engine, folder: Path, as_of: dt.date, keep: int
+    result: NightlyResult,
+    engine: Engine,
+    folder: Path,
+    as_of: dt.date,
+    keep: int,
+    passphrase: str | None = None,
 ) -> None:
     try:
-        rotation = backup.rotate(engine, folder, as_of, keep)
+        rotation = backup.rotate(engine, folder, as_of, keep, passphrase)
     except (OSError, MemberctlError) as exc:  # reported; the rest of the job still runs
         result.errors.append({"step": "backup", "message": _describe(exc)})
         return
