@@ -268,9 +268,30 @@ def record(
 def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -> int:
     tier = session.exec(select(Tier).where(Tier.code == member.tier_code)).one()
     rules = policy.load(session)
-    bonus = rules.birthday_multiplier if in_birthday_month(member, purchase.at) else Decimal(1)
-    earned = points_for(purchase.amount, earn_rate(tier, rules), tier.multiplier, bonus)
+    earned = earned_on(purchase.amount, member, tier, rules, purchase.at)
     _check_earning(member, purchase, earned)
+    credit_earning(session, member, purchase, earned, rules, operator)
+    return earned
+
+
+def earned_on(
+    paid: Decimal, member: Member, tier: Tier, rules: policy.Policy, at: dt.datetime
+) -> int:
+    """The points `paid` earns `member` at `at`: the tier's rate and multiplier, times the
+    birthday multiplier in the member's birthday month (`purchase record` and `sale` alike)."""
+    bonus = rules.birthday_multiplier if in_birthday_month(member, at) else Decimal(1)
+    return points_for(paid, earn_rate(tier, rules), tier.multiplier, bonus)
+
+
+def credit_earning(
+    session: Session,
+    member: Member,
+    purchase: Purchase,
+    earned: int,
+    rules: policy.Policy,
+    operator: str,
+) -> None:
+    """The purchase's one `earn` lot (expiry by the policy from the purchase's day), if any."""
     if earned > 0:
         session.add(
             PointsEntry(
@@ -286,7 +307,6 @@ def _earn(session: Session, member: Member, purchase: Purchase, operator: str) -
         )
     purchase.points_earned = earned
     session.add(purchase)
-    return earned
 
 
 def _check_earning(member: Member, purchase: Purchase, earned: int) -> None:

@@ -43,7 +43,6 @@ from memberctl.i18n import _
 from memberctl.models import (
     Coupon,
     Member,
-    PointsEntry,
     Purchase,
     Sale,
     SaleLine,
@@ -232,10 +231,7 @@ def _plan(session: Session, member: Member, request: SaleRequest, at: dt.datetim
     _plan_wallet(session, plan, request.wallet)
     plan.tendered = plan.amount - plan.points_value - plan.wallet_paid
     _plan_pay(plan, request.pay)
-    bonus = rules.birthday_multiplier if purchases.in_birthday_month(member, at) else Decimal(1)
-    plan.points_earned = purchases.points_for(
-        plan.earning_on, purchases.earn_rate(tier, rules), tier.multiplier, bonus
-    )
+    plan.points_earned = purchases.earned_on(plan.earning_on, member, tier, rules, at)
     purchases.check_earning(member, request.order_no or "", plan.points_earned)
     return plan
 
@@ -307,7 +303,7 @@ def _plan_points(session: Session, plan: _Plan, wanted: int | Literal["max"] | N
 def _plan_wallet(session: Session, plan: _Plan, wanted: Decimal | Literal["max"] | None) -> None:
     if wanted is None:
         return
-    balance = wallet.balance(session=session, member=plan.member).balance
+    balance = wallet.balance_of(session, plan.member)
     left = plan.amount - plan.points_value
     if isinstance(wanted, str):  # max
         plan.wallet_paid = min(balance, left)
@@ -410,14 +406,7 @@ def _write(
                 operator=operator, at=at, purchase_id=purchase.id,
             )
         )  # fmt: skip
-    if plan.points_earned:
-        session.add(
-            PointsEntry(
-                member_id=member.id or 0, kind="earn", points=plan.points_earned,
-                expires_on=plan.rules.expiry_for(at.date()), reason=f"order {purchase.order_no}",
-                operator=operator, at=at, purchase_id=purchase.id,
-            )
-        )  # fmt: skip
+    purchases.credit_earning(session, member, purchase, plan.points_earned, plan.rules, operator)
     sale = _sale_row(plan, purchase, now)
     session.add(sale)
     session.flush()
@@ -477,7 +466,7 @@ def _line_row(sale_id: int, number: int, line: Line) -> SaleLine:
 def refresh_caches(session: Session, member: Member) -> None:
     """The member's cached points and stored value, from the ledgers (same transaction)."""
     points.refresh_cache(session, member)
-    member.balance = wallet.balance(session=session, member=member).balance
+    member.balance = wallet.balance_of(session, member)
     session.add(member)
 
 
@@ -487,7 +476,7 @@ def _receipt_of_plan(
     member = plan.member
     if request.dry_run:
         points_after = member.points - plan.points_used + plan.points_earned
-        balance_after = wallet.balance(session=session, member=member).balance - plan.wallet_paid
+        balance_after = wallet.balance_of(session, member) - plan.wallet_paid
     else:
         points_after, balance_after = member.points, member.balance
     return Receipt(

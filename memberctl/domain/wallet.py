@@ -267,6 +267,11 @@ def refund(
     return _post(session, member, [("refund", amount, key)], operator, at, reason)
 
 
+def balance_of(session: Session, member: Member) -> Decimal:
+    """The member's stored value: the sum of the ledger (one query)."""
+    return _sum(session, member)
+
+
 def balance(*, session: Session, member: Member) -> WalletBalance:
     return WalletBalance(
         member.member_no, _sum(session, member), -_sum(session, member, "pay", "refund")
