@@ -365,13 +365,25 @@ def post_debit(
     return entry
 
 
-def plan_spend(session: Session, member: Member, points: int, on: dt.date) -> list[tuple[int, int]]:
-    """Which lots `points` come from (FIFO by expiry); RuleViolation when not enough."""
-    usable = [
+def spendable(session: Session, member: Member, on: dt.date) -> list[tuple[int, int]]:
+    """(credit id, points left) of the lots that can be spent on `on`, in spending order."""
+    return [
         (cid, left)
         for cid, exp, left in open_lots(session, member.id or 0)
         if exp is None or exp >= on
     ]
+
+
+def plan_spend(
+    session: Session,
+    member: Member,
+    points: int,
+    on: dt.date,
+    usable: list[tuple[int, int]] | None = None,
+) -> list[tuple[int, int]]:
+    """Which lots `points` come from (FIFO by expiry); RuleViolation when not enough.
+    `usable`: `spendable(...)` when the caller has read it already."""
+    usable = spendable(session, member, on) if usable is None else usable
     available = sum(left for _, left in usable)
     if available < points:
         raise RuleViolation(

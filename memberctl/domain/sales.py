@@ -265,12 +265,9 @@ def _plan_points(session: Session, plan: _Plan, wanted: int | Literal["max"] | N
         return
     rate = plan.rules.redeem_rate
     cap, cap_points = _points_cap(plan)
+    usable = points.spendable(session, plan.member, plan.at.date())
     if isinstance(wanted, str):  # max
-        available = sum(
-            left
-            for _cid, exp, left in points.open_lots(session, plan.member.id or 0)
-            if exp is None or exp >= plan.at.date()
-        )
+        available = sum(left for _cid, left in usable)
         wanted = min(cap_points, available - available % step(rate))
         if wanted == 0:
             return
@@ -293,7 +290,7 @@ def _plan_points(session: Session, plan: _Plan, wanted: int | Literal["max"] | N
             _("use fewer points, or --points max"),
         )
     try:
-        plan.spend = points.plan_spend(session, plan.member, wanted, plan.at.date())
+        plan.spend = points.plan_spend(session, plan.member, wanted, plan.at.date(), usable)
     except RuleViolation as exc:  # its hint is `points deduct`'s
         raise RuleViolation(exc.message, _("use fewer points, or --points max")) from None
     plan.points_used = wanted
