@@ -111,3 +111,9 @@ class CannotWrite(MemberctlError):
     input/output error (exit 1). Nothing was written and an earlier file is unchanged."""
 
     exit_code = 1
+
+
+class NotPermitted(MemberctlError):
+    """Not logged in, or the staff member's role may not do this (exit 6); nothing was done."""
+
+    exit_code = 6

@@ -155,7 +155,10 @@ def root(
     if lang is not None and normalize(lang) is None:
         raise typer.BadParameter(_("use en or zh"), param_hint="--lang")
     activate(normalize(lang) or choose())
-    ctx.obj = AppContext(resolve(db=db_url, operator=operator, no_input=no_input, debug=debug))
+    ctx.obj = AppContext(
+        resolve(db=db_url, operator=operator, no_input=no_input, debug=debug),
+        operator_given=operator is not None,  # the option or MEMBERCTL_OPERATOR (its envvar)
+    )
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         _no_command(ctx)

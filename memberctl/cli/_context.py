@@ -16,12 +16,16 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from memberctl.domain.permissions import Identity
+
 
 @dataclass
 class AppContext:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
     _tier_names: dict[str, str] | None = field(default=None, repr=False)
+    _identity: Identity | None = field(default=None, repr=False)
+    operator_given: bool = False  # --operator or MEMBERCTL_OPERATOR was given
 
     @property
     def engine(self) -> Engine:
@@ -52,6 +56,8 @@ class AppContext:
             engine = make_engine(url)
             try:
                 ensure_schema(engine, unknown_ok=unknown_schema_ok, behind_ok=behind_ok)
+                self._identity = self._who(engine, may_lack_table=behind_ok or unknown_schema_ok)
+                self.require(command_path())
             except BaseException:
                 engine.dispose()
                 raise
@@ -59,6 +65,36 @@ class AppContext:
             if created is not None:
                 message(_("created a new database at {path}").format(path=created))
         return self._engine
+
+    def _who(self, engine: Engine, *, may_lack_table: bool) -> Identity:
+        import os
+
+        from memberctl import session_file
+        from memberctl.domain.identity import resolve
+
+        return resolve(
+            engine,
+            fallback=self.settings.operator,
+            operator_given=self.operator_given,
+            token=os.environ.get("MEMBERCTL_TOKEN") or None,
+            stored_token=lambda: session_file.read(self.settings.db_url),
+            may_lack_table=may_lack_table,
+        )
+
+    @property
+    def identity(self) -> Identity:
+        """Who is acting (resolved when the database is opened)."""
+        if self._identity is None:
+            self.open()
+        assert self._identity is not None  # noqa: S101  (set by open)
+        return self._identity
+
+    def require(self, command: str) -> None:
+        """Refuse (exit 6) unless whoever is acting may run `command` (a MATRIX key)."""
+        from memberctl.domain.permissions import check
+
+        if self._identity is not None:
+            check(self._identity, command)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -93,7 +129,8 @@ class AppContext:
 
     @property
     def operator(self) -> str:
-        return self.settings.operator
+        """The name the audit log records: the logged-in staff member once staff exist."""
+        return self.identity.name
 
     @property
     def region(self) -> str:
@@ -102,6 +139,19 @@ class AppContext:
     @property
     def no_input(self) -> bool:
         return self.settings.no_input
+
+
+def command_path() -> str:
+    """The words after `memberctl` of the command running now ("member enroll"); "" for the
+    menu. A MATRIX key."""
+    from memberctl.cli._framework import current_context
+
+    ctx = current_context()
+    words: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(words))
 
 
 def app_context(ctx: typer.Context) -> AppContext:

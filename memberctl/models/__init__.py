@@ -13,6 +13,7 @@ from memberctl.models.purchase import Purchase
 from memberctl.models.sale import Sale, SaleLine
 from memberctl.models.segment import Segment
 from memberctl.models.setting import Setting
+from memberctl.models.staff import Staff, StaffSession, StaffStore
 from memberctl.models.store import Store
 from memberctl.models.survey import Survey, SurveyAnswer, SurveyResponse
 from memberctl.models.tier import Tier
@@ -38,6 +39,9 @@ __all__ = [
     "SaleLine",
     "Segment",
     "Setting",
+    "Staff",
+    "StaffSession",
+    "StaffStore",
     "Store",
     "Survey",
     "SurveyAnswer",

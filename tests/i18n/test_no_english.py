@@ -219,7 +219,7 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
             "counter", "coupon", "import_change", "import_run", "interaction", "lifecycle_change",
             "member", "member_tag", "points_allocation", "points_entry", "purchase", "segment",
             "setting", "survey", "survey_answer", "survey_response", "tier", "wallet_entry",
-            "sale", "sale_line", "store",
+            "sale", "sale_line", "store", "staff", "staff_session", "staff_store",
         }
         for name in ("info", "backup", "restore")
     },

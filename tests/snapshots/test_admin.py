@@ -398,10 +398,10 @@ def test_db_info(run, shop):  # noqa: ARG001
                 "stdout": """\
 Database               sqlite:///<db>
 Backend                sqlite
-Schema version         0013
-Newest schema version  0013
+Schema version         0014
+Newest schema version  0014
 Schema known           yes
-File size (bytes)      401408
+File size (bytes)      425984
 Table              Rows
 ───────────────────────
 audit_entry          14
@@ -424,6 +424,9 @@ sale                  0
 sale_line             0
 segment               0
 setting               0
+staff                 0
+staff_session         0
+staff_store           0
 store                 2
 survey                0
 survey_answer         0
@@ -438,10 +441,10 @@ wallet_entry          3
                 "stdout": """\
 数据库            sqlite:///<db>
 数据库类型        sqlite
-结构版本          0013
-最新结构版本      0013
+结构版本          0014
+最新结构版本      0014
 结构版本可识别    是
-文件大小（字节）  401408
+文件大小（字节）  425984
 表                 行数
 ───────────────────────
 audit_entry          14
@@ -464,6 +467,9 @@ sale                  0
 sale_line             0
 segment               0
 setting               0
+staff                 0
+staff_session         0
+staff_store           0
 store                 2
 survey                0
 survey_answer         0

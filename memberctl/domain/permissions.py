@@ -1,0 +1,201 @@
+"""Who may run what: the one permission matrix (issue 18).
+
+Every command of the CLI is a key of `MATRIX`, naming the roles that may run it; a test walks
+the command tree and fails on a command missing here. Before any staff exists nothing is
+checked (one owner on their own machine). `OPEN` commands run for anyone, logged in or not.
+
+The README's table "Who may do what" is this matrix, and a test compares the two.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from memberctl.errors import NotPermitted
+from memberctl.i18n import _
+
+
+class Role(enum.StrEnum):
+    owner = "owner"
+    manager = "manager"
+    clerk = "clerk"
+    job = "job"
+
+
+PEOPLE = (Role.owner, Role.manager, Role.clerk)  # the roles that log in with a password
+
+CLERK = frozenset({Role.clerk, Role.manager, Role.owner})
+MANAGER = frozenset({Role.manager, Role.owner})
+OWNER = frozenset({Role.owner})
+JOB_OWNER = frozenset({Role.job, Role.owner})
+REPORTS = frozenset({Role.job, Role.manager, Role.owner})
+EVERYONE = frozenset(Role)
+
+# A command path (the words after `memberctl`) -> the roles that may run it.
+MATRIX: dict[str, frozenset[Role]] = {
+    # the clerk's menu (`memberctl` alone); each item checks its own command
+    "": CLERK,
+    # members
+    "member enroll": CLERK,
+    "member show": CLERK,
+    "member search": CLERK,
+    "member list": CLERK,
+    "member edit": CLERK,
+    "member history": CLERK,
+    "member note": CLERK,
+    "member notes resolve": CLERK,
+    "member freeze": MANAGER,
+    "member unfreeze": MANAGER,
+    "member cancel": MANAGER,
+    "member restore": MANAGER,
+    "member upgrade": MANAGER,
+    "member downgrade": MANAGER,
+    "member export-data": MANAGER,
+    "member forget": OWNER,
+    # the till and the ledgers
+    "sale record": CLERK,
+    "sale refund": CLERK,
+    "purchase record": CLERK,
+    "purchase refund": CLERK,
+    "wallet topup": CLERK,
+    "wallet pay": CLERK,
+    "wallet balance": CLERK,
+    "wallet history": CLERK,
+    "wallet refund": MANAGER,
+    "points balance": CLERK,
+    "points history": CLERK,
+    "points add": MANAGER,
+    "points deduct": MANAGER,
+    "points expire": JOB_OWNER,
+    "coupon list": CLERK,
+    "coupon redeem": CLERK,
+    "survey take": CLERK,
+    "survey list": CLERK,
+    "survey show": CLERK,
+    "survey load": MANAGER,
+    "store list": CLERK,
+    "tier list": CLERK,
+    # campaigns, segments, reports, exports
+    "campaign add": MANAGER,
+    "campaign list": MANAGER,
+    "campaign show": MANAGER,
+    "campaign run": MANAGER,
+    "campaign runs": MANAGER,
+    "segment save": MANAGER,
+    "segment list": MANAGER,
+    "segment show": MANAGER,
+    "segment delete": MANAGER,
+    "notify render": MANAGER,
+    "export members": MANAGER,
+    "import runs": MANAGER,
+    "report daily": REPORTS | CLERK,
+    "report summary": REPORTS,
+    "report growth": REPORTS,
+    "report rfm": REPORTS,
+    "report churn": REPORTS,
+    "report upgrades": REPORTS,
+    "report birthdays": REPORTS,
+    "report kpi": REPORTS,
+    "report liability": REPORTS,
+    "report campaign": REPORTS,
+    "report survey": REPORTS,
+    # the shop's rules, its data in bulk, the database
+    "import members": OWNER,
+    "import purchases": OWNER,
+    "import undo": OWNER,
+    "tier load": OWNER,
+    "tier evaluate": OWNER,
+    "settings list": MANAGER,
+    "settings get": MANAGER,
+    "settings set": OWNER,
+    "settings reset": OWNER,
+    "store add": OWNER,
+    "store rename": OWNER,
+    "audit": OWNER,
+    "nightly": JOB_OWNER,
+    "db backup": JOB_OWNER,
+    "db check": JOB_OWNER,
+    "db info": EVERYONE,
+    "db upgrade": OWNER,
+    "db restore": OWNER,
+    # staff
+    "staff add": OWNER,
+    "staff list": OWNER,
+    "staff disable": OWNER,
+    "staff password": OWNER,
+    "staff token add": OWNER,
+    "staff token list": OWNER,
+    "staff token revoke": OWNER,
+}
+
+# Run by anyone, logged in or not: they touch no member data (or prove who is acting).
+OPEN = frozenset({"login", "logout", "whoami", "template members"})
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is acting. `role` None: no staff exists yet, and nothing is checked."""
+
+    name: str
+    role: Role | None = None
+    stores: tuple[str, ...] = ()  # the stores this staff member works in; () = every store
+    staff_id: int | None = None
+
+    @property
+    def checked(self) -> bool:
+        return self.role is not None
+
+
+def may(role: Role, command: str) -> bool:
+    return role in MATRIX.get(command, frozenset())
+
+
+def role_label(role: Role) -> str:
+    labels = {
+        Role.owner: _("the owner"),
+        Role.manager: _("a manager"),
+        Role.clerk: _("a clerk"),
+        Role.job: _("a job token"),
+    }
+    return labels[role]
+
+
+def needed(command: str) -> str:
+    """The roles that may run `command`, as a clerk reads them ("a manager or the owner")."""
+    allowed = MATRIX.get(command, OWNER)
+    order = (Role.clerk, Role.manager, Role.job, Role.owner)
+    labels = [role_label(r) for r in order if r in allowed]
+    if len(labels) == 1:
+        return labels[0]
+    return _("{some} or {last}").format(some=", ".join(labels[:-1]), last=labels[-1])
+
+
+def check(identity: Identity, command: str) -> None:
+    """Refuse (exit 6) when `identity` may not run `command`; nothing is checked before staff
+    exists or for an OPEN command."""
+    if identity.role is None or command in OPEN or may(identity.role, command):
+        return
+    raise NotPermitted(
+        _("'{command}' needs {role}; {name} is {own}").format(
+            command=f"memberctl {command}".strip(),
+            role=needed(command),
+            name=identity.name,
+            own=role_label(identity.role),
+        ),
+        _("ask someone with that role, or log in as them with 'memberctl login'"),
+    )
+
+
+def require_store(identity: Identity, store: str | None) -> None:
+    """Refuse (exit 6) work on a store this staff member does not work in."""
+    if identity.role is None or not identity.stores or store is None:
+        return
+    if identity.role in (Role.owner, Role.job) or store in identity.stores:
+        return
+    raise NotPermitted(
+        _("{name} works in {stores}, not in {store}").format(
+            name=identity.name, stores=", ".join(identity.stores), store=store
+        ),
+        _("ask the owner to add the store with 'memberctl staff add' or use your own store"),
+    )
