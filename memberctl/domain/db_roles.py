@@ -21,6 +21,7 @@ a password reaches the server only as a SCRAM verifier computed here, never as p
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -137,6 +138,23 @@ def whoami(connection: Connection) -> Identity | None:
     return Identity(name, Role(role), tuple(stores or ()), staff_id)
 
 
+def note_resolutions(
+    connection: Connection, member_ids: list[int]
+) -> list[tuple[int, int, str, dt.datetime]] | None:
+    """PostgreSQL once login roles are set up: (complaint id, resolution id, operator, time) of
+    these members' resolved complaints, read from the audit log by `memberctl_note_resolutions`
+    (which clerks may run, though they may not read the log). None: read the log directly."""
+    if not is_postgresql(connection):
+        return None
+    cursor = _cursor(connection)
+    cursor.execute("SELECT to_regprocedure('memberctl_note_resolutions(integer[])') IS NOT NULL")
+    row = cursor.fetchone()
+    if row is None or not row[0]:
+        return None
+    cursor.execute("SELECT * FROM memberctl_note_resolutions(%s)", (member_ids,))
+    return [(int(n), int(r), str(o), a) for n, r, o, a in cursor.fetchall()]
+
+
 def on_staff_added(
     connection: Connection,
     *,
@@ -156,6 +174,14 @@ def on_staff_added(
     if Role(role) not in (Role.owner, Role.manager, Role.clerk):
         return None
     from psycopg import sql
+
+    if not _may_create_roles(connection):
+        raise NotPermitted(
+            _("creating {name}'s database login role needs CREATEROLE, which {user} lacks").format(
+                name=name, user=_user(connection)
+            ),
+            _("run 'memberctl staff add' on the administrator's connection"),
+        )
 
     db_role = _kept_db_role(connection, staff_id) or role_name(name, scope=_scope(connection))
     group = sql.Identifier(GROUPS[Role(role)])
@@ -213,7 +239,7 @@ def refresh(connection: Connection) -> bool:
         return False
     cursor.execute("SELECT EXISTS (SELECT 1 FROM staff WHERE db_role IS NOT NULL)")
     row = cursor.fetchone()
-    if row is None or not row[0]:
+    if row is None or not row[0] or not _administers(connection):
         return False
     apply(connection)
     return True
@@ -225,6 +251,12 @@ def apply(connection: Connection) -> None:
     Needs the schema's owner (or a superuser); CREATEROLE too while a group role is missing."""
     if not is_postgresql(connection):
         return
+    if not _administers(connection):
+        raise NotPermitted(
+            _("only the owner of the database's tables may grant them; {user} does not own them")
+            .format(user=_user(connection)),
+            _("run this on the administrator's connection"),
+        )
     ensure_groups(connection)
     schema = _schema(connection)
     tables = _tables(connection)
@@ -330,14 +362,33 @@ LANGUAGE sql STABLE SET search_path = {schema}, pg_temp AS $$
                   memberctl_store_scope(current_user) IS NULL)
 $$
 """
-_FUNCTIONS = ("memberctl_whoami(name)", "memberctl_store_scope(name)", "memberctl_sees_store(text)")
+# A clerk's `member history` shows who resolved a complaint, which the audit log records; clerks
+# may not read the log, so they read those entries (and only those) through this function.
+_RESOLUTIONS = """
+CREATE OR REPLACE FUNCTION memberctl_note_resolutions(member_ids integer[])
+RETURNS TABLE (note_id integer, resolution_id integer, operator text, at timestamp)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+  SELECT (a.details->>'note_id')::integer, (a.details->>'resolution_id')::integer,
+         a.operator::text, a.at
+  FROM audit_entry a
+  WHERE a.action = 'member.note.resolve' AND a.member_id = ANY (member_ids)
+    AND json_typeof(a.details->'note_id') = 'number'
+    AND json_typeof(a.details->'resolution_id') = 'number'
+$$
+"""
+_FUNCTIONS = (
+    "memberctl_whoami(name)",
+    "memberctl_store_scope(name)",
+    "memberctl_sees_store(text)",
+    "memberctl_note_resolutions(integer[])",
+)
 
 
 def _functions(connection: Connection, schema: str) -> None:
     from psycopg import sql
 
     quoted = sql.Identifier(schema)
-    for body in (_WHOAMI, _SCOPE, _SEES):
+    for body in (_WHOAMI, _SCOPE, _SEES, _RESOLUTIONS):
         _ddl(connection, sql.SQL(body).format(schema=quoted))
     groups = sql.SQL(", ").join(sql.Identifier(g) for g in GROUPS.values())
     for signature in _FUNCTIONS:
@@ -349,8 +400,9 @@ def _functions(connection: Connection, schema: str) -> None:
 # The store rule, as the policy states it: the caller's scope is computed once per statement
 # (an InitPlan: `(SELECT ...)`), then each row is a comparison with an array.
 _STORE_RULE = (
-    "{column} IS NULL OR {column} = '' OR coalesce({column} = ANY ((SELECT "
-    "memberctl_store_scope(current_user))), (SELECT memberctl_store_scope(current_user)) IS NULL)"
+    "{column} IS NULL OR {column} = '' OR coalesce({column}::text = ANY (CAST((SELECT "
+    "memberctl_store_scope(current_user)) AS text[])), "
+    "(SELECT memberctl_store_scope(current_user)) IS NULL)"
 )
 
 
@@ -423,6 +475,29 @@ def _scope(connection: Connection) -> str:
     row = cursor.fetchone()
     assert row is not None  # noqa: S101
     return str(row[0])
+
+
+def _administers(connection: Connection) -> bool:
+    """The connection's role owns (or may act as the owner of) every table of the schema."""
+    return _ask(
+        connection,
+        "SELECT coalesce(bool_and(pg_has_role(current_user, tableowner, 'USAGE')), true) "
+        "FROM pg_tables WHERE schemaname = current_schema()",
+    )
+
+
+def _may_create_roles(connection: Connection) -> bool:
+    return _ask(
+        connection,
+        "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user",
+    )
+
+
+def _ask(connection: Connection, query: str) -> bool:
+    cursor = _cursor(connection)
+    cursor.execute(query)
+    row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _role_exists(connection: Connection, role: str) -> bool:
