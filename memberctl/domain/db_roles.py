@@ -133,7 +133,7 @@ def whoami(connection: Connection) -> Identity | None:
     if disabled:
         raise NotPermitted(
             _("{name} has been disabled").format(name=name),
-            _("ask the owner"),
+            _("only the owner can let them work again"),
         )
     return Identity(name, Role(role), tuple(stores or ()), staff_id)
 
@@ -209,6 +209,7 @@ def on_password(connection: Connection, *, db_role: str | None, password: str) -
     from psycopg import sql
 
     raw = connection.connection.driver_connection
+    assert raw is not None  # noqa: S101  (a live connection)
     verifier = raw.pgconn.encrypt_password(password.encode(), db_role.encode(), b"scram-sha-256")
     statement = sql.SQL("ALTER ROLE {} PASSWORD {}").format(
         sql.Identifier(db_role), sql.Literal(verifier.decode("ascii"))
@@ -253,8 +254,9 @@ def apply(connection: Connection) -> None:
         return
     if not _administers(connection):
         raise NotPermitted(
-            _("only the owner of the database's tables may grant them; {user} does not own them")
-            .format(user=_user(connection)),
+            _(
+                "only the owner of the database's tables may grant them; {user} does not own them"
+            ).format(user=_user(connection)),
             _("run this on the administrator's connection"),
         )
     ensure_groups(connection)
@@ -284,7 +286,9 @@ def _grant_tables(connection: Connection, schema: str, tables: list[str]) -> Non
     from psycopg import sql
 
     groups = sql.SQL(", ").join(sql.Identifier(g) for g in GROUPS.values())
-    _ddl(connection, sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), groups))
+    _ddl(
+        connection, sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), groups)
+    )
     if not tables:
         return
     _ddl(connection, sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(_names(tables), groups))
@@ -534,10 +538,7 @@ def _ddl(connection: Connection, statement: sql.Composable) -> None:
                 "the database refused to set up staff login roles and grants: {user} may not "
                 "({reason})"
             ).format(user=_user(connection), reason=exc.diag.message_primary or ""),
-            _(
-                "run this on the administrator's connection (the schema's owner, with "
-                "CREATEROLE)"
-            ),
+            _("run this on the administrator's connection (the schema's owner, with CREATEROLE)"),
         ) from None
 
 
