@@ -27,9 +27,12 @@ db_app = typer.Typer(
 )
 def upgrade(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from memberctl.db.migrate import upgrade as migrate
+    from memberctl.domain import db_roles
 
     app = app_context(ctx)
     revision = migrate(app.open(create_folders=True, behind_ok=True))
+    with app.write() as session:  # PostgreSQL: grants on the new tables too
+        db_roles.refresh(session.connection())
     message(_("schema at revision {revision}").format(revision=revision))
     emit({"schema_revision": revision}, fmt)
 
