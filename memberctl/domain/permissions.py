@@ -44,6 +44,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "member edit": CLERK,
     "member history": CLERK,
     "member note": CLERK,
+    "member notes": CLERK,  # the group lists notes by itself
     "member notes resolve": CLERK,
     "member freeze": MANAGER,
     "member unfreeze": MANAGER,
