@@ -17,6 +17,7 @@ Refused roles run first, since an allowed run may write (`member forget`, `db re
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from typer.main import get_command
 from memberctl.cli import app
 from memberctl.db.engine import make_engine
 from memberctl.domain import sessions
-from memberctl.domain.permissions import MATRIX, OPEN, Role
+from memberctl.domain.permissions import MATRIX, OPEN, OPTION_RULES, Role, matrix_rows
 from memberctl.models import Staff, StaffSession, StaffStore
 from tests.conftest import NOW, PG_URL, Run, Template, failure
 from tests.factories import snapshot
@@ -209,9 +210,7 @@ def shop(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Shop:
 
     folder = tmp_path_factory.mktemp("shop")
     (folder / "message.txt").write_text("{name}您好，您有 {points} 积分\n", encoding="utf-8")
-    (folder / "members.csv").write_text(
-        "姓名,手机号\n孙八,13800138008\n", encoding="utf-8"
-    )
+    (folder / "members.csv").write_text("姓名,手机号\n孙八,13800138008\n", encoding="utf-8")
     (folder / "purchases.csv").write_text(
         "订单号,金额,时间,会员卡号\nB1,88.00,2026-11-22 10:00,M000002\n", encoding="utf-8"
     )
@@ -280,8 +279,16 @@ class Copy:
     tmp: Path
 
     def argv(self, command: str) -> list[str]:
-        args = (a.replace("{shop}", str(self.shop)).replace("{tmp}", str(self.tmp)) for a in ARGV[command])
+        args = (
+            a.replace("{shop}", str(self.shop)).replace("{tmp}", str(self.tmp))
+            for a in ARGV[command]
+        )
         return [*command.split(), *args]
+
+    def no_staff(self) -> None:
+        with self.engine.begin() as connection:
+            for model in (StaffSession, StaffStore, Staff):
+                connection.execute(delete(model.__table__))  # type: ignore[attr-defined]
 
     def state(self) -> dict[str, list[str]]:
         """Every row of every table; the sessions' last use aside (a lookup may touch it)."""
@@ -339,8 +346,103 @@ def test_each_role_is_let_in_or_refused(command: str, shop_copy: Copy) -> None:
     for role in [r for r in Role if not _refused(r, command)]:
         result = shop_copy.run(*argv, env=_as(shop_copy.tokens[role]))
         assert result.exit_code != 6, (role, result.stderr)
-    with shop_copy.engine.begin() as connection:  # no staff at all: nothing is checked
-        for model in (StaffSession, StaffStore, Staff):
-            connection.execute(delete(model.__table__))  # type: ignore[attr-defined]
+    shop_copy.no_staff()  # nothing is checked
     result = shop_copy.run(*argv)
     assert result.exit_code != 6, result.stderr
+
+
+def test_a_refused_clerk_reads_what_is_needed_in_english(shop_copy: Copy) -> None:
+    before = shop_copy.state()
+    result = shop_copy.run(
+        "member", "forget", "M000001", "--yes", env=_as(shop_copy.tokens[Role.clerk])
+    )
+    assert failure(result, 6) == (
+        "error: 'memberctl member forget' needs the owner; clerk is a clerk; "
+        "ask someone with that role, or log in as them with 'memberctl login'"
+    )
+    assert shop_copy.state() == before
+
+
+def test_a_refused_clerk_reads_what_is_needed_in_chinese(shop_copy: Copy) -> None:
+    env = _as(shop_copy.tokens[Role.clerk])
+    result = shop_copy.run("--lang", "zh", "member", "freeze", "M000001", env=env)
+    assert result.exit_code == 6
+    assert result.stderr.strip() == (
+        "错误：'memberctl member freeze' 需要店长或店主权限；clerk 是店员；"
+        "请找有此权限的人操作，或用 'memberctl login' 以其身份登录"
+    )
+
+
+# Each OPTION_RULES entry: the argv with the option, and the same command without it.
+OPTION_CASES: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ("member edit", "--store"): (("M000001", "--store", ""), ("M000001", "--name", "张三丰")),
+    ("member enroll", "--tier"): (
+        ("--name", "新人", "--phone", "13800138009", "--tier", "gold"),
+        ("--name", "新人", "--phone", "13800138009"),
+    ),
+    ("member enroll", "--joined-at"): (
+        ("--name", "新人", "--phone", "13800138009", "--joined-at", "2024-01-01"),
+        ("--name", "新人", "--phone", "13800138009"),
+    ),
+    ("purchase record", "--at"): (
+        ("M000001", "88", "--order-no", "P9", "--at", "2026-11-01T10:00"),
+        ("M000001", "88", "--order-no", "P9"),
+    ),
+    ("sale record", "--at"): (
+        ("M000002", "--amount", "100", "--pay", "cash", "--dry-run", "--at", "2026-11-01T10:00"),
+        ("M000002", "--amount", "100", "--pay", "cash", "--dry-run"),
+    ),
+    ("coupon redeem", "--at"): (
+        ("NOSUCHCP", "--at", "2026-11-01T10:00"),
+        ("NOSUCHCP",),
+    ),
+    ("wallet topup", "--bonus"): (("M000001", "100", "--bonus", "20"), ("M000001", "100")),
+}
+
+
+def test_every_option_rule_names_a_real_option_and_has_a_case() -> None:
+    assert set(OPTION_CASES) == set(OPTION_RULES)
+    root = get_command(app)
+    for command, option in OPTION_RULES:
+        leaf = root
+        for word in command.split():
+            leaf = leaf.get_command(None, word)  # type: ignore[attr-defined]
+        options = {o for p in leaf.params for o in p.opts}
+        assert option in options, (command, option)
+        assert OPTION_RULES[(command, option)] < MATRIX[command], "narrower than the command"
+
+
+@pytest.mark.parametrize("rule", sorted(OPTION_RULES), ids=" ".join)
+def test_a_clerk_may_not_give_a_managers_option(rule: tuple[str, str], shop_copy: Copy) -> None:
+    command, option = rule
+    with_option, without = OPTION_CASES[rule]
+    clerk = _as(shop_copy.tokens[Role.clerk])
+    before = shop_copy.state()
+    result = shop_copy.run(*command.split(), *with_option, env=clerk)
+    assert failure(result, 6) == (
+        f"error: {option} of 'memberctl {command}' needs a manager or the owner; "
+        f"clerk is a clerk; leave {option} out, or ask someone with that role"
+    )
+    assert shop_copy.state() == before
+    missing = 3 if command == "coupon redeem" else 0  # no such coupon: past the gate
+    result = shop_copy.run(*command.split(), *without, env=clerk)
+    assert result.exit_code == missing, result.stderr
+    # the manager may give it
+    result = shop_copy.run(*command.split(), *with_option, env=_as(shop_copy.tokens[Role.manager]))
+    assert result.exit_code in {missing, 4}, result.stderr  # 4: the clerk enrolled that phone
+
+
+def test_no_staff_no_option_rule(shop_copy: Copy) -> None:
+    shop_copy.no_staff()
+    result = shop_copy.run("member", "edit", "M000001", "--store", "", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["store"] is None
+
+
+def test_matrix_rows_follow_the_matrix() -> None:
+    rows = matrix_rows()
+    assert [command for command, _ in rows] == [*MATRIX, *sorted(OPEN)]
+    assert dict(rows)["member forget"] == {
+        Role.owner: True, Role.manager: False, Role.clerk: False, Role.job: False
+    }  # fmt: skip
+    assert all(all(row.values()) for command, row in rows if command in OPEN)
