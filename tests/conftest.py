@@ -176,7 +176,7 @@ class Run:
     db_url: str
 
     def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
     ) -> Result:
         runner = CliRunner(env={**TEST_ENV, **(env or {})})
         return runner.invoke(

@@ -96,6 +96,23 @@ class AppContext:
         if self._identity is not None:
             check(self._identity, command)
 
+    def require_options(self, command: str, **values: object) -> None:
+        """Refuse (exit 6) an option given (a value not None) that whoever is acting may not
+        give to `command` (permissions.OPTION_RULES); `tier_until=...` is `--tier-until`."""
+        from memberctl.domain.permissions import check_options
+
+        given = [
+            f"--{name.replace('_', '-')}" for name, value in values.items() if value is not None
+        ]
+        if given:
+            check_options(self.identity, command, given)
+
+    def may_give(self, command: str, option: str) -> bool:
+        """Whether whoever is acting may give `option` to `command` (the menu asks only then)."""
+        from memberctl.domain.permissions import may_give
+
+        return may_give(self.identity.role, command, option)
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         from memberctl.db.session import transaction

@@ -74,8 +74,10 @@ def enrol_answers(app: AppContext) -> tuple[dict[str, str | None], list[str]]:
         [(_("(not given)"), ""), (_("male"), "male"), (_("female"), "female")],
     )
     birthday = text(_("Birthday (YYYY-MM-DD, optional):"), check=_check_birthday)
-    choices = _tier_choices(app)
-    tier = pick(_("Tier:"), choices, default=choices[0][1])
+    tier = None  # a clerk enrols into the lowest tier (permissions.OPTION_RULES): not asked
+    if app.may_give("member enroll", "--tier"):
+        choices = _tier_choices(app)
+        tier = pick(_("Tier:"), choices, default=choices[0][1])
     # A store is picked from the registered ones; a shop without stores is not asked.
     store_choices = _store_choices(app)
     store = pick(_("Store:"), store_choices, default="") if store_choices else ""

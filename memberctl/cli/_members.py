@@ -92,6 +92,7 @@ def enroll(
     from memberctl import clock
     from memberctl.domain import members
 
+    app.require_options("member enroll", tier=raw.get("tier"), joined_at=raw.get("joined_at"))
     with app.write() as session:
         data, _given = members.parse_input(session, region=app.region, raw=raw, tags=tags)
         record = members.enroll(

@@ -98,6 +98,7 @@ def redeem(
     from memberctl.domain import coupons, fields, money, purchases
 
     app = app_context(ctx)
+    app.require_options("coupon redeem", at=at)  # back-dating: a manager's
     when = fields.parse_datetime(at, "--at") if at is not None else clock.now()
     spend = money.parse(amount) if amount is not None else None
     order = purchases.order_number(order_no)

@@ -235,6 +235,7 @@ def edit(
     from memberctl.domain import fields, members, refs
 
     app = app_context(ctx)
+    app.require_options("member edit", store=store)  # moving a member: a manager's
     raw = {
         "name": name,
         "phone": phone,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import typer
 
 from memberctl.cli import _enrol_wizard, _members
-from memberctl.cli._context import app_context
+from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._output import Format, err_console, message, visible
 from memberctl.cli._prompt import pick, text
 from memberctl.errors import MemberctlError
@@ -95,7 +95,9 @@ def _topup(ctx: typer.Context) -> None:
 
     ref = _member_ref(ctx)
     amount = text(_("Amount to top up:"), check=_check_amount, required=True)
-    bonus = text(_("Bonus (optional):"), check=_check_amount)
+    bonus = None  # a clerk gives no bonus (permissions.OPTION_RULES): not asked
+    if app_context(ctx).may_give("wallet topup", "--bonus"):
+        bonus = text(_("Bonus (optional):"), check=_check_amount)
     wallet.top_up(app_context(ctx), ref, amount or "", bonus=bonus)
 
 
@@ -130,18 +132,23 @@ def _checkout(ctx: typer.Context) -> None:
     sell(dry_run=False)
 
 
+def _report_choices(ctx: typer.Context) -> list[tuple[str, str]]:
+    """The reports of the menu that whoever is acting may read."""
+    app = app_context(ctx)
+    choices = [
+        (_("Summary"), "summary"),
+        (_("Close to the next tier (upgrades)"), "upgrades"),
+        (_("Lapsed buyers (churn)"), "churn"),
+        (_("Birthdays this month"), "birthdays"),
+    ]
+    return [(label, code) for label, code in choices if _may(app, f"report {code}")]
+
+
 def _reports(ctx: typer.Context) -> None:
     from memberctl.cli import report
 
-    chosen = pick(
-        _("Which report?"),
-        [
-            (_("Summary"), "summary"),
-            (_("Close to the next tier (upgrades)"), "upgrades"),
-            (_("Lapsed buyers (churn)"), "churn"),
-            (_("Birthdays this month"), "birthdays"),
-        ],
-    )
+    chosen = pick(_("Which report?"), _report_choices(ctx))
+    app_context(ctx).require(f"report {chosen}")
     report.show_default(app_context(ctx), chosen)
 
 
@@ -155,9 +162,29 @@ ACTIONS: dict[str, Callable[[typer.Context], None]] = {
     "reports": _reports,
 }
 
+# Each item runs what this command runs, and is offered only to whom the matrix lets run it
+# (permissions.MATRIX); "reports" offers the reports one may read, and is left out without any.
+COMMANDS: dict[str, str] = {
+    "enroll": "member enroll",
+    "find": "member search",
+    "purchase": "purchase record",
+    "redeem": "points deduct",
+    "topup": "wallet topup",
+    "checkout": "sale record",
+}
 
-def _menu_choices() -> list[tuple[str, str]]:
-    return [
+
+def _may(app: AppContext, command: str) -> bool:
+    from memberctl.domain.permissions import may
+
+    role = app.identity.role
+    return role is None or may(role, command)
+
+
+def _menu_choices(ctx: typer.Context) -> list[tuple[str, str]]:
+    """The items whoever is acting may use, then Quit."""
+    app = app_context(ctx)
+    items = [
         (_("Enrol a member"), "enroll"),
         (_("Find a member"), "find"),
         (_("Record a purchase"), "purchase"),
@@ -165,8 +192,24 @@ def _menu_choices() -> list[tuple[str, str]]:
         (_("Top up stored value"), "topup"),
         (_("Reports"), "reports"),
         (_("Checkout"), "checkout"),
-        (_("Quit"), "quit"),
     ]
+    offered = [
+        (label, key)
+        for label, key in items
+        if (_may(app, COMMANDS[key]) if key in COMMANDS else bool(_report_choices(ctx)))
+    ]
+    return [*offered, (_("Quit"), "quit")]
+
+
+def _gated(key: str) -> Callable[[typer.Context], None]:
+    """The item's action, after the matrix check of its command (exit 6's sentence if not)."""
+
+    def action(ctx: typer.Context) -> None:
+        if key in COMMANDS:
+            app_context(ctx).require(COMMANDS[key])
+        ACTIONS[key](ctx)
+
+    return action
 
 
 def _attempt(ctx: typer.Context, action: Callable[[typer.Context], None]) -> None:
@@ -190,9 +233,9 @@ def run(ctx: typer.Context) -> None:
     """The menu, until the clerk quits (or presses Ctrl-C at the menu)."""
     while True:
         try:
-            chosen = pick(_("What would you like to do?"), _menu_choices())
+            chosen = pick(_("What would you like to do?"), _menu_choices(ctx))
         except typer.Abort:
             return
         if chosen == "quit":
             return
-        _attempt(ctx, ACTIONS[chosen])
+        _attempt(ctx, _gated(chosen))

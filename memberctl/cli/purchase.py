@@ -87,6 +87,7 @@ def record_purchase(
     from memberctl import clock
     from memberctl.domain import fields, money, purchases, refs
 
+    app.require_options("purchase record", at=at)  # back-dating: a manager's
     when = fields.parse_datetime(at, "--at") if at else None
     number = purchases.order_number(order_no)
     with app.write() as session:

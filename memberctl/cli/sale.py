@@ -151,6 +151,7 @@ def sell(
     from memberctl import clock
     from memberctl.domain import fields, money, purchases, refs, sales, stores
 
+    app.require_options("sale record", at=at)  # back-dating: a manager's
     request = sales.SaleRequest(
         amount=money.parse(amount) if amount is not None else None,
         lines=tuple(sales.parse_item(spec) for spec in items or []),

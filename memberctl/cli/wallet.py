@@ -100,6 +100,7 @@ def top_up(
     fmt: Format = Format.table,
 ) -> None:
     """`wallet topup` (and the menu's "Top up stored value"): add it, say so, show it."""
+    app.require_options("wallet topup", bonus=bonus)  # stored value given away: a manager's
     result = _write(app, "topup", ref, amount, bonus=bonus, key=key, reason=reason)
     emit(result, fmt, RESULT_COLUMNS)
 

@@ -44,6 +44,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "member edit": CLERK,
     "member history": CLERK,
     "member note": CLERK,
+    "member notes": CLERK,  # the group lists notes by itself
     "member notes resolve": CLERK,
     "member freeze": MANAGER,
     "member unfreeze": MANAGER,
@@ -129,6 +130,21 @@ MATRIX: dict[str, frozenset[Role]] = {
     "staff token revoke": OWNER,
 }
 
+# Options of a command that are a bigger power than the command itself: (command, option) ->
+# the roles that may give it. A clerk enrols, edits contact details and takes payments; moving a
+# member to another store, enrolling straight into a higher tier, back-dating (which changes what
+# a purchase earns, a tier's 12-month spend, whether a coupon was still valid) and giving stored
+# value away as a bonus are a manager's. (`member enroll --tier-until` goes with `--tier`.)
+OPTION_RULES: dict[tuple[str, str], frozenset[Role]] = {
+    ("member edit", "--store"): MANAGER,
+    ("member enroll", "--tier"): MANAGER,
+    ("member enroll", "--joined-at"): MANAGER,
+    ("purchase record", "--at"): MANAGER,
+    ("sale record", "--at"): MANAGER,
+    ("coupon redeem", "--at"): MANAGER,
+    ("wallet topup", "--bonus"): MANAGER,
+}
+
 # Run by anyone, logged in or not: they touch no member data (or prove who is acting).
 OPEN = frozenset({"login", "logout", "whoami", "template members"})
 
@@ -151,6 +167,19 @@ def may(role: Role, command: str) -> bool:
     return role in MATRIX.get(command, frozenset())
 
 
+def may_give(role: Role | None, command: str, option: str) -> bool:
+    """Whether `role` may give `option` to `command` (None: no staff yet, anything goes)."""
+    return role is None or role in OPTION_RULES.get((command, option), EVERYONE)
+
+
+def matrix_rows() -> list[tuple[str, dict[Role, bool]]]:
+    """The matrix as a table, in MATRIX's order, OPEN commands last: (command, {role: may}).
+    The menu's row is named "" (the README writes it `memberctl` alone)."""
+    rows = [(command, {role: role in roles for role in Role}) for command, roles in MATRIX.items()]
+    rows += [(command, dict.fromkeys(Role, True)) for command in sorted(OPEN)]
+    return rows
+
+
 def role_label(role: Role) -> str:
     labels = {
         Role.owner: _("the owner"),
@@ -163,7 +192,10 @@ def role_label(role: Role) -> str:
 
 def needed(command: str) -> str:
     """The roles that may run `command`, as a clerk reads them ("a manager or the owner")."""
-    allowed = MATRIX.get(command, OWNER)
+    return _labels(MATRIX.get(command, OWNER))
+
+
+def _labels(allowed: frozenset[Role]) -> str:
     order = (Role.clerk, Role.manager, Role.job, Role.owner)
     labels = [role_label(r) for r in order if r in allowed]
     if len(labels) == 1:
@@ -185,6 +217,25 @@ def check(identity: Identity, command: str) -> None:
         ),
         _("ask someone with that role, or log in as them with 'memberctl login'"),
     )
+
+
+def check_options(identity: Identity, command: str, given: list[str]) -> None:
+    """Refuse (exit 6) the first option in `given` (as typed: "--store") that `identity` may not
+    give to `command` (OPTION_RULES); nothing before staff exists."""
+    for option in given:
+        if may_give(identity.role, command, option):
+            continue
+        assert identity.role is not None  # noqa: S101  (may_give allows everything without)
+        raise NotPermitted(
+            _("{option} of '{command}' needs {role}; {name} is {own}").format(
+                option=option,
+                command=f"memberctl {command}",
+                role=_labels(OPTION_RULES[(command, option)]),
+                name=identity.name,
+                own=role_label(identity.role),
+            ),
+            _("leave {option} out, or ask someone with that role").format(option=option),
+        )
 
 
 def require_store(identity: Identity, store: str | None) -> None:
