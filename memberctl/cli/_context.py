@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from memberctl.domain.permissions import Identity
+    from memberctl.models import Member
 
 
 @dataclass
@@ -112,6 +113,15 @@ class AppContext:
         from memberctl.domain.permissions import may_give
 
         return may_give(self.identity.role, command, option)
+
+    def member(self, session: Session, ref: str, *, for_update: bool = False) -> Member:
+        """The member `ref` names, found as `refs.resolve` finds one; a member of a store the
+        staff member acting does not work in is exit 6 (permissions.require_store)."""
+        from memberctl.domain import refs
+
+        return refs.resolve(
+            session, ref, region=self.region, for_update=for_update, staff=self.identity
+        )
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -10,11 +10,16 @@ neither command module has to import the other.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from memberctl.cli._context import AppContext
 from memberctl.cli._output import Column, Format, emit, visible
 from memberctl.i18n import _
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 LIST_KEYS = (
     "member_no",
@@ -73,6 +78,32 @@ def search_columns() -> list[Column]:
     ]
 
 
+def masks(app: AppContext, command: str, *, show_pii: bool, default: bool = False) -> bool:
+    """Whether `command` shows phones masked for whoever is acting (permissions.masks_pii: a
+    clerk's and, unless --show-pii, a manager's or a job's lists and exports)."""
+    from memberctl.domain import permissions
+
+    return permissions.masks_pii(app.identity, command, show_pii=show_pii, default=default)
+
+
+@contextmanager
+def disclosing(app: AppContext, command: str, *, show_pii: bool) -> Iterator[Session]:
+    """The transaction of a command that may show phones unmasked: with --show-pii it writes,
+    to record the disclosure in the audit log (as the reports do); else it only reads."""
+    if not show_pii:
+        with app.read() as session:
+            yield session
+        return
+    from memberctl import clock
+    from memberctl.domain import audit
+
+    with app.write() as session:
+        yield session
+        audit.record_show_pii(
+            session=session, command=command, operator=app.operator, at=clock.now()
+        )
+
+
 def show_member(app: AppContext, record: Any, fmt: Format, mask: bool = False) -> None:
     if mask:
         from memberctl.domain import privacy
@@ -89,12 +120,15 @@ def enroll(
     tier_until: dt.date | None = None,
 ) -> None:
     """Enrol a member from the raw values a clerk typed, and show them."""
+    import dataclasses
+
     from memberctl import clock
-    from memberctl.domain import members
+    from memberctl.domain import members, stores
 
     app.require_options("member enroll", tier=raw.get("tier"), joined_at=raw.get("joined_at"))
     with app.write() as session:
         data, _given = members.parse_input(session, region=app.region, raw=raw, tags=tags)
+        data = dataclasses.replace(data, store=stores.home_for(app.identity, data.store))
         record = members.enroll(
             session=session,
             data=data,
@@ -107,20 +141,24 @@ def enroll(
 
 def show(app: AppContext, ref: str, fmt: Format, mask: bool = False) -> None:
     """One member, found by number or phone."""
-    from memberctl.domain import members, refs
+    from memberctl.domain import members
 
     with app.read() as session:
-        record = members.record(session, refs.resolve(session, ref, region=app.region))
+        record = members.record(session, app.member(session, ref))
     show_member(app, record, fmt, mask=mask)
 
 
-def find(app: AppContext, text: str, limit: int | None) -> list[Any]:
-    """Members matching what a clerk typed. A read: the pinyin initials it matches are written
-    with the names (enrolment, edits, imports; migration 0012 for rows from before)."""
+def find(app: AppContext, text: str, limit: int | None, *, show_pii: bool = False) -> list[Any]:
+    """Members matching what a clerk typed, of the stores they work in, phones masked for them
+    (`masks`). A read (but for --show-pii's audit row): the pinyin initials it matches are
+    written with the names (enrolment, edits, imports; migration 0012 for rows from before)."""
+    from memberctl.domain import privacy
     from memberctl.domain import search as finder
 
-    with app.read() as session:
-        return finder.find(session=session, text=text, limit=limit)
+    masked = masks(app, "member search", show_pii=show_pii)
+    with disclosing(app, "member search", show_pii=show_pii) as session:
+        found = finder.find(session=session, text=text, limit=limit, staff=app.identity)
+    return privacy.mask_phones(found) if masked else found
 
 
 def pick_member(found: list[Any]) -> str:

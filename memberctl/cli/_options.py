@@ -25,6 +25,16 @@ RefArg = Annotated[
 ReasonOpt = Annotated[str | None, typer.Option(help=_("Why; kept in the member's history."))]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=_("Do it without asking to confirm."))]
 LimitOpt = Annotated[int | None, typer.Option(min=1, help=_("At most this many rows."))]
+ShowPiiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-pii",
+        help=_(
+            "Show phone numbers unmasked where a manager's or a job's would be masked "
+            "(recorded in the audit log; not for clerks)."
+        ),
+    ),
+]
 
 
 def day_in_range(value: dt.datetime | None) -> dt.datetime | None:

@@ -307,6 +307,7 @@ def _audit_actions() -> dict[str, str]:
         "settings.set": pgettext("audit", "change a setting"),
         "settings.reset": pgettext("audit", "reset a setting"),
         "report.show_pii": pgettext("audit", "show personal data in a report"),
+        "pii.show": pgettext("audit", "show personal data in a list or export"),
     }
     return {**{f"member.{k}": v for k, v in member.items()}, **others}
 

@@ -35,11 +35,10 @@ def audit(
 ) -> None:
     """Who did what, when: the audit log, newest first."""
     from memberctl.domain import audit as audit_log
-    from memberctl.domain import refs
 
     app = app_context(ctx)
     with app.read() as session:
-        who = refs.resolve(session, member, region=app.region) if member else None
+        who = app.member(session, member) if member else None
         rows = audit_log.list_entries(
             session=session,
             member=who,

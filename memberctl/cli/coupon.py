@@ -56,11 +56,11 @@ def list_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import coupons, refs
+    from memberctl.domain import coupons
 
     app = app_context(ctx)
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region) if ref is not None else None
+        member = app.member(session, ref) if ref is not None else None
         rows = coupons.list_coupons(
             session=session,
             as_of=clock.today(as_of.date() if as_of else None),

@@ -10,7 +10,7 @@ import typer
 
 from memberctl.cli import _completion
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt, FormatOpt, SegmentOpt, WhereOpt
+from memberctl.cli._options import AsOfOpt, FormatOpt, SegmentOpt, ShowPiiOpt, WhereOpt
 from memberctl.cli._output import Format, emit, message
 from memberctl.i18n import _
 
@@ -49,23 +49,32 @@ def members(
         bool,
         typer.Option("--mask-phone", help=_("Show phones as 138****8000 (not re-importable).")),
     ] = False,
+    show_pii: ShowPiiOpt = False,
     lang: LangOpt = Lang.zh,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
+    from memberctl.cli._members import disclosing, masks
     from memberctl.domain import members, segments
     from memberctl.domain.exports import export_rows
     from memberctl.spreadsheets.export import export_members
 
     app = app_context(ctx)
     day = clock.today(as_of.date() if as_of else None)
-    with app.read() as session:
+    masked = masks(app, "export members", show_pii=show_pii, default=mask_phone)
+    with disclosing(app, "export members", show_pii=show_pii) as session:
         chosen = segments.resolve_filter(session, where, segment, day)
         conditions = members.member_conditions(
-            session, status=status, tier=tier, tag=tag, store=store, where_clause=chosen
+            session,
+            status=status,
+            tier=tier,
+            tag=tag,
+            store=store,
+            where_clause=chosen,
+            staff=app.identity,
         )
         rows = export_rows(session, conditions=conditions)
-        count = export_members(rows=rows, path=file, lang=lang.value, mask_phone=mask_phone)
+        count = export_members(rows=rows, path=file, lang=lang.value, mask_phone=masked)
     if fmt == Format.table:
         message(_("exported {count} member(s) to {file}").format(count=count, file=file))
     else:

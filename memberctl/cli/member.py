@@ -16,6 +16,7 @@ from memberctl.cli._options import (
     ReasonOpt,
     RefArg,
     SegmentOpt,
+    ShowPiiOpt,
     TierUntilOpt,
     WhereOpt,
     YesOpt,
@@ -133,12 +134,13 @@ def search(
         str, typer.Argument(metavar="TEXT", help=_("Name part, phone digits or pinyin."))
     ],
     limit: Annotated[int, typer.Option(min=1, help=_("At most this many members."))] = 50,
+    show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl.errors import NotFound
 
     app = app_context(ctx)
-    found = _members.find(app, text, limit)
+    found = _members.find(app, text, limit, show_pii=show_pii)
     if not found:
         raise NotFound(_("no member matches '{text}'").format(text=text.strip()))
     if len(found) > 1 and fmt == Format.table and interactive(app.no_input):
@@ -178,13 +180,15 @@ def list_(
     as_of: AsOfOpt = None,
     limit: LimitOpt = None,
     mask_phone: MaskPhoneOpt = False,
+    show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
     from memberctl.domain import members, privacy, segments
 
     app = app_context(ctx)
-    with app.read() as session:
+    masked = _members.masks(app, "member list", show_pii=show_pii, default=mask_phone)
+    with _members.disclosing(app, "member list", show_pii=show_pii) as session:
         day = clock.today(as_of.date() if as_of else None)
         clause = segments.resolve_filter(session, where, segment, day)
         rows = members.list_members(
@@ -195,11 +199,12 @@ def list_(
             store=store,
             limit=limit,
             where_clause=clause,
+            staff=app.identity,
         )
     # A table shows the main columns; CSV carries every field, as JSON does.
-    rows = privacy.mask_phones(rows) if mask_phone else rows
+    rows = privacy.mask_phones(rows) if masked else rows
     columns = _members.member_columns if fmt == Format.csv else _members.list_columns
-    emit(rows, fmt, columns(app.region, mask_phone))
+    emit(rows, fmt, columns(app.region, masked))
 
 
 @member_app.command(
@@ -232,7 +237,7 @@ def edit(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import fields, members, refs
+    from memberctl.domain import fields, members, permissions
 
     app = app_context(ctx)
     app.require_options("member edit", store=store)  # moving a member: a manager's
@@ -246,8 +251,10 @@ def edit(
         "store": store,
     }
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         data, given = members.parse_input(session, region=app.region, raw=raw, tags=add_tag or [])
+        if "store" in given:  # moving a member: to a store the staff member works in
+            permissions.require_store(app.identity, data.store)
         record = members.edit(
             session=session,
             member=member,
@@ -265,11 +272,11 @@ def _change_status(
     ctx: typer.Context, ref: str, action: str, reason: str | None, fmt: Format
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import members, refs
+    from memberctl.domain import members
 
     app = app_context(ctx)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         record = members.change_status(
             session=session,
             member=member,
@@ -343,11 +350,11 @@ def _change_tier(
     until: dt.datetime | None,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import members, refs, tiers
+    from memberctl.domain import members, tiers
 
     app = app_context(ctx)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         tiers.change_tier(
             session=session,
             member=member,
@@ -391,11 +398,10 @@ def downgrade(
 @member_app.command(help=_("One timeline: status and tier changes and notes, oldest first."))
 def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
     from memberctl.domain import history as timeline
-    from memberctl.domain import refs
 
     app = app_context(ctx)
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         events = timeline.timeline(session=session, member=member)
     columns = [
         Column("at", _("When"), show=lambda t: t.strftime("%Y-%m-%d %H:%M")),
@@ -425,7 +431,7 @@ def note(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import interactions, refs
+    from memberctl.domain import interactions
 
     if ref == "resolve":  # no member is called that; the command moved to the `notes` group
         raise typer.BadParameter(
@@ -438,7 +444,7 @@ def note(
         )
     app = app_context(ctx)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         record = interactions.add_note(
             session=session,
             member=member,
@@ -467,18 +473,18 @@ def forget(
     ctx: typer.Context, ref: RefArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import privacy, refs
+    from memberctl.domain import privacy
 
     app = app_context(ctx)
     with app.read() as session:
-        member_no = refs.resolve(session, ref, region=app.region).member_no
+        member_no = app.member(session, ref).member_no
     confirm(
         _("Erase the personal data of {member_no} for good?").format(member_no=member_no),
         yes=yes,
         no_input=app.no_input,
     )
     with app.write() as session:
-        member = refs.resolve(session, member_no, region=app.region, for_update=True)
+        member = app.member(session, member_no, for_update=True)
         record = privacy.forget(
             session=session, member=member, operator=app.operator, at=clock.now()
         )
@@ -506,16 +512,27 @@ def wipe_wal(engine: Any) -> None:
     "export-data",
     help=_("Everything held about one member, as one JSON document (for a data request)."),
 )
-def export_data(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.json) -> None:
+def export_data(
+    ctx: typer.Context, ref: RefArg, show_pii: ShowPiiOpt = False, fmt: FormatOpt = Format.json
+) -> None:
     from memberctl import clock
-    from memberctl.domain import privacy, refs
+    from memberctl.domain import audit, privacy
 
     if fmt != Format.json:
         raise typer.BadParameter(_("export-data writes json only"), param_hint="--format")
     app = app_context(ctx)
+    masked = _members.masks(app, "member export-data", show_pii=show_pii, default=False)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         data = privacy.export_data(
-            session=session, member=member, operator=app.operator, at=clock.now()
+            session=session, member=member, operator=app.operator, at=clock.now(), mask=masked
         )
+        if show_pii:
+            audit.record_show_pii(
+                session=session,
+                command="member export-data",
+                operator=app.operator,
+                at=clock.now(),
+                member=member,
+            )
     emit(data, Format.json)

@@ -84,7 +84,7 @@ def list_notes(
     limit: LimitOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    from memberctl.domain import interactions, refs
+    from memberctl.domain import interactions
 
     if ctx.invoked_subcommand is not None:
         return  # `member notes resolve ...`: the command does the work
@@ -99,7 +99,7 @@ def list_notes(
         raise typer.BadParameter(_("--open lists complaints only"), param_hint="--kind")
     app = app_context(ctx)
     with app.read() as session:
-        who = refs.resolve(session, member, region=app.region) if member else None
+        who = app.member(session, member) if member else None
         rows = interactions.list_notes(
             session=session, member=who, kind=kind, open_only=open_, limit=limit
         )

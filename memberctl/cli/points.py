@@ -104,13 +104,13 @@ def add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import points, refs
+    from memberctl.domain import points
 
     app = app_context(ctx)
     count = points.parse_points(n)
     why = _reason(reason, app.no_input)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         result = points.add(
             session=session,
             member=member,
@@ -152,12 +152,12 @@ def deduct_points(
 ) -> None:
     """`points deduct` (and the menu's "Redeem points"): spend them, say so, show it."""
     from memberctl import clock
-    from memberctl.domain import points, refs
+    from memberctl.domain import points
 
     count = points.parse_points(n)
     why = _reason(reason, app.no_input)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         result = points.deduct(
             session=session,
             member=member,
@@ -178,11 +178,11 @@ def balance(
     ctx: typer.Context, ref: RefArg, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import points, refs
+    from memberctl.domain import points
 
     app = app_context(ctx)
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         record = points.balance(
             session=session, member=member, as_of=clock.today(as_of.date() if as_of else None)
         )
@@ -195,11 +195,11 @@ def balance(
 def history(
     ctx: typer.Context, ref: RefArg, limit: LimitOpt = None, fmt: FormatOpt = Format.table
 ) -> None:
-    from memberctl.domain import points, refs
+    from memberctl.domain import points
 
     app = app_context(ctx)
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         rows = points.history(session=session, member=member, limit=limit)
     emit(rows, fmt, HISTORY_COLUMNS, title=member.member_no)
 

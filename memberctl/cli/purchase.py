@@ -85,19 +85,19 @@ def record_purchase(
 ) -> None:
     """`purchase record` (and the menu's "Record a purchase"): record it, say so, show it."""
     from memberctl import clock
-    from memberctl.domain import fields, money, purchases, refs
+    from memberctl.domain import fields, money, purchases, stores
 
     app.require_options("purchase record", at=at)  # back-dating: a manager's
     when = fields.parse_datetime(at, "--at") if at else None
     number = purchases.order_number(order_no)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         result = purchases.record(
             session=session,
             member=member,
             amount=money.parse(amount),
             order_no=number,
-            store=store,
+            store=stores.resolve_for(session, store, app.identity),
             operator=app.operator,
             at=when,
             now=clock.now(),
@@ -129,14 +129,14 @@ def refund(
     fmt: FormatOpt = Format.table,
 ) -> None:
     from memberctl import clock
-    from memberctl.domain import purchases
+    from memberctl.domain import purchases, stores
 
     app = app_context(ctx)
     with app.write() as session:
         result = purchases.refund(
             session=session,
             order_no=order.strip(),
-            store=store,
+            store=stores.resolve_for(session, store, app.identity),
             operator=app.operator,
             at=clock.now(),
         )

@@ -112,9 +112,12 @@ def _compute(
 ) -> Any:
     """One transaction: resolve the scope, build the report, record --show-pii."""
     from memberctl import clock
-    from memberctl.domain import reports
+    from memberctl.domain import permissions, reports
 
     as_of = clock.today(request.as_of.date() if request.as_of else None)
+    masked = permissions.masks_pii(
+        app.identity, f"report {name}", show_pii=request.show_pii, default=True
+    )
     with app.write() if request.show_pii else app.read() as session:
         scope = reports.scope(
             session,
@@ -122,7 +125,8 @@ def _compute(
             where=request.where,
             segment=request.segment,
             store=request.store,
-            show_pii=request.show_pii,
+            show_pii=not masked,
+            staff=app.identity,
         )
         data = build(session, scope)
         if request.show_pii:

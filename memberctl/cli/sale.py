@@ -149,7 +149,7 @@ def sell(
 ) -> Receipt:
     """`sale` (and the menu's checkout): parse, sell in one transaction, say what happened."""
     from memberctl import clock
-    from memberctl.domain import fields, money, purchases, refs, sales, stores
+    from memberctl.domain import fields, money, purchases, sales, stores
 
     app.require_options("sale record", at=at)  # back-dating: a manager's
     request = sales.SaleRequest(
@@ -164,8 +164,10 @@ def sell(
         dry_run=dry_run,
     )
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
-        request = dataclasses.replace(request, store=stores.resolve(session, store))
+        member = app.member(session, ref, for_update=True)
+        request = dataclasses.replace(
+            request, store=stores.resolve_for(session, store, app.identity)
+        )
         receipt = sales.sell(
             session=session, member=member, request=request, operator=app.operator, now=clock.now()
         )
@@ -326,7 +328,7 @@ def refund_sale(
         result = sale_refunds.refund(
             session=session,
             order_no=order.strip(),
-            store=stores.resolve(session, store),
+            store=stores.resolve_for(session, store, app.identity),
             operator=app.operator,
             at=when,
         )

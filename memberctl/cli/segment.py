@@ -8,7 +8,7 @@ import typer
 
 from memberctl.cli import _completion
 from memberctl.cli._context import app_context
-from memberctl.cli._options import AsOfOpt, FormatOpt
+from memberctl.cli._options import AsOfOpt, FormatOpt, ShowPiiOpt
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, pgettext
 
@@ -80,20 +80,27 @@ def show(
     name: NameArg,
     as_of: AsOfOpt = None,
     limit: Annotated[int, typer.Option(min=0, help=_("Members in the sample."))] = 10,
+    show_pii: ShowPiiOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
+    import dataclasses
+
     from memberctl import clock
-    from memberctl.cli._members import list_columns
-    from memberctl.domain import segments
+    from memberctl.cli._members import disclosing, list_columns, masks
+    from memberctl.domain import privacy, segments
 
     app = app_context(ctx)
-    with app.read() as session:
+    masked = masks(app, "segment show", show_pii=show_pii)
+    with disclosing(app, "segment show", show_pii=show_pii) as session:
         view = segments.show(
             session=session,
             name=name,
             as_of=clock.today(as_of.date() if as_of else None),
             limit=limit,
+            staff=app.identity,
         )
+    if masked:
+        view = dataclasses.replace(view, sample=privacy.mask_phones(view.sample))
     if fmt != Format.table:
         emit(view, fmt)
         return
@@ -101,7 +108,7 @@ def show(
     emit(
         view.sample,
         fmt,
-        list_columns(app.region),
+        list_columns(app.region, masked),
         title=_("sample ({count})").format(count=len(view.sample)),
     )
 

@@ -182,18 +182,18 @@ def take(
 ) -> None:
     from memberctl import clock
     from memberctl.cli._prompt import interactive
-    from memberctl.domain import fields, refs, surveys
+    from memberctl.domain import fields, surveys
 
     app = app_context(ctx)
     at = fields.parse_datetime(taken_at, "--taken-at") if taken_at else clock.now()
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         questions = surveys.start(session=session, code=code, member=member)
     answers = surveys.check_given(questions, _pairs(answer or []))
     if interactive(app.no_input):
         answers = _ask_the_rest(questions, answers)
     with app.write() as session:
-        member = refs.resolve(session, member.member_no, region=app.region, for_update=True)
+        member = app.member(session, member.member_no, for_update=True)
         record = surveys.take(
             session=session,
             survey=surveys.get(session, code),

@@ -40,13 +40,13 @@ HISTORY_COLUMNS = [
 
 def _write(app: AppContext, action: str, ref: str, amount: str, **extra: Any) -> Any:
     from memberctl import clock
-    from memberctl.domain import fields, money, refs, wallet
+    from memberctl.domain import fields, money, wallet
 
     if extra.get("bonus") is not None:
         extra["bonus"] = money.parse(extra["bonus"])
     extra["reason"] = fields.parse_free_text(extra.get("reason"), _("the reason"), 200)
     with app.write() as session:
-        member = refs.resolve(session, ref, region=app.region, for_update=True)
+        member = app.member(session, ref, for_update=True)
         result = getattr(wallet, action)(
             session=session,
             member=member,
@@ -139,22 +139,22 @@ def refund(
     help=_("A member's stored value, and how much of it a refund may still give back.")
 )
 def balance(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
-    from memberctl.domain import refs, wallet
+    from memberctl.domain import wallet
 
     app = app_context(ctx)
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         record = wallet.balance(session=session, member=member)
     emit(record, fmt)
 
 
 @wallet_app.command(help=_("A member's stored-value ledger, oldest first."))
 def history(ctx: typer.Context, ref: RefArg, fmt: FormatOpt = Format.table) -> None:
-    from memberctl.domain import refs, wallet
+    from memberctl.domain import wallet
 
     app = app_context(ctx)
     with app.read() as session:
-        member = refs.resolve(session, ref, region=app.region)
+        member = app.member(session, ref)
         rows = wallet.history(session=session, member=member)
     emit(rows, fmt, HISTORY_COLUMNS, title=member.member_no)
 

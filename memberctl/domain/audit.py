@@ -90,6 +90,21 @@ def record(
     )
 
 
+def record_show_pii(
+    *, session: Session, command: str, operator: str, at: dt.datetime, member: Member | None = None
+) -> None:
+    """`--show-pii` on a list or an export is a disclosure, as on a report (`report.show_pii`):
+    who saw unmasked phones in which command's output, and when."""
+    record(
+        session=session,
+        operator=operator,
+        action="pii.show",
+        at=at,
+        member=member,
+        details={"command": command},
+    )
+
+
 def list_entries(
     *,
     session: Session,

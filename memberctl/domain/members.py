@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select, update
 
 from memberctl import clock
 from memberctl.domain import audit, fields, lifecycle, names, phones, refs, stores, tiers
+from memberctl.domain.permissions import Identity
 from memberctl.errors import RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Counter, Member, MemberTag, Tier
@@ -328,9 +329,11 @@ def member_conditions(
     tag: str | None = None,
     store: str | None = None,
     where_clause: ColumnElement[bool] | None = None,
+    staff: Identity | None = None,
 ) -> list[ColumnElement[bool]]:
     """The filters of `member list` (and `export members`) as conditions on the member table;
-    `where_clause` is what `segments.resolve_filter` makes of `--where`/`--segment`."""
+    `where_clause` is what `segments.resolve_filter` makes of `--where`/`--segment`. `staff`
+    keeps them to the stores a manager or clerk works in (`stores.kept_to`)."""
     conditions: list[ColumnElement[bool]] = []
     if status is not None and status not in lifecycle.STATUSES:
         raise UsageProblem(
@@ -350,8 +353,9 @@ def member_conditions(
         tagged = select(MemberTag.member_id).where(col(MemberTag.tag).in_(tags))
         conditions.append(col(Member.id).in_(tagged))
     code = stores.resolve(session, store)  # a store that is not registered: exit 3
-    if code:
-        conditions.append(col(Member.store) == code)
+    in_store = stores.kept_to(staff, code, Member.store)
+    if in_store is not None:
+        conditions.append(in_store)
     return conditions
 
 
@@ -364,10 +368,17 @@ def list_members(
     store: str | None = None,
     limit: int | None = None,
     where_clause: ColumnElement[bool] | None = None,
+    staff: Identity | None = None,
 ) -> list[MemberRecord]:
     """Members, newest first, filtered by the options of `member list`."""
     conditions = member_conditions(
-        session, status=status, tier=tier, tag=tag, store=store, where_clause=where_clause
+        session,
+        status=status,
+        tier=tier,
+        tag=tag,
+        store=store,
+        where_clause=where_clause,
+        staff=staff,
     )
     query = select(Member).where(*conditions)
     query = query.order_by(col(Member.joined_at).desc(), col(Member.id).desc())

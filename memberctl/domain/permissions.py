@@ -250,3 +250,39 @@ def require_store(identity: Identity, store: str | None) -> None:
         ),
         _("ask the owner to add the store with 'memberctl staff add' or use your own store"),
     )
+
+
+def within(identity: Identity) -> tuple[str, ...] | None:
+    """The stores `identity`'s work is kept to, or None: every store (no staff yet, the owner,
+    a job, or a manager or clerk given no store)."""
+    if identity.role in (None, Role.owner, Role.job) or not identity.stores:
+        return None
+    return identity.stores
+
+
+# Outputs of many members at once: a clerk sees them masked always, a manager or a job unless
+# --show-pii (audited). `member show` (one member) is not among them.
+BULK = frozenset(
+    {"", "member list", "member search", "segment show", "export members", "member export-data"}
+)
+
+
+def masks_pii(identity: Identity, command: str, *, show_pii: bool, default: bool) -> bool:
+    """Whether `command`'s output shows phones masked (138****8000). `default` is what the
+    command does when nothing is checked (its --mask-phone; reports mask unless --show-pii).
+    A clerk giving --show-pii is refused (exit 6); with it anyone else sees phones unmasked,
+    and the caller records that in the audit log."""
+    role = identity.role
+    if show_pii and role is Role.clerk:
+        raise NotPermitted(
+            _("--show-pii needs a manager or the owner; {name} is {own}").format(
+                name=identity.name, own=role_label(role)
+            ),
+            _("phones are masked for clerks in lists; 'memberctl member show' shows one member's"),
+        )
+    if show_pii:
+        return False
+    bulk = command in BULK or command.startswith("report ")
+    if role in (Role.clerk, Role.manager, Role.job) and bulk:
+        return True
+    return default

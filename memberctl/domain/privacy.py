@@ -201,14 +201,17 @@ def anonymous_answers(survey: Survey) -> dict[str, set[str] | None]:
 
 
 def export_data(
-    *, session: Session, member: Member, operator: str, at: dt.datetime
+    *, session: Session, member: Member, operator: str, at: dt.datetime, mask: bool = False
 ) -> dict[str, Any]:
-    """Everything held about one member, as plain data. The access itself is audited."""
+    """Everything held about one member, as plain data. The access itself is audited. `mask`:
+    the member's phone masked (138****8000), for a manager without --show-pii."""
     audit.record(
         session=session, operator=operator, action="member.export_data", at=at, member=member
     )
     session.flush()
     record = members.record(session, member)
+    if mask:
+        [record] = mask_phones([record])
     data: dict[str, Any] = {
         "member": dataclasses.asdict(record) | {"name_initials": member.name_initials},
         "tags": record.tags,

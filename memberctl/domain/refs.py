@@ -14,15 +14,24 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from memberctl.domain import phones
+from memberctl.domain import permissions, phones
+from memberctl.domain.permissions import Identity
 from memberctl.errors import NotFound, RuleViolation
 from memberctl.i18n import _
 from memberctl.models import Member
 
 
-def resolve(session: Session, ref: str, *, region: str = "CN", for_update: bool = False) -> Member:
+def resolve(
+    session: Session,
+    ref: str,
+    *,
+    region: str = "CN",
+    for_update: bool = False,
+    staff: Identity | None = None,
+) -> Member:
     """The member `ref` names; NotFound (exit 3) otherwise, RuleViolation (exit 4) when it is one
-    member's number and another member's phone.
+    member's number and another member's phone. With `staff`, a member of a store they do not
+    work in is NotPermitted (exit 6); members of no store are everyone's.
 
     `for_update` locks the row (PostgreSQL) for a read-modify-write; SQLite writers already hold
     the database's write lock.
@@ -50,6 +59,8 @@ def resolve(session: Session, ref: str, *, region: str = "CN", for_update: bool 
             _("no member '{ref}'").format(ref=_masked(ref, phone)),
             _("give a member number such as M000001 or the member's phone number"),
         )
+    if staff is not None:
+        permissions.require_store(staff, member.store)
     return member
 
 

@@ -23,8 +23,9 @@ from typing import cast
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select, update
 
-from memberctl.domain import members
+from memberctl.domain import members, stores
 from memberctl.domain.names import full_pinyin, initials
+from memberctl.domain.permissions import Identity
 from memberctl.errors import UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member
@@ -125,8 +126,11 @@ def _clean_query(text: str) -> str:
     return query
 
 
-def find(*, session: Session, text: str, limit: int | None = 50) -> list[members.MemberRecord]:
-    """Members matching what a clerk typed, by member number."""
+def find(
+    *, session: Session, text: str, limit: int | None = 50, staff: Identity | None = None
+) -> list[members.MemberRecord]:
+    """Members matching what a clerk typed, by member number; with `staff`, of the stores they
+    work in (`stores.kept_to`)."""
     query = _clean_query(text)
     plain = unicodedata.normalize("NFKC", query)  # full-width digits and letters typed
     key = plain.lower().replace(" ", "")
@@ -146,6 +150,9 @@ def find(*, session: Session, text: str, limit: int | None = 50) -> list[members
     if not ids:
         return []
     found = select(Member).where(col(Member.id).in_(ids)).order_by(col(Member.member_no))
+    in_store = stores.kept_to(staff, None, Member.store)
+    if in_store is not None:
+        found = found.where(in_store)
     return members.records(session, list(session.exec(found.limit(limit))))
 
 

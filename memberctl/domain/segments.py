@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, fields, members
+from memberctl.domain import audit, fields, members, stores
 from memberctl.domain.members import MemberRecord
+from memberctl.domain.permissions import Identity
 from memberctl.domain.where import Clause, ExpressionError, member_filter
 from memberctl.domain.where.parser import MAX_LENGTH
 from memberctl.errors import NotFound, UsageProblem
@@ -171,10 +172,21 @@ def count(session: Session, clause: Clause | None) -> int:
     return session.exec(query).one()
 
 
-def show(*, session: Session, name: str, as_of: dt.date, limit: int = 10) -> SegmentView:
-    """How many members the segment holds at `as_of`, and the newest `limit` of them."""
+def show(
+    *,
+    session: Session,
+    name: str,
+    as_of: dt.date,
+    limit: int = 10,
+    staff: Identity | None = None,
+) -> SegmentView:
+    """How many members the segment holds at `as_of`, and the newest `limit` of them; with
+    `staff`, of the stores they work in (`stores.kept_to`)."""
     segment = get(session, name)
     clause = segment_filter(session, name, as_of)
+    in_store = stores.kept_to(staff, None, Member.store)
+    if in_store is not None:
+        clause = and_(clause, in_store)
     sample = (
         members.list_members(session=session, where_clause=clause, limit=limit) if limit else []
     )

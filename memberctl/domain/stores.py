@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, fields
+from memberctl.domain import audit, fields, permissions
+from memberctl.domain.permissions import Identity
 from memberctl.errors import NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Member, Purchase, Store
@@ -98,6 +101,56 @@ def resolve(session: Session, raw: str | None) -> str | None:
     if store is None:
         raise not_found(session, typed)
     return store.code
+
+
+def resolve_for(session: Session, raw: str | None, staff: Identity) -> str | None:
+    """`resolve`, then refuse (exit 6) a store `staff` does not work in: a sale, a purchase or
+    a refund recorded with `--store`."""
+    code = resolve(session, raw)
+    permissions.require_store(staff, code)
+    return code
+
+
+def home_for(staff: Identity, code: str | None) -> str | None:
+    """The home store of a member `staff` enrols: `code` (--store, resolved), which must be a
+    store they work in (exit 6), else the one store they work in (several, or none: no store)."""
+    permissions.require_store(staff, code)
+    allowed = permissions.within(staff)
+    if code is None and allowed is not None and len(allowed) == 1:
+        return allowed[0]
+    return code
+
+
+def one_for(staff: Identity | None, code: str | None) -> str | None:
+    """The store a one-store report (`report daily`) is for: `code` (--store, resolved), which
+    must be one `staff` works in (exit 6); none given, the one store they work in; working in
+    several, they must name one (exit 2). None: the whole shop (the owner, a job)."""
+    if staff is None:
+        return code
+    permissions.require_store(staff, code)
+    allowed = permissions.within(staff)
+    if code is not None or allowed is None:
+        return code
+    if len(allowed) > 1:
+        raise UsageProblem(
+            _("{name} works in several stores: give --store").format(name=staff.name),
+            _("one of: {stores}").format(stores=", ".join(allowed)),
+        )
+    return allowed[0]
+
+
+def kept_to(staff: Identity | None, code: str | None, column: Any) -> ColumnElement[bool] | None:
+    """The condition keeping a query on `column` (`Member.store`, `Purchase.store`) to the
+    stores `staff` works in. A `--store` given (`code`, resolved) outside them is exit 6; none
+    given: their stores, and rows of no store (everyone's). None: no condition at all."""
+    if staff is not None:
+        permissions.require_store(staff, code)
+    if code is not None:
+        return col(column) == code
+    allowed = permissions.within(staff) if staff is not None else None
+    if allowed is None:
+        return None
+    return or_(col(column).in_(allowed), col(column).is_(None))
 
 
 def known(session: Session) -> list[StoreRecord]:

@@ -10,6 +10,8 @@ What every report shares lives here:
   `as_of` and the 89 days before it.
 - Purchases that were refunded (`purchase.refunded_at` set) count for nothing: not as spend,
   not as a visit, not as activity.
+- Staff: a manager or clerk who works in some stores sees their members only (`stores.kept_to`);
+  `report daily` is one store's (theirs, or the one of theirs `--store` names).
 - Phones are masked (`138****8000`) unless the caller asks for them (`--show-pii`), which is
   recorded in the audit log.
 """
@@ -25,6 +27,7 @@ from sqlalchemy import ColumnElement, and_, true
 from sqlmodel import Session, col
 
 from memberctl.domain import audit, money, phones, segments, stores
+from memberctl.domain.permissions import Identity
 from memberctl.models import Member, Purchase
 
 NAMES = (
@@ -40,6 +43,7 @@ class Scope:
     members: ColumnElement[bool]  # the members the report covers (a condition on Member)
     filtered: bool = False  # False: every member (a query may then skip joining Member)
     show_pii: bool = False
+    staff: Identity | None = None  # who is asking: a manager or clerk sees their stores only
 
     @property
     def day_after(self) -> dt.datetime:
@@ -62,17 +66,22 @@ def scope(
     segment: str | None = None,
     store: str | None = None,
     show_pii: bool = False,
+    staff: Identity | None = None,
 ) -> Scope:
-    """Resolve the report options into a `Scope` (a bad `--where` is a usage error, exit 2)."""
+    """Resolve the report options into a `Scope` (a bad `--where` is a usage error, exit 2);
+    `staff` keeps it to the stores a manager or clerk works in (`stores.kept_to`)."""
     clauses: list[ColumnElement[bool]] = []
     clause = segments.resolve_filter(session, where, segment, as_of)
     if clause is not None:
         clauses.append(clause)
     code = stores.resolve(session, store)  # a store that is not registered: exit 3
-    if code is not None:
-        clauses.append(col(Member.store) == code)
+    in_store = stores.kept_to(staff, code, Member.store)
+    if in_store is not None:
+        clauses.append(in_store)
     members = and_(*clauses) if clauses else true()
-    return Scope(as_of=as_of, members=members, filtered=bool(clauses), show_pii=show_pii)
+    return Scope(
+        as_of=as_of, members=members, filtered=bool(clauses), show_pii=show_pii, staff=staff
+    )
 
 
 def record_pii(*, session: Session, report: str, operator: str, at: dt.datetime) -> None:

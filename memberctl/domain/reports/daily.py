@@ -173,8 +173,9 @@ def _between(column: Any, low: dt.datetime, high: dt.datetime) -> ColumnElement[
 
 def build(*, session: Session, scope: Scope, store: str | None = None) -> Daily:
     """The day `scope.as_of`, for the store `store` names (code or name; unknown: exit 3) or,
-    with None, the whole shop."""
+    with None, the whole shop; a manager or clerk's own store (`stores.one_for`)."""
     code = stores.resolve(session, store)  # the one lookup every --store goes through
+    code = stores.one_for(scope.staff, code)
     found = stores.find(session, code) if code is not None else None
     low, high = midnight(scope.as_of), midnight(scope.as_of + dt.timedelta(days=1))
     everywhere = true()
