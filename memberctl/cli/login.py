@@ -14,7 +14,7 @@ from memberctl.cli import _prompt
 from memberctl.cli._context import app_context
 from memberctl.cli._options import FormatOpt
 from memberctl.cli._output import Column, Format, emit, message
-from memberctl.cli.staff import PasswordStdinOpt, read_password
+from memberctl.cli.staff import PasswordStdinOpt, moment, read_password
 from memberctl.i18n import _, pgettext
 
 LOGIN_HELP = _(
@@ -31,7 +31,7 @@ WHO_COLUMNS = [
     Column("role", _("Role"), words="role"),
     Column("stores", _("Stores"), show=lambda v: ", ".join(v) if v else _("every store")),
     Column("how", _("How")),
-    Column("until", _("Until")),
+    Column("until", _("Until"), show=moment),
 ]
 
 
@@ -66,9 +66,7 @@ def login(
     session_file.write(url, outcome.token())  # the refusal (exit 6) once the failure is kept
     assert outcome.until is not None  # noqa: S101  (a session was issued)
     message(
-        _("logged in as {name} until {until}").format(
-            name=outcome.name, until=shown(outcome.until)
-        )
+        _("logged in as {name} until {until}").format(name=outcome.name, until=shown(outcome.until))
     )
 
 

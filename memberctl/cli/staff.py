@@ -43,20 +43,26 @@ class JobRole(enum.StrEnum):
     job = "job"
 
 
+def moment(value: object) -> str:
+    import datetime as dt
+
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else ""
+
+
 COLUMNS = [
     Column("name", pgettext("thing", "Name")),
     Column("role", _("Role"), words="role"),
     Column("stores", _("Stores"), show=lambda v: ", ".join(v) if v else _("every store")),
     Column("status", _("Status")),
     Column("db_role", _("Database role"), drop=1),
-    Column("created", _("Created"), drop=2),
+    Column("created", _("Created"), show=moment, drop=2),
 ]
 TOKEN_COLUMNS = [
     Column("name", pgettext("thing", "Name")),
     Column("role", _("Role"), words="role"),
     Column("status", _("Status")),
-    Column("created", _("Created")),
-    Column("last_used", _("Last used")),
+    Column("created", _("Created"), show=moment),
+    Column("last_used", _("Last used"), show=moment),
 ]
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help=_("The staff member's name."))]

@@ -119,8 +119,8 @@ def login(
     )  # fmt: skip
     from memberctl.domain.identity import identity_of
 
-    who = identity_of(session.connection(), row.id or 0)
-    return LoginOutcome(row.name, row.role, list(who.stores), until, token)
+    stores = identity_of(session.connection(), row.id or 0).stores
+    return LoginOutcome(row.name, row.role, list(stores), until, token)
 
 
 def _wrong_password(

@@ -30,9 +30,9 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from memberctl.config import MAX_OPERATOR, valid_operator
-from memberctl.domain import audit, db_roles, policy, sessions, stores
+from memberctl.domain import audit, db_roles, sessions, stores
 from memberctl.domain.permissions import PEOPLE, Role
-from memberctl.errors import InvalidInput, NotFound, NotPermitted, RuleViolation, UsageProblem
+from memberctl.errors import InvalidInput, NotFound, RuleViolation, UsageProblem
 from memberctl.i18n import _
 from memberctl.models import Staff, StaffSession, StaffStore
 
@@ -262,7 +262,7 @@ def _password_hash(role: Role, password: str | None) -> str | None:
 
 def list_staff(session: Session, *, now: dt.datetime, jobs: bool = False) -> list[StaffRecord]:
     """The people (or with `jobs`, also the jobs), by name."""
-    query = select(Staff).order_by(Staff.name)  # type: ignore[arg-type]
+    query = select(Staff).order_by(Staff.name)
     if not jobs:
         query = query.where(Staff.role != Role.job.value)  # type: ignore[arg-type]
     rows = list(session.execute(query).scalars())
@@ -397,6 +397,6 @@ def list_tokens(session: Session) -> list[TokenRecord]:
         select(Staff, used.c.used)
         .outerjoin(used, used.c.staff_id == Staff.id)
         .where(Staff.role == Role.job.value)  # type: ignore[arg-type]
-        .order_by(Staff.name)  # type: ignore[arg-type]
+        .order_by(Staff.name)
     ).all()
     return [_token_record(row, last) for row, last in rows]
