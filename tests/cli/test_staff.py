@@ -192,7 +192,6 @@ def test_a_job_token_runs_nightly_but_not_member_list(run, session, owner):
     )
 
 
-
 def test_token_list_and_revoke(run, session, owner):
     token = json.loads(
         run("staff", "token", "add", "nightly", "-f", "json", env=as_(owner)).stdout
