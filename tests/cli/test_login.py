@@ -14,6 +14,7 @@ from memberctl import session_file
 from memberctl.models import AuditEntry, Staff, StaffSession
 from tests.conftest import error_line, failure
 
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 PASSWORD = "correct horse battery"
 WRONG_OR_UNKNOWN = (
     "error: wrong name or password; check both and try again; 5 wrong passwords in a row lock "

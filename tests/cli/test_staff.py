@@ -12,13 +12,15 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from memberctl.domain import sessions
+from memberctl.domain import sessions, staff
 from memberctl.models import AuditEntry, Staff, StaffSession
 from tests.conftest import error_line, failure
 from tests.factories import add_store, snapshot
 
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 PASSWORD = "correct horse battery"
 FAR = dt.datetime(2999, 1, 1)
+REAL_HASHER = staff.hasher
 NOBODY = {"MEMBERCTL_OPERATOR": ""}  # staff exist: --operator / MEMBERCTL_OPERATOR is refused
 
 
@@ -76,7 +78,8 @@ def test_the_first_staff_member_must_be_the_owner(run, engine):
     assert snapshot(engine) == before
 
 
-def test_add_hashes_the_password_with_argon2id_and_audits_without_it(run, session):
+def test_add_hashes_the_password_with_argon2id_and_audits_without_it(run, session, monkeypatch):
+    monkeypatch.setattr(staff, "hasher", REAL_HASHER)  # the library's defaults, not the tests'
     result = add(run, "boss", "owner", "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip() == "staff member boss added"
@@ -85,7 +88,7 @@ def test_add_hashes_the_password_with_argon2id_and_audits_without_it(run, sessio
         "name": "boss", "role": "owner", "stores": [], "status": "active", "db_role": None,
     }  # fmt: skip
     row = session.exec(select(Staff)).scalars().one()
-    assert row.password_hash.startswith("$argon2id$")
+    assert row.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert row.password_hash != PASSWORD and PASSWORD not in row.password_hash
     assert audit_rows(session) == [
         ("tester", "staff.add", {"staff": "boss", "role": "owner", "stores": []})
