@@ -255,3 +255,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             "tests/slow holds tests not marked slow (add pytestmark = pytest.mark.slow): "
             + ", ".join(unmarked)
         )
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest cost for tests that log in many times (the library defaults take
+    0.5 s a hash here); tests/cli/test_staff.py checks the real parameters once."""
+    from argon2 import PasswordHasher
+
+    from memberctl.domain import login, staff
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(staff, "hasher", lambda: cheap)
+    monkeypatch.setattr(login, "hasher", lambda: cheap)
+    monkeypatch.setattr(staff, "_decoy", lambda: cheap.hash("decoy"))

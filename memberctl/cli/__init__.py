@@ -19,6 +19,7 @@ from memberctl.cli import (
     db,
     exports,
     imports,
+    login,
     member,
     nightly,
     notify,
@@ -28,6 +29,7 @@ from memberctl.cli import (
     sale,
     segment,
     settings,
+    staff,
     store,
     survey,
     template,
@@ -73,6 +75,10 @@ app.add_typer(notify.notify_app, name="notify")
 app.add_typer(survey.survey_app, name="survey")
 app.add_typer(settings.settings_app, name="settings")
 app.add_typer(store.store_app, name="store")
+app.add_typer(staff.staff_app, name="staff")
+app.command("login", help=login.LOGIN_HELP)(login.login)
+app.command("logout", help=login.LOGOUT_HELP)(login.logout)
+app.command("whoami", help=login.WHOAMI_HELP)(login.whoami)
 for _group in app.registered_groups:  # never print locals (phone numbers), whichever app runs
     if _group.typer_instance is not None:
         _group.typer_instance.pretty_exceptions_enable = False

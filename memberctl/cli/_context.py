@@ -26,6 +26,9 @@ class AppContext:
     _engine: Engine | None = field(default=None, repr=False)
     _tier_names: dict[str, str] | None = field(default=None, repr=False)
     _identity: Identity | None = field(default=None, repr=False)
+    # Why nobody is acting (not logged in, a session that ended): raised when `identity` is
+    # asked for; only an OPEN command (login, logout, whoami) gets this far without one.
+    _refusal: Exception | None = field(default=None, repr=False)
     operator_given: bool = False  # --operator or MEMBERCTL_OPERATOR was given
 
     @property
@@ -57,7 +60,9 @@ class AppContext:
             engine = make_engine(url)
             try:
                 ensure_schema(engine, unknown_ok=unknown_schema_ok, behind_ok=behind_ok)
-                self._identity = self._who(engine, may_lack_table=behind_ok or unknown_schema_ok)
+                self._identity = self._who(
+                    engine, may_lack_table=behind_ok or unknown_schema_ok, command=command_path()
+                )
                 self.require(command_path())
             except BaseException:
                 engine.dispose()
@@ -67,7 +72,19 @@ class AppContext:
                 message(_("created a new database at {path}").format(path=created))
         return self._engine
 
-    def _who(self, engine: Engine, *, may_lack_table: bool) -> Identity:
+    def _who(self, engine: Engine, *, may_lack_table: bool, command: str) -> Identity | None:
+        from memberctl.domain.permissions import OPEN
+        from memberctl.errors import NotPermitted
+
+        try:
+            return self._resolve(engine, may_lack_table=may_lack_table)
+        except NotPermitted as refusal:
+            if command not in OPEN:
+                raise
+            self._refusal = refusal
+            return None
+
+    def _resolve(self, engine: Engine, *, may_lack_table: bool) -> Identity:
         import os
 
         from memberctl import session_file
@@ -87,6 +104,8 @@ class AppContext:
         """Who is acting (resolved when the database is opened)."""
         if self._identity is None:
             self.open()
+        if self._refusal is not None:
+            raise self._refusal
         assert self._identity is not None  # noqa: S101  (set by open)
         return self._identity
 

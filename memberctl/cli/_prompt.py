@@ -166,3 +166,15 @@ def secret(label: str) -> str:
     import questionary
 
     return str(_answer(questionary.password(label)))
+
+
+def password(label: str, *, no_input: bool) -> str:
+    """A password typed hidden on a terminal; without one (a script, --no-input) a usage error
+    pointing at --password-stdin. Never an option or an environment variable: both are seen by
+    other users of the machine and kept in shell history."""
+    if not interactive(no_input):
+        raise UsageProblem(
+            _("a password is needed and prompts need a terminal"),
+            _("give --password-stdin and the password as one line on stdin"),
+        )
+    return secret(label)

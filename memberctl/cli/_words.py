@@ -37,6 +37,19 @@ def _statuses() -> dict[str, str]:
         "expired": pgettext("status", "expired"),  # coupons
         "open": pgettext("status", "open"),
         "resolved": pgettext("status", "resolved"),  # notes
+        "disabled": pgettext("status", "disabled"),
+        "locked": pgettext("status", "locked"),
+        "revoked": pgettext("status", "revoked"),  # staff and their tokens
+    }
+
+
+def _roles() -> dict[str, str]:
+    """Staff roles (permissions.Role)."""
+    return {
+        "owner": pgettext("role", "owner"),
+        "manager": pgettext("role", "manager"),
+        "clerk": pgettext("role", "clerk"),
+        "job": pgettext("role", "job"),
     }
 
 
@@ -308,6 +321,15 @@ def _audit_actions() -> dict[str, str]:
         "settings.reset": pgettext("audit", "reset a setting"),
         "report.show_pii": pgettext("audit", "show personal data in a report"),
         "pii.show": pgettext("audit", "show personal data in a list or export"),
+        "staff.add": pgettext("audit", "add a staff member"),
+        "staff.disable": pgettext("audit", "disable a staff member"),
+        "staff.password": pgettext("audit", "set a staff password"),
+        "staff.login": pgettext("audit", "log in"),
+        "staff.login_failed": pgettext("audit", "failed login"),
+        "staff.locked": pgettext("audit", "lock out after failed logins"),
+        "staff.logout": pgettext("audit", "log out"),
+        "staff.token_add": pgettext("audit", "add a job token"),
+        "staff.token_revoke": pgettext("audit", "revoke a job token"),
     }
     return {**{f"member.{k}": v for k, v in member.items()}, **others}
 
@@ -325,5 +347,5 @@ def _periods() -> dict[str, str]:
 
 VOCABULARIES = {
     "status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments,
-    "period": _periods, "metric": _metrics, "audit": _audit_actions,
+    "period": _periods, "metric": _metrics, "audit": _audit_actions, "role": _roles,
 }  # fmt: skip

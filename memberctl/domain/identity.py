@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, exists, inspect, select
 
 from memberctl.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
-from memberctl.domain import db_roles, sessions
+from memberctl.domain import db_roles, policy, sessions
 from memberctl.domain.permissions import Identity, Role
 from memberctl.errors import NotPermitted
 from memberctl.i18n import _
@@ -23,8 +22,6 @@ from memberctl.models import Staff, StaffStore
 
 _STAFF = Staff.__table__  # type: ignore[attr-defined]
 _STAFF_STORE = StaffStore.__table__  # type: ignore[attr-defined]
-
-IDLE = dt.timedelta(minutes=30)  # replaced by the staff.idle_minutes setting
 
 
 def resolve(
@@ -55,7 +52,8 @@ def resolve(
                 _("not logged in"),
                 _("log in with 'memberctl login', or give a job's token in MEMBERCTL_TOKEN"),
             )
-        live = sessions.lookup(connection, token, idle=IDLE)
+        idle = policy.staff_rules(connection, keys=("staff.idle_minutes",)).idle
+        live = sessions.lookup(connection, token, idle=idle)
         if live is None:
             raise NotPermitted(
                 _("the session has ended or the token is not valid"),

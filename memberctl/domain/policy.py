@@ -21,6 +21,16 @@ what it means; `memberctl settings list|get|set|reset` shows and changes them.
 - `price.rounding`: how the tier's price factor is taken to the cent: `half-up` (default: to the
   nearest cent, a half cent up, as a till rounds), `down` (in the member's favour) or `up` (in
   the shop's favour).
+- `staff.idle_minutes`: a staff member's login session ends after this many minutes without a
+  command (default 30; 1 to 1440).
+- `staff.session_end`: a login session ends at this time of day ("HH:MM", default "23:59") on
+  the day it began, or the next day when it began after that time.
+- `staff.lockout_minutes`: five wrong passwords in a row lock a staff member out for this many
+  minutes (default 15; 1 to 1440).
+
+The three `staff.*` keys guard who gets in, so `staff_rules` never refuses over them: a stored
+value that is not valid (written by hand) is read as the default there, and `settings set` can
+still mend it.
 
 A value is checked before it is stored and stored in one spelling (`0.50` is kept as `0.5`,
 `0` months as `never`), so setting what is already there changes nothing. A value equal to the
@@ -40,7 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlmodel import Session, select
 
 from memberctl.domain import audit
@@ -55,7 +65,9 @@ MAX_GRACE_DAYS = 365
 MAX_PER_UNIT = Decimal("1000")
 MAX_REDEEM_RATE = 1_000_000
 NEVER = "never"
+MAX_STAFF_MINUTES = 1440
 _WHOLE = re.compile(r"[0-9]{1,9}")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _NUMBER = re.compile(r"[0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12}")
 _SHOWN = 40  # characters of a refused value quoted back
 _LOCK_ID = 0x6D736574  # "mset": PostgreSQL advisory lock serialising settings changes
@@ -96,6 +108,14 @@ def _expiry_text(value: str) -> str:
     if _text(value) in {"never", "none", "0"}:
         return NEVER
     return str(_whole(value, 1, MAX_EXPIRY_MONTHS))
+
+
+def _clock_text(value: str) -> str:
+    """A time of day as HH:MM (`9:05` -> `09:05`), 00:00 to 23:59."""
+    found = _CLOCK.fullmatch(_text(value).replace("：", ":"))
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        raise ValueError(value)
+    return f"{int(found[1]):02d}:{found[2]}"
 
 
 def _rounding_text(value: str) -> str:
@@ -192,6 +212,27 @@ KEYS: dict[str, Key] = {
             "favour) or up (the shop's)."
         ),
     ),
+    "staff.idle_minutes": Key(
+        "30",
+        lambda v: str(_whole(v, 1, MAX_STAFF_MINUTES)),
+        N_("staff.idle_minutes must be a whole number of minutes from 1 to 1440, such as 30"),
+        N_("A staff member's login ends after this many minutes without a command."),
+    ),
+    "staff.session_end": Key(
+        "23:59",
+        _clock_text,
+        N_("staff.session_end must be a time of day from 00:00 to 23:59, such as 23:59"),
+        N_(
+            "A staff member's login ends at this time on the day it began (the next day when "
+            "it began later)."
+        ),
+    ),
+    "staff.lockout_minutes": Key(
+        "15",
+        lambda v: str(_whole(v, 1, MAX_STAFF_MINUTES)),
+        N_("staff.lockout_minutes must be a whole number of minutes from 1 to 1440, such as 15"),
+        N_("Five wrong passwords in a row lock a staff member out for this many minutes."),
+    ),
 }
 DEFAULTS = {key: spec.default for key, spec in KEYS.items()}
 
@@ -287,6 +328,44 @@ def shop_per_unit(session: Session) -> Decimal:
     """The shop's `points.per_unit` alone (one row read), for showing what tiers earn."""
     row = session.get(Setting, "points.per_unit")
     return Decimal(_checked({"points.per_unit": row.value} if row else {})["points.per_unit"])
+
+
+@dataclass(frozen=True)
+class StaffRules:
+    idle: dt.timedelta  # a login session ends after this long without a command
+    session_end: dt.time  # ... and at this time of day
+    lockout: dt.timedelta  # how long five wrong passwords lock a staff member out
+
+    def session_expiry(self, begun: dt.datetime) -> dt.datetime:
+        """When a login session begun at `begun` ends: `session_end` that day, or the next
+        day when `begun` is already past it."""
+        end = dt.datetime.combine(begun.date(), self.session_end)
+        return end if end > begun else end + dt.timedelta(days=1)
+
+
+_STAFF_KEYS = ("staff.idle_minutes", "staff.session_end", "staff.lockout_minutes")
+
+
+def staff_rules(connection: Connection, *, keys: tuple[str, ...] = _STAFF_KEYS) -> StaffRules:
+    """The `staff.*` settings in one query (`keys`: only these are read, the rest default). A
+    stored value that is not valid is read as the default: these rules are on the path of every
+    command once staff exist, and a refusal here would also refuse the `settings set` that
+    mends it."""
+    table = Setting.__table__  # type: ignore[attr-defined]
+    query = select(table.c.key, table.c.value).where(table.c.key.in_(keys))
+    stored = {row.key: row.value for row in connection.execute(query)}
+    values = {}
+    for key in _STAFF_KEYS:
+        try:
+            values[key] = KEYS[key].read(stored.get(key, KEYS[key].default))
+        except (ValueError, ArithmeticError):
+            values[key] = KEYS[key].default
+    hours, minutes = values["staff.session_end"].split(":")
+    return StaffRules(
+        idle=dt.timedelta(minutes=int(values["staff.idle_minutes"])),
+        session_end=dt.time(int(hours), int(minutes)),
+        lockout=dt.timedelta(minutes=int(values["staff.lockout_minutes"])),
+    )
 
 
 # -- settings list / get / set / reset ---------------------------------------------------------

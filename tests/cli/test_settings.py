@@ -28,8 +28,11 @@ KEYS = [
     "points.redeem_rate",
     "points.redeem_max_share",
     "price.rounding",
+    "staff.idle_minutes",
+    "staff.session_end",
+    "staff.lockout_minutes",
 ]
-DEFAULTS = ["24", "2", "30", "12", "1", "100", "0.5", "half-up"]
+DEFAULTS = ["24", "2", "30", "12", "1", "100", "0.5", "half-up", "30", "23:59", "15"]
 
 
 def stored(session) -> dict[str, str]:

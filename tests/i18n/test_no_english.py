@@ -152,6 +152,19 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("db backup", ("{tmp}/members.backup",)),
     ("db restore", ("{tmp}/members.backup", "--yes")),
     ("member forget", ("M000005", "--yes")),
+    # staff last: once one exists every command needs a login ({stdin}: the password on stdin)
+    ("whoami", ()),
+    ("staff add", ("老板", "--role", "owner", "--password-stdin", "{stdin}")),
+    ("login", ("老板", "--password-stdin", "{stdin}")),
+    ("whoami", ()),
+    ("staff add", ("小王", "--role", "clerk", "--store", "二店", "--password-stdin", "{stdin}")),
+    ("staff password", ("小王", "--password-stdin", "{stdin}")),
+    ("staff list", ()),
+    ("staff disable", ("小王",)),
+    ("staff token add", ("夜间任务",)),
+    ("staff token list", ()),
+    ("staff token revoke", ("夜间任务",)),
+    ("logout", ()),
 ]  # fmt: skip
 
 # JSON by contract, whatever the language: its keys are data (SPEC: `member export-data`).
@@ -180,6 +193,7 @@ CODE_FORMS = [
         r"A\d+",  # order numbers
         r"[A-Z0-9]{8}",  # coupon codes
         r"memberctl",  # the command a message tells the clerk to type
+        r"mct_[A-Za-z0-9_-]*",  # a job's token (staff token add)
     )
 ]
 # What a command shows as code on purpose, and why.
@@ -192,7 +206,8 @@ SHOWN_AS_CODE: dict[str, set[str]] = {
     "settings list": {"points.expiry_months", "points.birthday_multiplier", "tier.grace_days",
                       "tier.kept_months", "points.per_unit", "points.redeem_rate",
                       "points.redeem_max_share", "price.rounding", "half-up", "down", "up",
-                      "never", "points_per_unit"},
+                      "never", "points_per_unit", "staff.idle_minutes", "staff.session_end",
+                      "staff.lockout_minutes"},
     "settings get": {"points.redeem_rate"},
     "settings set": {"points.redeem_rate"},
     "settings reset": {"points.redeem_rate"},
@@ -260,16 +275,25 @@ from memberctl.cli import app
 db, tmp, steps = json.load(sys.stdin)
 runner = CliRunner()
 
-def run(args):
-    return runner.invoke(app, ["--db", db, "--no-input", *args], catch_exceptions=False)
+def run(args, input=None):
+    return runner.invoke(
+        app, ["--db", db, "--no-input", *args], input=input, catch_exceptions=False
+    )
 
 out = []
 for path, args in steps:
+    given = None
+    if "{stdin}" in args:
+        args = [a for a in args if a != "{stdin}"]
+        given = "一句足够长的密码\n"
+    if path == "staff add":  # once staff exist, --operator (MEMBERCTL_OPERATOR) is refused
+        import os
+        os.environ.pop("MEMBERCTL_OPERATOR", None)
     if "{coupon}" in args:
         coupons = json.loads(run(["coupon", "list", "-f", "json"]).stdout)
         code = next(c["code"] for c in coupons if c["status"] == "unused")
         args = [a.replace("{coupon}", code) for a in args]
-    result = run([*path.split(), *(a.replace("{tmp}", tmp) for a in args)])
+    result = run([*path.split(), *(a.replace("{tmp}", tmp) for a in args)], given)
     out.append([path, args, result.exit_code, result.stdout, result.stderr])
 json.dump(out, sys.stdout, ensure_ascii=False)
 """
@@ -292,6 +316,7 @@ def walked(tmp_path_factory, template):  # noqa: ARG001  (a migrated template ex
             "COLUMNS": "200",
             "TERMINAL_WIDTH": "200",
             "MEMBERCTL_OPERATOR": "tester",
+            "MEMBERCTL_STATE_DIR": str(tmp / "state"),  # login's session file
             "PYTHONPATH": str(ROOT),
         }
     )

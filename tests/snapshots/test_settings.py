@@ -39,6 +39,13 @@ points.redeem_max_share     0.5      0.5      no       The largest share of a bi
 price.rounding              half-up  half-up  no       How the tier price is taken to the cent:     \n\
                                                        half-up (nearest), down (the member's favour)
                                                        or up (the shop's).                          \n\
+staff.idle_minutes          30       30       no       A staff member's login ends after this many  \n\
+                                                       minutes without a command.                   \n\
+staff.session_end           23:59    23:59    no       A staff member's login ends at this time on  \n\
+                                                       the day it began (the next day when it began \n\
+                                                       later).                                      \n\
+staff.lockout_minutes       15       15       no       Five wrong passwords in a row lock a staff   \n\
+                                                       member out for this many minutes.            \n\
 """,
                 "stderr": "",
             },
@@ -61,6 +68,10 @@ points.redeem_max_share     0.5      0.5      否      积分最多可付账单�
                                                       额计；0：不可用积分付款）。                   \n\
 price.rounding              half-up  half-up  否      等级价格取到分的方式：half-up四舍五入，down舍 \n\
                                                       去（利会员），up进位（利店铺）。              \n\
+staff.idle_minutes          30       30       否      员工登录后无操作超过这么多分钟即结束。        \n\
+staff.session_end           23:59    23:59    否      员工登录在当天的这个时刻结束（在此时刻之后登录
+                                                      的，到次日这个时刻结束）。                    \n\
+staff.lockout_minutes       15       15       否      连续五次密码错误后，员工账号被锁定这么多分钟。
 """,
                 "stderr": "",
             },
@@ -209,12 +220,12 @@ def test_settings_errors(run):
             "en": {
                 "exit": 3,
                 "stdout": "",
-                "stderr": "error: no setting 'points.rate'; settings are: points.expiry_months, points.birthday_multiplier, tier.grace_days, tier.kept_months, points.per_unit, points.redeem_rate, points.redeem_max_share, price.rounding\n",
+                "stderr": "error: no setting 'points.rate'; settings are: points.expiry_months, points.birthday_multiplier, tier.grace_days, tier.kept_months, points.per_unit, points.redeem_rate, points.redeem_max_share, price.rounding, staff.idle_minutes, staff.session_end, staff.lockout_minutes\n",
             },
             "zh": {
                 "exit": 3,
                 "stdout": "",
-                "stderr": "错误：没有设置项 'points.rate'；可用设置：points.expiry_months, points.birthday_multiplier, tier.grace_days, tier.kept_months, points.per_unit, points.redeem_rate, points.redeem_max_share, price.rounding\n",
+                "stderr": "错误：没有设置项 'points.rate'；可用设置：points.expiry_months, points.birthday_multiplier, tier.grace_days, tier.kept_months, points.per_unit, points.redeem_rate, points.redeem_max_share, price.rounding, staff.idle_minutes, staff.session_end, staff.lockout_minutes\n",
             },
         }
     )
