@@ -200,7 +200,7 @@ def _labels(allowed: frozenset[Role]) -> str:
     labels = [role_label(r) for r in order if r in allowed]
     if len(labels) == 1:
         return labels[0]
-    return _("{some} or {last}").format(some=", ".join(labels[:-1]), last=labels[-1])
+    return _("{some} or {last}").format(some=_(", ").join(labels[:-1]), last=labels[-1])
 
 
 def check(identity: Identity, command: str) -> None:

@@ -190,7 +190,7 @@ def test_a_job_token_runs_nightly_but_not_member_list(run, session, owner):
     zh = run("--lang", "zh", "member", "list", env=job)
     assert zh.exit_code == 6
     assert error_line(zh) == (
-        "错误：'memberctl member list' 需要店员, 店长或店主权限；nightly 是任务令牌；"
+        "错误：'memberctl member list' 需要店员、店长或店主权限；nightly 是任务令牌；"
         "请找有此权限的人操作，或用 'memberctl login' 以其身份登录"
     )
 
