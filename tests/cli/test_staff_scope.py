@@ -201,13 +201,22 @@ def test_store_staff_see_their_stores_and_members_of_no_store(shop):
         ("wallet", "topup", "M000003", "10"),
         ("purchase", "record", "M000002", "10", "--store", "S2"),
         ("sale", "record", "M000002", "--amount", "10", "--store", "S2"),
-        ("member", "edit", "M000002", "--store", "S2"),
         ("member", "enroll", "--name", "赵三", "--phone", "13900139000", "--store", "S2"),
         ("report", "daily", "--store", "S2"),
     ],
 )
 def test_clerk_outside_their_store_is_refused(shop, args):
     failure(shop.as_("clerk", *args), 6, OUTSIDE)
+
+
+def test_manager_cannot_move_a_member_to_another_store(shop):
+    """A clerk may not give --store to `member edit` at all (OPTION_RULES); a manager may, to
+    one of their own stores only."""
+    failure(
+        shop.as_("manager", "member", "edit", "M000002", "--store", "S2"),
+        6,
+        "error: manager1 works in S1, not in S2",
+    )
 
 
 def test_manager_report_store_outside_is_refused(shop):
