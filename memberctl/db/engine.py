@@ -32,7 +32,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from memberctl.errors import InvalidInput, MemberctlError, NotFound, UsageProblem
+from memberctl.errors import (
+    InvalidInput,
+    MemberctlError,
+    NotFound,
+    NotPermitted,
+    RuleViolation,
+    UsageProblem,
+)
 from memberctl.i18n import _
 
 BUSY_TIMEOUT_MS = 30_000
@@ -271,7 +278,29 @@ def explain(exc: BaseException, url: str) -> MemberctlError | None:
     orig = getattr(exc, "orig", None) or exc
     if isinstance(orig, sqlite3.Error):
         return _explain_sqlite(str(orig).lower(), url)
-    if type(orig).__module__.startswith("psycopg") and "connection" in str(orig).lower():
+    if type(orig).__module__.startswith("psycopg"):
+        return _explain_postgresql(orig, url)
+    return None
+
+
+def _explain_postgresql(orig: BaseException, url: str) -> MemberctlError | None:
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    if sqlstate == "42501":  # insufficient_privilege: a staff member's own role (issue 18)
+        return NotPermitted(
+            _("the database refused: this login role may not do that ({table})").format(
+                table=getattr(diag, "table_name", None) or "?"
+            ),
+            _("ask the owner, or connect as a staff member whose role may"),
+        )
+    if sqlstate == "23505" and getattr(diag, "constraint_name", None) == "member_phone_key":
+        # the member holding the phone is in a store this staff member cannot see (row-level
+        # security), so the check before the INSERT did not find them
+        return RuleViolation(
+            _("the phone number is already used by a member of another store; nothing was written"),
+            _("ask a manager of that store, or the owner, to look the member up"),
+        )
+    if "connection" in str(orig).lower():
         where = make_url(url).render_as_string(hide_password=True)
         return DatabaseUnavailable(
             _("cannot reach the database server at {url}").format(url=where),

@@ -266,3 +266,15 @@ def test_the_refusal_in_chinese(shop):
         "错误：clerk1 属于门店 S1，不属于 S2；请店主用 'memberctl staff add' 为其添加该门店，"
         "或使用本人所在门店"
     ]
+
+
+def test_a_clerk_of_one_store_sells_in_it_and_their_daily_close_counts_it(shop):
+    """No --store: the sale is the clerk's store's (it was no store's, and their own daily
+    close showed no sales); their refund without --store finds it."""
+    sold = shop.json(
+        "clerk", "sale", PHONE_1, "--amount", "100", "--pay", "cash", "--order-no", "T1"
+    )
+    assert sold["amount"] == "100.00"
+    daily = shop.json("clerk", "report", "daily")
+    assert (daily["store"], daily["sales"], daily["tendered_total"]) == ("S1", 1, "100.00")
+    assert shop.as_("clerk", "sale", "refund", "T1").exit_code == 0

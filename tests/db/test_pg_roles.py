@@ -24,7 +24,7 @@ from memberctl.domain import db_roles
 from memberctl.domain.permissions import Role
 from memberctl.errors import NotPermitted
 from memberctl.models import AuditEntry, Member, Staff, StaffStore
-from tests.conftest import PG_URL, Run
+from tests.conftest import PG_URL, Run, failure
 
 NEEDS_PG = pytest.mark.skipif(
     not PG_URL, reason="login roles, grants and row-level security are PostgreSQL's"
@@ -316,3 +316,17 @@ def test_apply_is_idempotent_and_refresh_restores_the_grants(
         assert db_roles.refresh(connection) is True
     clerk = Run(as_role(shop.db_url, role))
     assert clerk("member", "show", A).exit_code == 0
+
+
+@NEEDS_PG
+def test_a_phone_held_in_another_store_is_a_rule_not_a_crash(
+    shop: Run, add_staff: AddStaff
+) -> None:
+    """Row-level security hides the S2 member from the S1 clerk, so the duplicate check before
+    the INSERT finds nobody; the unique index refuses it, and that is exit 4 with one line."""
+    clerk = Run(as_role(shop.db_url, add_staff("小李", Role.clerk, ("S1",))))
+    result = clerk("member", "enroll", "--name", "重复", "--phone", B, "--store", "S1")
+    assert failure(result, 4) == (
+        "error: the phone number is already used by a member of another store; nothing was "
+        "written; ask a manager of that store, or the owner, to look the member up"
+    )
