@@ -270,6 +270,14 @@ def list_staff(session: Session, *, now: dt.datetime, jobs: bool = False) -> lis
     return [_record(r, found[r.id or 0], now) for r in rows]
 
 
+def _switch_off(session: Session, row: Staff, at: dt.datetime) -> None:
+    """Every session and token of `row` ends, it is disabled, and so is its login role."""
+    _end_all(session, row, at)
+    row.disabled_at = at
+    session.add(row)
+    db_roles.on_disabled(session.connection(), db_role=row.db_role)
+
+
 def disable(session: Session, *, name: str, operator: str, at: dt.datetime) -> StaffRecord:
     """No more logins, and every session and token ends now; the last enabled owner stays.
     Disabling a disabled staff member changes nothing."""
@@ -277,10 +285,7 @@ def disable(session: Session, *, name: str, operator: str, at: dt.datetime) -> S
     if row.disabled_at is None:
         if row.role == Role.owner.value:
             _keep_an_owner(session, row)
-        _end_all(session, row, at)
-        row.disabled_at = at
-        session.add(row)
-        db_roles.on_disabled(session.connection(), db_role=row.db_role)
+        _switch_off(session, row, at)
         audit.record(
             session=session, operator=operator, action="staff.disable", at=at,
             details={"staff": row.name, "role": row.role},
@@ -369,10 +374,7 @@ def revoke(session: Session, *, name: str, operator: str, at: dt.datetime) -> To
     revoked token changes nothing."""
     row = _job(session, name)
     if row.disabled_at is None:
-        _end_all(session, row, at)
-        row.disabled_at = at
-        session.add(row)
-        db_roles.on_disabled(session.connection(), db_role=row.db_role)
+        _switch_off(session, row, at)
         audit.record(
             session=session, operator=operator, action="staff.token_revoke", at=at,
             details={"staff": row.name},
