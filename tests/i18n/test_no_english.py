@@ -190,6 +190,7 @@ CODE_FORMS = [
     re.compile(p)
     for p in (
         r"M\d{6}",  # member numbers
+        r"mc_[a-z0-9_]*[0-9a-f]{10}",  # a staff member's PostgreSQL login role (db_roles)
         r"A\d+",  # order numbers
         r"[A-Z0-9]{8}",  # coupon codes
         r"memberctl",  # the command a message tells the clerk to type
