@@ -60,10 +60,11 @@ class AppContext:
             engine = make_engine(url)
             try:
                 ensure_schema(engine, unknown_ok=unknown_schema_ok, behind_ok=behind_ok)
+                command = command_path()
                 self._identity = self._who(
-                    engine, may_lack_table=behind_ok or unknown_schema_ok, command=command_path()
+                    engine, may_lack_table=behind_ok or unknown_schema_ok, command=command
                 )
-                self.require(command_path())
+                self.require(command)
             except BaseException:
                 engine.dispose()
                 raise
