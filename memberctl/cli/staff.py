@@ -165,6 +165,43 @@ def disable(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.table) ->
 
 @staff_app.command(
     help=_(
+        "Change the stores a manager or clerk works in: --add S, --remove S (repeat for more). "
+        "With none left they work in every store. Their next command sees the change."
+    )
+)
+def stores(
+    ctx: typer.Context,
+    name: NameArg,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add", help=_("A store they now work in."), autocompletion=_completion.store_codes
+        ),
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remove",
+            help=_("A store they no longer work in."),
+            autocompletion=_completion.store_codes,
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    from memberctl import clock
+    from memberctl.domain import staff
+
+    app = app_context(ctx)
+    with app.write() as session:
+        record = staff.set_stores(
+            session, name=name, add=add or [], remove=remove or [], operator=app.operator,
+            at=clock.now(),
+        )  # fmt: skip
+    emit(record, fmt, COLUMNS)
+
+
+@staff_app.command(
+    help=_(
         "Give a staff member a new password (asked twice, hidden). It lifts a lockout and "
         "ends their sessions: they log in again with it."
     )

@@ -124,6 +124,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "staff add": OWNER,
     "staff list": OWNER,
     "staff disable": OWNER,
+    "staff stores": OWNER,
     "staff password": OWNER,
     "staff token add": OWNER,
     "staff token list": OWNER,
@@ -248,7 +249,10 @@ def require_store(identity: Identity, store: str | None) -> None:
         _("{name} works in {stores}, not in {store}").format(
             name=identity.name, stores=", ".join(identity.stores), store=store
         ),
-        _("ask the owner to add the store with 'memberctl staff add' or use your own store"),
+        _(
+            "ask the owner to add the store with 'memberctl staff stores NAME --add STORE' or "
+            "use your own store"
+        ),
     )
 
 

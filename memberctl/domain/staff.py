@@ -293,6 +293,48 @@ def disable(session: Session, *, name: str, operator: str, at: dt.datetime) -> S
     return _record(row, _stores_of(session, [row.id or 0])[row.id or 0], at)
 
 
+def set_stores(
+    session: Session,
+    *,
+    name: str,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    operator: str,
+    at: dt.datetime,
+) -> StaffRecord:
+    """Add and remove stores a manager or clerk works in (none left: every store). Their
+    next command sees the change: who may see what is read from `staff_store` each time, by
+    memberctl and by PostgreSQL's row policies alike."""
+    row = _get(session, name, lock=True)
+    if row.role in (Role.owner.value, Role.job.value):
+        raise RuleViolation(
+            _("{name} is the owner or a job, who work in every store").format(name=row.name),
+            _("stores are for managers and clerks"),
+        )
+    assert row.id is not None  # noqa: S101  (a stored row)
+    before = set(_stores_of(session, [row.id])[row.id])
+    added = {_store_code(session, s) for s in add}
+    removed = {_store_code(session, s) for s in remove}
+    if both := added & removed:
+        raise UsageProblem(
+            _("{stores} is both added and removed").format(stores=", ".join(sorted(both))),
+            _("give each store once"),
+        )
+    after = (before | added) - removed
+    if after != before:
+        session.execute(
+            _STORE.delete().where(_STORE.c.staff_id == row.id, _STORE.c.store.in_(removed))
+        )
+        for code in sorted(added - before):
+            session.add(StaffStore(staff_id=row.id, store=code))
+        session.flush()
+        audit.record(
+            session=session, operator=operator, action="staff.stores", at=at,
+            details={"staff": row.name, "before": sorted(before), "after": sorted(after)},
+        )  # fmt: skip
+    return _record(row, sorted(after), at)
+
+
 def _keep_an_owner(session: Session, row: Staff) -> None:
     owners = session.execute(
         select(_STAFF.c.id)

@@ -52,6 +52,7 @@ ARGV: dict[str, tuple[str, ...]] = {
     "staff add": ("新员工", "--role", "clerk", "--password-stdin"),
     "staff list": (),
     "staff disable": ("mgr",),
+    "staff stores": ("clerk", "--add", "一店"),
     "staff password": ("mgr", "--password-stdin"),
     "staff token add": ("备份任务", "--role", "job"),
     "staff token list": (),

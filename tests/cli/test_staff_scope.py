@@ -263,8 +263,8 @@ def test_the_refusal_in_chinese(shop):
     )
     assert child.returncode == 6
     assert child.stderr.strip().splitlines() == [
-        "错误：clerk1 属于门店 S1，不属于 S2；请店主用 'memberctl staff add' 为其添加该门店，"
-        "或使用本人所在门店"
+        "错误：clerk1 属于门店 S1，不属于 S2；请店主用 'memberctl staff stores 姓名 --add 门店' "
+        "为其添加该门店，或使用本人所在门店"
     ]
 
 
@@ -278,3 +278,65 @@ def test_a_clerk_of_one_store_sells_in_it_and_their_daily_close_counts_it(shop):
     daily = shop.json("clerk", "report", "daily")
     assert (daily["store"], daily["sales"], daily["tendered_total"]) == ("S1", 1, "100.00")
     assert shop.as_("clerk", "sale", "refund", "T1").exit_code == 0
+
+
+# -- staff stores ------------------------------------------------------------------------------
+
+
+def _stores(shop: Shop, *args: str) -> Any:
+    return shop.as_("owner", "staff", "stores", *args)
+
+
+def test_the_owner_gives_a_clerk_another_store_and_their_next_command_sees_it(shop, session):
+    failure(shop.as_("clerk", "member", "show", "M000003"), 6, OUTSIDE)
+    added = shop.json("owner", "staff", "stores", "clerk1", "--add", "s2")  # codes fold case
+    assert (added["name"], added["stores"]) == ("clerk1", ["S1", "S2"])
+    assert shop.as_("clerk", "member", "show", "M000003").exit_code == 0
+    assert shop.json("owner", "staff", "stores", "clerk1", "--remove", "S1")["stores"] == ["S2"]
+    failure(
+        shop.as_("clerk", "member", "show", "M000002"), 6, "error: clerk1 works in S2, not in S1"
+    )
+    every = shop.json("owner", "staff", "stores", "clerk1", "--remove", "S2")
+    assert every["stores"] == []  # none left: every store
+    assert shop.as_("clerk", "member", "show", "M000002").exit_code == 0
+    changes = [a.details for a in audit.list_entries(session=session, action="staff.stores")]
+    assert changes == [
+        {"staff": "clerk1", "before": ["S2"], "after": []},
+        {"staff": "clerk1", "before": ["S1", "S2"], "after": ["S2"]},
+        {"staff": "clerk1", "before": ["S1"], "after": ["S1", "S2"]},
+    ]
+
+
+def test_stores_no_change_is_not_audited(shop, session):
+    assert shop.json("owner", "staff", "stores", "clerk1", "--add", "S1")["stores"] == ["S1"]
+    assert audit.list_entries(session=session, action="staff.stores") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "line"),
+    [
+        (("boss", "--add", "S1"), 4, "error: boss is the owner or a job, who work in every store; "
+         "stores are for managers and clerks"),
+        (("nightly", "--add", "S1"), 4, "error: nightly is the owner or a job, who work in every "
+         "store; stores are for managers and clerks"),
+        (("clerk1", "--add", "S2", "--remove", "s2"), 2, "error: S2 is both added and removed; "
+         "give each store once"),
+        (("nobody", "--add", "S1"), 3, "error: no staff member 'nobody'; see them with "
+         "'memberctl staff list'"),
+    ],
+)  # fmt: skip
+def test_stores_refusals(shop, args, code, line):
+    failure(_stores(shop, *args), code, line)
+
+
+def test_stores_unknown_store_is_exit_3_and_changes_nothing(shop):
+    result = _stores(shop, "clerk1", "--add", "S9")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: no store 'S9'")
+    listed = {row["name"]: row["stores"] for row in shop.json("owner", "staff", "list")}
+    assert listed["clerk1"] == ["S1"]
+
+
+def test_a_manager_may_not_change_stores(shop):
+    result = shop.as_("manager", "staff", "stores", "clerk1", "--add", "S2")
+    assert result.exit_code == 6

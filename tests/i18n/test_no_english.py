@@ -160,6 +160,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("staff add", ("小王", "--role", "clerk", "--store", "二店", "--password-stdin", "{stdin}")),
     ("staff password", ("小王", "--password-stdin", "{stdin}")),
     ("staff list", ()),
+    ("staff stores", ("小王", "--remove", "二店")),
     ("staff disable", ("小王",)),
     ("staff token add", ("夜间任务",)),
     ("staff token list", ()),
