@@ -185,6 +185,13 @@ def _say(receipt: Receipt) -> None:
                 member_no=receipt.member_no, order=order
             )
         )
+    elif receipt.duplicate and receipt.refunded_at is not None:
+        message(
+            _(
+                "order {order} was already sold to {member_no} and refunded on {date}; "
+                "nothing changed"
+            ).format(order=order, member_no=receipt.member_no, date=receipt.refunded_at.date())
+        )
     elif receipt.duplicate:
         message(
             _("order {order} was already sold to {member_no}; nothing changed").format(

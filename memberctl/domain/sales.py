@@ -109,6 +109,7 @@ class Receipt:
     duplicate: bool
     dry_run: bool
     tier: str = ""  # the tier's code, for the table's "member price (金卡会员 0.95)" row
+    refunded_at: dt.datetime | None = None  # a stored sale (`duplicate`) refunded since
 
 
 # -- input -----------------------------------------------------------------------------------
@@ -550,4 +551,5 @@ def stored_receipt(
         True,
         dry_run,
         member.tier_code,
+        purchase.refunded_at,
     )

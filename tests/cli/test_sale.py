@@ -33,7 +33,7 @@ RECEIPT_KEYS = {
     "member_no", "order_no", "store", "at", "lines", "list_total", "price_factor",
     "tier_discount", "price", "coupon", "coupon_value", "points_used", "points_value",
     "wallet_paid", "tendered", "pay_method", "amount", "earning_on", "points_earned", "points",
-    "balance", "duplicate", "dry_run",
+    "balance", "duplicate", "dry_run", "refunded_at",
 }  # fmt: skip
 
 
@@ -98,7 +98,7 @@ def test_the_worked_example(run, session, tmp_path, gold):
         "points_value": "10.00", "wallet_paid": "50.00", "tendered": "205.00",
         "pay_method": "wechat", "amount": "265.00", "earning_on": "255.00",
         "points_earned": 382, "points": 382, "balance": "50.00", "duplicate": False,
-        "dry_run": False,
+        "dry_run": False, "refunded_at": None,
     }  # fmt: skip
     assert result.stderr == f"{gold}: order T-1, 205.00 by WeChat Pay, 382 points earned\n"
     history = run.json("points", "history", gold)

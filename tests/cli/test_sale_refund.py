@@ -161,3 +161,26 @@ def test_a_sale_in_a_store_is_refunded_by_its_store(run, engine):
     failure(refund(run, "X-1"), 3, "no order 'X-1'")  # the number is the store's
     data = json.loads(refund(run, "X-1", "--store", "main street").stdout)
     assert (data["store"], data["tendered_back"], data["duplicate"]) == ("S01", "10.00", False)
+
+
+def test_selling_a_refunded_order_again_says_it_was_refunded_and_changes_nothing(
+    run, engine, session, tmp_path
+):
+    m = customer(engine, points=1000, wallet="100")
+    issue(run, tmp_path)
+    code = code_of(session, m)
+    first = json.loads(example(run, m, code).stdout)
+    assert first["refunded_at"] is None
+    assert refund(run, "T-1", "--at", "2026-11-27T12:00").exit_code == 0
+    before = snapshot(engine)
+    again = example(run, m, code)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["refunded_at"] == "2026-11-27T12:00:00"
+    assert again.stderr == (
+        f"order T-1 was already sold to {m} and refunded on 2026-11-27; nothing changed\n"
+    )
+    zh = run(
+        "--lang", "zh", "sale", m, "--amount", "300", "--order-no", "T-1", "-f", "json",
+    )  # fmt: skip
+    assert zh.stderr == f"订单 T-1 已售给 {m}，并已于 2026-11-27 退款；未做任何更改\n"
+    assert snapshot(engine) == before
