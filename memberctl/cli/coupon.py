@@ -110,6 +110,7 @@ def redeem(
             operator=app.operator,
             order_no=order,
             amount=spend,
+            staff=app.identity,
         )
     message(
         _("coupon {code} used ({value} off) for {member_no}").format(

@@ -26,8 +26,9 @@ from sqlalchemy import and_, exists, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from memberctl.domain import audit, lifecycle, money
-from memberctl.errors import NotFound, RuleViolation
+from memberctl.domain import audit, lifecycle, money, permissions
+from memberctl.domain.permissions import Identity
+from memberctl.errors import NotFound, NotPermitted, RuleViolation
 from memberctl.i18n import _, current, pgettext
 from memberctl.models import Campaign, CampaignAward, Coupon, Member
 
@@ -282,12 +283,22 @@ def redeem(
     operator: str,
     order_no: str | None = None,
     amount: Decimal | None = None,
+    staff: Identity | None = None,
 ) -> CouponRecord:
     """Use the coupon `code` at `at` (once). The update is conditional on the coupon still being
-    unused, so of two tills redeeming it at once one wins and the other is refused."""
+    unused, so of two tills redeeming it at once one wins and the other is refused. A manager or
+    clerk redeems only coupons of members of their stores (exit 6)."""
     coupon = get(session, code)
     member = session.get(Member, coupon.member_id)
-    assert member is not None  # a foreign key
+    if member is None:  # on PostgreSQL a row policy hides another store's member from staff
+        raise NotPermitted(
+            _("coupon {code} is for a member of a store you do not work in").format(
+                code=coupon.code
+            ),
+            _("it is used in the member's own store"),
+        )
+    if staff is not None:
+        permissions.require_store(staff, member.store)
     check(coupon, member, at, amount)
     use(session, coupon, member, at, order_no, amount)
     audit.record(

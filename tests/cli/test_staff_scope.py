@@ -340,3 +340,33 @@ def test_stores_unknown_store_is_exit_3_and_changes_nothing(shop):
 def test_a_manager_may_not_change_stores(shop):
     result = shop.as_("manager", "staff", "stores", "clerk1", "--add", "S2")
     assert result.exit_code == 6
+
+
+# -- coupons -----------------------------------------------------------------------------------
+
+COUPON_CAMPAIGN = """\
+code = "drop"
+action = "issue_coupon"
+coupon_value = "20.00"
+coupon_valid_days = 30
+weekdays_only = false
+no_holidays = false
+where = "status = active"
+period = "daily"
+"""
+
+
+def test_a_clerk_redeems_coupons_of_their_stores_members_only(shop, tmp_path, session):
+    from sqlmodel import select
+
+    from memberctl.models import Coupon, Member
+
+    path = tmp_path / "drop.toml"
+    path.write_text(COUPON_CAMPAIGN, encoding="utf-8")
+    assert shop.as_("owner", "campaign", "add", str(path)).exit_code == 0
+    assert shop.json("owner", "campaign", "run", "drop")["coupons"] == 3
+    codes = dict(session.exec(select(Member.member_no, Coupon.code).join(Member)).all())
+    failure(shop.as_("clerk", "coupon", "redeem", codes["M000003"]), 6, OUTSIDE)
+    assert shop.json("owner", "coupon", "list", "M000003")[0]["status"] == "unused"
+    assert shop.as_("clerk", "coupon", "redeem", codes["M000002"]).exit_code == 0  # S1
+    assert shop.as_("clerk", "coupon", "redeem", codes["M000001"]).exit_code == 0  # no store

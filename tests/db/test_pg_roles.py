@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from memberctl.domain import db_roles
 from memberctl.domain.permissions import Role
 from memberctl.errors import NotPermitted
-from memberctl.models import AuditEntry, Member, Staff, StaffStore
+from memberctl.models import AuditEntry, Coupon, Member, Staff, StaffStore
 from tests.conftest import PG_URL, Run, failure
 
 NEEDS_PG = pytest.mark.skipif(
@@ -329,4 +329,32 @@ def test_a_phone_held_in_another_store_is_a_rule_not_a_crash(
     assert failure(result, 4) == (
         "error: the phone number is already used by a member of another store; nothing was "
         "written; ask a manager of that store, or the owner, to look the member up"
+    )
+
+
+@NEEDS_PG
+def test_a_clerk_redeeming_another_stores_coupon_is_refused_not_a_crash(
+    shop: Run, engine: Engine, add_staff: AddStaff
+) -> None:
+    """The row policy hides the coupon's member from the clerk's role: exit 6, one line."""
+    with engine.begin() as connection:
+        member_id = connection.execute(
+            select(Member.id).where(Member.phone == "+86" + B)
+        ).scalar_one()
+        connection.execute(
+            insert(Coupon.__table__).values(  # type: ignore[attr-defined]
+                code="S2COUPON",
+                member_id=member_id,
+                value=10,
+                valid_from=dt.date(2000, 1, 1),
+                valid_to=dt.date(2999, 1, 1),
+                created_at=dt.datetime(2026, 1, 1),
+            )  # fmt: skip
+        )
+    clerk = Run(as_role(shop.db_url, add_staff("小周", Role.clerk, ("S1",))))
+    failure(
+        clerk("coupon", "redeem", "S2COUPON"),
+        6,
+        "error: coupon S2COUPON is for a member of a store you do not work in; it is used in the "
+        "member's own store",
     )
