@@ -59,13 +59,51 @@ def help_as_usage_error(ctx: typer.Context) -> NoReturn:
 
 def localize_typer() -> None:
     """Typer's own help words (panel titles, "[default: ...]", the help option's line, "Usage:",
-    the completion options) in the chosen language."""
+    the completion options) in the chosen language; in every language, the type column in plain
+    words."""
+    _plain_types()
     if current() == "en":
         return
     _panel_words()
     _completion_options()
     _usage_prefix()
     _help_option()
+
+
+# Typer 0.29 shows Python's type names (<bool>, <str>, <list[str]>) in the help's type column;
+# a shop owner reads them as noise. Flags and arguments (named by their metavar) show none, the
+# rest click's words. Choices (<table|json|csv>) and explicit metavars (FILE, YYYY-MM-DD) stay.
+_TYPE_WORDS = {
+    "<str>": "TEXT",
+    "<list[str]>": "TEXT",
+    "<int>": "INTEGER",
+    "<int range>": "INTEGER",
+    "<float>": "NUMBER",
+    "<float range>": "NUMBER",
+    "<path>": "PATH",
+}
+
+
+def _plain_types() -> None:
+    from typer.core import TyperArgument, TyperOption
+
+    for cls in (TyperOption, TyperArgument):
+        original = cls.display_type_rich
+        if getattr(original, "_memberctl", False):
+            continue
+
+        def display_type_rich(self: Any, ctx: Any, original: Any = original) -> str | None:
+            shown: str | None = original(self, ctx)
+            if shown is None:
+                return None
+            if getattr(self, "is_flag", False) or isinstance(self, TyperArgument):
+                return None if shown in _TYPE_WORDS or shown == "<bool>" else shown
+            if self.metavar is not None:
+                return shown
+            return _TYPE_WORDS.get(shown, shown)
+
+        display_type_rich._memberctl = True  # type: ignore[attr-defined]
+        cls.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
 def _panel_words() -> None:

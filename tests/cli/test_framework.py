@@ -193,13 +193,13 @@ HELP: dict[str, tuple[list[str], str, str]] = {
     ),
     "help-option": (
         ["member", "list", "--help"],
-        "│ --help -h <bool> Show this message and exit. │",
-        "│ --help -h <bool> 显示此帮助并退出。 │",
+        "│ --help -h Show this message and exit. │",
+        "│ --help -h 显示此帮助并退出。 │",
     ),
     "short-help-option": (
         ["member", "list", "-h"],
-        "│ --help -h <bool> Show this message and exit. │",
-        "│ --help -h <bool> 显示此帮助并退出。 │",
+        "│ --help -h Show this message and exit. │",
+        "│ --help -h 显示此帮助并退出。 │",
     ),
     "options-panel": (["member", "list", "--help"], "╭─ Options ─╮", "╭─ 选项 ─╮"),
     "arguments-panel": (["member", "show", "--help"], "╭─ Arguments ─╮", "╭─ 参数 ─╮"),
@@ -211,18 +211,18 @@ HELP: dict[str, tuple[list[str], str, str]] = {
     ),
     "env-var": (
         ["--help"],
-        "│ --no-input <bool> Never prompt. [env var: MEMBERCTL_NO_INPUT] │",
-        "│ --no-input <bool> 从不询问。 [环境变量：MEMBERCTL_NO_INPUT] │",
+        "│ --no-input Never prompt. [env var: MEMBERCTL_NO_INPUT] │",
+        "│ --no-input 从不询问。 [环境变量：MEMBERCTL_NO_INPUT] │",
     ),
     "install-completion": (
         ["--help"],
-        "│ --install-completion <bool> Install completion for the current shell. │",
-        "│ --install-completion <bool> 为当前 shell 安装命令补全。 │",
+        "│ --install-completion Install completion for the current shell. │",
+        "│ --install-completion 为当前 shell 安装命令补全。 │",
     ),
     "show-completion": (
         ["--help"],
-        "│ --show-completion <bool> Show completion for the current shell, to copy it or │",
-        "│ --show-completion <bool> 显示当前 shell 的补全脚本，便于复制或自定义安装。 │",
+        "│ --show-completion Show completion for the current shell, to copy it or │",
+        "│ --show-completion 显示当前 shell 的补全脚本，便于复制或自定义安装。 │",
     ),
 }
 
@@ -422,3 +422,29 @@ def test_only_this_module_touches_the_private_parts():
 
     assert {path: names for path, names in found.items() if names} == {}
     assert trespasses(FRAMEWORK.read_text(encoding="utf-8"))  # it does, and it is seen
+
+
+def test_no_help_shows_a_python_type_name() -> None:
+    """The help's type column: flags and arguments show none, values click's words (TEXT,
+    INTEGER, PATH), never Typer's <bool>, <str> or <list[str]>."""
+    import typer
+    from typer.main import get_command
+
+    from memberctl.cli import app
+
+    shown: dict[str, set[str]] = {}
+
+    def walk(command: object, path: str) -> None:
+        for name in getattr(command, "list_commands", lambda _: [])(None):
+            walk(command.get_command(None, name), f"{path} {name}".strip())  # type: ignore[attr-defined]
+        for param in command.params:  # type: ignore[attr-defined]
+            text = param.display_type_rich(typer.Context(command))  # type: ignore[arg-type]
+            shown.setdefault(str(text), set()).add(f"{path} {param.name}")
+
+    walk(get_command(app), "")
+    python = {t: sorted(where)[:3] for t, where in shown.items() if "[" in t or t in PYTHON}
+    assert python == {}
+    assert {"TEXT", "INTEGER", "None"} <= set(shown)
+
+
+PYTHON = {"<bool>", "<str>", "<int>", "<float>", "<path>", "<int range>", "<float range>"}
