@@ -41,8 +41,9 @@ def referred(by, by_name, no, name, phone, status, joined, orders, spend):
     }  # fmt: skip
 
 
-A = ("M000001", "张三", "138****8001")
-B = ("M000002", "李四", "138****8002")
+P = "138****800"  # a masked phone of the shop, less its last digit
+A = ("M000001", "张三", P + "1")
+B = ("M000002", "李四", P + "2")
 
 
 def test_all_time_up_to_as_of(run, shop):  # noqa: ARG001
@@ -54,10 +55,10 @@ def test_all_time_up_to_as_of(run, shop):  # noqa: ARG001
             referrer(*B, 1, 0, 1, "60.00", 2, "450.00"),  # G joins the day after
         ],
         "referred": [  # by referrer, most spend first; the refunded 80.00 counts for nothing
-            referred(*A[:2], "M000003", "王五", "138****8003", "active", "2026-03-15", 2, "750.00"),
-            referred(*A[:2], "M000002", "李四", "138****8002", "active", "2025-06-01", 2, "450.00"),
-            referred(*A[:2], "M000005", "钱七", "138****8005", "cancelled", "2026-05-01", 1, "90.00"),
-            referred(*B[:2], "M000004", "赵六", "138****8004", "active", "2026-10-20", 1, "60.00"),
+            referred(*A[:2], "M000003", "王五", P + "3", "active", "2026-03-15", 2, "750.00"),
+            referred(*A[:2], "M000002", "李四", P + "2", "active", "2025-06-01", 2, "450.00"),
+            referred(*A[:2], "M000005", "钱七", P + "5", "cancelled", "2026-05-01", 1, "90.00"),
+            referred(*B[:2], "M000004", "赵六", P + "4", "active", "2026-10-20", 1, "60.00"),
         ],
     }  # fmt: skip
 
@@ -124,8 +125,8 @@ def test_csv_is_the_referrers(run, shop):  # noqa: ARG001
     assert list(csv.reader(io.StringIO(result.stdout))) == [
         ["member_no", "name", "phone", "tier", "status", "referred", "cancelled",
          "referred_purchases", "referred_spend", "own_purchases", "own_spend"],
-        ["M000001", "张三", "138****8001", "basic", "active", "2", "1", "3", "840.00", "0", "0.00"],
-        ["M000002", "李四", "138****8002", "basic", "active", "1", "0", "1", "60.00", "1", "150.00"],
+        ["M000001", "张三", P + "1", "basic", "active", "2", "1", "3", "840.00", "0", "0.00"],
+        ["M000002", "李四", P + "2", "basic", "active", "1", "0", "1", "60.00", "1", "150.00"],
     ]  # fmt: skip
 
 

@@ -73,7 +73,9 @@ class ReferralReport:
     referred: list[ReferredRow]
 
 
-def period(as_of: dt.date, start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, dt.date]:
+def period(
+    as_of: dt.date, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date | None, dt.date]:
     """(start, end): `end` defaults to `as_of`, `start` to no limit (all time)."""
     end = end or as_of
     if start is not None and start > end:
@@ -164,14 +166,25 @@ def _referrers(session: Session, q: _Query) -> list[ReferrerRow]:
         .where(q.scope.members)
         .order_by(spend.desc(), per.c.referred.desc(), col(Member.member_no))
     )
-    return [
-        ReferrerRow(
-            no, name, q.scope.phone(phone), tier, status, int(referred), int(cancelled),
-            int(orders), cents(spent), int(own_orders), cents(own_spent),
-        )  # fmt: skip
-        for no, name, phone, tier, status, referred, cancelled, orders, spent, own_orders, own_spent
-        in fetch(session, query)
-    ]
+    rows = []
+    for no, name, phone, tier, status, *figures in fetch(session, query):
+        referred, cancelled, orders, spent, own_orders, own_spent = figures
+        rows.append(
+            ReferrerRow(
+                no,
+                name,
+                q.scope.phone(phone),
+                tier,
+                status,
+                int(referred),
+                int(cancelled),
+                int(orders),
+                cents(spent),
+                int(own_orders),
+                cents(own_spent),
+            )
+        )
+    return rows
 
 
 def _referred(session: Session, q: _Query, numbers: list[str]) -> list[ReferredRow]:
@@ -199,10 +212,21 @@ def _referred(session: Session, q: _Query, numbers: list[str]) -> list[ReferredR
         .where(*q.joined(), q.scope.members)
     )
     rows = [
-        ReferredRow(ref_no, ref_name, no, name, q.scope.phone(phone), tier, status, joined,
-                    int(orders), cents(spent))  # fmt: skip
-        for ref_no, ref_name, no, name, phone, tier, status, joined, orders, spent
-        in fetch(session, query)
+        ReferredRow(
+            ref_no,
+            ref_name,
+            no,
+            name,
+            q.scope.phone(phone),
+            tier,
+            status,
+            joined,
+            int(orders),
+            cents(spent),
+        )
+        for ref_no, ref_name, no, name, phone, tier, status, joined, orders, spent in fetch(
+            session, query
+        )
     ]
     rank = {no: i for i, no in enumerate(numbers)}
     kept = [row for row in rows if row.referrer_no in rank]
