@@ -205,3 +205,17 @@ def test_an_empty_database(run, tmp_path):
     out = tmp_path / "empty.xlsx"
     assert run("report", "referrals", *DAY, "--out", str(out)).exit_code == 0
     assert openpyxl.load_workbook(out).sheetnames == ["referrals", "referrers", "referred"]
+
+
+@pytest.mark.parametrize("option", ["--from", "--to", "--as-of"])
+def test_the_period_has_the_range_of_every_day_option(run, option):
+    expected = f"Invalid value for '{option}': the day must be from 1900-01-01 to 9899-12-31"
+    failure(run("report", "referrals", option, "0001-01-01"), 2, expected)
+
+
+def test_the_last_day_there_is_works(run, shop):  # noqa: ARG001
+    data = run.json("report", "referrals", "--from", "1900-01-01", "--as-of", "9899-12-31")
+    assert [(r["member_no"], r["referred"]) for r in data["referrers"]] == [
+        ("M000001", 3),
+        ("M000002", 2),
+    ]
