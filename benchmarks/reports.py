@@ -5,9 +5,9 @@
 
 Builds a fresh SQLite file (or reuses `--keep FILE` when it exists) with `--members` members,
 `--purchases` purchases over three years (2% refunded), a points ledger row for every other
-purchase, a wallet row for every third member and a campaign that reached a quarter of the
-members with points and coupons, all with INSERT ... SELECT from recursive CTEs (a few minutes
-on a busy 2-core machine). Then each report is timed twice:
+purchase, a wallet row for every third member, a campaign that reached a quarter of the
+members with points and coupons, and one member in ten referred by another, all with INSERT ...
+SELECT from recursive CTEs (a few minutes on a busy 2-core machine). Each report is timed twice:
 
 - build: the domain function (the SQL and shaping into rows), in this process, median of 3;
 - CLI: `memberctl report NAME -f json` end to end in a fresh process (imports, JSON, stdout).
@@ -41,6 +41,7 @@ from memberctl.domain.reports import (
     growth,
     kpi,
     liability,
+    referrals,
     rfm,
     summary,
     upgrades,
@@ -59,6 +60,7 @@ REPORTS = {
     "kpi": lambda s, sc: kpi.build(session=s, scope=sc),
     "liability": lambda s, sc: liability.build(session=s, scope=sc),
     "campaign": lambda s, sc: campaign.build(session=s, scope=sc, code="bench"),
+    "referrals": lambda s, sc: referrals.build(session=s, scope=sc),
 }
 
 COUNTER = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) "
@@ -95,6 +97,11 @@ WALLET = (
     "INSERT INTO wallet_entry (member_id, kind, amount, operator, at) "
     "SELECT id, 'topup', (id % 500) + 0.5, 'bench', joined_at FROM member WHERE id % 3 = 0"
 )
+# One member in ten was referred, by an earlier member (a few referrers bring many).
+REFERRERS = (
+    "UPDATE member SET referrer_id = ((id * 7919) % (id - 1)) % 2000 + 1"
+    " WHERE id % 10 = 3 AND id > 1"
+)
 CACHES = (
     "UPDATE member SET"
     " points = coalesce((SELECT sum(points) FROM points_entry e WHERE e.member_id = member.id), 0),"
@@ -129,6 +136,7 @@ def build(path: Path, members: int, purchases: int) -> None:
         connection.exec_driver_sql(PURCHASES.format(count=purchases, members=members))
         connection.exec_driver_sql(POINTS)
         connection.exec_driver_sql(WALLET)
+        connection.exec_driver_sql(REFERRERS)
         for statement in CAMPAIGN:
             connection.exec_driver_sql(statement)
         connection.exec_driver_sql(CACHES)

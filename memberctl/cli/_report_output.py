@@ -91,6 +91,8 @@ def _json_chunks(name: str, data: Any) -> Iterator[str]:
     row_type = _row_type(name) if isinstance(data, list) and data else None
     if row_type is not None and isinstance(data[0], row_type):
         yield from _json_lines(row_type, data)
+    elif name == "referrals":
+        yield from _referrals_json(data)
     else:
         yield _json_text(name, data)
 
@@ -201,6 +203,8 @@ def _csv_text(name: str, data: Any) -> str:
         from memberctl.domain.reports import survey
 
         data = survey.rows(data)
+    if name == "referrals":  # the referrers, one row each (who they referred: json, xlsx)
+        data = data.referrers
     if isinstance(data, list):
         keys, rows = _plain_rows(name, data)
     else:
@@ -436,3 +440,49 @@ TABLES: dict[str, Callable[[Any], None]] = {
         for name, columns in LIST_COLUMNS.items()
     },
 }
+
+
+# -- report referrals ------------------------------------------------------------------------
+REFERRER_COLUMNS = [  # tier, status and own purchases: in json, csv and the workbook
+    *MEMBER[:3], _right("referred", _("Referred")), _right("cancelled", _("Since left")),
+    _right("referred_purchases", _("Their purchases")), _right("referred_spend", _("Their spend")),
+    _right("own_spend", _("Own spend")),
+]  # fmt: skip
+
+
+def _referrals(data: Any) -> None:
+    """The referrers; who each one referred is in json, csv --out... and the workbook."""
+    if data.start is None:
+        title = _("referrals up to {end}").format(end=data.end)
+    else:
+        title = _("referrals {start} to {end}").format(start=data.start, end=data.end)
+    emit(data.referrers[:TABLE_ROWS], Format.table, REFERRER_COLUMNS, title=title)
+    if len(data.referrers) > TABLE_ROWS:
+        message(
+            _(
+                "showing {TABLE_ROWS} of {count:,} rows; all of them with --format csv, "
+                "json or xlsx --out FILE"
+            ).format(TABLE_ROWS=TABLE_ROWS, count=len(data.referrers))
+        )
+    if data.referred:
+        message(_("who each one referred: --format json, or xlsx or ods with --out FILE"))
+
+
+TABLES["referrals"] = _referrals
+
+
+def _referrals_json(data: Any) -> Iterator[str]:
+    """`{start, end, referrers: [...], referred: [...]}`, a row per line as in the list reports."""
+    from memberctl.domain.reports import referrals
+
+    head = {"start": data.start, "end": data.end}
+    yield "{\n" + "".join(f"  {_quote(k)}: {json.dumps(plain(v))},\n" for k, v in head.items())
+    lists = [
+        ("referrers", referrals.ReferrerRow, data.referrers),
+        ("referred", referrals.ReferredRow, data.referred),
+    ]
+    for number, (key, row_type, rows) in enumerate(lists, start=1):
+        chunks = list(_json_lines(row_type, rows)) if rows else ["[]\n"]
+        chunks[0] = f"  {_quote(key)}: " + chunks[0]
+        chunks[-1] = chunks[-1].rstrip("\n") + (",\n" if number < len(lists) else "\n}\n")
+        yield from chunks

@@ -263,6 +263,9 @@ def sheet_names() -> dict[str, str]:
         "survey": pgettext("sheet", "survey"),
         "answers": pgettext("sheet", "answers"),
         "daily": pgettext("sheet", "till"),
+        "referrals": pgettext("sheet", "referrals"),
+        "referrers": pgettext("sheet", "referrers"),
+        "referred": pgettext("sheet", "referred members"),
     }
 
 

@@ -496,3 +496,57 @@ def daily(
     _report(
         ctx, "daily", request, lambda s, scope: report.build(session=s, scope=scope, store=store)
     )
+
+
+@report_app.command(
+    help=_(
+        "Who brought whom: per referrer, the members they referred, what those members spent "
+        "and what the referrer spent.\n"
+        "\n"
+        "A referral counts in the period when the referred member joined in it; spend is over "
+        "purchases\n"
+        "not refunded in the period. No --from and --to: all time up to --as-of."
+    )
+)
+def referrals(
+    ctx: typer.Context,
+    start: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--from",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("First day; default the beginning."),
+        ),
+    ] = None,
+    end: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--to",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("Last day; default --as-of."),
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    limit: LimitOpt = None,
+    show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
+    from memberctl.domain.reports import referrals as report
+
+    first = start.date() if start else None
+    last = end.date() if end else None
+    request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    _report(
+        ctx,
+        "referrals",
+        request,
+        lambda s, scope: report.build(session=s, scope=scope, start=first, end=last, limit=limit),
+    )

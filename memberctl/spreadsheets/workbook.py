@@ -338,6 +338,15 @@ def header_labels() -> dict[str, str]:
         "mean": pgettext("column", "mean"),
         "taken_at": pgettext("column", "taken at"),
         "text": pgettext("column", "text"),
+        "referred": pgettext("column", "referred"),
+        "cancelled": pgettext("column", "since cancelled"),
+        "referred_purchases": pgettext("column", "their purchases"),
+        "referred_spend": pgettext("column", "their spend"),
+        "own_purchases": pgettext("column", "own purchases"),
+        "own_spend": pgettext("column", "own spend"),
+        "referrer_no": pgettext("column", "referrer no"),
+        "referrer_name": pgettext("column", "referrer name"),
+        "joined_at": pgettext("column", "joined"),
     }
 
 
@@ -379,3 +388,18 @@ def _chart(ws: Any, spec: Chart, count: int) -> Any:
         chart.legend = None
     chart.width, chart.height = 18, 8
     return chart
+
+
+def _referrals(data: Any) -> list[Sheet]:
+    """The period, the referrers, and who each one referred (referrer -> member)."""
+    from memberctl.domain.reports import referrals
+
+    period = Sheet("referrals", ["key", "value"], [["start", data.start], ["end", data.end]])
+    referrers = _records(data.referrers, referrals.ReferrerRow)
+    referrers.name = "referrers"
+    referred = _records(data.referred, referrals.ReferredRow)
+    referred.name = "referred"
+    return [period, referrers, referred]
+
+
+LAYOUTS["referrals"] = _referrals

@@ -40,6 +40,8 @@ def listed(run, shop, *args):
         ("birthday_month = 11 and store = 旗舰店", "AD"),
         ("points > 0 or balance >= 100", "EA"),
         ("STATUS = Active AND Tier In (Basic, Silver)", "BC"),
+        ("referrals >= 2", "A"),  # A referred B, C and E (cancelled: not counted)
+        ("referrals = 0 and status = active", "BC"),
     ],
 )
 def test_where_filters_in_the_database(run, shop, expr, letters):

@@ -10,13 +10,16 @@ for AS_OF = 2026-11-25.
 | D  | platinum | frozen    | male   | 1960-11-25 | 66  | 旗舰店 | VIP club  | 2020-05-05 |
 | E  | basic    | cancelled | female | 2010-01-15 | 16  | 二店   | -         | 2026-10-26 |
 
-| no | joined_days | spend_12m | visits_12m | inactive_days | points | balance |
-|----|-------------|-----------|------------|---------------|--------|---------|
-| A  | 1050        | 350.60    | 3          | 5             | 1200   | 100.00  |
-| B  | 0           | 0         | 0          | 0             | 0      | 0.00    |
-| C  | 693         | 0         | 0          | 542           | 0      | 0.00    |
-| D  | 2395        | 0.30      | 3          | 0             | 0      | 0.00    |
-| E  | 30          | 0         | 0          | 30            | 500    | 12.50   |
+| no | joined_days | spend_12m | visits_12m | inactive_days | points | balance | referrals |
+|----|-------------|-----------|------------|---------------|--------|---------|-----------|
+| A  | 1050        | 350.60    | 3          | 5             | 1200   | 100.00  | 2         |
+| B  | 0           | 0         | 0          | 0             | 0      | 0.00    | 0         |
+| C  | 693         | 0         | 0          | 542           | 0      | 0.00    | 0         |
+| D  | 2395        | 0.30      | 3          | 0             | 0      | 0.00    | 0         |
+| E  | 30          | 0         | 0          | 30            | 500    | 12.50   | 0         |
+
+A referred B, C and E (E is cancelled, so A's referrals are 2; as of 2026-11-24, before B
+joined, 1).
 
 A's purchases: 100.00 (2026-11-20), 250.50
 (2026-06-01), 0.10 (2025-11-26 00:00, the first moment of the window), 999.00 (2025-11-25 23:00,
@@ -56,8 +59,9 @@ MEMBERS: dict[str, dict[str, object]] = {
         "store": "二店",
         "tags": ["vip", "新客"],
         "joined_at": "2026-11-25T09:00",
+        "referrer": "A",
     },
-    "C": {"joined_at": "2025-01-01T12:00"},
+    "C": {"joined_at": "2025-01-01T12:00", "referrer": "A"},
     "D": {
         "tier": "platinum",
         "gender": "M",
@@ -71,6 +75,7 @@ MEMBERS: dict[str, dict[str, object]] = {
         "birthday": "2010-01-15",
         "store": "二店",
         "joined_at": "2026-10-26T18:30",
+        "referrer": "A",
     },
 }
 STATUS_ACTIONS = {"D": ("freeze",), "E": ("cancel",)}
@@ -93,7 +98,10 @@ CACHES = {"A": (1200, "100.00"), "E": (500, "12.50")}
 def build(engine: Engine) -> dict[str, str]:
     """The shop above; returns {letter: member_no}."""
     numbers = {}
-    for letter, raw in MEMBERS.items():
+    for letter, spec in MEMBERS.items():
+        raw = dict(spec)
+        if "referrer" in raw:  # a letter above: its member number
+            raw["referrer"] = numbers[str(raw["referrer"])]
         record = enroll(engine, name=f"Member {letter}", **raw)
         if letter in STATUS_ACTIONS:
             record = act(engine, record.member_no, *STATUS_ACTIONS[letter])

@@ -95,6 +95,12 @@ CASES = {
     "balance = 12.5": "E",
     "balance >= 100": "A",
     "balance < 12.50": "BCD",
+    # members referred, joined by AS_OF, not cancelled (A referred B, C and cancelled E)
+    "referrals = 2": "A",
+    "referrals >= 1": "A",
+    "referrals = 0": "BCDE",
+    "referrals in (1, 3)": "",
+    "referrals < 2": "BCDE",
     # combinations: not > and > or
     "tag = vip and not tier = gold": "B",
     "tier = basic or tag = vip and age > 30": "ACE",
@@ -141,6 +147,8 @@ def test_not_is_the_exact_complement(session, shop):
         (dt.date(2026, 11, 26), "visits_12m = 3", "AD"),
         (dt.date(2026, 11, 26), "inactive_days = 0", "A"),
         (dt.date(2025, 12, 1), "spend_12m = 999.10 and visits_12m = 2", "A"),
+        (dt.date(2026, 11, 24), "referrals = 1", "A"),  # B joins on 2026-11-25
+        (dt.date(2024, 12, 31), "referrals = 0", "ABCDE"),  # C joins on 2025-01-01
         (dt.date(2020, 1, 1), "joined_days < 0", "ABCDE"),
     ],
 )

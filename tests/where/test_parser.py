@@ -14,7 +14,7 @@ from memberctl.domain.where.parser import Compare, render
 
 FIELD_LIST = (
     "tier, status, tag, store, gender, age, birthday_month, joined_days, inactive_days, "
-    "spend_12m, visits_12m, points, balance"
+    "spend_12m, visits_12m, points, balance, referrals"
 )
 
 

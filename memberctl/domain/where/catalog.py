@@ -63,6 +63,7 @@ FIELDS: dict[str, Field] = {
         Field("visits_12m", Kind.integer, "purchases in the 12 months up to --as-of"),
         Field("points", Kind.integer, "points balance"),
         Field("balance", Kind.money, "stored-value balance"),
+        Field("referrals", Kind.integer, "members referred who joined by --as-of, not cancelled"),
     )
 }
 FIELD_NAMES = ", ".join(FIELDS)

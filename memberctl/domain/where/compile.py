@@ -10,6 +10,9 @@ false, never NULL), so `not` is always the exact complement. Dates are worked ou
   (up to `as_of`; members who never bought count from joining).
 - `spend_12m` / `visits_12m` sum / count the purchases not refunded with `at` in
   (as_of - 12 months, as_of], day by day.
+- `referrals` counts the members whose referrer is this member, who had joined by the end of
+  `as_of` and are not cancelled now (a referred member who left, or was forgotten, no longer
+  counts); one lookup per member on the partial index on `member.referrer_id`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, select
 
+from memberctl.domain.lifecycle import CANCELLED
 from memberctl.domain.tiers import TierNames
 from memberctl.domain.where.lexer import ExpressionError
 from memberctl.domain.where.parser import And, Compare, Node, Not, Or
@@ -40,6 +44,7 @@ from memberctl.i18n import _
 from memberctl.models import Member, MemberTag, Purchase, Tier
 
 Clause = ColumnElement[bool]
+_MEMBER = Member.__table__  # type: ignore[attr-defined]
 _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -96,6 +101,7 @@ class _Compiler:
             "visits_12m": lambda n: _ordered(self.visits_12m(), n),
             "points": lambda n: _ordered(col(Member.points), n),
             "balance": lambda n: _ordered(col(Member.balance), n),
+            "referrals": lambda n: _ordered(self.referrals(), n),
         }
         return handlers[name](node)
 
@@ -146,6 +152,15 @@ class _Compiler:
 
     def visits_12m(self) -> ColumnElement[Any]:
         query = select(func.count(col(Purchase.id))).where(*self._purchases())
+        return query.correlate(Member).scalar_subquery()
+
+    def referrals(self) -> ColumnElement[Any]:
+        referred = _MEMBER.alias("referred")
+        query = select(func.count()).where(
+            referred.c.referrer_id == col(Member.id),
+            referred.c.status != CANCELLED,
+            referred.c.joined_at < self.day_after,
+        )
         return query.correlate(Member).scalar_subquery()
 
     def last_seen(self) -> ColumnElement[Any]:
