@@ -379,3 +379,22 @@ def _chart(ws: Any, spec: Chart, count: int) -> Any:
         chart.legend = None
     chart.width, chart.height = 18, 8
     return chart
+
+
+def _stores(data: Any) -> list[Sheet]:
+    """`report stores`: a row per store (no store labelled) with a bar chart of revenue per
+    store, then the total and the period on a key/value sheet."""
+    from memberctl.domain.reports import by_store
+
+    sheet = _records(data.stores, by_store.StoreRow)
+    sheet.name = "stores"
+    for row in sheet.rows:
+        row[0] = row[0] if row[0] is not None else pgettext("stores", "(no store)")
+    revenue = sheet.headers.index("revenue") + 1
+    sheet.charts.append(Chart("bar", _("Revenue by store"), revenue, _("revenue")))
+    total = Sheet("total", ["key", "value"], [["start", data.start], ["end", data.end]])
+    total.rows += [[k, v] for k, v in _as_dict(data.total).items() if k not in ("store", "name")]
+    return [sheet, total]
+
+
+LAYOUTS["stores"] = _stores
