@@ -338,6 +338,17 @@ def header_labels() -> dict[str, str]:
         "mean": pgettext("column", "mean"),
         "taken_at": pgettext("column", "taken at"),
         "text": pgettext("column", "text"),
+        # report stores
+        "store": pgettext("column", "store"),
+        "revenue": pgettext("column", "revenue"),
+        "buyers": pgettext("column", "buyers"),
+        "average_order": pgettext("column", "average order"),
+        "repeat_buyers": pgettext("column", "repeat buyers"),
+        "repurchase_rate": pgettext("column", "repurchase rate"),
+        "visitors": pgettext("column", "visitors"),
+        "visitor_share": pgettext("column", "visitor share"),
+        "new_home_members": pgettext("column", "new members (home store)"),
+        "home_members": pgettext("column", "members (home store)"),
     }
 
 

@@ -274,8 +274,13 @@ def test_a_store_code_that_is_not_registered_still_has_its_row(run, engine):
     with engine.begin() as connection:
         connection.execute(
             insert(Purchase.__table__).values(  # type: ignore[attr-defined]
-                member_id=1, order_no="W1", store="west", amount=Decimal("9.90"),
-                at=dt.datetime(2026, 11, 20, 10), points_earned=0, operator="script",
+                member_id=1,
+                order_no="W1",
+                store="west",
+                amount=Decimal("9.90"),
+                at=dt.datetime(2026, 11, 20, 10),
+                points_earned=0,
+                operator="script",
                 created_at=dt.datetime(2026, 11, 20, 10),
             )  # fmt: skip
         )
