@@ -4,7 +4,8 @@
                                  [--plans]
 
 Builds a fresh SQLite file (or reuses `--keep FILE` when it exists) with `--members` members,
-`--purchases` purchases over three years (2% refunded), a points ledger row for every other
+`--purchases` purchases over three years (2% refunded; made in 20 stores, a fifth of them
+outside the buyer's home store, one in a hundred in no store), a points ledger row for every other
 purchase, a wallet row for every third member and a campaign that reached a quarter of the
 members with points and coupons, all with INSERT ... SELECT from recursive CTEs (a few minutes
 on a busy 2-core machine). Then each report is timed twice:
@@ -36,6 +37,7 @@ from memberctl.db.session import transaction
 from memberctl.domain import reports
 from memberctl.domain.reports import (
     birthdays,
+    by_store,
     campaign,
     churn,
     growth,
@@ -59,6 +61,7 @@ REPORTS = {
     "kpi": lambda s, sc: kpi.build(session=s, scope=sc),
     "liability": lambda s, sc: liability.build(session=s, scope=sc),
     "campaign": lambda s, sc: campaign.build(session=s, scope=sc, code="bench"),
+    "stores": lambda s, sc: by_store.build(session=s, scope=sc),
 }
 
 COUNTER = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) "
@@ -82,7 +85,11 @@ PURCHASES = (
     + COUNTER
     + ", p(n, member_id, at) AS (SELECT n, (n * 7919) % {members} + 1,"
     " datetime('2023-11-26', '+' || ((n * 2654435761) % 94608000) || ' seconds') FROM c) "
-    "SELECT member_id, 'B' || n, '', ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
+    # the buyer's home store (member n's is store-(n % 20)), the next one for every fifth
+    # purchase (visitors), no store for one in a hundred
+    "SELECT member_id, 'B' || n, CASE WHEN n % 100 = 1 THEN '' ELSE 'store-' ||"
+    " ((member_id + CASE WHEN n % 5 = 0 THEN 1 ELSE 0 END) % 20) END,"
+    " ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
     " CASE WHEN n % 50 = 0 THEN datetime(at, '+1 day') || '.000000' END, 'bench',"
     " at || '.000000' FROM p"
 )
@@ -90,6 +97,10 @@ POINTS = (
     "INSERT INTO points_entry (member_id, kind, points, operator, at, purchase_id) "
     "SELECT member_id, 'earn', CAST(amount AS INTEGER), 'bench', at, id FROM purchase"
     " WHERE id % 2 = 0 AND refunded_at IS NULL"
+)
+STORES = (
+    "INSERT INTO store (code, name, created_at)"
+    " SELECT DISTINCT store, store, '2022-01-01 00:00:00.000000' FROM member"
 )
 WALLET = (
     "INSERT INTO wallet_entry (member_id, kind, amount, operator, at) "
@@ -128,6 +139,7 @@ def build(path: Path, members: int, purchases: int) -> None:
         connection.exec_driver_sql(MEMBERS.format(count=members))
         connection.exec_driver_sql(PURCHASES.format(count=purchases, members=members))
         connection.exec_driver_sql(POINTS)
+        connection.exec_driver_sql(STORES)
         connection.exec_driver_sql(WALLET)
         for statement in CAMPAIGN:
             connection.exec_driver_sql(statement)
