@@ -4,8 +4,8 @@
                                  [--plans]
 
 Builds a fresh SQLite file (or reuses `--keep FILE` when it exists) with `--members` members,
-`--purchases` purchases over three years (2% refunded; made in 20 stores, a fifth of them
-outside the buyer's home store, one in a hundred in no store), a points ledger row for every other
+`--purchases` purchases over three years (2% refunded; made in 20 stores, a seventh of them
+outside the buyer's home store, one in 101 in no store), a points ledger row for every other
 purchase, a wallet row for every third member and a campaign that reached a quarter of the
 members with points and coupons, all with INSERT ... SELECT from recursive CTEs (a few minutes
 on a busy 2-core machine). Then each report is timed twice:
@@ -85,10 +85,10 @@ PURCHASES = (
     + COUNTER
     + ", p(n, member_id, at) AS (SELECT n, (n * 7919) % {members} + 1,"
     " datetime('2023-11-26', '+' || ((n * 2654435761) % 94608000) || ' seconds') FROM c) "
-    # the buyer's home store (member n's is store-(n % 20)), the next one for every fifth
-    # purchase (visitors), no store for one in a hundred
-    "SELECT member_id, 'B' || n, CASE WHEN n % 100 = 1 THEN '' ELSE 'store-' ||"
-    " ((member_id + CASE WHEN n % 5 = 0 THEN 1 ELSE 0 END) % 20) END,"
+    # the buyer's home store (member n's is store-(n % 20)), the next one for every seventh
+    # purchase (visitors), no store for one in 101
+    "SELECT member_id, 'B' || n, CASE WHEN n % 101 = 0 THEN '' ELSE 'store-' ||"
+    " ((member_id + CASE WHEN n % 7 = 0 THEN 1 ELSE 0 END) % 20) END,"
     " ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
     " CASE WHEN n % 50 = 0 THEN datetime(at, '+1 day') || '.000000' END, 'bench',"
     " at || '.000000' FROM p"
