@@ -8,6 +8,11 @@ Builds a fresh SQLite file (or reuses `--keep FILE` when it exists) with `--memb
 purchase, a wallet row for every third member, a campaign that reached a quarter of the
 members with points and coupons, and one member in ten referred by another, all with INSERT ...
 SELECT from recursive CTEs (a few minutes on a busy 2-core machine). Each report is timed twice:
+`--purchases` purchases over three years (2% refunded; made in 20 stores, a seventh of them
+outside the buyer's home store, one in 101 in no store), a points ledger row for every other
+purchase, a wallet row for every third member and a campaign that reached a quarter of the
+members with points and coupons, all with INSERT ... SELECT from recursive CTEs (a few minutes
+on a busy 2-core machine). Then each report is timed twice:
 
 - build: the domain function (the SQL and shaping into rows), in this process, median of 3;
 - CLI: `memberctl report NAME -f json` end to end in a fresh process (imports, JSON, stdout).
@@ -36,6 +41,7 @@ from memberctl.db.session import transaction
 from memberctl.domain import reports
 from memberctl.domain.reports import (
     birthdays,
+    by_store,
     campaign,
     churn,
     growth,
@@ -61,6 +67,7 @@ REPORTS = {
     "liability": lambda s, sc: liability.build(session=s, scope=sc),
     "campaign": lambda s, sc: campaign.build(session=s, scope=sc, code="bench"),
     "referrals": lambda s, sc: referrals.build(session=s, scope=sc),
+    "stores": lambda s, sc: by_store.build(session=s, scope=sc),
 }
 
 COUNTER = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) "
@@ -84,7 +91,11 @@ PURCHASES = (
     + COUNTER
     + ", p(n, member_id, at) AS (SELECT n, (n * 7919) % {members} + 1,"
     " datetime('2023-11-26', '+' || ((n * 2654435761) % 94608000) || ' seconds') FROM c) "
-    "SELECT member_id, 'B' || n, '', ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
+    # the buyer's home store (member n's is store-(n % 20)), the next one for every seventh
+    # purchase (visitors), no store for one in 101
+    "SELECT member_id, 'B' || n, CASE WHEN n % 101 = 0 THEN '' ELSE 'store-' ||"
+    " ((member_id + CASE WHEN n % 7 = 0 THEN 1 ELSE 0 END) % 20) END,"
+    " ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
     " CASE WHEN n % 50 = 0 THEN datetime(at, '+1 day') || '.000000' END, 'bench',"
     " at || '.000000' FROM p"
 )
@@ -92,6 +103,10 @@ POINTS = (
     "INSERT INTO points_entry (member_id, kind, points, operator, at, purchase_id) "
     "SELECT member_id, 'earn', CAST(amount AS INTEGER), 'bench', at, id FROM purchase"
     " WHERE id % 2 = 0 AND refunded_at IS NULL"
+)
+STORES = (
+    "INSERT INTO store (code, name, created_at)"
+    " SELECT DISTINCT store, store, '2022-01-01 00:00:00.000000' FROM member"
 )
 WALLET = (
     "INSERT INTO wallet_entry (member_id, kind, amount, operator, at) "
@@ -135,6 +150,7 @@ def build(path: Path, members: int, purchases: int) -> None:
         connection.exec_driver_sql(MEMBERS.format(count=members))
         connection.exec_driver_sql(PURCHASES.format(count=purchases, members=members))
         connection.exec_driver_sql(POINTS)
+        connection.exec_driver_sql(STORES)
         connection.exec_driver_sql(WALLET)
         connection.exec_driver_sql(REFERRERS)
         for statement in CAMPAIGN:

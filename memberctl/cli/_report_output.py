@@ -205,6 +205,8 @@ def _csv_text(name: str, data: Any) -> str:
         data = survey.rows(data)
     if name == "referrals":  # the referrers, one row each (who they referred: json, xlsx)
         data = data.referrers
+    if name == "stores":  # a row per store, then the total
+        data = _stores_rows(data)
     if isinstance(data, list):
         keys, rows = _plain_rows(name, data)
     else:
@@ -486,3 +488,47 @@ def _referrals_json(data: Any) -> Iterator[str]:
         chunks[0] = f"  {_quote(key)}: " + chunks[0]
         chunks[-1] = chunks[-1].rstrip("\n") + (",\n" if number < len(lists) else "\n}\n")
         yield from chunks
+
+
+# -- report stores ---------------------------------------------------------------------------
+def _stores_rows(data: Any) -> list[dict[str, Any]]:
+    """The CSV of `report stores`: `row` says which row it is (store, no_store or total), then
+    the period and the figures."""
+    period = {"start": data.start, "end": data.end}
+    return [
+        {"row": "no_store" if row.store is None else "store", **period, **dataclasses.asdict(row)}
+        for row in data.stores
+    ] + [{"row": "total", **period, **dataclasses.asdict(data.total)}]
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _stores(data: Any) -> None:
+    """One line per store, the total last; sales where made, members by home store (the title
+    says so)."""
+    shown = [
+        {**dataclasses.asdict(row), "store": row.store or pgettext("stores", "(no store)")}
+        for row in data.stores
+    ]
+    shown.append({**dataclasses.asdict(data.total), "store": pgettext("stores", "Total")})
+    columns = [
+        Column("store", pgettext("stores", "Store"), no_wrap=True),
+        Column("name", pgettext("stores", "Name"), drop=1),
+        _right("revenue", pgettext("stores", "Revenue")),
+        _right("purchases", pgettext("stores", "Purchases")),
+        _right("buyers", pgettext("stores", "Buyers")),
+        _right("average_order", pgettext("stores", "Avg order")),
+        Column("repurchase_rate", pgettext("stores", "Repeat"), show=_percent, justify="right"),
+        Column("visitor_share", pgettext("stores", "Visitors"), show=_percent, justify="right"),
+        _right("new_home_members", pgettext("stores", "New members")),
+        _right("home_members", pgettext("stores", "Members")),
+    ]
+    title = _(
+        "{start} to {end}: sales in the store where made, members in their home store"
+    ).format(start=data.start, end=data.end)
+    emit(shown, Format.table, columns, title=title)
+
+
+TABLES["stores"] = _stores

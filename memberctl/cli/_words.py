@@ -190,6 +190,14 @@ def workbook_keys() -> dict[str, str]:
         "responses": pgettext("key", "responses"),
         "respondents": pgettext("key", "respondents"),
         **daily_keys(),
+        # report stores: its total
+        "buyers": pgettext("key", "buyers"),
+        "average_order": pgettext("key", "average order"),
+        "repeat_buyers": pgettext("key", "repeat buyers"),
+        "visitors": pgettext("key", "visitors"),
+        "visitor_share": pgettext("key", "visitor share"),
+        "new_home_members": pgettext("key", "new members (home store)"),
+        "home_members": pgettext("key", "members (home store)"),
     }
 
 
@@ -266,6 +274,8 @@ def sheet_names() -> dict[str, str]:
         "referrals": pgettext("sheet", "referrals"),
         "referrers": pgettext("sheet", "referrers"),
         "referred": pgettext("sheet", "referred members"),
+        "stores": pgettext("sheet", "stores"),
+        "total": pgettext("sheet", "total"),
     }
 
 

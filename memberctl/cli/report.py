@@ -550,3 +550,69 @@ def referrals(
         request,
         lambda s, scope: report.build(session=s, scope=scope, start=first, end=last, limit=limit),
     )
+
+
+@report_app.command(
+    help=_(
+        "Sales by store and the members each store holds, over a period (default: the 30 days "
+        "up to --to).\n"
+        "\n"
+        "Revenue, purchases, buyers, average order, repurchase rate and visitors count in the "
+        "store where\n"
+        "the purchase was made; new members and members in their home store. See "
+        "docs/reports.md."
+    )
+)
+def stores(
+    ctx: typer.Context,
+    start: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--from",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("First day; default 29 days before --to."),
+        ),
+    ] = None,
+    end: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--to",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            callback=day_in_range,
+            help=_("Last day; default --as-of."),
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Only this store's row (code or name)."),
+            autocompletion=_completion.store_codes,
+        ),
+    ] = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
+    from memberctl.domain.reports import by_store as report
+
+    first = start.date() if start else None
+    last = end.date() if end else None
+    _report(
+        ctx,
+        "stores",
+        Request(fmt, out, as_of),  # --where, --segment, --store: the report's own (by store)
+        lambda s, scope: report.build(
+            session=s,
+            scope=scope,
+            start=first,
+            end=last,
+            store=store,
+            where=where,
+            segment=segment,
+        ),  # fmt: skip
+    )

@@ -102,6 +102,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "report campaign": REPORTS,
     "report survey": REPORTS,
     "report referrals": REPORTS,
+    "report stores": REPORTS,
     # the shop's rules, its data in bulk, the database
     "import members": OWNER,
     "import purchases": OWNER,

@@ -347,6 +347,17 @@ def header_labels() -> dict[str, str]:
         "referrer_no": pgettext("column", "referrer no"),
         "referrer_name": pgettext("column", "referrer name"),
         "joined_at": pgettext("column", "joined"),
+        # report stores
+        "store": pgettext("column", "store"),
+        "revenue": pgettext("column", "revenue"),
+        "buyers": pgettext("column", "buyers"),
+        "average_order": pgettext("column", "average order"),
+        "repeat_buyers": pgettext("column", "repeat buyers"),
+        "repurchase_rate": pgettext("column", "repurchase rate"),
+        "visitors": pgettext("column", "visitors"),
+        "visitor_share": pgettext("column", "visitor share"),
+        "new_home_members": pgettext("column", "new members (home store)"),
+        "home_members": pgettext("column", "members (home store)"),
     }
 
 
@@ -403,3 +414,22 @@ def _referrals(data: Any) -> list[Sheet]:
 
 
 LAYOUTS["referrals"] = _referrals
+
+
+def _stores(data: Any) -> list[Sheet]:
+    """`report stores`: a row per store (no store labelled) with a bar chart of revenue per
+    store, then the total and the period on a key/value sheet."""
+    from memberctl.domain.reports import by_store
+
+    sheet = _records(data.stores, by_store.StoreRow)
+    sheet.name = "stores"
+    for row in sheet.rows:
+        row[0] = row[0] if row[0] is not None else pgettext("stores", "(no store)")
+    revenue = sheet.headers.index("revenue") + 1
+    sheet.charts.append(Chart("bar", _("Revenue by store"), revenue, _("revenue")))
+    total = Sheet("total", ["key", "value"], [["start", data.start], ["end", data.end]])
+    total.rows += [[k, v] for k, v in _as_dict(data.total).items() if k not in ("store", "name")]
+    return [sheet, total]
+
+
+LAYOUTS["stores"] = _stores

@@ -9,6 +9,8 @@ pybabel extract -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 -o /tmp/m.pot member
 
 from __future__ import annotations
 
+import collections
+import itertools
 import os
 import re
 from pathlib import Path
@@ -65,6 +67,23 @@ def test_every_message_is_in_the_chinese_catalog_and_translated():
         elif placeholders(text) != placeholders(msgid):
             problems.append(f"{where}: placeholders differ: {msgid!r} -> {text!r}")
     assert problems == [], "\n".join(problems)
+
+
+def test_no_message_is_defined_twice_in_the_catalog():
+    """Entries are appended by hand and merged by git; babel keeps the last of two definitions
+    of a message without a word (msgfmt -c refuses the file)."""
+    keys: list[tuple[str | None, str]] = []
+    context: str | None = None
+    lines = PO.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("msgctxt "):
+            context = line[len("msgctxt ") :]
+        elif line.startswith("msgid "):
+            text = [line[len("msgid ") :]]
+            text += itertools.takewhile(lambda more: more.startswith('"'), lines[number + 1 :])
+            keys.append((context, "".join(text)))
+            context = None
+    assert [key for key, count in collections.Counter(keys).items() if count > 1] == []
 
 
 def test_the_catalog_is_not_fuzzy_and_has_a_plural_rule():

@@ -35,6 +35,7 @@ XLSX_REPORTS = {
     "campaign": ("wake-up-coupon", *AS_OF), "survey": ("satisfaction",),
     "daily": ("--date", "2026-11-20"),
     "referrals": AS_OF,
+    "stores": ("--from", "2026-09-01", "--to", "2026-11-25"),
 }  # fmt: skip
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
@@ -129,6 +130,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report survey", ("satisfaction",)),
     ("report daily", ("--date", "2026-11-20")),
     ("report referrals", AS_OF),
+    ("report stores", ("--from", "2026-09-01", "--to", "2026-11-25")),
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
