@@ -153,8 +153,8 @@ def _change_words() -> dict[str, str]:
     return {
         "upgrade": _("upgrade"),
         "downgrade": _("downgrade"),
-        "grace": _("downgrade after grace"),
-        "kept": _("kept (below)"),
+        "grace": _("grace period"),
+        "kept": _("kept"),
         "stay": _("stays"),
     }
 
@@ -169,8 +169,8 @@ def _simulate_columns(names: dict[str, str]) -> list[Column]:
     words = _change_words()
     return [
         Column("from_tier", _("From"), show=tier),
-        Column("to_tier", _("Qualifies for"), show=tier),
-        Column("action", _("Change"), show=lambda a: words.get(a, a)),
+        Column("to_tier", _("To"), show=tier),
+        Column("action", _("Change"), show=lambda a: words.get(a, a), no_wrap=True),
         Column("members", _("Members"), justify="right"),
         Column("spend_12m", _("12-month spend"), justify="right", drop=1),
         Column("points_now", _("Points now"), justify="right"),
@@ -242,8 +242,9 @@ def simulate(
 def _simulate_summary(result: Simulation) -> None:
     message(
         _(
-            "{evaluated} active members: {upgrades} upgrades and {downgrades} downgrades at "
-            "once, {grace} downgrades after the grace period, {kept} kept below their tier"
+            "active members: {evaluated}; upgrades now: {upgrades}, downgrades now: "
+            "{downgrades}, downgrades after the grace period: {grace}, kept below their tier "
+            "(set by hand or imported): {kept}"
         ).format(
             evaluated=result.evaluated,
             upgrades=result.upgrades,

@@ -250,7 +250,7 @@ def test_empty_database(run, tmp_path):
     table = run("tier", "simulate", tiershop.write_tiers(tmp_path), *AS_OF)
     assert table.exit_code == 0
     assert table.stderr.splitlines()[0] == (
-        "0 active members: 0 upgrades and 0 downgrades at once, 0 downgrades after the grace "
-        "period, 0 kept below their tier"
+        "active members: 0; upgrades now: 0, downgrades now: 0, downgrades after the grace "
+        "period: 0, kept below their tier (set by hand or imported): 0"
     )
     assert "(none)" in table.stderr
