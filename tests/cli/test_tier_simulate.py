@@ -254,3 +254,36 @@ def test_empty_database(run, tmp_path):
         "period: 0, kept below their tier (set by hand or imported): 0"
     )
     assert "(none)" in table.stderr
+
+
+def test_a_manager_of_one_store_sees_its_members_and_a_clerk_none(run, engine, tmp_path):
+    """A manager may simulate (it writes nothing); their figures keep to their stores' members
+    and those of no store, as reports do. A clerk may not (exit 6)."""
+    from tests.cli.test_staff_scope import _staff
+    from tests.factories import add_store, enroll
+    from tests.ledgers import buy
+
+    for store in ("S1", "S2", None):
+        if store:
+            add_store(engine, store)
+        member_no = enroll(engine, **({"store": store} if store else {})).member_no
+        buy(engine, member_no, "900.00", at=tiershop.DT(2026, 10, 15, 10))
+    tokens = {role: _staff(engine, role, role, ("S1",)) for role in ("manager", "clerk")}
+    path = tiershop.write_tiers(tmp_path)
+
+    def as_(role, *more):
+        return run(
+            "tier",
+            "simulate",
+            path,
+            *AS_OF,
+            *more,
+            env={"MEMBERCTL_TOKEN": tokens[role], "MEMBERCTL_OPERATOR": None},
+        )
+
+    result = as_("manager", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["evaluated"], data["upgrades"], data["stores"]) == (2, 2, ["S1"])
+    assert "members of S1 only" in as_("manager").stderr
+    failure(as_("clerk"), 6, "'memberctl tier simulate' needs a manager or the owner")
