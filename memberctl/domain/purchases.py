@@ -458,12 +458,17 @@ def earned_sql(rules: policy.Policy, per_unit: Any, multiplier: Any) -> Any:
     """The points a `Purchase` of a `Member` (both in the query) earns at `per_unit` and
     `multiplier`, each given in hundredths (a SQL expression or an int): `points_for` in SQL,
     the birthday month's multiplier included."""
+    return (sql_hundredths(Purchase.amount) * per_unit * multiplier * bonus_sql(rules)) // SCALE
+
+
+def bonus_sql(rules: policy.Policy) -> Any:
+    """The birthday multiplier of a `Purchase` of a `Member`, in hundredths: the shop's in the
+    member's birthday month, else 100."""
     birthday = and_(
         col(Member.birthday).is_not(None),
         extract("month", col(Member.birthday)) == extract("month", col(Purchase.at)),
     )
-    bonus = case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
-    return (sql_hundredths(Purchase.amount) * per_unit * multiplier * bonus) // SCALE
+    return case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
 
 
 def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:

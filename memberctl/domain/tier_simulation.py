@@ -136,24 +136,23 @@ def _staff_stores(staff: permissions.Identity | None) -> list[str] | None:
 
 def _points_query(session: Session, as_of: dt.date, after: list[TierRecord]) -> Subquery:
     """Per active member with purchases in the window: the points they earn now (their tier,
-    stored rates), then under each tier of `after` (`t0`, `t1`, ... in its order)."""
+    stored rates), then under each tier of `after` (`t0`, `t1`, ... in its order).
+
+    `purchases.earned_sql` factored: each purchase's amount times its birthday multiplier, and
+    the rate times the multiplier of its member's tier now, all in hundredths, are worked out
+    once (a MATERIALIZED CTE, else SQLite works them out again for every sum: 2x slower); a
+    tier's points are then that product times the tier's rate and multiplier, rounded down."""
     rules = policy.load(session)
     start, end = evaluation.window(as_of)
-    now = purchases.earned_sql(
-        rules,
-        purchases.sql_hundredths(func.coalesce(col(Tier.points_per_unit), rules.per_unit)),
-        purchases.sql_hundredths(col(Tier.multiplier)),
-    )
-    under: list[Any] = [
-        func.sum(
-            purchases.earned_sql(
-                rules, purchases.hundredths(t.earn_rate), purchases.hundredths(t.multiplier)
-            )
-        ).label(f"t{i}")
-        for i, t in enumerate(after)
-    ]
-    return (
-        core_select(col(Purchase.member_id), func.sum(now).label("now"), *under)
+    rate = purchases.sql_hundredths(func.coalesce(col(Tier.points_per_unit), rules.per_unit))
+    per_purchase = (
+        core_select(
+            col(Purchase.member_id).label("member_id"),
+            (purchases.sql_hundredths(col(Purchase.amount)) * purchases.bonus_sql(rules)).label(
+                "paid"
+            ),
+            (rate * purchases.sql_hundredths(col(Tier.multiplier))).label("rate"),
+        )
         .join(Member, col(Member.id) == Purchase.member_id)
         .join(Tier, col(Tier.code) == Member.tier_code)
         .where(
@@ -162,6 +161,24 @@ def _points_query(session: Session, as_of: dt.date, after: list[TierRecord]) -> 
             col(Purchase.refunded_at).is_(None),
             col(Member.status) == lifecycle.ACTIVE,
         )
-        .group_by(col(Purchase.member_id))
+        .cte("pace_purchase")
+        .prefix_with("MATERIALIZED")
+    )
+    paid = per_purchase.c.paid
+    under: list[Any] = [
+        func.sum(
+            paid
+            * (purchases.hundredths(t.earn_rate) * purchases.hundredths(t.multiplier))
+            // purchases.SCALE
+        ).label(f"t{i}")
+        for i, t in enumerate(after)
+    ]
+    return (
+        core_select(
+            per_purchase.c.member_id,
+            func.sum(paid * per_purchase.c.rate // purchases.SCALE).label("now"),
+            *under,
+        )
+        .group_by(per_purchase.c.member_id)
         .subquery("pace")
     )
