@@ -14,6 +14,7 @@ from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, pgettext
 
 if TYPE_CHECKING:
+    from memberctl.domain.tier_simulation import Simulation
     from memberctl.domain.tiers import TierRecord
 
 tier_app = typer.Typer(no_args_is_help=True, help=_("List and load membership tiers."))
@@ -146,3 +147,124 @@ def evaluate(
             ).format(count=len(result.kept), until=min(k.kept_until for k in result.kept))
         )
     emit(result if fmt == Format.json else result.changes, fmt, EVALUATE_COLUMNS)
+
+
+def _change_words() -> dict[str, str]:
+    return {
+        "upgrade": _("upgrade"),
+        "downgrade": _("downgrade"),
+        "grace": _("grace period"),
+        "kept": _("kept"),
+        "stay": _("stays"),
+    }
+
+
+def _simulate_columns(names: dict[str, str]) -> list[Column]:
+    """The moves' table: tiers by name in Chinese (the file's names, new tiers too)."""
+    from memberctl.i18n import current
+
+    def tier(code: str) -> str:
+        return code if current() == "en" else names.get(code, code)
+
+    words = _change_words()
+    return [
+        Column("from_tier", _("From"), show=tier),
+        Column("to_tier", _("To"), show=tier),
+        Column("action", _("Change"), show=lambda a: words.get(a, a), no_wrap=True),
+        Column("members", _("Members"), justify="right"),
+        Column("spend_12m", _("12-month spend"), justify="right", drop=1),
+        Column("points_now", _("Points now"), justify="right"),
+        Column("points_after", _("Points after"), justify="right"),
+        Column("points_settled", _("Points settled"), justify="right"),
+    ]
+
+
+def _simulate_format(fmt: Format | None, out: Path | None) -> Format:
+    """--format, else --out's suffix (.json, .csv), else a table; a table is not written."""
+    from memberctl.errors import UsageProblem
+
+    if fmt is None and out is not None:
+        suffix = out.suffix.lower().lstrip(".")
+        if suffix not in ("json", "csv"):
+            raise UsageProblem(
+                _("cannot tell the format of --out '{name}'").format(name=out.name),
+                _("give --format json or csv, or a file name with that suffix"),
+            )
+        fmt = Format(suffix)
+    if fmt == Format.table and out is not None:
+        raise UsageProblem(
+            _("a table is for the terminal"), _("with --out give --format json or csv")
+        )
+    return fmt or Format.table
+
+
+@tier_app.command(
+    help=_(
+        "What loading a tier file would do, writing nothing: the members who would move "
+        "from which tier to which (as tier load then tier evaluate on --as-of), and the "
+        "points a year the last 12 months of purchases earn now and under the file."
+    )
+)
+def simulate(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE.toml", help=_("Tier definitions."))],
+    as_of: AsOfOpt = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help=_("table (default), json or csv.")),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help=_("Write json or csv to FILE.")),
+    ] = None,
+) -> None:
+    from memberctl import clock
+    from memberctl.cli import _report_output
+    from memberctl.domain import tier_simulation
+
+    shown = _simulate_format(fmt, out)
+    app = app_context(ctx)
+    day = clock.today(as_of.date() if as_of else None)
+    with app.read() as session:
+        result = tier_simulation.simulate(session=session, path=file, as_of=day, staff=app.identity)
+    _simulate_summary(result)
+    if shown == Format.table:
+        names = {t.code: t.name for t in result.tiers}
+        title = _("Moves under {name} as of {date} (nothing written)").format(
+            name=file.name, date=day
+        )
+        emit(result.moves, shown, _simulate_columns(names), title=title)
+    else:
+        data = result if shown == Format.json else result.moves
+        _report_output.deliver("tier-simulate", data, shown.value, out)
+
+
+def _simulate_summary(result: Simulation) -> None:
+    message(
+        _(
+            "active members: {evaluated}; upgrades now: {upgrades}, downgrades now: "
+            "{downgrades}, downgrades after the grace period: {grace}, kept below their tier "
+            "(set by hand or imported): {kept}"
+        ).format(
+            evaluated=result.evaluated,
+            upgrades=result.upgrades,
+            downgrades=result.downgrades,
+            grace=result.in_grace,
+            kept=result.kept,
+        )
+    )
+    points = result.points
+    message(
+        _(
+            "points a year at the current pace: {now:,} now, {after:,} after loading "
+            "({change:+,}), {settled:,} once every member is in the tier their spend "
+            "qualifies for"
+        ).format(
+            now=points.now,
+            after=points.after,
+            change=points.after - points.now,
+            settled=points.settled,
+        )
+    )
+    if result.stores is not None:
+        message(_("members of {stores} only").format(stores=", ".join(result.stores)))

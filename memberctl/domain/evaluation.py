@@ -11,17 +11,19 @@ evaluation only upgrades them, with no grace period and no downgrade, because th
 earned the tier elsewhere is not here. Only active members are evaluated. Every change is a
 lifecycle tier change with reason 'evaluation' and an audit entry.
 
-One aggregate query computes every member's spend; the decisions are made over its rows.
+One aggregate query computes every member's spend; the decisions are made over its rows
+(`decide`, under any set of tiers: `tier simulate` runs it under the tiers a file would leave).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import ColumnElement, Subquery, bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -98,20 +100,65 @@ def spend_12m_query(as_of: dt.date) -> Any:
     )
 
 
-def _qualified(tiers: list[Tier], spend: Decimal) -> Tier:
+# What evaluation does with a member (Decision.action)
+UPGRADE, DOWNGRADE, GRACE, KEPT, STAY = "upgrade", "downgrade", "grace", "kept", "stay"
+
+
+class TierRule(Protocol):
+    """What evaluation reads of a tier: a stored `Tier`, or a `TierRecord` of `tier simulate`."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def rank(self) -> int: ...
+    @property
+    def threshold(self) -> Decimal: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What evaluation makes of one active member: `action` is upgrade or downgrade (to
+    `target`, now), grace (below the tier, `target` after the grace period), kept (below a
+    kept tier) or stay. `extra` holds the columns a caller added to the query."""
+
+    member_id: int
+    member_no: str
+    tier: str
+    target: str  # the tier the spend qualifies for
+    action: str
+    spend: Decimal
+    since: dt.date | None  # member.below_tier_since as stored
+    kept_until: dt.date | None
+    extra: tuple[Any, ...] = ()
+
+    @property
+    def after(self) -> str:
+        """The member's tier once the changes are applied."""
+        return self.target if self.action in (UPGRADE, DOWNGRADE) else self.tier
+
+
+def _qualified(tiers: Sequence[TierRule], spend: Decimal) -> TierRule:
     reached = [t for t in tiers if t.threshold <= spend]
     return reached[-1] if reached else tiers[0]
 
 
-def evaluate(
-    *, session: Session, as_of: dt.date, apply: bool, operator: str, at: dt.datetime
-) -> Evaluation:
-    """The tier changes `as_of` calls for; written only when `apply` is true."""
-    tiers = list(session.exec(select(Tier).order_by(col(Tier.rank))))
+def decide(
+    *,
+    session: Session,
+    tiers: Sequence[TierRule],
+    as_of: dt.date,
+    members: ColumnElement[bool] | None = None,
+    extra: Subquery | None = None,
+) -> Iterator[Decision]:
+    """One `Decision` per active member (within `members`), by member id, under `tiers` (in rank
+    order): one aggregate query of spend, the rules applied to its rows. `extra`, a subquery
+    with a `member_id` column, is outer-joined to it and its other columns handed back in
+    `Decision.extra` (None where it has no row for the member)."""
     rank = {t.code: t.rank for t in tiers}
     grace = dt.timedelta(days=policy.load(session).grace_days)
     spend = spend_12m_query(as_of)
-    rows = session.execute(
+    more = [c for c in extra.c if c.name != "member_id"] if extra is not None else []
+    query = (
         core_select(
             col(Member.id),
             col(Member.member_no),
@@ -119,38 +166,64 @@ def evaluate(
             col(Member.below_tier_since),
             col(Member.tier_kept_until),
             func.coalesce(spend.c.spend, 0),
+            *more,
         )
         .outerjoin(spend, spend.c.member_id == Member.id)
         .where(col(Member.status) == lifecycle.ACTIVE)
         .order_by(col(Member.id))
-    ).all()
-    result = Evaluation(as_of, apply, evaluated=len(rows))
-    marks: dict[int, dt.date | None] = {}
-    moves: dict[int, TierChange] = {}
-    for member_id, member_no, tier_code, since, kept_until, amount in rows:
+    )
+    if extra is not None:
+        query = query.outerjoin(extra, extra.c.member_id == Member.id)
+    if members is not None:
+        query = query.where(members)
+    for member_id, member_no, tier_code, since, kept_until, amount, *more in session.execute(
+        query
+    ).all():
         spent = money_of(amount)
         target = _qualified(tiers, spent).code
         if rank[target] < rank[tier_code] and kept_until is not None and as_of <= kept_until:
-            result.kept.append(KeptRecord(member_no, tier_code, target, spent, kept_until))
-            if since is not None:  # no grace period while the tier is kept
-                marks[member_id] = None
-            continue
-        if rank[target] > rank[tier_code]:
-            moves[member_id] = TierChange(member_no, "upgrade", tier_code, target, spent)
+            action = KEPT
+        elif rank[target] > rank[tier_code]:
+            action = UPGRADE
         elif rank[target] < rank[tier_code] and since is not None and as_of - since >= grace:
-            moves[member_id] = TierChange(member_no, "downgrade", tier_code, target, spent, since)
+            action = DOWNGRADE
         elif rank[target] < rank[tier_code]:
-            start = since or as_of
+            action = GRACE
+        else:
+            action = STAY
+        yield Decision(
+            member_id, member_no, tier_code, target, action, spent, since, kept_until, tuple(more)
+        )
+
+
+def evaluate(
+    *, session: Session, as_of: dt.date, apply: bool, operator: str, at: dt.datetime
+) -> Evaluation:
+    """The tier changes `as_of` calls for; written only when `apply` is true."""
+    tiers = list(session.exec(select(Tier).order_by(col(Tier.rank))))
+    grace = dt.timedelta(days=policy.load(session).grace_days)
+    result = Evaluation(as_of, apply)
+    marks: dict[int, dt.date | None] = {}
+    moves: dict[int, TierChange] = {}
+    for d in decide(session=session, tiers=tiers, as_of=as_of):
+        result.evaluated += 1
+        if d.action in (UPGRADE, DOWNGRADE):
+            since = d.since if d.action == DOWNGRADE else None
+            moves[d.member_id] = TierChange(d.member_no, d.action, d.tier, d.target, d.spend, since)
+        elif d.action == KEPT and d.kept_until is not None:
+            result.kept.append(KeptRecord(d.member_no, d.tier, d.target, d.spend, d.kept_until))
+        elif d.action == GRACE:
+            start = d.since or as_of
             result.in_grace.append(
-                GraceRecord(member_no, tier_code, target, spent, start, start + grace)
+                GraceRecord(d.member_no, d.tier, d.target, d.spend, start, start + grace)
             )
-            if since is None:
-                marks[member_id] = as_of
-            continue
-        if since is not None:  # changed tier, or back at the threshold: the mark goes
-            marks[member_id] = None
+        if d.action == GRACE:
+            if d.since is None:  # the grace period starts
+                marks[d.member_id] = as_of
+        elif d.since is not None:  # kept, changed tier, or back at the threshold: the mark goes
+            marks[d.member_id] = None
     result.changes = list(moves.values())
-    result.upgrades = sum(c.action == "upgrade" for c in result.changes)
+    result.upgrades = sum(c.action == UPGRADE for c in result.changes)
     result.downgrades = len(result.changes) - result.upgrades
     if apply:
         _apply(session, moves, marks, operator, at)

@@ -131,6 +131,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "staff token add": OWNER,
     "staff token list": OWNER,
     "staff token revoke": OWNER,
+    # issue 19: a what-if of a tier file; it writes nothing and shows counts and points per
+    # tier, no member, so a manager plans tiers with the owner, who alone loads them
+    "tier simulate": MANAGER,
 }
 
 # Options of a command that are a bigger power than the command itself: (command, option) ->

@@ -449,24 +449,36 @@ def _refund_result(
 # -- the bulk path (spreadsheet imports) -------------------------------------------------------
 
 
-def _in_hundredths(expr: Any) -> Any:
+def sql_hundredths(expr: Any) -> Any:
+    """`hundredths` in SQL: a numeric expression as whole hundredths (BIGINT)."""
     return cast(func.round(expr * 100), BigInteger)
+
+
+def earned_sql(rules: policy.Policy, per_unit: Any, multiplier: Any) -> Any:
+    """The points a `Purchase` of a `Member` (both in the query) earns at `per_unit` and
+    `multiplier`, each given in hundredths (a SQL expression or an int): `points_for` in SQL,
+    the birthday month's multiplier included."""
+    return (sql_hundredths(Purchase.amount) * per_unit * multiplier * bonus_sql(rules)) // SCALE
+
+
+def bonus_sql(rules: policy.Policy) -> Any:
+    """The birthday multiplier of a `Purchase` of a `Member`, in hundredths: the shop's in the
+    member's birthday month, else 100."""
+    birthday = and_(
+        col(Member.birthday).is_not(None),
+        extract("month", col(Member.birthday)) == extract("month", col(Purchase.at)),
+    )
+    return case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
 
 
 def _earn_select(run_id: int, rules: policy.Policy, expiry: Any) -> Any:
     """One row per purchase of the run that has not earned yet, with its points (SQL twin of
     `points_for`)."""
-    birthday = and_(
-        col(Member.birthday).is_not(None),
-        extract("month", col(Member.birthday)) == extract("month", col(Purchase.at)),
+    earned = earned_sql(
+        rules,
+        sql_hundredths(func.coalesce(col(Tier.points_per_unit), rules.per_unit)),
+        sql_hundredths(Tier.multiplier),
     )
-    bonus = case((birthday, hundredths(rules.birthday_multiplier)), else_=100)
-    earned = (
-        _in_hundredths(Purchase.amount)
-        * _in_hundredths(func.coalesce(col(Tier.points_per_unit), rules.per_unit))
-        * _in_hundredths(Tier.multiplier)
-        * bonus
-    ) // SCALE
     already = exists().where(
         col(PointsEntry.purchase_id) == Purchase.id, col(PointsEntry.kind) == "earn"
     )

@@ -48,6 +48,13 @@ _NUMBERS = {
     "threshold": ("0", Decimal("0"), Decimal("999999999.99")),
 }
 PER_UNIT_LIMITS = (Decimal("0"), policy.MAX_PER_UNIT)
+# A new tier's columns a file may leave out: the Tier model's defaults
+_NEW_TIER = {
+    "points_per_unit": None,
+    "multiplier": Decimal("1.00"),
+    "discount": Decimal("1.00"),
+    "threshold": Decimal("0.00"),
+}
 
 
 @dataclass(frozen=True)
@@ -266,14 +273,7 @@ def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> lis
     A tier already stored keeps the keys its table leaves out; a new one needs code, name and
     rank. The tiers there will be afterwards (stored and loaded) are checked together: every
     rank its own, and thresholds rising strictly with rank."""
-    rows = _read_tier_file(path)
-    existing = {t.code: t for t in session.exec(select(Tier))}
-    problems = Problems()
-    parsed = [_parse_tier(i, row, existing, problems) for i, row in enumerate(rows, start=1)]
-    _check_codes_distinct(parsed, problems)
-    _check_resulting_set(existing, parsed, problems)
-    _check_spellings_distinct(existing, parsed, problems)
-    problems.check(path.name, _("see templates/tiers.toml"))
+    existing, parsed = _checked(session, path)
     for values in parsed:
         tier = existing.get(values["code"]) or Tier(code=values["code"], name="", rank=0)
         for key, value in values.items():
@@ -288,6 +288,44 @@ def load(*, session: Session, path: Path, operator: str, at: dt.datetime) -> lis
         details={"file": path.name, "codes": [v["code"] for v in parsed]},
     )
     return list_tiers(session=session)
+
+
+def preview(*, session: Session, path: Path) -> list[TierRecord]:
+    """The tiers there would be after `load` of `path`, in rank order, with nothing written:
+    the same checks, so the same errors (`tier simulate`)."""
+    existing, parsed = _checked(session, path)
+    fields = ("code", "name", "rank", "points_per_unit", "multiplier", "discount", "threshold")
+    merged = {code: {f: getattr(t, f) for f in fields} for code, t in existing.items()}
+    for values in parsed:
+        merged.setdefault(values["code"], dict(_NEW_TIER)).update(values)
+    shop_rate = policy.shop_per_unit(session)
+    records = [
+        TierRecord(
+            v["rank"],
+            v["code"],
+            v["name"],
+            v["multiplier"],
+            v["discount"],
+            v["threshold"],
+            v["points_per_unit"],
+            v["points_per_unit"] if v["points_per_unit"] is not None else shop_rate,
+        )
+        for v in merged.values()
+    ]
+    return sorted(records, key=lambda r: r.rank)
+
+
+def _checked(session: Session, path: Path) -> tuple[dict[str, Tier], list[dict[str, Any]]]:
+    """The stored tiers by code, and the file's tables parsed; every problem at once (exit 5)."""
+    rows = _read_tier_file(path)
+    existing = {t.code: t for t in session.exec(select(Tier))}
+    problems = Problems()
+    parsed = [_parse_tier(i, row, existing, problems) for i, row in enumerate(rows, start=1)]
+    _check_codes_distinct(parsed, problems)
+    _check_resulting_set(existing, parsed, problems)
+    _check_spellings_distinct(existing, parsed, problems)
+    problems.check(path.name, _("see templates/tiers.toml"))
+    return existing, parsed
 
 
 def _read_tier_file(path: Path) -> list[Any]:

@@ -141,6 +141,7 @@ ARGV: dict[str, tuple[str, ...]] = {
     "store add": ("二店",),
     "store list": (),
     "store rename": ("一店", "一号店"),
+    "tier simulate": (f"{T}/tiers.toml", *AS_OF),
 }  # fmt: skip
 
 # The shop every test starts from, built through the CLI before any staff exists.

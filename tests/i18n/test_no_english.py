@@ -100,6 +100,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
                      "-a", "liked=1,3", "-a", "recommend=9", "-a", "comments=很好")),
     ("tier load", (f"{T}/tiers.toml",)),
     ("tier evaluate", AS_OF),
+    ("tier simulate", (f"{T}/tiers.toml", *AS_OF)),
     ("member show", ("M000001",)),
     ("member search", ("张",)),
     ("member list", ()),
