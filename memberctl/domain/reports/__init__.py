@@ -32,7 +32,7 @@ from memberctl.models import Member, Purchase
 
 NAMES = (
     "summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability", "campaign",
-    "survey", "daily",
+    "survey", "daily", "products",
 )  # fmt: skip
 ACTIVE_DAYS = 90
 
@@ -132,6 +132,7 @@ _ROWS = {
     "upgrades": "UpgradeRow",
     "birthdays": "BirthdayRow",
     "survey": "SurveyRow",  # its CSV: the report flattened, one row per answer
+    "products": "SellerRow",  # its CSV: the best sellers
 }
 
 
