@@ -190,6 +190,14 @@ def workbook_keys() -> dict[str, str]:
         "responses": pgettext("key", "responses"),
         "respondents": pgettext("key", "respondents"),
         **daily_keys(),
+        "buyers": pgettext("key", "buyers"),
+        "baskets": pgettext("key", "baskets"),
+        "min_baskets": pgettext("key", "least baskets of a pair"),
+        "segment": pgettext("key", "segment"),
+        "where": pgettext("key", "filter"),
+        "member_revenue": pgettext("key", "their revenue"),
+        "member_purchases": pgettext("key", "their purchases"),
+        "member_buyers": pgettext("key", "their buyers"),
     }
 
 
@@ -263,6 +271,10 @@ def sheet_names() -> dict[str, str]:
         "survey": pgettext("sheet", "survey"),
         "answers": pgettext("sheet", "answers"),
         "daily": pgettext("sheet", "till"),
+        "products": pgettext("sheet", "products"),
+        "sellers": pgettext("sheet", "best sellers"),
+        "member": pgettext("sheet", "against the shop"),
+        "pairs": pgettext("sheet", "bought together"),
     }
 
 
