@@ -34,6 +34,7 @@ XLSX_REPORTS = {
     "kpi": ("--from", "2026-09-01", "--to", "2026-11-25"),
     "campaign": ("wake-up-coupon", *AS_OF), "survey": ("satisfaction",),
     "daily": ("--date", "2026-11-20"),
+    "products": ("--from", "2026-09-01", "--to", "2026-11-25", "--member", "M000001"),
 }  # fmt: skip
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
@@ -127,6 +128,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report campaign", ("wake-up-coupon", *AS_OF)),
     ("report survey", ("satisfaction",)),
     ("report daily", ("--date", "2026-11-20")),
+    ("report products", ("--from", "2026-09-01", "--to", "2026-11-25", "--member", "M000001")),
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
