@@ -48,9 +48,10 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal_column, union_all
+from sqlalchemy import ColumnElement, Float, and_, cast, func, literal_column, null, true, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -163,7 +164,7 @@ def _items(by: str, conditions: list[ColumnElement[bool]], join_member: bool) ->
         lines = lines.join(Member, col(Member.id) == col(Purchase.member_id))
     lines = lines.where(*conditions)
     if by == "item":
-        return lines.subquery("items")
+        return lines.cte("items")
     has_lines = (
         core_select(col(SaleLine.id))
         .join(Sale, col(Sale.id) == col(SaleLine.sale_id))
@@ -182,67 +183,83 @@ def _items(by: str, conditions: list[ColumnElement[bool]], join_member: bool) ->
     if join_member:
         others = others.join(Member, col(Member.id) == col(Purchase.member_id))
     others = others.where(*conditions, ~has_lines)
-    return union_all(lines, others).subquery("items")
+    return union_all(lines, others).cte("items")
 
 
-def _totals(session: Session, items: Any) -> tuple[Decimal, int, int]:
-    """Revenue, buyers and purchases of `items` in all."""
-    revenue, buyers, purchases = fetch(
-        session,
-        core_select(
-            func.round(func.sum(items.c.revenue), 2),
-            func.count(items.c.member_id.distinct()),
-            func.count(items.c.purchase_id.distinct()),
-        ),
-    ).one()
-    return cents(revenue), int(buyers), int(purchases)
+@dataclass(frozen=True)
+class _Figures:
+    """One category's (item's) sums, or (name None, whole True) the period's in all."""
+
+    name: str | None
+    category: str | None
+    revenue: Decimal
+    buyers: int
+    purchases: int
 
 
-def _grouped(items: Any) -> Any:
-    return (
-        core_select(
-            items.c.name,
-            func.max(items.c.category).label("category"),
-            func.round(func.sum(items.c.revenue), 2).label("revenue"),
-            func.count(items.c.member_id.distinct()).label("buyers"),
-            func.count(items.c.purchase_id.distinct()).label("purchases"),
-        )
-        .group_by(items.c.name)
-        .subquery("grouped")
+def _figures(session: Session, items: Any) -> tuple[_Figures, list[_Figures]]:
+    """The sums per category (item) and in all, in one statement: `items` is a CTE read twice,
+    which the database materialises once."""
+    per_name = core_select(
+        items.c.name,
+        func.max(items.c.category),
+        func.round(func.sum(items.c.revenue), 2),
+        func.count(items.c.member_id.distinct()),
+        func.count(items.c.purchase_id.distinct()),
+        literal_column("0").label("whole"),
+    ).group_by(items.c.name)
+    whole = core_select(
+        null(),
+        null(),
+        func.round(func.sum(items.c.revenue), 2),
+        func.count(items.c.member_id.distinct()),
+        func.count(items.c.purchase_id.distinct()),
+        literal_column("1"),
     )
+    rows, total = [], None
+    for name, category, revenue, buyers, purchases, is_whole in fetch(
+        session, union_all(per_name, whole)
+    ):
+        figures = _Figures(name, category, cents(revenue), int(buyers), int(purchases))
+        if is_whole:
+            total = figures
+        else:
+            rows.append(figures)
+    assert total is not None  # an aggregate without GROUP BY is one row
+    return total, rows
 
 
-def _sellers(
-    session: Session, items: Any, by: str, totals: tuple[Decimal, int, int]
-) -> list[SellerRow]:
-    grouped = _grouped(items)
-    unnamed = case((grouped.c.name.is_(None), 1), else_=0)
-    by_revenue = (grouped.c.revenue.desc(), grouped.c.buyers.desc(), grouped.c.name)
-    by_buyers = (grouped.c.buyers.desc(), grouped.c.revenue.desc(), grouped.c.name)
-    rank = func.row_number().over(partition_by=unnamed, order_by=by_revenue)
-    buyers_rank = func.row_number().over(partition_by=unnamed, order_by=by_buyers)
-    query = core_select(
-        grouped.c.name, grouped.c.category, grouped.c.revenue, grouped.c.buyers,
-        grouped.c.purchases, rank.label("rank"), buyers_rank.label("buyers_rank"),
-    ).order_by(unnamed, *by_revenue)  # fmt: skip
-    revenue, buyers, _purchases = totals
-    rows = []
-    for name, category, spent, bought, purchases, place, buyers_place in fetch(session, query):
-        amount = cents(spent)
-        rows.append(
+def _ordered(rows: list[_Figures], *, buyers_first: bool = False) -> list[_Figures]:
+    """Named rows by revenue (ties: more buyers, then the name), or by buyers first; the row
+    without a name last."""
+
+    named = [row for row in rows if row.name is not None]
+    if buyers_first:
+        named.sort(key=lambda row: (-row.buyers, -row.revenue, row.name or ""))
+    else:
+        named.sort(key=lambda row: (-row.revenue, -row.buyers, row.name or ""))
+    return named + [row for row in rows if row.name is None]
+
+
+def _sellers(rows: list[_Figures], by: str, total: _Figures) -> list[SellerRow]:
+    places = {row.name: place for place, row in enumerate(_ordered(rows, buyers_first=True), 1)}
+    sellers = []
+    for place, row in enumerate(_ordered(rows), start=1):
+        named = row.name is not None
+        sellers.append(
             SellerRow(
-                rank=int(place) if name is not None else None,
-                category=category,
-                item=name if by == "item" else None,
-                revenue=amount,
-                revenue_share=ratio(amount, revenue),
-                buyers=int(bought),
-                buyer_share=ratio(bought, buyers),
-                buyers_rank=int(buyers_place) if name is not None else None,
-                purchases=int(purchases),
+                rank=place if named else None,
+                category=row.category,
+                item=row.name if by == "item" else None,
+                revenue=row.revenue,
+                revenue_share=ratio(row.revenue, total.revenue),
+                buyers=row.buyers,
+                buyer_share=ratio(row.buyers, total.buyers),
+                buyers_rank=places[row.name] if named else None,
+                purchases=row.purchases,
             )
         )
-    return rows
+    return sellers
 
 
 def _name(row: SellerRow | GroupRow) -> str | None:
@@ -262,36 +279,30 @@ def _index(share: Decimal, shop: Decimal) -> float | None:
 
 
 def _group_rows(
-    session: Session, items: Any, by: str, shop: dict[str | None, Decimal], shop_total: Decimal
-) -> tuple[list[GroupRow], tuple[Decimal, int, int]]:
-    grouped = _grouped(items)
-    unnamed = case((grouped.c.name.is_(None), 1), else_=0)
-    query = core_select(
-        grouped.c.name, grouped.c.category, grouped.c.revenue, grouped.c.purchases
-    ).order_by(unnamed, grouped.c.revenue.desc(), grouped.c.buyers.desc(), grouped.c.name)
-    totals = _totals(session, items)
-    total = totals[0]
-    rows = []
-    for name, category, spent, purchases in fetch(session, query):
-        amount = cents(spent)
-        share = amount / total if total else Decimal(0)
-        in_shop = shop.get(name, Decimal(0)) / shop_total if shop_total else Decimal(0)
-        rows.append(
+    rows: list[_Figures], by: str, total: Decimal, shop: dict[str | None, Decimal], whole: Decimal
+) -> list[GroupRow]:
+    """The group's rows against `shop` (revenue by name) of `whole` (the shop's revenue)."""
+    result = []
+    for row in _ordered(rows):
+        in_shop = shop.get(row.name, Decimal(0))
+        share = row.revenue / total if total else Decimal(0)
+        result.append(
             GroupRow(
-                category=category,
-                item=name if by == "item" else None,
-                revenue=amount,
-                share=ratio(amount, total),
-                shop_share=ratio(shop.get(name, Decimal(0)), shop_total),
-                index=_index(share, in_shop),
-                purchases=int(purchases),
+                category=row.category,
+                item=row.name if by == "item" else None,
+                revenue=row.revenue,
+                share=ratio(row.revenue, total),
+                shop_share=ratio(in_shop, whole),
+                index=_index(share, in_shop / whole if whole else Decimal(0)),
+                purchases=row.purchases,
             )
         )
-    return rows, totals
+    return result
 
 
 def _pairs(session: Session, items: Any, min_baskets: int, top: int) -> tuple[int, list[PairRow]]:
-    """The number of baskets holding a category (item), and the top pairs by lift."""
+    """The number of baskets holding a category (item), and the top pairs by lift, in one
+    statement: a self-join of the basket items (a CTE the database materialises once)."""
     keys = (items.c.sale_id, items.c.member_id, items.c.day)
     basket_item = (
         core_select(*keys, items.c.name).where(items.c.name.is_not(None)).distinct()
@@ -314,20 +325,30 @@ def _pairs(session: Session, items: Any, min_baskets: int, top: int) -> tuple[in
     ).subquery("pair_count")
     one, other = single.alias("ca"), single.alias("cb")
     lift = cast(both.c.n, Float) / (one.c.n * other.c.n)
-    query = (
-        core_select(both.c.a, both.c.b, both.c.n, one.c.n, other.c.n)
+    best = (
+        core_select(both.c.a, both.c.b, both.c.n, one.c.n.label("na"), other.c.n.label("nb"))
         .join(one, one.c.name == both.c.a)
         .join(other, other.c.name == both.c.b)
         .order_by(lift.desc(), both.c.n.desc(), both.c.a, both.c.b)
         .limit(top)
+    ).subquery("best")
+    baskets = (
+        core_select(func.count().label("baskets"))
+        .select_from(
+            core_select(basket_item.c.sale_id, basket_item.c.member_id, basket_item.c.day)
+            .distinct()
+            .subquery("basket")
+        )
+        .subquery("basket_total")
     )
-    baskets_query = core_select(func.count()).select_from(
-        core_select(basket_item.c.sale_id, basket_item.c.member_id, basket_item.c.day)
-        .distinct()
-        .subquery("basket")
+    query = core_select(baskets.c.baskets, best.c.a, best.c.b, best.c.n, best.c.na, best.c.nb)
+    rows = fetch(session, query.select_from(baskets.outerjoin(best, true()))).all()
+    count = int(rows[0][0])
+    pairs = [_pair(row[1:], count) for row in rows if row[1] is not None]
+    pairs.sort(
+        key=lambda p: (-Fraction(p.baskets, p.a_baskets * p.b_baskets), -p.baskets, p.a, p.b)
     )
-    baskets = int(fetch(session, baskets_query).scalar_one())
-    return baskets, [_pair(row, baskets) for row in fetch(session, query)]
+    return count, pairs
 
 
 def _pair(row: Any, baskets: int) -> PairRow:
@@ -375,8 +396,7 @@ def _group(
     session: Session,
     base: _Where,
     by: str,
-    sellers: list[SellerRow],
-    shop_total: Decimal,
+    shop: tuple[_Figures, list[_Figures]],
     who: tuple[Member | None, str | None, str | None],
     as_of: dt.date,
 ) -> Group | None:
@@ -388,10 +408,13 @@ def _group(
     if condition is None:
         return None
     items = _items(by, [*base.conditions, condition], join_member=True)
-    shop = {_name(row): row.revenue for row in sellers}
-    rows, (revenue, buyers, purchases) = _group_rows(session, items, by, shop, shop_total)
+    total, rows = _figures(session, items)
+    revenue = {row.name: row.revenue for row in shop[1]}
     member_no = member.member_no if member is not None else None
-    return Group(member_no, segment, where, buyers, purchases, revenue, rows)
+    return Group(
+        member_no, segment, where, total.buyers, total.purchases, total.revenue,
+        _group_rows(rows, by, total.revenue, revenue, shop[0].revenue),
+    )  # fmt: skip
 
 
 def _limited(rows: list[Any], limit: int | None) -> list[Any]:
@@ -418,14 +441,13 @@ def build(
     start, end = period(scope.as_of, start, end)
     base = _where(session, scope, start, end, store)
     items = _items(by, base.conditions, base.join_member)
-    totals = _totals(session, items)
-    sellers = _sellers(session, items, by, totals)
-    group = _group(session, base, by, sellers, totals[0], (member, where, segment), scope.as_of)
+    shop = _figures(session, items)
+    group = _group(session, base, by, shop, (member, where, segment), scope.as_of)
     if group is not None:
         group = dataclasses.replace(group, rows=_limited(group.rows, limit))
     baskets, pairs = _pairs(session, items, min_baskets, top)
-    revenue, buyers, purchases = totals
+    total = shop[0]
     return Products(
-        start, end, by, base.store, revenue, purchases, buyers, baskets, min_baskets,
-        _limited(sellers, limit), group, pairs,
+        start, end, by, base.store, total.revenue, total.purchases, total.buyers, baskets,
+        min_baskets, _limited(_sellers(shop[1], by, total), limit), group, pairs,
     )  # fmt: skip
