@@ -38,8 +38,12 @@ the store `--store` names when it is given (where the purchase was made, `purcha
   the list; the first `top` (default 10) by lift, then more baskets, then the names. Counted
   with a self-join of the basket items in SQL.
 
-Shares, support and confidence are 0-1 with four places. Names sort as the database compares
-text (SQLite: by code point; PostgreSQL: its collation, C.UTF-8 in the tests).
+Shares, support and confidence are 0-1 with four places. Ties sort by name in code point order;
+which of a pair is A follows the database's comparison of text (SQLite: code points; PostgreSQL:
+its collation, C.UTF-8 in the tests).
+
+Speed: two statements read the period's purchases, each once (a CTE read twice is materialised):
+the sums per category and in all, then the pairs and the number of baskets; a group adds one.
 """
 
 from __future__ import annotations
@@ -232,7 +236,6 @@ def _figures(session: Session, items: Any) -> tuple[_Figures, list[_Figures]]:
 def _ordered(rows: list[_Figures], *, buyers_first: bool = False) -> list[_Figures]:
     """Named rows by revenue (ties: more buyers, then the name), or by buyers first; the row
     without a name last."""
-
     named = [row for row in rows if row.name is not None]
     if buyers_first:
         named.sort(key=lambda row: (-row.buyers, -row.revenue, row.name or ""))
