@@ -47,6 +47,7 @@ from memberctl.domain.reports import (
     growth,
     kpi,
     liability,
+    products,
     referrals,
     rfm,
     summary,
@@ -68,6 +69,7 @@ REPORTS = {
     "campaign": lambda s, sc: campaign.build(session=s, scope=sc, code="bench"),
     "referrals": lambda s, sc: referrals.build(session=s, scope=sc),
     "stores": lambda s, sc: by_store.build(session=s, scope=sc),
+    "products": lambda s, sc: products.build(session=s, scope=sc),
 }
 
 COUNTER = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) "
@@ -141,6 +143,25 @@ CAMPAIGN = [
     " '2026-10-01 23:59:59.000000' FROM campaign_award",
 ]
 
+# report products: a category on 7 purchases in 8 (10 categories), and every fifth purchase a
+# till sale of two lines (60% and 40% of its amount) of 200 items, each item in one category.
+LINE = (
+    "SELECT id, {n}, 'item-' || {item}, 'item-' || {item}, 'category-' || ({item} % 10), 1,"
+    " {amount}, {amount} FROM sale"
+)
+FIRST = "round(list_total * 0.6, 2)"
+PRODUCTS = [
+    "UPDATE purchase SET category = CASE WHEN id % 8 <> 0 THEN 'category-' || (id * 7 % 10) END",
+    "INSERT INTO sale (purchase_id, list_total, price_factor, tier_discount, coupon_value,"
+    " points_used, points_value, wallet_paid, tendered, pay_method, created_at)"
+    " SELECT id, amount, 1.00, 0, 0, 0, 0, 0, amount, 'cash', created_at FROM purchase"
+    " WHERE id % 5 = 0",
+    "INSERT INTO sale_line (sale_id, line_no, sku, name, category, quantity, unit_price, amount) "
+    + LINE.format(n=1, item="((id * 31) % 200)", amount=FIRST)
+    + " UNION ALL "
+    + LINE.format(n=2, item="((id * 17 + 5) % 200)", amount=f"list_total - {FIRST}"),
+]
+
 
 def build(path: Path, members: int, purchases: int) -> None:
     engine = make_engine(f"sqlite:///{path}")
@@ -156,6 +177,8 @@ def build(path: Path, members: int, purchases: int) -> None:
         for statement in CAMPAIGN:
             connection.exec_driver_sql(statement)
         connection.exec_driver_sql(CACHES)
+        for statement in PRODUCTS:
+            connection.exec_driver_sql(statement)
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()

@@ -207,6 +207,8 @@ def _csv_text(name: str, data: Any) -> str:
         data = data.referrers
     if name == "stores":  # a row per store, then the total
         data = _stores_rows(data)
+    if name == "products":  # the best sellers; the rest is in the JSON and the workbook
+        data = data.sellers
     if isinstance(data, list):
         keys, rows = _plain_rows(name, data)
     else:
@@ -532,3 +534,109 @@ def _stores(data: Any) -> None:
 
 
 TABLES["stores"] = _stores
+
+
+# -- report products (shares as _percent, above) -----------------------------------------------
+def _hundredths(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _products_overview(data: Any) -> None:
+    period = _("{start} to {end}").format(start=data.start, end=data.end)
+    record = {
+        "period": period,
+        "store": data.store if data.store is not None else _("all stores"),
+        "revenue": data.revenue,
+        "purchases": data.purchases,
+        "buyers": data.buyers,
+    }
+    columns = [
+        Column("period", pgettext("report", "Period")),
+        Column("store", pgettext("daily", "Store")),
+        _right("revenue", pgettext("metric", "Revenue")),
+        _right("purchases", pgettext("metric", "Purchases")),
+        _right("buyers", _("Buyers")),
+    ]
+    emit(record, Format.table, columns)
+
+
+def _products_sellers(data: Any) -> None:
+    """The best sellers; by category with a bar of their revenue (12 characters: the table fits
+    100 columns), by item without (its category takes the room)."""
+    from memberctl.domain.reports import products
+
+    by_item = data.by == "item"
+    top = float(max((r.revenue for r in data.sellers), default=Decimal(0)))
+    rows = [
+        {**dataclasses.asdict(r), "name": products.label(r), "bar": bar(float(r.revenue), top, 12)}
+        for r in data.sellers
+    ]
+    columns = [
+        _right("rank", "#"),
+        Column("name", _("Item") if by_item else _("Category"), no_wrap=True),
+        *([Column("category", _("Category"))] if by_item else []),
+        _right("revenue", pgettext("metric", "Revenue")),
+        Column("revenue_share", _("Share"), show=_percent, justify="right"),
+        _right("buyers", _("Buyers")),
+        Column("buyer_share", _("Of buyers"), show=_percent, justify="right"),
+        _right("buyers_rank", _("# by buyers")),
+        _right("purchases", pgettext("metric", "Purchases")),
+        *([] if by_item else [Column("bar", "", no_wrap=True)]),
+    ]
+    title = _("Best sellers by item") if by_item else _("Best sellers by category")
+    emit(rows, Format.table, columns, title=title)
+
+
+def _products_group(data: Any) -> None:
+    group = data.member
+    if group is None:
+        return
+    if group.member_no is not None:
+        who = group.member_no
+    elif group.segment is not None and group.where is not None:
+        who = _("segment {segment} and {where}").format(segment=group.segment, where=group.where)
+    else:
+        who = group.segment if group.segment is not None else group.where
+    from memberctl.domain.reports import products
+
+    rows = [{**dataclasses.asdict(r), "name": products.label(r)} for r in group.rows]
+    columns = [
+        Column("name", _("Item") if data.by == "item" else _("Category"), no_wrap=True),
+        _right("revenue", pgettext("metric", "Revenue")),
+        Column("share", _("Share"), show=_percent, justify="right"),
+        Column("shop_share", _("Shop's share"), show=_percent, justify="right"),
+        Column("index", _("Index"), show=_hundredths, justify="right"),
+        _right("purchases", pgettext("metric", "Purchases")),
+    ]
+    title = _(
+        "{who} against the shop (revenue {revenue}, purchases {purchases}, buyers {buyers})"
+    ).format(who=who, revenue=group.revenue, purchases=group.purchases, buyers=group.buyers)
+    emit(rows, Format.table, columns, title=title)
+
+
+def _products_pairs(data: Any) -> None:
+    columns = [
+        Column("a", pgettext("pair", "A")),
+        Column("b", pgettext("pair", "B")),
+        _right("baskets", _("Baskets")),
+        Column("support", _("Support"), show=_percent, justify="right"),
+        Column("confidence_ab", _("A then B"), show=_percent, justify="right"),
+        Column("confidence_ba", _("B then A"), show=_percent, justify="right"),
+        Column("lift", _("Lift"), show=_hundredths, justify="right"),
+    ]
+    title = _("Bought together: of {baskets} baskets, pairs in at least {least}").format(
+        baskets=data.baskets, least=data.min_baskets
+    )
+    emit(data.pairs, Format.table, columns, title=title)
+
+
+def _products(data: Any) -> None:
+    """`report products`: the period's figures, the best sellers, the group against the shop,
+    the pairs bought together, one table after another."""
+    _products_overview(data)
+    _products_sellers(data)
+    _products_group(data)
+    _products_pairs(data)
+
+
+TABLES["products"] = _products

@@ -198,6 +198,14 @@ def workbook_keys() -> dict[str, str]:
         "visitor_share": pgettext("key", "visitor share"),
         "new_home_members": pgettext("key", "new members (home store)"),
         "home_members": pgettext("key", "members (home store)"),
+        # report products ("buyers": above)
+        "baskets": pgettext("key", "baskets"),
+        "min_baskets": pgettext("key", "least baskets of a pair"),
+        "segment": pgettext("key", "segment"),
+        "where": pgettext("key", "filter"),
+        "member_revenue": pgettext("key", "their revenue"),
+        "member_purchases": pgettext("key", "their purchases"),
+        "member_buyers": pgettext("key", "their buyers"),
     }
 
 
@@ -276,6 +284,10 @@ def sheet_names() -> dict[str, str]:
         "referred": pgettext("sheet", "referred members"),
         "stores": pgettext("sheet", "stores"),
         "total": pgettext("sheet", "total"),
+        "products": pgettext("sheet", "products"),
+        "sellers": pgettext("sheet", "best sellers"),
+        "member": pgettext("sheet", "against the shop"),
+        "pairs": pgettext("sheet", "bought together"),
     }
 
 

@@ -103,6 +103,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "report survey": REPORTS,
     "report referrals": REPORTS,
     "report stores": REPORTS,
+    "report products": REPORTS,
     # the shop's rules, its data in bulk, the database
     "import members": OWNER,
     "import purchases": OWNER,

@@ -358,6 +358,24 @@ def header_labels() -> dict[str, str]:
         "visitor_share": pgettext("column", "visitor share"),
         "new_home_members": pgettext("column", "new members (home store)"),
         "home_members": pgettext("column", "members (home store)"),
+        # report products ("revenue" and "buyers": above)
+        "category": pgettext("column", "category"),
+        "item": pgettext("column", "item"),
+        "revenue_share": pgettext("column", "share of revenue"),
+        "buyer_share": pgettext("column", "share of buyers"),
+        "rank": pgettext("column", "rank by revenue"),
+        "buyers_rank": pgettext("column", "rank by buyers"),
+        "shop_share": pgettext("column", "shop's share"),
+        "index": pgettext("column", "index"),
+        "a": pgettext("column", "A"),
+        "b": pgettext("column", "B"),
+        "baskets": pgettext("column", "baskets with both"),
+        "a_baskets": pgettext("column", "baskets with A"),
+        "b_baskets": pgettext("column", "baskets with B"),
+        "support": pgettext("column", "support"),
+        "confidence_ab": pgettext("column", "confidence A to B"),
+        "confidence_ba": pgettext("column", "confidence B to A"),
+        "lift": pgettext("column", "lift"),
     }
 
 
@@ -433,3 +451,47 @@ def _stores(data: Any) -> list[Sheet]:
 
 
 LAYOUTS["stores"] = _stores
+
+
+def _products(data: Any) -> list[Sheet]:
+    """`report products`: its figures, the best sellers (a bar chart of their revenue), the
+    group against the shop (with --member, --segment or --where), the pairs bought together."""
+    from memberctl.domain.reports import products
+    from memberctl.domain.reports.products import label as product_label
+
+    keys = ["start", "end", "store", "revenue", "purchases", "buyers", "baskets", "min_baskets"]
+    overview = Sheet("products", ["key", "value"], [[k, getattr(data, k)] for k in keys])
+    by_item = data.by == "item"
+    first = ["item", "category"] if by_item else ["category"]
+    figures = ["revenue", "revenue_share", "buyers", "buyer_share", "purchases", "rank"]
+    sellers = Sheet(
+        "sellers",
+        [*first, *figures, "buyers_rank"],
+        [
+            [product_label(r), *([r.category] if by_item else [])]
+            + [getattr(r, f) for f in [*figures, "buyers_rank"]]
+            for r in data.sellers
+        ],
+    )
+    title = _("Revenue by item") if by_item else _("Revenue by category")
+    sellers.charts.append(Chart("bar", title, len(first) + 1, _("revenue")))
+    sheets = [overview, sellers]
+    group = data.member
+    if group is not None:
+        for key in ("member_no", "segment", "where"):
+            if getattr(group, key) is not None:
+                overview.rows.append([key, getattr(group, key)])
+        overview.rows += [
+            ["member_revenue", group.revenue],
+            ["member_purchases", group.purchases],
+            ["member_buyers", group.buyers],
+        ]
+        shares = ["revenue", "share", "shop_share", "index", "purchases"]
+        rows = [[product_label(r)] + [getattr(r, f) for f in shares] for r in group.rows]
+        sheets.append(Sheet("member", [first[0], *shares], rows))
+    pairs = _records(data.pairs, products.PairRow)
+    pairs.name = "pairs"
+    return [*sheets, pairs]
+
+
+LAYOUTS["products"] = _products

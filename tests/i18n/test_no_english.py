@@ -36,6 +36,7 @@ XLSX_REPORTS = {
     "daily": ("--date", "2026-11-20"),
     "referrals": AS_OF,
     "stores": ("--from", "2026-09-01", "--to", "2026-11-25"),
+    "products": ("--from", "2026-09-01", "--to", "2026-11-25", "--member", "M000001"),
 }  # fmt: skip
 
 # (command path, arguments): `{tmp}` is a scratch directory, `{coupon}` an unused coupon's code.
@@ -132,6 +133,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report daily", ("--date", "2026-11-20")),
     ("report referrals", AS_OF),
     ("report stores", ("--from", "2026-09-01", "--to", "2026-11-25")),
+    ("report products", ("--from", "2026-09-01", "--to", "2026-11-25", "--member", "M000001")),
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),

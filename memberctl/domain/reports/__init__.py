@@ -32,7 +32,7 @@ from memberctl.models import Member, Purchase
 
 NAMES = (
     "summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability", "campaign",
-    "survey", "daily", "referrals",
+    "survey", "daily", "referrals", "stores", "products",
 )  # fmt: skip
 ACTIVE_DAYS = 90
 
@@ -133,6 +133,7 @@ _ROWS = {
     "birthdays": "BirthdayRow",
     "survey": "SurveyRow",  # its CSV: the report flattened, one row per answer
     "referrals": "ReferrerRow",  # its CSV: the referrers
+    "products": "SellerRow",  # its CSV: the best sellers
 }
 
 
