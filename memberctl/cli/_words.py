@@ -190,6 +190,11 @@ def workbook_keys() -> dict[str, str]:
         "responses": pgettext("key", "responses"),
         "respondents": pgettext("key", "respondents"),
         **daily_keys(),
+        "forecast_days": pgettext("key", "days forecast"),
+        "log_likelihood": pgettext("key", "log-likelihood"),
+        "time_unit": pgettext("key", "time unit"),
+        "buyers": pgettext("key", "buyers (fitted on)"),
+        "repeat_buyers": pgettext("key", "repeat buyers"),
     }
 
 
@@ -263,6 +268,10 @@ def sheet_names() -> dict[str, str]:
         "survey": pgettext("sheet", "survey"),
         "answers": pgettext("sheet", "answers"),
         "daily": pgettext("sheet", "till"),
+        "forecast": pgettext("sheet", "forecast"),
+        "risks": pgettext("sheet", "by risk"),
+        "model": pgettext("sheet", "model"),
+        "churn_model": pgettext("sheet", "churn (model)"),
     }
 
 
@@ -345,7 +354,19 @@ def _periods() -> dict[str, str]:
     }
 
 
+def _risks() -> dict[str, str]:
+    """Risk labels (report forecast)."""
+    return {
+        "likely_gone": pgettext("risk", "likely gone"),
+        "slipping": pgettext("risk", "slipping"),
+        "steady": pgettext("risk", "steady"),
+        "new": pgettext("risk", "new"),
+        "one_off": pgettext("risk", "bought once"),
+    }
+
+
 VOCABULARIES = {
     "status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments,
     "period": _periods, "metric": _metrics, "audit": _audit_actions, "role": _roles,
+    "risk": _risks,
 }  # fmt: skip

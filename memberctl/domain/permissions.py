@@ -101,6 +101,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "report liability": REPORTS,
     "report campaign": REPORTS,
     "report survey": REPORTS,
+    "report forecast": REPORTS,
     # the shop's rules, its data in bulk, the database
     "import members": OWNER,
     "import purchases": OWNER,

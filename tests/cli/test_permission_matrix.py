@@ -125,6 +125,7 @@ ARGV: dict[str, tuple[str, ...]] = {
     "report campaign": ("wake-up-coupon", *AS_OF),
     "report survey": ("satisfaction",),
     "report daily": ("--date", "2026-11-20"),
+    "report forecast": AS_OF,
     "notify render": ("--template", "{shop}/message.txt", "--out", "{tmp}/messages.csv"),
     "survey load": (f"{T}/surveys/satisfaction.toml",),
     "survey list": (),

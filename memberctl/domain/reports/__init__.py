@@ -32,7 +32,7 @@ from memberctl.models import Member, Purchase
 
 NAMES = (
     "summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability", "campaign",
-    "survey", "daily",
+    "survey", "daily", "forecast",
 )  # fmt: skip
 ACTIVE_DAYS = 90
 
@@ -132,6 +132,8 @@ _ROWS = {
     "upgrades": "UpgradeRow",
     "birthdays": "BirthdayRow",
     "survey": "SurveyRow",  # its CSV: the report flattened, one row per answer
+    "forecast": "ForecastRow",  # its members (the report is an object: the models and them)
+    "churn_model": "ModelChurnRow",  # report churn --model
 }
 
 
