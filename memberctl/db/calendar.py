@@ -22,7 +22,7 @@ from sqlalchemy.sql.functions import FunctionElement
 EPOCH = dt.date(1970, 1, 1)
 
 
-class day_number(FunctionElement[int]):  # noqa: N801  (an SQL function, named as one)
+class day_number(FunctionElement[int]):  # an SQL function, named as one
     """The day of a timestamp column as days since 1970-01-01 (see the module docstring)."""
 
     type = Integer()
