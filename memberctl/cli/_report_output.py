@@ -496,7 +496,7 @@ LIST_COLUMNS["churn_model"] = [
     Column("last_purchase_at", _("Last purchase"), show=_date, no_wrap=True),
     _right("inactive_days", _("Days")), _right("purchase_days", _("Visits")),
     Column("p_alive", _("Alive"), show=_percent, justify="right"),
-    _right("value_at_risk", _("Value at risk")),
+    _right("value_at_risk", _("At risk")),
 ]  # fmt: skip
 
 

@@ -214,7 +214,10 @@ def build(
 
 
 def _fit(seen: History, repeat_buyers: int, as_of: dt.date) -> bgnbd.BgNbd:
-    hint = _("the model learns from members who come back; until then use 'report churn --days N'")
+    hint = _(
+        "the model learns from members who come back; until then use "
+        "'memberctl report churn --days 60'"
+    )
     if repeat_buyers < MIN_REPEAT_BUYERS:
         raise RuleViolation(
             _(

@@ -82,8 +82,9 @@ def field(token: Token) -> Field:
             ),
             token.pos + 1,
             _(
-                "it comes from a model fitted on the whole shop's history; use 'report "
-                "forecast' (sorted by value at risk) or 'report churn --model --below 0.3'"
+                "it comes from a model fitted on the whole shop's history; use 'memberctl report "
+                "forecast' (sorted by value at risk) or 'memberctl report churn --model --below "
+                "0.3'"
             ),
         )
     if found is None:
