@@ -10,9 +10,10 @@
   customer's expected spend per purchase day, from their repeat days' average.
 
 Both are fitted by maximum likelihood with `scipy.optimize.minimize` on the closed-form
-log-likelihoods written with `scipy.special`'s log-gamma functions, with analytic gradients;
-parameters are searched as logarithms (so they stay positive). A fit that does not converge, or
-lands on a bound of the search, raises `FitError`: the caller says so rather than show numbers.
+log-likelihoods written with `scipy.special`'s log-gamma functions, with analytic gradients
+(BFGS); parameters are searched as logarithms (so they stay positive). A fit that does not
+converge (the gradient is not ~0 where it stops), or runs beyond 1e-6 .. 1e6 in a parameter,
+raises `FitError`: the caller says so rather than show numbers.
 """
 
 from __future__ import annotations

@@ -53,22 +53,48 @@ def log_likelihood(params: Array, x: Array, m: Array) -> tuple[Array, Array]:
     return ll, grad
 
 
+class _Objective:
+    """The mean negative log-likelihood and its gradient with respect to the log-parameters, as
+    `log_likelihood` sums them, with the functions of p * x alone computed once per distinct x."""
+
+    def __init__(self, x: Array, m: Array) -> None:
+        self.n = len(x)
+        self.xs, self.x_at, counts = np.unique(x, return_inverse=True, return_counts=True)
+        self.counts = counts.astype(np.float64)
+        self.x, self.xm = x, x * m
+        self.fixed = np.sum(x * (np.log(m) + np.log(x)))  # d/dp of (px - 1) ln m + px ln x
+        self.ln_m, self.ln_x = np.sum(np.log(m)), np.log(x)
+        self.x_ln = np.sum(x * np.log(m)) + np.sum(x * np.log(x))
+
+    def __call__(self, theta: Array) -> tuple[float, Array]:
+        p, q, g = params = np.exp(theta)
+        n, xs, w, x = self.n, self.xs, self.counts, self.x
+        ln_xm_g = np.log(self.xm + g)
+        pxq = p * x + q
+        ll = (
+            np.sum(w * (gammaln(p * xs + q) - gammaln(p * xs))) - n * gammaln(q)
+            + n * q * np.log(g) + p * self.x_ln - self.ln_m - np.sum(pxq * ln_xm_g)
+        )  # fmt: skip
+        psi = digamma(p * xs + q)
+        grad = np.array(
+            [
+                np.sum(w * xs * (psi - digamma(p * xs))) + self.fixed - np.sum(x * ln_xm_g),
+                np.sum(w * psi) - n * digamma(q) + n * np.log(g) - np.sum(ln_xm_g),
+                n * q / g - np.sum(pxq / (self.xm + g)),
+            ]
+        )
+        return -float(ll) / n, -(grad * params) / n
+
+
 def fit(x: Array, m: Array) -> GammaGamma:
     """The maximum-likelihood parameters over the customers with x > 0 and m > 0, from
     p = q = 1 and gamma = their mean spend, or `FitError` (also when q <= 1: the model's mean
     spend would be infinite)."""
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
-    n = len(x)
-    if n == 0:
+    if len(x) == 0:
         raise FitError("no repeat purchases with a spend")
-
-    def objective(theta: Array) -> tuple[float, Array]:
-        params = np.exp(theta)
-        ll, grad = log_likelihood(params, x, m)
-        return -float(ll.sum()) / n, -(grad.sum(axis=1) * params) / n
-
-    theta = _minimise(objective, np.array([0.0, 0.0, np.log(float(m.mean()))]))
+    theta = _minimise(_Objective(x, m), np.array([0.0, 0.0, np.log(float(m.mean()))]))
     p, q, g = (float(v) for v in np.exp(theta))
     if q <= 1:
         raise FitError("the spend model has no finite mean (q <= 1)")
