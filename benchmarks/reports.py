@@ -1,7 +1,7 @@
 """Report speed over a large shop on SQLite (a plain script, not a test).
 
     python benchmarks/reports.py [--members 200000] [--purchases 2000000] [--keep FILE]
-                                 [--plans]
+                                 [--plans] [--lifetimes]
 
 Builds a fresh SQLite file (or reuses `--keep FILE` when it exists) with `--members` members,
 `--purchases` purchases over three years (2% refunded), a points ledger row for every other
@@ -17,8 +17,11 @@ on a busy 2-core machine). Then each report is timed twice:
 - build: the domain function (the SQL and shaping into rows), in this process, median of 3;
 - CLI: `memberctl report NAME -f json` end to end in a fresh process (imports, JSON, stdout).
 
-Target: each under 5 s. `--plans` prints SQLite's EXPLAIN QUERY PLAN for every statement a report
-runs and flags full table scans. Record the table in README.md ("Measured").
+`--lifetimes` spreads each member's purchases over a lifetime of their own instead of the three
+years (see LIFETIMES), as the forecast needs: on the uniform spread nobody ever leaves and the
+forecast refuses (exit 4). Target: each under 5 s (`report forecast`, which fits its models on
+every member's history: 10 s). `--plans` prints SQLite's EXPLAIN QUERY PLAN for every statement
+a report runs and flags full table scans. Record the table in README.md ("Measured").
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from memberctl.domain.reports import (
     by_store,
     campaign,
     churn,
+    forecast,
     growth,
     kpi,
     liability,
@@ -70,7 +74,11 @@ REPORTS = {
     "referrals": lambda s, sc: referrals.build(session=s, scope=sc),
     "stores": lambda s, sc: by_store.build(session=s, scope=sc),
     "products": lambda s, sc: products.build(session=s, scope=sc),
+    "forecast": lambda s, sc: forecast.build(session=s, scope=sc),
 }
+# Each report's own target where it is not TARGET: the forecast fits two models on the whole
+# shop's history (the issue's budget for fit and scoring: 10 s).
+TARGETS = {"forecast": 10.0}
 
 COUNTER = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {count}) "
 MEMBERS = (
@@ -100,6 +108,26 @@ PURCHASES = (
     " ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
     " CASE WHEN n % 50 = 0 THEN datetime(at, '+1 day') || '.000000' END, 'bench',"
     " at || '.000000' FROM p"
+)
+# --lifetimes: members buy unevenly often (member u^2 * members for a uniform u: the first ones
+# most), each from a start of their own (0 to 18 months after 2023-11-26) until a drop-out day of
+# their own (somewhere up to 2026-11-25), purchases spread evenly in between; so the shop's
+# history holds customers who left, at different rates. On the uniform spread above nobody
+# leaves, and the forecast's models find no fit there (exit 4).
+LIFETIMES = (
+    "INSERT INTO purchase (member_id, order_no, store, amount, at, points_earned, refunded_at,"
+    " operator, created_at) "
+    + COUNTER
+    + ", p(n, member_id, u) AS (SELECT n, CAST({members} * (((n * 7919) % 1000003) / 1000003.0)"
+    " * (((n * 7919) % 1000003) / 1000003.0) AS INTEGER) + 1,"
+    " ((n * 2654435761) % 94608000) / 94608000.0 FROM c),"
+    " q(n, member_id, at) AS (SELECT n, member_id, datetime('2023-11-26', '+' || CAST("
+    "(s + u * life * (1 - s)) * 94608000 AS INTEGER) || ' seconds') FROM (SELECT n, member_id, u,"
+    " ((member_id * 16807) % 1000) / 2000.0 AS s, ((member_id * 48271) % 1000 + 1) / 1000.0"
+    " AS life FROM p)) "
+    "SELECT member_id, 'B' || n, '', ((n * 31) % 50000) / 100.0 + 1, at || '.000000', 0,"
+    " CASE WHEN n % 50 = 0 THEN datetime(at, '+1 day') || '.000000' END, 'bench',"
+    " at || '.000000' FROM q"
 )
 POINTS = (
     "INSERT INTO points_entry (member_id, kind, points, operator, at, purchase_id) "
@@ -163,13 +191,14 @@ PRODUCTS = [
 ]
 
 
-def build(path: Path, members: int, purchases: int) -> None:
+def build(path: Path, members: int, purchases: int, lifetimes: bool = False) -> None:
     engine = make_engine(f"sqlite:///{path}")
     ensure_schema(engine)
     started = time.perf_counter()
     with engine.begin() as connection:
         connection.exec_driver_sql(MEMBERS.format(count=members))
-        connection.exec_driver_sql(PURCHASES.format(count=purchases, members=members))
+        spread = LIFETIMES if lifetimes else PURCHASES
+        connection.exec_driver_sql(spread.format(count=purchases, members=members))
         connection.exec_driver_sql(POINTS)
         connection.exec_driver_sql(STORES)
         connection.exec_driver_sql(WALLET)
@@ -197,7 +226,7 @@ def time_build(engine, name: str, repeat: int = 3) -> tuple[float, int]:
             scope = reports.scope(session, as_of=AS_OF)
             data = REPORTS[name](session, scope)
             times.append(time.perf_counter() - started)
-        size = len(data) if isinstance(data, list) else 1
+        size = len(data) if isinstance(data, list) else len(getattr(data, "members", [1]))
     return statistics.median(times), size
 
 
@@ -262,19 +291,22 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="database file to build once and reuse")
     parser.add_argument("--plans", action="store_true", help="print the query plans")
     parser.add_argument("--only", nargs="*", default=list(REPORTS))
+    parser.add_argument(
+        "--lifetimes", action="store_true", help="purchases with drop-outs (see LIFETIMES)"
+    )
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory()
     path = args.keep or Path(folder.name) / "bench.db"
     if not path.exists():
-        build(path, args.members, args.purchases)
+        build(path, args.members, args.purchases, args.lifetimes)
     engine = make_engine(f"sqlite:///{path}")
     print(f"{args.members:,} members, {args.purchases:,} purchases, SQLite, as of {AS_OF}")
-    print("| report | rows | build (s) | CLI -f json (s) | under 5 s |")
+    print("| report | rows | build (s) | CLI -f json (s) | under target (5 s; forecast 10 s) |")
     print("|---|---|---|---|---|")
     for name in args.only:
         seconds, size = time_build(engine, name)
         cli = time_cli(path, name)
-        ok = "yes" if max(seconds, cli) < TARGET else "NO"
+        ok = "yes" if max(seconds, cli) < TARGETS.get(name, TARGET) else "NO"
         print(f"| {name} | {size:,} | {seconds:.2f} | {cli:.2f} | {ok} |", flush=True)
     if args.plans:
         for name in args.only:

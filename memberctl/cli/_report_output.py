@@ -88,6 +88,9 @@ def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
 # -- JSON and CSV ----------------------------------------------------------------------------
 def _json_chunks(name: str, data: Any) -> Iterator[str]:
     """`_json_text` in pieces of at most `CHUNK_ROWS` rows each."""
+    if name == "forecast":  # an object holding a long list: the list one row per line
+        yield from _forecast_json(data)
+        return
     row_type = _row_type(name) if isinstance(data, list) and data else None
     if row_type is not None and isinstance(data[0], row_type):
         yield from _json_lines(row_type, data)
@@ -209,6 +212,8 @@ def _csv_text(name: str, data: Any) -> str:
         data = _stores_rows(data)
     if name == "products":  # the best sellers; the rest is in the JSON and the workbook
         data = data.sellers
+    if name == "forecast":  # the member rows (the models' parameters: json, xlsx, ods)
+        data = data.members
     if isinstance(data, list):
         keys, rows = _plain_rows(name, data)
     else:
@@ -432,6 +437,77 @@ def _daily(data: Any) -> None:
         message(_("top-ups carry no store: they are the whole shop's"))
 
 
+def _forecast_json(data: Any) -> Iterator[str]:
+    """`{as_of, days, model, spend_model, members: [...]}`: the head indented as `_json_text`
+    writes an object, the members one per line as a list report's rows (200,000 of them)."""
+    from memberctl.domain.reports import forecast
+
+    head = {
+        "as_of": data.as_of,
+        "days": data.days,
+        "model": data.model,
+        "spend_model": data.spend_model,
+        "members": [],
+    }
+    text = json.dumps(plain(head), ensure_ascii=False, indent=2)
+    yield text[: text.rindex("[]")]
+    if data.members:
+        yield from _json_lines(forecast.ForecastRow, data.members)
+        yield "}\n"
+    else:
+        yield "[]\n}\n"
+
+
+def _whole_percent(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _visits(value: float) -> str:
+    return f"{value:.2f}"
+
+
+# Left out first on a narrow terminal: status, phone, name, last visit, tier (`drop`).
+FORECAST_COLUMNS = [
+    MEMBER[0], Column("name", _("Name"), drop=3), Column("phone", _("Phone"), no_wrap=True, drop=4),
+    Column("tier", _("Tier"), drop=1), Column("status", _("Status"), drop=5),
+    _right("purchase_days", _("Visits")),
+    Column("last_purchase_at", _("Last visit"), show=_date, no_wrap=True, drop=2),
+    Column("p_alive", _("Alive"), show=_whole_percent, justify="right"),
+    Column("expected_purchases", _("Exp. visits"), show=_visits, justify="right"),
+    _right("expected_value", _("Exp. spend")), _right("value_at_risk", _("At risk")),
+    Column("risk", _("Risk"), words="risk", no_wrap=True),
+]  # fmt: skip
+
+
+def _forecast_table(data: Any) -> None:
+    """Members per risk label, the members, and on stderr what the models were fitted on."""
+    from collections import Counter
+
+    from memberctl.domain.reports import forecast
+
+    counts = Counter(row.risk for row in data.members)
+    title = _("members per risk, the next {days} days from {as_of}").format(
+        days=data.days, as_of=data.as_of
+    )
+    _counts_table({r: counts.get(r, 0) for r in forecast.RISKS}, _("Risk"), title, words="risk")
+    _rows_table(data.members, FORECAST_COLUMNS)
+    message(
+        _(
+            "fitted on the whole shop: {buyers:,} members who bought, {repeat:,} of them on two "
+            "days or more"
+        ).format(buyers=data.buyers, repeat=data.repeat_buyers)
+    )
+
+
+LIST_COLUMNS["churn_model"] = [
+    *MEMBER, Column("status", _("Status")),
+    Column("last_purchase_at", _("Last purchase"), show=_date, no_wrap=True),
+    _right("inactive_days", _("Days")), _right("purchase_days", _("Visits")),
+    Column("p_alive", _("Alive"), show=_whole_percent, justify="right"),
+    _right("value_at_risk", _("At risk")),
+]  # fmt: skip
+
+
 TABLES: dict[str, Callable[[Any], None]] = {
     "daily": _daily,
     "summary": _summary,
@@ -439,6 +515,7 @@ TABLES: dict[str, Callable[[Any], None]] = {
     "rfm": _rfm,
     "kpi": _kpi,
     "survey": _survey_table,
+    "forecast": _forecast_table,
     **{
         name: functools.partial(_rows_table, columns=columns)
         for name, columns in LIST_COLUMNS.items()

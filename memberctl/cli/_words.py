@@ -206,6 +206,10 @@ def workbook_keys() -> dict[str, str]:
         "member_revenue": pgettext("key", "their revenue"),
         "member_purchases": pgettext("key", "their purchases"),
         "member_buyers": pgettext("key", "their buyers"),
+        "forecast_days": pgettext("key", "days forecast"),
+        "log_likelihood": pgettext("key", "log-likelihood"),
+        "time_unit": pgettext("key", "time unit"),
+        # report forecast ("buyers", "repeat_buyers": above; its buyers are those fitted on)
     }
 
 
@@ -288,6 +292,10 @@ def sheet_names() -> dict[str, str]:
         "sellers": pgettext("sheet", "best sellers"),
         "member": pgettext("sheet", "against the shop"),
         "pairs": pgettext("sheet", "bought together"),
+        "forecast": pgettext("sheet", "forecast"),
+        "risks": pgettext("sheet", "by risk"),
+        "model": pgettext("sheet", "model"),
+        "churn_model": pgettext("sheet", "churn (model)"),
     }
 
 
@@ -370,7 +378,19 @@ def _periods() -> dict[str, str]:
     }
 
 
+def _risks() -> dict[str, str]:
+    """Risk labels (report forecast)."""
+    return {
+        "likely_gone": pgettext("risk", "likely gone"),
+        "slipping": pgettext("risk", "slipping"),
+        "steady": pgettext("risk", "steady"),
+        "new": pgettext("risk", "new"),
+        "one_off": pgettext("risk", "bought once"),
+    }
+
+
 VOCABULARIES = {
     "status": _statuses, "gender": _genders, "kind": _kinds, "segment": _segments,
     "period": _periods, "metric": _metrics, "audit": _audit_actions, "role": _roles,
+    "risk": _risks,
 }  # fmt: skip

@@ -135,20 +135,29 @@ def _compute(
 
 
 def _report(
-    ctx: typer.Context, name: str, request: Request, build: Callable[[Session, Scope], Any]
+    ctx: typer.Context,
+    name: str,
+    request: Request,
+    build: Callable[[Session, Scope], Any],
+    layout: str | None = None,
 ) -> None:
-    deliver(app_context(ctx), name, request, build)
+    deliver(app_context(ctx), name, request, build, layout)
 
 
 def deliver(
-    app: AppContext, name: str, request: Request, build: Callable[[Session, Scope], Any]
+    app: AppContext,
+    name: str,
+    request: Request,
+    build: Callable[[Session, Scope], Any],
+    layout: str | None = None,
 ) -> None:
-    """Compute a report and show it (or write it to --out) in the chosen format."""
+    """Compute a report and show it (or write it to --out) in the chosen format; `layout` names
+    how its result is shown when that differs from the report's name (`churn --model`)."""
     from memberctl.cli import _report_output
 
     fmt = _format(request)
     data = _compute(app, name, request, build)
-    _report_output.deliver(name, data, fmt.value, request.out)
+    _report_output.deliver(layout or name, data, fmt.value, request.out)
 
 
 def show_default(app: AppContext, name: str, fmt: ReportFormat | None = None) -> None:
@@ -240,7 +249,23 @@ def rfm(
 )
 def churn(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option(min=1, help=_("No purchase in this many days."))] = 30,
+    days: Annotated[
+        int | None, typer.Option(min=1, help=_("No purchase in this many days (default 30)."))
+    ] = None,
+    model: Annotated[
+        bool,
+        typer.Option(
+            "--model",
+            help=_(
+                "Instead of --days: the members whose chance of still being a customer "
+                "(p_alive of 'report forecast') is below --below."
+            ),
+        ),
+    ] = False,
+    below: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help=_("With --model: p_alive below this (default 0.5).")),
+    ] = None,
     as_of: AsOfOpt = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
@@ -253,6 +278,10 @@ def churn(
     from memberctl.domain.reports import churn as report
 
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    if model or below is not None:
+        _churn_model(ctx, request, days, model, below, limit)
+        return
+    days = CHURN_DAYS if days is None else days
     _report(
         ctx,
         "churn",
@@ -708,3 +737,69 @@ def products(
                 "by item (sale record --item); --by category counts every purchase"
             )
         )
+
+
+@report_app.command(
+    help=_(
+        "Who is still a customer and what each member will buy: p_alive, expected purchases "
+        "and spend\n"
+        "in the next --days days, value at risk, a risk label (BG/NBD and Gamma-Gamma models).\n"
+        "\n"
+        "The models are fitted on the whole shop's purchase history up to --as-of; --where, "
+        "--segment\n"
+        "and --store choose the members listed. Highest value at risk first. See "
+        "docs/reports.md."
+    )
+)
+def forecast(
+    ctx: typer.Context,
+    days: Annotated[
+        int, typer.Option(min=1, max=3660, help=_("Forecast the next this many days."))
+    ] = 90,
+    as_of: AsOfOpt = None,
+    where: WhereOpt = None,
+    segment: SegmentOpt = None,
+    store: StoreOpt = None,
+    limit: LimitOpt = None,
+    show_pii: ShowPiiOpt = False,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+) -> None:
+    from memberctl.domain.reports import forecast as report
+
+    request = Request(fmt, out, as_of, where, segment, store, show_pii)
+    _report(
+        ctx,
+        "forecast",
+        request,
+        lambda s, scope: report.build(session=s, scope=scope, days=days, limit=limit),
+    )
+
+
+def _churn_model(
+    ctx: typer.Context,
+    request: Request,
+    days: int | None,
+    model: bool,
+    below: float | None,
+    limit: int | None,
+) -> None:
+    """`report churn --model`: the members the forecast's model thinks have gone."""
+    from memberctl.domain.reports import churn_model as report
+    from memberctl.errors import UsageProblem
+
+    if not model:
+        raise UsageProblem(_("--below goes with --model"), _("add --model, or leave --below out"))
+    if days is not None:
+        raise UsageProblem(
+            _("--days and --model do not go together"),
+            _("--model decides by p_alive (--below), not by days"),
+        )
+    threshold = report.DEFAULT_BELOW if below is None else below
+    _report(
+        ctx,
+        "churn",
+        request,
+        lambda s, scope: report.build(session=s, scope=scope, below=threshold)[:limit],
+        layout="churn_model",
+    )

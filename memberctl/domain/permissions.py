@@ -104,6 +104,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "report referrals": REPORTS,
     "report stores": REPORTS,
     "report products": REPORTS,
+    "report forecast": REPORTS,
     # the shop's rules, its data in bulk, the database
     "import members": OWNER,
     "import purchases": OWNER,

@@ -151,7 +151,31 @@ def _daily(data: Any) -> list[Sheet]:
     return [Sheet("daily", ["key", "value"], flat(data, ""))]
 
 
+def _forecast(data: Any) -> list[Sheet]:
+    """Members and value at risk per risk label (a bar chart of the value at risk), the members,
+    and the models' parameters (null spend model: its cells empty)."""
+    from memberctl.domain.reports import forecast
+
+    totals: dict[str, list[Any]] = {risk: [risk, 0, Decimal("0.00")] for risk in forecast.RISKS}
+    for row in data.members:
+        totals[row.risk][1] += 1
+        totals[row.risk][2] += row.value_at_risk
+    risks = Sheet("risks", ["risk", "members", "value_at_risk"], list(totals.values()))
+    risks.charts.append(Chart("bar", _("Value at risk per risk label"), 3, _("value at risk")))
+    members = _records(data.members, forecast.ForecastRow)
+    members.name = "forecast"
+    spend = _as_dict(data.spend_model) if data.spend_model is not None else {}
+    figures = [
+        ["as_of", data.as_of], ["forecast_days", data.days],
+        *([k, v] for k, v in _as_dict(data.model).items()),
+        *([k, spend.get(k)] for k in ("p", "q", "gamma")),
+        ["buyers", data.buyers], ["repeat_buyers", data.repeat_buyers],
+    ]  # fmt: skip
+    return [risks, members, Sheet("model", ["key", "value"], figures)]
+
+
 LAYOUTS: dict[str, Callable[[Any], list[Sheet]]] = {
+    "forecast": _forecast,
     "daily": _daily,
     "summary": _summary,
     "growth": _growth,
@@ -176,7 +200,7 @@ Words = Callable[[str, str], str]  # (vocabulary, code) -> how the reader says i
 # of a key/value sheet (active_members, as_of, ...).
 CELL_WORDS = {
     "tier": "tier", "next_tier": "tier", "status": "status", "segment": "segment",
-    "type": "kind", "key": "key",
+    "type": "kind", "key": "key", "risk": "risk",
 }  # fmt: skip
 
 
@@ -376,6 +400,12 @@ def header_labels() -> dict[str, str]:
         "confidence_ab": pgettext("column", "confidence A to B"),
         "confidence_ba": pgettext("column", "confidence B to A"),
         "lift": pgettext("column", "lift"),
+        "purchase_days": pgettext("column", "days bought"),
+        "p_alive": pgettext("column", "still a customer"),
+        "expected_purchases": pgettext("column", "expected visits"),
+        "expected_value": pgettext("column", "expected spend"),
+        "value_at_risk": pgettext("column", "value at risk"),
+        "risk": pgettext("column", "risk"),
     }
 
 

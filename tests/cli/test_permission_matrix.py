@@ -129,6 +129,7 @@ ARGV: dict[str, tuple[str, ...]] = {
     "report referrals": AS_OF,
     "report stores": ("--from", "2026-11-01", "--to", "2026-11-25"),
     "report products": AS_OF,
+    "report forecast": AS_OF,
     "notify render": ("--template", "{shop}/message.txt", "--out", "{tmp}/messages.csv"),
     "survey load": (f"{T}/surveys/satisfaction.toml",),
     "survey list": (),

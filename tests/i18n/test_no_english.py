@@ -134,6 +134,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
     ("report referrals", AS_OF),
     ("report stores", ("--from", "2026-09-01", "--to", "2026-11-25")),
     ("report products", ("--from", "2026-09-01", "--to", "2026-11-25", "--member", "M000001")),
+    ("report forecast", AS_OF),  # too little history here: the refusal, in Chinese
     *[(f"report {name}", (*args, "-f", "xlsx", "--out", f"{{tmp}}/{name}.xlsx"))
       for name, args in XLSX_REPORTS.items()],
     ("survey list", ()),
@@ -362,12 +363,13 @@ def test_every_command_is_walked():
 
 
 def test_the_walk_did_what_it_says(walked):
-    """Each step succeeded, except the two refusals planted on purpose (exit 4)."""
+    """Each step succeeded, except the refusals planted on purpose (exit 4)."""
     _, results = walked
     failed = [(path, args, code, err) for path, args, code, _, err in results if code != 0]
     assert [(path, args[0], code) for path, args, code, _ in failed] == [
         ("member unfreeze", "M000004", 4),
         ("member upgrade", "M000003", 4),
+        ("report forecast", "--as-of", 4),  # too little history to forecast
     ], failed
 
 

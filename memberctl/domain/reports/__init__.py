@@ -32,7 +32,7 @@ from memberctl.models import Member, Purchase
 
 NAMES = (
     "summary", "growth", "rfm", "churn", "upgrades", "birthdays", "kpi", "liability", "campaign",
-    "survey", "daily", "referrals", "stores", "products",
+    "survey", "daily", "referrals", "stores", "products", "forecast",
 )  # fmt: skip
 ACTIVE_DAYS = 90
 
@@ -134,6 +134,8 @@ _ROWS = {
     "survey": "SurveyRow",  # its CSV: the report flattened, one row per answer
     "referrals": "ReferrerRow",  # its CSV: the referrers
     "products": "SellerRow",  # its CSV: the best sellers
+    "forecast": "ForecastRow",  # its members (the report is an object: the models and them)
+    "churn_model": "ModelChurnRow",  # report churn --model
 }
 
 

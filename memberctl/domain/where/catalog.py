@@ -67,11 +67,27 @@ FIELDS: dict[str, Field] = {
     )
 }
 FIELD_NAMES = ", ".join(FIELDS)
+# `report forecast`'s figures: not fields, because they need the BG/NBD model fitted on every
+# member's history (and scipy's hyp2f1), which no SQL condition can express.
+MODEL_FIELDS = ("p_alive", "expected_purchases", "expected_value", "value_at_risk", "risk")
 
 
 def field(token: Token) -> Field:
     """The field a word names (any case), or a usage error listing the fields."""
-    found = FIELDS.get(unicodedata.normalize("NFKC", token.text).lower())
+    name = unicodedata.normalize("NFKC", token.text).lower()
+    found = FIELDS.get(name)
+    if found is None and name in MODEL_FIELDS:
+        raise ExpressionError(
+            _("{name} at column {value} is not a --where field").format(
+                name=name, value=token.pos + 1
+            ),
+            token.pos + 1,
+            _(
+                "it comes from a model fitted on the whole shop's history; use 'memberctl report "
+                "forecast' (sorted by value at risk) or 'memberctl report churn --model --below "
+                "0.3'"
+            ),
+        )
     if found is None:
         raise ExpressionError(
             _("unknown field {shown} at column {value}").format(

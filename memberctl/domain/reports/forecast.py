@@ -1,0 +1,304 @@
+"""`report forecast`: who is still a customer, what each member will buy in the next `days` days,
+and what the shop stands to lose from the ones slipping away.
+
+The history: each member's purchases (not refunded) up to the end of `as_of`, counted by DAY
+(two purchases on one day are one visit, their amounts added), summed in the database: purchase
+days, first and last purchase day, the spend of the first day and of all days. In weeks (days /
+7): frequency x = purchase days - 1 (repeat days), recency t_x = last - first day, age T =
+`as_of` - first day; spend m = the average of the repeat days' totals.
+
+The models (memberctl/domain/forecast/) are fitted on the WHOLE shop's history: every member who
+bought up to `as_of`, whatever their status (cancelled members too: their history is part of the
+shop's), store or `--where`; the report then lists the members in scope, cancelled ones left out
+(they left by choice). BG/NBD gives p_alive and expected_purchases (purchase days in the next
+`days` days); the Gamma-Gamma model a member's expected spend per purchase day.
+
+- Too little history: fewer than `MIN_REPEAT_BUYERS` members who bought on two days or more, or
+  a BG/NBD fit that does not converge, is refused (exit 4), never shown as numbers.
+- `spend_model` is null when the Gamma-Gamma fit is not possible (fewer than
+  `MIN_REPEAT_BUYERS` repeat buyers with a spend, no convergence, or q <= 1); a member's spend
+  per purchase day is then their own average day total (all their days).
+- expected_value = expected_purchases * spend per purchase day.
+- value_at_risk = what the member would bring in the next `days` days if still a customer
+  (expected_purchases / p_alive * spend per day) times the chance they are gone (1 - p_alive).
+  Members are listed by it, highest first (then by member number).
+- risk (the rule, first match): `new` when the first purchase was within the last `NEW_DAYS`
+  days (as_of and the 89 days before: too little to judge); `one_off` when they bought on one day
+  only (the model cannot tell: its p_alive is 1); `likely_gone` when p_alive < `GONE_BELOW`;
+  `slipping` when p_alive < `STEADY_FROM`; else `steady`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Float, String, and_, case, cast, distinct, func, type_coerce
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from memberctl.db.calendar import day_number, day_number_of, next_midnight
+from memberctl.domain import lifecycle
+from memberctl.domain.forecast import FitError, bgnbd, gammagamma
+from memberctl.domain.reports import Scope, counted, fetch
+from memberctl.errors import RuleViolation
+from memberctl.i18n import _
+from memberctl.models import Member, Purchase
+
+DEFAULT_DAYS = 90
+MIN_REPEAT_BUYERS = 30
+NEW_DAYS = 90
+GONE_BELOW = 0.5
+STEADY_FROM = 0.8
+WEEK = 7.0
+RISKS = ("likely_gone", "slipping", "steady", "new", "one_off")
+
+
+@dataclass(slots=True)  # not frozen: a report may hold 100,000s of them
+class ForecastRow:
+    member_no: str
+    name: str | None
+    phone: str | None
+    tier: str
+    status: str
+    purchase_days: int
+    last_purchase_at: dt.datetime
+    p_alive: float
+    expected_purchases: float
+    expected_value: Decimal
+    value_at_risk: Decimal
+    risk: str
+
+
+@dataclass(frozen=True)
+class Model:
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
+    time_unit: str = "week"
+
+
+@dataclass(frozen=True)
+class SpendModel:
+    p: float
+    q: float
+    gamma: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    as_of: dt.date
+    days: int
+    model: Model
+    spend_model: SpendModel | None
+    members: list[ForecastRow]
+    buyers: int  # the members the models were fitted on (not in the JSON)
+    repeat_buyers: int
+
+
+@dataclass(frozen=True)
+class History:
+    """The whole shop's summarised purchases, one entry per member who bought (numpy arrays)."""
+
+    rows: list[Any]  # member_no, name, phone, tier, status, in scope, last purchase
+    x: np.ndarray[Any, np.dtype[np.float64]]
+    t_x: np.ndarray[Any, np.dtype[np.float64]]
+    T: np.ndarray[Any, np.dtype[np.float64]]  # the paper's name
+    m: np.ndarray[Any, np.dtype[np.float64]]  # average repeat-day spend (0 where x = 0)
+    day_spend: np.ndarray[Any, np.dtype[np.float64]]  # average spend of all purchase days
+
+
+def history(session: Session, scope: Scope) -> History:
+    """Per member who bought up to `as_of`: purchase days, first and last day, spend (see the
+    module docstring), and whether the member is one the report lists. One pass over the
+    purchases in (member, time) order, grouped by member (SQLite streams it from the covering
+    index, no sort), and the first day's spend looked up per member (an index range)."""
+    at = col(Purchase.at)
+    per = (
+        core_select(
+            col(Purchase.member_id).label("member_id"),
+            func.count(distinct(day_number(at))).label("days"),
+            func.min(at).label("first_at"),
+            func.max(at).label("last_at"),
+            cast(func.sum(col(Purchase.amount)), Float).label("spend"),
+        )
+        .where(counted(), at < scope.day_after)
+        .group_by(col(Purchase.member_id))
+        .subquery("per_member")
+    )
+    again = aliased(Purchase, name="first_day")
+    first_spend = (
+        core_select(cast(func.sum(col(again.amount)), Float))
+        .where(
+            col(again.member_id) == per.c.member_id,
+            col(again.refunded_at).is_(None),
+            col(again.at) < next_midnight(per.c.first_at),
+        )
+        .scalar_subquery()
+    )
+    listed = and_(scope.members, col(Member.status) != lifecycle.CANCELLED)
+    query = core_select(
+        col(Member.member_no),
+        col(Member.name),
+        col(Member.phone),
+        col(Member.tier_code),
+        col(Member.status),
+        case((listed, 1), else_=0),
+        type_coerce(per.c.last_at, String),  # SQLite: the stored text, parsed in _rows (faster)
+        per.c.days,
+        day_number(per.c.first_at),
+        day_number(per.c.last_at),
+        per.c.spend,
+        first_spend,
+    ).join(per, per.c.member_id == col(Member.id))
+    rows = fetch(session, query).all()
+    numbers = np.array([row[7:] for row in rows], dtype=np.float64).reshape(-1, 5)
+    days, first_day, last_day, total, first_total = numbers.T
+    x = days - 1
+    repeat = x > 0
+    return History(
+        rows=rows,
+        x=x,
+        t_x=(last_day - first_day) / WEEK,
+        T=(day_number_of(scope.as_of) - first_day) / WEEK,
+        m=np.where(repeat, (total - first_total) / np.where(repeat, x, 1.0), 0.0),
+        day_spend=total / np.maximum(days, 1.0),
+    )
+
+
+def build(
+    *, session: Session, scope: Scope, days: int = DEFAULT_DAYS, limit: int | None = None
+) -> Forecast:
+    """Fit the models on the whole shop, score the members in scope, highest value at risk first
+    (at most `limit` of them)."""
+    seen = history(session, scope)
+    repeat_buyers = int((seen.x > 0).sum())
+    model = _fit(seen, repeat_buyers, scope.as_of)
+    spend_model = _fit_spend(seen)
+    listed = np.flatnonzero(np.array([row[5] for row in seen.rows], dtype=bool))
+    x, t_x, T = seen.x[listed], seen.t_x[listed], seen.T[listed]
+    alive = bgnbd.p_alive(model, x, t_x, T)
+    if_alive = bgnbd.expected_if_alive(model, days / WEEK, x, T)
+    if spend_model is None:
+        per_day = seen.day_spend[listed]
+    else:
+        per_day = gammagamma.expected_spend(spend_model, x, seen.m[listed])
+    figures = np.stack([alive, if_alive * alive, if_alive * alive * per_day])
+    at_risk = if_alive * per_day * (1.0 - alive)
+    _check_finite(np.vstack([figures, at_risk]))
+    rows = _rows(seen, listed, figures, at_risk, scope)
+    return Forecast(
+        as_of=scope.as_of,
+        days=days,
+        model=Model(
+            round(model.r, 6),
+            round(model.alpha, 6),
+            round(model.a, 6),
+            round(model.b, 6),
+            round(model.log_likelihood, 4),
+        ),  # fmt: skip
+        spend_model=None if spend_model is None else _spend(spend_model),
+        members=rows[:limit],
+        buyers=len(seen.rows),
+        repeat_buyers=repeat_buyers,
+    )
+
+
+def _fit(seen: History, repeat_buyers: int, as_of: dt.date) -> bgnbd.BgNbd:
+    hint = _(
+        "the model learns from members who come back; until then use "
+        "'memberctl report churn --days 60'"
+    )
+    if repeat_buyers < MIN_REPEAT_BUYERS:
+        raise RuleViolation(
+            _(
+                "too little purchase history to forecast: {count} members bought on two days "
+                "or more up to {as_of}, {needed} are needed"
+            ).format(count=repeat_buyers, as_of=as_of.isoformat(), needed=MIN_REPEAT_BUYERS),
+            hint,
+        )
+    try:
+        return bgnbd.fit(seen.x, seen.t_x, seen.T)
+    except FitError:
+        raise RuleViolation(
+            _(
+                "the forecast model found no stable fit for the purchase history up to {as_of}"
+            ).format(as_of=as_of.isoformat()),
+            hint,
+        ) from None
+
+
+def _spend(fitted: gammagamma.GammaGamma) -> SpendModel:
+    return SpendModel(round(fitted.p, 6), round(fitted.q, 6), round(fitted.gamma, 6))
+
+
+def _fit_spend(seen: History) -> gammagamma.GammaGamma | None:
+    if int(((seen.x > 0) & (seen.m > 0)).sum()) < MIN_REPEAT_BUYERS:
+        return None
+    try:
+        return gammagamma.fit(seen.x, seen.m)
+    except FitError:
+        return None
+
+
+def _check_finite(figures: np.ndarray[Any, np.dtype[np.float64]]) -> None:
+    """Never a wrong number: a member's figures that the special functions could not compute
+    (an extreme history) refuse the report rather than show nonsense."""
+    if not np.all(np.isfinite(figures)) or np.any(figures < -1e-9):
+        raise RuleViolation(
+            _("the forecast could not be computed for every member"),
+            _("report it with the output of 'memberctl db info'"),
+        )
+
+
+def risk_of(first_days_ago: int, purchase_days: int, p_alive: float) -> str:
+    """The risk label (the rule in the module docstring)."""
+    if first_days_ago < NEW_DAYS:
+        return "new"
+    if purchase_days == 1:
+        return "one_off"
+    if p_alive < GONE_BELOW:
+        return "likely_gone"
+    return "slipping" if p_alive < STEADY_FROM else "steady"
+
+
+def _rows(
+    seen: History,
+    listed: np.ndarray[Any, np.dtype[np.intp]],
+    figures: np.ndarray[Any, np.dtype[np.float64]],
+    at_risk: np.ndarray[Any, np.dtype[np.float64]],
+    scope: Scope,
+) -> list[ForecastRow]:
+    """The members' rows, highest value at risk (in cents, as shown) first, then by member
+    number; the order worked out with numpy, the rows made once each."""
+    alive = np.round(figures[0], 4).tolist()
+    purchases = np.round(figures[1], 3).tolist()
+    values = _cents(figures[2])
+    texts = [f"{v:.2f}" for v in np.maximum(at_risk, 0.0).tolist()]
+    risks = list(map(Decimal, texts))
+    in_cents = np.array([int(t.replace(".", "")) for t in texts], dtype=np.int64)
+    numbers = np.array([seen.rows[i][0] for i in listed.tolist()], dtype=str)
+    ages = np.rint(seen.T[listed] * WEEK).astype(int).tolist()
+    rows = []
+    for k in np.lexsort((numbers, -in_cents)).tolist():
+        no, name, phone, tier, status, _listed, last_at, days = seen.rows[listed[k]][:8]
+        if last_at.__class__ is str:
+            last_at = dt.datetime.fromisoformat(last_at)
+        rows.append(
+            ForecastRow(
+                no, name, scope.phone(phone), tier, status, days, last_at, alive[k],
+                purchases[k], values[k], risks[k], risk_of(ages[k], days, alive[k]),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _cents(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[Decimal]:
+    """Amounts the models worked out (floats, never below 0) as money, to the cent."""
+    return [Decimal(f"{v:.2f}") for v in np.maximum(values, 0.0).tolist()]
