@@ -226,8 +226,20 @@ def time_build(engine, name: str, repeat: int = 3) -> tuple[float, int]:
             scope = reports.scope(session, as_of=AS_OF)
             data = REPORTS[name](session, scope)
             times.append(time.perf_counter() - started)
-        size = len(data) if isinstance(data, list) else len(getattr(data, "members", [1]))
+        size = _rows(data)
     return statistics.median(times), size
+
+
+def _rows(data: object) -> int:
+    """A list report's rows, an object report's main list (its members, referrers, sellers or
+    stores), else 1."""
+    if isinstance(data, list):
+        return len(data)
+    for name in ("members", "referrers", "sellers", "stores"):
+        value = getattr(data, name, None)
+        if isinstance(value, list):
+            return len(value)
+    return 1
 
 
 def time_cli(path: Path, name: str) -> float:
