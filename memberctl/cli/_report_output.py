@@ -481,15 +481,11 @@ FORECAST_COLUMNS = [
 
 def _forecast_table(data: Any) -> None:
     """Members per risk label, the members, and on stderr what the models were fitted on."""
-    from collections import Counter
-
-    from memberctl.domain.reports import forecast
-
-    counts = Counter(row.risk for row in data.members)
     title = _("members per risk, the next {days} days from {as_of}").format(
         days=data.days, as_of=data.as_of
     )
-    _counts_table({r: counts.get(r, 0) for r in forecast.RISKS}, _("Risk"), title, words="risk")
+    counts = {risk: count for risk, (count, _value) in data.by_risk.items()}
+    _counts_table(counts, _("Risk"), title, words="risk")
     _rows_table(data.members, FORECAST_COLUMNS)
     message(
         _(

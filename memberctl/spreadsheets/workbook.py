@@ -156,11 +156,8 @@ def _forecast(data: Any) -> list[Sheet]:
     and the models' parameters (null spend model: its cells empty)."""
     from memberctl.domain.reports import forecast
 
-    totals: dict[str, list[Any]] = {risk: [risk, 0, Decimal("0.00")] for risk in forecast.RISKS}
-    for row in data.members:
-        totals[row.risk][1] += 1
-        totals[row.risk][2] += row.value_at_risk
-    risks = Sheet("risks", ["risk", "members", "value_at_risk"], list(totals.values()))
+    totals = [[risk, count, value] for risk, (count, value) in data.by_risk.items()]
+    risks = Sheet("risks", ["risk", "members", "value_at_risk"], totals)
     risks.charts.append(Chart("bar", _("Value at risk per risk label"), 3, _("value at risk")))
     members = _records(data.members, forecast.ForecastRow)
     members.name = "forecast"

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from decimal import Decimal
 
@@ -303,3 +304,17 @@ def test_staff_see_their_stores_members_and_a_clerk_none(run, shop, engine):  # 
         "report", "forecast", *DAY, env={"MEMBERCTL_TOKEN": clerk, "MEMBERCTL_OPERATOR": None}
     )
     failure(result, 6, "'memberctl report forecast' needs ")
+
+
+def test_the_risk_summary_counts_every_member_in_scope_whatever_the_limit(run, shop, tmp_path):  # noqa: ARG001
+    data = run.json("report", "forecast", *DAY)
+    counts = {r: sum(m["risk"] == r for m in data["members"]) for r in forecast.RISKS}
+    out = tmp_path / "first-two.xlsx"
+    assert run("report", "forecast", *DAY, "--limit", "2", "-o", str(out)).exit_code == 0
+    risks = list(load_workbook(out)["risks"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in risks] == list(counts.items())
+    assert load_workbook(out)["forecast"].max_row == 3  # the header and the two listed
+    table = run("report", "forecast", *DAY, "--limit", "2")
+    assert table.exit_code == 0, table.stderr
+    for risk, count in counts.items():
+        assert re.search(rf"^{risk} +{count} ", table.stdout, re.MULTILINE), (risk, count)

@@ -31,7 +31,7 @@ shop's), store or `--where`; the report then lists the members in scope, cancell
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +100,9 @@ class Forecast:
     members: list[ForecastRow]
     buyers: int  # the members the models were fitted on (not in the JSON)
     repeat_buyers: int
+    # per risk label: the members in scope and their value at risk, before --limit (the table's
+    # and the workbook's summary; not in the JSON)
+    by_risk: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,16 @@ def build(
         members=rows[:limit],
         buyers=len(seen.rows),
         repeat_buyers=repeat_buyers,
+        by_risk=_by_risk(rows),
     )
+
+
+def _by_risk(rows: list[ForecastRow]) -> dict[str, tuple[int, Decimal]]:
+    totals = {risk: (0, Decimal("0.00")) for risk in RISKS}
+    for row in rows:
+        count, value = totals[row.risk]
+        totals[row.risk] = (count + 1, value + row.value_at_risk)
+    return totals
 
 
 def _fit(seen: History, repeat_buyers: int, as_of: dt.date) -> bgnbd.BgNbd:
