@@ -15,11 +15,18 @@ import memberctl
 PACKAGE = Path(memberctl.__file__).parent
 # Value types and parsers only: nothing that holds a session or decides an import.
 SPREADSHEETS_MAY_USE = {
-    "memberctl.domain.fields", "memberctl.domain.money", "memberctl.domain.phones",
-    "memberctl.domain.tiers", "memberctl.domain.exports", "memberctl.domain.reports",
-    "memberctl.domain.reports.growth", "memberctl.domain.reports.rfm",
-    "memberctl.domain.reports.survey", "memberctl.domain.reports.forecast",
-    "memberctl.domain.reports.by_store", "memberctl.domain.reports.referrals",
+    "memberctl.domain.fields",
+    "memberctl.domain.money",
+    "memberctl.domain.phones",
+    "memberctl.domain.tiers",
+    "memberctl.domain.exports",
+    "memberctl.domain.reports",
+    "memberctl.domain.reports.growth",
+    "memberctl.domain.reports.rfm",
+    "memberctl.domain.reports.survey",
+    "memberctl.domain.reports.forecast",
+    "memberctl.domain.reports.by_store",
+    "memberctl.domain.reports.referrals",
     "memberctl.domain.reports.products",
 }  # fmt: skip  (the reports: their row types, for a sheet's columns)
 
