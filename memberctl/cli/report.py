@@ -65,6 +65,19 @@ ShowPiiOpt = Annotated[
     typer.Option("--show-pii", help=_("Show phone numbers unmasked (recorded in the audit log).")),
 ]
 LimitOpt = Annotated[int | None, typer.Option(min=1, help=_("At most this many rows."))]
+
+
+def _day_option(flag: str, help_text: str) -> Any:
+    """--from / --to: a day, within the years memberctl takes."""
+    return typer.Option(
+        flag, formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", callback=day_in_range, help=help_text
+    )
+
+
+FromOpt = Annotated[
+    dt.datetime | None, _day_option("--from", _("First day; default 29 days before --to."))
+]
+ToOpt = Annotated[dt.datetime | None, _day_option("--to", _("Last day; default --as-of."))]
 CHURN_DAYS = 30
 UPGRADE_WITHIN = 0.2
 
@@ -362,26 +375,8 @@ def birthdays(
 )
 def kpi(
     ctx: typer.Context,
-    start: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--from",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("First day; default 29 days before --to."),
-        ),
-    ] = None,
-    end: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--to",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("Last day; default --as-of."),
-        ),
-    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
     as_of: AsOfOpt = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
@@ -540,25 +535,9 @@ def daily(
 def referrals(
     ctx: typer.Context,
     start: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--from",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("First day; default the beginning."),
-        ),
+        dt.datetime | None, _day_option("--from", _("First day; default the beginning."))
     ] = None,
-    end: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--to",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("Last day; default --as-of."),
-        ),
-    ] = None,
+    end: ToOpt = None,
     as_of: AsOfOpt = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
@@ -594,26 +573,8 @@ def referrals(
 )
 def stores(
     ctx: typer.Context,
-    start: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--from",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("First day; default 29 days before --to."),
-        ),
-    ] = None,
-    end: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--to",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("Last day; default --as-of."),
-        ),
-    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
     as_of: AsOfOpt = None,
     where: WhereOpt = None,
     segment: SegmentOpt = None,
@@ -665,26 +626,8 @@ class ProductsBy(enum.StrEnum):
 )
 def products(
     ctx: typer.Context,
-    start: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--from",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("First day; default 29 days before --to."),
-        ),
-    ] = None,
-    end: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--to",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            callback=day_in_range,
-            help=_("Last day; default --as-of."),
-        ),
-    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
     by: Annotated[
         ProductsBy, typer.Option(help=_("category, or item (sale lines only)."))
     ] = ProductsBy.category,
