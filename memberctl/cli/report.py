@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 report_app = typer.Typer(
     no_args_is_help=True,
     help=_(
-        "Reports: summary, growth, RFM, churn, upgrades, birthdays, KPIs, liability, campaigns."
+        "Reports: summary, growth, RFM, churn, forecast, upgrades, birthdays, KPIs, liability, "
+        "stores, products, referrals, campaigns, the till."
     ),
 )
 
