@@ -88,16 +88,60 @@ def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
 # -- JSON and CSV ----------------------------------------------------------------------------
 def _json_chunks(name: str, data: Any) -> Iterator[str]:
     """`_json_text` in pieces of at most `CHUNK_ROWS` rows each."""
-    if name == "forecast":  # an object holding a long list: the list one row per line
-        yield from _forecast_json(data)
+    if name in LONG_LISTS:  # an object holding long lists: each list one row per line
+        head, lists = LONG_LISTS[name](data)
+        yield from _object_json(head, lists)
         return
     row_type = _row_type(name) if isinstance(data, list) and data else None
     if row_type is not None and isinstance(data[0], row_type):
         yield from _json_lines(row_type, data)
-    elif name == "referrals":
-        yield from _referrals_json(data)
     else:
         yield _json_text(name, data)
+
+
+Lists = dict[str, tuple[type, list[Any]]]
+
+
+def _object_json(head: dict[str, Any], lists: Lists) -> Iterator[str]:
+    """`head` and `lists` as one object: indented as `_json_text` writes an object, each list's
+    rows one per line as a list report's (200,000 forecast rows)."""
+    text = json.dumps(plain({**head, **dict.fromkeys(lists, [])}), ensure_ascii=False, indent=2)
+    for key, (row_type, rows) in lists.items():
+        before, text = text.split(f"{_quote(key)}: []", 1)
+        yield before + f"{_quote(key)}: "
+        if not rows:
+            yield "[]"
+            continue
+        *chunks, last = _json_lines(row_type, rows)
+        yield from chunks
+        yield last.rstrip("\n")
+    yield text + "\n"
+
+
+def _forecast_lists(data: Any) -> tuple[dict[str, Any], Lists]:
+    from memberctl.domain.reports import forecast
+
+    head = {
+        "as_of": data.as_of, "days": data.days, "model": data.model,
+        "spend_model": data.spend_model,
+    }  # fmt: skip
+    return head, {"members": (forecast.ForecastRow, data.members)}
+
+
+def _referrals_lists(data: Any) -> tuple[dict[str, Any], Lists]:
+    from memberctl.domain.reports import referrals
+
+    return {"start": data.start, "end": data.end}, {
+        "referrers": (referrals.ReferrerRow, data.referrers),
+        "referred": (referrals.ReferredRow, data.referred),
+    }
+
+
+# Object reports whose lists are long: their JSON is written list by list, a row per line.
+LONG_LISTS: dict[str, Callable[[Any], tuple[dict[str, Any], Lists]]] = {
+    "forecast": _forecast_lists,
+    "referrals": _referrals_lists,
+}
 
 
 def _json_text(name: str, data: Any) -> str:
@@ -202,18 +246,8 @@ def _row_type(name: str) -> type | None:
 
 
 def _csv_text(name: str, data: Any) -> str:
-    if name == "survey":  # nested per question: flattened to one row per answer
-        from memberctl.domain.reports import survey
-
-        data = survey.rows(data)
-    if name == "referrals":  # the referrers, one row each (who they referred: json, xlsx)
-        data = data.referrers
-    if name == "stores":  # a row per store, then the total
-        data = _stores_rows(data)
-    if name == "products":  # the best sellers; the rest is in the JSON and the workbook
-        data = data.sellers
-    if name == "forecast":  # the member rows (the models' parameters: json, xlsx, ods)
-        data = data.members
+    if name in CSV_ROWS:
+        data = CSV_ROWS[name](data)
     if isinstance(data, list):
         keys, rows = _plain_rows(name, data)
     else:
@@ -437,27 +471,6 @@ def _daily(data: Any) -> None:
         message(_("top-ups carry no store: they are the whole shop's"))
 
 
-def _forecast_json(data: Any) -> Iterator[str]:
-    """`{as_of, days, model, spend_model, members: [...]}`: the head indented as `_json_text`
-    writes an object, the members one per line as a list report's rows (200,000 of them)."""
-    from memberctl.domain.reports import forecast
-
-    head = {
-        "as_of": data.as_of,
-        "days": data.days,
-        "model": data.model,
-        "spend_model": data.spend_model,
-        "members": [],
-    }
-    text = json.dumps(plain(head), ensure_ascii=False, indent=2)
-    yield text[: text.rindex("[]")]
-    if data.members:
-        yield from _json_lines(forecast.ForecastRow, data.members)
-        yield "}\n"
-    else:
-        yield "[]\n}\n"
-
-
 def _whole_percent(share: float) -> str:
     return f"{share:.0%}"
 
@@ -504,6 +517,16 @@ LIST_COLUMNS["churn_model"] = [
 ]  # fmt: skip
 
 
+# The rows an object report's CSV holds (the rest is in its JSON and workbook).
+CSV_ROWS: dict[str, Callable[[Any], Any]] = {
+    "survey": lambda data: _survey_rows(data),  # nested per question: a row per answer
+    "referrals": lambda data: data.referrers,  # who each one referred: json, xlsx
+    "stores": lambda data: _stores_rows(data),  # a row per store, then the total
+    "products": lambda data: data.sellers,  # the best sellers
+    "forecast": lambda data: data.members,  # the models' parameters: json, xlsx, ods
+}
+
+
 TABLES: dict[str, Callable[[Any], None]] = {
     "daily": _daily,
     "summary": _summary,
@@ -548,24 +571,13 @@ def _referrals(data: Any) -> None:
 TABLES["referrals"] = _referrals
 
 
-def _referrals_json(data: Any) -> Iterator[str]:
-    """`{start, end, referrers: [...], referred: [...]}`, a row per line as in the list reports."""
-    from memberctl.domain.reports import referrals
-
-    head = {"start": data.start, "end": data.end}
-    yield "{\n" + "".join(f"  {_quote(k)}: {json.dumps(plain(v))},\n" for k, v in head.items())
-    lists = [
-        ("referrers", referrals.ReferrerRow, data.referrers),
-        ("referred", referrals.ReferredRow, data.referred),
-    ]
-    for number, (key, row_type, rows) in enumerate(lists, start=1):
-        chunks = list(_json_lines(row_type, rows)) if rows else ["[]\n"]
-        chunks[0] = f"  {_quote(key)}: " + chunks[0]
-        chunks[-1] = chunks[-1].rstrip("\n") + (",\n" if number < len(lists) else "\n}\n")
-        yield from chunks
-
-
 # -- report stores ---------------------------------------------------------------------------
+def _survey_rows(data: Any) -> Any:
+    from memberctl.domain.reports import survey
+
+    return survey.rows(data)
+
+
 def _stores_rows(data: Any) -> list[dict[str, Any]]:
     """The CSV of `report stores`: `row` says which row it is (store, no_store or total), then
     the period and the figures."""
