@@ -79,6 +79,13 @@ FromOpt = Annotated[
     dt.datetime | None, _day_option("--from", _("First day; default 29 days before --to."))
 ]
 ToOpt = Annotated[dt.datetime | None, _day_option("--to", _("Last day; default --as-of."))]
+
+
+def _days(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.date | None, ...]:
+    """--from and --to as days (None: not given)."""
+    return tuple(moment.date() if moment else None for moment in (start, end))
+
+
 CHURN_DAYS = 30
 UPGRADE_WITHIN = 0.2
 
@@ -164,7 +171,7 @@ def deliver(
     request: Request,
     build: Callable[[Session, Scope], Any],
     layout: str | None = None,
-) -> None:
+) -> Any:
     """Compute a report and show it (or write it to --out) in the chosen format; `layout` names
     how its result is shown when that differs from the report's name (`churn --model`)."""
     from memberctl.cli import _report_output
@@ -172,6 +179,7 @@ def deliver(
     fmt = _format(request)
     data = _compute(app, name, request, build)
     _report_output.deliver(layout or name, data, fmt.value, request.out)
+    return data
 
 
 def show_default(app: AppContext, name: str, fmt: ReportFormat | None = None) -> None:
@@ -387,8 +395,7 @@ def kpi(
 ) -> None:
     from memberctl.domain.reports import kpi as report
 
-    first = start.date() if start else None
-    last = end.date() if end else None
+    first, last = _days(start, end)
     request = Request(fmt, out, as_of, where, segment, store)
     _report(
         ctx,
@@ -550,8 +557,7 @@ def referrals(
 ) -> None:
     from memberctl.domain.reports import referrals as report
 
-    first = start.date() if start else None
-    last = end.date() if end else None
+    first, last = _days(start, end)
     request = Request(fmt, out, as_of, where, segment, store, show_pii)
     _report(
         ctx,
@@ -591,8 +597,7 @@ def stores(
 ) -> None:
     from memberctl.domain.reports import by_store as report
 
-    first = start.date() if start else None
-    last = end.date() if end else None
+    first, last = _days(start, end)
     _report(
         ctx,
         "stores",
@@ -658,21 +663,18 @@ def products(
 
     report.check_group(member, where, segment)
     app = app_context(ctx)
-    first, last = (start.date() if start else None), (end.date() if end else None)
-    sold: list[Any] = []  # the best sellers, for the note below
+    first, last = _days(start, end)
 
     def build(session: Session, scope: Scope) -> Any:
         who = app.member(session, member) if member is not None else None
-        data = report.build(
+        return report.build(
             session=session, scope=scope, start=first, end=last, by=by.value, member=who,
             where=where, segment=segment, store=store, limit=limit, top=top,
             min_baskets=min_baskets,
         )  # fmt: skip
-        sold.extend(data.sellers)
-        return data
 
-    deliver(app, "products", Request(fmt, out, as_of), build)
-    if by is ProductsBy.item and not sold:
+    data = deliver(app, "products", Request(fmt, out, as_of), build)
+    if by is ProductsBy.item and not data.sellers:
         from memberctl.cli._output import message
 
         message(
