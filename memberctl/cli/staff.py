@@ -191,6 +191,13 @@ def stores(
     from memberctl import clock
     from memberctl.domain import staff
 
+    if not add and not remove:
+        from memberctl.errors import UsageProblem
+
+        raise UsageProblem(
+            _("nothing to change"),
+            _("give --add STORE or --remove STORE; 'memberctl staff list' shows their stores"),
+        )
     app = app_context(ctx)
     with app.write() as session:
         record = staff.set_stores(

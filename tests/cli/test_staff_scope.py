@@ -323,6 +323,8 @@ def test_stores_no_change_is_not_audited(shop, session):
          "give each store once"),
         (("nobody", "--add", "S1"), 3, "error: no staff member 'nobody'; see them with "
          "'memberctl staff list'"),
+        (("clerk1",), 2, "error: nothing to change; give --add STORE or --remove STORE; "
+         "'memberctl staff list' shows their stores"),
     ],
 )  # fmt: skip
 def test_stores_refusals(shop, args, code, line):
