@@ -14,12 +14,19 @@ and its CPU time (user + system; on a shared machine compare CPU, wall time wait
   already in place (`db upgrade` is run first, untimed);
 - `memberctl import members FILE.csv` streamed, with --csv-rows rows (peak RSS is the point),
   beside its floor: pandas reading the CSV in the same chunks, raw executemany into one table;
+  and beside its schema floor: pandas reading the CSV in the same chunks (as the import reads
+  it), then raw executemany of exactly the rows that import wrote into memberctl's tables (the
+  rows fetched from the import's database 50,000 at a time, the fetching not timed);
 - `memberctl import members FILE.ods` (the same rows as an .ods, written by memberctl's own
   streamed writer) beside the floor measured on that file (calamine reading the .ods, then the
   same raw executemany);
 - `memberctl export members OUT.xlsx` beside a bare xlsxwriter constant_memory write of the same
   rows; then OUT.csv and OUT.ods once;
 - `sqlite-utils insert --csv` when it is installed.
+
+`--repeat N` runs the 100,000-row floors and imports N times, alternately (floor, schema floor,
+.xlsx import, .csv import, sqlite-utils), and prints each run and the medians: on a shared
+machine the ratios of one round are what to compare.
 """
 
 from __future__ import annotations
@@ -71,18 +78,17 @@ db.execute("commit")
 print(time.perf_counter() - t, time.process_time() - c)
 """
 
-SCHEMA_FLOOR = """
-import sqlite3, sys, time
-from python_calamine import CalamineWorkbook
+# The schema floors' common part: a database with memberctl's schema (read from the one the
+# import wrote, argv[2]) at argv[3], holding the import's parent rows; `put` writes rows raw.
+_SCHEMA_COPY = """
 TABLES = ["member", "member_tag", "lifecycle_change", "points_entry", "wallet_entry",
           "import_change"]
 src = sqlite3.connect(sys.argv[2])  # what the import wrote
-data = {t: src.execute(f"select * from {t} order by rowid").fetchall() for t in TABLES}
 parents = {t: src.execute(f"select * from {t}").fetchall() for t in ("tier", "import_run")}
 schema = [s for (s,) in src.execute("select sql from sqlite_master where sql is not null"
                                     " and name not like 'sqlite_%'")]
 db = sqlite3.connect(sys.argv[3], isolation_level=None)
-for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "temp_store=MEMORY"):
     db.execute("pragma " + pragma)
 for statement in schema:
     db.execute(statement)
@@ -92,6 +98,16 @@ def put(table, rows):
         db.executemany(f"insert into {table} values ({marks})", rows)
 for table, rows in parents.items():
     put(table, rows)
+"""
+
+SCHEMA_FLOOR = (
+    """
+import sqlite3, sys, time
+from python_calamine import CalamineWorkbook
+"""
+    + _SCHEMA_COPY
+    + """
+data = {t: src.execute(f"select * from {t} order by rowid").fetchall() for t in TABLES}
 t, c = time.perf_counter(), time.process_time()
 CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()
 db.execute("begin immediate")
@@ -100,6 +116,36 @@ for table in TABLES:
 db.execute("commit")
 print(time.perf_counter() - t, time.process_time() - c)
 """
+)
+
+CSV_SCHEMA_FLOOR = (
+    """
+import sqlite3, sys, time
+import pandas as pd
+"""
+    + _SCHEMA_COPY
+    + """
+wall = cpu = 0.0
+def timed(work):
+    global wall, cpu
+    t, c = time.perf_counter(), time.process_time()
+    work()
+    wall, cpu = wall + time.perf_counter() - t, cpu + time.process_time() - c
+def read():
+    for frame in pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False, na_filter=False,
+                             header=None, skiprows=1, skip_blank_lines=False,
+                             chunksize=50_000, index_col=False):
+        pass
+timed(read)
+timed(lambda: db.execute("begin immediate"))
+for table in TABLES:
+    cursor = src.execute(f"select * from {table} order by rowid")
+    while rows := cursor.fetchmany(50_000):  # fetching is not timed
+        timed(lambda: put(table, rows))
+timed(lambda: db.execute("commit"))
+print(wall, cpu)
+"""
+)
 
 BARE_EXPORT = """
 import sqlite3, sys, time, xlsxwriter
@@ -172,10 +218,14 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     return seconds, rss, out
 
 
-def measured(command: list[str]) -> tuple[float, float, float, str]:
+def measured(
+    command: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds (user + system), peak RSS (MiB) and stdout of one subprocess."""
     began = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(  # not run in a checkout: `-m memberctl` would import from it
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd="/"
+    )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - began
     out = process.stdout.read() if process.stdout else ""
@@ -199,25 +249,46 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the 100,000-row imports")
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="also run the imports of each round with memberctl from DIR (a checkout, e.g. of "
+        "the commit before), on PYTHONPATH, labelled 'before'",
+    )
+    parser.add_argument(
+        "--only", choices=["imports", "big"], help="only the 100,000-row imports, or the big .csv"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="memberctl-bench-"))
     try:
-        run(work, args.rows, args.csv_rows)
+        run(work, args.rows, args.csv_rows, args.repeat, args.only, args.compare)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(work: Path, rows: int, csv_rows: int) -> None:
+def run(
+    work: Path,
+    rows: int,
+    csv_rows: int,
+    repeat: int = 1,
+    only: str | None = None,
+    compare: str | None = None,
+) -> None:
     xlsx, small_csv, big_csv = work / "m.xlsx", work / "m.csv", work / "big.csv"
-    write_xlsx(xlsx, rows)
-    write_csv(small_csv, rows)
     print(f"{rows:,} members; {csv_rows:,} for the streamed CSV; Python {sys.version.split()[0]}")
-    imports(work, xlsx, small_csv, rows)
-    ods_import(work, rows)
-    exports(work, rows)
-    if csv_rows:
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if only != "big":
+        write_xlsx(xlsx, rows)
+        write_csv(small_csv, rows)
+        imports(work, xlsx, small_csv, rows, repeat, compare)
+    if only is None:
+        ods_import(work, rows)
+        exports(work, rows)
+    if csv_rows and only != "imports":
         write_csv(big_csv, csv_rows)
         big_import(work, big_csv, csv_rows)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -266,14 +337,61 @@ def cpu_line(
 
 
 def ratio(wall: float, cpu: float, floor: tuple[float, float], what: str) -> str:
-    return f"{wall / floor[0]:.1f}x {what} (CPU {cpu / floor[1]:.1f}x)"
+    return f"{wall / floor[0]:.2f}x {what} (CPU {cpu / floor[1]:.2f}x)"
 
 
-def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
-    """The 100,000-row imports beside both floors and sqlite-utils; leaves x.db for export."""
+def imports(
+    work: Path, xlsx: Path, small_csv: Path, rows: int, repeat: int = 1, compare: str | None = None
+) -> None:
+    """The 100,000-row imports beside both floors and sqlite-utils, `repeat` rounds one after
+    the other (each round: floor, import, schema floor, csv import, sqlite-utils), then the
+    medians; leaves x.db for export."""
+    rounds = [_import_round(work, xlsx, small_csv, rows, compare) for _ in range(repeat)]
+    if repeat == 1:
+        return
+    print(f"medians of {repeat} rounds:")
+    labels = list(rounds[0])
+    median = {
+        label: tuple(statistics.median(r[label][i] for r in rounds) for i in range(3))
+        for label in labels
+    }
+    floor, schema = median["floor"], median["schema"]
+    for label in labels:
+        wall, cpu, rss = median[label]
+        note = ""
+        if "memberctl" in label or label.startswith("sqlite-utils"):
+            note = ratio(wall, cpu, floor, "the floor")
+            note += ", " + ratio(wall, cpu, schema, "schema floor")
+            cpus = sorted(r[label][1] / r["schema"][1] for r in rounds)
+            note += f", CPU/schema floor per round {min(cpus):.2f}-{max(cpus):.2f}"
+        cpu_line(f"  {label}", rows, wall, cpu, rss or None, note)
+
+
+def _import_round(
+    work: Path, xlsx: Path, small_csv: Path, rows: int, compare: str | None = None
+) -> dict[str, tuple[float, float, float]]:
+    found: dict[str, tuple[float, float, float]] = {}
+    if compare:
+        env = {**os.environ, "PYTHONPATH": compare}
+        for kind, source in (("xlsx", xlsx), ("csv", small_csv)):
+            db = work / f"before-{kind}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            measured(memberctl(db, "db", "upgrade"), env)
+            command = memberctl(db, "import", "members", str(source), "--add-stores", "-f", "json")
+            found[f"before: memberctl import members (.{kind})"] = measured(command, env)[:3]
+            cpu_line(
+                f"before: memberctl import members (.{kind})",
+                rows,
+                *found[f"before: memberctl import members (.{kind})"],
+            )
+    for name in ("floor.db", "x.db", "c.db", "s.db", "su.db"):
+        for suffix in ("", "-wal", "-shm"):
+            (work / (name + suffix)).unlink(missing_ok=True)
     _, _, _, out = measured([sys.executable, "-c", FLOOR, str(xlsx), str(work / "floor.db")])
     read, insert, read_cpu, insert_cpu = map(float, out.split())
     floor = (read + insert, read_cpu + insert_cpu)
+    found["floor"] = (*floor, 0.0)
     cpu_line("floor: calamine read", rows, read, read_cpu)
     cpu_line("floor: raw sqlite3 executemany, one table", rows, insert, insert_cpu)
     cpu_line("floor: read + insert", rows, *floor)
@@ -282,14 +400,17 @@ def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
     wall, cpu, rss, _ = measured(
         memberctl(work / "x.db", "import", "members", str(xlsx), "--add-stores", "-f", "json")
     )
+    found["memberctl import members (.xlsx)"] = (wall, cpu, rss)
     command = [sys.executable, "-c", SCHEMA_FLOOR, str(xlsx), str(work / "x.db")]
     schema = tuple(map(float, measured([*command, str(work / "s.db")])[3].split()))
+    found["schema"] = (*schema, 0.0)
     cpu_line("schema floor: read + the import's rows, raw", rows, *schema)
     note = f"{ratio(wall, cpu, floor, 'the floor')}, {ratio(wall, cpu, schema, 'schema floor')}"
     cpu_line("memberctl import members (.xlsx)", rows, wall, cpu, rss, note)
     wall, cpu, rss, _ = measured(
         memberctl(work / "c.db", "import", "members", str(small_csv), "--add-stores", "-f", "json")
     )
+    found["memberctl import members (.csv)"] = (wall, cpu, rss)
     cpu_line("memberctl import members (.csv)", rows, wall, cpu, rss)
     tool = shutil.which("sqlite-utils") or shutil.which(
         "sqlite-utils", path=str(Path(sys.executable).parent)
@@ -298,7 +419,9 @@ def imports(work: Path, xlsx: Path, small_csv: Path, rows: int) -> None:
         su_wall, su_cpu, su_rss, _ = measured(
             [tool, "insert", str(work / "su.db"), "m", str(small_csv), "--csv"]
         )
+        found["sqlite-utils insert --csv (no validation)"] = (su_wall, su_cpu, su_rss)
         cpu_line("sqlite-utils insert --csv (no validation)", rows, su_wall, su_cpu, su_rss)
+    return found
 
 
 def ods_import(work: Path, rows: int) -> None:
@@ -333,7 +456,10 @@ def big_import(work: Path, big_csv: Path, csv_rows: int) -> None:
     wall, cpu, rss, _ = measured(
         memberctl(work / "big.db", "import", "members", str(big_csv), "--add-stores", "-f", "json")
     )
-    note = ratio(wall, cpu, floor, "its floor")
+    command = [sys.executable, "-c", CSV_SCHEMA_FLOOR, str(big_csv), str(work / "big.db")]
+    schema = tuple(map(float, measured([*command, str(work / "bigs.db")])[3].split()))
+    cpu_line("schema floor: pandas chunks + the import's rows, raw", csv_rows, *schema)
+    note = f"{ratio(wall, cpu, floor, 'its floor')}, {ratio(wall, cpu, schema, 'its schema floor')}"
     cpu_line("memberctl import members (big .csv, streamed)", csv_rows, wall, cpu, rss, note)
 
 

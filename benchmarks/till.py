@@ -219,33 +219,34 @@ def size_of(engine: Engine) -> int:
 
 
 @contextmanager
-def postgresql_database(url: str, keep: bool) -> Iterator[tuple[str, bool]]:
-    """A database of this script's own on the server of `url`: (its URL, whether it was reused)."""
+def postgresql_database(
+    url: str, keep: bool, name: str = PG_DATABASE, mark: str = PG_MARK
+) -> Iterator[tuple[str, bool]]:
+    """A database of this script's own on the server of `url`: (its URL, whether it was reused).
+    `name` and `mark`: another script's database (benchmarks/load.py)."""
     server = make_url(url)
     admin = make_engine(server.render_as_string(hide_password=False))
-    own = server.set(database=PG_DATABASE).render_as_string(hide_password=False)
+    own = server.set(database=name).render_as_string(hide_password=False)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        mark = connection.exec_driver_sql(
+        found = connection.exec_driver_sql(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            (PG_DATABASE,),
+            (name,),
         ).first()
-        if mark is not None and mark[0] != PG_MARK:
-            sys.exit(
-                f"database {PG_DATABASE} exists and is not this script's: drop it or rename it"
-            )
-        reused = mark is not None and keep
-        if mark is not None and not keep:
-            connection.exec_driver_sql(f"DROP DATABASE {PG_DATABASE} WITH (FORCE)")
+        if found is not None and found[0] != mark:
+            sys.exit(f"database {name} exists and is not this script's: drop it or rename it")
+        reused = found is not None and keep
+        if found is not None and not keep:
+            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
         if not reused:
-            connection.exec_driver_sql(f"CREATE DATABASE {PG_DATABASE}")
-            connection.exec_driver_sql(f"COMMENT ON DATABASE {PG_DATABASE} IS '{PG_MARK}'")
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+            connection.exec_driver_sql(f"COMMENT ON DATABASE {name} IS '{mark}'")
     try:
         yield own, reused
     finally:
         if not keep:
             with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql(f"DROP DATABASE {PG_DATABASE} WITH (FORCE)")
-            print(f"dropped database {PG_DATABASE}", file=sys.stderr)
+                connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+            print(f"dropped database {name}", file=sys.stderr)
         admin.dispose()
 
 
@@ -378,7 +379,9 @@ def time_commands(url: str, engine: Engine, runs: int, env: dict[str, str]) -> i
     return 0 if over <= TARGET else 1
 
 
-def run(url: str, args: argparse.Namespace, env: dict[str, str]) -> int:
+def open_shop(url: str, members: int, purchases: int) -> tuple[Engine, int]:
+    """The database at `url` with its schema, built (`build`) when it holds no member yet; and
+    how many members it held before (0: built now)."""
     engine = make_engine(url)
     ensure_schema(engine)
     with engine.connect() as connection:
@@ -386,11 +389,13 @@ def run(url: str, args: argparse.Namespace, env: dict[str, str]) -> int:
     if present:
         print(f"reusing the database: {present:,} members", file=sys.stderr)
     else:
-        print(
-            f"building {args.members:,} members, {args.purchases:,} purchases ...", file=sys.stderr
-        )
-        took = build(engine, args.members, args.purchases)
-        print(f"built in {took:.1f} s")
+        print(f"building {members:,} members, {purchases:,} purchases ...", file=sys.stderr)
+        print(f"built in {build(engine, members, purchases):.1f} s")
+    return engine, present
+
+
+def run(url: str, args: argparse.Namespace, env: dict[str, str]) -> int:
+    engine, _ = open_shop(url, args.members, args.purchases)
     print(f"database: {engine.dialect.name}, {size_of(engine) / 2**20:,.0f} MiB")
     try:
         return time_commands(url, engine, args.runs, env)

@@ -17,7 +17,9 @@ have it); a write the disk refuses (full, over quota, an I/O error) is exit 1 sa
 - `atomic_output(path)`: a binary stream (for zip writers: xlsxwriter, openpyxl);
 - `text_output(path, bom=...)`: a UTF-8 text stream (CSV, JSON);
 - `atomic_path(path)`: the temporary file's path, for writers that open files themselves
-  (SQLite's backup API, gzip).
+  (SQLite's backup API, gzip);
+- `scratch_folder(prefix)`: a private folder in the temporary directory, removed afterwards
+  whatever happens (a plain backup before it is sealed, a sheet's parts).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import errno
 import io
 import os
 import secrets
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,7 +71,7 @@ def atomic_path(path: Path, *, private: bool = False) -> Iterator[Path]:
     """The path of an empty temporary file beside `path` (0600 when `private`, else as the
     umask has it), renamed to `path` when the block ends without an error."""
     target = Path(path)
-    with _signals_unwind(), _replacing(target, private) as (fd, temporary):
+    with signals_unwind(), _replacing(target, private) as (fd, temporary):
         os.close(fd)
         yield temporary
 
@@ -79,7 +83,7 @@ def atomic_output(
     """A buffered binary stream on a temporary file, renamed to `path` on success. With
     `limit`, growing past that many bytes raises OutputLimit (and nothing is written)."""
     target = Path(path)
-    with _signals_unwind(), _replacing(target, private) as (fd, _temporary):
+    with signals_unwind(), _replacing(target, private) as (fd, _temporary):
         # The descriptor stays ours (closefd=False): after a failure it is pointed at /dev/null
         # and left open, so that nothing a writer still holds can fail or warn later.
         raw = _Limited(fd, limit) if limit is not None else io.FileIO(fd, "wb", closefd=False)
@@ -113,17 +117,46 @@ def make_folder(folder: Path) -> None:
 
 # -- the rename ------------------------------------------------------------------------------
 @contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A new folder (0700) in the temporary directory, removed with all in it when the block
+    ends. Unlike tempfile.TemporaryDirectory, a signal the moment the folder exists (before the
+    block is entered) removes it too: it is named before it is made, and made inside the try."""
+    folder = Path(tempfile.gettempdir()) / f"{prefix}{secrets.token_hex(8)}"
+    ours = True
+    try:
+        try:
+            folder.mkdir(mode=0o700)
+        except OSError:
+            ours = False  # EEXIST would name another's folder: nothing of ours to remove
+            raise
+        yield folder
+    finally:
+        if ours:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class _NotOpened(Exception):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@contextmanager
 def _replacing(target: Path, private: bool) -> Iterator[tuple[int, Path]]:
     _check_target(target)
     temporary = target.with_name(temporary_name(target))
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
-    except OSError as exc:
-        raise _os_error(exc, target) from None
-    try:
+        # Opened inside the try: a signal the moment the file exists must remove it too.
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            fd = os.open(temporary, flags, 0o600 if private else 0o666)
+        except OSError as exc:
+            raise _NotOpened(_os_error(exc, target)) from None
         yield fd, temporary
         _sync(temporary)
         os.replace(temporary, target)
+    except _NotOpened as exc:  # nothing of ours to remove (EEXIST would name another's file)
+        raise exc.error from None
     except BaseException as exc:
         for leftover in (temporary, *(Path(f"{temporary}{s}") for s in SIDECARS)):
             leftover.unlink(missing_ok=True)
@@ -213,7 +246,7 @@ def _abandon(fd: int) -> None:
 
 # -- signals ---------------------------------------------------------------------------------
 @contextmanager
-def _signals_unwind() -> Iterator[None]:
+def signals_unwind() -> Iterator[None]:
     """While a file is written, SIGTERM and SIGHUP (when not ignored) raise Terminated, so that
     the temporary file is removed; then the process exits with 128 + the signal's number (143
     for SIGTERM), running the `finally` blocks and exit handlers on the way."""

@@ -130,6 +130,8 @@ def _reset_pg(template: Template) -> None:
     if template.metadata is None:
         template.metadata = MetaData()
         template.metadata.reflect(create_engine(template.url, poolclass=NullPool))
+    # the derived tables too: a test may empty member_name_position (the migration's own rows,
+    # put back from the seed like the tiers), and the keys then outlive their members
     tables = [t for t in template.metadata.sorted_tables if t.name != "alembic_version"]
     engine = create_engine(template.url, poolclass=NullPool)
     with engine.begin() as connection:

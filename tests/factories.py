@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-import memberctl.models  # noqa: F401  (every table in the metadata, for `snapshot`)
+import memberctl.models
 from memberctl.db.session import transaction
 from memberctl.domain import interactions, members, privacy, refs, stores, tiers
 from memberctl.domain.members import MemberRecord
 from memberctl.models import Member
+
+memberctl.models.load_all()  # every table in the metadata, for `snapshot`
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, 0)
 _phone_seq = iter(range(10_000_000))
@@ -133,3 +135,20 @@ MEMBER_KEYS = {
 def load_tiers(engine: Engine, path: Any) -> None:
     with transaction(engine) as session:
         tiers.load(session=session, path=path, operator="factory", at=NOW)
+
+
+def members_at_revision(engine: Engine, revision: str, rows: list[dict[str, Any]]) -> None:
+    """Migrate a fresh database to `revision` only, then write members as that schema had
+    them (id, member_no, name, name_initials, phone given; the rest an active basic member),
+    for a test of what a later migration does to them."""
+    from sqlalchemy import MetaData, Table, insert
+
+    from memberctl.db.migrate import upgrade
+
+    at = dt.datetime(2026, 1, 1)
+    upgrade(engine, revision)
+    defaults = {"tier_code": "basic", "status": "active", "points": 0, "balance": 0,
+                "joined_at": at, "created_at": at, "updated_at": at}  # fmt: skip
+    with engine.begin() as connection:
+        member = Table("member", MetaData(), autoload_with=connection)
+        connection.execute(insert(member), [defaults | row for row in rows])

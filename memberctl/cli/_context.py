@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
     from memberctl.domain.permissions import Identity
     from memberctl.models import Member
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -69,6 +72,9 @@ class AppContext:
                 engine.dispose()
                 raise
             self._engine = engine
+            if not gc.isenabled():  # main() paused it for the imports (see there)
+                gc.freeze()
+                gc.enable()
             if created is not None:
                 message(_("created a new database at {path}").format(path=created))
         return self._engine
@@ -144,11 +150,19 @@ class AppContext:
         )
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, bulk: bool = False) -> Iterator[Session]:
         from memberctl.db.session import transaction
 
-        with transaction(self.engine, write=True) as session:
+        with transaction(self.engine, write=True, bulk=bulk) as session:
             yield session
+
+    def run_write(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` in one writing transaction, run again as a whole when the database
+        gives it up for a deadlock or serialization failure (`db.session.run_transaction`): for
+        the till's commands, so that a clerk never sees one."""
+        from memberctl.db.session import run_transaction
+
+        return run_transaction(self.engine, work)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -13,14 +13,15 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import io
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
+from types import NoneType
 from typing import Any, cast
 
 from memberctl.cli._bars import bar
@@ -70,13 +71,10 @@ def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
             # Data, not a message; a few large writes (a 200,000-row report is ~50 MB), rendered
             # here rather than through _output.emit's per-value walk, ~10x faster; no cyclic
             # garbage collection meanwhile (it would walk every row of the report, in no cycle).
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            from memberctl.domain.reports import collector_paused
+
+            with collector_paused():
                 sys.stdout.writelines(chunks)
-            finally:
-                if enabled:
-                    gc.enable()
         else:
             from memberctl.atomic import text_output
 
@@ -185,6 +183,12 @@ def _json_column(kind: str, values: list[Any]) -> tuple[str, list[str]]:
     from memberctl.domain import money
 
     types = set(map(type, values))
+    if NoneType in types and len(types) > 1:  # a column with gaps: the others, then the gaps
+        slot, texts = _json_column(kind, [value for value in values if value is not None])
+        given = iter(texts if slot == "%s" else ['"' + text + '"' for text in texts])
+        return "%s", ["null" if value is None else next(given) for value in values]
+    if kind == "float" and types == {float} and all(map(math.isfinite, values)):
+        return "%s", list(map(float.__repr__, values))  # json.dumps's repr (NaN: below)
     if kind == "int" and types == {int}:
         return "%s", list(map(int.__repr__, values))
     if kind == "str" and types == {str}:

@@ -350,6 +350,7 @@ def _audit_actions() -> dict[str, str]:
         "survey.updated": pgettext("audit", "update a survey"),
         "survey.take": pgettext("audit", "record survey answers"),
         "tier.load": pgettext("audit", "load tiers"),
+        "tier.evaluate": pgettext("audit", "evaluate tiers (nightly)"),
         "settings.set": pgettext("audit", "change a setting"),
         "settings.reset": pgettext("audit", "reset a setting"),
         "report.show_pii": pgettext("audit", "show personal data in a report"),

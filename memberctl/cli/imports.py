@@ -183,11 +183,12 @@ def _import(kind: str, session: Any, path: Path, options: Options, sheet: SheetO
     from memberctl.domain.imports import members, purchases
     from memberctl.spreadsheets import importer
 
-    if kind == "members":
-        source = importer.member_sheet(path, sheet, options.region)
-        return members.import_members(session=session, source=source, options=options)
-    source = importer.purchase_sheet(path, sheet, options.region)
-    return purchases.import_purchases(session=session, source=source, options=options)
+    with importer.few_collections():  # from the reading of the sheet on (0.1-0.2 s of CPU)
+        if kind == "members":
+            source = importer.member_sheet(path, sheet, options.region)
+            return members.import_members(session=session, source=source, options=options)
+        source = importer.purchase_sheet(path, sheet, options.region)
+        return purchases.import_purchases(session=session, source=source, options=options)
 
 
 def _run(
@@ -199,7 +200,10 @@ def _run(
 
     big = path.is_file() and path.stat().st_size > PROGRESS_BYTES
     try:
-        with _progress(big and fmt != Format.json, path) as progress, app.write() as session:
+        with (
+            _progress(big and fmt != Format.json, path) as progress,
+            app.write(bulk=True) as session,
+        ):
             sheet.progress = progress
             report = _import(kind, session, path, options, sheet)
     except Discarded as discarded:
@@ -402,7 +406,7 @@ def undo(
     from memberctl.domain import import_runs
 
     app = app_context(ctx)
-    with app.read() if dry_run else app.write() as session:
+    with app.read() if dry_run else app.write(bulk=True) as session:
         result = import_runs.undo(
             session=session, run_id=run, operator=app.operator, at=clock.now(), dry_run=dry_run
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,9 @@ from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import FormatOpt, RefArg
 from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 purchase_app = typer.Typer(
     no_args_is_help=True, help=_("Purchases: record them (they earn points) and refund them.")
@@ -90,18 +93,21 @@ def record_purchase(
     app.require_options("purchase record", at=at)  # back-dating: a manager's
     when = fields.parse_datetime(at, "--at") if at else None
     number = purchases.order_number(order_no)
-    with app.write() as session:
-        member = app.member(session, ref, for_update=True)
-        result = purchases.record(
+    paid = money.parse(amount)
+
+    def work(session: Session) -> purchases.PurchaseResult:
+        return purchases.record(
             session=session,
-            member=member,
-            amount=money.parse(amount),
+            member=app.member(session, ref, for_update=True),
+            amount=paid,
             order_no=number,
             store=stores.resolve_for(session, store, app.identity),
             operator=app.operator,
             at=when,
             now=clock.now(),
         )
+
+    result = app.run_write(work)
     if result.duplicate:
         message(
             _("{order} was already recorded for {member_no}; nothing changed").format(
@@ -132,14 +138,15 @@ def refund(
     from memberctl.domain import purchases, stores
 
     app = app_context(ctx)
-    with app.write() as session:
-        result = purchases.refund(
+    result = app.run_write(
+        lambda session: purchases.refund(
             session=session,
             order_no=order.strip(),
             store=stores.resolve_for(session, store, app.identity),
             operator=app.operator,
             at=clock.now(),
         )
+    )
     if result.duplicate:
         message(_("{order} was already refunded; nothing changed").format(order=_order(result)))
     else:

@@ -149,7 +149,8 @@ def _compute(
             show_pii=not masked,
             staff=app.identity,
         )
-        data = build(session, scope)
+        with reports.collector_paused():
+            data = build(session, scope)
         if request.show_pii:
             reports.record_pii(session=session, report=name, operator=app.operator, at=clock.now())
     return data

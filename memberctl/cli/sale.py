@@ -17,6 +17,8 @@ from memberctl.cli._output import Column, Format, emit, message
 from memberctl.i18n import _, current
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from memberctl.domain.sale_refunds import SaleRefund
     from memberctl.domain.sales import Receipt
 
@@ -163,14 +165,15 @@ def sell(
         at=fields.parse_datetime(at, "--at") if at else None,
         dry_run=dry_run,
     )
-    with app.write() as session:
+
+    def work(session: Session) -> Receipt:
         member = app.member(session, ref, for_update=True)
-        request = dataclasses.replace(
-            request, store=stores.resolve_for(session, store, app.identity)
+        asked = dataclasses.replace(request, store=stores.resolve_for(session, store, app.identity))
+        return sales.sell(
+            session=session, member=member, request=asked, operator=app.operator, now=clock.now()
         )
-        receipt = sales.sell(
-            session=session, member=member, request=request, operator=app.operator, now=clock.now()
-        )
+
+    receipt = app.run_write(work)
     _say(receipt)
     return receipt
 
@@ -331,14 +334,15 @@ def refund_sale(
     from memberctl.domain import fields, sale_refunds, stores
 
     when = fields.parse_datetime(at, "--at") if at else clock.now()
-    with app.write() as session:
-        result = sale_refunds.refund(
+    result = app.run_write(
+        lambda session: sale_refunds.refund(
             session=session,
             order_no=order.strip(),
             store=stores.resolve_for(session, store, app.identity),
             operator=app.operator,
             at=when,
         )
+    )
     if result.duplicate:
         message(
             _("order {order} was already refunded; nothing changed").format(order=result.order_no)

@@ -24,7 +24,6 @@ import gzip
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,11 +55,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-from memberctl.atomic import atomic_path, make_folder
+from memberctl.atomic import atomic_path, make_folder, scratch_folder
 from memberctl.db.engine import is_sqlite, make_engine
 from memberctl.db.migrate import HEAD_REVISION, current_revision, upgrade
 from memberctl.errors import InvalidInput, NotFound, RuleViolation
 from memberctl.i18n import _
+from memberctl.models import DERIVED_TABLES
 
 FORMAT_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -110,15 +110,16 @@ def backup(engine: Engine, path: Path, passphrase: str | None = None) -> BackupI
 
 
 def _encrypted_backup(engine: Engine, path: Path, passphrase: str) -> BackupInfo:
-    from memberctl.atomic import atomic_output
+    from memberctl.atomic import atomic_output, signals_unwind
     from memberctl.db import crypt
 
     crypt.check_passphrase(passphrase)
     with (
-        tempfile.TemporaryDirectory(prefix="memberctl-backup-") as folder,  # 0700, removed
+        signals_unwind(),  # before the folder exists: a signal at any moment removes it
+        scratch_folder("memberctl-backup-") as folder,
         atomic_output(path, private=True) as sealed,  # the output path is checked first
     ):
-        plain = backup(engine, Path(folder) / "plain.backup")
+        plain = backup(engine, folder / "plain.backup")
         crypt.encrypt(Path(plain.file), sealed, passphrase)
     size = path.stat().st_size
     return BackupInfo(str(path), plain.format, plain.schema_revision, plain.rows, size, True)
@@ -146,7 +147,8 @@ def _step(_status: int, _remaining: int, _total: int) -> None:
 def _tables(connection: Connection) -> list[Table]:
     metadata = MetaData()
     metadata.reflect(connection)
-    return list(metadata.sorted_tables)
+    # derived tables: a backup holds what they are made from; a restore makes them again
+    return [table for table in metadata.sorted_tables if table.name not in DERIVED_TABLES]
 
 
 def _backup_logical(engine: Engine, path: Path) -> None:
@@ -233,11 +235,11 @@ def _opened_backup(
 
     if not path.is_file():
         raise NotFound(_("no file '{path}'").format(path=path), _("check the path of the backup"))
-    with tempfile.TemporaryDirectory(prefix="memberctl-restore-") as folder:
-        scratch = Path(folder) / "restore.db"
+    with scratch_folder("memberctl-restore-") as folder:
+        scratch = folder / "restore.db"
         source = path
         if crypt.is_encrypted(path):
-            source = _decrypted(path, Path(folder), passphrase)
+            source = _decrypted(path, folder, passphrase)
         with source.open("rb") as handle:
             magic = handle.read(16)
         if magic.startswith(SQLITE_MAGIC):

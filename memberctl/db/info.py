@@ -13,7 +13,9 @@ from memberctl.db.migrate import HEAD_REVISION, current_revision, is_known
 def describe(engine: Engine) -> dict[str, Any]:
     from sqlmodel import SQLModel
 
-    import memberctl.models  # noqa: F401  (registers every table)
+    from memberctl.models import DERIVED_TABLES, load_all
+
+    load_all()  # every table in the metadata
 
     url = engine.url
     with engine.connect() as connection:
@@ -24,7 +26,7 @@ def describe(engine: Engine) -> dict[str, Any]:
         counts = {
             name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in sorted(SQLModel.metadata.tables.items())
-            if name in present
+            if name in present and name not in DERIVED_TABLES
         }
         connection.rollback()
     info: dict[str, Any] = {

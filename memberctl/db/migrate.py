@@ -22,7 +22,7 @@ from memberctl.errors import RuleViolation
 from memberctl.i18n import _
 
 # The newest migration in db/alembic/versions; a test checks it against Alembic's own head.
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0017"
 _ADVISORY_LOCK_ID = 0x6D656D62  # "memb"
 ALEMBIC_DIR = Path(__file__).parent / "alembic"
 

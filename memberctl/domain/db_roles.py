@@ -62,6 +62,9 @@ GRANTS: dict[str, dict[Role, str]] = {
     # members and what happens at the till
     "member": _RECORD,
     "member_tag": {Role.manager: "rad", Role.clerk: "rad", Role.job: "ra"},
+    # written by the triggers on member (migration 0017), as whoever writes the member
+    "member_search_key": {Role.manager: "rad", Role.clerk: "rad", Role.job: "rad"},
+    "member_name_position": {Role.manager: "r", Role.clerk: "r", Role.job: "r"},
     "counter": _RECORD,
     "purchase": _RECORD,
     "sale": _RECORD,
@@ -92,6 +95,7 @@ _LETTERS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 # Row-level security: the tables whose rows belong to a store, and how a row names its store.
 STORE_ROWS: dict[str, str] = {
     "member": "{store}",
+    "member_search_key": "EXISTS (SELECT 1 FROM member m WHERE m.id = member_id)",
     "purchase": "{store}",
     "sale": "EXISTS (SELECT 1 FROM purchase p WHERE p.id = purchase_id)",
     "sale_line": "EXISTS (SELECT 1 FROM sale s WHERE s.id = sale_id)",

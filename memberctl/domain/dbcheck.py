@@ -6,7 +6,10 @@
 - `unallocated_debit`: every points debit records exactly which lots it consumed;
 - `bad_allocation`: allocations link a credit and a debit of the same member, with points > 0;
 - `purchase_points`: a purchase's `points_earned` equals its earn entry;
-- `orphan`: no row refers to a member, tier, purchase or ledger entry that does not exist.
+- `orphan`: no row refers to a member, tier, purchase or ledger entry that does not exist;
+- `search_key`: every named member has the search key its name begins with (migration 0017's
+  triggers make it; a dropped trigger or an emptied `member_name_position` leaves names that
+  `member search` cannot find by a part of the name).
 
 Each failure is a `Problem` naming the check, the member (when there is one) and what is wrong.
 """
@@ -25,12 +28,14 @@ from memberctl.db import statistics
 from memberctl.domain import money
 from memberctl.models import (
     Member,
+    MemberSearchKey,
     PointsAllocation,
     PointsEntry,
     Purchase,
     Tier,
     WalletEntry,
 )
+from memberctl.models.member import NAME_KEY_LENGTH
 
 LIMIT = 1000  # problems reported per check
 
@@ -227,6 +232,26 @@ def _orphans(session: Session) -> list[Problem]:
     return problems
 
 
+def _search_keys(session: Session) -> list[Problem]:
+    """Named members without the key of their name's start: one primary-key look-up each."""
+    first = func.lower(func.substr(col(Member.name), 1, NAME_KEY_LENGTH))
+    keyed = select(MemberSearchKey.member_id).where(
+        col(MemberSearchKey.kind) == "n",
+        col(MemberSearchKey.piece) == first,
+        col(MemberSearchKey.member_id) == col(Member.id),
+    )
+    query = (
+        select(Member.member_no)
+        .where(col(Member.name).is_not(None), col(Member.name) != "", ~keyed.exists())
+        .order_by(col(Member.member_no))
+        .limit(LIMIT)
+    )
+    return [
+        Problem("search_key", member_no, "its name has no search key (search cannot find it)")
+        for member_no in session.exec(query)
+    ]
+
+
 CHECKS: list[Callable[[Session], list[Problem]]] = [
     _points_cache,
     _balance_cache,
@@ -236,6 +261,7 @@ CHECKS: list[Callable[[Session], list[Problem]]] = [
     _bad_allocations,
     _purchase_points,
     _orphans,
+    _search_keys,
 ]
 
 

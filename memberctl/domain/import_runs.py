@@ -29,7 +29,7 @@ from memberctl.domain import audit
 from memberctl.domain.imports import store
 from memberctl.errors import NotFound, RuleViolation
 from memberctl.i18n import _
-from memberctl.models import ImportChange
+from memberctl.models import ImportChange, load_all
 from memberctl.models.import_change import INSERTED
 
 CHANGE = ImportChange.__table__  # type: ignore[attr-defined]
@@ -99,6 +99,7 @@ def _max_id(session: Session, table: Table) -> int:
 def _referring() -> list[tuple[Table, list[Any]]]:
     """Tables with an id and a foreign key to member.id (but member and import_change): where
     something newer than an import can be. Read from the metadata, so new tables count too."""
+    load_all()  # a table left undeclared would be missing from the marks, not refused
     found = []
     for table in SQLModel.metadata.sorted_tables:
         if table.name in ("member", "import_change") or "id" not in table.c:

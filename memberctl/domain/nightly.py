@@ -6,6 +6,17 @@ for one day: expiry finds nothing left the second time, tier evaluation has noth
 and a campaign is due only when it runs on the day (starts/ends) and has no run yet for the
 day's period key. So running the job twice for one day changes nothing the second time.
 
+Tier evaluation reads every member's year of purchases, the job's one cost that grows with the
+shop (tens of seconds at a million members). The evaluation is recorded in its own transaction
+as an audit entry, `tier.evaluate` (the day, the newest purchase and member when it began, the
+counts). A second run for the same day takes those counts instead of evaluating again, while
+no audit entry but a campaign run's (which moves no tier) has been written after it and no
+purchase or member has been added since the evaluation began: every change that could move a
+tier (a purchase, refund, import, undo, status or tier change, settings, a tier file) writes an
+audit entry. Recorded with the evaluation, not at the end of the job, so that a till's sale
+during the campaigns that follow is seen. On PostgreSQL a change committed while the evaluation
+reads (not a purchase: those are compared by id) can still go unseen until the next day's run.
+
 Only one nightly runs at a time per database. The lock lives with the database, so it holds
 across machines: on PostgreSQL a session advisory lock (`pg_try_advisory_lock`) keyed by the
 schema; on SQLite an exclusive `flock` on `FILE.nightly.lock` next to the database file (it does
@@ -16,6 +27,7 @@ A second copy waits up to `wait` seconds for it, then gives up without doing any
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 import zlib
@@ -26,16 +38,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlmodel import col
 
 from memberctl.db import backup
-from memberctl.db.session import transaction
-from memberctl.domain import campaign_runs, evaluation, points, search
+from memberctl.db.session import run_transaction
+from memberctl.domain import audit, campaign_runs, evaluation, points, search
 from memberctl.domain.campaign_runs import RunResult
 from memberctl.errors import MemberctlError
+from memberctl.models import AuditEntry, Member, Purchase
 
 _LOCK_CLASS = 0x6D6E6967  # "mnig": the nightly lock's key space; the second key is the schema
 _POLL_SECONDS = 0.2
 SKIPPED_REASON = "another nightly is running"
+EVALUATED = "tier.evaluate"  # the audit action a job's tier evaluation is recorded under
+_COUNTS = ("evaluated", "in_grace", "kept")  # what a second run repeats (nothing moves again)
+_HARMLESS = "campaign.run"  # written after the evaluation by the job itself; awards move no tier
 
 
 @dataclass
@@ -196,8 +213,7 @@ def _steps(
 
     def step(name: str, work: Callable[[Any], Any]) -> Any:
         try:
-            with transaction(engine) as session:
-                return work(session)
+            return run_transaction(engine, work)  # a deadlock with a till: the step again
         except Exception as exc:  # reported, and the job goes on
             result.errors.append({"step": name, "message": _describe(exc)})
             return None
@@ -207,7 +223,10 @@ def _steps(
             session=s, code=code, as_of=as_of, operator=operator, at=at
         )
 
-    step("search", search.backfill)  # pinyin initials for members a bulk import added
+    # pinyin initials for members a bulk import added: a transaction per batch
+    after: int | None = 0
+    while after is not None:
+        after = step("search", functools.partial(search.backfill, after=after))
     expired = step(
         "expire", lambda s: points.expire(session=s, as_of=as_of, operator=operator, at=at)
     )
@@ -217,18 +236,9 @@ def _steps(
             "points": expired.points,
             "members": expired.members,
         }
-    tiers = step(
-        "tiers",
-        lambda s: evaluation.evaluate(session=s, as_of=as_of, apply=True, operator=operator, at=at),
-    )
-    if tiers is not None:
-        result.tiers = {
-            "evaluated": tiers.evaluated,
-            "upgrades": tiers.upgrades,
-            "downgrades": tiers.downgrades,
-            "in_grace": len(tiers.in_grace),
-            "kept": len(tiers.kept),
-        }
+    result.tiers = step("tiers", lambda s: evaluated_already(s, as_of))
+    if result.tiers is None:
+        result.tiers = step("tiers", lambda s: _evaluate(s, as_of, operator, at))
     due = step("campaigns", lambda s: campaign_runs.due(session=s, as_of=as_of)) or []
     for code in due:
         ran = step(
@@ -240,6 +250,59 @@ def _steps(
     _checkpoint(result, engine)
     result.ok = not result.errors
     return result
+
+
+def _evaluate(session: Any, as_of: dt.date, operator: str, at: dt.datetime) -> dict[str, int]:
+    """Evaluate and apply the tiers, and record that it was done (see the module's note)."""
+    seen = _newest(session)  # before the evaluation reads: what it accounts for
+    tiers = evaluation.evaluate(session=session, as_of=as_of, apply=True, operator=operator, at=at)
+    counts = {
+        "evaluated": tiers.evaluated,
+        "upgrades": tiers.upgrades,
+        "downgrades": tiers.downgrades,
+        "in_grace": len(tiers.in_grace),
+        "kept": len(tiers.kept),
+    }
+    details = {"as_of": as_of.isoformat(), **seen} | {name: counts[name] for name in _COUNTS}
+    audit.record(session=session, operator=operator, action=EVALUATED, at=at, details=details)
+    return counts
+
+
+def _newest(session: Any) -> dict[str, int | None]:
+    return {
+        "purchase": session.execute(select(func.max(Purchase.id))).scalar(),
+        "member": session.execute(select(func.max(Member.id))).scalar(),
+    }
+
+
+def evaluated_already(session: Any, as_of: dt.date) -> dict[str, Any] | None:
+    """The tier counts of this day's evaluation when nothing was recorded since it (see the
+    module's note), with no upgrades or downgrades left to make; else None."""
+    entry = session.execute(
+        select(col(AuditEntry.id), col(AuditEntry.details))
+        .where(col(AuditEntry.action) == EVALUATED)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    if entry is None:
+        return None
+    details = entry.details or {}
+    later = select(col(AuditEntry.id)).where(
+        col(AuditEntry.id) > entry.id, col(AuditEntry.action) != _HARMLESS
+    )
+    if (
+        details.get("as_of") != as_of.isoformat()
+        or any(details.get(table) != value for table, value in _newest(session).items())
+        or session.execute(later.limit(1)).first() is not None
+    ):
+        return None
+    return {
+        "evaluated": details["evaluated"],
+        "upgrades": 0,
+        "downgrades": 0,
+        "in_grace": details["in_grace"],
+        "kept": details["kept"],
+    }
 
 
 def _checkpoint(result: NightlyResult, engine: Engine) -> None:

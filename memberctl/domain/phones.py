@@ -12,7 +12,14 @@ import unicodedata
 from memberctl.errors import InvalidInput
 from memberctl.i18n import _
 
-_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+# A mainland mobile number exactly as phonenumbers validates one (its metadata's CN `mobile`
+# pattern, phonenumbers 9.0): the fast path below, without phonenumbers' cost. Numbers that only
+# look like one (`14012345678`: 1, then 3-9, then 9 digits) go to phonenumbers, which refuses
+# them. tests/domain/test_phones.py checks the pattern against the metadata of the installed
+# phonenumbers and the fast path against phonenumbers itself.
+CN_MOBILE = re.compile(
+    r"1(?:610\d|740[0-5])\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8}"
+)
 _SEPARATORS = re.compile(r"[\s\-().]")
 # After separators are removed only digits, with one leading '+', may be left: phonenumbers would
 # read letters as a keypad (`138OO138OOO`) and drop an extension (`...x5`), which is guessing.
@@ -30,9 +37,9 @@ def _clean(raw: str) -> str:
 def parse(raw: str, region: str = "CN") -> str:
     """E.164 for a valid number; InvalidInput (exit 5) saying why otherwise."""
     text = _clean(str(raw))
-    if region == "CN" and _CN_MOBILE.fullmatch(text):
+    if region == "CN" and CN_MOBILE.fullmatch(text):
         return "+86" + text  # the common case, without phonenumbers' cost
-    if text.startswith("+86") and _CN_MOBILE.fullmatch(text[3:]):
+    if text.startswith("+86") and CN_MOBILE.fullmatch(text[3:]):
         return text
     return _parse_slow(raw, text, region)
 
@@ -65,7 +72,7 @@ def national(e164: str | None, region: str = "CN") -> str | None:
     """`+8613800138000` -> `138 0013 8000` in the default region; other numbers international."""
     if e164 is None:
         return None
-    if region == "CN" and e164.startswith("+86") and _CN_MOBILE.fullmatch(e164[3:]):
+    if region == "CN" and e164.startswith("+86") and CN_MOBILE.fullmatch(e164[3:]):
         digits = e164[3:]
         return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
     import phonenumbers

@@ -36,6 +36,7 @@ from memberctl.models import (
     SurveyResponse,
     Tier,
     WalletEntry,
+    load_all,
 )
 
 PERSONAL_FIELDS = ("name", "name_initials", "phone", "email", "birthday", "address")
@@ -82,6 +83,7 @@ _PLAIN_SECTIONS = (
 
 def member_tables() -> list[str]:
     """Tables with a foreign key to `member.id`, from the metadata (so new tables show up)."""
+    load_all()  # a table left undeclared would be skipped, not refused
     return sorted(
         table.name
         for table in SQLModel.metadata.tables.values()
@@ -226,6 +228,7 @@ def export_data(
         ],
         "import_runs": _import_runs(session, member.id),
     }
+    load_all()
     for name in _PLAIN_SECTIONS:
         data[EXPORT_SECTIONS[name]] = _rows(session, SQLModel.metadata.tables[name], member.id)
     return data

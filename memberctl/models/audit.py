@@ -6,6 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
+# The tables named by this module's foreign keys: a flush resolves every foreign key of
+# the tables it writes, so they are declared first (see memberctl/models/__init__.py).
+import memberctl.models.member  # noqa: F401
+
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"

@@ -8,6 +8,11 @@ values may be personal: `member forget` erases them (the rows stay, so an undo i
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
+# The tables named by this module's foreign keys: a flush resolves every foreign key of
+# the tables it writes, so they are declared first (see memberctl/models/__init__.py).
+import memberctl.models.import_run  # noqa: F401
+import memberctl.models.member  # noqa: F401
+
 INSERTED = "*insert"  # never a column name
 
 

@@ -11,6 +11,11 @@ from decimal import Decimal
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
+# The tables named by this module's foreign keys: a flush resolves every foreign key of
+# the tables it writes, so they are declared first (see memberctl/models/__init__.py).
+import memberctl.models.import_run  # noqa: F401
+import memberctl.models.member  # noqa: F401
+import memberctl.models.purchase  # noqa: F401
 from memberctl.models._indexes import POINTS, where_not_null
 
 

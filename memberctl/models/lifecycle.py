@@ -5,6 +5,10 @@ import datetime as dt
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
+# The tables named by this module's foreign keys: a flush resolves every foreign key of
+# the tables it writes, so they are declared first (see memberctl/models/__init__.py).
+import memberctl.models.member  # noqa: F401
+
 
 class LifecycleChange(SQLModel, table=True):
     __tablename__ = "lifecycle_change"

@@ -9,11 +9,20 @@ from decimal import Decimal
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from memberctl.models._indexes import POINTS, where_not_null
+# The tables named by this module's foreign keys: a flush resolves every foreign key of
+# the tables it writes, so they are declared first (see memberctl/models/__init__.py).
+import memberctl.models.tier  # noqa: F401
+from memberctl.models._indexes import POINTS, SEARCH_PIECE, where_not_null
 
 
 class Member(SQLModel, table=True):
-    __table_args__ = (where_not_null("member", "referrer_id"),)  # most members have none
+    # Most members have no referrer: a partial index. On PostgreSQL half of each page stays free
+    # (schema 0016), so updating the points and balance caches is a HOT update that writes no
+    # index: none of the indexed columns below is a cache.
+    __table_args__ = (
+        where_not_null("member", "referrer_id"),
+        {"postgresql_with": {"fillfactor": 50}},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     member_no: str = Field(max_length=32, unique=True)
@@ -51,3 +60,31 @@ class MemberTag(SQLModel, table=True):
 
     member_id: int = Field(foreign_key="member.id", primary_key=True)
     tag: str = Field(max_length=64, primary_key=True, index=True)
+
+
+NAME_KEY_LENGTH = 16  # characters of a name per search key (migration 0017's PIECE)
+
+
+class MemberSearchKey(SQLModel, table=True):
+    """What a clerk's search looks members up by, kept by the database's own triggers on
+    `member` (migration 0017), never written by memberctl: `n` every piece of the lower-case
+    name from each of its characters on (at most 16 characters: "张三丰" -> 张三丰, 三丰, 丰),
+    `i` the pinyin initials, `p` the phone's last four digits, `m` the upper-case member number.
+    A search reads a range of this index instead of every member (`domain/search.py`)."""
+
+    __tablename__ = "member_search_key"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: str = Field(max_length=1, primary_key=True)
+    # Compared as code points (COLLATE "C" on PostgreSQL), so that a prefix is one range.
+    piece: str = Field(sa_type=SEARCH_PIECE, primary_key=True)
+    member_id: int = Field(primary_key=True)
+
+
+class MemberNamePosition(SQLModel, table=True):
+    """The numbers 1 to 100, the character positions a name (VARCHAR(100)) may have: the
+    triggers that keep `member_search_key` take a name's pieces from each (migration 0017)."""
+
+    __tablename__ = "member_name_position"
+
+    position: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})

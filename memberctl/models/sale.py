@@ -13,6 +13,10 @@ from decimal import Decimal
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
+# The tables named by this module's foreign keys: a flush resolves every foreign key of
+# the tables it writes, so they are declared first (see memberctl/models/__init__.py).
+import memberctl.models.campaign  # noqa: F401
+import memberctl.models.purchase  # noqa: F401
 from memberctl.models._indexes import POINTS
 
 

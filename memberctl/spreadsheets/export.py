@@ -15,13 +15,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import tempfile
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from memberctl.atomic import atomic_output, text_output
+from memberctl.atomic import atomic_output, scratch_folder, text_output
 from memberctl.domain import money, phones
 from memberctl.domain.exports import EXPORT_FIELDS, ExportRow
 from memberctl.errors import UsageProblem
@@ -197,8 +196,8 @@ def write_xlsx(
     """`rows` (ExportRow). The hot loop goes straight to xlsxwriter's cell
     writers (what `write_row` does after dispatching on each value's type), with dates turned
     into Excel serial numbers here: 100,000 members write faster than a bare `write_row`."""
-    with atomic_output(path) as stream, tempfile.TemporaryDirectory(prefix="memberctl-") as work:
-        return _write_book(stream, work, header, rows, lang, mask)
+    with atomic_output(path) as stream, scratch_folder("memberctl-") as work:
+        return _write_book(stream, str(work), header, rows, lang, mask)
 
 
 def _write_book(

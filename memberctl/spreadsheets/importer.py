@@ -153,7 +153,9 @@ def few_collections() -> Iterator[Callable[[], object]]:
     """Pause Python's cyclic garbage collector while rows are imported; the caller calls the
     function yielded after each chunk to collect what that chunk left. An import allocates
     millions of small objects that live for a chunk (and reference counting frees), and the
-    collector would otherwise walk every live object again and again: about 12% of the time."""
+    collector would otherwise walk every live object again and again: about 12% of the time.
+    The import command also holds it around the reading of the sheet (calamine's cells for a
+    whole .xlsx: 0.1-0.2 s per 100,000 rows); nested, the outer one re-enables it."""
     enabled = gc.isenabled()
     gc.disable()
     try:

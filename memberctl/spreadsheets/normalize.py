@@ -35,7 +35,7 @@ from memberctl.errors import InvalidInput
 from memberctl.escaping import FORMULA_START, escape, unescape  # noqa: F401
 from memberctl.i18n import _
 
-_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+_CN_MOBILE = phones.CN_MOBILE  # what phonenumbers accepts as a mainland mobile, exactly
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
 _FLOAT_TEXT = re.compile(r"(\d+)\.00?")
 _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")

@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from memberctl.atomic import atomic_output, text_output
+from memberctl.atomic import atomic_output, scratch_folder, text_output
 from memberctl.errors import RowError, RuleViolation, UsageProblem
 from memberctl.escaping import escape, unescape, xlsx_text
 from memberctl.i18n import _, current
@@ -192,8 +191,8 @@ def _write_ods(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     import xlsxwriter
 
-    with atomic_output(path) as stream, tempfile.TemporaryDirectory(prefix="memberctl-") as work:
-        book = xlsxwriter.Workbook(stream, {"constant_memory": True, "tmpdir": work})
+    with atomic_output(path) as stream, scratch_folder("memberctl-") as work:
+        book = xlsxwriter.Workbook(stream, {"constant_memory": True, "tmpdir": str(work)})
         _fill(book, header, rows)
         book.close()
 

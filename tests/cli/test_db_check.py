@@ -60,3 +60,17 @@ def test_a_tampered_balance_and_an_over_spent_lot_are_reported(run, engine):
     assert {"balance_cache", "points_cache", "over_allocated", "unallocated_debit"} <= checks
     result = run("db", "check")
     assert result.exit_code == 1 and "balance_cache" in result.stdout
+
+
+def test_a_name_without_its_search_key_is_reported(run, engine):
+    """With the name positions emptied (as a TRUNCATE of every table once did in the tests) the
+    triggers make no name keys: `member search` cannot find the member by name, db check says so."""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM member_name_position"))
+    enroll(engine, name="张三丰", phone="13800138000")
+    assert run("member", "search", "三丰").exit_code == 3
+    result = run("db", "check")
+    assert result.exit_code == 1
+    assert "search_key: M000001: its name has no search key" in result.stdout

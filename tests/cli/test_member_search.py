@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select, update
 
-from memberctl.domain import names
+from memberctl.domain import names, search
 from memberctl.models import Member
 from tests.conftest import failure
 from tests.factories import MEMBER_KEYS, enroll, snapshot
@@ -144,7 +144,10 @@ def test_a_search_never_writes_even_beside_missing_initials(run, engine, shop): 
     assert snapshot(engine) == before
 
 
-def test_nightly_backfills_the_initials(run, engine, session, shop):  # noqa: ARG001
+@pytest.mark.parametrize("batch", [1000, 1, 3])
+def test_nightly_backfills_the_initials(run, engine, session, shop, batch, monkeypatch):  # noqa: ARG001
+    # a transaction per batch (so tills wait on one batch's rows): every batch is reached
+    monkeypatch.setattr(search, "BATCH", batch)
     with engine.begin() as connection:
         connection.execute(update(Member).values(name_initials=None))
     result = run("nightly", "--as-of", "2026-11-25", "--format", "json")
@@ -183,45 +186,27 @@ def test_initials(name, initials):
 def test_db_upgrade_fills_the_initials_an_older_import_left_out(fresh_db_url):
     """Migration 0012: rows a bulk import wrote without initials get them at `db upgrade`, so
     that a search has nothing to fill in."""
-    import datetime as dt
 
-    from sqlalchemy import MetaData, Table, insert
+    from sqlalchemy import MetaData, Table
 
     from memberctl.db.engine import make_engine
-    from memberctl.db.migrate import HEAD_REVISION, upgrade
+    from memberctl.db.migrate import HEAD_REVISION
     from tests.conftest import Run
+    from tests.factories import members_at_revision
 
-    at = dt.datetime(2026, 1, 1)
     engine = make_engine(fresh_db_url)
     try:
-        upgrade(engine, "0011")
-        with engine.begin() as connection:
-            member = Table("member", MetaData(), autoload_with=connection)
-            connection.execute(
-                insert(member),
-                [
-                    {
-                        "id": i,
-                        "member_no": f"M00000{i}",
-                        "name": name,
-                        "phone": f"+861380000000{i}",
-                        "tier_code": "basic",
-                        "status": "active",
-                        "points": 0,
-                        "balance": 0,
-                        "joined_at": at,
-                        "created_at": at,
-                        "updated_at": at,
-                        "name_initials": initials,
-                    }
-                    for i, name, initials in [
-                        (1, "欧阳娜娜", None),
-                        (2, "张三", "zs"),
-                        (3, None, None),
-                        (4, "。。", None),
-                    ]
-                ],
-            )
+        members_at_revision(
+            engine,
+            "0011",
+            [
+                {"id": i, "member_no": f"M00000{i}", "name": name,
+                 "phone": f"+861380000000{i}", "name_initials": initials}
+                for i, name, initials in [
+                    (1, "欧阳娜娜", None), (2, "张三", "zs"), (3, None, None), (4, "。。", None),
+                ]
+            ],
+        )  # fmt: skip
         run = Run(fresh_db_url)
         assert run.json("db", "upgrade") == {"schema_revision": HEAD_REVISION}
         with engine.connect() as connection:

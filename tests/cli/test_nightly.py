@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from memberctl.db.session import transaction
 from memberctl.domain import nightly
-from memberctl.models import Campaign, CampaignRun, Tier
+from memberctl.models import AuditEntry, Campaign, CampaignRun, Member, Tier
 from tests import ledgers
 from tests.conftest import PG_URL
 from tests.factories import enroll, member_row, snapshot
@@ -110,6 +110,82 @@ def test_nightly_twice_for_one_day_changes_nothing_the_second_time(run, engine):
         "checkpoint": CHECKPOINT,
     }
     assert snapshot(engine) == before
+
+
+def _set_tier(engine, member_no: str, tier: str) -> None:
+    """Behind memberctl's back: no audit entry, no purchase, no member added."""
+    with transaction(engine) as s:
+        s.exec(select(Member).where(Member.member_no == member_no)).one().tier_code = tier
+
+
+def test_a_second_run_the_same_day_repeats_the_evaluation_it_recorded(run, engine, session, shop):
+    nightly_json(run)
+    recorded = session.exec(select(AuditEntry).where(AuditEntry.action == "tier.evaluate")).one()
+    # the newest purchase and member it saw, so a later one makes the next run evaluate again
+    assert set(recorded.details) == {
+        "as_of", "purchase", "member", "evaluated", "in_grace", "kept",
+    }  # fmt: skip
+    assert recorded.details["as_of"] == "2026-11-25"
+    assert recorded.details["evaluated"] == 2
+    enroll(engine)  # no audit entry (the factory writes the row), but a new member
+    _set_tier(engine, shop["spender"], "basic")
+
+    second = nightly_json(run)
+
+    assert second["tiers"]["evaluated"] == 3  # evaluated again: a member was added
+    assert member_row(session, shop["spender"]).tier_code == "gold"  # and upgraded again
+
+
+def test_the_evaluation_is_recorded_with_it_before_the_campaigns_run(run, session, shop):
+    """Recorded in the evaluation's transaction, not at the end of the job: a sale made while
+    the campaigns run comes after the record, so the next run sees it."""
+    nightly_json(run)
+
+    order = [e.action for e in session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+    tail = order[order.index("member.upgrade") :]  # the evaluation's upgrade of the spender
+
+    assert tail == ["member.upgrade", "tier.evaluate", "campaign.run"]
+    assert member_row(session, shop["spender"]).tier_code == "gold"
+
+
+@pytest.mark.usefixtures("shop")
+def test_a_second_run_the_same_day_does_not_evaluate_again_when_nothing_was_recorded(
+    run, engine, session, shop
+):
+    nightly_json(run)
+    _set_tier(engine, shop["spender"], "basic")  # a hand edit no evaluation has seen
+
+    second = nightly_json(run)
+
+    assert second["tiers"] == {
+        "evaluated": 2, "upgrades": 0, "downgrades": 0, "in_grace": 0, "kept": 0,
+    }  # fmt: skip
+    assert member_row(session, shop["spender"]).tier_code == "basic"  # not evaluated again
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action == "tier.evaluate")).all()
+    assert len(entries) == 1  # the second run recorded nothing
+
+
+@pytest.mark.usefixtures("shop")
+def test_anything_recorded_after_the_evaluation_makes_the_next_run_evaluate_again(
+    run, engine, session, shop
+):
+    nightly_json(run)
+    _set_tier(engine, shop["spender"], "basic")
+    assert run("member", "edit", shop["lapsed"], "--name", "新名字").exit_code == 0  # audited
+
+    nightly_json(run)
+
+    assert member_row(session, shop["spender"]).tier_code == "gold"  # evaluated: upgraded
+
+
+@pytest.mark.usefixtures("shop")
+def test_another_day_evaluates_again(run, engine, session, shop):
+    nightly_json(run)
+    _set_tier(engine, shop["spender"], "basic")
+
+    assert run("nightly", "--as-of", "2026-11-26").exit_code == 0
+
+    assert member_row(session, shop["spender"]).tier_code == "gold"
 
 
 def test_the_next_period_is_due_again(run, session, shop):

@@ -338,3 +338,32 @@ def test_a_replaced_export_gets_the_umask_mode_and_a_backup_stays_owner_only(run
     finally:
         os.umask(old)
     assert (export.stat().st_mode & 0o777, backup.stat().st_mode & 0o777) == (0o640, 0o600)
+
+
+@pytest.mark.usefixtures("shop")
+@pytest.mark.parametrize("writer", WRITERS)
+def test_an_interrupt_the_moment_the_temporary_file_exists_leaves_nothing(
+    run, tmp_path, writer, monkeypatch
+):
+    """Ctrl-C (or SIGTERM) landing between creating the temporary file and writing to it: the
+    file is removed and the earlier output stays as it was."""
+    from memberctl.atomic import TEMP_MARK
+
+    opened = os.open
+
+    def open_then_interrupted(path, flags, *args, **kwargs):
+        fd = opened(path, flags, *args, **kwargs)
+        if TEMP_MARK in os.fspath(path):
+            raise KeyboardInterrupt
+        return fd
+
+    _args, suffix, _code = WRITERS[writer]
+    out = tmp_path / "out" / f"kept{suffix}"
+    out.parent.mkdir()
+    out.write_bytes(b"the earlier output\n")
+    monkeypatch.setattr(os, "open", open_then_interrupted)
+
+    result = run(*_writer(writer, out, tmp_path))
+
+    assert result.exit_code == 130, result.stderr
+    assert _listing(out.parent) == {out.name: b"the earlier output\n"}

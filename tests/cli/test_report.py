@@ -416,20 +416,25 @@ def test_json_rows_with_odd_values(monkeypatch):
         count: int | None
         spend: Decimal | None
         day: dt.date | None
+        share: float | None
+        lift: float
 
     monkeypatch.setattr(_report_output, "_row_type", lambda _name: Row)
     monkeypatch.setattr(_report_output, "CHUNK_ROWS", 2)
     data = [
-        Row('a "b" %s 100%\n张三', 1, Decimal("1.005"), dt.date(2026, 1, 2)),
-        Row(None, None, None, None),
-        Row("x", True, Decimal("-2"), dt.datetime(2026, 1, 2, 3, 4, 5)),  # type: ignore[arg-type]
+        Row('a "b" %s 100%\n张三', 1, Decimal("1.005"), dt.date(2026, 1, 2), 0.1, 1e-7),
+        Row(None, None, None, None, None, 2.0),
+        Row("x", True, Decimal("-2"), dt.datetime(2026, 1, 2, 3, 4, 5), 1 / 3, 1e22),  # type: ignore[arg-type]
+        Row("y", 2, Decimal("3"), dt.date(2026, 1, 3), float("inf"), float("nan")),
     ]
     text = "".join(_report_output._json_chunks("odd", data))
-    assert json.loads(text) == [
-        {"name": 'a "b" %s 100%\n张三', "count": 1, "spend": "1.01", "day": "2026-01-02"},
-        {"name": None, "count": None, "spend": None, "day": None},
-        {"name": "x", "count": True, "spend": "-2.00", "day": "2026-01-02T03:04:05"},
-    ]
+    assert json.loads(text)[:3] == [
+        {"name": 'a "b" %s 100%\n张三', "count": 1, "spend": "1.01", "day": "2026-01-02",
+         "share": 0.1, "lift": 1e-7},
+        {"name": None, "count": None, "spend": None, "day": None, "share": None, "lift": 2.0},
+        {"name": "x", "count": True, "spend": "-2.00", "day": "2026-01-02T03:04:05",
+         "share": 1 / 3, "lift": 1e22},
+    ]  # fmt: skip
     lines = ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in json.loads(text))
     assert text == "[\n" + lines + "\n]\n"
 

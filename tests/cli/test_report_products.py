@@ -334,3 +334,46 @@ def test_a_clerk_may_not_and_a_manager_sees_their_stores_members(shop, engine):
         "'memberctl staff stores NAME --add STORE' or use your own store"
     )
     assert as_(manager, "--member", "M000003").exit_code == 6  # C is south's
+
+
+NAMES = ['a"b', "c\\d", "[x]", "e,f", "咖啡", "null", "Zebra", "zebra"]
+
+
+def test_pairs_of_many_baskets_with_names_json_would_mangle(run, tmp_path):
+    """Baskets (a member's purchases of a day) counted against the same counts made here from
+    the file: every pair, each side, the number of baskets. Names with quotes, backslashes,
+    brackets, commas, "null" and two cases of one word survive the grouping by what a basket
+    holds (SQLite carries a basket's names as a JSON array)."""
+    import random
+
+    chosen = random.Random(20)
+    for n in range(1, 7):
+        phone = f"1380000000{n}"
+        assert run("member", "enroll", "--name", f"m{n}", "--phone", phone).exit_code == 0
+    rows, baskets = [], {}
+    for order in range(150):
+        member, day = chosen.randint(1, 6), chosen.randint(1, 5)
+        name = chosen.choice(NAMES)
+        rows.append([f"O{order}", "10.00", f"2026-11-{day:02d} 10:00", f"M00000{member}", name])
+        baskets.setdefault((member, day), set()).add(name)
+    sheet = io.StringIO()
+    csv.writer(sheet).writerows([["订单号", "金额", "时间", "会员卡号", "品类"], *rows])
+    path = tmp_path / "purchases.csv"
+    path.write_text(sheet.getvalue(), encoding="utf-8")
+    assert run("import", "purchases", str(path)).exit_code == 0
+    args = ("--from", "2026-11-01", "--to", "2026-11-05", "--min-baskets", "1", "--top", "100")
+    data = json.loads(run("report", "products", *args, "-f", "json").stdout)
+    held = {name: sum(name in b for b in baskets.values()) for name in NAMES}
+    expected = {
+        (a, b): (sum({a, b} <= held_ for held_ in baskets.values()), held[a], held[b])
+        for a in NAMES
+        for b in NAMES
+        if a < b and any({a, b} <= held_ for held_ in baskets.values())
+    }
+    assert data["baskets"] == len(baskets) == 30
+    found = {
+        (p["a"], p["b"]): (p["baskets"], p["a_baskets"], p["b_baskets"]) for p in data["pairs"]
+    }
+    assert found == expected and len(found) == 28
+    lifts = [p["lift"] for p in data["pairs"]]
+    assert lifts == sorted(lifts, reverse=True)

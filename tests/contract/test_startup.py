@@ -81,3 +81,15 @@ def test_a_real_command_does_import_the_database_layer(tmp_path):
     """Guards the guard: the same probe does see sqlmodel when a command needs it."""
     _, modules = imported_modules("--db", str(tmp_path / "m.db"), "tier", "list")
     assert {"sqlmodel", "sqlalchemy", "memberctl.db.engine"} <= modules
+
+
+def test_a_command_imports_only_its_own_group():
+    """Command groups are imported and built on first use (memberctl.cli.GROUPS): `member show`
+    reads no other group's module, while the top-level help, which lists them all, does."""
+    _, modules = imported_modules("member", "show", "--help")
+    groups = {m for m in modules if m.startswith("memberctl.cli.")}
+    assert "memberctl.cli.member" in groups
+    assert not groups & {"memberctl.cli.report", "memberctl.cli.campaign", "memberctl.cli.sale"}
+
+    _, everything = imported_modules("--help")
+    assert {"memberctl.cli.report", "memberctl.cli.campaign", "memberctl.cli.sale"} <= everything

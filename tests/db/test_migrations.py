@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-import memberctl.models  # noqa: F401
+import memberctl.models
 from memberctl.db.engine import make_engine
 from memberctl.db.migrate import HEAD_REVISION, current_revision, ensure_schema, script_head
 
@@ -21,6 +21,7 @@ def test_head_revision_constant_matches_alembic_scripts():
 
 
 def test_migrated_schema_matches_the_models(engine):
+    memberctl.models.load_all()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, SQLModel.metadata)

@@ -358,3 +358,27 @@ def test_a_clerk_redeeming_another_stores_coupon_is_refused_not_a_crash(
         "error: coupon S2COUPON is for a member of a store you do not work in; it is used in the "
         "member's own store",
     )
+
+
+@NEEDS_PG
+def test_a_clerks_search_keys_are_their_stores_and_the_triggers_write_as_them(
+    shop: Run, add_staff: AddStaff
+) -> None:
+    """member_search_key (migration 0017): a clerk reads only the keys of members they may see,
+    and the triggers on member write keys as the clerk who enrols or renames."""
+    role = add_staff("小李", Role.clerk, ("S1",))
+    clerk = Run(as_role(shop.db_url, role))
+    renamed = clerk("member", "edit", A, "--name", "欧阳娜娜")
+    assert renamed.exit_code == 0, renamed.stderr
+    enrolled = clerk("member", "enroll", "--name", "会员新", "--phone", "13900000009",
+                     "--store", "S1")  # fmt: skip
+    assert enrolled.exit_code == 0, enrolled.stderr
+    with psycopg.connect(_plain(as_role(shop.db_url, role)), autocommit=True) as conn:
+        names = conn.execute(
+            "SELECT piece FROM member_search_key WHERE kind = 'n' AND piece LIKE '会员%'"
+        ).fetchall()
+    assert sorted(names) == [("会员新",)]  # not 会员S2's, nor 会员S1's old name
+    found = clerk("member", "search", "会员", "-f", "json")
+    assert [m["name"] for m in json.loads(found.stdout)] == ["会员新"], found.stderr
+    assert [m["name"] for m in clerk.json("member", "search", "oynn")] == ["欧阳娜娜"]
+    failure(clerk("member", "search", "S2"), 3, "no member matches 'S2'")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from memberctl.domain import phones
 from memberctl.errors import InvalidInput
+from memberctl.spreadsheets import normalize
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,62 @@ def test_national_format(e164, region, shown):
 )
 def test_mask(e164, masked):
     assert phones.mask(e164) == masked
+
+
+# --- the fast path for mainland mobiles is phonenumbers' own answer --------------------------
+
+
+def _by_phonenumbers(text: str, region: str = "CN") -> str | None:
+    """What phonenumbers alone makes of `text`: E.164 for a valid number, else None."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_the_mobile_pattern_is_phonenumbers_own():
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert phones.CN_MOBILE.pattern == metadata.mobile.national_number_pattern
+
+
+@pytest.mark.parametrize("region", ["CN", "US"])
+def test_every_mobile_prefix_is_decided_as_phonenumbers_decides(region):
+    """Every three-digit start 1xxx, then 0, 5, 6 or 9 (1740[0-5] is a mobile, 17406 is not), with
+    two endings: the same E.164 or the same refusal as phonenumbers (14012345678 looks like a
+    mobile and is not one)."""
+    differ = []
+    for start in range(1_000):
+        for text in (f"1{start:03d}{d}{end}" for d in "0569" for end in ("000000", "999999")):
+            ours = phones.try_parse(text, region) if region == "CN" else None
+            plus = phones.try_parse("+86" + text, region)
+            if ours != _by_phonenumbers(text) and region == "CN":
+                differ.append(text)
+            if plus != _by_phonenumbers("+86" + text, region):
+                differ.append("+86" + text)
+    assert differ == []
+    assert phones.try_parse("14012345678") is None  # accepted before the pattern was exact
+    assert phones.try_parse("17401234567") == "+8617401234567"
+    assert phones.try_parse("17406234567") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A(\+86|0086|86 ?)?1[0-9]{10}\Z"), st.sampled_from(["CN", "HK"]))
+def test_mobile_like_text_is_decided_as_phonenumbers_decides(text, region):
+    expected = _by_phonenumbers(phones._clean(text), region)
+    assert phones.try_parse(text, region) == expected
+    parse = normalize.phone(region)
+    try:
+        cell = parse(text)
+    except InvalidInput:
+        cell = None
+    assert cell == expected
+    if region == "CN":
+        bulk = normalize.phone(region).bulk([text])[0]  # type: ignore[attr-defined]
+        assert bulk in (None, expected)

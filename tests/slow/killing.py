@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from memberctl.models import MIGRATION_DATA
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -90,12 +92,14 @@ def truncate_after(engine: Engine) -> Iterator[None]:
     yield
     if engine.dialect.name != "postgresql":
         return
+    kept = ["alembic_version", *MIGRATION_DATA]  # the migrations' own rows (the reset keeps them)
     with engine.begin() as connection:
         tables = connection.execute(
             text(
                 "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()"
-                " AND tablename <> 'alembic_version'"
-            )
+                " AND tablename <> ALL(:kept)"
+            ),
+            {"kept": kept},
         ).scalars()
         connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608
 

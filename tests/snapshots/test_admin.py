@@ -398,10 +398,10 @@ def test_db_info(run, shop):  # noqa: ARG001
                 "stdout": """\
 Database               sqlite:///<db>
 Backend                sqlite
-Schema version         0014
-Newest schema version  0014
+Schema version         0017
+Newest schema version  0017
 Schema known           yes
-File size (bytes)      425984
+File size (bytes)      430080
 Table              Rows
 ───────────────────────
 audit_entry          14
@@ -441,10 +441,10 @@ wallet_entry          3
                 "stdout": """\
 数据库            sqlite:///<db>
 数据库类型        sqlite
-结构版本          0014
-最新结构版本      0014
+结构版本          0017
+最新结构版本      0017
 结构版本可识别    是
-文件大小（字节）  425984
+文件大小（字节）  430080
 表                 行数
 ───────────────────────
 audit_entry          14

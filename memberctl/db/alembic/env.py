@@ -1,10 +1,11 @@
 """Alembic environment: runs on the connection memberctl hands it (see memberctl.db.migrate)."""
 
-import memberctl.models  # noqa: F401  (registers every table)
 from alembic import context
+from memberctl.models import load_all
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+load_all()  # every table, for autogenerate
 target_metadata = SQLModel.metadata
 
 

@@ -60,7 +60,7 @@ UPDATABLE = (
 RefKey = tuple[str | None, str | None]
 
 
-@dataclass
+@dataclass(slots=True)  # one per row of a chunk: no __dict__ each
 class Action:
     row: int
     rec: dict[str, Any]
@@ -85,6 +85,7 @@ def import_members(*, session: Session, source: Source, options: Options) -> Rep
     job = MemberJob(session, options, source.fields, source.rejections, run_id, source.name)
     for rows in source.batches(job.tiers.names):
         job.add(rows)
+        del rows  # before the next chunk is read: one chunk's rows alive at a time, not two
     job.finish()
     job.report.stores_added = job.stores.added
     return runs.settle(

@@ -35,6 +35,7 @@ def import_purchases(*, session: Session, source: Source, options: Options) -> R
     job = PurchaseJob(session, options, source.rejections, run_id)
     for rows in source.batches(None):
         job.add(rows)
+        del rows  # before the next chunk is read: one chunk's rows alive at a time, not two
     job.report.stores_added = job.stores.added
     rejects = source.rejections
     if job.writing and job.report.inserted and not (len(rejects) and not options.skip_invalid):

@@ -41,7 +41,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from memberctl.db.calendar import day_number, day_number_of, next_midnight
+from memberctl.db.calendar import day_number, day_number_of, day_of, next_midnight
 from memberctl.domain import lifecycle
 from memberctl.domain.forecast import FitError, bgnbd, gammagamma
 from memberctl.domain.reports import Scope, counted, fetch
@@ -126,7 +126,7 @@ def history(session: Session, scope: Scope) -> History:
     per = (
         core_select(
             col(Purchase.member_id).label("member_id"),
-            func.count(distinct(day_number(at))).label("days"),
+            func.count(distinct(day_of(at))).label("days"),  # one visit a day
             func.min(at).label("first_at"),
             func.max(at).label("last_at"),
             cast(func.sum(col(Purchase.amount)), Float).label("spend"),

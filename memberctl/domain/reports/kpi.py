@@ -75,10 +75,12 @@ def period(as_of: dt.date, start: dt.date | None, end: dt.date | None) -> tuple[
 def values(session: Session, scope: Scope, start: dt.date, end: dt.date) -> KpiValues:
     """The numbers for the days `start` through `end`."""
     low, high = midnight(start), midnight(end + dt.timedelta(days=1))
+    bought = select(func.count().label("orders"), func.sum(col(Purchase.amount)).label("spend"))
+    if scope.filtered:  # else every member counts: no row of theirs is looked up
+        bought = bought.join(Member, col(Member.id) == col(Purchase.member_id))
+        bought = bought.where(scope.members)
     per = (
-        select(func.count().label("orders"), func.sum(col(Purchase.amount)).label("spend"))
-        .join(Member, col(Member.id) == col(Purchase.member_id))
-        .where(scope.members, counted(), col(Purchase.at) >= low, col(Purchase.at) < high)
+        bought.where(counted(), col(Purchase.at) >= low, col(Purchase.at) < high)
         .group_by(col(Purchase.member_id))
         .subquery("per_member")
     )

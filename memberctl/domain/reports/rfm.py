@@ -34,10 +34,7 @@ The segment comes from R and FM = F + M (2-10):
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import chain, groupby
@@ -126,33 +123,32 @@ def build(*, session: Session, scope: Scope) -> list[RfmRow]:
     )
     day = scope.as_of.toordinal()
     phone = scope.phone
-    with _collector_paused():
-        found = fetch(session, measured).all()
-        numbers = [t[0] for t in found]
-        by_number = sorted(range(len(found)), key=numbers.__getitem__)
-        days = [t[4].toordinal() for t in found]
-        r, f, m = (_quintiles(values, by_number) for values in (days, *_columns(found, 5, 6)))
-        totals = [-(a + b + c) for a, b, c in zip(r, f, m, strict=True)]
-        rows = []
-        for i in sorted(by_number, key=totals.__getitem__):  # best first, then by number
-            no, name, e164, tier, last, orders, amount = found[i]
-            rows.append(
-                RfmRow(
-                    no,
-                    name,
-                    phone(e164),
-                    tier,
-                    r[i],
-                    f[i],
-                    m[i],
-                    _SEGMENT[r[i], f[i], m[i]],
-                    last,
-                    day - last.toordinal(),
-                    orders,
-                    _cents(amount),
-                )
+    found = fetch(session, measured).all()
+    numbers = [t[0] for t in found]
+    by_number = sorted(range(len(found)), key=numbers.__getitem__)
+    days = [t[4].toordinal() for t in found]
+    r, f, m = (_quintiles(values, by_number) for values in (days, *_columns(found, 5, 6)))
+    totals = [-(a + b + c) for a, b, c in zip(r, f, m, strict=True)]
+    rows = []
+    for i in sorted(by_number, key=totals.__getitem__):  # best first, then by number
+        no, name, e164, tier, last, orders, amount = found[i]
+        rows.append(
+            RfmRow(
+                no,
+                name,
+                phone(e164),
+                tier,
+                r[i],
+                f[i],
+                m[i],
+                _SEGMENT[r[i], f[i], m[i]],
+                last,
+                day - last.toordinal(),
+                orders,
+                _cents(amount),
             )
-        return rows
+        )
+    return rows
 
 
 def _columns(rows: list[Any], *indexes: int) -> list[list[Any]]:
@@ -175,19 +171,6 @@ def _quintiles(values: list[Any], by_number: list[int]) -> list[int]:
             tiles[index] = tile
         start += len(members)
     return tiles
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while 100,000s of rows are made (none of them in a cycle):
-    the collector's passes over them took ~10% of the report on 200,000 members."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _cents(value: Any) -> Decimal:
