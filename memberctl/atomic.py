@@ -260,14 +260,30 @@ def signals_unwind() -> Iterator[None]:
             previous[signum] = signal.signal(signum, _unwind)
     try:
         yield
-    except Terminated as exc:
-        raise SystemExit(128 + exc.signum) from None  # 143 for SIGTERM, as a shell reports it
+    except BaseException as exc:
+        signum = _terminating_signal(exc)
+        if signum is None:
+            raise
+        raise SystemExit(128 + signum) from None  # 143 for SIGTERM, as a shell reports it
     finally:
         _restore(previous)
 
 
 def _unwind(signum: int, _frame: Any) -> None:
     raise Terminated(signum)
+
+
+def _terminating_signal(exc: BaseException | None) -> int | None:
+    """The signal behind `exc`: a Terminated, or one that a clean-up on the way out replaced
+    with its own error (closing a PostgreSQL connection the signal cut mid-message fails, and
+    the signal must still end the process as a signal, not as "cannot reach the server")."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, Terminated):
+            return exc.signum
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
 
 
 def _restore(previous: dict[int, Any]) -> None:

@@ -367,3 +367,30 @@ def test_an_interrupt_the_moment_the_temporary_file_exists_leaves_nothing(
 
     assert result.exit_code == 130, result.stderr
     assert _listing(out.parent) == {out.name: b"the earlier output\n"}
+
+
+@pytest.mark.usefixtures("shop")
+def test_a_signal_whose_clean_up_fails_still_ends_as_the_signal(run, tmp_path, monkeypatch):
+    """SIGTERM cutting a PostgreSQL backup mid-message, and closing that connection then
+    failing with its own error (seen in CI as "cannot reach the database server", exit 1): the
+    process still ends as the signal did, 143 and silent, and the earlier backup stays."""
+    import signal
+
+    from memberctl.atomic import Terminated
+    from memberctl.db import backup
+
+    def cut_then_closing_fails(_engine):
+        try:
+            raise Terminated(signal.SIGTERM)
+        finally:
+            raise RuntimeError("consuming input failed: the connection was closed")
+
+    out = tmp_path / "out" / "kept.backup"
+    out.parent.mkdir()
+    out.write_bytes(b"the earlier backup\n")
+    monkeypatch.setattr(backup, "_row_counts", cut_then_closing_fails)
+
+    result = run("db", "backup", str(out))
+
+    assert (result.exit_code, result.stdout, result.stderr) == (143, "", "")
+    assert _listing(out.parent) == {out.name: b"the earlier backup\n"}
