@@ -17,12 +17,11 @@ from memberctl.models._indexes import POINTS, SEARCH_PIECE, where_not_null
 
 class Member(SQLModel, table=True):
     # Most members have no referrer: a partial index. On PostgreSQL half of each page stays free
-    # (schema 0016), so updating the points and balance caches is a HOT update that writes no
-    # index: none of the indexed columns below is a cache.
-    __table_args__ = (
-        where_not_null("member", "referrer_id"),
-        {"postgresql_with": {"fillfactor": 50}},
-    )
+    # (schema 0016, fillfactor 50), so updating the points and balance caches is a HOT update
+    # that writes no index: none of the indexed columns below is a cache. The fillfactor is the
+    # migration's alone: a `postgresql_with` here would import the PostgreSQL dialect in every
+    # SQLite command (see `where_not_null`).
+    __table_args__ = (where_not_null("member", "referrer_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_no: str = Field(max_length=32, unique=True)
