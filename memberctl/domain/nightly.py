@@ -2,7 +2,8 @@
 
 Each step runs in its own transaction, so a step that fails is reported (`ok: false`, `errors`)
 without undoing the steps before it, and the steps after it still run. Every step is idempotent
-for one day: expiry finds nothing left the second time, tier evaluation has nothing more to move,
+for one day: expiry finds nothing left the second time (and looks only at the lots written since
+the first, see `points.expire`), tier evaluation has nothing more to move,
 and a campaign is due only when it runs on the day (starts/ends) and has no run yet for the
 day's period key. So running the job twice for one day changes nothing the second time.
 

@@ -34,20 +34,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, func, insert, literal, update
+from sqlalchemy import and_, func, insert, literal, true, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from memberctl.domain import audit, lifecycle, limits, locks, policy
 from memberctl.errors import InvalidInput, RuleViolation, UsageProblem
 from memberctl.i18n import _, pgettext
-from memberctl.models import Member, PointsAllocation, PointsEntry
+from memberctl.models import AuditEntry, Member, PointsAllocation, PointsEntry
 
 POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
 CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer", "return")
 MAX_POINTS = limits.MAX_ENTRY_POINTS
 _WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _EXPIRE_LOCK_ID = 0x6D657870  # "mexp": one `points expire` at a time on PostgreSQL
+EXPIRED = "points.expire"  # the audit action an expiry that wrote something is recorded under
 R = TypeVar("R")  # the result type of a keyed write (points or wallet)
 
 
@@ -485,13 +486,10 @@ def expire(
     A second run for the same day finds nothing left and changes nothing."""
     _lock_expiry(session)
     lapsed = _lapsed_lots(as_of)
-    if session.exec(select(lapsed.c.id).limit(1)).first() is None:
-        # A second run for the day: one pass over the lapsed lots finds nothing (the lock and
-        # the write below would each make that pass again: 10.6 s -> 5.3 s on PostgreSQL at a
-        # million members); a first run stops at the first lot found.
+    if not _anything_lapsed(session, as_of, lapsed):
         return ExpiryResult(as_of, 0, 0, 0)
     locks.lock_members(session, select(lapsed.c.member_id))
-    watermark = session.exec(select(func.coalesce(func.max(PointsEntry.id), 0))).one()
+    watermark = _newest_entry(session)
     table = PointsEntry.__table__  # type: ignore[attr-defined]
     session.execute(
         insert(table).from_select(
@@ -526,14 +524,51 @@ def expire(
     bump_caches(session, new)
     if count >= ANALYZE_FROM:
         _refresh_statistics(session)
+    details = {"as_of": as_of.isoformat(), "entries": count, "points": -int(total)}
     audit.record(
         session=session,
         operator=operator,
-        action="points.expire",
+        action=EXPIRED,
         at=at,
-        details={"as_of": as_of.isoformat(), "entries": count, "points": -int(total)},
+        details=details | {"newest_entry": _newest_entry(session)},
     )
     return ExpiryResult(as_of, int(count), -int(total), int(members))
+
+
+def _newest_entry(session: Session) -> int:
+    return session.exec(select(func.max(PointsEntry.id))).one() or 0
+
+
+def _anything_lapsed(session: Session, as_of: dt.date, lapsed: Any) -> bool:
+    """Whether any lot has points left past its expiry date.
+
+    A second run for the same day looks only at the lots written since the last expiry as of
+    that day (its audit entry keeps the newest ledger entry after its own writes): every lot
+    lapsed by then was written off by it, and a lot only ever loses points afterwards (an
+    allocation consumes; a refund's points come back as a new `return` lot with the old lot's
+    expiry). One pass over every lapsed lot took 5 s at a million members; this is one range of
+    the primary key. As with the tier evaluation (domain/nightly.py), on PostgreSQL a lot
+    committed while that expiry ran, with a lower id, is written off by the next day's run.
+    Without such an entry: one pass over the lapsed lots, stopping at the first found."""
+    newest = _newest_expired_entry(session, as_of)
+    if newest is not None:
+        lapsed = _lapsed_lots(as_of, col(PointsEntry.id) > newest)
+    return session.exec(select(lapsed.c.id).limit(1)).first() is not None
+
+
+def _newest_expired_entry(session: Session, as_of: dt.date) -> int | None:
+    """The newest ledger entry when the last expiry as of `as_of` was done, if that was the
+    last expiry that wrote something."""
+    details = session.exec(
+        select(AuditEntry.details)
+        .where(col(AuditEntry.action) == EXPIRED)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    if not details or details.get("as_of") != as_of.isoformat():
+        return None
+    newest = details.get("newest_entry")
+    return newest if isinstance(newest, int) else None
 
 
 # From this many lots written off in one run, PostgreSQL is told at once (ANALYZE) how the
@@ -549,12 +584,13 @@ def _refresh_statistics(session: Session) -> None:
     statistics.refresh(session, ("ANALYZE points_entry", "ANALYZE points_allocation"))
 
 
-def _lapsed_lots(as_of: dt.date) -> Any:
+def _lapsed_lots(as_of: dt.date, among: Any = None) -> Any:
     left = PointsEntry.points - _used()
     return (
         select(PointsEntry.id, PointsEntry.member_id, left.label("left"))
         .outerjoin(PointsAllocation, col(PointsAllocation.credit_id) == PointsEntry.id)
         .where(PointsEntry.points > 0, col(PointsEntry.expires_on) < as_of)
+        .where(true() if among is None else among)
         .group_by(col(PointsEntry.id), col(PointsEntry.member_id), col(PointsEntry.points))
         .having(left > 0)
         .subquery("lapsed")
