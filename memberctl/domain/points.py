@@ -483,10 +483,17 @@ def expire(
 ) -> ExpiryResult:
     """Write off what is left of every lot whose expiry date is before `as_of`, set-based:
     one INSERT ... SELECT of `expire` rows, one of their allocations, one UPDATE of the caches.
-    A second run for the same day finds nothing left and changes nothing."""
+    A second run for the same day finds nothing left and changes nothing.
+
+    Each run that reads every lapsed lot is recorded (audit entry `points.expire`, with the
+    newest ledger entry after its writes), even when it wrote nothing off: a later run for the
+    same day then looks only at the lots written since (see `_anything_lapsed`)."""
     _lock_expiry(session)
     lapsed = _lapsed_lots(as_of)
-    if not _anything_lapsed(session, as_of, lapsed):
+    known = _newest_expired_entry(session, as_of)
+    if not _anything_lapsed(session, as_of, lapsed, known):
+        if known is None:
+            _record(session, as_of, operator, at, entries=0, points=0)
         return ExpiryResult(as_of, 0, 0, 0)
     locks.lock_members(session, select(lapsed.c.member_id))
     watermark = _newest_entry(session)
@@ -519,12 +526,17 @@ def expire(
             func.count(func.distinct(PointsEntry.member_id)),
         ).where(new)
     ).one()
-    if count == 0:
-        return ExpiryResult(as_of, 0, 0, 0)  # nothing left to expire: nothing written
     bump_caches(session, new)
     if count >= ANALYZE_FROM:
         _refresh_statistics(session)
-    details = {"as_of": as_of.isoformat(), "entries": count, "points": -int(total)}
+    _record(session, as_of, operator, at, entries=int(count), points=-int(total))
+    return ExpiryResult(as_of, int(count), -int(total), int(members))
+
+
+def _record(
+    session: Session, as_of: dt.date, operator: str, at: dt.datetime, *, entries: int, points: int
+) -> None:
+    details = {"as_of": as_of.isoformat(), "entries": entries, "points": points}
     audit.record(
         session=session,
         operator=operator,
@@ -532,33 +544,30 @@ def expire(
         at=at,
         details=details | {"newest_entry": _newest_entry(session)},
     )
-    return ExpiryResult(as_of, int(count), -int(total), int(members))
 
 
 def _newest_entry(session: Session) -> int:
     return session.exec(select(func.max(PointsEntry.id))).one() or 0
 
 
-def _anything_lapsed(session: Session, as_of: dt.date, lapsed: Any) -> bool:
+def _anything_lapsed(session: Session, as_of: dt.date, lapsed: Any, known: int | None) -> bool:
     """Whether any lot has points left past its expiry date.
 
     A second run for the same day looks only at the lots written since the last expiry as of
-    that day (its audit entry keeps the newest ledger entry after its own writes): every lot
-    lapsed by then was written off by it, and a lot only ever loses points afterwards (an
+    that day (`known`, the newest ledger entry after its own writes): every lot lapsed by then
+    was written off by it, and a lot only ever loses points afterwards (an
     allocation consumes; a refund's points come back as a new `return` lot with the old lot's
     expiry). One pass over every lapsed lot took 5 s at a million members; this is one range of
     the primary key. As with the tier evaluation (domain/nightly.py), on PostgreSQL a lot
     committed while that expiry ran, with a lower id, is written off by the next day's run.
     Without such an entry: one pass over the lapsed lots, stopping at the first found."""
-    newest = _newest_expired_entry(session, as_of)
-    if newest is not None:
-        lapsed = _lapsed_lots(as_of, col(PointsEntry.id) > newest)
+    if known is not None:
+        lapsed = _lapsed_lots(as_of, col(PointsEntry.id) > known)
     return session.exec(select(lapsed.c.id).limit(1)).first() is not None
 
 
 def _newest_expired_entry(session: Session, as_of: dt.date) -> int | None:
-    """The newest ledger entry when the last expiry as of `as_of` was done, if that was the
-    last expiry that wrote something."""
+    """The newest ledger entry when the last expiry was done, if that was as of `as_of`."""
     details = session.exec(
         select(AuditEntry.details)
         .where(col(AuditEntry.action) == EXPIRED)

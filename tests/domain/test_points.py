@@ -109,12 +109,23 @@ def test_a_second_run_the_same_day_reads_only_what_the_first_did_not_see(engine)
     assert ledgers.expire(engine, D(2027, 1, 2)).points == 100
 
 
-def test_an_expiry_that_wrote_nothing_leaves_the_next_run_a_full_pass(engine):
+def test_a_run_that_wrote_nothing_off_is_recorded_for_the_next_run_the_same_day(engine):
+    """Lots lapse at the end of a month, so most nights' first run finds nothing: it is
+    recorded all the same, and a second run that day reads only the lots written after it."""
+    from sqlalchemy import update
+
+    from memberctl.models import PointsEntry
+
     m = enroll(engine).member_no
-    ledgers.add(engine, m, 10, expires_on=D(2027, 6, 30))
-    assert ledgers.expire(engine, D(2027, 1, 1)).entries == 0  # nothing lapsed: no audit entry
-    ledgers.add(engine, m, 5, expires_on=D(2026, 12, 1))
-    assert ledgers.expire(engine, D(2027, 1, 1)).points == 5
+    lot = ledgers.add(engine, m, 10, expires_on=D(2027, 6, 30)).entry.id
+    assert ledgers.expire(engine, D(2027, 1, 1)).entries == 0
+    with engine.begin() as connection:  # an older lot lapsed behind memberctl's back
+        connection.execute(
+            update(PointsEntry).where(PointsEntry.id == lot).values(expires_on=D(2026, 12, 31))
+        )
+
+    assert ledgers.expire(engine, D(2027, 1, 1)).entries == 0  # not looked at again that day
+    assert ledgers.expire(engine, D(2027, 1, 2)).points == 10  # another day reads them all
 
 
 def test_expire_is_set_based_across_members(engine):
