@@ -129,6 +129,38 @@ def test_a_rerun_within_the_period_changes_nothing(run, engine, tmp_path):
     assert snapshot(engine) == before
 
 
+@pytest.mark.parametrize("text", [THANKS.format(period="monthly"), DROP], ids=["points", "coupons"])
+def test_only_a_period_with_awards_already_leaves_them_out_with_not_exists(
+    run, tmp_path, people, text
+):
+    """A first run in a period writes its awards with ON CONFLICT alone: with a NOT EXISTS the
+    PostgreSQL planner, knowing of no awards, may check each member against every award the
+    statement itself has written so far (a coupon drop to 100,000 members took minutes). A
+    repeat run leaves out those awarded before in the statement itself (PostgreSQL; SQLite
+    relies on the unique key both times)."""
+    from sqlalchemy import Engine, event
+
+    add(run, tmp_path, text)
+    code = "thanks" if "thanks" in text else "drop"
+    written: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO campaign_award"):
+            written.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        first = run_json(run, code, "--as-of", "2026-11-02")
+        again = run_json(run, code, "--as-of", "2026-11-30")
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+    assert (first["awarded"], again["awarded"], again["already_awarded"]) == (2, 0, 2)
+    assert len(written) == 2
+    assert "NOT (EXISTS" not in written[0]
+    assert ("NOT (EXISTS" in written[1]) == ("postgresql" in str(run.db_url))
+
+
 def test_the_next_period_awards_again_and_newcomers_join(run, engine, session, tmp_path, people):
     add(run, tmp_path, THANKS.format(period="monthly"))
     run_json(run, "thanks", "--as-of", "2026-11-25")
