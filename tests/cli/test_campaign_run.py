@@ -129,10 +129,9 @@ def test_a_rerun_within_the_period_changes_nothing(run, engine, tmp_path):
     assert snapshot(engine) == before
 
 
+@pytest.mark.usefixtures("people")
 @pytest.mark.parametrize("text", [THANKS.format(period="monthly"), DROP], ids=["points", "coupons"])
-def test_only_a_period_with_awards_already_leaves_them_out_with_not_exists(
-    run, tmp_path, people, text
-):
+def test_only_a_period_with_awards_already_leaves_them_out_with_not_exists(run, tmp_path, text):
     """A first run in a period writes its awards with ON CONFLICT alone: with a NOT EXISTS the
     PostgreSQL planner, knowing of no awards, may check each member against every award the
     statement itself has written so far (a coupon drop to 100,000 members took minutes). A
