@@ -90,6 +90,18 @@ def record(
     )
 
 
+def latest(session: Session, action: str) -> tuple[int, dict[str, Any]] | None:
+    """The id and details of the newest entry of `action`: what a job keeps of its last run
+    (the nightly's tier evaluation, an expiry's pass over the lapsed lots)."""
+    row = session.execute(
+        select(col(AuditEntry.id), col(AuditEntry.details))
+        .where(col(AuditEntry.action) == action)
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1] or {})
+
+
 def record_show_pii(
     *, session: Session, command: str, operator: str, at: dt.datetime, member: Member | None = None
 ) -> None:

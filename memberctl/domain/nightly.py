@@ -279,17 +279,12 @@ def _newest(session: Any) -> dict[str, int | None]:
 def evaluated_already(session: Any, as_of: dt.date) -> dict[str, Any] | None:
     """The tier counts of this day's evaluation when nothing was recorded since it (see the
     module's note), with no upgrades or downgrades left to make; else None."""
-    entry = session.execute(
-        select(col(AuditEntry.id), col(AuditEntry.details))
-        .where(col(AuditEntry.action) == EVALUATED)
-        .order_by(col(AuditEntry.id).desc())
-        .limit(1)
-    ).first()
+    entry = audit.latest(session, EVALUATED)
     if entry is None:
         return None
-    details = entry.details or {}
+    entry_id, details = entry
     later = select(col(AuditEntry.id)).where(
-        col(AuditEntry.id) > entry.id, col(AuditEntry.action) != _HARMLESS
+        col(AuditEntry.id) > entry_id, col(AuditEntry.action) != _HARMLESS
     )
     if (
         details.get("as_of") != as_of.isoformat()

@@ -41,14 +41,14 @@ from sqlmodel import Session, col, select
 from memberctl.domain import audit, lifecycle, limits, locks, policy
 from memberctl.errors import InvalidInput, RuleViolation, UsageProblem
 from memberctl.i18n import _, pgettext
-from memberctl.models import AuditEntry, Member, PointsAllocation, PointsEntry
+from memberctl.models import Member, PointsAllocation, PointsEntry
 
 POLICY = "policy"  # `expires_on` default: follow the shop's expiry policy
 CREDIT_KINDS = ("adjust", "earn", "import", "campaign", "transfer", "return")
 MAX_POINTS = limits.MAX_ENTRY_POINTS
 _WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _EXPIRE_LOCK_ID = 0x6D657870  # "mexp": one `points expire` at a time on PostgreSQL
-EXPIRED = "points.expire"  # the audit action an expiry that wrote something is recorded under
+EXPIRED = "points.expire"  # the audit action each expiry that read every lapsed lot is under
 R = TypeVar("R")  # the result type of a keyed write (points or wallet)
 
 
@@ -487,11 +487,19 @@ def expire(
 
     Each run that reads every lapsed lot is recorded (audit entry `points.expire`, with the
     newest ledger entry after its writes), even when it wrote nothing off: a later run for the
-    same day then looks only at the lots written since (see `_anything_lapsed`)."""
+    same day then looks only at the lots written since (see below)."""
     _lock_expiry(session)
     lapsed = _lapsed_lots(as_of)
     known = _newest_expired_entry(session, as_of)
-    if not _anything_lapsed(session, as_of, lapsed, known):
+    # A second run for the same day looks only at the lots written since the last expiry as of
+    # that day (`known`, the newest ledger entry after its writes): every lot lapsed by then was
+    # written off by it, and a lot only ever loses points afterwards (an allocation consumes; a
+    # refund's points come back as a new `return` lot with the old lot's expiry). One pass over
+    # every lapsed lot took 5 s at a million members; this is one range of the primary key. As
+    # with the tier evaluation (domain/nightly.py), on PostgreSQL a lot committed while that
+    # expiry ran, with a lower id, is written off by the next day's run, which reads them all.
+    candidates = lapsed if known is None else _lapsed_lots(as_of, col(PointsEntry.id) > known)
+    if session.exec(select(candidates.c.id).limit(1)).first() is None:
         if known is None:
             _record(session, as_of, operator, at, entries=0, points=0)
         return ExpiryResult(as_of, 0, 0, 0)
@@ -550,33 +558,12 @@ def _newest_entry(session: Session) -> int:
     return session.exec(select(func.max(PointsEntry.id))).one() or 0
 
 
-def _anything_lapsed(session: Session, as_of: dt.date, lapsed: Any, known: int | None) -> bool:
-    """Whether any lot has points left past its expiry date.
-
-    A second run for the same day looks only at the lots written since the last expiry as of
-    that day (`known`, the newest ledger entry after its own writes): every lot lapsed by then
-    was written off by it, and a lot only ever loses points afterwards (an
-    allocation consumes; a refund's points come back as a new `return` lot with the old lot's
-    expiry). One pass over every lapsed lot took 5 s at a million members; this is one range of
-    the primary key. As with the tier evaluation (domain/nightly.py), on PostgreSQL a lot
-    committed while that expiry ran, with a lower id, is written off by the next day's run.
-    Without such an entry: one pass over the lapsed lots, stopping at the first found."""
-    if known is not None:
-        lapsed = _lapsed_lots(as_of, col(PointsEntry.id) > known)
-    return session.exec(select(lapsed.c.id).limit(1)).first() is not None
-
-
 def _newest_expired_entry(session: Session, as_of: dt.date) -> int | None:
     """The newest ledger entry when the last expiry was done, if that was as of `as_of`."""
-    details = session.exec(
-        select(AuditEntry.details)
-        .where(col(AuditEntry.action) == EXPIRED)
-        .order_by(col(AuditEntry.id).desc())
-        .limit(1)
-    ).first()
-    if not details or details.get("as_of") != as_of.isoformat():
+    entry = audit.latest(session, EXPIRED)
+    if entry is None or entry[1].get("as_of") != as_of.isoformat():
         return None
-    newest = details.get("newest_entry")
+    newest = entry[1].get("newest_entry")
     return newest if isinstance(newest, int) else None
 
 
