@@ -8,6 +8,8 @@ filled the rows earlier imports had left NULL; should one still be NULL, it is f
 not its initials, until the nightly job's `backfill` fills it (a search never writes).
 Full pinyin is not stored: the typed letters are split into pinyin syllables, their initials
 narrow the candidates by the indexed column, and only those candidates' names are converted.
+Since migration 0017 a search reads ranges of `member_search_key` (kept by the database's
+triggers from each member's name, initials, phone and number; see `find`), not `member` whole.
 
 pypinyin's table of characters is read only when a name is converted (about 0.03 s; pypinyin
 itself, 0.16 s, is not imported), in domain/names.py, which holds the name-to-pinyin conversion.
