@@ -71,9 +71,9 @@ def deliver(name: str, data: Any, fmt: str, out: Path | None) -> None:
             # Data, not a message; a few large writes (a 200,000-row report is ~50 MB), rendered
             # here rather than through _output.emit's per-value walk, ~10x faster; no cyclic
             # garbage collection meanwhile (it would walk every row of the report, in no cycle).
-            from memberctl.domain.reports import collector_paused
+            from memberctl import collector
 
-            with collector_paused():
+            with collector.paused():
                 sys.stdout.writelines(chunks)
         else:
             from memberctl.atomic import text_output

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from memberctl import collector
 from memberctl.cli import _completion
 from memberctl.cli._context import AppContext, app_context
 from memberctl.cli._options import AsOfOpt, SegmentOpt, WhereOpt, day_in_range
@@ -149,7 +150,7 @@ def _compute(
             show_pii=not masked,
             staff=app.identity,
         )
-        with reports.collector_paused():
+        with collector.paused():
             data = build(session, scope)
         if request.show_pii:
             reports.record_pii(session=session, report=name, operator=app.operator, at=clock.now())

@@ -13,17 +13,15 @@ Rejected rows keep their cells as they were read, for the errors file (`rejects`
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from memberctl import clock
+from memberctl import clock, collector
 from memberctl.domain import fields, phones
 from memberctl.domain.tiers import TierNames
 from memberctl.errors import InvalidInput
@@ -79,7 +77,7 @@ class SheetSource:
         places = [self.columns.column("name")] if members else []
         keys = [self.columns.column("phone"), self.columns.column("member_no")]
         done = 0
-        with few_collections() as collect:
+        with collector.paused() as collect:
             for chunk in self.sheet.chunks:
                 frame, total_rows = totals.split(chunk, places, keys)
                 self.total_rows += total_rows
@@ -146,23 +144,6 @@ def _source(
             _("ignoring unknown columns: {unknown}").format(unknown=", ".join(columns.unknown))
         )
     return SheetSource(path, sheet, columns, options, parsers, kind)
-
-
-@contextmanager
-def few_collections() -> Iterator[Callable[[], object]]:
-    """Pause Python's cyclic garbage collector while rows are imported; the caller calls the
-    function yielded after each chunk to collect what that chunk left. An import allocates
-    millions of small objects that live for a chunk (and reference counting frees), and the
-    collector would otherwise walk every live object again and again: about 12% of the time.
-    The import command also holds it around the reading of the sheet (calamine's cells for a
-    whole .xlsx: 0.1-0.2 s per 100,000 rows); nested, the outer one re-enables it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield lambda: gc.collect(1)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def sha256(path: Path) -> str:
