@@ -141,3 +141,37 @@ def test_log_likelihood_at_the_published_parameters():
     params = arrays(0.243, 4.414, 0.793, 2.426)
     assert bgnbd.log_likelihood(params, x, t_x, age)[0].sum() == pytest.approx(-9582.4, abs=0.5)
     assert math.isfinite(bgnbd.log_likelihood(params, x, t_x, age)[0].sum())
+
+
+def test_a_large_shop_is_fitted_from_a_samples_fit_to_the_same_maximum():
+    # CDNOW 22 times over (51,854 customers): the same maximum as CDNOW's own, found from the fit
+    # of every second customer, with the sample's curvature
+    x, t_x, age, _ = (np.tile(values, 22) for values in calibration())
+    assert len(x) > bgnbd.WARM_START_FROM
+    start, hess_inv = bgnbd.warm_start(x, t_x, age)
+    assert hess_inv is not None and np.all(np.linalg.eigvalsh(hess_inv) > 0)
+    assert np.exp(start) == pytest.approx((0.243, 4.414, 0.793, 2.426), rel=0.05)
+    once = bgnbd.fit(*calibration()[:3])
+    fitted = bgnbd.fit(x, t_x, age)
+    assert (fitted.r, fitted.alpha, fitted.a, fitted.b) == pytest.approx(
+        (once.r, once.alpha, once.a, once.b), rel=1e-5
+    )
+    assert fitted.log_likelihood == pytest.approx(22 * once.log_likelihood, rel=1e-9)
+
+
+def test_a_small_shop_starts_cold():
+    x, t_x, age, _ = calibration()
+    start, hess_inv = bgnbd.warm_start(x, t_x, age)
+    assert hess_inv is None
+    assert start == pytest.approx([0.0, math.log(age.mean()), 0.0, 0.0])
+
+
+def test_a_sample_without_a_repeat_buyer_starts_cold():
+    # every k-th customer of this shop bought once: the sample has no repeat buyer
+    x = np.zeros(60_000)
+    x[1::2] = 3.0
+    t_x = np.where(x > 0, 5.0, 0.0)
+    age = np.full(60_000, 20.0)
+    start, hess_inv = bgnbd.warm_start(x, t_x, age)
+    assert hess_inv is None
+    assert start == pytest.approx([0.0, math.log(20.0), 0.0, 0.0])

@@ -33,6 +33,12 @@ Array = NDArray[np.float64]
 # the same rate" or "no repeat buying").
 LOG_BOUND = 13.8
 GRADIENT_TOLERANCE = 1e-6  # of the mean log-likelihood per customer, per log-parameter
+# A shop with more customers than this is fitted twice: first a sample of about SAMPLE_SIZE of
+# them (every k-th), whose parameters and curvature start the fit on all of them. From a cold
+# start the search took 62 evaluations of the likelihood over 970,000 customers (3.3 s); warm,
+# 6 (0.3 s), plus 25 over the sample (0.1 s).
+WARM_START_FROM = 50_000
+SAMPLE_SIZE = 25_000
 
 
 @dataclass(frozen=True)
@@ -121,37 +127,71 @@ class _Objective:
 def fit(x: Array, t_x: Array, T: Array) -> BgNbd:
     """The maximum-likelihood parameters, or `FitError`. BFGS on the log-parameters with the
     analytic gradient of the mean log-likelihood, from r = a = b = 1 and alpha = the mean age T
-    (the rate's scale is the data's time unit)."""
+    (the rate's scale is the data's time unit), or for a large shop from a sample's fit
+    (`warm_start`)."""
     if len(x) == 0 or not (x > 0).any():
         raise FitError("no repeat purchases")
     objective = _Objective(x, t_x, T)
-    start = np.array([0.0, np.log(max(float(T.mean()), 1e-3)), 0.0, 0.0])
-    theta = _minimise(objective, start)
+    theta = _minimise(objective, *warm_start(x, t_x, T))
     r, alpha, a, b = np.exp(theta)
     total = -objective(theta)[0] * len(x)
     return BgNbd(float(r), float(alpha), float(a), float(b), total)
+
+
+def cold_start(T: Array) -> Array:
+    """r = a = b = 1 and alpha = the mean age T, as log-parameters."""
+    return np.array([0.0, np.log(max(float(T.mean()), 1e-3)), 0.0, 0.0])
+
+
+def warm_start(x: Array, t_x: Array, T: Array) -> tuple[Array, Array | None]:
+    """Where the search starts, and its first inverse Hessian (None: the identity). Above
+    `WARM_START_FROM` customers, the fit of every k-th one's (about `SAMPLE_SIZE`): the same
+    maximum, roughly, found at a fraction of the cost, and the curvature there, which the search
+    would otherwise spend most of its steps learning. A sample without a repeat buyer, or that
+    does not fit, starts cold."""
+    if len(x) <= WARM_START_FROM:
+        return cold_start(T), None
+    every = len(x) // SAMPLE_SIZE
+    if not (x[::every] > 0).any():
+        return cold_start(T), None
+    sample = _Objective(x[::every], t_x[::every], T[::every])
+    try:
+        theta, hess_inv = _search(sample, cold_start(T[::every]), None)
+    except FitError:
+        return cold_start(T), None
+    hess_inv = (hess_inv + hess_inv.T) / 2  # BFGS's estimate, symmetric up to rounding
+    if not np.all(np.isfinite(hess_inv)) or np.linalg.eigvalsh(hess_inv).min() <= 0:
+        return theta, None
+    return theta, hess_inv
 
 
 class _RanAway(Exception):
     """A parameter left its range during the search."""
 
 
-def _minimise(objective: Any, start: Array) -> Array:
-    """The minimum of `objective` (value and gradient), checked: the search (BFGS) stopped with
-    the gradient small and no parameter beyond the bounds; else `FitError`. (BFGS rather than
-    L-BFGS-B: no bounds to pass, so no BLAS call per step, whose threads spin on a busy machine;
-    a parameter running away is stopped at the bound instead.)"""
+def _minimise(objective: Any, start: Array, hess_inv: Array | None = None) -> Array:
+    """The minimum of `objective` (value and gradient), checked (`_search`)."""
+    return _search(objective, start, hess_inv)[0]
+
+
+def _search(objective: Any, start: Array, hess_inv: Array | None) -> tuple[Array, Array]:
+    """The minimum of `objective` and BFGS's inverse Hessian there, checked: the search stopped
+    with the gradient small and no parameter beyond the bounds; else `FitError`. (BFGS rather
+    than L-BFGS-B: no bounds to pass, so no BLAS call per step, whose threads spin on a busy
+    machine; a parameter running away is stopped at the bound instead.)"""
 
     def watch(theta: Array) -> None:
         if np.any(np.abs(theta) > LOG_BOUND):
             raise _RanAway
 
+    options: dict[str, Any] = {"gtol": 1e-9, "maxiter": 400}
+    if hess_inv is not None:
+        options["hess_inv0"] = hess_inv
     with np.errstate(all="ignore"):
         try:
             result = minimize(
-                objective, start, jac=True, method="BFGS", callback=watch,
-                options={"gtol": 1e-9, "maxiter": 400},
-            )  # fmt: skip
+                objective, start, jac=True, method="BFGS", callback=watch, options=options
+            )
         except _RanAway:
             raise FitError("a parameter ran to the end of its range") from None
         theta = np.asarray(result.x, dtype=np.float64)
@@ -159,7 +199,7 @@ def _minimise(objective: Any, start: Array) -> Array:
             raise FitError("the fit did not converge")
     if np.any(np.abs(theta) > LOG_BOUND):
         raise FitError("a parameter ran to the end of its range")
-    return theta
+    return theta, np.asarray(result.hess_inv, dtype=np.float64)
 
 
 def _converged(objective: Any, theta: Array) -> bool:
