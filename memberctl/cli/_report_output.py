@@ -19,7 +19,7 @@ import math
 import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import NoneType
 from typing import Any, cast
@@ -194,6 +194,9 @@ def _json_column(kind: str, values: list[Any]) -> tuple[str, list[str]]:
     if kind == "str" and types == {str}:
         return "%s", list(map(_quote, values))
     if kind == "Decimal" and types == {Decimal}:
+        texts = list(map(str, values))
+        if set(map(_THIRD_LAST, texts)) == {"."}:  # each to the cent already: what format gives
+            return '"%s"', texts
         return '"%s"', list(map(money.format, values))
     if kind in ("dt.date", "dt.datetime") and types in ({dt.date}, {dt.datetime}):
         return '"%s"', list(map(cast(type[dt.date], types.pop()).isoformat, values))
@@ -202,6 +205,7 @@ def _json_column(kind: str, values: list[Any]) -> tuple[str, list[str]]:
 
 # A str as JSON text, as json.dumps(ensure_ascii=False) writes it (the C function).
 _quote: Callable[[str], str] = json.encoder.encode_basestring
+_THIRD_LAST = itemgetter(slice(-3, -2))  # "12.50" -> "."; "1E+2" -> "E"; "12.5" -> "1"
 
 
 def _plain_rows(name: str, data: list[Any]) -> tuple[list[str], list[list[Any]]]:

@@ -426,8 +426,14 @@ def test_json_rows_with_odd_values(monkeypatch):
         Row(None, None, None, None, None, 2.0),
         Row("x", True, Decimal("-2"), dt.datetime(2026, 1, 2, 3, 4, 5), 1 / 3, 1e22),  # type: ignore[arg-type]
         Row("y", 2, Decimal("3"), dt.date(2026, 1, 3), float("inf"), float("nan")),
+        Row("z", 3, Decimal("12.50"), None, None, 1.0),  # a chunk of cents: written as they are
+        Row("z", 4, Decimal("-0.00"), None, None, 1.0),
+        Row("z", 5, Decimal("12.50"), None, None, 1.0),  # one that is not: each formatted
+        Row("z", 6, Decimal("1E+2"), None, None, 1.0),
     ]
     text = "".join(_report_output._json_chunks("odd", data))
+    spends = [row["spend"] for row in json.loads(text)]
+    assert spends == ["1.01", None, "-2.00", "3.00", "12.50", "-0.00", "12.50", "100.00"]
     assert json.loads(text)[:3] == [
         {"name": 'a "b" %s 100%\n张三', "count": 1, "spend": "1.01", "day": "2026-01-02",
          "share": 0.1, "lift": 1e-7},

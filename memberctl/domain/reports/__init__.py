@@ -19,6 +19,7 @@ What every report shares lives here:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,6 +57,10 @@ class Scope:
 
     def phone(self, e164: str | None) -> str | None:
         return e164 if self.show_pii else phones.mask(e164)
+
+    def phone_column(self, column: Iterable[str | None]) -> list[str | None]:
+        """`phone` of each of a column's numbers."""
+        return list(column) if self.show_pii else list(map(phones.mask, column))
 
 
 def scope(

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -195,7 +196,7 @@ def build(
     figures = np.stack([alive, if_alive * alive, if_alive * alive * per_day])
     at_risk = if_alive * per_day * (1.0 - alive)
     _check_finite(np.vstack([figures, at_risk]))
-    rows = _rows(seen, listed, figures, at_risk, scope)
+    rows, by_risk = _rows(seen, listed, figures, at_risk, scope)
     return Forecast(
         as_of=scope.as_of,
         days=days,
@@ -210,16 +211,8 @@ def build(
         members=rows[:limit],
         buyers=len(seen.rows),
         repeat_buyers=repeat_buyers,
-        by_risk=_by_risk(rows),
+        by_risk=by_risk,
     )
-
-
-def _by_risk(rows: list[ForecastRow]) -> dict[str, tuple[int, Decimal]]:
-    totals = {risk: (0, Decimal("0.00")) for risk in RISKS}
-    for row in rows:
-        count, value = totals[row.risk]
-        totals[row.risk] = (count + 1, value + row.value_at_risk)
-    return totals
 
 
 def _fit(seen: History, repeat_buyers: int, as_of: dt.date) -> bgnbd.BgNbd:
@@ -269,15 +262,23 @@ def _check_finite(figures: np.ndarray[Any, np.dtype[np.float64]]) -> None:
         )
 
 
-def risk_of(first_days_ago: int, purchase_days: int, p_alive: float) -> str:
-    """The risk label (the rule in the module docstring)."""
-    if first_days_ago < NEW_DAYS:
-        return "new"
-    if purchase_days == 1:
-        return "one_off"
-    if p_alive < GONE_BELOW:
-        return "likely_gone"
-    return "slipping" if p_alive < STEADY_FROM else "steady"
+def risk_labels(
+    first_days_ago: np.ndarray[Any, np.dtype[np.int64]],
+    purchase_days: np.ndarray[Any, np.dtype[np.int64]],
+    p_alive: np.ndarray[Any, np.dtype[np.float64]],
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Each member's risk label as its place in `RISK_RULE_ORDER` (the rule in the module
+    docstring, first match)."""
+    rule = [
+        first_days_ago < NEW_DAYS,
+        purchase_days == 1,
+        p_alive < GONE_BELOW,
+        p_alive < STEADY_FROM,
+    ]
+    return np.asarray(np.select(rule, [0, 1, 2, 3], 4), dtype=np.int64)
+
+
+RISK_RULE_ORDER = ("new", "one_off", "likely_gone", "slipping", "steady")
 
 
 def _rows(
@@ -286,29 +287,46 @@ def _rows(
     figures: np.ndarray[Any, np.dtype[np.float64]],
     at_risk: np.ndarray[Any, np.dtype[np.float64]],
     scope: Scope,
-) -> list[ForecastRow]:
+) -> tuple[list[ForecastRow], dict[str, tuple[int, Decimal]]]:
     """The members' rows, highest value at risk (in cents, as shown) first, then by member
-    number; the order worked out with numpy, the rows made once each."""
-    alive = np.round(figures[0], 4).tolist()
-    purchases = np.round(figures[1], 3).tolist()
-    values = _cents(figures[2])
+    number, and per risk label the members and their value at risk. The order is worked out
+    with numpy, each column put in it, and the rows made from the columns."""
     texts = [f"{v:.2f}" for v in np.maximum(at_risk, 0.0).tolist()]
-    risks = list(map(Decimal, texts))
     in_cents = np.array([int(t.replace(".", "")) for t in texts], dtype=np.int64)
-    numbers = np.array([seen.rows[i][0] for i in listed.tolist()], dtype=str)
-    ages = np.rint(seen.T[listed] * WEEK).astype(int).tolist()
-    rows = []
-    for k in np.lexsort((numbers, -in_cents)).tolist():
-        no, name, phone, tier, status, _listed, last_at, days = seen.rows[listed[k]][:8]
-        if last_at.__class__ is str:
-            last_at = dt.datetime.fromisoformat(last_at)
-        rows.append(
-            ForecastRow(
-                no, name, scope.phone(phone), tier, status, days, last_at, alive[k],
-                purchases[k], values[k], risks[k], risk_of(ages[k], days, alive[k]),
-            )
-        )  # fmt: skip
-    return rows
+    numbers = np.array(list(map(itemgetter(0), map(seen.rows.__getitem__, listed.tolist()))))
+    order = np.lexsort((numbers, -in_cents))
+    members = list(map(seen.rows.__getitem__, listed[order].tolist()))
+    no, name, phone, tier, status, _listed, last_at, days = (
+        list(map(itemgetter(i), members)) for i in range(8)
+    )
+    if last_at and last_at[0].__class__ is str:  # SQLite: the stored text
+        last_at = list(map(dt.datetime.fromisoformat, last_at))
+    alive = np.round(figures[0][order], 4)
+    ages = np.rint(seen.T[listed][order] * WEEK).astype(np.int64)
+    labels = risk_labels(ages, np.array(days, dtype=np.int64), alive)
+    rows = list(
+        map(
+            ForecastRow, no, name, scope.phone_column(phone), tier, status, days, last_at,
+            alive.tolist(), np.round(figures[1][order], 3).tolist(), _cents(figures[2][order]),
+            list(map(Decimal, map(texts.__getitem__, order.tolist()))),
+            list(map(RISK_RULE_ORDER.__getitem__, labels.tolist())),
+        )
+    )  # fmt: skip
+    return rows, _by_risk(labels, in_cents[order])
+
+
+def _by_risk(
+    labels: np.ndarray[Any, np.dtype[np.int64]], cents: np.ndarray[Any, np.dtype[np.int64]]
+) -> dict[str, tuple[int, Decimal]]:
+    """Per risk label: how many members, and their value at risk (summed in whole cents)."""
+    size = len(RISK_RULE_ORDER)
+    counts = np.bincount(labels, minlength=size).tolist()
+    sums = np.bincount(labels, weights=cents, minlength=size)  # floats: exact below 2**53
+    totals = {
+        risk: (counts[i], Decimal(int(sums[i])).scaleb(-2))
+        for i, risk in enumerate(RISK_RULE_ORDER)
+    }
+    return {risk: totals[risk] for risk in RISKS}
 
 
 def _cents(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[Decimal]:
