@@ -148,16 +148,18 @@ def test_a_full_disk_leaves_the_previous_file_and_nothing_else(db_url, shop, tmp
 
 
 def _start(db_url: str, args: list[str]) -> subprocess.Popen[bytes]:
-    """The writer, with SIGHUP as a terminal leaves it: under `nohup` (a test run started so)
-    it would be ignored, and memberctl rightly keeps ignoring an ignored SIGHUP."""
+    """The writer, with SIGHUP and SIGINT as a terminal leaves them: under `nohup`, or started
+    in the background by a shell without job control (`bash .ci/run &`), a test run would pass
+    them on ignored, and memberctl rightly keeps ignoring an ignored signal."""
     return subprocess.Popen(
         _command(db_url, args), env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, preexec_fn=_default_sighup,
+        stderr=subprocess.PIPE, preexec_fn=_default_hangup_and_interrupt,
     )  # fmt: skip
 
 
-def _default_sighup() -> None:
+def _default_hangup_and_interrupt() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_temporary(process: subprocess.Popen[bytes], folder: Path, name: str) -> bool:
