@@ -45,7 +45,10 @@ def test_a_signal_mid_encrypted_backup_leaves_no_plain_copy(db_url, engine, tmp_
     command = [sys.executable, "-m", "memberctl", "--db", db_url, "--no-input", "db", "backup",
                str(out), "--encrypt", "--passphrase-file", str(passfile)]  # fmt: skip
     env = {**os.environ, **TEST_ENV, "TMPDIR": str(temporary)}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_default_interrupt,
+    )  # fmt: skip
     deadline = time.monotonic() + 120
     # The folder of the plain copy, not just any file: Python's first use of TMPDIR writes and
     # removes a probe file, and a signal then could land before the backup began.
@@ -64,6 +67,12 @@ def test_a_signal_mid_encrypted_backup_leaves_no_plain_copy(db_url, engine, tmp_
         return
     assert process.returncode == 128 + signum, stderr.decode()
     assert left == {out.name: PREVIOUS}
+
+
+def _default_interrupt() -> None:
+    """SIGINT as a terminal leaves it: a suite started in the background by a shell without job
+    control passes it on ignored, and the backup would then rightly finish."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _plain_copy_folder(temporary):
