@@ -95,7 +95,7 @@ def test_day_number_is_the_same_in_the_database_as_in_python(session, moment):
 )
 def test_risk_rule_at_its_edges(first_days_ago, days, p_alive, risk):
     label = forecast.risk_labels(np.array([first_days_ago]), np.array([days]), np.array([p_alive]))
-    assert forecast.RISK_RULE_ORDER[int(label[0])] == risk
+    assert forecast.RISKS[int(label[0])] == risk
 
 
 def test_too_few_repeat_buyers_is_refused(engine, session):

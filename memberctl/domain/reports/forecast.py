@@ -267,18 +267,16 @@ def risk_labels(
     purchase_days: np.ndarray[Any, np.dtype[np.int64]],
     p_alive: np.ndarray[Any, np.dtype[np.float64]],
 ) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Each member's risk label as its place in `RISK_RULE_ORDER` (the rule in the module
-    docstring, first match)."""
+    """Each member's risk label as its place in `RISKS` (the rule in the module docstring,
+    first match)."""
     rule = [
         first_days_ago < NEW_DAYS,
         purchase_days == 1,
         p_alive < GONE_BELOW,
         p_alive < STEADY_FROM,
     ]
-    return np.asarray(np.select(rule, [0, 1, 2, 3], 4), dtype=np.int64)
-
-
-RISK_RULE_ORDER = ("new", "one_off", "likely_gone", "slipping", "steady")
+    matched = [RISKS.index(risk) for risk in ("new", "one_off", "likely_gone", "slipping")]
+    return np.asarray(np.select(rule, matched, RISKS.index("steady")), dtype=np.int64)
 
 
 def _rows(
@@ -291,11 +289,12 @@ def _rows(
     """The members' rows, highest value at risk (in cents, as shown) first, then by member
     number, and per risk label the members and their value at risk. The order is worked out
     with numpy, each column put in it, and the rows made from the columns."""
-    texts = [f"{v:.2f}" for v in np.maximum(at_risk, 0.0).tolist()]
+    texts = _cent_texts(at_risk)
     in_cents = np.array([int(t.replace(".", "")) for t in texts], dtype=np.int64)
-    numbers = np.array(list(map(itemgetter(0), map(seen.rows.__getitem__, listed.tolist()))))
-    order = np.lexsort((numbers, -in_cents))
-    members = list(map(seen.rows.__getitem__, listed[order].tolist()))
+    candidates = list(map(seen.rows.__getitem__, listed.tolist()))
+    order = np.lexsort((np.array(list(map(itemgetter(0), candidates))), -in_cents))
+    places = order.tolist()
+    members = list(map(candidates.__getitem__, places))
     no, name, phone, tier, status, _listed, last_at, days = (
         list(map(itemgetter(i), members)) for i in range(8)
     )
@@ -308,8 +307,8 @@ def _rows(
         map(
             ForecastRow, no, name, scope.phone_column(phone), tier, status, days, last_at,
             alive.tolist(), np.round(figures[1][order], 3).tolist(), _cents(figures[2][order]),
-            list(map(Decimal, map(texts.__getitem__, order.tolist()))),
-            list(map(RISK_RULE_ORDER.__getitem__, labels.tolist())),
+            list(map(Decimal, map(texts.__getitem__, places))),
+            list(map(RISKS.__getitem__, labels.tolist())),
         )
     )  # fmt: skip
     return rows, _by_risk(labels, in_cents[order])
@@ -319,16 +318,16 @@ def _by_risk(
     labels: np.ndarray[Any, np.dtype[np.int64]], cents: np.ndarray[Any, np.dtype[np.int64]]
 ) -> dict[str, tuple[int, Decimal]]:
     """Per risk label: how many members, and their value at risk (summed in whole cents)."""
-    size = len(RISK_RULE_ORDER)
-    counts = np.bincount(labels, minlength=size).tolist()
-    sums = np.bincount(labels, weights=cents, minlength=size)  # floats: exact below 2**53
-    totals = {
-        risk: (counts[i], Decimal(int(sums[i])).scaleb(-2))
-        for i, risk in enumerate(RISK_RULE_ORDER)
-    }
-    return {risk: totals[risk] for risk in RISKS}
+    counts = np.bincount(labels, minlength=len(RISKS)).tolist()
+    sums = np.bincount(labels, weights=cents, minlength=len(RISKS)).tolist()  # exact < 2**53
+    return {risk: (counts[i], Decimal(int(sums[i])).scaleb(-2)) for i, risk in enumerate(RISKS)}
+
+
+def _cent_texts(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[str]:
+    """Amounts the models worked out (floats, never below 0) to the cent, as text."""
+    return [f"{v:.2f}" for v in np.maximum(values, 0.0).tolist()]
 
 
 def _cents(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[Decimal]:
-    """Amounts the models worked out (floats, never below 0) as money, to the cent."""
-    return [Decimal(f"{v:.2f}") for v in np.maximum(values, 0.0).tolist()]
+    """Amounts the models worked out as money, to the cent."""
+    return list(map(Decimal, _cent_texts(values)))
