@@ -160,6 +160,35 @@ def test_only_a_period_with_awards_already_leaves_them_out_with_not_exists(run, 
     assert ("NOT (EXISTS" in written[1]) == ("postgresql" in str(run.db_url))
 
 
+@pytest.mark.usefixtures("people")
+@pytest.mark.parametrize("text", [THANKS.format(period="monthly"), DROP], ids=["points", "coupons"])
+def test_a_run_that_awards_refreshes_the_awards_statistics_on_postgresql(run, tmp_path, text):
+    """After a run that awarded, points or coupons, PostgreSQL is told how many awards there
+    are (ANALYZE campaign_award): the next run's NOT EXISTS is planned from it. A run that
+    awards nobody does not."""
+    from sqlalchemy import Engine, event
+
+    if "postgresql" not in str(run.db_url):
+        pytest.skip("PostgreSQL's planner statistics")
+    add(run, tmp_path, text)
+    code = "thanks" if "thanks" in text else "drop"
+    analyzed: list[int] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement == "ANALYZE campaign_award":
+            analyzed[-1] += 1
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        for day in ("2026-11-02", "2026-11-30"):
+            analyzed.append(0)
+            run_json(run, code, "--as-of", day)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+    assert analyzed == [1, 0]
+
+
 def test_the_next_period_awards_again_and_newcomers_join(run, engine, session, tmp_path, people):
     add(run, tmp_path, THANKS.format(period="monthly"))
     run_json(run, "thanks", "--as-of", "2026-11-25")

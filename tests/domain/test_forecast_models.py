@@ -175,3 +175,14 @@ def test_a_sample_without_a_repeat_buyer_starts_cold():
     start, hess_inv = bgnbd.warm_start(x, t_x, age)
     assert hess_inv is None
     assert start == pytest.approx([0.0, math.log(20.0), 0.0, 0.0])
+
+
+def test_a_sample_that_does_not_fit_starts_cold():
+    # 60,000 customers who each bought every week up to the end: the sample's fit runs away
+    # (no drop-outs), and the search over all of them starts cold and is refused in turn
+    x, t_x, age = np.full(60_000, 10.0), np.full(60_000, 10.0), np.full(60_000, 10.0)
+    start, hess_inv = bgnbd.warm_start(x, t_x, age)
+    assert hess_inv is None
+    assert start == pytest.approx([0.0, math.log(10.0), 0.0, 0.0])
+    with pytest.raises(FitError):
+        bgnbd.fit(x, t_x, age)
